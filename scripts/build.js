@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+'use strict';
+// Builds the package: CommonJS + .d.ts with tsc into dist/src, an ESM entry that re-exports the
+// CommonJS build (dist/esm/index.mjs), and the browser client bundle when its entry exists.
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+const dist = path.join(root, 'dist');
+fs.rmSync(dist, { recursive: true, force: true });
+
+const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
+  cwd: root,
+  stdio: 'inherit',
+});
+if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+
+// ESM entry: named exports plus a default export of StelarServer (2.x-style imports).
+const cjs = require(path.join(dist, 'src/index.js'));
+const names = Object.keys(cjs).filter((n) => n !== 'default' && n !== '__esModule');
+fs.mkdirSync(path.join(dist, 'esm'), { recursive: true });
+fs.writeFileSync(
+  path.join(dist, 'esm/index.mjs'),
+  `import cjs from '../src/index.js';\n` +
+    `export const { ${names.join(', ')} } = cjs;\n` +
+    `export default cjs.StelarServer;\n`,
+);
+
+const browserEntry = path.join(root, 'src/browser.ts');
+if (fs.existsSync(browserEntry)) {
+  const esbuild = require('esbuild');
+  esbuild.buildSync({
+    entryPoints: [browserEntry],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2020',
+    minify: true,
+    outfile: path.join(dist, 'browser/stelar-client.mjs'),
+    legalComments: 'none',
+  });
+}
+console.log('[build] dist/ ready');

@@ -1,0 +1,92 @@
+/**
+ * Errors that carry a stable string code and the close code the connection layer should use.
+ * Created through {@link protocolError} so every parser fails the same way.
+ */
+export const CloseCode = {
+  Normal: 1000,
+  GoingAway: 1001,
+  ProtocolError: 1002,
+  UnsupportedData: 1003,
+  NoStatus: 1005,
+  Abnormal: 1006,
+  InvalidPayload: 1007,
+  PolicyViolation: 1008,
+  MessageTooBig: 1009,
+  MandatoryExtension: 1010,
+  InternalError: 1011,
+  ServiceRestart: 1012,
+  TryAgainLater: 1013,
+} as const;
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
+
+export const StelarErrorCode = {
+  // framing (both transports)
+  InvalidOpcode: 'STELAR_ERR_INVALID_OPCODE',
+  InvalidFrame: 'STELAR_ERR_INVALID_FRAME',
+  UnexpectedRsv: 'STELAR_ERR_UNEXPECTED_RSV',
+  Unmasked: 'STELAR_ERR_EXPECTED_MASK',
+  UnexpectedMask: 'STELAR_ERR_UNEXPECTED_MASK',
+  InvalidControlFrame: 'STELAR_ERR_INVALID_CONTROL_FRAME',
+  InvalidContinuation: 'STELAR_ERR_INVALID_CONTINUATION',
+  InvalidCloseCode: 'STELAR_ERR_INVALID_CLOSE_CODE',
+  InvalidUtf8: 'STELAR_ERR_INVALID_UTF8',
+  FrameTooLarge: 'STELAR_ERR_FRAME_TOO_LARGE',
+  PayloadTooLarge: 'STELAR_ERR_PAYLOAD_TOO_LARGE',
+  InvalidFrameType: 'STELAR_ERR_INVALID_FRAME_TYPE',
+  TruncatedFrame: 'STELAR_ERR_TRUNCATED_FRAME',
+  // message model
+  InvalidJson: 'STELAR_ERR_INVALID_JSON',
+  InvalidMessage: 'STELAR_ERR_INVALID_MESSAGE',
+  InvalidEventName: 'STELAR_ERR_INVALID_EVENT_NAME',
+  ReservedEventName: 'STELAR_ERR_RESERVED_EVENT_NAME',
+  // policy
+  RateLimited: 'STELAR_ERR_RATE_LIMITED',
+  Unauthorized: 'STELAR_ERR_UNAUTHORIZED',
+  ServerFull: 'STELAR_ERR_SERVER_FULL',
+  TooManyFromIp: 'STELAR_ERR_TOO_MANY_FROM_IP',
+  OriginNotAllowed: 'STELAR_ERR_ORIGIN_NOT_ALLOWED',
+  ConnectTimeout: 'STELAR_ERR_CONNECT_TIMEOUT',
+  HeartbeatTimeout: 'STELAR_ERR_HEARTBEAT_TIMEOUT',
+  SlowConsumer: 'STELAR_ERR_SLOW_CONSUMER',
+  NoHandler: 'STELAR_ERR_NO_HANDLER',
+  AckTimeout: 'STELAR_ERR_ACK_TIMEOUT',
+  Disconnected: 'STELAR_ERR_DISCONNECTED',
+  ServerShutdown: 'STELAR_ERR_SERVER_SHUTDOWN',
+} as const;
+export type StelarErrorCode = (typeof StelarErrorCode)[keyof typeof StelarErrorCode];
+
+/** Base of every error Stelar raises on purpose. */
+export class StelarError extends Error {
+  constructor(
+    readonly code: StelarErrorCode,
+    message: string,
+    readonly closeCode: number = CloseCode.ProtocolError,
+  ) {
+    super(message);
+    this.name = 'StelarError';
+  }
+
+  toJSON(): { code: string; message: string; closeCode: number } {
+    return { code: this.code, message: this.message, closeCode: this.closeCode };
+  }
+}
+
+/** A peer broke the wire protocol; the connection must be closed with `closeCode`. */
+export class ProtocolError extends StelarError {
+  constructor(code: StelarErrorCode, message: string, closeCode: number) {
+    super(code, message, closeCode);
+    this.name = 'ProtocolError';
+  }
+}
+
+/** The single factory parsers use, so stack traces stop at the parser. */
+export function protocolError(
+  code: StelarErrorCode,
+  message: string,
+  closeCode: number,
+  caller?: Function,
+): ProtocolError {
+  const err = new ProtocolError(code, message, closeCode);
+  if (caller) Error.captureStackTrace(err, caller);
+  return err;
+}

@@ -1,0 +1,126 @@
+/**
+ * The Stelar message model: what travels between a client and a server, independent of the
+ * transport. Codecs (src/adapters/codec) turn these into bytes for WebSocket or the binary TCP
+ * protocol; the domain only ever sees these plain objects. The numeric kinds are the TCP frame
+ * type codes from the protocol (docs/PROTOCOL.md), reused as the `t` field of WebSocket JSON.
+ */
+export const MessageType = {
+  Event: 0,
+  Binary: 1,
+  Ping: 2,
+  Pong: 3,
+  AckRequest: 4,
+  AckResponse: 5,
+  Connect: 6,
+  Disconnect: 7,
+  JoinRoom: 8,
+  LeaveRoom: 9,
+  Error: 10,
+} as const;
+export type MessageType = (typeof MessageType)[keyof typeof MessageType];
+
+/** An event carrying JSON-compatible data. */
+export interface EventMessage {
+  readonly type: typeof MessageType.Event;
+  readonly event: string;
+  readonly data: unknown;
+}
+
+/** Optional metadata of a binary message (file name, MIME type…), sent by sendFile/sendImage. */
+export type BinaryMeta = Readonly<Record<string, string | number | boolean>>;
+
+/** An event carrying raw bytes (never base64). */
+export interface BinaryMessage {
+  readonly type: typeof MessageType.Binary;
+  readonly event: string;
+  readonly bytes: Uint8Array;
+  readonly meta?: BinaryMeta;
+}
+
+export interface PingMessage {
+  readonly type: typeof MessageType.Ping;
+}
+export interface PongMessage {
+  readonly type: typeof MessageType.Pong;
+}
+
+/** A request expecting exactly one AckResponse with the same correlation id. */
+export interface AckRequestMessage {
+  readonly type: typeof MessageType.AckRequest;
+  readonly event: string;
+  /** The name the answer is labelled with (client `request(event, data, ackName)`). */
+  readonly ack: string;
+  /** Correlation id, unique per connection and direction while pending. */
+  readonly id: number;
+  readonly data: unknown;
+}
+
+/**
+ * The answer to an AckRequest (with `id`), or an unsolicited push to the client's
+ * `onAck(ack)` listeners (`ctx.ack(name, data)` outside a request: no `id`).
+ */
+export interface AckResponseMessage {
+  readonly type: typeof MessageType.AckResponse;
+  readonly ack: string;
+  readonly id?: number;
+  readonly data?: unknown;
+  /** Present when the handler threw or rejected: the error's message, never its stack. */
+  readonly error?: string;
+}
+
+/** Server → client, first message after admission: the client's identity and limits. */
+export interface ConnectMessage {
+  readonly type: typeof MessageType.Connect;
+  readonly clientId: string;
+  readonly maxPayloadSize: number;
+  readonly heartbeatInterval: number;
+}
+
+export interface DisconnectMessage {
+  readonly type: typeof MessageType.Disconnect;
+  readonly code: number;
+  readonly reason: string;
+}
+
+/**
+ * Join/leave. Client → server: a request (`id` correlates the answer). Server → client: the
+ * answer, `ok` true or false with a `reason`, echoing the request `id` when there was one.
+ */
+export interface RoomMessage {
+  readonly type: typeof MessageType.JoinRoom | typeof MessageType.LeaveRoom;
+  readonly room: string;
+  readonly id?: number;
+  readonly ok?: boolean;
+  readonly reason?: string;
+}
+
+export interface ErrorMessage {
+  readonly type: typeof MessageType.Error;
+  /** A stable code from StelarErrorCode. */
+  readonly code: string;
+  readonly message: string;
+}
+
+export type StelarMessage =
+  | EventMessage
+  | BinaryMessage
+  | PingMessage
+  | PongMessage
+  | AckRequestMessage
+  | AckResponseMessage
+  | ConnectMessage
+  | DisconnectMessage
+  | RoomMessage
+  | ErrorMessage;
+
+/** Longest event or room name in UTF-8 bytes. */
+export const MAX_NAME_BYTES = 255;
+
+/** Event names the library uses itself; user code cannot emit them. */
+export const RESERVED_EVENTS: ReadonlySet<string> = new Set([
+  'connect',
+  'disconnect',
+  'reconnecting',
+  'reconnect_failed',
+  'error',
+]);

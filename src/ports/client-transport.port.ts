@@ -1,0 +1,38 @@
+import type { OutboundMessage } from './connection.port';
+
+/** Events a client transport reports to the StelarClient core. */
+export interface ClientTransportHandler {
+  onOpen(): void;
+  onMessage(payload: Uint8Array, binary: boolean): void;
+  onClose(code: number, reason: string): void;
+  onError(err: Error): void;
+}
+
+/** Options a client transport needs to dial. */
+export interface ClientDialOptions {
+  readonly url: string;
+  readonly tls: boolean;
+  readonly rejectUnauthorized: boolean;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly maxPayloadSize: number;
+  readonly maxFrameSize: number;
+  readonly compression?: boolean;
+}
+
+/**
+ * The client side of a transport: our RFC 6455 client or the TCP client in Node, the native
+ * WebSocket in browsers. One instance per connection attempt.
+ */
+export interface ClientTransport {
+  send(message: OutboundMessage): void;
+  close(code: number, reason: string): void;
+  readonly bufferedAmount: number;
+}
+
+/** Dials one connection attempt. */
+export interface ClientTransportFactory {
+  readonly protocol: 'ws' | 'tcp';
+  connect(options: ClientDialOptions, handler: ClientTransportHandler): ClientTransport;
+}
+
+export const ClientTransportFactory = Symbol.for('stelar.ClientTransportFactory');

@@ -1,0 +1,59 @@
+import type { MaybePromise } from './maybe-promise';
+
+/** Who a delivery is for. */
+export type DeliveryTarget =
+  | { readonly kind: 'all' }
+  | { readonly kind: 'room'; readonly room: string }
+  | { readonly kind: 'client'; readonly clientId: string };
+
+/** A message for clients that may live on other nodes (JSON event or binary event). */
+export interface ClusterDelivery {
+  readonly target: DeliveryTarget;
+  readonly event: string;
+  /** JSON data, when `bytes` is absent. */
+  readonly data?: unknown;
+  /** Binary payload (travels without base64). */
+  readonly bytes?: Uint8Array;
+  readonly excludeId?: string;
+}
+
+/** Receives deliveries published by other nodes. */
+export interface ClusterDeliveryHandler {
+  (delivery: ClusterDelivery): void;
+}
+
+/** Answers cluster-wide queries from this node's local state. */
+export interface ClusterStateProvider {
+  localRooms(): string[];
+  localRoomMembers(room: string): string[];
+  localClients(room?: string): { id: string; rooms: string[] }[];
+  localStats(): Record<string, number>;
+}
+
+/** A cluster-wide query result; `partial` is true when some node did not answer in time. */
+export interface ClusterQueryResult<T> {
+  readonly value: T;
+  readonly partial: boolean;
+  readonly nodes: number;
+}
+
+/**
+ * Carries deliveries between server nodes. The in-memory adapter is a single node: publish is a
+ * no-op and queries return local state.
+ */
+export interface ClusterBus {
+  readonly nodeId: string;
+  readonly clustered: boolean;
+  start(onDelivery: ClusterDeliveryHandler, state: ClusterStateProvider): Promise<void>;
+  stop(): Promise<void>;
+  /** Send to the other nodes (never echoed to this node). */
+  publish(delivery: ClusterDelivery): void;
+  /** True when `clientId` is connected to some other node (for toId). */
+  hasRemoteClient?(clientId: string): MaybePromise<boolean>;
+  rooms(): Promise<ClusterQueryResult<string[]>>;
+  roomMembers(room: string): Promise<ClusterQueryResult<string[]>>;
+  clients(room?: string): Promise<ClusterQueryResult<{ id: string; rooms: string[] }[]>>;
+  stats(): Promise<ClusterQueryResult<Record<string, number>[]>>;
+}
+
+export const ClusterBus = Symbol.for('stelar.ClusterBus');

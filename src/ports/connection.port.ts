@@ -1,0 +1,65 @@
+import type { ProtocolError } from '../domain/errors';
+
+export type Protocol = 'ws' | 'tcp';
+
+/**
+ * One encoded message, produced once by a MessageCodec and handed to any number of
+ * connections of the same transport. The transport adapter may cache its framed bytes in
+ * `frameCache` on first send, so a broadcast is framed once and the same bytes are written to
+ * every socket.
+ */
+export interface OutboundMessage {
+  /** Codec output: a WebSocket message body, or a complete TCP frame. */
+  readonly payload: Uint8Array;
+  /** WebSocket: binary (true) or text (false) message. Ignored by TCP. */
+  readonly binary: boolean;
+  /** Adapter-private cache slot (framed bytes). Codecs create it as undefined. */
+  frameCache?: unknown;
+}
+
+/**
+ * Callbacks a connection reports to. One handler object serves every connection (it receives
+ * the connection as first argument), so no closures are created per connection.
+ */
+export interface ConnectionHandler {
+  /** A complete inbound message body (WS message, or one TCP frame), already size-checked. */
+  onMessage(conn: Connection, payload: Uint8Array, binary: boolean): void;
+  /** The peer broke the wire protocol; the adapter closes the connection itself afterwards. */
+  onProtocolError(conn: Connection, err: ProtocolError): void;
+  /** Transport-level pong (WS pong frame); application pings/pongs arrive as messages. */
+  onPong?(conn: Connection): void;
+  /** The send buffer fell below the high-water mark again. */
+  onDrain?(conn: Connection): void;
+  /** Called exactly once, whatever the cause. */
+  onClose(conn: Connection, code: number, reason: string): void;
+}
+
+/**
+ * An established, id-less message pipe to one peer. Created by a Transport, owned by the domain
+ * once accepted.
+ */
+export interface Connection {
+  readonly protocol: Protocol;
+  /** The peer IP, IPv4-mapped IPv6 normalised (and X-Forwarded-For with trustProxy). */
+  readonly remoteAddress: string;
+  /** The raw socket (net.Socket / tls.TLSSocket) for `ctx.socket`. */
+  readonly socket: unknown;
+  /** The HTTP upgrade request for WebSocket (`ctx.req`), null for TCP. */
+  readonly request: unknown;
+  /** Bytes accepted by send() and not yet flushed to the kernel. */
+  readonly bufferedAmount: number;
+  /** True until close() is called or the peer goes away. */
+  readonly isOpen: boolean;
+  /** Domain-owned slot to attach the client record to (O(1) back-link, no extra Map). */
+  owner: unknown;
+
+  setHandler(handler: ConnectionHandler): void;
+  /** Queue one message; returns false when the send buffer is above its high-water mark. */
+  send(message: OutboundMessage): boolean;
+  /** Transport-level heartbeat (WS ping frame, TCP Ping frame). */
+  ping(): void;
+  /** Close gracefully (WS close handshake / TCP Disconnect frame then FIN). */
+  close(code: number, reason: string): void;
+  /** Drop the socket now. */
+  terminate(): void;
+}

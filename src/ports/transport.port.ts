@@ -1,0 +1,44 @@
+import type { MaybePromise } from './maybe-promise';
+import type { Connection, Protocol } from './connection.port';
+
+/** What a transport knows about a connection attempt before it is established. */
+export interface HandshakeInfo {
+  readonly protocol: Protocol;
+  readonly remoteAddress: string;
+  /** WebSocket only. */
+  readonly origin?: string;
+  readonly path?: string;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+}
+
+/** Why a connection attempt was refused. `status` is the HTTP status for WebSocket upgrades. */
+export interface Refusal {
+  readonly status: number;
+  readonly closeCode: number;
+  readonly code: string;
+  readonly reason: string;
+}
+
+/** The domain side of a transport: screens attempts and takes ownership of connections. */
+export interface ConnectionAcceptor {
+  /** Called before the protocol handshake completes; null admits, a Refusal rejects. */
+  screen(info: HandshakeInfo): MaybePromise<Refusal | null>;
+  /** A connection passed screening and completed its handshake. */
+  accept(conn: Connection): void;
+}
+
+/** A listening transport (WebSocket over http/https, or binary TCP over net/tls). */
+export interface Transport {
+  readonly protocol: Protocol;
+  setAcceptor(acceptor: ConnectionAcceptor): void;
+  /** Resolves once listening; returns the bound port (0 picks an ephemeral one). */
+  listen(): Promise<number>;
+  /** The bound port, or null when not listening. */
+  port(): number | null;
+  /** Stops accepting; existing connections are left to the caller. Resolves when closed. */
+  close(): Promise<void>;
+}
+
+export const Transport = Symbol.for('stelar.Transport');
+/** Multi-bound: every transport the server runs. */
+export const Transports = Symbol.for('stelar.Transports');
