@@ -244,8 +244,9 @@ export class PerMessageDeflate {
   private runInflate(data: Buffer, fin: boolean, target: InflateTarget): void {
     if (this.closed) return this.limiter.done();
     if (this.inflater === null) {
-      const bits = this.isServer ? this.params.clientMaxWindowBits : this.params.serverMaxWindowBits;
-      const inflater: OwnedStream = zlib.createInflateRaw({ windowBits: bits });
+      // A 15-bit inflate window decodes any smaller window the peer agreed to use, and sidesteps
+      // zlib's raw-deflate quirk of turning a requested 8-bit window into 9 bits.
+      const inflater: OwnedStream = zlib.createInflateRaw({ windowBits: 15 });
       inflater.owner = this;
       inflater.on('data', onInflateData);
       inflater.on('error', onZlibError);

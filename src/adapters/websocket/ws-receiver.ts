@@ -55,6 +55,7 @@ export class WsReceiver {
   private opcode = 0;
   private masked = false;
   private payloadLength = 0;
+  private frameConsumed = 0;
   private readonly mask = Buffer.alloc(4);
 
   // current message
@@ -97,6 +98,7 @@ export class WsReceiver {
     this.chunks.length = 0;
     this.buffered = 0;
     this.fragments = [];
+    this.frameConsumed = 0;
   }
 
   /** Appends a chunk and parses as far as possible. */
@@ -299,6 +301,7 @@ export class WsReceiver {
   }
 
   private getData(): void {
+    if (this.opcode < Opcode.Close && !this.compressed) return this.streamData();
     let data = EMPTY_BUFFER;
     if (this.payloadLength > 0) {
       if (this.buffered < this.payloadLength) {
@@ -306,16 +309,35 @@ export class WsReceiver {
         return;
       }
       data = this.consume(this.payloadLength);
-      if (this.masked) unmask(data, this.mask);
+      if (this.masked) unmask(data, this.mask, 0);
     }
     this.state = GET_INFO;
     if (this.opcode >= Opcode.Close) return this.controlFrame(data);
-    if (this.compressed) return this.inflateFragment(data);
-    if (data.length > 0) {
+    this.inflateFragment(data);
+  }
+
+  /**
+   * Uncompressed data frames are consumed as their bytes arrive, one socket chunk at a time:
+   * no copy to reassemble a frame, and a text frame fails on the chunk that breaks UTF-8
+   * rather than after the whole frame arrived (RFC 6455 §8.1 fail fast).
+   */
+  private streamData(): void {
+    const remaining = this.payloadLength - this.frameConsumed;
+    if (remaining > 0) {
+      if (this.buffered === 0) {
+        this.loopOn = false;
+        return;
+      }
+      const data = this.consume(Math.min(remaining, this.chunks[0].length));
+      if (this.masked) unmask(data, this.mask, this.frameConsumed);
+      this.frameConsumed += data.length;
       this.messageLength += data.length;
       if (this.messageOpcode === Opcode.Text && !this.utf8.push(data)) return this.invalidUtf8();
       this.fragments.push(data);
+      if (this.frameConsumed < this.payloadLength) return;
     }
+    this.frameConsumed = 0;
+    this.state = GET_INFO;
     if (this.fin) this.finishMessage();
   }
 
@@ -406,18 +428,20 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
  * XORs `data` in place with the 4-byte masking key (RFC 6455 §5.3). Works a 32-bit word at a
  * time on the aligned middle of the buffer: a byte loop is the parser's hottest spot otherwise.
  */
-export function unmask(data: Buffer, mask: Buffer): void {
+export function unmask(data: Buffer, mask: Buffer, offset = 0): void {
   const len = data.length;
+  // `offset`: how many payload bytes of this frame were unmasked before (streamed frames).
+  const o = offset & 3;
   let i = 0;
   if (len >= 32 && LITTLE_ENDIAN) {
     const head = (4 - (data.byteOffset & 3)) & 3;
-    for (; i < head; i++) data[i] ^= mask[i & 3];
+    for (; i < head; i++) data[i] ^= mask[(i + o) & 3];
     const words = (len - head) >>> 2;
-    const m =
-      (mask[head & 3] | (mask[(head + 1) & 3] << 8) | (mask[(head + 2) & 3] << 16) | (mask[(head + 3) & 3] << 24)) >>> 0;
+    const k = head + o;
+    const m = (mask[k & 3] | (mask[(k + 1) & 3] << 8) | (mask[(k + 2) & 3] << 16) | (mask[(k + 3) & 3] << 24)) >>> 0;
     const view = new Uint32Array(data.buffer, data.byteOffset + head, words);
     for (let w = 0; w < words; w++) view[w] ^= m;
     i = head + (words << 2);
   }
-  for (; i < len; i++) data[i] ^= mask[i & 3];
+  for (; i < len; i++) data[i] ^= mask[(i + o) & 3];
 }

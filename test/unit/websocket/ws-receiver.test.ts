@@ -189,6 +189,15 @@ describe('WsReceiver', () => {
       expectError(sink.events, StelarErrorCode.InvalidUtf8, CloseCode.InvalidPayload);
     });
 
+    it('fails fast inside one frame, on the chunk that breaks UTF-8', () => {
+      const { receiver, sink } = makeReceiver();
+      const bytes = rawFrame({ opcode: 1, payload: Buffer.concat([Buffer.from('valid text '), Buffer.from([0xc0, 0xaf]), Buffer.from('more')]) });
+      receiver.push(Buffer.from(bytes.subarray(0, 12)));
+      expect(sink.events).toEqual([]);
+      receiver.push(Buffer.from(bytes.subarray(12, 19))); // contains the overlong C0 AF, frame not complete
+      expectError(sink.events, StelarErrorCode.InvalidUtf8, CloseCode.InvalidPayload);
+    });
+
     it('stops after an error and ignores further input', () => {
       const { receiver, sink } = makeReceiver();
       receiver.push(rawFrame({ opcode: 3 }));
