@@ -199,7 +199,10 @@ export class WsConnection implements Connection, WsReceiverSink, DeflateTarget {
       // §5.5.1: echo the status code; a close without a body gets one without a body.
       this.state = CLOSING;
       this.localCode = code;
-      this.sendClose(code === CloseCode.NoStatus ? EMPTY_BUFFER : closeBody(code, ''));
+      const body = code === CloseCode.NoStatus ? EMPTY_BUFFER : closeBody(code, '');
+      // Messages already queued behind a compression go out first: a close frame is last.
+      if (this.deflating || this.queue.length > 0) this.pendingClose = body;
+      else this.sendClose(body);
     } else if (this.closeFrameSent) {
       this.socket.end();
     }
@@ -233,6 +236,8 @@ export class WsConnection implements Connection, WsReceiverSink, DeflateTarget {
 
   /** @internal compressed message ready (in order). */
   onDeflated(data: Buffer): void {
+    // The queue was dropped (protocol error, socket gone) while zlib worked: nothing to send.
+    if (this.state === CLOSED || !this.deflating || this.queue.length === 0) return;
     const message = this.queue.shift() as OutboundMessage;
     this.queuedBytes -= message.payload.length;
     this.deflating = false;

@@ -56,7 +56,7 @@ export class WsReceiver {
   private masked = false;
   private payloadLength = 0;
   private frameConsumed = 0;
-  private readonly mask = Buffer.alloc(4);
+  private mask: Buffer = EMPTY_BUFFER;
 
   // current message
   private messageOpcode = 0;
@@ -296,7 +296,8 @@ export class WsReceiver {
       this.loopOn = false;
       return;
     }
-    this.consume(4).copy(this.mask, 0, 0, 4);
+    // Keep the 4-byte view itself: cheaper than copying into a scratch buffer.
+    this.mask = this.consume(4);
     this.state = GET_DATA;
   }
 
