@@ -13,9 +13,9 @@ export interface InflateTarget {
   onInflated(err: ProtocolError | null, chunks: Buffer[] | null, length: number): void;
 }
 
-/** Receives a compressed message body (trailer stripped), in order. */
+/** Receives a compressed message body (trailer stripped), in order; null if zlib failed. */
 export interface DeflateTarget {
-  onDeflated(data: Buffer): void;
+  onDeflated(data: Buffer | null): void;
 }
 
 type OwnedStream = (zlib.InflateRaw | zlib.DeflateRaw) & { owner?: PerMessageDeflate };
@@ -161,9 +161,11 @@ export class PerMessageDeflate {
     if (stream === this.deflater) {
       // Our own compressor failing is an internal error; the owner sees it as a lost message.
       this.deflater = null;
-      if (this.deflateTarget !== null) {
+      const target = this.deflateTarget;
+      if (target !== null) {
         this.deflateTarget = null;
         this.limiter.done();
+        target.onDeflated(null);
       }
       return;
     }

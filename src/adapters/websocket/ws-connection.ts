@@ -218,9 +218,15 @@ export class WsConnection implements Connection, WsReceiverSink, DeflateTarget, 
   }
 
   /** @internal compressed message ready (in order). */
-  onDeflated(data: Buffer): void {
+  onDeflated(data: Buffer | null): void {
     // The queue was dropped (protocol error, socket gone) while zlib worked: nothing to send.
     if (this.state === CLOSED || !this.deflating || this.queue.length === 0) return;
+    if (data === null) {
+      // Our compressor failed (out of memory…): the stream cannot continue in order.
+      this.localCode = CloseCode.InternalError;
+      this.terminate();
+      return;
+    }
     const message = this.queue.shift() as OutboundMessage;
     this.queuedBytes -= message.payload.length;
     this.deflating = false;

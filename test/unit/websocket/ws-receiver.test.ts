@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import * as fc from 'fast-check';
 import { CloseCode, StelarErrorCode } from '../../../src/domain/errors';
 import { Opcode } from '../../../src/adapters/websocket/ws-constants';
 import { feedSplit, makeReceiver, rawFrame, type ReceiverEvent } from '../../helpers/ws-frames';
@@ -95,6 +96,18 @@ describe('WsReceiver', () => {
       { kind: 'message', payload: Buffer.alloc(0), binary: false },
       { kind: 'message', payload: Buffer.alloc(0), binary: true },
     ]);
+  });
+
+  it('never throws on arbitrary bytes: every outcome is events or one protocol error', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.boolean(), (bytes, isServer) => {
+        const events = run(Buffer.from(bytes), { isServer, maxPayloadSize: 1000, maxFrameSize: 500 });
+        const errors = events.filter((e) => e.kind === 'error');
+        expect(errors.length).toBeLessThanOrEqual(1);
+        if (errors.length === 1) expect(events[events.length - 1].kind).toBe('error');
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   describe('RFC 6455 violations', () => {
