@@ -106,9 +106,9 @@ export class MessageRouter<C extends HandlerContext = HandlerContext> {
   private room(record: ClientRecord, msg: RoomMessage): void {
     const join = msg.type === MessageType.JoinRoom;
     const r = join ? this.rooms.join(record, msg.room) : this.rooms.leave(record, msg.room);
-    const answer: RoomMessage = r.ok
-      ? { type: msg.type, room: msg.room, id: msg.id, ok: true }
-      : { type: msg.type, room: msg.room, id: msg.id, ok: false, reason: r.reason };
+    // Echo the id only when the request carried one (docs/PROTOCOL.md, types 8/9).
+    const base = msg.id === undefined ? { type: msg.type, room: msg.room } : { type: msg.type, room: msg.room, id: msg.id };
+    const answer: RoomMessage = r.ok ? { ...base, ok: true } : { ...base, ok: false, reason: r.reason };
     this.sender.sendTo(record, answer);
   }
 }
