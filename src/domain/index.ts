@@ -16,3 +16,4 @@ export * from './message-router.service';
 export * from './heartbeat.service';
 export * from './inbound-pipeline.service';
 export * from './connection.service';
+export * from './local-cluster-state';

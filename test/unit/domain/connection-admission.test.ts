@@ -125,13 +125,13 @@ describe('ConnectionService admission', () => {
   });
 
   it('an id generator that throws or repeats closes the connection with 1011', async () => {
-    const h = harness();
+    let next: () => string = () => 'c1';
+    const h = harness({ ids: { next: () => next() } });
     const first = await h.connect();
-    (h.service as unknown as { d: { ids: { next(): string } } }).d.ids.next = () => 'c1';
     const dup = await h.connect();
     expect(dup.closes[0].code).toBe(1011);
     expect(h.clients.get('c1')?.conn).toBe(first);
-    (h.service as unknown as { d: { ids: { next(): string } } }).d.ids.next = () => {
+    next = () => {
       throw new Error('nope');
     };
     const broken = await h.connect();

@@ -113,3 +113,45 @@ describe('ConnectionService stats and maintenance', () => {
     expect(h.tracker.cleanups).toBe(1);
   });
 });
+
+describe('ConnectionService with transports that report onClose synchronously', () => {
+  it('slow consumers closed mid-broadcast and heartbeat terminations leave consistent indexes', async () => {
+    const h = harness({ limits: { maxBufferedBytes: 10, heartbeatInterval: 1000, heartbeatTimeout: 1500 } });
+    const conns: FakeConnection[] = [];
+    for (let i = 0; i < 6; i++) {
+      const c = await h.connect(i % 2 ? 'tcp' : 'ws');
+      c.closeSync = true;
+      h.rooms.join(h.clients.get(`c${i + 1}`)!, 'room');
+      conns.push(c);
+    }
+    conns[1].bufferedAmount = 11;
+    conns[4].bufferedAmount = 11;
+    expect(h.service.toRoom('room', { type: MessageType.Event, event: 'x', data: null })).toBe(4);
+    expect(h.clients.size).toBe(4);
+    expect(h.rooms.members('room')!.size).toBe(4);
+    // c1 keeps answering pings, the others go silent.
+    h.clock.advance(1000);
+    conns[0].handler!.onPong!(conns[0]);
+    h.clock.advance(1000);
+    expect(conns.filter((c) => c.terminated)).toHaveLength(3);
+    expect([...h.clients.ids()]).toEqual(['c1']);
+    expect([...h.rooms.members('room')!]).toEqual(['c1']);
+    expect(h.service.stats()).toMatchObject({ activeConnections: 1 });
+  });
+
+  it('a rate-limit close during async draining stops the queue', async () => {
+    const limiter = new DeferredRateLimiter();
+    const h = harness({ rate: { customRateLimiter: limiter } });
+    const seen: unknown[] = [];
+    h.dispatcher.on('e', (ctx) => void seen.push(ctx.data));
+    const conn = await h.connect();
+    conn.closeSync = true;
+    h.send(conn, { type: MessageType.Event, event: 'e', data: 1 });
+    h.send(conn, { type: MessageType.Event, event: 'e', data: 2 });
+    limiter.answer(false);
+    await h.settle();
+    expect(h.clients.size).toBe(0);
+    expect(seen).toEqual([]);
+    expect(limiter.pending).toHaveLength(0);
+  });
+});
