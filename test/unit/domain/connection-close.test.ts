@@ -79,7 +79,7 @@ describe('ConnectionService stats and maintenance', () => {
     const h = harness({ rate: { rateLimit: { maxPoints: 100, windowMs: 1000 } } });
     const a = await h.connect('ws');
     await h.connect('tcp');
-    h.send(a, { type: MessageType.Event, event: 'e' });
+    h.send(a, { type: MessageType.Event, event: 'e', data: undefined });
     h.rooms.join(h.clients.get('c1')!, 'r');
     h.clock.advance(500);
     expect(h.service.stats()).toEqual({
