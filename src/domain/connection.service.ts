@@ -158,7 +158,8 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
 
   private finishAdmission(record: ClientRecord, result: MiddlewareResult): void {
     this.releaseAdmissionSlot(record);
-    if (record.state !== ClientState.Admitting) return; // closed while the middleware ran
+    // Closed while the middleware ran (or the peer left and onClose is on its way).
+    if (record.state !== ClientState.Admitting || !record.conn.isOpen) return;
     if (!result.ok) {
       const code = result.reason === MIDDLEWARE_TIMEOUT ? StelarErrorCode.ConnectTimeout : StelarErrorCode.Unauthorized;
       return this.sender.closeWithError(record, code, result.reason, CloseCode.PolicyViolation);

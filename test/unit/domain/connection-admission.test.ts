@@ -139,3 +139,20 @@ describe('ConnectionService admission', () => {
     expect(h.logger.at('error').length).toBeGreaterThan(0);
   });
 });
+
+describe('ConnectionService admission races', () => {
+  it('a peer that vanished during middleware (onClose still pending) is not registered', async () => {
+    const h = harness();
+    let admit: () => void = () => {};
+    h.dispatcher.use((_c, next) => new Promise<void>((r) => (admit = () => (next(), r()))));
+    const conn = new FakeConnection();
+    h.service.accept(conn);
+    conn.isOpen = false;
+    admit();
+    await h.settle();
+    expect(h.clients.size).toBe(0);
+    expect(h.admission.pending).toBe(0);
+    conn.finishClose(1006);
+    expect(h.tracker.calls).toEqual([]);
+  });
+});
