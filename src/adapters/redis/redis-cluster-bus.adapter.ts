@@ -219,7 +219,9 @@ export class RedisClusterBus implements ClusterBus {
   /** Ids of the live nodes (this one included), pruning expired ones from the node set. */
   async liveNodes(): Promise<string[]> {
     if (this.phase !== RUNNING || this.pub!.status !== 'ready') return [this.nodeId];
-    return settleWithin(this.presence!.liveNodes(), this.queryTimeoutMs, this.clock);
+    const live = await settleWithin(this.presence!.liveNodes(), this.queryTimeoutMs, this.clock);
+    this.knownPeers = live.length - (live.includes(this.nodeId) ? 1 : 0);
+    return live;
   }
 
   // ---- queries -------------------------------------------------------------------------------
@@ -243,7 +245,6 @@ export class RedisClusterBus implements ClusterBus {
     let peers: string[];
     try {
       peers = (await this.liveNodes()).filter((id) => id !== this.nodeId);
-      this.knownPeers = peers.length;
     } catch (err) {
       this.logger.warn(`[stelar:cluster] presence lookup failed: ${msg(err)}`);
       return alone(this.knownPeers > 0);
@@ -320,10 +321,7 @@ export class RedisClusterBus implements ClusterBus {
   private readonly beat = (): void => {
     if (this.phase !== RUNNING || this.pub!.status !== 'ready') return;
     this.presence!.announce()
-      .then(() => this.presence!.liveNodes())
-      .then((live) => {
-        this.knownPeers = live.filter((id) => id !== this.nodeId).length;
-      })
+      .then(() => this.liveNodes())
       .catch((err) => this.logger.debug(`[stelar:cluster] heartbeat failed: ${msg(err)}`));
   };
 
@@ -382,6 +380,9 @@ export class RedisClusterBus implements ClusterBus {
     const base: Record<string, unknown> = {
       // Quick reconnects, capped: an outage is survived by retrying forever.
       retryStrategy: (times: number) => Math.min(50 * times, 2000),
+      // ioredis arms this (non-unref'd) timer on disconnect() even when the socket is already
+      // gone (stop() during an outage); keep it short so stop() leaves nothing running for long.
+      disconnectTimeout: 200,
       ...(typeof this.redisTarget === 'string' ? {} : this.redisTarget),
       lazyConnect: true,
     };

@@ -89,6 +89,7 @@ export async function spawnChildNode(
   prefix: string,
   nodeId: string,
   clients: Record<string, string[]>,
+  env: Record<string, string> = {},
 ): Promise<ChildNode> {
   const root = path.resolve(__dirname, '../../..');
   const proc = spawn(
@@ -103,6 +104,7 @@ export async function spawnChildNode(
         STELAR_FIXTURE_PREFIX: prefix,
         STELAR_FIXTURE_NODE_ID: nodeId,
         STELAR_FIXTURE_CLIENTS: JSON.stringify(clients),
+        ...env,
       },
     },
   );
