@@ -24,6 +24,7 @@ export interface RedisPipelineLike {
   set(key: string, value: string, px: 'PX', ms: number): this;
   del(key: string): this;
   exists(key: string): this;
+  pexpire(key: string, ms: number): this;
   exec(): Promise<[Error | null, unknown][] | null>;
 }
 

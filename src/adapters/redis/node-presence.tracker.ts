@@ -31,6 +31,8 @@ export class NodePresenceTracker {
       .pipeline()
       .sadd(this.setKey, this.nodeId)
       .set(this.selfKey, this.info, 'PX', this.ttlMs)
+      // The set itself expires when every node is gone (nobody refreshes it any more).
+      .pexpire(this.setKey, this.ttlMs)
       .exec();
     throwFirstError(res);
   }

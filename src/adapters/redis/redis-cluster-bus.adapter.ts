@@ -43,7 +43,13 @@ import {
   type RedisConnectionOptions,
   resolveClusterBusOptions,
 } from './redis-cluster-bus.options';
-import { settleWithin, closeClient } from './redis-client.util';
+import {
+  closeClient,
+  createRedisClient,
+  describeRedisTarget,
+  settleWithin,
+} from './redis-client.util';
+import { localAnswer } from './local-query.answer';
 
 const IDLE = 0;
 const STARTING = 1;
@@ -132,11 +138,15 @@ export class RedisClusterBus implements ClusterBus {
     this.phase = STARTING;
     this.onDelivery = onDelivery;
     this.state = state;
-    const pub = (this.pub = this.createClient('pub'));
-    const sub = (this.sub = this.createClient('sub'));
+    const pub = (this.pub = createRedisClient(this.Redis, this.redisTarget, 'pub'));
+    const sub = (this.sub = createRedisClient(this.Redis, this.redisTarget, 'sub'));
     this.presence = new NodePresenceTracker(pub, this.prefix, this.nodeId, this.nodeTtlMs);
-    pub.on('error', this.onPubError).on('ready', this.onPubReady);
-    sub.on('error', this.onSubError).on('ready', this.onSubReady).on('messageBuffer', this.onMessage);
+    pub.on('error', this.onPubDown).on('reconnecting', this.onPubDown).on('ready', this.onPubReady);
+    sub
+      .on('error', this.onSubDown)
+      .on('reconnecting', this.onSubDown)
+      .on('ready', this.onSubReady)
+      .on('messageBuffer', this.onMessage);
     try {
       await Promise.all([pub.connect(), sub.connect()]);
       await sub.subscribe(this.deliveryChannel, this.queryChannel, `${this.prefix}:r:${this.nodeId}`);
@@ -144,7 +154,7 @@ export class RedisClusterBus implements ClusterBus {
     } catch (err) {
       await this.teardown();
       this.phase = IDLE;
-      throw new Error(`Stelar cluster: cannot use Redis at ${this.describeTarget()}: ${msg(err)}`, {
+      throw new Error(`Stelar cluster: cannot use Redis at ${describeRedisTarget(this.redisTarget)}: ${msg(err)}`, {
         cause: err,
       });
     }
@@ -250,9 +260,11 @@ export class RedisClusterBus implements ClusterBus {
       return alone(this.knownPeers > 0);
     }
     if (peers.length === 0) return alone(false);
+    // stop() may have run while the presence lookup was in flight.
+    if (this.phase !== RUNNING || this.pub === undefined) return alone(true);
     const remaining = Math.max(1, deadline - this.clock.now());
     const { id, outcome } = this.queries.open(new Set(peers), remaining, isDone);
-    this.pub!.publish(this.queryChannel, encodeQuery(this.nodeId, id, kind, arg)).catch(() =>
+    this.pub.publish(this.queryChannel, encodeQuery(this.nodeId, id, kind, arg)).catch(() =>
       this.queries.settle(id),
     );
     const { answers, missing } = await outcome;
@@ -326,35 +338,37 @@ export class RedisClusterBus implements ClusterBus {
   };
 
   private readonly onPubReady = (): void => {
+    if (this.phase !== RUNNING) return;
+    // Redis may have restarted empty: announce at once instead of waiting for the next beat.
+    this.beat();
     if (this.pubHealthy) return;
     this.pubHealthy = true;
     this.logger.info(
       `[stelar:cluster] Redis reconnected; ${this.droppedInOutage} cluster deliveries were dropped meanwhile`,
     );
     this.droppedInOutage = 0;
-    // Redis may have restarted empty: announce at once instead of waiting for the next beat.
-    this.beat();
   };
 
   private readonly onSubReady = (): void => {
-    if (this.subHealthy) return;
+    if (this.subHealthy || this.phase !== RUNNING) return;
     this.subHealthy = true;
     this.logger.info('[stelar:cluster] Redis subscriber reconnected and resubscribed');
   };
 
-  private readonly onPubError = (err: unknown): void => {
-    if (!this.pubHealthy) return;
+  /** 'error' (with an Error) or 'reconnecting' (with the delay): log once per outage. */
+  private readonly onPubDown = (why: unknown): void => {
+    if (!this.pubHealthy || this.phase !== RUNNING) return;
     this.pubHealthy = false;
     this.logger.warn(
-      `[stelar:cluster] Redis connection lost (${msg(err)}); local delivery continues, ` +
+      `[stelar:cluster] Redis connection lost (${reason(why)}); local delivery continues, ` +
         'cluster deliveries are dropped until it reconnects',
     );
   };
 
-  private readonly onSubError = (err: unknown): void => {
-    if (!this.subHealthy) return;
+  private readonly onSubDown = (why: unknown): void => {
+    if (!this.subHealthy || this.phase !== RUNNING) return;
     this.subHealthy = false;
-    this.logger.warn(`[stelar:cluster] Redis subscriber connection lost (${msg(err)})`);
+    this.logger.warn(`[stelar:cluster] Redis subscriber connection lost (${reason(why)})`);
   };
 
   private readonly onPublishError = (err: unknown): void => {
@@ -376,32 +390,6 @@ export class RedisClusterBus implements ClusterBus {
 
   // ---- connections ---------------------------------------------------------------------------
 
-  private createClient(role: 'pub' | 'sub'): RedisClientLike {
-    const base: Record<string, unknown> = {
-      // Quick reconnects, capped: an outage is survived by retrying forever.
-      retryStrategy: (times: number) => Math.min(50 * times, 2000),
-      // ioredis arms this (non-unref'd) timer on disconnect() even when the socket is already
-      // gone (stop() during an outage); keep it short so stop() leaves nothing running for long.
-      disconnectTimeout: 200,
-      ...(typeof this.redisTarget === 'string' ? {} : this.redisTarget),
-      lazyConnect: true,
-    };
-    if (role === 'pub') {
-      // At-most-once: a publish while disconnected fails now (and is dropped with a warning)
-      // instead of being queued without bound or re-sent twice after a reconnect.
-      Object.assign(base, {
-        enableOfflineQueue: false,
-        maxRetriesPerRequest: 0,
-        autoResendUnfulfilledCommands: false,
-      });
-    } else {
-      base.autoResubscribe = true;
-    }
-    return typeof this.redisTarget === 'string'
-      ? new this.Redis(this.redisTarget, base)
-      : new this.Redis(base);
-  }
-
   private async teardown(): Promise<void> {
     const clients = [this.pub, this.sub];
     this.pub = this.sub = undefined;
@@ -410,33 +398,15 @@ export class RedisClusterBus implements ClusterBus {
     );
   }
 
-  private describeTarget(): string {
-    const t = this.redisTarget;
-    if (typeof t === 'string') return t.replace(/\/\/[^@/]*@/, '//***@');
-    return t.path ?? `${t.host ?? '127.0.0.1'}:${t.port ?? 6379}`;
-  }
-}
-
-function localAnswer(state: ClusterStateProvider, kind: QueryKind, arg?: string): unknown {
-  switch (kind) {
-    case QueryKind.Rooms:
-      return state.localRooms();
-    case QueryKind.RoomMembers:
-      return state.localRoomMembers(arg ?? '');
-    case QueryKind.Clients:
-      return state.localClients(arg);
-    case QueryKind.Stats:
-      return state.localStats();
-    case QueryKind.HasClient:
-      return state.hasLocalClient !== undefined
-        ? state.hasLocalClient(arg ?? '')
-        : state.localClients().some((c) => c.id === arg);
-  }
 }
 
 const isBoolean = (v: unknown): v is boolean => typeof v === 'boolean';
 const isTrue = (v: unknown): boolean => v === true;
 const anyTrue = (l: boolean[]): boolean => l.some(isTrue);
+
+function reason(why: unknown): string {
+  return typeof why === 'number' ? `reconnecting in ${why} ms` : msg(why);
+}
 
 function msg(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
