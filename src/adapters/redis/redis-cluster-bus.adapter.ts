@@ -176,6 +176,7 @@ export class RedisClusterBus implements ClusterBus {
     await this.teardown();
     this.onDelivery = undefined;
     this.state = undefined;
+    this.knownPeers = 0;
     this.phase = IDLE;
   }
 
@@ -298,9 +299,9 @@ export class RedisClusterBus implements ClusterBus {
     this.pub.publish(`${this.prefix}:r:${env.origin}`, reply).catch(this.onReplyError);
   }
 
+  /** This node's state; empty before start() and after stop() (like the in-memory bus). */
   private local(): ClusterStateProvider {
-    if (this.state === undefined) throw new Error('RedisClusterBus is not started');
-    return this.state;
+    return this.state ?? EMPTY_STATE;
   }
 
   // ---- events (bound once: no per-message closures) ------------------------------------------
@@ -399,6 +400,13 @@ export class RedisClusterBus implements ClusterBus {
   }
 
 }
+
+const EMPTY_STATE: ClusterStateProvider = {
+  localRooms: () => [],
+  localRoomMembers: () => [],
+  localClients: () => [],
+  localStats: () => ({}),
+};
 
 const isBoolean = (v: unknown): v is boolean => typeof v === 'boolean';
 const isTrue = (v: unknown): boolean => v === true;

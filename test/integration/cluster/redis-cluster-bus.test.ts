@@ -209,8 +209,9 @@ describeWithRedis('RedisClusterBus: lifecycle', () => {
       expect(cl.listenerCount('messageBuffer')).toBe(0);
       expect(cl.listenerCount('ready')).toBe(0);
     }
-    // Queries after stop answer nothing remotely and do not throw.
+    // After stop, publish is a no-op and queries answer empty, like the in-memory bus.
     expect(() => bus.publish({ target: { kind: 'all' }, event: 'e' })).not.toThrow();
+    expect(await bus.rooms()).toEqual({ value: [], partial: false, nodes: 1, nodeIds: ['n'] });
   });
 
   it('start() twice is a caller mistake', async () => {

@@ -188,5 +188,8 @@ describe('RedisClusterBus (fake Redis, manual clock)', () => {
     await a.bus.stop();
     expect(await q).toMatchObject({ value: ['r'], partial: true });
     expect(broker.set('p:nodes').has('a')).toBe(false); // withdrawn
+    // Stopped: answers empty and complete, like the in-memory bus (peers are forgotten).
+    expect(await a.bus.rooms()).toEqual({ value: [], partial: false, nodes: 1, nodeIds: ['a'] });
+    expect(await a.bus.hasRemoteClient('x')).toBe(false);
   });
 });
