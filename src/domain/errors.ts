@@ -56,6 +56,7 @@ export const StelarErrorCode = {
   MaxRooms: 'STELAR_ERR_MAX_ROOMS',
   MaxRoomsPerClient: 'STELAR_ERR_MAX_ROOMS_PER_CLIENT',
   RoomRefused: 'STELAR_ERR_ROOM_REFUSED',
+  Internal: 'STELAR_ERR_INTERNAL',
 } as const;
 export type StelarErrorCode = (typeof StelarErrorCode)[keyof typeof StelarErrorCode];
 
