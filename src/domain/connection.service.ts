@@ -124,24 +124,27 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
     return this.d.admission.screen(info);
   }
 
-  /** ConnectionAcceptor: takes ownership of a handshaken connection and runs the middleware. */
+  /**
+   * ConnectionAcceptor: takes ownership of a handshaken connection. The context is created and
+   * the middleware chain started one microtask later, so that a TCP hello the transport hands
+   * over right after accept() (docs/PROTOCOL.md, TCP lifecycle) is on the record
+   * (`record.hello`, with the middleware headers) before any middleware runs.
+   */
   accept(conn: Connection): void {
     this.start();
     conn.setHandler(this);
     let record: ClientRecord;
     try {
       record = new ClientRecord(this.d.ids.next(), conn, this.d.clock.now());
-      conn.owner = record;
-      record.connectionContext = this.d.contexts.create(record);
     } catch (err) {
       this.d.logger.error(`cannot accept connection: ${errorMessage(err)}`);
-      conn.owner = null;
       conn.close(CloseCode.InternalError, 'Internal error');
       return;
     }
+    conn.owner = record;
     if (this.d.clients.has(record.id)) {
       this.d.logger.error(`client id "${record.id}" is already in use`);
-      return this.sender.closeWithError(record, StelarErrorCode.Unauthorized, 'Duplicate client id', CloseCode.InternalError);
+      return this.sender.closeWithError(record, StelarErrorCode.Internal, 'Duplicate client id', CloseCode.InternalError);
     }
     // Screening happened before the handshake; the server may have filled up since.
     if (this.d.admission.isFull(record.info.remoteAddress)) {
@@ -150,7 +153,22 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
     this.d.admission.beginAdmission();
     record.holdsAdmissionSlot = true;
     this.admitting.add(record);
-    this.d.dispatcher.runMiddleware(record.connectionContext as C, this.d.limits.connectTimeout).then(
+    queueMicrotask(() => this.runAdmission(record));
+  }
+
+  private runAdmission(record: ClientRecord): void {
+    // Closed before the microtask (onClose releases the slot, or is on its way).
+    if (record.state !== ClientState.Admitting || !record.conn.isOpen) return;
+    let ctx: C;
+    try {
+      ctx = this.d.contexts.create(record);
+    } catch (err) {
+      this.d.logger.error(`cannot create the connection context: ${errorMessage(err)}`);
+      this.releaseAdmissionSlot(record);
+      return this.sender.closeWithError(record, StelarErrorCode.Internal, 'Internal error', CloseCode.InternalError);
+    }
+    record.connectionContext = ctx;
+    this.d.dispatcher.runMiddleware(ctx, this.d.limits.connectTimeout).then(
       (r) => this.finishAdmission(record, r),
       () => this.finishAdmission(record, { ok: false, reason: MIDDLEWARE_ERROR }),
     );
@@ -165,7 +183,7 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
       return this.sender.closeWithError(record, code, result.reason, CloseCode.PolicyViolation);
     }
     if (this.d.clients.has(record.id)) {
-      return this.sender.closeWithError(record, StelarErrorCode.Unauthorized, 'Duplicate client id', CloseCode.InternalError);
+      return this.sender.closeWithError(record, StelarErrorCode.Internal, 'Duplicate client id', CloseCode.InternalError);
     }
     const { info, conn } = record;
     this.d.clients.add(record);

@@ -38,6 +38,11 @@ export class LocalClusterState implements ClusterStateProvider {
     return out;
   }
 
+  /** O(1): is `clientId` connected to this node? */
+  hasLocalClient(clientId: string): boolean {
+    return this.clients.has(clientId);
+  }
+
   /** The numeric fields of the stats object. */
   localStats(): Record<string, number> {
     const out: Record<string, number> = {};

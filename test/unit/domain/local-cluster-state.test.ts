@@ -24,5 +24,7 @@ describe('LocalClusterState', () => {
     expect(s.localClients('r2')).toEqual([{ id: 'b', rooms: ['r1', 'r2'] }]);
     expect(s.localClients('none')).toEqual([]);
     expect(s.localStats()).toEqual({ activeConnections: 2 });
+    expect(s.hasLocalClient('a')).toBe(true);
+    expect(s.hasLocalClient('zz')).toBe(false);
   });
 });
