@@ -5,6 +5,7 @@ import type { Logger } from '../ports/logger.port';
 import type { MaybePromise } from '../ports/maybe-promise';
 import type { ConnectionAcceptor, HandshakeInfo, Refusal } from '../ports/transport.port';
 import type { AdmissionService } from './admission.service';
+import { BasicContextFactory } from './basic-context.factory';
 import { ClientRecord, ClientState } from './client-record';
 import type { ClientRegistry } from './client-registry.service';
 import type { ContextFactory, HandlerContext, PendingRequest } from './context.types';
@@ -33,7 +34,12 @@ export interface ConnectionServiceDeps<C extends HandlerContext = HandlerContext
   readonly admission: AdmissionService;
   readonly hooks: HookRunner;
   readonly dispatcher: Dispatcher<C>;
-  readonly contexts: ContextFactory<C>;
+  /**
+   * Builds handler contexts. Optional so the application can create its factory after this
+   * service (it usually needs the service to send) and install it with setContextFactory;
+   * until then a {@link BasicContextFactory} is used.
+   */
+  readonly contexts?: ContextFactory<C>;
   /** Read on every use: mutate it (or call updateLimits) to change limits live. */
   readonly limits: ServerLimits;
   /** Optional: a pre-built sender (else one is created from the deps above). */
@@ -67,6 +73,7 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
   readonly inbound: InboundPipeline;
   readonly heartbeats: HeartbeatService;
   private readonly d: ConnectionServiceDeps<C>;
+  private contexts: ContextFactory<C>;
   private readonly admitting = new Set<ClientRecord>();
   private readonly startedAt: number;
   private cleanupTimer: TimerHandle | null = null;
@@ -77,12 +84,19 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
     const { codecs, clock, logger, clients, rooms, hooks, limits } = deps;
     this.d = deps;
     this.sender = deps.sender ?? new MessageSender(codecs, clients, rooms, hooks, limits, logger);
-    this.router = new MessageRouter(deps.dispatcher, deps.contexts, rooms, this.sender, logger);
+    this.contexts = deps.contexts ?? (new BasicContextFactory() as unknown as ContextFactory<C>);
+    this.router = new MessageRouter(deps.dispatcher, this.contexts, rooms, this.sender, logger);
     this.inbound = new InboundPipeline(
       codecs, clock, hooks, deps.rateLimits, limits, this.router, this.sender, logger,
     );
     this.heartbeats = new HeartbeatService(clock, clients, limits, logger);
     this.startedAt = clock.now();
+  }
+
+  /** Installs the application's context factory (used for every context created from now). */
+  setContextFactory(contexts: ContextFactory<C>): void {
+    this.contexts = contexts;
+    this.router.setContextFactory(contexts);
   }
 
   // ---------------------------------------------------------------- timers
@@ -161,7 +175,7 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
     if (record.state !== ClientState.Admitting || !record.conn.isOpen) return;
     let ctx: C;
     try {
-      ctx = this.d.contexts.create(record);
+      ctx = this.contexts.create(record);
     } catch (err) {
       this.d.logger.error(`cannot create the connection context: ${errorMessage(err)}`);
       this.releaseAdmissionSlot(record);

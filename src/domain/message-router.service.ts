@@ -26,11 +26,16 @@ export function noHandlerMessage(event: string): string {
 export class MessageRouter<C extends HandlerContext = HandlerContext> {
   constructor(
     private readonly dispatcher: Dispatcher<C>,
-    private readonly contexts: ContextFactory<C>,
+    private contexts: ContextFactory<C>,
     private readonly rooms: RoomRegistry,
     private readonly sender: MessageSender,
     private readonly logger: Logger,
   ) {}
+
+  /** Swaps the context factory (the application may build it after this service). */
+  setContextFactory(contexts: ContextFactory<C>): void {
+    this.contexts = contexts;
+  }
 
   route(record: ClientRecord, msg: StelarMessage): void {
     switch (msg.type) {
