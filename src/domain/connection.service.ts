@@ -1,4 +1,5 @@
 import type { Clock, TimerHandle } from '../ports/clock.port';
+import type { ClusterDelivery } from '../ports/cluster-bus.port';
 import type { Connection, ConnectionHandler } from '../ports/connection.port';
 import type { IdGenerator } from '../ports/id-generator.port';
 import type { Logger } from '../ports/logger.port';
@@ -300,6 +301,33 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
   /** -1 when onBeforeBroadcast cancelled it, else the recipient count. */
   broadcast(message: StelarMessage, excludeId?: string, options?: SendOptions): number {
     return this.sender.broadcast(message, excludeId, options);
+  }
+
+  /** Local fan-out without onBeforeBroadcast (cluster deliveries approved on their origin node). */
+  deliverToAll(message: StelarMessage, excludeId?: string, options?: SendOptions): number {
+    return this.sender.deliverToAll(message, excludeId, options);
+  }
+
+  /**
+   * Delivers a message published by another node to the local recipients (pass this as the
+   * bus's `onDelivery`). Hooks are not consulted again. Returns the local recipient count.
+   */
+  deliverFromCluster(delivery: ClusterDelivery): number {
+    const message: StelarMessage =
+      delivery.bytes !== undefined
+        ? { type: MessageType.Binary, event: delivery.event, bytes: delivery.bytes }
+        : { type: MessageType.Event, event: delivery.event, data: delivery.data };
+    const t = delivery.target;
+    switch (t.kind) {
+      case 'all':
+        return this.sender.deliverToAll(message, delivery.excludeId);
+      case 'room':
+        return this.sender.toRoom(t.room, message, delivery.excludeId);
+      case 'client':
+        return t.clientId !== delivery.excludeId && this.sender.toId(t.clientId, message) ? 1 : 0;
+      default:
+        return 0;
+    }
   }
 
   toRoom(room: string, message: StelarMessage, excludeId?: string, options?: SendOptions): number {

@@ -80,6 +80,15 @@ export class MessageSender {
     return this.fanOut(this.clients.values(), message, excludeId, options);
   }
 
+  /**
+   * Sends to every local client except `excludeId` without consulting `onBeforeBroadcast`:
+   * for deliveries another node already approved (cluster bus), so the hook runs once per
+   * broadcast, on the node that started it.
+   */
+  deliverToAll(message: StelarMessage, excludeId?: string, options?: SendOptions): number {
+    return this.fanOut(this.clients.values(), message, excludeId, options);
+  }
+
   /** Sends to every member of `room` except `excludeId`; returns the recipient count. */
   toRoom(room: string, message: StelarMessage, excludeId?: string, options?: SendOptions): number {
     const members = this.rooms.members(room);
