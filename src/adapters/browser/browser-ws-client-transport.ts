@@ -75,7 +75,7 @@ class BrowserWsClientTransport implements ClientTransport {
   private onMessage(data: unknown): void {
     if (this.closed) return;
     if (typeof data === 'string') this.handler.onMessage(this.encoder.encode(data), false);
-    else if (data instanceof ArrayBuffer) this.handler.onMessage(new Uint8Array(data), true);
+    else if (Object.prototype.toString.call(data) === '[object ArrayBuffer]') this.handler.onMessage(new Uint8Array(data as ArrayBuffer), true);
     else if (ArrayBuffer.isView(data)) this.handler.onMessage(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), true);
   }
 

@@ -28,7 +28,8 @@ export function isBlobLike(v: unknown): v is BlobLike {
 /** A zero-copy Uint8Array view of `data`; throws a TypeError for anything that is not bytes. */
 export function toBytes(data: BinaryData): Uint8Array {
   if (data instanceof Uint8Array) return data;
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  // toString tag rather than instanceof: an ArrayBuffer from another realm (iframe, vm) counts.
+  if (Object.prototype.toString.call(data) === '[object ArrayBuffer]') return new Uint8Array(data as ArrayBuffer);
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   throw new TypeError('binary data must be a Uint8Array, Buffer, ArrayBuffer or typed array (use sendFile for a Blob)');
 }
