@@ -531,7 +531,9 @@ export class BaseStelarClient {
     // and are ignored, so a late close of an old socket cannot disturb the new one.
     const link: ClientTransportHandler = {
       onOpen: () => {
-        if (this.link === link && mode === 'tcp') this.sendControl(codec.encode({ type: MessageType.Connect, clientId: '', maxPayloadSize: this.opts.maxPayloadSize, heartbeatInterval: this.opts.heartbeatInterval }));
+        // TCP has no HTTP upgrade: the hello {"v":1} (with the headers for middleware) opens the
+        // session (docs/PROTOCOL.md, "TCP connection lifecycle" step 1).
+        if (this.link === link && mode === 'tcp') this.sendControl(codec.encode(this.hello()));
       },
       onMessage: (payload, binary) => {
         if (this.link === link) handleInbound(this, codec, payload, binary);
@@ -559,6 +561,12 @@ export class BaseStelarClient {
       this.reportError(asError(err), 'connect');
       if (this.link === link) this.linkLost(CloseCode.Abnormal, asError(err).message);
     }
+  }
+
+  private hello(): StelarMessage {
+    const headers = this.opts.headers;
+    const base = { type: MessageType.Connect, clientId: '', maxPayloadSize: 0, heartbeatInterval: 0, version: 1 } as const;
+    return Object.keys(headers).length > 0 ? { ...base, headers } : base;
   }
 
   /** @internal Abandons the current connection locally (silent server, dial timeout). */

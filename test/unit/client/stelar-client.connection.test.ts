@@ -251,7 +251,9 @@ describe('StelarClient connection lifecycle', () => {
     expect(client.getUrl()).toBe('tcp://example.org:3001');
     client.connect();
     tcp.last.open();
-    expect(tcp.last.sent[0].type).toBe(MessageType.Connect);
+    expect(tcp.last.sent).toEqual([{ type: MessageType.Connect, clientId: '', maxPayloadSize: 0, heartbeatInterval: 0, version: 1 }]);
+    client.emit('early', 1); // nothing but the hello before the server's answer
+    expect(tcp.last.sent).toHaveLength(1);
     tcp.last.push({ type: MessageType.Connect, clientId: 't1', maxPayloadSize: 100, heartbeatInterval: 1 });
     expect(client.getId()).toBe('t1');
     client.disconnect();
