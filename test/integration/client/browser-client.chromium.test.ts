@@ -1,14 +1,12 @@
 import * as fs from 'node:fs';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { buildSync } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { StelarEchoServer } from './stelar-echo-server';
 
 // The built browser bundle in real Chromium against a tiny Stelar-speaking WebSocket server made
-// with the `ws` package (the real StelarServer e2e tests live with the server). The server sends
-// Connect on open, echoes events, answers requests/joins and echoes binary envelopes.
+// with the `ws` package (stelar-echo-server.ts); the real StelarServer e2e tests live with the
+// server.
 
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = fs.existsSync(CHROMIUM);
@@ -29,88 +27,10 @@ function bundle(): string {
   return out.outputFiles[0].text;
 }
 
-/** Everything the fake server saw, per connection number. */
-interface Seen {
-  connections: number;
-  text: { conn: number; msg: any }[];
-  binary: number;
-}
-
-class EchoServer {
-  private http!: http.Server;
-  private wss!: WebSocketServer;
-  readonly sockets = new Set<WebSocket>();
-  port = 0;
-
-  constructor(
-    private readonly code: string,
-    readonly seen: Seen = { connections: 0, text: [], binary: 0 },
-  ) {}
-
-  async start(port = 0): Promise<number> {
-    this.http = http.createServer((req, res) => {
-      if (req.url === '/stelar-client.mjs') {
-        res.writeHead(200, { 'content-type': 'text/javascript' });
-        res.end(this.code);
-      } else {
-        res.writeHead(200, { 'content-type': 'text/html' });
-        res.end('<!doctype html><title>stelar</title>');
-      }
-    });
-    this.wss = new WebSocketServer({ server: this.http });
-    this.wss.on('connection', (ws) => this.onConnection(ws));
-    await new Promise<void>((resolve, reject) => {
-      this.http.once('error', reject);
-      this.http.listen(port, '127.0.0.1', () => resolve());
-    });
-    this.port = (this.http.address() as AddressInfo).port;
-    return this.port;
-  }
-
-  private onConnection(ws: WebSocket): void {
-    const conn = ++this.seen.connections;
-    this.sockets.add(ws);
-    ws.on('close', () => this.sockets.delete(ws));
-    ws.send(JSON.stringify({ t: 6, id: `x${conn}`, maxPayloadSize: 1 << 20, heartbeatInterval: 30000 }));
-    ws.on('message', (data, isBinary) => {
-      if (isBinary) {
-        this.seen.binary++;
-        ws.send(data as Buffer, { binary: true }); // the binary envelope is symmetric
-        return;
-      }
-      const msg = JSON.parse(String(data));
-      this.seen.text.push({ conn, msg });
-      switch (msg.t) {
-        case 0:
-          if (msg.e === 'kick') ws.terminate();
-          else ws.send(JSON.stringify({ t: 0, e: msg.e, d: { echo: msg.d } }));
-          break;
-        case 2:
-          ws.send('{"t":3}');
-          break;
-        case 4:
-          if (msg.e === 'fail') ws.send(JSON.stringify({ t: 5, a: msg.a, i: msg.i, x: 'handler failed' }));
-          else ws.send(JSON.stringify({ t: 5, a: msg.a, i: msg.i, d: { echo: msg.d } }));
-          break;
-        case 8:
-        case 9:
-          ws.send(JSON.stringify(msg.room === 'vip' ? { t: msg.t, room: msg.room, i: msg.i, ok: false, x: 'members only' } : { t: msg.t, room: msg.room, i: msg.i, ok: true }));
-          break;
-      }
-    });
-  }
-
-  async stop(): Promise<void> {
-    for (const ws of this.sockets) ws.terminate();
-    await new Promise<void>((r) => this.wss.close(() => r()));
-    await new Promise<void>((r) => this.http.close(() => r()));
-  }
-}
-
 describeIf('StelarClient bundle in Chromium', () => {
   let browser: Browser;
   let page: Page;
-  let server: EchoServer;
+  let server: StelarEchoServer;
   const code = haveChromium ? bundle() : '';
 
   beforeAll(async () => {
@@ -125,7 +45,7 @@ describeIf('StelarClient bundle in Chromium', () => {
   });
 
   beforeEach(async () => {
-    server = new EchoServer(code);
+    server = new StelarEchoServer(code);
     await server.start();
     page = await browser.newPage();
     await page.goto(`http://127.0.0.1:${server.port}/`);
@@ -229,7 +149,7 @@ describeIf('StelarClient bundle in Chromium', () => {
     await page.evaluate(() => (window as any).client.emit('queued', 1));
     expect(await page.evaluate(() => (window as any).client.getQueueSize())).toBe(1);
 
-    server = new EchoServer(code, seen);
+    server = new StelarEchoServer(code, seen);
     await server.start(port);
     await page.waitForFunction(() => (window as any).client.isConnected(), undefined, { timeout: 10000 });
     const after = await page.evaluate(() => ({ id: (window as any).client.getId(), log: (window as any).log, q: (window as any).client.getQueueSize() }));
