@@ -52,6 +52,7 @@ export const StelarErrorCode = {
   AckTimeout: 'STELAR_ERR_ACK_TIMEOUT',
   Disconnected: 'STELAR_ERR_DISCONNECTED',
   ServerShutdown: 'STELAR_ERR_SERVER_SHUTDOWN',
+  Internal: 'STELAR_ERR_INTERNAL',
 } as const;
 export type StelarErrorCode = (typeof StelarErrorCode)[keyof typeof StelarErrorCode];
 
