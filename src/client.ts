@@ -9,6 +9,7 @@ import { GlobalTimersClock } from './adapters/browser/global-timers-clock.adapte
 import { WsJsonCodec } from './adapters/codec/ws-json.codec';
 import { TcpBinaryCodec } from './adapters/codec/tcp-binary.codec';
 import { WsClientTransportFactory } from './adapters/websocket/ws-client-transport';
+import { TcpClientTransportFactory } from './adapters/tcp/tcp-client-transport';
 
 let shared: StelarClientDeps | null = null;
 
@@ -19,8 +20,7 @@ function asBuffer(bytes: Uint8Array): Uint8Array {
 
 function nodeDeps(): StelarClientDeps {
   shared ??= {
-    // TODO(tcp): add `tcp: new TcpClientTransportFactory()` once src/adapters/tcp/tcp-client-transport.ts lands.
-    transports: { ws: new WsClientTransportFactory() },
+    transports: { ws: new WsClientTransportFactory(), tcp: new TcpClientTransportFactory() },
     codecs: { ws: new WsJsonCodec(), tcp: new TcpBinaryCodec() },
     // Not unref'd on purpose: a client waiting to reconnect must keep the process alive (like
     // socket.io-client); disconnect() clears every timer, so nothing outlives the client.

@@ -380,9 +380,11 @@ export class BaseStelarClient {
     this.listeners.dispatch('connect');
   }
 
-  /** @internal Answers a server Ping. */
+  /** @internal Answers a server Ping message. */
   sendPong(): void {
-    this.sendControl(this.pongOut);
+    // The TCP client transport answers Ping frames itself (like a WebSocket client answers ping
+    // control frames); only the WS JSON {"t":2} needs an answer from here.
+    if (this.opts.mode === 'ws') this.sendControl(this.pongOut);
   }
 
   /** @internal Reports an error to onError, `error` listeners, or the logger. */
@@ -530,11 +532,10 @@ export class BaseStelarClient {
     // One handler object per attempt: callbacks from an abandoned attempt find `link` changed
     // and are ignored, so a late close of an old socket cannot disturb the new one.
     const link: ClientTransportHandler = {
-      onOpen: () => {
-        // TCP has no HTTP upgrade: the hello {"v":1} (with the headers for middleware) opens the
-        // session (docs/PROTOCOL.md, "TCP connection lifecycle" step 1).
-        if (this.link === link && mode === 'tcp') this.sendControl(codec.encode(this.hello()));
-      },
+      // The session starts with the server's Connect message, not with the transport opening:
+      // the TCP transport sends the {"v":1} hello itself (docs/PROTOCOL.md, "TCP connection
+      // lifecycle"), and the WebSocket upgrade is the hello.
+      onOpen: () => {},
       onMessage: (payload, binary) => {
         if (this.link === link) handleInbound(this, codec, payload, binary);
       },
@@ -561,12 +562,6 @@ export class BaseStelarClient {
       this.reportError(asError(err), 'connect');
       if (this.link === link) this.linkLost(CloseCode.Abnormal, asError(err).message);
     }
-  }
-
-  private hello(): StelarMessage {
-    const headers = this.opts.headers;
-    const base = { type: MessageType.Connect, clientId: '', maxPayloadSize: 0, heartbeatInterval: 0, version: 1 } as const;
-    return Object.keys(headers).length > 0 ? { ...base, headers } : base;
   }
 
   /** @internal Abandons the current connection locally (silent server, dial timeout). */

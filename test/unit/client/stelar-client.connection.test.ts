@@ -246,16 +246,17 @@ describe('StelarClient connection lifecycle', () => {
     client.disconnect();
   });
 
-  it('TCP mode dials tcp://host:port and sends the Connect hello on open', () => {
+  it('TCP mode dials tcp://host:port and sends nothing before the server Connect', () => {
     const { client, tcp } = harness({ mode: 'tcp' }, 'example.org:3001');
     expect(client.getUrl()).toBe('tcp://example.org:3001');
     client.connect();
     tcp.last.open();
-    expect(tcp.last.sent).toEqual([{ type: MessageType.Connect, clientId: '', maxPayloadSize: 0, heartbeatInterval: 0, version: 1 }]);
-    client.emit('early', 1); // nothing but the hello before the server's answer
-    expect(tcp.last.sent).toHaveLength(1);
+    client.emit('early', 1); // nothing before the server's answer (the transport sends the hello)
+    tcp.last.push({ type: MessageType.Ping });
+    expect(tcp.last.sent).toEqual([]); // the TCP transport answers Ping frames itself
     tcp.last.push({ type: MessageType.Connect, clientId: 't1', maxPayloadSize: 100, heartbeatInterval: 1 });
     expect(client.getId()).toBe('t1');
+    expect(tcp.last.sent).toEqual([{ type: MessageType.Event, event: 'early', data: 1 }]);
     client.disconnect();
   });
 
