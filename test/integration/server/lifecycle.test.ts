@@ -106,7 +106,7 @@ describe('configuration', () => {
     // This raw peer never answers pings.
     server.updateConfig({ heartbeatInterval: 50, heartbeatTimeout: 150 });
     await new Promise((r) => s.on('close', r));
-    expect(server.getStats().activeConnections).toBe(0);
+    await until(() => server.getStats().activeConnections === 0);
   });
 });
 
