@@ -241,6 +241,55 @@ describe('TcpServerTransport', () => {
     expect(acceptor.received.at(-1)).toEqual({ type: MessageType.Pong });
   });
 
+  it('a reader that stops reading is dropped before its queue passes maxBufferedBytes', async () => {
+    const cap = 1 << 20;
+    await start({ maxBufferedBytes: cap });
+    const c = await connected();
+    c.socket.pause();
+    const conn = acceptor.accepted[0];
+    const big = codec.encode({ type: MessageType.Binary, event: 'blob', bytes: new Uint8Array(64 * 1024) });
+    let maxQueued = 0;
+    let refusedSends = 0;
+    // 1000 × 64 KiB = 64 MiB, far beyond what the kernel buffers absorb on loopback.
+    for (let i = 0; i < 1000 && conn.isOpen; i++) {
+      if (!conn.send(big)) refusedSends++;
+      maxQueued = Math.max(maxQueued, conn.bufferedAmount);
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(conn.isOpen).toBe(false);
+    expect(refusedSends).toBeGreaterThan(0);
+    expect(maxQueued).toBeLessThanOrEqual(cap + big.payload.length);
+    await until(() => acceptor.closes.length === 1);
+    expect(acceptor.closes[0].code).toBe(CloseCode.PolicyViolation);
+    expect(acceptor.closes[0].reason).toMatch(E.SlowConsumer);
+  });
+
+  it('pauses reading while the peer is behind, then resumes and fires onDrain', async () => {
+    await start();
+    const c = await connected();
+    c.socket.pause();
+    const conn = acceptor.accepted[0];
+    const big = codec.encode({ type: MessageType.Binary, event: 'blob', bytes: new Uint8Array(64 * 1024) });
+    // Fill the kernel buffers too: full once a turn passes without the queue reaching the kernel.
+    let full = false;
+    for (let i = 0; i < 1000 && !full; i++) {
+      const accepted = conn.send(big);
+      await new Promise((r) => setImmediate(r));
+      full = !accepted && conn.bufferedAmount > 0;
+    }
+    expect(full).toBe(true);
+    acceptor.echo = false;
+    const before = acceptor.received.length;
+    const drainsBefore = acceptor.drains;
+    c.send({ type: MessageType.Event, event: 'while-full', data: 1 });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(acceptor.received.length).toBe(before);
+    c.socket.resume();
+    await until(() => acceptor.drains > drainsBefore && acceptor.received.length === before + 1);
+    expect(acceptor.received.at(-1)).toEqual({ type: MessageType.Event, event: 'while-full', data: 1 });
+    expect(conn.isOpen).toBe(true);
+  });
+
   it('close(code, reason) sends Disconnect then ends; onClose fires exactly once', async () => {
     await start();
     const c = await connected();
