@@ -5,6 +5,7 @@ import { MessageType, type StelarMessage } from '../../../src/domain/message';
 import { CloseCode, StelarErrorCode as E } from '../../../src/domain/errors';
 import { EchoAcceptor } from './echo-acceptor';
 import { RawTcpClient } from './raw-tcp-client';
+import { until } from './tcp-test-kit';
 
 const codec = new TcpBinaryCodec();
 let transport: TcpServerTransport;
@@ -32,18 +33,6 @@ async function connected(): Promise<RawTcpClient> {
   const [answer] = await c.waitFor(1);
   expect(answer).toMatchObject({ type: MessageType.Connect, maxPayloadSize: 1 << 20 });
   return c;
-}
-
-function until(predicate: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const tick = (): void => {
-      if (predicate()) return resolve();
-      if (Date.now() > deadline) return reject(new Error('condition not met in time'));
-      setTimeout(tick, 5);
-    };
-    tick();
-  });
 }
 
 afterEach(async () => {
