@@ -76,9 +76,15 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
   /** Resolves with the bound port once listening (rejects on EADDRINUSE and the like). */
   listen(): Promise<number> {
     if (this.server !== null) return Promise.reject(new Error('The TCP transport is already listening'));
-    const server = this.options.tls
-      ? tls.createServer({ handshakeTimeout: this.connectTimeout, ...this.options.tls })
-      : net.createServer();
+    let server: net.Server;
+    try {
+      server = this.options.tls
+        ? tls.createServer({ handshakeTimeout: this.connectTimeout, ...this.options.tls })
+        : net.createServer();
+    } catch (err) {
+      // e.g. an unparsable TLS key or certificate
+      return Promise.reject(err);
+    }
     this.server = server;
     server.on(this.options.tls ? 'secureConnection' : 'connection', this.onSocket);
     // A failed TLS handshake destroys that socket; it must not reach the server 'error' path.

@@ -1,4 +1,5 @@
 import * as net from 'node:net';
+import fc from 'fast-check';
 import { TcpServerTransport, type TcpServerTransportOptions } from '../../../src/adapters/tcp/tcp-server-transport';
 import { TcpBinaryCodec } from '../../../src/adapters/codec/tcp-binary.codec';
 import { MessageType, type StelarMessage } from '../../../src/domain/message';
@@ -6,6 +7,7 @@ import { CloseCode, StelarErrorCode as E } from '../../../src/domain/errors';
 import { EchoAcceptor } from './echo-acceptor';
 import { RawTcpClient } from './raw-tcp-client';
 import { until } from './tcp-test-kit';
+import { messageArb } from '../../unit/codec/message-arbitraries';
 
 const codec = new TcpBinaryCodec();
 let transport: TcpServerTransport;
@@ -33,6 +35,11 @@ async function connected(): Promise<RawTcpClient> {
   const [answer] = await c.waitFor(1);
   expect(answer).toMatchObject({ type: MessageType.Connect, maxPayloadSize: 1 << 20 });
   return c;
+}
+
+/** Comparable form: bytes as arrays, undefined fields dropped. */
+function plain(m: StelarMessage): unknown {
+  return JSON.parse(JSON.stringify(m, (_k, v: unknown) => (v instanceof Uint8Array ? Array.from(v) : v)));
 }
 
 afterEach(async () => {
@@ -97,6 +104,32 @@ describe('TcpServerTransport', () => {
     const got = await c.waitFor(1 + sent.length + 1);
     expect(got.slice(1, 1 + sent.length)).toEqual(sent);
     expect(got[1 + sent.length]).toEqual({ type: MessageType.Pong });
+  });
+
+  it('echoes random messages written in random chunks over a real socket (property)', async () => {
+    await start();
+    const c = await connected();
+    const echoable = messageArb.filter(
+      (m) => m.type !== MessageType.Connect && m.type !== MessageType.Disconnect && m.type !== MessageType.Pong,
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(echoable, { minLength: 1, maxLength: 5 }), fc.array(fc.nat(), { maxLength: 6 }), async (messages, cuts) => {
+        const before = c.messages.length;
+        const stream = Buffer.concat(messages.map((m) => codec.encode(m).payload));
+        const points = [...new Set(cuts.map((x) => x % stream.length))].sort((a, b) => a - b);
+        let prev = 0;
+        for (const p of [...points, stream.length]) {
+          if (p > prev) c.socket.write(stream.subarray(prev, p));
+          prev = p;
+          await new Promise((r) => setImmediate(r));
+        }
+        const got = await c.waitFor(before + messages.length);
+        const expected = messages.map((m) => (m.type === MessageType.Ping ? { type: MessageType.Pong } : m));
+        expect(got.slice(before, before + messages.length).map(plain)).toEqual(expected.map(plain));
+      }),
+      { numRuns: 40 },
+    );
+    expect(acceptor.accepted[0].isOpen).toBe(true);
   });
 
   it('writes one encoded message as the same bytes to every socket (broadcast)', async () => {
