@@ -2,6 +2,7 @@ import * as net from 'node:net';
 import fc from 'fast-check';
 import { TcpServerTransport, type TcpServerTransportOptions } from '../../../src/adapters/tcp/tcp-server-transport';
 import { TcpBinaryCodec } from '../../../src/adapters/codec/tcp-binary.codec';
+import type { TcpConnection } from '../../../src/adapters/tcp/tcp-connection';
 import { MessageType, type StelarMessage } from '../../../src/domain/message';
 import { CloseCode, StelarErrorCode as E } from '../../../src/domain/errors';
 import { EchoAcceptor } from './echo-acceptor';
@@ -85,6 +86,7 @@ describe('TcpServerTransport', () => {
       version: 1,
       headers: { authorization: 'Bearer t' },
     });
+    expect((conn as TcpConnection).helloHeaders).toEqual({ authorization: 'Bearer t' });
   });
 
   it('echoes every message type through the codec', async () => {
@@ -192,6 +194,22 @@ describe('TcpServerTransport', () => {
     ]);
     expect(acceptor.accepted).toHaveLength(0);
     expect(transport.pendingCount()).toBe(0);
+  });
+
+  it.each<[string, Uint8Array, string]>([
+    ['an undecodable hello', Uint8Array.of(0, 0, 0, 5, 6, 0, 0, 0x7b, 0x7b), E.InvalidJson],
+    ['a server-style Connect', codec.encode({ type: 6, clientId: 'x', maxPayloadSize: 1, heartbeatInterval: 1 }).payload, E.InvalidMessage],
+    ['a hello of version 2', codec.encode({ type: 6, clientId: '', maxPayloadSize: 0, heartbeatInterval: 0, version: 2 }).payload, E.InvalidMessage],
+  ])('%s is refused with 1002', async (_name, frame, code) => {
+    await start();
+    const c = client();
+    c.socket.write(frame);
+    await c.closed;
+    expect(c.messages).toEqual([
+      { type: MessageType.Error, code, message: expect.stringMatching(/hello/) },
+      { type: MessageType.Disconnect, code: CloseCode.ProtocolError, reason: expect.any(String) },
+    ]);
+    expect(acceptor.accepted).toHaveLength(0);
   });
 
   it('closes sockets that send no Connect within connectTimeout', async () => {
