@@ -59,6 +59,17 @@ describe('TcpServerTransport', () => {
     expect(transport.port()).toBeNull();
   });
 
+  it('on a dual-stack listener reports IPv4 peers without the ::ffff: prefix', async () => {
+    transport = new TcpServerTransport({ port: 0 });
+    acceptor = new EchoAcceptor();
+    transport.setAcceptor(acceptor);
+    port = await transport.listen();
+    const c = await connected();
+    expect(acceptor.screened[0].remoteAddress).toBe('127.0.0.1');
+    expect(acceptor.accepted[0].remoteAddress).toBe('127.0.0.1');
+    c.destroy();
+  });
+
   it('rejects listen() when the port is taken', async () => {
     await start();
     const other = new TcpServerTransport({ port, host: '127.0.0.1' });
