@@ -3,6 +3,8 @@ import { StelarServer } from './application/server/stelar-server';
 
 // The server and its public types.
 export * from './application';
+// The Node client (browsers: 'stelar-time-real/browser').
+export * from './client';
 // Ports (interfaces + container tokens) and the message model, for custom adapters.
 export * from './ports';
 export * from './domain/message';
