@@ -1,7 +1,7 @@
 import type { MessageCodec } from '../../ports/message-codec.port';
 import { CloseCode, StelarError, type StelarErrorCode } from '../../domain/errors';
 import { MessageType, type StelarMessage } from '../../domain/message';
-import type { BaseStelarClient } from './stelar-client';
+import type { ClientConnectionBase as BaseStelarClient } from './client-connection.base';
 
 /**
  * Dispatches one inbound message body for `client`: decode, then route by type. A body that
