@@ -28,6 +28,8 @@ export interface ClusterStateProvider {
   localRoomMembers(room: string): string[];
   localClients(room?: string): { id: string; rooms: string[] }[];
   localStats(): Record<string, number>;
+  /** O(1) "is this client connected here?" for `hasRemoteClient`; else `localClients()` is scanned. */
+  hasLocalClient?(clientId: string): boolean;
 }
 
 /** A cluster-wide query result; `partial` is true when some node did not answer in time. */
@@ -35,6 +37,8 @@ export interface ClusterQueryResult<T> {
   readonly value: T;
   readonly partial: boolean;
   readonly nodes: number;
+  /** Ids of the nodes that answered, in the order of their entries (this node first). */
+  readonly nodeIds?: readonly string[];
 }
 
 /**
