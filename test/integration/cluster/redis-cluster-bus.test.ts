@@ -80,12 +80,14 @@ describeWithRedis('RedisClusterBus: three nodes on one Redis', () => {
   it('keeps binary payloads intact (all 256 byte values, 256 KiB)', async () => {
     const bytes = randomBytes(256 * 1024);
     for (let i = 0; i < 256; i++) bytes[i] = i;
-    a.bus.publish({ target: { kind: 'room', room: 'lobby' }, event: 'blob', bytes, excludeId: 'a1' });
+    const meta = { name: 'blob.bin', type: 'application/octet-stream' };
+    a.bus.publish({ target: { kind: 'room', room: 'lobby' }, event: 'blob', bytes, meta, excludeId: 'a1' });
     await flush(a, [b, c]);
     for (const n of [b, c]) {
       expect(n.received).toHaveLength(1);
       expect(n.received[0].data).toBeUndefined();
       expect(n.received[0].excludeId).toBe('a1');
+      expect(n.received[0].meta).toEqual(meta);
       expect(Buffer.from(n.received[0].bytes!).equals(bytes)).toBe(true);
     }
   });
