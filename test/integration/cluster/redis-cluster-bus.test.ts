@@ -226,6 +226,15 @@ describeWithRedis('RedisClusterBus: lifecycle', () => {
     }
   });
 
+  it('stop() while start() is in flight waits for it and then stops', async () => {
+    const bus = new RedisClusterBus({ redis: redis.url, prefix: uniquePrefix('life'), nodeId: 'n' });
+    const started = bus.start(() => {}, new FakeClusterStateProvider());
+    await bus.stop();
+    await started;
+    expect(bus.running).toBe(false);
+    expect((bus as any).pub).toBeUndefined();
+  });
+
   it('start() rejects clearly and leaves nothing running when Redis is unreachable', async () => {
     const logger = { debug() {}, info() {}, warn() {}, error() {} };
     const bus = new RedisClusterBus({ redis: 'redis://127.0.0.1:1', nodeId: 'n', logger });
