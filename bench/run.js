@@ -8,11 +8,12 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { parseArgs } = require('./lib/args');
-const { runMeta, fdLimit } = require('./lib/meta');
+const { runMeta } = require('./lib/meta');
+const { ensureFdLimit } = require('./lib/fd-limit');
 const { ServerProcess } = require('./lib/server-process');
 const { medians, pairwiseRatios } = require('./lib/stats');
 const { scenarioMarkdown } = require('./lib/report');
-const { SYSTEMS, getSystem } = require('./systems');
+const { DEFAULT_SYSTEMS, getSystem } = require('./systems');
 
 const SCENARIOS = {
   fanout: require('./scenarios/fanout'),
@@ -58,14 +59,11 @@ async function main() {
   const opts = parseArgs(argv);
   const scenarioNames = opts.scenarios || Object.keys(SCENARIOS);
   for (const n of scenarioNames) if (!SCENARIOS[n]) throw new Error(`unknown scenario ${n} (known: ${Object.keys(SCENARIOS).join(', ')})`);
-  const systemNames = opts.systems || Object.keys(SYSTEMS);
+  const systemNames = opts.systems || DEFAULT_SYSTEMS;
   const systems = systemNames.map(getSystem);
   const labels = Object.fromEntries(systems.map((s) => [s.name, s.label]));
   const meta = runMeta(argv);
-  const limit = fdLimit();
-  if (limit && limit < 25000 && scenarioNames.includes('idle')) {
-    log(`note: ulimit -n is ${limit}; the idle scenario needs about connections + 1000 descriptors per process`);
-  }
+  if (scenarioNames.includes('idle')) ensureFdLimit(paramsFor(SCENARIOS.idle, opts).connections + 1000, log);
   log(`node ${meta.node}, ${meta.cpu}, load ${meta.loadAverage.join(' ')}`);
 
   const skipped = {};

@@ -23,7 +23,25 @@ const SYSTEMS = {
     client: 'stelar-tcp.client.js',
     options: { tcp: true },
   },
+  // Protocol stand-ins used only to self-test the Stelar clients; never run unless named.
+  'fake-stelar': {
+    label: 'fake Stelar (WS)',
+    server: '../selftest/fake-stelar.server.js',
+    client: 'stelar-ws.client.js',
+    options: {},
+    hidden: true,
+  },
+  'fake-stelar-tcp': {
+    label: 'fake Stelar (TCP)',
+    server: '../selftest/fake-stelar.server.js',
+    client: 'stelar-tcp.client.js',
+    options: { tcp: true },
+    hidden: true,
+  },
 };
+
+/** Systems run when --systems is not given. */
+const DEFAULT_SYSTEMS = Object.keys(SYSTEMS).filter((k) => !SYSTEMS[k].hidden);
 
 /** Resolved descriptor of a system: { name, label, serverPath, client, options }. */
 function getSystem(name) {
@@ -38,4 +56,4 @@ function getSystem(name) {
   };
 }
 
-module.exports = { SYSTEMS, getSystem };
+module.exports = { SYSTEMS, DEFAULT_SYSTEMS, getSystem };
