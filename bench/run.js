@@ -37,8 +37,8 @@ function pick(set, defaults) {
   return out;
 }
 
-async function runOne(system, scenario, params) {
-  const srv = new ServerProcess(system.serverPath, system.options);
+async function runOne(system, scenario, params, profile) {
+  const srv = new ServerProcess(system.serverPath, system.options, { profile });
   try {
     await srv.start();
   } catch (err) {
@@ -89,7 +89,10 @@ async function main() {
         log(`${name} round ${r + 1}/${roundsWanted}: ${system.name}`);
         const t = Date.now();
         try {
-          round.results[system.name] = await runOne(system, scenario, params);
+          const profile = opts.profile
+            ? path.join(__dirname, 'results/profiles', `${name}-${system.name}-r${r + 1}.cpuprofile`)
+            : null;
+          round.results[system.name] = await runOne(system, scenario, params, profile);
           log(`  ${scenario.primary} = ${round.results[system.name][scenario.primary].toFixed(3)} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
         } catch (err) {
           if (err.startFailure) {

@@ -8,11 +8,13 @@ const USAGE = `usage: node bench/run.js [options]
   --quick             small sizes and 1 round, for a smoke run (~1 min)
   --set k=v[,k=v]     override scenario parameters, e.g. --set subscribers=500,messages=1000
   --out FILE          JSON results file (default bench/results/latest.json)
+  --profile           run servers with --cpu-prof; profiles go to bench/results/profiles/
+                      (summarise one with: node bench/profile-summary.js FILE)
   --help`;
 
 /** Parses argv into { scenarios, systems, rounds, quick, set, out }. */
 function parseArgs(argv) {
-  const o = { scenarios: null, systems: null, rounds: null, quick: false, set: {}, out: null };
+  const o = { scenarios: null, systems: null, rounds: null, quick: false, set: {}, out: null, profile: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const [flag, inline] = a.includes('=') && a.startsWith('--') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
@@ -34,6 +36,9 @@ function parseArgs(argv) {
         break;
       case '--quick':
         o.quick = true;
+        break;
+      case '--profile':
+        o.profile = true;
         break;
       case '--set':
         for (const kv of value().split(',')) {

@@ -33,6 +33,10 @@ async function handle(msg) {
     case 'stop':
       await server.stop();
       return true;
+    case 'exit':
+      // A normal exit (not SIGKILL) so --cpu-prof can write its profile.
+      setImmediate(() => process.exit(0));
+      return true;
     default:
       throw new Error(`unknown command ${msg.cmd}`);
   }

@@ -13,10 +13,12 @@ class ServerProcess {
   /**
    * @param {string} modulePath absolute path of a `*.server.js` module
    * @param {object} options passed to that module's start function
+   * @param {{ profile?: string }} [run] profile: write a V8 CPU profile to this file
    */
-  constructor(modulePath, options) {
+  constructor(modulePath, options, run = {}) {
     this.modulePath = modulePath;
     this.options = options || {};
+    this.profile = run.profile || null;
     this.child = null;
     this.nextId = 1;
     this.pending = new Map();
@@ -27,8 +29,12 @@ class ServerProcess {
 
   /** Forks the server and resolves once it listens; rejects with the child's error otherwise. */
   start(timeoutMs = 20000) {
+    const execArgv = ['--expose-gc', '--max-old-space-size=4096'];
+    if (this.profile) {
+      execArgv.push('--cpu-prof', `--cpu-prof-dir=${path.dirname(this.profile)}`, `--cpu-prof-name=${path.basename(this.profile)}`);
+    }
     const child = fork(HOST, [this.modulePath, JSON.stringify(this.options)], {
-      execArgv: ['--expose-gc', '--max-old-space-size=4096'],
+      execArgv,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.child = child;
@@ -95,16 +101,18 @@ class ServerProcess {
     }
   }
 
-  /** Asks the server to stop, then makes sure the process is gone. */
+  /** Asks the server to stop and exit (so a CPU profile gets written), then makes sure it is gone. */
   async stop() {
     if (!this.child || this.exited) return;
+    const gone = new Promise((r) => this.child.once('exit', r));
     try {
       await this.request('stop', {}, 5000);
+      await this.request('exit', {}, 2000);
+      await withTimeout(gone, this.profile ? 30000 : 3000, 'server exit');
     } catch {
-      // A server that cannot stop cleanly is killed below; the next round starts a fresh one.
+      // A server that cannot stop cleanly is killed; the next round starts a fresh one.
     }
     if (!this.exited) {
-      const gone = new Promise((r) => this.child.once('exit', r));
       this.child.kill('SIGKILL');
       await gone;
     }

@@ -31,6 +31,8 @@ async function runFanout(system, srv, p) {
   const received = new Uint32Array(N);
   const counts = new Uint32Array(total);
   let reordered = 0;
+  let slowClosed = 0; // slow readers the server disconnected (a bounded-buffer policy)
+  let closing = false;
   let invalid = 0;
   let delivered = 0;
   let low = 0; // lowest sequence not yet received by every fast subscriber
@@ -43,6 +45,9 @@ async function runFanout(system, srv, p) {
     while (next < limit && next < low + p.window) publisher.publish(ROOM, makePayload(next++, p.bytes));
   };
   const onMsgFor = (i) => ({
+    onClose() {
+      if (isSlow[i] && !closing) slowClosed++;
+    },
     onMsg(seq) {
       if (seq < 0 || seq >= total) return void invalid++;
       if (seq !== expected[i]) reordered++;
@@ -124,6 +129,9 @@ async function runFanout(system, srv, p) {
     if (slowCount) {
       const memAfter = await srv.mem();
       out.slowSubscribers = slowCount;
+      // Paused readers may not notice a server-side close (they read nothing, not even the
+      // FIN), so the server's own connection count tells how many it dropped.
+      out.slowDisconnected = Math.max(slowClosed, N + 1 - (await srv.conns()));
       out.slowReceived = Array.from(received).reduce((a, r, i) => a + (isSlow[i] ? r : 0), 0);
       out.rssGrowthMB = (memAfter.rss - memBefore.rss) / 2 ** 20;
       out.heapGrowthMB = (memAfter.heapUsed - memBefore.heapUsed) / 2 ** 20;
@@ -133,6 +141,7 @@ async function runFanout(system, srv, p) {
     }
     return out;
   } finally {
+    closing = true;
     destroyAll(conns);
     await withTimeout(srv.waitConns(0, 10000), 11000, 'teardown').catch(() => {});
   }

@@ -33,6 +33,7 @@ module.exports = {
     ['deliveriesPerSec', 'fast deliveries/s', 0],
     ['lost', 'lost (fast)', 0],
     ['slowReceived', 'received by slow', 0],
+    ['slowDisconnected', 'slow disconnected', 0],
   ],
   run: fanout.runFanout,
 };

@@ -5,7 +5,7 @@
 // Server module: `module.exports = async function start(options) ->
 //   { port, tcpPort?, connections(): number, stop(): Promise<void> }` implementing the app:
 //   confirmed room join, publish to a room (every member gets the payload), echo request.
-// Client module: `{ connect(endpoint {port, tcpPort}, { onMsg(seq) }) -> Promise<Conn> }` with
+// Client module: `{ connect(endpoint {port, tcpPort}, { onMsg(seq), onClose() }) -> Promise<Conn> }` with
 //   Conn = { join(room): Promise, publish(room, payload): void, echo(payload): Promise<payload>,
 //            pause(), resume(), close(): Promise, destroy() }.
 // To add a system: write both modules and add an entry below.

@@ -31,6 +31,7 @@ function connect(endpoint, handlers = {}) {
         }
       }
     });
+    if (handlers.onClose) ws.once('close', () => handlers.onClose());
     ws.once('error', reject);
     ws.once('open', () => {
       ws.removeListener('error', reject);

@@ -16,6 +16,7 @@ function connect(endpoint, handlers = {}) {
     });
     const onMsg = handlers.onMsg;
     if (onMsg) socket.on('msg', (d) => onMsg(seqOf(d)));
+    if (handlers.onClose) socket.once('disconnect', () => handlers.onClose());
     socket.once('connect_error', reject);
     socket.once('connect', () => {
       socket.off('connect_error', reject);

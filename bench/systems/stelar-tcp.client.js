@@ -88,6 +88,7 @@ function connect(endpoint, handlers = {}) {
     sock.once('error', reject);
     sock.once('close', () => {
       if (!api) reject(new Error('TCP connection closed before Connect'));
+      else if (handlers.onClose) handlers.onClose();
     });
     sock.once('connect', () => sock.write(frame(T_CONNECT, '', '{"v":1}')));
 

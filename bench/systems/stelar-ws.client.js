@@ -57,6 +57,7 @@ function connect(endpoint, handlers = {}) {
     ws.once('error', reject);
     ws.once('close', (code) => {
       if (!api) reject(new Error(`closed before Connect (code ${code})`));
+      else if (handlers.onClose) handlers.onClose();
     });
 
     function makeApi() {
