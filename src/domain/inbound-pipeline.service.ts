@@ -50,10 +50,9 @@ export class InboundPipeline {
   onMessage(conn: Connection, payload: Uint8Array, binary: boolean): void {
     const record = conn.owner as ClientRecord | null;
     if (!(record instanceof ClientRecord) || record.state >= ClientState.Closing) return;
-    record.info.messagesReceived++;
-    this.received++;
     const max = this.limits.maxPayloadSize;
     if (payload.byteLength > max) {
+      this.count(record);
       this.hooks.call('onPayloadTooLarge', { clientId: record.id, size: payload.byteLength, max });
       return this.sender.closeWithError(record, StelarErrorCode.PayloadTooLarge, 'Message too big', CloseCode.MessageTooBig);
     }
@@ -61,7 +60,12 @@ export class InboundPipeline {
     try {
       msg = this.codecs[record.protocol].decode(payload, binary);
     } catch (err) {
+      this.count(record);
       return this.invalid(record, errorMessage(err));
+    }
+    // Handshake and heartbeat messages are transport chatter, not application messages.
+    if (msg.type !== MessageType.Connect && msg.type !== MessageType.Ping && msg.type !== MessageType.Pong) {
+      this.count(record);
     }
     if (record.state !== ClientState.Open) {
       // docs/PROTOCOL.md: frames before the Connect answer are dropped as invalid. The TCP
@@ -71,6 +75,11 @@ export class InboundPipeline {
       return;
     }
     this.inbound(record, msg);
+  }
+
+  private count(record: ClientRecord): void {
+    record.info.messagesReceived++;
+    this.received++;
   }
 
   onProtocolError(conn: Connection, err: ProtocolError): void {
