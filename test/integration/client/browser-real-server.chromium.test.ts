@@ -1,8 +1,7 @@
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import * as path from 'node:path';
-import { buildSync } from 'esbuild';
+import { browserBundle } from './browser-bundle';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { StelarServer } from '../../../src';
 
@@ -15,18 +14,6 @@ const haveChromium = fs.existsSync(CHROMIUM);
 if (!haveChromium) process.stderr.write(`SKIPPING browser/real-server tests: ${CHROMIUM} not found\n`);
 const describeIf = haveChromium ? describe : describe.skip;
 
-function bundle(): string {
-  return buildSync({
-    entryPoints: [path.resolve(__dirname, '../../../src/browser.ts')],
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2020',
-    minify: true,
-    write: false,
-    legalComments: 'none',
-  }).outputFiles[0].text;
-}
 
 function staticServer(code: string): Promise<http.Server> {
   const s = http.createServer((req, res) => {
@@ -61,7 +48,7 @@ describeIf('browser StelarClient against the real StelarServer', () => {
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
-    site = await staticServer(bundle());
+    site = await staticServer(browserBundle().code);
   });
 
   afterAll(async () => {
