@@ -1,4 +1,5 @@
 import type { MaybePromise } from './maybe-promise';
+import type { BinaryMeta } from '../domain/message';
 
 /** Who a delivery is for. */
 export type DeliveryTarget =
@@ -14,6 +15,8 @@ export interface ClusterDelivery {
   readonly data?: unknown;
   /** Binary payload (travels without base64). */
   readonly bytes?: Uint8Array;
+  /** Metadata of a binary payload (file name, MIME type…), carried with `bytes`. */
+  readonly meta?: BinaryMeta;
   readonly excludeId?: string;
 }
 

@@ -31,7 +31,9 @@ export interface TestRedis {
 /** A private redis-server this test process started (and may restart). */
 export type PrivateRedis = PrivateRedisHandle;
 
-export const SHARED_REDIS_PORT = 6379;
+/** The shared Redis port (6379; `STELAR_TEST_SHARED_REDIS_PORT` overrides, e.g. to force the
+ * private-server path). */
+export const SHARED_REDIS_PORT = Number(process.env.STELAR_TEST_SHARED_REDIS_PORT ?? 6379);
 
 const isCi = process.env.CI === 'true';
 let probed: { shared: boolean; binary: boolean } | undefined;
@@ -55,7 +57,7 @@ export function describeWithRedis(name: string, fn: () => void, needsPrivate = f
   }
   const why = needsPrivate
     ? 'this suite restarts Redis and needs a private redis-server, but none is installed'
-    : 'no Redis answers on 127.0.0.1:6379 and no redis-server binary is installed';
+    : `no Redis answers on 127.0.0.1:${SHARED_REDIS_PORT} and no redis-server binary is installed`;
   if (isCi) {
     describe(name, () => {
       it('has a Redis to test against (required under CI=true)', () => {

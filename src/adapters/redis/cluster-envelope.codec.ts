@@ -6,13 +6,15 @@
  * ```
  * u8 version (1) | u8 type | u8 originLen | origin (UTF-8)
  * type 1 DELIVERY: u8 flags | u8 targetKind | [u16 len | target] | u16 len | event
- *                  | [u16 len | excludeId] | payload (rest: raw bytes or JSON text)
+ *                  | [u16 len | excludeId] | [u16 len | meta JSON] | payload (rest: raw bytes
+ *                  or JSON text)
  * type 2 QUERY:    u32 id | u8 kind | u8 flags | [u16 len | arg]
  * type 3 REPLY:    u32 id | JSON text (rest)
  * ```
  */
 import type { ClusterDelivery, DeliveryTarget } from '../../ports/cluster-bus.port';
 import { CloseCode, StelarErrorCode, protocolError } from '../../domain/errors';
+import type { BinaryMeta } from '../../domain/message';
 
 export const ENVELOPE_VERSION = 1;
 
@@ -31,6 +33,7 @@ const TARGET_CLIENT = 2;
 const F_EXCLUDE = 0x01;
 const F_BINARY = 0x02;
 const F_DATA = 0x04;
+const F_META = 0x08;
 const F_ARG = 0x01;
 
 const MAX_U16 = 0xffff;
@@ -63,6 +66,8 @@ export function encodeDelivery(origin: string, delivery: ClusterDelivery): Buffe
   const targetLen = target === undefined ? 0 : checkedLength(target, MAX_U16, 'delivery target');
   const eventLen = checkedLength(delivery.event, MAX_U16, 'event name');
   const excludeLen = hasExclude ? checkedLength(delivery.excludeId!, MAX_U16, 'excludeId') : 0;
+  const meta = binary && delivery.meta !== undefined ? JSON.stringify(delivery.meta) : undefined;
+  const metaLen = meta === undefined ? 0 : checkedLength(meta, MAX_U16, 'binary meta');
   const payloadLen = binary
     ? delivery.bytes!.byteLength
     : json !== undefined
@@ -70,14 +75,19 @@ export function encodeDelivery(origin: string, delivery: ClusterDelivery): Buffe
       : 0;
   const size =
     3 + originLen + 2 + (target === undefined ? 0 : 2 + targetLen) + 2 + eventLen +
-    (hasExclude ? 2 + excludeLen : 0) + payloadLen;
+    (hasExclude ? 2 + excludeLen : 0) + (meta === undefined ? 0 : 2 + metaLen) + payloadLen;
   const buf = Buffer.allocUnsafe(size);
   let o = writeHeader(buf, EnvelopeType.Delivery, origin, originLen);
-  buf[o++] = (hasExclude ? F_EXCLUDE : 0) | (binary ? F_BINARY : 0) | (json !== undefined ? F_DATA : 0);
+  buf[o++] =
+    (hasExclude ? F_EXCLUDE : 0) |
+    (binary ? F_BINARY : 0) |
+    (json !== undefined ? F_DATA : 0) |
+    (meta !== undefined ? F_META : 0);
   buf[o++] = targetKindByte(delivery.target);
   if (target !== undefined) o = writeStr16(buf, o, target, targetLen);
   o = writeStr16(buf, o, delivery.event, eventLen);
   if (hasExclude) o = writeStr16(buf, o, delivery.excludeId!, excludeLen);
+  if (meta !== undefined) o = writeStr16(buf, o, meta, metaLen);
   if (binary) {
     const b = delivery.bytes!;
     buf.set(b, o);
@@ -143,12 +153,17 @@ export function decodeEnvelope(buf: Buffer): ClusterEnvelope {
       else throw invalid(`unknown target kind ${kind}`);
       const event = r.str(r.u16());
       const excludeId = flags & F_EXCLUDE ? r.str(r.u16()) : undefined;
+      const metaText = flags & F_META ? r.str(r.u16()) : undefined;
       const rest = r.rest();
       const delivery: { -readonly [K in keyof ClusterDelivery]: ClusterDelivery[K] } = {
         target,
         event,
       };
       if (excludeId !== undefined) delivery.excludeId = excludeId;
+      if (metaText !== undefined) {
+        if (!(flags & F_BINARY)) throw invalid('meta without a binary payload');
+        delivery.meta = parseMeta(metaText);
+      }
       if (flags & F_BINARY) delivery.bytes = rest;
       else if (flags & F_DATA) delivery.data = parseJson(rest);
       else if (rest.byteLength !== 0) throw invalid('trailing bytes after delivery');
@@ -240,6 +255,22 @@ function targetKindByte(t: DeliveryTarget): number {
   if (t.kind === 'room') return TARGET_ROOM;
   if (t.kind === 'client') return TARGET_CLIENT;
   throw new TypeError(`Unknown delivery target kind ${(t as { kind: unknown }).kind}`);
+}
+
+function parseMeta(text: string): BinaryMeta {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    throw invalid('binary meta is not valid JSON');
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw invalid('binary meta is not an object');
+  for (const x of Object.values(v)) {
+    if (typeof x !== 'string' && typeof x !== 'number' && typeof x !== 'boolean') {
+      throw invalid('binary meta values must be strings, numbers or booleans');
+    }
+  }
+  return v as BinaryMeta;
 }
 
 function parseJson(bytes: Buffer): unknown {

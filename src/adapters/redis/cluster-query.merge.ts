@@ -27,14 +27,12 @@ export function isClientList(v: unknown): v is ClusterClientInfo[] {
   return true;
 }
 
-/** True for a plain object whose values are all finite numbers. */
+/**
+ * True for a plain (non-array) object: a node's stats record. Values are not checked, because
+ * stats are passed through per node and only {@link sumStats} computes with them (numbers only).
+ */
 export function isStatsRecord(v: unknown): v is Record<string, number> {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
-  for (const k of Object.keys(v)) {
-    const n = (v as Record<string, unknown>)[k];
-    if (typeof n !== 'number' || !Number.isFinite(n)) return false;
-  }
-  return true;
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 /** Union of string lists, first-seen order, no duplicates (rooms, room members). */
@@ -62,9 +60,17 @@ export function mergeClientLists(
   return [...byId.values()];
 }
 
-/** Sums per-node stats key by key (the cluster view); keys missing on a node count as 0. */
-export function sumStats(list: readonly Record<string, number>[]): Record<string, number> {
+/**
+ * Sums per-node stats key by key (the cluster view). Keys missing on a node count as 0; values
+ * that are not finite numbers (nested objects such as memory usage) are left out.
+ */
+export function sumStats(list: readonly Record<string, unknown>[]): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const rec of list) for (const k of Object.keys(rec)) out[k] = (out[k] ?? 0) + rec[k];
+  for (const rec of list) {
+    for (const k of Object.keys(rec)) {
+      const v = rec[k];
+      if (typeof v === 'number' && Number.isFinite(v)) out[k] = (out[k] ?? 0) + v;
+    }
+  }
   return out;
 }

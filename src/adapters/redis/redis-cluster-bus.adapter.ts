@@ -100,6 +100,7 @@ export class RedisClusterBus implements ClusterBus {
   private pubHealthy = true;
   private subHealthy = true;
   private droppedInOutage = 0;
+  private starting: Promise<void> | undefined;
 
   /**
    * @throws MissingPeerDependencyError when `ioredis` is not installed.
@@ -131,11 +132,16 @@ export class RedisClusterBus implements ClusterBus {
    * Connects the publisher and subscriber, subscribes, announces this node and starts the
    * heartbeat. Rejects (leaving nothing running) when Redis cannot be reached at start.
    */
-  async start(onDelivery: ClusterDeliveryHandler, state: ClusterStateProvider): Promise<void> {
+  start(onDelivery: ClusterDeliveryHandler, state: ClusterStateProvider): Promise<void> {
     if (typeof onDelivery !== 'function') throw new TypeError('onDelivery must be a function');
     if (state === null || typeof state !== 'object') throw new TypeError('state provider required');
-    if (this.phase !== IDLE) throw new Error('RedisClusterBus.start() called twice');
+    if (this.phase !== IDLE) return Promise.reject(new Error('RedisClusterBus.start() called twice'));
     this.phase = STARTING;
+    this.starting = this.doStart(onDelivery, state);
+    return this.starting;
+  }
+
+  private async doStart(onDelivery: ClusterDeliveryHandler, state: ClusterStateProvider): Promise<void> {
     this.onDelivery = onDelivery;
     this.state = state;
     const pub = (this.pub = createRedisClient(this.Redis, this.redisTarget, 'pub'));
@@ -165,6 +171,8 @@ export class RedisClusterBus implements ClusterBus {
 
   /** Withdraws this node from presence, settles open queries and closes both connections. */
   async stop(): Promise<void> {
+    // Stopping while starting: let start() finish (or fail), then stop what it started.
+    if (this.phase === STARTING) await this.starting?.catch(() => {});
     if (this.phase !== RUNNING) return;
     this.phase = STOPPING;
     if (this.heartbeat !== undefined) this.clock.clearInterval(this.heartbeat);

@@ -49,6 +49,17 @@ describe('cluster envelope: deliveries', () => {
     expect(d.data).toBeUndefined();
   });
 
+  it('carries binary meta (file name, MIME type) with the bytes', () => {
+    const meta = { name: 'a.png', type: 'image/png', size: 3, final: true };
+    const d = roundTrip({ target: { kind: 'all' }, event: 'file', bytes: Uint8Array.of(1, 2, 3), meta });
+    expect(d.meta).toEqual(meta);
+    expect(Buffer.from(d.bytes!)).toEqual(Buffer.from([1, 2, 3]));
+    // meta belongs to binary payloads only: ignored on a JSON delivery.
+    expect(roundTrip({ target: { kind: 'all' }, event: 'j', data: 1, meta } as ClusterDelivery)).toEqual({
+      target: { kind: 'all' }, event: 'j', data: 1,
+    });
+  });
+
   it('round-trips an empty binary payload', () => {
     const d = roundTrip({ target: { kind: 'room', room: 'r' }, event: 'b', bytes: new Uint8Array(0) });
     expect(d.bytes!.byteLength).toBe(0);
@@ -65,13 +76,20 @@ describe('cluster envelope: deliveries', () => {
         target,
         fc.string(),
         fc.option(fc.string(), { nil: undefined }),
-        fc.oneof(fc.jsonValue().map((data) => ({ data })), fc.uint8Array().map((bytes) => ({ bytes }))),
+        fc.oneof(
+          fc.jsonValue().map((data) => ({ data })),
+          fc.uint8Array().map((bytes) => ({ bytes })),
+          fc
+            .tuple(fc.uint8Array(), fc.dictionary(fc.string(), fc.oneof(fc.string(), fc.integer(), fc.boolean())))
+            .map(([bytes, meta]) => ({ bytes, meta })),
+        ),
         (t, event, excludeId, payload) => {
           const d: ClusterDelivery = { target: t, event, ...payload, ...(excludeId === undefined ? {} : { excludeId }) };
           const back = roundTrip(d);
           expect(back.target).toEqual(t);
           expect(back.event).toBe(event);
           expect(back.excludeId).toBe(excludeId);
+          if ('meta' in payload) expect(back.meta).toEqual(payload.meta);
           if ('bytes' in payload) expect(Buffer.from(back.bytes!).equals(Buffer.from(payload.bytes))).toBe(true);
           else expect(back.data).toEqual(JSON.parse(JSON.stringify(payload.data)));
         },
@@ -151,6 +169,23 @@ describe('cluster envelope: malformed input', () => {
     expectInvalid(k, /unknown target kind 7/);
     const q = encodeQuery('n', 1, QueryKind.Rooms); q[3 + 1 + 4] = 99;
     expectInvalid(q, /unknown query kind 99/);
+  });
+
+  it('rejects malformed binary meta', () => {
+    const withMeta = (metaJson: string, binary = true) => {
+      const good = encodeDelivery('n', { target: { kind: 'all' }, event: 'e', bytes: Uint8Array.of(9), meta: { k: 'v' } });
+      // Rebuild with a different meta text: header 4 + flags/kind 2 + event 3, then u16 + meta.
+      const head = Buffer.from(good.subarray(0, 9));
+      if (!binary) head[4] &= ~0x02;
+      const len = Buffer.alloc(2);
+      len.writeUInt16BE(Buffer.byteLength(metaJson));
+      return Buffer.concat([head, len, Buffer.from(metaJson), Buffer.of(9)]);
+    };
+    expect(decodeEnvelope(withMeta('{"k":"v"}'))).toMatchObject({ delivery: { meta: { k: 'v' } } });
+    expectInvalid(withMeta('{"k":'), /meta is not valid JSON/);
+    expectInvalid(withMeta('[1]'), /meta is not an object/);
+    expectInvalid(withMeta('{"k":{"x":1}}'), /meta values must be/);
+    expectInvalid(withMeta('{"k":"v"}', false), /meta without a binary payload/);
   });
 
   it('rejects trailing bytes on a data-less delivery or a query', () => {

@@ -35,6 +35,7 @@ describe('cluster query merging', () => {
   it('sums stats key by key, missing keys counting as 0', () => {
     expect(sumStats([{ a: 1, b: 2 }, { a: 3 }, { c: 5 }])).toEqual({ a: 4, b: 2, c: 5 });
     expect(sumStats([])).toEqual({});
+    expect(sumStats([{ a: 1, mem: { rss: 5 } }, { a: 2, mem: { rss: 6 }, bad: NaN }])).toEqual({ a: 3 });
   });
 
   it('validates untrusted answers', () => {
@@ -47,8 +48,7 @@ describe('cluster query merging', () => {
     expect(isClientList([null])).toBe(false);
     expect(isClientList([{ id: 1, rooms: [] }])).toBe(false);
     expect(isStatsRecord({ a: 1 })).toBe(true);
-    expect(isStatsRecord({ a: 'x' })).toBe(false);
-    expect(isStatsRecord({ a: Infinity })).toBe(false);
+    expect(isStatsRecord({ a: 1, mem: { rss: 1 } })).toBe(true); // passed through as is
     expect(isStatsRecord([1])).toBe(false);
     expect(isStatsRecord(null)).toBe(false);
   });
