@@ -1,5 +1,5 @@
 import type { Connection, Protocol } from '../ports/connection.port';
-import type { StelarMessage } from './message';
+import type { ConnectMessage, StelarMessage } from './message';
 
 /**
  * Describes a connected client (`ctx.clientInfo`, `server.getClients()`), exactly as the public
@@ -49,6 +49,11 @@ export class ClientRecord {
   inbox: StelarMessage[] | null = null;
   /** The context built for middleware and onConnection (owned by the application layer). */
   connectionContext: unknown = undefined;
+  /**
+   * The TCP client's Connect hello (its `headers` are what middleware sees as handshake
+   * headers); null for WebSocket, whose HTTP upgrade request is the hello.
+   */
+  hello: ConnectMessage | null = null;
 
   constructor(
     id: string,

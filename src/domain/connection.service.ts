@@ -5,6 +5,7 @@ import type { Logger } from '../ports/logger.port';
 import type { MaybePromise } from '../ports/maybe-promise';
 import type { ConnectionAcceptor, HandshakeInfo, Refusal } from '../ports/transport.port';
 import type { AdmissionService } from './admission.service';
+import { BasicContextFactory } from './basic-context.factory';
 import { ClientRecord, ClientState } from './client-record';
 import type { ClientRegistry } from './client-registry.service';
 import type { ContextFactory, HandlerContext, PendingRequest } from './context.types';
@@ -33,7 +34,12 @@ export interface ConnectionServiceDeps<C extends HandlerContext = HandlerContext
   readonly admission: AdmissionService;
   readonly hooks: HookRunner;
   readonly dispatcher: Dispatcher<C>;
-  readonly contexts: ContextFactory<C>;
+  /**
+   * Builds handler contexts. Optional so the application can create its factory after this
+   * service (it usually needs the service to send) and install it with setContextFactory;
+   * until then a {@link BasicContextFactory} is used.
+   */
+  readonly contexts?: ContextFactory<C>;
   /** Read on every use: mutate it (or call updateLimits) to change limits live. */
   readonly limits: ServerLimits;
   /** Optional: a pre-built sender (else one is created from the deps above). */
@@ -67,6 +73,7 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
   readonly inbound: InboundPipeline;
   readonly heartbeats: HeartbeatService;
   private readonly d: ConnectionServiceDeps<C>;
+  private contexts: ContextFactory<C>;
   private readonly admitting = new Set<ClientRecord>();
   private readonly startedAt: number;
   private cleanupTimer: TimerHandle | null = null;
@@ -77,12 +84,19 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
     const { codecs, clock, logger, clients, rooms, hooks, limits } = deps;
     this.d = deps;
     this.sender = deps.sender ?? new MessageSender(codecs, clients, rooms, hooks, limits, logger);
-    this.router = new MessageRouter(deps.dispatcher, deps.contexts, rooms, this.sender, logger);
+    this.contexts = deps.contexts ?? (new BasicContextFactory() as unknown as ContextFactory<C>);
+    this.router = new MessageRouter(deps.dispatcher, this.contexts, rooms, this.sender, logger);
     this.inbound = new InboundPipeline(
       codecs, clock, hooks, deps.rateLimits, limits, this.router, this.sender, logger,
     );
     this.heartbeats = new HeartbeatService(clock, clients, limits, logger);
     this.startedAt = clock.now();
+  }
+
+  /** Installs the application's context factory (used for every context created from now). */
+  setContextFactory(contexts: ContextFactory<C>): void {
+    this.contexts = contexts;
+    this.router.setContextFactory(contexts);
   }
 
   // ---------------------------------------------------------------- timers
@@ -124,24 +138,27 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
     return this.d.admission.screen(info);
   }
 
-  /** ConnectionAcceptor: takes ownership of a handshaken connection and runs the middleware. */
+  /**
+   * ConnectionAcceptor: takes ownership of a handshaken connection. The context is created and
+   * the middleware chain started one microtask later, so that a TCP hello the transport hands
+   * over right after accept() (docs/PROTOCOL.md, TCP lifecycle) is on the record
+   * (`record.hello`, with the middleware headers) before any middleware runs.
+   */
   accept(conn: Connection): void {
     this.start();
     conn.setHandler(this);
     let record: ClientRecord;
     try {
       record = new ClientRecord(this.d.ids.next(), conn, this.d.clock.now());
-      conn.owner = record;
-      record.connectionContext = this.d.contexts.create(record);
     } catch (err) {
       this.d.logger.error(`cannot accept connection: ${errorMessage(err)}`);
-      conn.owner = null;
       conn.close(CloseCode.InternalError, 'Internal error');
       return;
     }
+    conn.owner = record;
     if (this.d.clients.has(record.id)) {
       this.d.logger.error(`client id "${record.id}" is already in use`);
-      return this.sender.closeWithError(record, StelarErrorCode.Unauthorized, 'Duplicate client id', CloseCode.InternalError);
+      return this.sender.closeWithError(record, StelarErrorCode.Internal, 'Duplicate client id', CloseCode.InternalError);
     }
     // Screening happened before the handshake; the server may have filled up since.
     if (this.d.admission.isFull(record.info.remoteAddress)) {
@@ -150,7 +167,22 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
     this.d.admission.beginAdmission();
     record.holdsAdmissionSlot = true;
     this.admitting.add(record);
-    this.d.dispatcher.runMiddleware(record.connectionContext as C, this.d.limits.connectTimeout).then(
+    queueMicrotask(() => this.runAdmission(record));
+  }
+
+  private runAdmission(record: ClientRecord): void {
+    // Closed before the microtask (onClose releases the slot, or is on its way).
+    if (record.state !== ClientState.Admitting || !record.conn.isOpen) return;
+    let ctx: C;
+    try {
+      ctx = this.contexts.create(record);
+    } catch (err) {
+      this.d.logger.error(`cannot create the connection context: ${errorMessage(err)}`);
+      this.releaseAdmissionSlot(record);
+      return this.sender.closeWithError(record, StelarErrorCode.Internal, 'Internal error', CloseCode.InternalError);
+    }
+    record.connectionContext = ctx;
+    this.d.dispatcher.runMiddleware(ctx, this.d.limits.connectTimeout).then(
       (r) => this.finishAdmission(record, r),
       () => this.finishAdmission(record, { ok: false, reason: MIDDLEWARE_ERROR }),
     );
@@ -158,13 +190,14 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
 
   private finishAdmission(record: ClientRecord, result: MiddlewareResult): void {
     this.releaseAdmissionSlot(record);
-    if (record.state !== ClientState.Admitting) return; // closed while the middleware ran
+    // Closed while the middleware ran (or the peer left and onClose is on its way).
+    if (record.state !== ClientState.Admitting || !record.conn.isOpen) return;
     if (!result.ok) {
       const code = result.reason === MIDDLEWARE_TIMEOUT ? StelarErrorCode.ConnectTimeout : StelarErrorCode.Unauthorized;
       return this.sender.closeWithError(record, code, result.reason, CloseCode.PolicyViolation);
     }
     if (this.d.clients.has(record.id)) {
-      return this.sender.closeWithError(record, StelarErrorCode.Unauthorized, 'Duplicate client id', CloseCode.InternalError);
+      return this.sender.closeWithError(record, StelarErrorCode.Internal, 'Duplicate client id', CloseCode.InternalError);
     }
     const { info, conn } = record;
     this.d.clients.add(record);

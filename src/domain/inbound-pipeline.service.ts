@@ -68,9 +68,10 @@ export class InboundPipeline {
       this.count(record);
     }
     if (record.state !== ClientState.Open) {
-      // docs/PROTOCOL.md: frames before the Connect answer are dropped as invalid (a TCP
-      // client's hello, if the transport forwards it, is not an error).
+      // docs/PROTOCOL.md: frames before the Connect answer are dropped as invalid. The TCP
+      // transport forwards the client's hello right after accept(): keep it for middleware.
       if (msg.type !== MessageType.Connect) this.invalid(record, 'message before the connection was admitted');
+      else if (record.hello === null) record.hello = msg;
       return;
     }
     this.inbound(record, msg);

@@ -26,11 +26,16 @@ export function noHandlerMessage(event: string): string {
 export class MessageRouter<C extends HandlerContext = HandlerContext> {
   constructor(
     private readonly dispatcher: Dispatcher<C>,
-    private readonly contexts: ContextFactory<C>,
+    private contexts: ContextFactory<C>,
     private readonly rooms: RoomRegistry,
     private readonly sender: MessageSender,
     private readonly logger: Logger,
   ) {}
+
+  /** Swaps the context factory (the application may build it after this service). */
+  setContextFactory(contexts: ContextFactory<C>): void {
+    this.contexts = contexts;
+  }
 
   route(record: ClientRecord, msg: StelarMessage): void {
     switch (msg.type) {
@@ -106,9 +111,9 @@ export class MessageRouter<C extends HandlerContext = HandlerContext> {
   private room(record: ClientRecord, msg: RoomMessage): void {
     const join = msg.type === MessageType.JoinRoom;
     const r = join ? this.rooms.join(record, msg.room) : this.rooms.leave(record, msg.room);
-    const answer: RoomMessage = r.ok
-      ? { type: msg.type, room: msg.room, id: msg.id, ok: true }
-      : { type: msg.type, room: msg.room, id: msg.id, ok: false, reason: r.reason };
+    // Echo the id only when the request carried one (docs/PROTOCOL.md, types 8/9).
+    const base = msg.id === undefined ? { type: msg.type, room: msg.room } : { type: msg.type, room: msg.room, id: msg.id };
+    const answer: RoomMessage = r.ok ? { ...base, ok: true } : { ...base, ok: false, reason: r.reason };
     this.sender.sendTo(record, answer);
   }
 }

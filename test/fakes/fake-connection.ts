@@ -13,6 +13,8 @@ export class FakeConnection implements Connection {
   readonly closes: { code: number; reason: string }[] = [];
   pings = 0;
   terminated = false;
+  /** When true, close()/terminate() report onClose synchronously (some transports do). */
+  closeSync = false;
   isOpen = true;
   bufferedAmount = 0;
   owner: unknown = null;
@@ -45,11 +47,13 @@ export class FakeConnection implements Connection {
   close(code: number, reason: string): void {
     this.closes.push({ code, reason });
     this.isOpen = false;
+    if (this.closeSync) this.finishClose(code, reason);
   }
 
   terminate(): void {
     this.terminated = true;
     this.isOpen = false;
+    if (this.closeSync) this.finishClose(1006, '');
   }
 
   /** The messages sent, as the FakeCodec encoded them. */

@@ -29,7 +29,7 @@ export class ServerKit {
     const tls = options.tls === true;
     const target =
       mode === 'ws' ? `${tls ? 'wss' : 'ws'}://127.0.0.1:${server.getPort()}/` : `127.0.0.1:${server.getTcpPort()}`;
-    const c = new StelarClient(target, { mode, reconnection: false, logger: false, ...options });
+    const c = new StelarClient(target, { mode, reconnection: false, logger: 'silent', ...options });
     this.clients.push(c);
     return c;
   }

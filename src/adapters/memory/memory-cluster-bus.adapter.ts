@@ -50,6 +50,6 @@ export class MemoryClusterBus implements ClusterBus {
 
   private local<T>(read: (s: ClusterStateProvider) => T, empty: T): ClusterQueryResult<T> {
     const value = this.state === null ? empty : read(this.state);
-    return { value, partial: false, nodes: 1 };
+    return { value, partial: false, nodes: 1, nodeIds: [this.nodeId] };
   }
 }

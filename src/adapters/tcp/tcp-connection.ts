@@ -31,6 +31,7 @@ export const PAUSE_SCREENING = 1;
 const PAUSE_BACKPRESSURE = 2;
 
 const codec = new TcpBinaryCodec();
+const EMPTY_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
 /** `::ffff:1.2.3.4` (IPv4-mapped IPv6) → `1.2.3.4`. */
 export function normaliseAddress(address: string | undefined): string {
@@ -51,6 +52,11 @@ export class TcpConnection implements Connection, TcpFrameSink {
   readonly request = null;
   readonly remoteAddress: string;
   owner: unknown = undefined;
+  /**
+   * The `headers` of the client's Connect hello, set by the server transport before it hands the
+   * connection to the acceptor (empty when the hello had none).
+   */
+  helloHeaders: Readonly<Record<string, string>> = EMPTY_HEADERS;
 
   private handler: ConnectionHandler;
   private readonly parser: TcpFrameParser;

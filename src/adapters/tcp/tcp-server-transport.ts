@@ -2,8 +2,15 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import type { Connection, ConnectionHandler } from '../../ports/connection.port';
 import type { ConnectionAcceptor, HandshakeInfo, Refusal, Transport } from '../../ports/transport.port';
-import { CloseCode, StelarErrorCode, protocolError, type ProtocolError } from '../../domain/errors';
-import { MessageType } from '../../domain/message';
+import {
+  CloseCode,
+  StelarErrorCode,
+  protocolError,
+  type ProtocolError,
+  type StelarError,
+} from '../../domain/errors';
+import { MessageType, type StelarMessage } from '../../domain/message';
+import { TcpBinaryCodec } from '../codec/tcp-binary.codec';
 import { PAUSE_SCREENING, TcpConnection, type TcpConnectionOptions } from './tcp-connection';
 
 /** Options of the binary TCP listener. */
@@ -36,6 +43,8 @@ export const TCP_DEFAULTS = {
 } as const;
 
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+/** The protocol version a client hello must announce. */
+export const PROTOCOL_VERSION = 1;
 
 /**
  * The binary TCP listener (plain `net` or `tls`) behind the Transport port. For each socket:
@@ -76,9 +85,15 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
   /** Resolves with the bound port once listening (rejects on EADDRINUSE and the like). */
   listen(): Promise<number> {
     if (this.server !== null) return Promise.reject(new Error('The TCP transport is already listening'));
-    const server = this.options.tls
-      ? tls.createServer({ handshakeTimeout: this.connectTimeout, ...this.options.tls })
-      : net.createServer();
+    let server: net.Server;
+    try {
+      server = this.options.tls
+        ? tls.createServer({ handshakeTimeout: this.connectTimeout, ...this.options.tls })
+        : net.createServer();
+    } catch (err) {
+      // e.g. an unparsable TLS key or certificate
+      return Promise.reject(err);
+    }
     this.server = server;
     server.on(this.options.tls ? 'secureConnection' : 'connection', this.onSocket);
     // A failed TLS handshake destroys that socket; it must not reach the server 'error' path.
@@ -200,16 +215,8 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
     const tcp = conn as TcpConnection;
     if (!this.pending.has(tcp)) return;
     this.dropPending(tcp);
-    if (payload[0] !== MessageType.Connect) {
-      tcp.fail(
-        protocolError(
-          StelarErrorCode.InvalidMessage,
-          `Invalid message: the first frame must be Connect (6), got type ${payload[0]}`,
-          CloseCode.ProtocolError,
-        ),
-      );
-      return;
-    }
+    const problem = checkHello(tcp, payload);
+    if (problem !== null) return tcp.fail(problem);
     const acceptor = this.acceptor;
     if (acceptor === null) return tcp.fail(INTERNAL_ERROR);
     try {
@@ -218,7 +225,7 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
       return tcp.fail(INTERNAL_ERROR);
     }
     const handler = tcp.getHandler();
-    // The domain's handler receives the hello itself (it carries the middleware headers).
+    // The domain's handler receives the (validated) hello itself as its first message.
     if (tcp.isOpen && handler !== this) handler.onMessage(tcp, payload, binary);
   }
 
@@ -229,6 +236,40 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
   onClose(conn: Connection): void {
     this.dropPending(conn as TcpConnection);
   }
+}
+
+const helloCodec = new TcpBinaryCodec();
+
+/**
+ * Validates the first frame: a Connect hello `{"v":1}` (docs/PROTOCOL.md, TCP connection
+ * lifecycle). On success records its headers on the connection; otherwise returns the error to
+ * send (1002) before closing.
+ */
+function checkHello(conn: TcpConnection, payload: Uint8Array): StelarError | null {
+  if (payload[0] !== MessageType.Connect) {
+    return protocolError(
+      StelarErrorCode.InvalidMessage,
+      `Invalid message: the first frame must be Connect (6), got type ${payload[0]}`,
+      CloseCode.ProtocolError,
+    );
+  }
+  let hello: StelarMessage;
+  try {
+    hello = helloCodec.decode(payload, true);
+  } catch (err) {
+    const e = err as StelarError;
+    return protocolError(e.code, `${e.message} (in the Connect hello)`, CloseCode.ProtocolError);
+  }
+  if (hello.type !== MessageType.Connect || hello.version !== PROTOCOL_VERSION) {
+    const v = hello.type === MessageType.Connect ? hello.version : undefined;
+    return protocolError(
+      StelarErrorCode.InvalidMessage,
+      `Invalid message: the Connect hello must carry {"v":${PROTOCOL_VERSION}}, got ${JSON.stringify(v ?? null)}`,
+      CloseCode.ProtocolError,
+    );
+  }
+  conn.helloHeaders = hello.headers ?? NO_HEADERS;
+  return null;
 }
 
 const INTERNAL_REFUSAL: Refusal = {

@@ -1,7 +1,7 @@
 import type { MessageCodec } from '../../ports/message-codec.port';
 import { CloseCode, StelarError, type StelarErrorCode } from '../../domain/errors';
 import { MessageType, type StelarMessage } from '../../domain/message';
-import type { BaseStelarClient } from './stelar-client';
+import type { ClientConnectionBase as BaseStelarClient } from './client-connection.base';
 
 /**
  * Dispatches one inbound message body for `client`: decode, then route by type. A body that
@@ -41,6 +41,7 @@ export function handleInbound(client: BaseStelarClient, codec: MessageCodec, pay
     }
     case MessageType.AckResponse:
       client.messagesReceived++;
+      client.callHook('onMessage', { event: msg.ack, data: msg.error !== undefined ? { error: msg.error } : msg.data, isBinary: false });
       if (msg.id !== undefined) {
         const settled =
           msg.error !== undefined ? client.acks.reject(msg.id, new Error(msg.error)) : client.acks.resolve(msg.id, msg.data);
@@ -48,7 +49,6 @@ export function handleInbound(client: BaseStelarClient, codec: MessageCodec, pay
         if (!settled) client.logger.debug(`[stelar-client] ignored late answer #${msg.id} for "${msg.ack}"`);
         return;
       }
-      client.callHook('onMessage', { event: msg.ack, data: msg.data, isBinary: false });
       client.ackListeners.dispatch(msg.ack, msg.data);
       return;
     case MessageType.JoinRoom:

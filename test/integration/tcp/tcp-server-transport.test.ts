@@ -1,10 +1,14 @@
 import * as net from 'node:net';
+import fc from 'fast-check';
 import { TcpServerTransport, type TcpServerTransportOptions } from '../../../src/adapters/tcp/tcp-server-transport';
 import { TcpBinaryCodec } from '../../../src/adapters/codec/tcp-binary.codec';
+import type { TcpConnection } from '../../../src/adapters/tcp/tcp-connection';
 import { MessageType, type StelarMessage } from '../../../src/domain/message';
 import { CloseCode, StelarErrorCode as E } from '../../../src/domain/errors';
 import { EchoAcceptor } from './echo-acceptor';
 import { RawTcpClient } from './raw-tcp-client';
+import { until } from './tcp-test-kit';
+import { messageArb } from '../../unit/codec/message-arbitraries';
 
 const codec = new TcpBinaryCodec();
 let transport: TcpServerTransport;
@@ -34,16 +38,9 @@ async function connected(): Promise<RawTcpClient> {
   return c;
 }
 
-function until(predicate: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const tick = (): void => {
-      if (predicate()) return resolve();
-      if (Date.now() > deadline) return reject(new Error('condition not met in time'));
-      setTimeout(tick, 5);
-    };
-    tick();
-  });
+/** Comparable form: bytes as arrays, undefined fields dropped. */
+function plain(m: StelarMessage): unknown {
+  return JSON.parse(JSON.stringify(m, (_k, v: unknown) => (v instanceof Uint8Array ? Array.from(v) : v)));
 }
 
 afterEach(async () => {
@@ -60,6 +57,17 @@ describe('TcpServerTransport', () => {
     expect(transport.protocol).toBe('tcp');
     await transport.close();
     expect(transport.port()).toBeNull();
+  });
+
+  it('on a dual-stack listener reports IPv4 peers without the ::ffff: prefix', async () => {
+    transport = new TcpServerTransport({ port: 0 });
+    acceptor = new EchoAcceptor();
+    transport.setAcceptor(acceptor);
+    port = await transport.listen();
+    const c = await connected();
+    expect(acceptor.screened[0].remoteAddress).toBe('127.0.0.1');
+    expect(acceptor.accepted[0].remoteAddress).toBe('127.0.0.1');
+    c.destroy();
   });
 
   it('rejects listen() when the port is taken', async () => {
@@ -89,6 +97,7 @@ describe('TcpServerTransport', () => {
       version: 1,
       headers: { authorization: 'Bearer t' },
     });
+    expect((conn as TcpConnection).helloHeaders).toEqual({ authorization: 'Bearer t' });
   });
 
   it('echoes every message type through the codec', async () => {
@@ -108,6 +117,32 @@ describe('TcpServerTransport', () => {
     const got = await c.waitFor(1 + sent.length + 1);
     expect(got.slice(1, 1 + sent.length)).toEqual(sent);
     expect(got[1 + sent.length]).toEqual({ type: MessageType.Pong });
+  });
+
+  it('echoes random messages written in random chunks over a real socket (property)', async () => {
+    await start();
+    const c = await connected();
+    const echoable = messageArb.filter(
+      (m) => m.type !== MessageType.Connect && m.type !== MessageType.Disconnect && m.type !== MessageType.Pong,
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(echoable, { minLength: 1, maxLength: 5 }), fc.array(fc.nat(), { maxLength: 6 }), async (messages, cuts) => {
+        const before = c.messages.length;
+        const stream = Buffer.concat(messages.map((m) => codec.encode(m).payload));
+        const points = [...new Set(cuts.map((x) => x % stream.length))].sort((a, b) => a - b);
+        let prev = 0;
+        for (const p of [...points, stream.length]) {
+          if (p > prev) c.socket.write(stream.subarray(prev, p));
+          prev = p;
+          await new Promise((r) => setImmediate(r));
+        }
+        const got = await c.waitFor(before + messages.length);
+        const expected = messages.map((m) => (m.type === MessageType.Ping ? { type: MessageType.Pong } : m));
+        expect(got.slice(before, before + messages.length).map(plain)).toEqual(expected.map(plain));
+      }),
+      { numRuns: 40 },
+    );
+    expect(acceptor.accepted[0].isOpen).toBe(true);
   });
 
   it('writes one encoded message as the same bytes to every socket (broadcast)', async () => {
@@ -170,6 +205,22 @@ describe('TcpServerTransport', () => {
     ]);
     expect(acceptor.accepted).toHaveLength(0);
     expect(transport.pendingCount()).toBe(0);
+  });
+
+  it.each<[string, Uint8Array, string]>([
+    ['an undecodable hello', Uint8Array.of(0, 0, 0, 5, 6, 0, 0, 0x7b, 0x7b), E.InvalidJson],
+    ['a server-style Connect', codec.encode({ type: 6, clientId: 'x', maxPayloadSize: 1, heartbeatInterval: 1 }).payload, E.InvalidMessage],
+    ['a hello of version 2', codec.encode({ type: 6, clientId: '', maxPayloadSize: 0, heartbeatInterval: 0, version: 2 }).payload, E.InvalidMessage],
+  ])('%s is refused with 1002', async (_name, frame, code) => {
+    await start();
+    const c = client();
+    c.socket.write(frame);
+    await c.closed;
+    expect(c.messages).toEqual([
+      { type: MessageType.Error, code, message: expect.stringMatching(/hello/) },
+      { type: MessageType.Disconnect, code: CloseCode.ProtocolError, reason: expect.any(String) },
+    ]);
+    expect(acceptor.accepted).toHaveLength(0);
   });
 
   it('closes sockets that send no Connect within connectTimeout', async () => {
@@ -239,6 +290,55 @@ describe('TcpServerTransport', () => {
     c.send({ type: MessageType.Pong });
     await until(() => acceptor.pongs === 1);
     expect(acceptor.received.at(-1)).toEqual({ type: MessageType.Pong });
+  });
+
+  it('a reader that stops reading is dropped before its queue passes maxBufferedBytes', async () => {
+    const cap = 1 << 20;
+    await start({ maxBufferedBytes: cap });
+    const c = await connected();
+    c.socket.pause();
+    const conn = acceptor.accepted[0];
+    const big = codec.encode({ type: MessageType.Binary, event: 'blob', bytes: new Uint8Array(64 * 1024) });
+    let maxQueued = 0;
+    let refusedSends = 0;
+    // 1000 × 64 KiB = 64 MiB, far beyond what the kernel buffers absorb on loopback.
+    for (let i = 0; i < 1000 && conn.isOpen; i++) {
+      if (!conn.send(big)) refusedSends++;
+      maxQueued = Math.max(maxQueued, conn.bufferedAmount);
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(conn.isOpen).toBe(false);
+    expect(refusedSends).toBeGreaterThan(0);
+    expect(maxQueued).toBeLessThanOrEqual(cap + big.payload.length);
+    await until(() => acceptor.closes.length === 1);
+    expect(acceptor.closes[0].code).toBe(CloseCode.PolicyViolation);
+    expect(acceptor.closes[0].reason).toMatch(E.SlowConsumer);
+  });
+
+  it('pauses reading while the peer is behind, then resumes and fires onDrain', async () => {
+    await start();
+    const c = await connected();
+    c.socket.pause();
+    const conn = acceptor.accepted[0];
+    const big = codec.encode({ type: MessageType.Binary, event: 'blob', bytes: new Uint8Array(64 * 1024) });
+    // Fill the kernel buffers too: full once a turn passes without the queue reaching the kernel.
+    let full = false;
+    for (let i = 0; i < 1000 && !full; i++) {
+      const accepted = conn.send(big);
+      await new Promise((r) => setImmediate(r));
+      full = !accepted && conn.bufferedAmount > 0;
+    }
+    expect(full).toBe(true);
+    acceptor.echo = false;
+    const before = acceptor.received.length;
+    const drainsBefore = acceptor.drains;
+    c.send({ type: MessageType.Event, event: 'while-full', data: 1 });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(acceptor.received.length).toBe(before);
+    c.socket.resume();
+    await until(() => acceptor.drains > drainsBefore && acceptor.received.length === before + 1);
+    expect(acceptor.received.at(-1)).toEqual({ type: MessageType.Event, event: 'while-full', data: 1 });
+    expect(conn.isOpen).toBe(true);
   });
 
   it('close(code, reason) sends Disconnect then ends; onClose fires exactly once', async () => {

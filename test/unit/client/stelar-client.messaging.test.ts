@@ -199,8 +199,9 @@ describe('StelarClient messaging', () => {
     client.disconnect();
   });
 
-  it('an unsolicited ack push (no id) goes to onAck listeners only', () => {
-    const { client, t } = connected();
+  it('an unsolicited ack push (no id) goes to onAck listeners only (and the onMessage hook)', () => {
+    const hooked: unknown[] = [];
+    const { client, t } = connected({ hooks: { onMessage: (i) => hooked.push(i) } });
     const onAck = jest.fn();
     const on = jest.fn();
     client.onAck('serverPush', onAck);
@@ -208,6 +209,7 @@ describe('StelarClient messaging', () => {
     t.push({ type: MessageType.AckResponse, ack: 'serverPush', data: 7 });
     expect(onAck).toHaveBeenCalledWith(7, undefined);
     expect(on).not.toHaveBeenCalled();
+    expect(hooked).toEqual([{ event: 'serverPush', data: 7, isBinary: false }]);
     client.disconnect();
   });
 

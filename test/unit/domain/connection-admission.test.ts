@@ -56,6 +56,7 @@ describe('ConnectionService admission', () => {
     h.dispatcher.use(() => new Promise(() => {}));
     const conn = new FakeConnection();
     h.service.accept(conn);
+    await Promise.resolve(); // the chain starts one microtask after accept
     h.clock.advance(1999);
     await h.settle();
     expect(conn.closes).toEqual([]);
@@ -92,6 +93,7 @@ describe('ConnectionService admission', () => {
     h.dispatcher.use((_c, next) => new Promise<void>((r) => (admit = () => (next(), r()))));
     const conn = new FakeConnection();
     h.service.accept(conn);
+    await Promise.resolve();
     h.send(conn, { type: MessageType.Event, event: 'chat', data: 1 });
     h.send(conn, { type: MessageType.Connect, clientId: '', maxPayloadSize: 0, heartbeatInterval: 0 });
     expect(invalid).toEqual(['message before the connection was admitted']);
@@ -125,17 +127,66 @@ describe('ConnectionService admission', () => {
   });
 
   it('an id generator that throws or repeats closes the connection with 1011', async () => {
-    const h = harness();
+    let next: () => string = () => 'c1';
+    const h = harness({ ids: { next: () => next() } });
     const first = await h.connect();
-    (h.service as unknown as { d: { ids: { next(): string } } }).d.ids.next = () => 'c1';
     const dup = await h.connect();
     expect(dup.closes[0].code).toBe(1011);
     expect(h.clients.get('c1')?.conn).toBe(first);
-    (h.service as unknown as { d: { ids: { next(): string } } }).d.ids.next = () => {
+    next = () => {
       throw new Error('nope');
     };
     const broken = await h.connect();
     expect(broken.closes).toEqual([{ code: 1011, reason: 'Internal error' }]);
     expect(h.logger.at('error').length).toBeGreaterThan(0);
+  });
+});
+
+describe('ConnectionService admission races', () => {
+  it('a peer that vanished during middleware (onClose still pending) is not registered', async () => {
+    const h = harness();
+    let admit: () => void = () => {};
+    h.dispatcher.use((_c, next) => new Promise<void>((r) => (admit = () => (next(), r()))));
+    const conn = new FakeConnection();
+    h.service.accept(conn);
+    await Promise.resolve();
+    conn.isOpen = false;
+    admit();
+    await h.settle();
+    expect(h.clients.size).toBe(0);
+    expect(h.admission.pending).toBe(0);
+    conn.finishClose(1006);
+    expect(h.tracker.calls).toEqual([]);
+  });
+});
+
+describe('ConnectionService TCP hello', () => {
+  it('the hello handed over right after accept() is on the record before middleware runs', async () => {
+    const h = harness();
+    let seen: unknown;
+    h.dispatcher.use((ctx, next) => {
+      seen = ctx.record.hello?.headers;
+      next();
+    });
+    const conn = new FakeConnection('tcp');
+    h.service.accept(conn);
+    // What the TCP transport does: forward the hello synchronously after accept().
+    h.send(conn, { type: MessageType.Connect, clientId: '', maxPayloadSize: 0, heartbeatInterval: 0, version: 1, headers: { authorization: 't0k' } });
+    await h.settle();
+    expect(seen).toEqual({ authorization: 't0k' });
+    expect(conn.messages()[0]).toMatchObject({ type: MessageType.Connect, clientId: 'c1' });
+  });
+
+  it('a connection closed before the middleware starts never runs it', async () => {
+    const h = harness();
+    let ran = 0;
+    h.dispatcher.use((_c, next) => (ran++, next()));
+    const conn = new FakeConnection();
+    h.service.accept(conn);
+    conn.finishClose(1006);
+    await h.settle();
+    expect(ran).toBe(0);
+    expect(h.admission.pending).toBe(0);
+    expect(h.clients.size).toBe(0);
   });
 });

@@ -8,6 +8,7 @@ import { RateLimitPolicy, type RateLimitOptions } from '../../../src/domain/rate
 import { RoomRegistry } from '../../../src/domain/room-registry.service';
 import type { ServerLimits } from '../../../src/domain/server-limits';
 import type { StelarMessage } from '../../../src/domain/message';
+import type { IdGenerator } from '../../../src/ports/id-generator.port';
 import { FakeClock } from '../../fakes/fake-clock';
 import { FakeCodec } from '../../fakes/fake-codec';
 import { FakeConnection } from '../../fakes/fake-connection';
@@ -25,6 +26,7 @@ export interface HarnessOptions {
   maxRooms?: number;
   maxRoomsPerClient?: number;
   tracker?: FakeIPTracker;
+  ids?: IdGenerator;
 }
 
 /** A ConnectionService wired entirely from fakes. */
@@ -50,7 +52,7 @@ export function harness(opts: HarnessOptions = {}) {
     ...opts.limits,
   };
   const service = new ConnectionService<FakeContext>({
-    codecs, clock, ids: new SequentialIdGenerator(), logger, clients, rooms, rateLimits, admission, hooks, dispatcher, contexts, limits,
+    codecs, clock, ids: opts.ids ?? new SequentialIdGenerator(), logger, clients, rooms, rateLimits, admission, hooks, dispatcher, contexts, limits,
   });
 
   /** Accepts a connection and lets the (empty or sync) middleware chain finish. */

@@ -83,8 +83,8 @@ describe('MemoryClusterBus', () => {
     await bus.start(() => {}, state);
     expect(() => bus.publish({ target: { kind: 'all' }, event: 'x' })).not.toThrow();
     expect(bus.hasRemoteClient('a')).toBe(false);
-    expect(await bus.rooms()).toEqual({ value: ['r1'], partial: false, nodes: 1 });
-    expect(await bus.roomMembers('r1')).toEqual({ value: ['a'], partial: false, nodes: 1 });
+    expect(await bus.rooms()).toEqual({ value: ['r1'], partial: false, nodes: 1, nodeIds: ['n1'] });
+    expect(await bus.roomMembers('r1')).toEqual({ value: ['a'], partial: false, nodes: 1, nodeIds: ['n1'] });
     expect((await bus.clients()).value).toEqual([{ id: 'a', rooms: ['r1'] }]);
     expect((await bus.stats()).value).toEqual([{ activeConnections: 1 }]);
     await bus.stop();
