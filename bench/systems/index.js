@@ -1,0 +1,59 @@
+'use strict';
+// The systems under test. A system is a server module (bench/systems/<x>.server.js, run in its
+// own process by lib/server-host.js) plus a client module used by the driver.
+//
+// Server module: `module.exports = async function start(options) ->
+//   { port, tcpPort?, connections(): number, stop(): Promise<void> }` implementing the app:
+//   confirmed room join, publish to a room (every member gets the payload), echo request.
+// Client module: `{ connect(endpoint {port, tcpPort}, { onMsg(seq), onClose() }) -> Promise<Conn> }` with
+//   Conn = { join(room): Promise, publish(room, payload): void, echo(payload): Promise<payload>,
+//            pause(), resume(), close(): Promise, destroy() }.
+// To add a system: write both modules and add an entry below.
+
+const path = require('node:path');
+
+const SYSTEMS = {
+  ws: { label: 'ws', server: 'ws.server.js', client: 'json-ws.client.js', options: {} },
+  uws: { label: 'uWebSockets.js', server: 'uws.server.js', client: 'json-ws.client.js', options: {} },
+  socketio: { label: 'socket.io', server: 'socketio.server.js', client: 'socketio.client.js', options: {} },
+  stelar: { label: 'Stelar (WS)', server: 'stelar.server.js', client: 'stelar-ws.client.js', options: {} },
+  'stelar-tcp': {
+    label: 'Stelar (TCP)',
+    server: 'stelar.server.js',
+    client: 'stelar-tcp.client.js',
+    options: { tcp: true },
+  },
+  // Protocol stand-ins used only to self-test the Stelar clients; never run unless named.
+  'fake-stelar': {
+    label: 'fake Stelar (WS)',
+    server: '../selftest/fake-stelar.server.js',
+    client: 'stelar-ws.client.js',
+    options: {},
+    hidden: true,
+  },
+  'fake-stelar-tcp': {
+    label: 'fake Stelar (TCP)',
+    server: '../selftest/fake-stelar.server.js',
+    client: 'stelar-tcp.client.js',
+    options: { tcp: true },
+    hidden: true,
+  },
+};
+
+/** Systems run when --systems is not given. */
+const DEFAULT_SYSTEMS = Object.keys(SYSTEMS).filter((k) => !SYSTEMS[k].hidden);
+
+/** Resolved descriptor of a system: { name, label, serverPath, client, options }. */
+function getSystem(name) {
+  const s = SYSTEMS[name];
+  if (!s) throw new Error(`unknown system "${name}" (known: ${Object.keys(SYSTEMS).join(', ')})`);
+  return {
+    name,
+    label: s.label,
+    serverPath: path.join(__dirname, s.server),
+    client: require(path.join(__dirname, s.client)),
+    options: s.options,
+  };
+}
+
+module.exports = { SYSTEMS, DEFAULT_SYSTEMS, getSystem };

@@ -1,0 +1,59 @@
+'use strict';
+// The benchmark app on Stelar, written against the documented API (seed 000/001): rooms joined
+// with the protocol's Join Room request (client.joinRoom, confirmed by the server), a publish
+// event forwarded with server.to(room, 'msg', d), and an 'echo' ACK handler returning its data.
+// Also answers a 'join' event (ctx.joinRoom + ctx.emit('joined')) for clients that prefer it.
+// Requires the built package (npm run build -> dist/src/index.js).
+// Options: { tcp: boolean } also opens the TCP transport on a free port.
+
+const net = require('node:net');
+const path = require('node:path');
+const fs = require('node:fs');
+
+const DIST = path.resolve(__dirname, '../../dist/src/index.js');
+
+/** Finds a free TCP port on 127.0.0.1 (used when tcpPort: 0 cannot report its port). */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** @param {{ tcp?: boolean }} options */
+module.exports = async function start(options) {
+  if (!fs.existsSync(DIST)) throw new Error(`Stelar is not built: ${DIST} is missing (run npm run build)`);
+  const { StelarServer } = require(DIST);
+  if (typeof StelarServer !== 'function') throw new Error(`${DIST} does not export StelarServer yet`);
+
+  const tcpPort = options && options.tcp ? await freePort() : false;
+  const server = new StelarServer({
+    port: 0,
+    tcpPort,
+    rateLimit: false,
+    maxConnectionsPerIP: 1e6,
+    maxConnections: 1e6,
+    gracefulShutdown: false,
+    logger: false,
+  });
+
+  server.on('pub', (ctx) => server.to(ctx.data.room, 'msg', ctx.data.d));
+  server.on('join', (ctx) => {
+    ctx.joinRoom(ctx.data.room);
+    ctx.emit('joined', { room: ctx.data.room });
+  });
+  server.onAck('echo', (ctx) => ctx.data);
+
+  const port = await server.start();
+  if (typeof port !== 'number' || port <= 0) throw new Error(`StelarServer.start() resolved ${port}, not a port`);
+  return {
+    port,
+    tcpPort: tcpPort || undefined,
+    connections: () => server.getStats().activeConnections,
+    stop: () => server.stop(),
+  };
+};
