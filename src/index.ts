@@ -19,6 +19,8 @@ export { SystemClock } from './adapters/memory/system-clock.adapter';
 export { MemoryClusterBus } from './adapters/memory/memory-cluster-bus.adapter';
 export { WsJsonCodec } from './adapters/codec/ws-json.codec';
 export { TcpBinaryCodec } from './adapters/codec/tcp-binary.codec';
+// Redis cluster bus (ioredis is loaded only when one is constructed).
+export * from './adapters/redis';
 
 export { StelarServer };
 /** 2.x-style `import StelarServer from 'stelar-time-real'`. */

@@ -43,6 +43,7 @@ function createChatServer({ port = PORT, tcpPort = TCP_PORT, logger = 'info' } =
 
   const stelar = new StelarServer({
     server: httpServer,
+    port,
     tcpPort,
     logger,
     maxPayloadSize: 8 * 1024 * 1024,
@@ -72,8 +73,10 @@ function createChatServer({ port = PORT, tcpPort = TCP_PORT, logger = 'info' } =
 
   stelar.on('enter', (ctx) => {
     const room = String(ctx.data?.room ?? '');
+    const fresh = !ctx.clientInfo.rooms.has(room);
     ctx.joinRoom(room);
-    if (ctx.clientInfo.rooms.has(room)) {
+    if (ctx.clientInfo.rooms.has(room)) ctx.setMetadata('room', room); // files go to the current room
+    if (fresh && ctx.clientInfo.rooms.has(room)) {
       ctx.to(room, 'presence', { room, nick: nick(ctx), joined: true }, ctx.id);
     }
   });
@@ -90,13 +93,17 @@ function createChatServer({ port = PORT, tcpPort = TCP_PORT, logger = 'info' } =
     if (ctx.clientInfo.rooms.has(room)) ctx.to(room, 'typing', { room, nick: nick(ctx) }, ctx.id);
   });
 
-  // A file or image dropped on the page arrives as binary with { name, type, size } metadata.
-  stelar.on('file', (ctx) => {
-    const room = ctx.getMetadata('room-of-next-file') || [...ctx.clientInfo.rooms][0];
-    if (!room) return;
-    stelar.to(room, 'file-info', { room, from: nick(ctx), name: ctx.meta?.name ?? 'file', type: ctx.meta?.type ?? 'application/octet-stream', size: ctx.buffer.byteLength });
+  // A file or image dropped on the page arrives as binary with { name, type, size } metadata
+  // (client.sendFile → event 'file', client.sendImage → event 'image').
+  const share = (ctx) => {
+    const room = ctx.getMetadata('room');
+    if (!room || !ctx.clientInfo.rooms.has(room)) return;
+    const info = { room, from: nick(ctx), name: ctx.meta?.name ?? 'file', type: ctx.meta?.type ?? 'application/octet-stream', size: ctx.buffer.byteLength };
+    stelar.to(room, 'file-info', info);
     stelar.to(room, 'file', ctx.buffer);
-  });
+  };
+  stelar.on('file', share);
+  stelar.on('image', share);
 
   stelar.onAck('who', (ctx) => ({ room: ctx.data?.room, members: stelar.getRoomMembers(String(ctx.data?.room ?? '')).length }));
 
@@ -107,9 +114,7 @@ module.exports = { createChatServer };
 
 if (require.main === module) {
   const { stelar } = createChatServer();
-  httpListen();
-  async function httpListen() {
-    const port = await stelar.start();
+  stelar.start().then((port) => {
     console.log(`Stelar chat demo on http://localhost:${port}/  (TCP clients: port ${stelar.getTcpPort()})`);
-  }
+  });
 }

@@ -92,6 +92,7 @@ export function protocolError(
   caller?: Function,
 ): ProtocolError {
   const err = new ProtocolError(code, message, closeCode);
-  if (caller) Error.captureStackTrace(err, caller);
+  // V8 only; browsers without it keep the full stack.
+  if (caller) Error.captureStackTrace?.(err, caller);
   return err;
 }

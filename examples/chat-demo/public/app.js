@@ -34,7 +34,7 @@ function renderRooms() {
       const li = document.createElement('li');
       li.textContent = `#${r}`;
       li.className = r === current ? 'active' : '';
-      li.onclick = () => { current = r; renderRooms(); };
+      li.onclick = () => { current = r; client.emit('enter', { room: r }); renderRooms(); };
       return li;
     }),
   );

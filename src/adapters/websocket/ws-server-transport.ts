@@ -68,6 +68,8 @@ export class WsServerTransport implements Transport, UpgradeRoute {
   private readonly deflateOptions: PerMessageDeflateOptions | null;
   private readonly pending = new Set<Duplex>();
   private listening = false;
+  /** True when this transport called listen() on the server (so close() must close it). */
+  private startedServer = false;
 
   constructor(private readonly options: WsServerTransportOptions = {}) {
     const path = options.path ?? '/';
@@ -116,6 +118,8 @@ export class WsServerTransport implements Transport, UpgradeRoute {
         server.once('error', onError);
         server.once('listening', onListening);
         server.listen(this.options.port ?? 0, this.options.host);
+      }).then(() => {
+        this.startedServer = true;
       }).catch((err: unknown) => {
         this.detach();
         throw err;
@@ -135,10 +139,15 @@ export class WsServerTransport implements Transport, UpgradeRoute {
   async close(): Promise<void> {
     if (!this.listening) return;
     const server = this.server as http.Server;
+    const router = this.router;
     this.detach();
     for (const socket of this.pending) socket.destroy();
     this.pending.clear();
-    if (this.owned && server.listening) {
+    // A user's server that was already listening stays the user's; one we started listening
+    // (the `server` option plus `port`) is closed with its last namespace.
+    const started = this.startedServer && (router === null || router.size === 0);
+    this.startedServer = false;
+    if ((this.owned || started) && server.listening) {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();

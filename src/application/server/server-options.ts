@@ -21,7 +21,7 @@ export interface ClusterOptions {
   redis: string | Record<string, unknown>;
   /** Key and channel prefix. Default 'stelar'. */
   prefix?: string;
-  /** Cluster-wide query timeout in ms. Default 500. */
+  /** Cluster-wide query timeout in ms. Default 1000. */
   queryTimeoutMs?: number;
 }
 

@@ -39,6 +39,8 @@ export interface StelarContext {
   meta?: Readonly<Record<string, string | number | boolean>>;
   readonly protocol: 'ws' | 'tcp';
   readonly remoteAddress: string;
+  /** Handshake headers: the WS upgrade request's, or a TCP client's hello `headers`. */
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
 
   // Send methods
   emit: (event: string, data: unknown) => void;

@@ -62,6 +62,16 @@ class Context implements StelarContext {
   get clientInfo(): StelarClientInfo {
     return this.record.info;
   }
+  /**
+   * Handshake headers: the WebSocket upgrade request's, or the `headers` a TCP client sent in its
+   * Connect hello (`ctx.req` is null for TCP). Lets one middleware authenticate both transports.
+   */
+  get headers(): Readonly<Record<string, string | string[] | undefined>> {
+    const req = this.record.conn.request as IncomingMessage | null;
+    if (req) return req.headers;
+    return (this.record.hello?.headers as Record<string, string> | undefined) ?? {};
+  }
+
   get protocol(): 'ws' | 'tcp' {
     return this.record.info.protocol;
   }

@@ -195,7 +195,10 @@ export class StelarServer implements ContextOps {
 
   private publish(base: Omit<ClusterDelivery, 'data' | 'bytes'>, message: StelarMessage): void {
     if (!this.bus.clustered) return;
-    const payload = message.type === MessageType.Binary ? { bytes: message.bytes } : { data: (message as { data?: unknown }).data };
+    const payload =
+      message.type === MessageType.Binary
+        ? { bytes: message.bytes, meta: message.meta }
+        : { data: (message as { data?: unknown }).data };
     this.bus.publish({ ...base, ...payload });
   }
 
@@ -203,7 +206,7 @@ export class StelarServer implements ContextOps {
   private deliverRelayed(d: ClusterDelivery): void {
     const message: StelarMessage =
       d.bytes !== undefined
-        ? { type: MessageType.Binary, event: d.event, bytes: d.bytes }
+        ? { type: MessageType.Binary, event: d.event, bytes: d.bytes, meta: d.meta }
         : { type: MessageType.Event, event: d.event, data: d.data };
     const t = d.target;
     if (t.kind === 'all') this.conns.broadcast(message, d.excludeId, { relayed: true });
@@ -283,9 +286,25 @@ export class StelarServer implements ContextOps {
     return this.lifecycle.tcpPort();
   }
 
-  /** Cluster-wide views (single node: this node's state, `partial: false`). */
+  /**
+   * Cluster-wide queries (`rooms()`, `roomMembers(room)`, `clients(room?)`, `stats()`), each
+   * resolving with `{ value, partial, nodes }`. On a single node they answer from local state.
+   */
   get cluster(): ClusterBus {
     return this.bus;
+  }
+
+  /**
+   * Every node's stats summed (numbers only), with `nodes` and `partial` (true when a live node
+   * did not answer in time). Per-node stats stay local: `getStats()`.
+   */
+  async getClusterStats(): Promise<{ stats: Record<string, number>; nodes: number; partial: boolean }> {
+    const r = await this.bus.stats();
+    const stats: Record<string, number> = {};
+    for (const node of r.value) {
+      for (const [k, v] of Object.entries(node)) if (typeof v === 'number') stats[k] = (stats[k] ?? 0) + v;
+    }
+    return { stats, nodes: r.nodes, partial: r.partial };
   }
 
   // ---------------------------------------------------------------- lifecycle

@@ -90,6 +90,20 @@ describe.each(MODES)('middleware and admission over %s', (mode) => {
     await until(() => counts.get('127.0.0.1') === 0);
   });
 
+  it('gives middleware the handshake headers as ctx.headers (WS upgrade or TCP hello)', async () => {
+    const server = await kit.server();
+    server.use((ctx, next) => {
+      if (ctx.headers.authorization === 'Bearer ok') next();
+      else ctx.ack('error', { message: 'Token required' });
+    });
+    const ok = await kit.connect(server, mode, { headers: { authorization: 'Bearer ok' } });
+    expect(ok.isConnected()).toBe(true);
+    const denied = kit.client(server, mode, { headers: { authorization: 'Bearer wrong' } });
+    denied.connect();
+    await until(() => denied.getState() === 'disconnected');
+    expect(server.getStats().activeConnections).toBe(1);
+  });
+
   it('reports remoteAddress without the IPv4-mapped prefix', async () => {
     const server = await kit.server();
     const addrs: string[] = [];

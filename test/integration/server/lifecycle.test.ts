@@ -110,6 +110,26 @@ describe('configuration', () => {
   });
 });
 
+describe('single-node cluster views', () => {
+  it('answers cluster queries and getClusterStats() from local state', async () => {
+    const server = await kit.server();
+    const c = await kit.connect(server, 'ws');
+    await c.joinRoom('r');
+    expect(server.cluster.clustered).toBe(false);
+    await expect(server.cluster.rooms()).resolves.toMatchObject({ value: ['r'], partial: false, nodes: 1 });
+    await expect(server.cluster.roomMembers('r')).resolves.toMatchObject({ value: [c.getId()] });
+    const s = await server.getClusterStats();
+    expect(s).toMatchObject({ nodes: 1, partial: false, stats: { activeConnections: 1, totalRooms: 1 } });
+  });
+
+  it('exports the Redis bus and the client from the package root', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const root = require('../../../src') as Record<string, unknown>;
+    expect(typeof root.RedisClusterBus).toBe('function');
+    expect(typeof root.StelarClient).toBe('function');
+  });
+});
+
 describe('composition root', () => {
   it('lets a user rebind a port (IRateLimiter) and the server uses it', async () => {
     const calls: string[] = [];
