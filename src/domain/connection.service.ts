@@ -277,7 +277,7 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
   deliverFromCluster(delivery: ClusterDelivery): number {
     const message: StelarMessage =
       delivery.bytes !== undefined
-        ? { type: MessageType.Binary, event: delivery.event, bytes: delivery.bytes }
+        ? { type: MessageType.Binary, event: delivery.event, bytes: delivery.bytes, meta: delivery.meta }
         : { type: MessageType.Event, event: delivery.event, data: delivery.data };
     const t = delivery.target;
     switch (t.kind) {

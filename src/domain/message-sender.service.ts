@@ -13,11 +13,6 @@ import type { CodecMap, ServerLimits } from './server-limits';
 export interface SendOptions {
   /** May be dropped for a client whose send buffer is over `maxBufferedBytes`. */
   readonly volatile?: boolean;
-  /**
-   * Skip `onBeforeBroadcast` (a delivery relayed from another cluster node already passed the
-   * hook on the node that broadcast it).
-   */
-  readonly relayed?: boolean;
 }
 
 /** Reason used when a slow consumer is closed. */
@@ -73,7 +68,7 @@ export class MessageSender {
    * cancels it (returns -1). Otherwise returns how many clients it was written to.
    */
   broadcast(message: StelarMessage, excludeId?: string, options?: SendOptions): number {
-    if (options?.relayed !== true && this.hooks.has('onBeforeBroadcast')) {
+    if (this.hooks.has('onBeforeBroadcast')) {
       const info = broadcastInfo(message, excludeId);
       if (info !== null && !this.hooks.call('onBeforeBroadcast', info)) return -1;
     }

@@ -13,6 +13,7 @@ import type { AdmissionService } from '../../domain/admission.service';
 import type { Dispatcher } from '../../domain/dispatcher.service';
 import type { ConnectionService } from '../../domain/connection.service';
 import type { PendingRequest } from '../../domain/context.types';
+import { LocalClusterState } from '../../domain/local-cluster-state';
 import { MessageType, RESERVED_EVENTS, type StelarMessage } from '../../domain/message';
 import { nameProblem } from '../../domain/name-validation';
 import { createStelarContainer, type ContainerConfigurer } from '../container';
@@ -66,6 +67,8 @@ export class StelarServer implements ContextOps {
   private readonly logger: Logger;
   private readonly lifecycle: ServerLifecycle;
   private readonly config: RuntimeConfig;
+  /** This node's rooms, members and clients (also what the cluster bus answers for this node). */
+  private readonly local: LocalClusterState;
 
   /** A server on its own namespace path (`StelarServer.of('/chat', { server })`). */
   static of(path: string, options: StelarOptions = {}): StelarServer {
@@ -88,6 +91,10 @@ export class StelarServer implements ContextOps {
     this.hooks = c.get(APP_TOKENS.HookRunner);
     this.dispatcher = c.get(APP_TOKENS.Dispatcher);
     this.bus = c.get<ClusterBus>(TOKENS.ClusterBus);
+    this.local = new LocalClusterState(this.clients, this.rooms, () => {
+      const { memoryUsage: _m, ...numbers } = this.getStats();
+      return numbers;
+    });
     c.get<StelarContextFactory>(APP_TOKENS.ContextFactory).bind(this);
     const transports = c.get<Transport[]>(TOKENS.Transports);
     for (const t of transports) t.setAcceptor(this.conns);
@@ -112,17 +119,8 @@ export class StelarServer implements ContextOps {
       ),
     );
     this.lifecycle = new ServerLifecycle(this.opts, transports, this.conns, this.clients, this.bus, this.logger, {
-      onDelivery: (d) => this.deliverRelayed(d),
-      state: {
-        localRooms: () => this.getRooms(),
-        localRoomMembers: (room) => this.getRoomMembers(room),
-        localClients: (room) => this.getClients(room),
-        hasLocalClient: (id) => this.clients.has(id),
-        localStats: () => {
-          const { memoryUsage: _m, ...numbers } = this.getStats();
-          return numbers;
-        },
-      },
+      onDelivery: (d) => void this.conns.deliverFromCluster(d),
+      state: this.local,
     });
   }
 
@@ -202,18 +200,6 @@ export class StelarServer implements ContextOps {
     this.bus.publish({ ...base, ...payload });
   }
 
-  /** A delivery published by another node: local recipients only, never re-published. */
-  private deliverRelayed(d: ClusterDelivery): void {
-    const message: StelarMessage =
-      d.bytes !== undefined
-        ? { type: MessageType.Binary, event: d.event, bytes: d.bytes, meta: d.meta }
-        : { type: MessageType.Event, event: d.event, data: d.data };
-    const t = d.target;
-    if (t.kind === 'all') this.conns.broadcast(message, d.excludeId, { relayed: true });
-    else if (t.kind === 'room') this.conns.toRoom(t.room, message, d.excludeId);
-    else this.conns.toId(t.clientId, message);
-  }
-
   // ---------------------------------------------------------------- ContextOps (ctx.*)
 
   emitTo(record: ClientRecord, event: string, data: unknown): void {
@@ -250,26 +236,17 @@ export class StelarServer implements ContextOps {
 
   /** Connected clients with their rooms (members of `room` only, when given). */
   getClients(room?: string): { id: string; rooms: string[] }[] {
-    const out: { id: string; rooms: string[] }[] = [];
-    if (room === undefined) {
-      for (const r of this.clients.values()) out.push({ id: r.id, rooms: [...r.info.rooms] });
-      return out;
-    }
-    for (const id of this.rooms.members(room) ?? []) {
-      const r = this.clients.get(id);
-      if (r !== undefined) out.push({ id, rooms: [...r.info.rooms] });
-    }
-    return out;
+    return this.local.localClients(room);
   }
 
   /** Ids of the clients in `room`. */
   getRoomMembers(room: string): string[] {
-    return [...(this.rooms.members(room) ?? [])];
+    return this.local.localRoomMembers(room);
   }
 
   /** Names of the active (non-empty) rooms. */
   getRooms(): string[] {
-    return this.rooms.names();
+    return this.local.localRooms();
   }
 
   getStats(): StelarStats {
