@@ -550,3 +550,88 @@ describe('type reference examples', () => {
     expect(blocked).toEqual([]);
   });
 });
+
+describe('more README 3.2 sections', () => {
+  it('22 horizontal scaling over pub/sub: an event on instance A is broadcast on B (and A), sender excluded', async () => {
+    const r = await run('22-horizontal-scaling.js');
+    const [a, b] = r.instances;
+    const onA = await connect(client(a.getPort()));
+    const otherOnA = await connect(client(a.getPort()));
+    const onB = await connect(client(b.getPort()));
+    const atSender = collect(onA, 'chat');
+    const atB = nextEvent(onB, 'chat');
+    const atOtherA = nextEvent(otherOnA, 'chat');
+    onA.emit('chat', { text: 'across instances' });
+    expect(await atB).toEqual({ text: 'across instances' });
+    expect(await atOtherA).toEqual({ text: 'across instances' });
+    await sleep(50);
+    expect(atSender).toEqual([]);
+  });
+
+  it('23 middleware: token required (ack error), blocked IP destroyed, logging, in order', async () => {
+    const logs: string[] = [];
+    const r = await run('23-middleware.js', { log: (m: string) => logs.push(m) });
+    const port = r.stelar.getPort();
+    const anon = client(port);
+    const pushed: unknown[] = [];
+    anon.onAck('error', (d: unknown) => pushed.push(d));
+    await refused(anon);
+    expect(pushed).toEqual([{ message: 'Token required' }]);
+    await refused(client(port, { headers: { authorization: 'Bearer mallory', 'x-forwarded-for': '6.6.6.6' } }));
+    expect(logs).toEqual([]); // the logging middleware never ran for refused connections
+    await connect(client(port, { headers: { authorization: 'Bearer alice' } }));
+    expect(r.admitted).toEqual(['alice']);
+    expect(logs).toEqual(['New connection from 127.0.0.1']);
+  });
+
+  it.each(['ws', 'tcp'])('24 StelarContext tour: every ctx member over %s', async (mode) => {
+    const r = await run('24-context-tour.js', { tcpPort: 0 });
+    const target = mode === 'ws' ? r.stelar.getPort() : `127.0.0.1:${r.stelar.getTcpPort()}`;
+    const me = await connect(client(target, { mode }));
+    const peer = await connect(client(r.stelar.getPort()));
+    const tour = nextEvent(me, 'tour');
+    const pushes: unknown[] = [];
+    me.onAck('response', (d: unknown) => pushes.push(['response', d]));
+    me.onAck('myAck', (d: unknown) => pushes.push(['myAck', d]));
+    const bin = nextEvent(me, 'event-bin');
+    const roomEvent = nextEvent(me, 'room-event');
+    const atPeer = { event: nextEvent(peer, 'event'), bin: nextEvent(peer, 'event-bin-all'), direct: nextEvent(peer, 'direct') };
+    const selfBroadcast = collect(me, 'event');
+    me.emit('message', { peer: peer.getId() });
+    expect(await tour).toEqual({
+      id: me.getId(),
+      hasSocket: true,
+      reqIsNull: mode === 'tcp',
+      data: { peer: peer.getId() },
+      rooms: [],
+      metadataIsMap: true,
+      remoteAddress: '127.0.0.1',
+      protocol: mode,
+      roomClients: [me.getId()],
+      role: 'admin',
+    });
+    expect([...(await bin)]).toEqual([1, 2, 3]);
+    expect(await roomEvent).toEqual({ from: me.getId() });
+    expect(await atPeer.event).toEqual({ from: me.getId() });
+    expect([...(await atPeer.bin)]).toEqual([4, 5]);
+    expect(await atPeer.direct).toEqual({ from: me.getId() });
+    await until(() => pushes.length === 2, 'ack pushes');
+    expect(pushes).toEqual([['response', { via: 'send' }], ['myAck', { via: 'ack' }]]);
+    expect(selfBroadcast).toEqual([]);
+    expect(r.stelar.getRooms()).toEqual([]);
+  });
+
+  it('25 client events: connect, disconnect {code, reason}, reconnecting 1..n, reconnect_failed', async () => {
+    const server = await example('01-basic-server.js').main({ port: 0, logger: false, log: () => undefined });
+    const r = await run('25-client-events.js', { target: `127.0.0.1:${server.port}` });
+    const id = r.client.getId();
+    expect(r.events).toEqual([['connect', id]]);
+    await server.stop();
+    await until(() => r.events.some((e: unknown[]) => e[0] === 'reconnect_failed'), 'reconnect_failed', 5000);
+    const names = r.events.map((e: unknown[]) => e[0]);
+    expect(r.events[1]).toEqual(['disconnect', { code: 1001, reason: 'Server shutting down' }]);
+    expect(r.events.filter((e: unknown[]) => e[0] === 'reconnecting')).toEqual([['reconnecting', 1], ['reconnecting', 2]]);
+    expect(names[names.length - 1]).toBe('reconnect_failed');
+    expect(r.client.getState()).toBe('disconnected');
+  });
+});
