@@ -170,8 +170,10 @@ describe('seed README 3.2 examples', () => {
     expect(health.status).toBe(200);
     expect(health.headers['access-control-allow-origin']).toBe('https://mydomain.com');
     expect(JSON.parse(health.body)).toMatchObject({ status: 'ok', activeConnections: 1, wsConnections: 1 });
+    const id = c.client.getId();
     c.client.disconnect();
-    await until(() => logs.some((l) => l[0] === 'Client disconnected:' && l[1] === c.client.getId()) || logs.some((l) => l[0] === 'Client disconnected:'), 'onDisconnect');
+    await until(() => logs.some((l) => l[0] === 'Client disconnected:'), 'onDisconnect');
+    expect(logs).toContainEqual(['Client disconnected:', id]);
   });
 
   it('04 TCP-mode client connects to a server TCP port', async () => {
@@ -332,13 +334,13 @@ describe('seed README 3.2 examples', () => {
     const premium = await connect(client(port, { headers: { 'x-role': 'premium' } }));
     const normal = await connect(client(port));
     for (let i = 0; i < 300; i++) premium.emit('tick', {});
-    for (let i = 0; i < 150; i++) normal.emit('tick', {});
+    for (let i = 0; i < 250; i++) normal.emit('tick', {});
     await until(() => r.counts.get(premium.getId()) === 300, 'premium ticks');
     await until(() => exceeded.includes(normal.getId()), 'normal client limited');
     expect(exceeded).not.toContain(premium.getId());
-    expect(r.counts.get(normal.getId())).toBeLessThan(150);
+    expect(r.counts.get(normal.getId())).toBeLessThan(250);
     r.revert(premium.getId());
-    for (let i = 0; i < 150; i++) premium.emit('tick', {});
+    for (let i = 0; i < 250; i++) premium.emit('tick', {});
     await until(() => exceeded.includes(premium.getId()), 'premium back on the global limit');
   });
 
@@ -379,7 +381,7 @@ describe('seed README 3.2 examples', () => {
     // Rate limit (100/s default): logged, then disconnected.
     const bId = b.getId();
     const closed = nextEvent(b, 'disconnect');
-    for (let i = 0; i < 150; i++) b.emit('noise', {});
+    for (let i = 0; i < 250; i++) b.emit('noise', {});
     expect((await closed).code).toBe(1008);
     expect(logs).toContain(`Rate limit: ${bId} on event noise`);
 
@@ -444,14 +446,14 @@ describe('seed README 3.2 examples', () => {
     // The new origin list applies to WebSocket clients at once.
     await refused(client(r.stelar.getPort()));
     await connect(client(r.stelar.getPort(), { headers: { origin: 'https://admin.app.com' } }));
-    // TCP has no Origin; 250 messages against 200/s: banned, dropped, still connected.
+    // TCP has no Origin; 400 messages against 200/s: banned, dropped, still connected.
     const c = await connect(client(`127.0.0.1:${r.stelar.getTcpPort()}`, { mode: 'tcp' }));
-    for (let i = 0; i < 250; i++) c.emit('msg', i);
+    for (let i = 0; i < 400; i++) c.emit('msg', i);
     await until(() => r.banned.length > 0, 'banUser');
     await sleep(100);
     expect(r.banned[0]).toBe(c.getId());
     expect(r.received.length).toBeGreaterThanOrEqual(200);
-    expect(r.received.length).toBeLessThan(250);
+    expect(r.received.length).toBeLessThan(400);
     expect(c.isConnected()).toBe(true);
   });
 
