@@ -623,6 +623,41 @@ describe('more README 3.2 sections', () => {
     expect(r.stelar.getRooms()).toEqual([]);
   });
 
+  it.each(['ws', 'tcp'])('26 every StelarClient method over %s', async (mode) => {
+    const r = await run('26-client-methods.js', { mode });
+    const port = mode === 'tcp' ? r.stelar.getTcpPort() : r.stelar.getPort();
+    const scheme = mode === 'tcp' ? 'tcp' : 'ws';
+    expect(r.seen).toEqual({
+      urlBefore: `${scheme}://localhost:1`,
+      url: `${scheme}://localhost:${port}`,
+      stateBefore: 'disconnected',
+      connected: true,
+      state: 'connected',
+      id: expect.any(String),
+      connectTime: expect.any(Number),
+      firstEcho: { n: 1 },
+      emitAckAnswer: 5,
+      request: 42,
+      joined: true,
+      roomsOnServer: ['general'],
+      left: true,
+      echoesAfterOff: [{ n: 1 }], // off() removed the listener before the second echo
+      all: [{ event: 'echo', isBinary: false }, { event: 'echo', isBinary: false }],
+      acks: [5],
+      messagesSent: 9, // 2 echo, the emit-ack, the request, 3 binaries, join, leave
+      messagesReceived: 6, // 2 echo, 2 answers, 2 room answers
+      lastError: null,
+      queueSize: 0,
+      stateAfter: 'disconnected',
+    });
+    expect(r.files).toEqual([
+      { event: 'file', meta: undefined, bytes: 9 },
+      { event: 'file', meta: { name: 'doc.pdf', type: 'application/pdf', size: 8 }, bytes: 8 },
+      { event: 'image', meta: { name: 'a.png', type: 'image/png', size: 4 }, bytes: 4 },
+    ]);
+    expect(r.stelar.getRooms()).toEqual([]);
+  });
+
   it('25 client events: connect, disconnect {code, reason}, reconnecting 1..n, reconnect_failed', async () => {
     const server = await example('01-basic-server.js').main({ port: 0, logger: false, log: () => undefined });
     const r = await run('25-client-events.js', { target: `127.0.0.1:${server.port}` });
