@@ -22,16 +22,17 @@ async function main(options = {}) {
   await stelar.start();
   const port = stelar.getPort();
   const tcpPort = stelar.getTcpPort();
+  const host = options.host ?? 'localhost'; // secure.mydomain.com
 
   // WSS Secure WebSocket
-  const wss = new StelarClient(`wss://localhost:${port}`, {
+  const wss = new StelarClient(`wss://${host}:${port}`, {
     tls: true,
     rejectUnauthorized: false,
     reconnection: false,
   });
 
   // TCP + TLS
-  const tcpTls = new StelarClient(`localhost:${tcpPort}`, {
+  const tcpTls = new StelarClient(`${host}:${tcpPort}`, {
     mode: 'tcp',
     tls: true,
     rejectUnauthorized: false,

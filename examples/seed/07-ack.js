@@ -1,7 +1,7 @@
 'use strict';
 // README 3.2 "ACK (Request-Response)": getUsers and validateToken; `validateToken` is a stub
 // accepting the token 'valid-token'.
-//   node examples/seed/07-ack.js [port]
+//   node examples/seed/07-ack.js [port]      (PORT env; HOST env for the client, default localhost)
 const { StelarServer, StelarClient } = require('../../dist/src/index.js');
 const { portFrom, runMain } = require('./_shared');
 
@@ -25,7 +25,7 @@ async function main(options = {}) {
   await stelar.start();
 
   // Client — Send request and wait for response
-  const client = new StelarClient(stelar.getPort(), { reconnection: false, ...options.clientOptions });
+  const client = new StelarClient(`${options.host ?? process.env.HOST ?? 'localhost'}:${stelar.getPort()}`, { reconnection: false, ...options.clientOptions });
   client.connect();
 
   const users = await client.request('getUsers', {}, 'getUsers');

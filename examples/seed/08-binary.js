@@ -25,7 +25,8 @@ async function main(options = {}) {
   await fs.writeFile(path.join(dir, 'photo.png'), photo);
 
   const mode = options.mode ?? 'ws';
-  const target = mode === 'tcp' ? `localhost:${stelar.getTcpPort()}` : stelar.getPort();
+  const host = options.host ?? 'localhost';
+  const target = `${host}:${mode === 'tcp' ? stelar.getTcpPort() : stelar.getPort()}`;
   const sender = new StelarClient(target, { mode, reconnection: false });
   const receiver = new StelarClient(target, { mode, reconnection: false });
   const senderGot = [];

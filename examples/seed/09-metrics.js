@@ -11,7 +11,7 @@ async function main(options = {}) {
   stelar.on('hello', (ctx) => ctx.emit('hi', { to: ctx.id }));
   await stelar.start();
 
-  const client = new StelarClient(stelar.getPort(), { reconnection: false });
+  const client = new StelarClient(`${options.host ?? 'localhost'}:${stelar.getPort()}`, { reconnection: false });
   await connected(client);
   const answered = once(client, 'hi');
   client.emit('hello', {});

@@ -22,9 +22,10 @@ async function main(options = {}) {
 
   const seen = {};
   const port = mode === 'tcp' ? stelar.getTcpPort() : stelar.getPort();
-  const client = new StelarClient('localhost:1', { mode, reconnection: false, logger: 'silent' });
+  const host = options.host ?? 'localhost';
+  const client = new StelarClient(`${host}:1`, { mode, reconnection: false, logger: 'silent' });
   seen.urlBefore = client.getUrl();
-  client.setUrl(`localhost:${port}`); // Change URL before connecting
+  client.setUrl(`${host}:${port}`); // Change URL before connecting
   seen.url = client.getUrl();
   seen.stateBefore = client.getState();
 

@@ -34,13 +34,14 @@ afterEach(async () => {
 });
 
 async function run(name: string, options: Record<string, unknown> = {}): Promise<any> {
-  const r = await example(name).main({ port: 0, logger: false, log: () => undefined, ...options });
+  const r = await example(name).main({ port: 0, host: '127.0.0.1', logger: false, log: () => undefined, ...options });
   cleanups.push(() => r.stop());
   return r;
 }
 
+/** A client of the examples' servers; a bare port means 127.0.0.1:port (tests stay on 127.0.0.1). */
 function client(target: string | number, options: Record<string, unknown> = {}): any {
-  const c = new lib.StelarClient(target, { reconnection: false, logger: 'silent', ...options });
+  const c = new lib.StelarClient(typeof target === 'number' ? `127.0.0.1:${target}` : target, { reconnection: false, logger: 'silent', ...options });
   cleanups.push(() => c.disconnect());
   return c;
 }
@@ -189,16 +190,16 @@ describe('seed README 3.2 examples', () => {
   });
 
   it('05 TLS server: wss:// and TCP+TLS clients; an unverified self-signed cert is rejected', async () => {
-    const r = await run('05-tls.js', { tcpPort: 0 });
+    const r = await run('05-tls.js', { tcpPort: 0, host: '127.0.0.1' });
     expect(r.hellos).toEqual({ wss: { protocol: 'ws' }, tcp: { protocol: 'tcp' } });
-    expect(r.clients.wss.getUrl()).toBe(`wss://localhost:${r.port}`);
-    expect(r.clients.tcpTls.getUrl()).toBe(`tls://localhost:${r.tcpPort}`);
+    expect(r.clients.wss.getUrl()).toBe(`wss://127.0.0.1:${r.port}`);
+    expect(r.clients.tcpTls.getUrl()).toBe(`tls://127.0.0.1:${r.tcpPort}`);
     const pong = nextEvent(r.clients.tcpTls, 'pong');
     r.clients.tcpTls.emit('ping', { n: 1 });
     expect(await pong).toEqual({ n: 1 });
     expect(r.stelar.getConfig().tls).toBe(true);
     // The README's rejectUnauthorized: true refuses a certificate nobody signed.
-    const strict = client(`wss://localhost:${r.port}`, { tls: true, rejectUnauthorized: true });
+    const strict = client(`wss://127.0.0.1:${r.port}`, { tls: true, rejectUnauthorized: true });
     const errors: Error[] = [];
     strict.on('error', (e: Error) => errors.push(e));
     await refused(strict);
@@ -624,12 +625,12 @@ describe('more README 3.2 sections', () => {
   });
 
   it.each(['ws', 'tcp'])('26 every StelarClient method over %s', async (mode) => {
-    const r = await run('26-client-methods.js', { mode });
+    const r = await run('26-client-methods.js', { mode, host: '127.0.0.1' });
     const port = mode === 'tcp' ? r.stelar.getTcpPort() : r.stelar.getPort();
     const scheme = mode === 'tcp' ? 'tcp' : 'ws';
     expect(r.seen).toEqual({
-      urlBefore: `${scheme}://localhost:1`,
-      url: `${scheme}://localhost:${port}`,
+      urlBefore: `${scheme}://127.0.0.1:1`,
+      url: `${scheme}://127.0.0.1:${port}`,
       stateBefore: 'disconnected',
       connected: true,
       state: 'connected',
@@ -675,7 +676,11 @@ describe('more README 3.2 sections', () => {
 
 describe('examples run as scripts', () => {
   it('07 prints the README outputs, then SIGTERM shuts it down gracefully with exit code 0', async () => {
-    const child = spawn(process.execPath, [join(root, 'examples/seed/07-ack.js'), '0'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(root, 'examples/seed/07-ack.js'), '0'], {
+      cwd: root,
+      env: { ...process.env, HOST: '127.0.0.1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     cleanups.push(() => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     });

@@ -166,7 +166,7 @@ describe('type reference examples compile and run', () => {
       info = ctx.clientInfo;
     });
     await server.start();
-    const c = new StelarClient(server.getPort(), { reconnection: false, logger: 'silent', headers: { authorization: 'Bearer ada' } });
+    const c = new StelarClient(`127.0.0.1:${server.getPort()}`, { reconnection: false, logger: 'silent', headers: { authorization: 'Bearer ada' } });
     try {
       await new Promise<void>((resolve) => c.connect(resolve));
       c.emit('chat', { text: 'hi' });
