@@ -1,63 +1,22 @@
-import type { Clock, TimerHandle } from '../ports/clock.port';
+import type { TimerHandle } from '../ports/clock.port';
+import type { ClusterDelivery } from '../ports/cluster-bus.port';
 import type { Connection, ConnectionHandler } from '../ports/connection.port';
-import type { IdGenerator } from '../ports/id-generator.port';
-import type { Logger } from '../ports/logger.port';
 import type { MaybePromise } from '../ports/maybe-promise';
 import type { ConnectionAcceptor, HandshakeInfo, Refusal } from '../ports/transport.port';
-import type { AdmissionService } from './admission.service';
 import { BasicContextFactory } from './basic-context.factory';
 import { ClientRecord, ClientState } from './client-record';
-import type { ClientRegistry } from './client-registry.service';
 import type { ContextFactory, HandlerContext, PendingRequest } from './context.types';
-import { MIDDLEWARE_ERROR, MIDDLEWARE_TIMEOUT, type Dispatcher, type MiddlewareResult } from './dispatcher.service';
+import { MIDDLEWARE_ERROR, MIDDLEWARE_TIMEOUT, type MiddlewareResult } from './dispatcher.service';
 import { CloseCode, StelarErrorCode, type ProtocolError } from './errors';
 import { HeartbeatService } from './heartbeat.service';
-import type { HookRunner } from './hook-runner.service';
 import { errorMessage } from './hook-runner.service';
 import { InboundPipeline } from './inbound-pipeline.service';
 import { MessageType, type StelarMessage } from './message';
 import { MessageRouter } from './message-router.service';
 import { MessageSender, type SendOptions } from './message-sender.service';
-import { isPromise, type RateLimitPolicy } from './rate-limit-policy.service';
-import type { RoomRegistry } from './room-registry.service';
-import { CLEANUP_INTERVAL_MS, type CodecMap, type ServerLimits } from './server-limits';
-
-/** Everything the connection service is built from (the composition root supplies it). */
-export interface ConnectionServiceDeps<C extends HandlerContext = HandlerContext> {
-  readonly codecs: CodecMap;
-  readonly clock: Clock;
-  readonly ids: IdGenerator;
-  readonly logger: Logger;
-  readonly clients: ClientRegistry;
-  readonly rooms: RoomRegistry;
-  readonly rateLimits: RateLimitPolicy;
-  readonly admission: AdmissionService;
-  readonly hooks: HookRunner;
-  readonly dispatcher: Dispatcher<C>;
-  /**
-   * Builds handler contexts. Optional so the application can create its factory after this
-   * service (it usually needs the service to send) and install it with setContextFactory;
-   * until then a {@link BasicContextFactory} is used.
-   */
-  readonly contexts?: ContextFactory<C>;
-  /** Read on every use: mutate it (or call updateLimits) to change limits live. */
-  readonly limits: ServerLimits;
-  /** Optional: a pre-built sender (else one is created from the deps above). */
-  readonly sender?: MessageSender;
-}
-
-/** The numbers of StelarStats the domain knows (everything except memoryUsage). */
-export interface DomainStats {
-  totalConnections: number;
-  activeConnections: number;
-  totalMessagesReceived: number;
-  totalMessagesSent: number;
-  totalRooms: number;
-  uptime: number;
-  wsConnections: number;
-  tcpConnections: number;
-  rateLimiterEntries: number;
-}
+import { isPromise } from './rate-limit-policy.service';
+import { CLEANUP_INTERVAL_MS, type ServerLimits } from './server-limits';
+import type { ConnectionServiceDeps, DomainStats } from './connection-service.types';
 
 /**
  * The connection lifecycle: admission (screen → middleware → Connect), the inbound pipeline,
@@ -182,10 +141,14 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
       return this.sender.closeWithError(record, StelarErrorCode.Internal, 'Internal error', CloseCode.InternalError);
     }
     record.connectionContext = ctx;
-    this.d.dispatcher.runMiddleware(ctx, this.d.limits.connectTimeout).then(
-      (r) => this.finishAdmission(record, r),
-      () => this.finishAdmission(record, { ok: false, reason: MIDDLEWARE_ERROR }),
-    );
+    this.d.dispatcher
+      .runMiddleware(ctx, this.d.limits.connectTimeout)
+      .then(
+        (r) => this.finishAdmission(record, r),
+        () => this.finishAdmission(record, { ok: false, reason: MIDDLEWARE_ERROR }),
+      )
+      // Never leave a rejection unhandled (Node 20 would exit): log whatever escaped.
+      .then(undefined, (err: unknown) => this.d.logger.error(`admission of ${record.id} failed: ${errorMessage(err)}`, err));
   }
 
   private finishAdmission(record: ClientRecord, result: MiddlewareResult): void {
@@ -300,6 +263,33 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
   /** -1 when onBeforeBroadcast cancelled it, else the recipient count. */
   broadcast(message: StelarMessage, excludeId?: string, options?: SendOptions): number {
     return this.sender.broadcast(message, excludeId, options);
+  }
+
+  /** Local fan-out without onBeforeBroadcast (cluster deliveries approved on their origin node). */
+  deliverToAll(message: StelarMessage, excludeId?: string, options?: SendOptions): number {
+    return this.sender.deliverToAll(message, excludeId, options);
+  }
+
+  /**
+   * Delivers a message published by another node to the local recipients (pass this as the
+   * bus's `onDelivery`). Hooks are not consulted again. Returns the local recipient count.
+   */
+  deliverFromCluster(delivery: ClusterDelivery): number {
+    const message: StelarMessage =
+      delivery.bytes !== undefined
+        ? { type: MessageType.Binary, event: delivery.event, bytes: delivery.bytes }
+        : { type: MessageType.Event, event: delivery.event, data: delivery.data };
+    const t = delivery.target;
+    switch (t.kind) {
+      case 'all':
+        return this.sender.deliverToAll(message, delivery.excludeId);
+      case 'room':
+        return this.sender.toRoom(t.room, message, delivery.excludeId);
+      case 'client':
+        return t.clientId !== delivery.excludeId && this.sender.toId(t.clientId, message) ? 1 : 0;
+      default:
+        return 0;
+    }
   }
 
   toRoom(room: string, message: StelarMessage, excludeId?: string, options?: SendOptions): number {

@@ -168,6 +168,15 @@ export class InboundPipeline {
   }
 
   private afterAsyncCheck(record: ClientRecord, ok: boolean): void {
+    // Runs in a promise callback: anything escaping would be an unhandled rejection.
+    try {
+      this.drain(record, ok);
+    } catch (err) {
+      this.logger.error(`inbound processing for ${record.id} failed: ${errorMessage(err)}`, err);
+    }
+  }
+
+  private drain(record: ClientRecord, ok: boolean): void {
     const inbox = record.inbox;
     if (inbox === null || record.state !== ClientState.Open) {
       record.inbox = null;

@@ -16,6 +16,7 @@ export * from './message-sender.service';
 export * from './message-router.service';
 export * from './heartbeat.service';
 export * from './inbound-pipeline.service';
+export * from './connection-service.types';
 export * from './connection.service';
 export * from './local-cluster-state';
 export * from './domain-services.factory';

@@ -67,7 +67,18 @@ export class MessageRouter<C extends HandlerContext = HandlerContext> {
   reply(record: ClientRecord, request: PendingRequest, data: unknown, ackName: string = request.ack): boolean {
     if (request.answered) return false;
     request.answered = true;
-    return this.sender.sendTo(record, { type: MessageType.AckResponse, ack: ackName, id: request.id, data });
+    try {
+      return this.sender.sendTo(record, { type: MessageType.AckResponse, ack: ackName, id: request.id, data });
+    } catch (err) {
+      // The answer cannot be encoded (e.g. cyclic data): the requester still gets one answer.
+      this.logger.error(`cannot encode the answer to "${request.ack}": ${errorMessage(err)}`);
+      return this.sender.sendTo(record, {
+        type: MessageType.AckResponse,
+        ack: ackName,
+        id: request.id,
+        error: 'The answer could not be encoded',
+      });
+    }
   }
 
   /** Answers a request with an error message (never a stack). */

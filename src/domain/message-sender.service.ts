@@ -53,18 +53,13 @@ export class MessageSender {
 
   /**
    * Sends one message to one client (also while its admission is running, e.g. the Connect
-   * message or a middleware's reply). False when the client is closed or encoding failed.
+   * message or a middleware's reply). False when the client is closing or gone. A message the
+   * codec cannot encode (e.g. cyclic data) is a caller mistake: the codec's error is thrown
+   * synchronously and nothing is sent.
    */
   sendTo(record: ClientRecord, message: StelarMessage): boolean {
     if (record.state >= ClientState.Closing || !record.conn.isOpen) return false;
-    let out: OutboundMessage;
-    try {
-      out = this.encode(record.protocol, message);
-    } catch (err) {
-      this.logger.error(`cannot encode message for ${record.id}: ${errorMessage(err)}`);
-      return false;
-    }
-    return this.write(record, out);
+    return this.write(record, this.encode(record.protocol, message));
   }
 
   /** Sends to a registered client by id; false when it is not connected here. */
@@ -82,6 +77,15 @@ export class MessageSender {
       const info = broadcastInfo(message, excludeId);
       if (info !== null && !this.hooks.call('onBeforeBroadcast', info)) return -1;
     }
+    return this.fanOut(this.clients.values(), message, excludeId, options);
+  }
+
+  /**
+   * Sends to every local client except `excludeId` without consulting `onBeforeBroadcast`:
+   * for deliveries another node already approved (cluster bus), so the hook runs once per
+   * broadcast, on the node that started it.
+   */
+  deliverToAll(message: StelarMessage, excludeId?: string, options?: SendOptions): number {
     return this.fanOut(this.clients.values(), message, excludeId, options);
   }
 
@@ -111,21 +115,19 @@ export class MessageSender {
     const cap = this.limits.maxBufferedBytes;
     const volatile = options?.volatile === true;
     // No snapshot needed: a transport that reports onClose synchronously from close() deletes
-    // entries during this loop, and Map/Set iteration tolerates deletion.
-    try {
-      for (const r of targets) {
-        if (r.id === excludeId || r.state !== ClientState.Open || !r.conn.isOpen) continue;
-        if (cap > 0 && r.conn.bufferedAmount > cap) {
-          if (!volatile) this.dropSlowConsumer(r);
-          continue;
-        }
-        let out: OutboundMessage;
-        if (r.protocol === 'ws') out = ws ??= this.encode('ws', message);
-        else out = tcp ??= this.encode('tcp', message);
-        if (this.write(r, out)) count++;
+    // entries during this loop, and Map/Set iteration tolerates deletion. An encoding error
+    // (caller mistake) propagates; both codecs encode the same JSON, so it surfaces on the
+    // first recipient.
+    for (const r of targets) {
+      if (r.id === excludeId || r.state !== ClientState.Open || !r.conn.isOpen) continue;
+      if (cap > 0 && r.conn.bufferedAmount > cap) {
+        if (!volatile) this.dropSlowConsumer(r);
+        continue;
       }
-    } catch (err) {
-      this.logger.error(`cannot encode broadcast: ${errorMessage(err)}`);
+      let out: OutboundMessage;
+      if (r.protocol === 'ws') out = ws ??= this.encode('ws', message);
+      else out = tcp ??= this.encode('tcp', message);
+      if (this.write(r, out)) count++;
     }
     return count;
   }

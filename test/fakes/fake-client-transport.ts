@@ -96,6 +96,8 @@ export class FakeClientTransport implements ClientTransport {
 export class FakeClientTransportFactory implements ClientTransportFactory {
   readonly dials: FakeClientTransport[] = [];
   throwOnConnect: Error | null = null;
+  /** When set, the next attempt reports onClose(code) synchronously inside connect(). */
+  closeSynchronously: number | null = null;
 
   constructor(
     readonly protocol: 'ws' | 'tcp' = 'ws',
@@ -106,6 +108,11 @@ export class FakeClientTransportFactory implements ClientTransportFactory {
     if (this.throwOnConnect) throw this.throwOnConnect;
     const t = new FakeClientTransport(options, handler, this.codec);
     this.dials.push(t);
+    if (this.closeSynchronously !== null) {
+      const code = this.closeSynchronously;
+      this.closeSynchronously = null;
+      handler.onClose(code, 'failed synchronously');
+    }
     return t;
   }
 

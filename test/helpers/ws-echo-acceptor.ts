@@ -20,6 +20,7 @@ export class EchoAcceptor implements ConnectionAcceptor, ConnectionHandler {
   readonly closed: ClosedRecord[] = [];
   readonly messages: Array<{ payload: Buffer; binary: boolean }> = [];
   pongs = 0;
+  drains = 0;
   refuse: ((info: HandshakeInfo) => Refusal | null | Promise<Refusal | null>) | null = null;
   echo = true;
   private waiters: Array<() => void> = [];
@@ -43,6 +44,11 @@ export class EchoAcceptor implements ConnectionAcceptor, ConnectionHandler {
 
   onProtocolError(_conn: Connection, err: ProtocolError): void {
     this.errors.push(err);
+    this.notify();
+  }
+
+  onDrain(): void {
+    this.drains++;
     this.notify();
   }
 

@@ -1,5 +1,6 @@
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { Server as TlsServer } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { abortHandshake } from '../websocket/ws-handshake';
 
@@ -86,7 +87,7 @@ export class UpgradeRouter {
     }
     server.on('request', this.onRequest);
     server.on('upgrade', this.onUpgrade);
-    if (this.owned) server.on('connection', this.onConnection);
+    if (this.owned) server.on(this.connectionEvent(), this.onConnection);
   }
 
   private detach(): void {
@@ -94,10 +95,17 @@ export class UpgradeRouter {
     const server = this.server;
     server.removeListener('request', this.onRequest);
     server.removeListener('upgrade', this.onUpgrade);
-    server.removeListener('connection', this.onConnection);
+    server.removeListener(this.connectionEvent(), this.onConnection);
     for (const listener of this.wrapped) server.on('request', listener);
     this.wrapped = [];
     routers.delete(server);
+  }
+
+  // An https server's requests arrive on the TLSSocket of 'secureConnection', not on the raw
+  // socket of 'connection': time the socket the request will be seen on (TLS handshakes have
+  // their own handshakeTimeout).
+  private connectionEvent(): 'connection' | 'secureConnection' {
+    return this.server instanceof TlsServer ? 'secureConnection' : 'connection';
   }
 
   private readonly onConnection = (socket: Socket): void => {

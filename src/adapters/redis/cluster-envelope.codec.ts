@@ -16,6 +16,7 @@ import type { ClusterDelivery, DeliveryTarget } from '../../ports/cluster-bus.po
 import { CloseCode, StelarErrorCode, protocolError } from '../../domain/errors';
 import type { BinaryMeta } from '../../domain/message';
 
+/** Envelope format version (first byte); a node drops envelopes of any other version. */
 export const ENVELOPE_VERSION = 1;
 
 /** Envelope types (second byte). */

@@ -60,7 +60,9 @@ export interface ResolvedClusterBusOptions {
   readonly clock: Clock;
 }
 
+/** Default presence refresh period (the TTL defaults to three times this). */
 export const DEFAULT_HEARTBEAT_MS = 5000;
+/** Default wait for other nodes' answers to a cluster-wide query. */
 export const DEFAULT_QUERY_TIMEOUT_MS = 1000;
 
 /** Validates `opts` and fills in defaults. */

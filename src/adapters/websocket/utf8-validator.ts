@@ -7,6 +7,7 @@ import { isUtf8 } from 'node:buffer';
 // breaks them (RFC 6455 §8.1).
 const UTF8_ACCEPT = 0;
 const UTF8_REJECT = 12;
+const SHORT_CHUNK = 64;
 
 // prettier-ignore
 const CHAR_CLASS = new Uint8Array([
@@ -62,6 +63,16 @@ export class Utf8Validator {
       if (this.state === UTF8_REJECT) return false;
     }
     if (start >= len) return true;
+    // Short chunks: the DFA in JS beats the native call's fixed cost.
+    if (len - start <= SHORT_CHUNK) {
+      let state = UTF8_ACCEPT;
+      for (let i = start; i < len; i++) {
+        state = TRANSITION[state + CHAR_CLASS[chunk[i]]];
+        if (state === UTF8_REJECT) return false;
+      }
+      this.state = state;
+      return true;
+    }
     // Find where a trailing incomplete sequence starts, so the native check sees only
     // complete sequences and the DFA keeps the tail.
     let cut = len;

@@ -5,6 +5,10 @@ import { EMPTY_BUFFER, Opcode } from './ws-constants';
 import { WsReceiver, type WsReceiverSink } from './ws-receiver';
 import { closeBody, controlFrame, dataOpcode, frame, toBuffer } from './ws-sender';
 import type { DeflateTarget, PerMessageDeflate } from './permessage-deflate';
+import { cacheOf } from './ws-frame-cache';
+import { bindSocket, unbindSocket, type SocketOwner } from './ws-socket-binding';
+
+export { WsFrameCache } from './ws-frame-cache';
 
 /** Settings of one WebSocket connection (server or client side). */
 export interface WsConnectionOptions {
@@ -23,22 +27,9 @@ export interface WsConnectionOptions {
   readonly request: unknown;
 }
 
-/**
- * The broadcast frame cache stored in `OutboundMessage.frameCache`: the uncompressed frame, and
- * compressed frames per window size (only when our compressor resets between messages, which
- * makes its output identical for every connection).
- */
-export class WsFrameCache {
-  plain: Buffer[] | null = null;
-  deflated: Map<number, Buffer[]> | null = null;
-}
-
 const OPEN = 0;
 const CLOSING = 1;
 const CLOSED = 2;
-
-const kConnection = Symbol('stelar.wsConnection');
-type OwnedSocket = Socket & { [kConnection]?: WsConnection };
 
 const NOOP_HANDLER: ConnectionHandler = {
   onMessage() {},
@@ -51,7 +42,7 @@ const NOOP_HANDLER: ConnectionHandler = {
  * domain and the receiver sink for the parser. It answers pings, runs the close handshake
  * (§7.1.2), applies backpressure both ways and reports `onClose` exactly once.
  */
-export class WsConnection implements Connection, WsReceiverSink, DeflateTarget {
+export class WsConnection implements Connection, WsReceiverSink, DeflateTarget, SocketOwner {
   readonly protocol = 'ws' as const;
   readonly remoteAddress: string;
   readonly request: unknown;
@@ -118,17 +109,9 @@ export class WsConnection implements Connection, WsReceiverSink, DeflateTarget {
   start(head: Buffer | null): void {
     if (this.started) return;
     this.started = true;
-    const socket = this.socket as OwnedSocket;
-    socket[kConnection] = this;
-    socket.setTimeout(0);
-    socket.setNoDelay(true);
-    socket.on('data', onSocketData);
-    socket.on('end', onSocketEnd);
-    socket.on('close', onSocketClose);
-    socket.on('error', onSocketError);
-    socket.on('drain', onSocketDrain);
+    bindSocket(this.socket, this);
     if (head !== null && head.length > 0) this.receiver.push(head);
-    if (socket.destroyed) this.finalize();
+    if (this.socket.destroyed) this.finalize();
   }
 
   /** Queues one message; false when the send buffer is above `maxBufferedBytes`. */
@@ -199,7 +182,10 @@ export class WsConnection implements Connection, WsReceiverSink, DeflateTarget {
       // §5.5.1: echo the status code; a close without a body gets one without a body.
       this.state = CLOSING;
       this.localCode = code;
-      this.sendClose(code === CloseCode.NoStatus ? EMPTY_BUFFER : closeBody(code, ''));
+      const body = code === CloseCode.NoStatus ? EMPTY_BUFFER : closeBody(code, '');
+      // Messages already queued behind a compression go out first: a close frame is last.
+      if (this.deflating || this.queue.length > 0) this.pendingClose = body;
+      else this.sendClose(body);
     } else if (this.closeFrameSent) {
       this.socket.end();
     }
@@ -232,7 +218,15 @@ export class WsConnection implements Connection, WsReceiverSink, DeflateTarget {
   }
 
   /** @internal compressed message ready (in order). */
-  onDeflated(data: Buffer): void {
+  onDeflated(data: Buffer | null): void {
+    // The queue was dropped (protocol error, socket gone) while zlib worked: nothing to send.
+    if (this.state === CLOSED || !this.deflating || this.queue.length === 0) return;
+    if (data === null) {
+      // Our compressor failed (out of memory…): the stream cannot continue in order.
+      this.localCode = CloseCode.InternalError;
+      this.terminate();
+      return;
+    }
     const message = this.queue.shift() as OutboundMessage;
     this.queuedBytes -= message.payload.length;
     this.deflating = false;
@@ -274,14 +268,8 @@ export class WsConnection implements Connection, WsReceiverSink, DeflateTarget {
 
   /** @internal Called once when the socket is gone. */
   finalize(): void {
-    const socket = this.socket as OwnedSocket;
-    if (socket[kConnection] === undefined) return;
-    socket[kConnection] = undefined;
-    socket.removeListener('data', onSocketData);
-    socket.removeListener('end', onSocketEnd);
-    socket.removeListener('close', onSocketClose);
-    socket.removeListener('drain', onSocketDrain);
-    // keep the no-op error listener: a late EPIPE must not become an uncaught exception
+    // Once only: the binding is removed on the first call.
+    if (!unbindSocket(this.socket, this)) return;
     this.state = CLOSED;
     if (this.closeTimer !== null) {
       clearTimeout(this.closeTimer);
@@ -401,40 +389,10 @@ export class WsConnection implements Connection, WsReceiverSink, DeflateTarget {
   }
 }
 
-function cacheOf(message: OutboundMessage): WsFrameCache {
-  let cache = message.frameCache;
-  if (!(cache instanceof WsFrameCache)) {
-    cache = new WsFrameCache();
-    message.frameCache = cache;
-  }
-  return cache as WsFrameCache;
-}
-
 function uncorkConnection(conn: WsConnection): void {
   conn.uncork();
 }
 
 function onCloseTimeout(conn: WsConnection): void {
   conn.socket.destroy();
-}
-
-function onSocketData(this: OwnedSocket, chunk: Buffer): void {
-  this[kConnection]?.socketData(chunk);
-}
-
-function onSocketEnd(this: OwnedSocket): void {
-  this[kConnection]?.socketEnd();
-}
-
-function onSocketClose(this: OwnedSocket): void {
-  this[kConnection]?.finalize();
-}
-
-function onSocketDrain(this: OwnedSocket): void {
-  this[kConnection]?.socketDrain();
-}
-
-function onSocketError(this: OwnedSocket): void {
-  // 'close' follows every error; destroying makes sure of it.
-  this.destroy();
 }

@@ -3,6 +3,7 @@ import { EMPTY_BUFFER, MAX_CONTROL_PAYLOAD, Opcode, WS_DEFAULTS } from './ws-con
 import { isValidReceivedCloseCode } from './ws-close-codes';
 import { Utf8Validator, isValidUtf8 } from './utf8-validator';
 import type { PerMessageDeflate } from './permessage-deflate';
+import { unmask } from './ws-mask';
 
 /** What a receiver reports to its owner (the connection implements it: no closures). */
 export interface WsReceiverSink {
@@ -55,7 +56,8 @@ export class WsReceiver {
   private opcode = 0;
   private masked = false;
   private payloadLength = 0;
-  private readonly mask = Buffer.alloc(4);
+  private frameConsumed = 0;
+  private mask: Buffer = EMPTY_BUFFER;
 
   // current message
   private messageOpcode = 0;
@@ -97,6 +99,7 @@ export class WsReceiver {
     this.chunks.length = 0;
     this.buffered = 0;
     this.fragments = [];
+    this.frameConsumed = 0;
   }
 
   /** Appends a chunk and parses as far as possible. */
@@ -294,11 +297,13 @@ export class WsReceiver {
       this.loopOn = false;
       return;
     }
-    this.consume(4).copy(this.mask, 0, 0, 4);
+    // Keep the 4-byte view itself: cheaper than copying into a scratch buffer.
+    this.mask = this.consume(4);
     this.state = GET_DATA;
   }
 
   private getData(): void {
+    if (this.opcode < Opcode.Close && !this.compressed) return this.streamData();
     let data = EMPTY_BUFFER;
     if (this.payloadLength > 0) {
       if (this.buffered < this.payloadLength) {
@@ -306,16 +311,35 @@ export class WsReceiver {
         return;
       }
       data = this.consume(this.payloadLength);
-      if (this.masked) unmask(data, this.mask);
+      if (this.masked) unmask(data, this.mask, 0);
     }
     this.state = GET_INFO;
     if (this.opcode >= Opcode.Close) return this.controlFrame(data);
-    if (this.compressed) return this.inflateFragment(data);
-    if (data.length > 0) {
+    this.inflateFragment(data);
+  }
+
+  /**
+   * Uncompressed data frames are consumed as their bytes arrive, one socket chunk at a time:
+   * no copy to reassemble a frame, and a text frame fails on the chunk that breaks UTF-8
+   * rather than after the whole frame arrived (RFC 6455 §8.1 fail fast).
+   */
+  private streamData(): void {
+    const remaining = this.payloadLength - this.frameConsumed;
+    if (remaining > 0) {
+      if (this.buffered === 0) {
+        this.loopOn = false;
+        return;
+      }
+      const data = this.consume(Math.min(remaining, this.chunks[0].length));
+      if (this.masked) unmask(data, this.mask, this.frameConsumed);
+      this.frameConsumed += data.length;
       this.messageLength += data.length;
       if (this.messageOpcode === Opcode.Text && !this.utf8.push(data)) return this.invalidUtf8();
       this.fragments.push(data);
+      if (this.frameConsumed < this.payloadLength) return;
     }
+    this.frameConsumed = 0;
+    this.state = GET_INFO;
     if (this.fin) this.finishMessage();
   }
 
@@ -398,26 +422,4 @@ export class WsReceiver {
     this.loopOn = false;
     this.sink.onFrameClose(code, reasonBytes.toString('utf8'));
   }
-}
-
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-
-/**
- * XORs `data` in place with the 4-byte masking key (RFC 6455 §5.3). Works a 32-bit word at a
- * time on the aligned middle of the buffer: a byte loop is the parser's hottest spot otherwise.
- */
-export function unmask(data: Buffer, mask: Buffer): void {
-  const len = data.length;
-  let i = 0;
-  if (len >= 32 && LITTLE_ENDIAN) {
-    const head = (4 - (data.byteOffset & 3)) & 3;
-    for (; i < head; i++) data[i] ^= mask[i & 3];
-    const words = (len - head) >>> 2;
-    const m =
-      (mask[head & 3] | (mask[(head + 1) & 3] << 8) | (mask[(head + 2) & 3] << 16) | (mask[(head + 3) & 3] << 24)) >>> 0;
-    const view = new Uint32Array(data.buffer, data.byteOffset + head, words);
-    for (let w = 0; w < words; w++) view[w] ^= m;
-    i = head + (words << 2);
-  }
-  for (; i < len; i++) data[i] ^= mask[i & 3];
 }

@@ -1,7 +1,7 @@
 import { randomFillSync } from 'node:crypto';
 import { EMPTY_BUFFER, MAX_CLOSE_REASON_BYTES, Opcode } from './ws-constants';
 import { isValidSendCloseCode } from './ws-close-codes';
-import { unmask } from './ws-receiver';
+import { unmask } from './ws-mask';
 
 /** How one frame is built. */
 export interface FrameOptions {

@@ -288,10 +288,13 @@ export abstract class ClientConnectionBase extends ClientEventsBase {
       this.dropLink(StelarErrorCode.ConnectTimeout, `no session within ${dialTimeout} ms`);
     }, dialTimeout);
     try {
-      this.transport = factory.connect(
+      const transport = factory.connect(
         { url: this.target.url, tls: this.target.tls, rejectUnauthorized: o.rejectUnauthorized, headers: o.headers, maxPayloadSize: o.maxPayloadSize, maxFrameSize: o.maxFrameSize },
         link,
       );
+      // A transport may fail synchronously inside connect() (onClose already handled): keep it
+      // only if this attempt is still the current one.
+      if (this.link === link) this.transport = transport;
     } catch (err) {
       this.reportError(asError(err), 'connect');
       if (this.link === link) this.linkLost(CloseCode.Abnormal, asError(err).message);

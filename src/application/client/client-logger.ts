@@ -5,11 +5,13 @@ const noop = (): void => {};
 
 /**
  * The client's logger: a user logger is used as is; a level name gives a console logger that
- * drops everything below that level (works in Node and browsers alike).
+ * drops everything below that level (works in Node and browsers alike); `false` is silent and
+ * `true` is 'warn'.
  */
-export function createClientLogger(option: LogLevel | Logger): Logger {
+export function createClientLogger(option: LogLevel | Logger | boolean): Logger {
   if (typeof option === 'object' && option !== null) return option;
-  const min = RANK[option] ?? RANK.warn;
+  const level: LogLevel = option === false ? 'silent' : option === true ? 'warn' : option;
+  const min = RANK[level] ?? RANK.warn;
   const c = globalThis.console;
   return {
     debug: min <= 0 ? c.debug.bind(c) : noop,

@@ -36,8 +36,11 @@ export interface StelarClientOptions {
   rejectUnauthorized?: boolean;
   /** Extra headers for the WebSocket handshake (Node only; browsers cannot set them). */
   headers?: Record<string, string>;
-  /** A log level for the built-in console logger, or a console-compatible logger. */
-  logger?: LogLevel | Logger;
+  /**
+   * A log level for the built-in console logger, a console-compatible logger, or a boolean
+   * (`false` = silent, `true` = 'warn'), as the server accepts.
+   */
+  logger?: LogLevel | Logger | boolean;
   hooks?: StelarClientHooks;
   customReconnectDelay?: CustomReconnectDelay;
 }
@@ -57,7 +60,7 @@ export interface ResolvedClientOptions {
   tls: boolean;
   rejectUnauthorized: boolean;
   headers: Record<string, string>;
-  logger: LogLevel | Logger;
+  logger: LogLevel | Logger | boolean;
   hooks: StelarClientHooks;
   customReconnectDelay?: CustomReconnectDelay;
 }

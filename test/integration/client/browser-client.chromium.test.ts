@@ -1,6 +1,5 @@
 import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { buildSync } from 'esbuild';
+import { browserBundle } from './browser-bundle';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { StelarEchoServer } from './stelar-echo-server';
 
@@ -13,25 +12,12 @@ const haveChromium = fs.existsSync(CHROMIUM);
 if (!haveChromium) process.stderr.write(`SKIPPING browser client tests: ${CHROMIUM} not found\n`);
 const describeIf = haveChromium ? describe : describe.skip;
 
-function bundle(): string {
-  const out = buildSync({
-    entryPoints: [path.resolve(__dirname, '../../../src/browser.ts')],
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2020',
-    minify: true,
-    write: false,
-    legalComments: 'none',
-  });
-  return out.outputFiles[0].text;
-}
 
 describeIf('StelarClient bundle in Chromium', () => {
   let browser: Browser;
   let page: Page;
   let server: StelarEchoServer;
-  const code = haveChromium ? bundle() : '';
+  const code = haveChromium ? browserBundle().code : '';
 
   beforeAll(async () => {
     browser = await chromium.launch({

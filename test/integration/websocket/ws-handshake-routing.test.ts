@@ -175,13 +175,18 @@ describe('handshake responses and routing', () => {
     expect(hanging.status).toBe(0);
   });
 
-  it('serves wss:// with the tls option', async () => {
-    const { port } = await start({ tls: testCert(), compression: true });
+  it('serves wss:// with the tls option, and connectTimeout spares established connections', async () => {
+    const { port } = await start({ tls: testCert(), compression: true, connectTimeout: 300 });
     const ws = new WebSocket(`wss://127.0.0.1:${port}/`, { rejectUnauthorized: false });
     await new Promise((r) => ws.once('open', r));
     const reply = new Promise<string>((r) => ws.once('message', (d) => r(d.toString())));
     ws.send('over tls '.repeat(500));
     expect(await reply).toBe('over tls '.repeat(500));
+    await new Promise((r) => setTimeout(r, 600)); // past connectTimeout
+    expect(ws.readyState).toBe(WebSocket.OPEN);
+    const again = new Promise<string>((r) => ws.once('message', (d) => r(d.toString())));
+    ws.send('still open');
+    expect(await again).toBe('still open');
     ws.terminate();
   });
 

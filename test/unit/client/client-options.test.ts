@@ -73,6 +73,8 @@ describe('client options', () => {
       l.debug('hidden');
       l.warn('shown');
       createClientLogger('silent').warn('hidden');
+      createClientLogger(false).warn('hidden');
+      createClientLogger(true).debug('hidden');
       expect(debug).not.toHaveBeenCalled();
       expect(warn).toHaveBeenCalledTimes(1);
     } finally {

@@ -130,6 +130,21 @@ describe('StelarClient connection lifecycle', () => {
     client.disconnect();
   });
 
+  it('a transport that closes synchronously inside connect() is not kept as the current one', () => {
+    const { client, clock, ws } = harness();
+    ws.closeSynchronously = 1006;
+    client.connect();
+    expect(client.getState()).toBe('reconnecting');
+    const dead = ws.last;
+    client.emit('x', 1); // queued, not written to the dead transport
+    expect(dead.sent).toEqual([]);
+    expect(client.getQueueSize()).toBe(1);
+    client.disconnect();
+    expect(dead.closed).toBeNull(); // disconnect() does not touch the dead attempt
+    clock.advance(60_000);
+    expect(ws.dials).toHaveLength(1);
+  });
+
   it('without reconnection a failed first connect ends disconnected with an error', () => {
     const { client, ws, events, clock } = harness({ reconnection: false });
     client.connect();

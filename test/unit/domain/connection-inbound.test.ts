@@ -212,3 +212,20 @@ describe('ConnectionService inbound', () => {
     expect(conn.closes).toEqual([{ code: 1000, reason: '' }]);
   });
 });
+
+describe('ConnectionService message counting', () => {
+  it('counts application messages (also invalid and oversize ones), not ping/pong/hello chatter', async () => {
+    const h = harness({ limits: { maxPayloadSize: 200 }, hooks: { onRateLimitExceeded: () => false } });
+    const conn = await h.connect();
+    h.send(conn, { type: MessageType.Ping });
+    h.send(conn, { type: MessageType.Pong });
+    h.send(conn, { type: MessageType.Connect, clientId: '', maxPayloadSize: 0, heartbeatInterval: 0, version: 1 });
+    expect(h.clients.get('c1')!.info.messagesReceived).toBe(0);
+    h.send(conn, ev('a', 1));
+    h.send(conn, { type: MessageType.JoinRoom, room: 'r' });
+    conn.receive(new TextEncoder().encode('garbage'));
+    expect(h.clients.get('c1')!.info.messagesReceived).toBe(3);
+    conn.receive(new Uint8Array(201));
+    expect(h.service.stats().totalMessagesReceived).toBe(4);
+  });
+});

@@ -55,6 +55,9 @@ describe('ConnectionService fan-out', () => {
       { event: 'fine', data: 2, excludeId: undefined },
     ]);
     expect(a.messages().filter((m) => m.type === MessageType.Event)).toEqual([ev('fine', 2)]);
+    // cluster deliveries were approved on their origin node
+    expect(h.service.deliverToAll(ev('blocked', 3))).toBe(1);
+    expect(seen).toHaveLength(2);
     // toRoom and toId are not broadcasts
     h.rooms.join(h.clients.get('c1')!, 'r');
     expect(h.service.toRoom('r', ev('blocked'))).toBe(1);
@@ -141,5 +144,25 @@ describe('ConnectionService heartbeats', () => {
     h.clock.advance(100_000);
     expect(c.pings).toBe(0);
     expect(c.terminated).toBe(false);
+  });
+});
+
+describe('ConnectionService cluster deliveries', () => {
+  it('maps deliveries to local all / room / client sends without re-running onBeforeBroadcast', async () => {
+    let hookCalls = 0;
+    const h = harness({ hooks: { onBeforeBroadcast: () => (hookCalls++, false) } });
+    const a = await h.connect();
+    const b = await h.connect('tcp');
+    h.rooms.join(h.clients.get('c2')!, 'room');
+    expect(h.service.deliverFromCluster({ target: { kind: 'all' }, event: 'x', data: 1, excludeId: 'c1' })).toBe(1);
+    expect(h.service.deliverFromCluster({ target: { kind: 'room', room: 'room' }, event: 'bin', bytes: new Uint8Array([9]) })).toBe(1);
+    expect(h.service.deliverFromCluster({ target: { kind: 'client', clientId: 'c1' }, event: 'dm', data: 'hi' })).toBe(1);
+    expect(h.service.deliverFromCluster({ target: { kind: 'client', clientId: 'elsewhere' }, event: 'dm', data: 'hi' })).toBe(0);
+    expect(hookCalls).toBe(0);
+    expect(a.messages().slice(1)).toEqual([{ type: MessageType.Event, event: 'dm', data: 'hi' }]);
+    expect(b.messages().slice(1)).toEqual([
+      { type: MessageType.Event, event: 'x', data: 1 },
+      { type: MessageType.Binary, event: 'bin', bytes: new Uint8Array([9]) },
+    ]);
   });
 });

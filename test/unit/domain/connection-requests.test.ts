@@ -63,6 +63,19 @@ describe('ConnectionService requests (acks)', () => {
     expect(answers).toEqual([{ type: MessageType.AckResponse, ack: 'custom', id: 1, data: 'first' }]);
   });
 
+  it('an answer that cannot be encoded becomes an error answer', async () => {
+    const h = harness();
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    h.dispatcher.onAck('loop', () => cyclic);
+    const conn = await h.connect();
+    h.send(conn, req('loop', 5));
+    expect(conn.messages().at(-1)).toEqual({
+      type: MessageType.AckResponse, ack: 'loop', id: 5, error: 'The answer could not be encoded',
+    });
+    expect(h.logger.at('error')[0]).toContain('cannot encode the answer');
+  });
+
   it('a request nobody handles gets an error answer', async () => {
     const h = harness();
     h.dispatcher.onAll(() => {}); // a wildcard does not count as an answer

@@ -27,16 +27,16 @@ function setup() {
 }
 
 describe('MessageSender', () => {
-  it('an unencodable message is logged and sends nothing', () => {
-    const { sender, codecs, open, log } = setup();
+  it('an unencodable message is a caller mistake: thrown synchronously, nothing sent', () => {
+    const { sender, codecs, open } = setup();
     const r = open('a');
     codecs.ws.encode = () => {
-      throw new Error('cyclic');
+      throw new TypeError('cyclic');
     };
-    expect(sender.sendTo(r, { type: MessageType.Event, event: 'e', data: 1 })).toBe(false);
-    expect(sender.broadcast({ type: MessageType.Event, event: 'e', data: 1 })).toBe(0);
-    expect(log.at('error')).toHaveLength(2);
+    expect(() => sender.sendTo(r, { type: MessageType.Event, event: 'e', data: 1 })).toThrow(TypeError);
+    expect(() => sender.broadcast({ type: MessageType.Event, event: 'e', data: 1 })).toThrow(TypeError);
     expect(sender.totalSent).toBe(0);
+    expect((r.conn as FakeConnection).sent).toEqual([]);
   });
 
   it('a connection whose send throws is logged and not counted', () => {

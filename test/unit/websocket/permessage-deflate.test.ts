@@ -109,8 +109,8 @@ describe('PerMessageDeflate', () => {
     const { receiver, sink } = makeReceiver({ deflate });
     const texts = ['hello hello hello', 'second message, hello again', '€'.repeat(500)];
     for (const t of texts) {
-      const compressed = await new Promise<Buffer>((resolve) => sender.compress(Buffer.from(t), { onDeflated: resolve }));
-      receiver.push(rawFrame({ opcode: 1, rsv: 4, payload: compressed }));
+      const compressed = await new Promise<Buffer | null>((resolve) => sender.compress(Buffer.from(t), { onDeflated: resolve }));
+      receiver.push(rawFrame({ opcode: 1, rsv: 4, payload: compressed as Buffer }));
       await waitFor(() => sink.events.length === texts.indexOf(t) + 1);
     }
     expect(sink.events.map((e) => (e.kind === 'message' ? e.payload.toString() : e.kind))).toEqual(texts);
@@ -173,8 +173,8 @@ describe('PerMessageDeflate', () => {
   it('resets with server_no_context_takeover so output is identical per message', async () => {
     const c = ctx({ ...DEFAULT_PARAMS, serverNoContextTakeover: true });
     const data = Buffer.from('same text '.repeat(100));
-    const a = await new Promise<Buffer>((r) => c.compress(data, { onDeflated: r }));
-    const b = await new Promise<Buffer>((r) => c.compress(data, { onDeflated: r }));
+    const a = (await new Promise<Buffer | null>((r) => c.compress(data, { onDeflated: r }))) as Buffer;
+    const b = (await new Promise<Buffer | null>((r) => c.compress(data, { onDeflated: r }))) as Buffer;
     expect(a.equals(b)).toBe(true);
     const inflated = zlib.inflateRawSync(Buffer.concat([a, Buffer.from([0, 0, 0xff, 0xff])]), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
     expect(inflated.equals(data)).toBe(true);

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import * as fc from 'fast-check';
 import { CloseCode, StelarErrorCode } from '../../../src/domain/errors';
 import { Opcode } from '../../../src/adapters/websocket/ws-constants';
 import { feedSplit, makeReceiver, rawFrame, type ReceiverEvent } from '../../helpers/ws-frames';
@@ -97,6 +98,18 @@ describe('WsReceiver', () => {
     ]);
   });
 
+  it('never throws on arbitrary bytes: every outcome is events or one protocol error', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.boolean(), (bytes, isServer) => {
+        const events = run(Buffer.from(bytes), { isServer, maxPayloadSize: 1000, maxFrameSize: 500 });
+        const errors = events.filter((e) => e.kind === 'error');
+        expect(errors.length).toBeLessThanOrEqual(1);
+        if (errors.length === 1) expect(events[events.length - 1].kind).toBe('error');
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   describe('RFC 6455 violations', () => {
     const cases: Array<[string, Buffer, string, number, Parameters<typeof makeReceiver>[0]?]> = [
       ['RSV1 without deflate', rawFrame({ opcode: 1, rsv: 4, payload: 'a' }), StelarErrorCode.UnexpectedRsv, 1002],
@@ -186,6 +199,15 @@ describe('WsReceiver', () => {
       receiver.push(rawFrame({ opcode: 1, fin: false, payload: Buffer.from('ok') }));
       expect(sink.events).toEqual([]);
       receiver.push(rawFrame({ opcode: 0, fin: false, payload: Buffer.from([0xf4, 0x90]) })); // > U+10FFFF
+      expectError(sink.events, StelarErrorCode.InvalidUtf8, CloseCode.InvalidPayload);
+    });
+
+    it('fails fast inside one frame, on the chunk that breaks UTF-8', () => {
+      const { receiver, sink } = makeReceiver();
+      const bytes = rawFrame({ opcode: 1, payload: Buffer.concat([Buffer.from('valid text '), Buffer.from([0xc0, 0xaf]), Buffer.from('more')]) });
+      receiver.push(Buffer.from(bytes.subarray(0, 12)));
+      expect(sink.events).toEqual([]);
+      receiver.push(Buffer.from(bytes.subarray(12, 19))); // contains the overlong C0 AF, frame not complete
       expectError(sink.events, StelarErrorCode.InvalidUtf8, CloseCode.InvalidPayload);
     });
 

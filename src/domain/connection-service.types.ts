@@ -1,0 +1,49 @@
+import type { Clock } from '../ports/clock.port';
+import type { IdGenerator } from '../ports/id-generator.port';
+import type { Logger } from '../ports/logger.port';
+import type { AdmissionService } from './admission.service';
+import type { ClientRegistry } from './client-registry.service';
+import type { ContextFactory, HandlerContext } from './context.types';
+import type { Dispatcher } from './dispatcher.service';
+import type { HookRunner } from './hook-runner.service';
+import type { MessageSender } from './message-sender.service';
+import type { RateLimitPolicy } from './rate-limit-policy.service';
+import type { RoomRegistry } from './room-registry.service';
+import type { CodecMap, ServerLimits } from './server-limits';
+
+/** Everything the connection service is built from (the composition root supplies it). */
+export interface ConnectionServiceDeps<C extends HandlerContext = HandlerContext> {
+  readonly codecs: CodecMap;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+  readonly logger: Logger;
+  readonly clients: ClientRegistry;
+  readonly rooms: RoomRegistry;
+  readonly rateLimits: RateLimitPolicy;
+  readonly admission: AdmissionService;
+  readonly hooks: HookRunner;
+  readonly dispatcher: Dispatcher<C>;
+  /**
+   * Builds handler contexts. Optional so the application can create its factory after this
+   * service (it usually needs the service to send) and install it with setContextFactory;
+   * until then a {@link BasicContextFactory} is used.
+   */
+  readonly contexts?: ContextFactory<C>;
+  /** Read on every use: mutate it (or call updateLimits) to change limits live. */
+  readonly limits: ServerLimits;
+  /** Optional: a pre-built sender (else one is created from the deps above). */
+  readonly sender?: MessageSender;
+}
+
+/** The numbers of StelarStats the domain knows (everything except memoryUsage). */
+export interface DomainStats {
+  totalConnections: number;
+  activeConnections: number;
+  totalMessagesReceived: number;
+  totalMessagesSent: number;
+  totalRooms: number;
+  uptime: number;
+  wsConnections: number;
+  tcpConnections: number;
+  rateLimiterEntries: number;
+}
