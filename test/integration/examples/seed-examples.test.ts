@@ -701,12 +701,19 @@ describe('examples run as scripts', () => {
 describe('shutdown in a process of its own', () => {
   // LIBRARY BUG (skipped so main stays green): stop() can leave the process with nothing keeping
   // the event loop alive. server-lifecycle.ts drain() polls with an unref'd setInterval
-  // (DRAIN_POLL_MS); when the last client socket closes during the drain, no ref'd handle is
-  // left, Node exits before the next poll, and the stop() promise never settles: `await
-  // server.stop(); after()` never runs after(), "[stelar] stopped" is not logged, the cluster bus
-  // is not stopped, and a signal-triggered shutdown skips onShutdownComplete. (With the client
-  // in the same process it happens about one time in six; with the client elsewhere, always.)
+  // (DRAIN_POLL_MS, `timer.unref()`); when the last client socket closes during the drain and no
+  // other ref'd handle is left, Node exits before the next poll and the stop() promise never
+  // settles: code after `await server.stop()` never runs, "[stelar] stopped" is not logged, the
+  // cluster bus is not stopped, and a signal-triggered shutdown skips onShutdownComplete (the
+  // process still exits 0, by running out of work). It is timing-dependent, so the scenario runs
+  // five times (it failed in most runs here); once fixed, every run must print "stopped".
   it.skip('await server.stop() settles when the last client leaves during the drain', async () => {
+    for (let run = 0; run < 5; run++) await stopInChildProcess();
+  });
+});
+
+async function stopInChildProcess(): Promise<void> {
+  {
     const code = [
       `const { StelarServer } = require(${JSON.stringify(DIST)});`,
       "const s = new StelarServer({ port: 0, logger: false, gracefulShutdown: false });",
@@ -726,5 +733,6 @@ describe('shutdown in a process of its own', () => {
     await connect(c);
     expect(await exited).toBe(0);
     expect(out).toContain('stopped');
-  });
-});
+    c.disconnect();
+  }
+}
