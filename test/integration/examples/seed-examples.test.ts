@@ -88,16 +88,17 @@ async function refused(c: any): Promise<void> {
   expect(c.getId()).toBeNull();
 }
 
-function get(port: number, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+function get(port: number, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
     http
-      .get({ host: '127.0.0.1', port, path, headers }, (res) => {
+      .request({ host: '127.0.0.1', port, path, headers, method }, (res) => {
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (d) => (body += d));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
       })
-      .on('error', reject);
+      .on('error', reject)
+      .end();
   });
 }
 
@@ -170,7 +171,17 @@ describe('seed README 3.2 examples', () => {
     const health = await get(r.port, '/health', { origin: 'https://mydomain.com' });
     expect(health.status).toBe(200);
     expect(health.headers['access-control-allow-origin']).toBe('https://mydomain.com');
-    expect(JSON.parse(health.body)).toMatchObject({ status: 'ok', activeConnections: 1, wsConnections: 1 });
+    const body = JSON.parse(health.body);
+    expect(body).toMatchObject({ status: 'ok', totalConnections: 1, activeConnections: 1, wsConnections: 1, tcpConnections: 0, totalRooms: 2 });
+    expect(body.uptimeSeconds).toBe(Math.floor(body.uptime / 1000));
+    expect(typeof body.memoryMB).toBe('number');
+    expect(typeof body.memoryUsage.heapUsed).toBe('number');
+    expect(typeof body.rateLimiterEntries).toBe('number');
+    const preflight = await get(r.port, '/health', { origin: 'https://mydomain.com' }, 'OPTIONS');
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers['access-control-allow-origin']).toBe('https://mydomain.com');
+    const foreign = await get(r.port, '/health', { origin: 'https://evil.example' });
+    expect(foreign.headers['access-control-allow-origin']).toBeUndefined();
     const id = c.client.getId();
     c.client.disconnect();
     await until(() => logs.some((l) => l[0] === 'Client disconnected:'), 'onDisconnect');
