@@ -13,6 +13,8 @@ import type { CodecMap, ServerLimits } from './server-limits';
 export interface SendOptions {
   /** May be dropped for a client whose send buffer is over `maxBufferedBytes`. */
   readonly volatile?: boolean;
+  /** A second id to skip besides `excludeId` (ctx.broadcast: the sender and the caller's id). */
+  readonly alsoExclude?: string;
 }
 
 /** Reason used when a slow consumer is closed. */
@@ -109,12 +111,13 @@ export class MessageSender {
     let count = 0;
     const cap = this.limits.maxBufferedBytes;
     const volatile = options?.volatile === true;
+    const also = options?.alsoExclude;
     // No snapshot needed: a transport that reports onClose synchronously from close() deletes
     // entries during this loop, and Map/Set iteration tolerates deletion. An encoding error
     // (caller mistake) propagates; both codecs encode the same JSON, so it surfaces on the
     // first recipient.
     for (const r of targets) {
-      if (r.id === excludeId || r.state !== ClientState.Open || !r.conn.isOpen) continue;
+      if (r.id === excludeId || r.id === also || r.state !== ClientState.Open || !r.conn.isOpen) continue;
       if (cap > 0 && r.conn.bufferedAmount > cap) {
         if (!volatile) this.dropSlowConsumer(r);
         continue;

@@ -27,6 +27,12 @@ export interface ConnectionAcceptor {
   accept(conn: Connection): void;
 }
 
+/** Size limits a transport enforces while parsing (from the frame header, before buffering). */
+export interface TransportLimits {
+  readonly maxPayloadSize?: number;
+  readonly maxFrameSize?: number;
+}
+
 /** A listening transport (WebSocket over http/https, or binary TCP over net/tls). */
 export interface Transport {
   readonly protocol: Protocol;
@@ -37,6 +43,8 @@ export interface Transport {
   port(): number | null;
   /** Stops accepting; existing connections are left to the caller. Resolves when closed. */
   close(): Promise<void>;
+  /** Live limit change (`updateConfig`); applies to connections accepted afterwards. */
+  updateLimits?(limits: TransportLimits): void;
 }
 
 export const Transport = Symbol.for('stelar.Transport');

@@ -29,6 +29,9 @@ const HALTED = 2;
  * A frame that lies inside one chunk is delivered as a zero-copy `subarray` view of it; only a
  * frame spanning chunks is copied, once, into a buffer of exactly its size.
  */
+/** A size error carries the declared size. */
+type ProtocolErrorWithSize = ReturnType<typeof protocolError> & { size?: number };
+
 export class TcpFrameParser {
   private state = READ_LENGTH;
   private readonly buffers: Uint8Array[] = [];
@@ -115,6 +118,7 @@ export class TcpFrameParser {
         StelarErrorCode.FrameTooLarge,
         `Invalid frame: totalLen ${len} exceeds maxFrameSize ${this.maxFrameSize}`,
         CloseCode.MessageTooBig,
+        len,
       );
     }
     if (len > this.maxPayloadSize) {
@@ -122,6 +126,7 @@ export class TcpFrameParser {
         StelarErrorCode.PayloadTooLarge,
         `Invalid frame: totalLen ${len} exceeds maxPayloadSize ${this.maxPayloadSize}`,
         CloseCode.MessageTooBig,
+        len,
       );
     }
     this.totalLen = len;
@@ -196,8 +201,11 @@ export class TcpFrameParser {
     return dst;
   }
 
-  private fail(code: StelarErrorCode, message: string, closeCode: number): void {
+  /** `size`: the declared frame size, for size errors (read by the onPayloadTooLarge hook). */
+  private fail(code: StelarErrorCode, message: string, closeCode: number, size?: number): void {
     this.halt();
-    this.sink.onFrameError(protocolError(code, message, closeCode, TcpFrameParser.prototype.push));
+    const err = protocolError(code, message, closeCode, TcpFrameParser.prototype.push);
+    if (size !== undefined) (err as ProtocolErrorWithSize).size = size;
+    this.sink.onFrameError(err);
   }
 }

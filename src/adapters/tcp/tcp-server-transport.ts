@@ -1,7 +1,7 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import type { Connection, ConnectionHandler } from '../../ports/connection.port';
-import type { ConnectionAcceptor, HandshakeInfo, Refusal, Transport } from '../../ports/transport.port';
+import type { ConnectionAcceptor, HandshakeInfo, Refusal, Transport, TransportLimits } from '../../ports/transport.port';
 import {
   CloseCode,
   StelarErrorCode,
@@ -61,7 +61,7 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
   private boundPort: number | null = null;
   /** Sockets not yet accepted, with their connect timer. */
   private readonly pending = new Map<TcpConnection, NodeJS.Timeout>();
-  private readonly connOptions: TcpConnectionOptions;
+  private connOptions: TcpConnectionOptions;
   private readonly connectTimeout: number;
 
   constructor(private readonly options: TcpServerTransportOptions) {
@@ -75,6 +75,15 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
       maxPayloadSize: positive(options.maxPayloadSize ?? TCP_DEFAULTS.maxPayloadSize, 'maxPayloadSize'),
       maxBufferedBytes: positive(options.maxBufferedBytes ?? TCP_DEFAULTS.maxBufferedBytes, 'maxBufferedBytes'),
       closeTimeout: positive(options.closeTimeout ?? TCP_DEFAULTS.closeTimeout, 'closeTimeout'),
+    };
+  }
+
+  /** Live limit change; connections accepted afterwards parse with the new limits. */
+  updateLimits(limits: TransportLimits): void {
+    this.connOptions = {
+      ...this.connOptions,
+      maxFrameSize: positive(limits.maxFrameSize ?? this.connOptions.maxFrameSize, 'maxFrameSize'),
+      maxPayloadSize: positive(limits.maxPayloadSize ?? this.connOptions.maxPayloadSize, 'maxPayloadSize'),
     };
   }
 

@@ -2,7 +2,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { ConnectionAcceptor, HandshakeInfo, Refusal, Transport } from '../../ports/transport.port';
+import type { ConnectionAcceptor, HandshakeInfo, Refusal, Transport, TransportLimits } from '../../ports/transport.port';
 import { UpgradeRouter, clearConnectTimer, normalizePath, type UpgradeRoute } from '../http/upgrade-router';
 import { WS_DEFAULTS } from './ws-constants';
 import { WsConnection } from './ws-connection';
@@ -60,8 +60,8 @@ export class WsServerTransport implements Transport, UpgradeRoute {
   private server: http.Server | null = null;
   private router: UpgradeRouter | null = null;
   private readonly owned: boolean;
-  private readonly maxPayloadSize: number;
-  private readonly maxFrameSize: number;
+  private maxPayloadSize: number;
+  private maxFrameSize: number;
   private readonly connectTimeout: number;
   private readonly closeTimeout: number;
   private readonly maxBufferedBytes: number;
@@ -94,6 +94,12 @@ export class WsServerTransport implements Transport, UpgradeRoute {
   /** The http(s) server in use (created or attached), or null before listen(). */
   httpServer(): http.Server | null {
     return this.server;
+  }
+
+  /** Live limit change; connections accepted afterwards parse with the new limits. */
+  updateLimits(limits: TransportLimits): void {
+    this.maxPayloadSize = positive('maxPayloadSize', limits.maxPayloadSize, this.maxPayloadSize);
+    this.maxFrameSize = positive('maxFrameSize', limits.maxFrameSize, this.maxFrameSize);
   }
 
   /** Starts serving; resolves with the bound port. */

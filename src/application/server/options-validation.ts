@@ -71,6 +71,12 @@ export function validateLiveOptions(o: Record<string, unknown>): void {
       fail('allowedOrigins', 'an array of origin strings or null', o.allowedOrigins);
     }
   }
+  if (o.healthEndpoint !== undefined && o.healthEndpoint !== false) {
+    if (typeof o.healthEndpoint !== 'string' || !o.healthEndpoint.startsWith('/')) {
+      fail('healthEndpoint', 'a path starting with "/" or false', o.healthEndpoint);
+    }
+  }
+  fn(o, 'customHealthHandler');
   if (o.hooks !== undefined) {
     if (typeof o.hooks !== 'object' || o.hooks === null) fail('hooks', 'an object', o.hooks);
     for (const [k, v] of Object.entries(o.hooks)) {
@@ -91,11 +97,6 @@ export function resolveOptions(input: StelarOptions = {}): ResolvedOptions {
   if (o.namespace !== undefined && (typeof o.namespace !== 'string' || !o.namespace.startsWith('/'))) {
     fail('namespace', 'a path starting with "/"', o.namespace);
   }
-  if (o.healthEndpoint !== undefined && o.healthEndpoint !== false) {
-    if (typeof o.healthEndpoint !== 'string' || !o.healthEndpoint.startsWith('/')) {
-      fail('healthEndpoint', 'a path starting with "/" or false', o.healthEndpoint);
-    }
-  }
   if (o.server !== undefined && (typeof o.server !== 'object' || typeof (o.server as { on?: unknown }).on !== 'function')) {
     fail('server', 'an http.Server or https.Server', o.server);
   }
@@ -107,7 +108,7 @@ export function resolveOptions(input: StelarOptions = {}): ResolvedOptions {
       fail('logger', "a level ('debug'|'info'|'warn'|'error'|'silent'), a Logger or false", l);
     }
   }
-  for (const k of ['customHealthHandler', 'generateClientId', 'onShutdownComplete']) fn(o, k);
+  for (const k of ['generateClientId', 'onShutdownComplete']) fn(o, k);
   for (const [k, methods] of [
     ['customRateLimiter', ['check', 'reset', 'cleanup', 'size']],
     ['customIPTracker', ['check', 'add', 'remove', 'getCount', 'cleanup']],

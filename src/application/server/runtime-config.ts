@@ -1,4 +1,5 @@
 import type { IIPTracker } from '../../ports/ip-tracker.port';
+import type { Transport } from '../../ports/transport.port';
 import type { ConnectionService } from '../../domain/connection.service';
 import type { RoomRegistry } from '../../domain/room-registry.service';
 import type { HookRunner } from '../../domain/hook-runner.service';
@@ -50,6 +51,7 @@ interface Services {
   rateLimits: RateLimitPolicy;
   admission: AdmissionService;
   tracker: IIPTracker;
+  transports: readonly Transport[];
 }
 
 /** updateConfig()/getConfig() and the rate-limit setters, applied to the live domain services. */
@@ -106,6 +108,11 @@ export class RuntimeConfig {
       }
     }
     if (Object.keys(limits).length) this.s.conns.updateLimits(limits);
+    if (p.maxPayloadSize !== undefined) {
+      // Frames must be able to carry the largest message (plus its envelope).
+      o.maxFrameSize = Math.max(o.maxFrameSize, p.maxPayloadSize + 1024);
+      for (const t of this.s.transports) t.updateLimits?.({ maxPayloadSize: o.maxPayloadSize, maxFrameSize: o.maxFrameSize });
+    }
     if (p.shutdownTimeout !== undefined) o.shutdownTimeout = p.shutdownTimeout;
     if (p.healthEndpoint !== undefined) o.healthEndpoint = p.healthEndpoint;
     if (p.customHealthHandler !== undefined) o.customHealthHandler = p.customHealthHandler;

@@ -115,7 +115,9 @@ export class ServerLifecycle implements SignalSubscriber {
           resolve();
         }
       }, DRAIN_POLL_MS);
-      timer.unref();
+      // Deliberately not unref'd: an awaited stop() must settle even when the last client
+      // socket closes mid-drain and nothing else keeps the process alive. The timer is bounded
+      // by shutdownTimeout and always cleared.
     });
   }
 

@@ -67,7 +67,9 @@ export interface StelarContext {
 
 /** Connection middleware: call next() to admit; not calling it rejects the connection. */
 export interface StelarMiddleware {
-  (ctx: StelarContext, next: () => void): void | Promise<void>;
+  // `void` (not `void | Promise<void>`) so `return ctx.socket.destroy()` type-checks as in the
+  // type reference; async middlewares still fit a void-returning signature.
+  (ctx: StelarContext, next: () => void): void;
 }
 
 export type StelarEventHandler = (ctx: StelarContext) => void;

@@ -10,7 +10,8 @@ export interface ContextOps {
   emitTo(record: ClientRecord, event: string, data: unknown): void;
   emitBinaryTo(record: ClientRecord, event: string, bytes: Uint8Array): void;
   broadcast(event: string, data: unknown, excludeId?: string): void;
-  broadcastBinary(event: string, bytes: Uint8Array, excludeId?: string): void;
+  /** To everyone but `senderId` (and but `excludeId` when given). */
+  broadcastFrom(senderId: string, event: string, data: unknown, excludeId?: string): void;
   to(room: string, event: string, data: unknown, excludeId?: string): void;
   toId(id: string, event: string, data: unknown): void;
   getClients(room?: string): { id: string; rooms: string[] }[];
@@ -93,12 +94,12 @@ class Context implements StelarContext {
   }
 
   broadcast(event: string, data: unknown, excludeId?: string): void {
-    // Always excludes the sender; a third argument (the 3.x README passes ctx.id) is allowed.
-    this.ops.broadcast(event, data, excludeId ?? this.record.info.id);
+    // Always excludes the sender, and also `excludeId` when given (the 3.x README passes ctx.id).
+    this.ops.broadcastFrom(this.record.info.id, event, data, excludeId);
   }
 
   broadcastBinary(event: string, buffer: ArrayBuffer | Uint8Array): void {
-    this.ops.broadcastBinary(event, toBytes(buffer), this.record.info.id);
+    this.ops.broadcastFrom(this.record.info.id, event, toBytes(buffer));
   }
 
   to(room: string, event: string, data: unknown, excludeId?: string): void {

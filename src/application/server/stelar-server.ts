@@ -105,6 +105,7 @@ export class StelarServer implements ContextOps {
       rateLimits: c.get<RateLimitPolicy>(APP_TOKENS.RateLimitPolicy),
       admission: c.get<AdmissionService>(APP_TOKENS.AdmissionService),
       tracker: c.get<IIPTracker>(TOKENS.IIPTracker),
+      transports,
     });
     c.get<HttpRequestHook>(APP_TOKENS.HttpRequestHook).setTarget((req, res) =>
       handleHealthRequest(
@@ -169,6 +170,16 @@ export class StelarServer implements ContextOps {
     const message = eventMessage(event, data);
     if (this.conns.broadcast(message, excludeId) === -1) return;
     this.publish({ target: { kind: 'all' }, event, excludeId }, message);
+  }
+
+  /** ctx.broadcast: everyone but the sender (a local client) and but `excludeId`. */
+  broadcastFrom(senderId: string, event: string, data: unknown, excludeId?: string): void {
+    checkEventName(event);
+    const message = eventMessage(event, data);
+    const skip = excludeId ?? senderId;
+    if (this.conns.broadcast(message, skip, { alsoExclude: senderId }) === -1) return;
+    // Other nodes never hold the sender; they skip only the caller's excludeId.
+    this.publish({ target: { kind: 'all' }, event, excludeId: skip }, message);
   }
 
   /** To every member of `room` (cluster-wide), except `excludeId`. */
