@@ -1,5 +1,25 @@
 import 'reflect-metadata';
+import { StelarServer } from './application/server/stelar-server';
 
+// The server and its public types.
+export * from './application';
+// The Node client (browsers: 'stelar-time-real/browser').
+export * from './client';
+// Ports (interfaces + container tokens) and the message model, for custom adapters.
 export * from './ports';
 export * from './domain/message';
 export * from './domain/errors';
+export type { StelarClientInfo } from './domain/client-record';
+export type * from './domain/hooks.types';
+// Default adapters, for users who compose their own wiring.
+export { TokenBucketRateLimiter } from './adapters/memory/token-bucket-rate-limiter.adapter';
+export { MemoryIPTracker } from './adapters/memory/ip-tracker.adapter';
+export { ConsoleLogger, SilentLogger } from './adapters/memory/console-logger.adapter';
+export { SystemClock } from './adapters/memory/system-clock.adapter';
+export { MemoryClusterBus } from './adapters/memory/memory-cluster-bus.adapter';
+export { WsJsonCodec } from './adapters/codec/ws-json.codec';
+export { TcpBinaryCodec } from './adapters/codec/tcp-binary.codec';
+
+export { StelarServer };
+/** 2.x-style `import StelarServer from 'stelar-time-real'`. */
+export default StelarServer;

@@ -52,6 +52,11 @@ export const StelarErrorCode = {
   AckTimeout: 'STELAR_ERR_ACK_TIMEOUT',
   Disconnected: 'STELAR_ERR_DISCONNECTED',
   ServerShutdown: 'STELAR_ERR_SERVER_SHUTDOWN',
+  // rooms
+  MaxRooms: 'STELAR_ERR_MAX_ROOMS',
+  MaxRoomsPerClient: 'STELAR_ERR_MAX_ROOMS_PER_CLIENT',
+  RoomRefused: 'STELAR_ERR_ROOM_REFUSED',
+  Internal: 'STELAR_ERR_INTERNAL',
 } as const;
 export type StelarErrorCode = (typeof StelarErrorCode)[keyof typeof StelarErrorCode];
 

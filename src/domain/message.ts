@@ -68,12 +68,20 @@ export interface AckResponseMessage {
   readonly error?: string;
 }
 
-/** Server → client, first message after admission: the client's identity and limits. */
+/**
+ * Server → client, first message after admission: the client's identity and limits.
+ * Client → server (TCP only, the hello `{"v":1}`): `version` is set, `clientId` is '' and the
+ * limits are 0; `headers` are what the middleware sees as handshake headers.
+ */
 export interface ConnectMessage {
   readonly type: typeof MessageType.Connect;
   readonly clientId: string;
   readonly maxPayloadSize: number;
   readonly heartbeatInterval: number;
+  /** Present only on the client hello: the protocol version (1). */
+  readonly version?: number;
+  /** Client hello only: handshake headers for middleware. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface DisconnectMessage {

@@ -1,4 +1,5 @@
 import type { MaybePromise } from './maybe-promise';
+import type { BinaryMeta } from '../domain/message';
 
 /** Who a delivery is for. */
 export type DeliveryTarget =
@@ -14,6 +15,8 @@ export interface ClusterDelivery {
   readonly data?: unknown;
   /** Binary payload (travels without base64). */
   readonly bytes?: Uint8Array;
+  /** Metadata of a binary payload (file name, MIME type…), carried with `bytes`. */
+  readonly meta?: BinaryMeta;
   readonly excludeId?: string;
 }
 
@@ -28,6 +31,8 @@ export interface ClusterStateProvider {
   localRoomMembers(room: string): string[];
   localClients(room?: string): { id: string; rooms: string[] }[];
   localStats(): Record<string, number>;
+  /** O(1) "is this client connected here?" for `hasRemoteClient`; else `localClients()` is scanned. */
+  hasLocalClient?(clientId: string): boolean;
 }
 
 /** A cluster-wide query result; `partial` is true when some node did not answer in time. */
@@ -35,6 +40,8 @@ export interface ClusterQueryResult<T> {
   readonly value: T;
   readonly partial: boolean;
   readonly nodes: number;
+  /** Ids of the nodes that answered, in the order of their entries (this node first). */
+  readonly nodeIds?: readonly string[];
 }
 
 /**

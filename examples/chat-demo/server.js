@@ -1,0 +1,115 @@
+#!/usr/bin/env node
+'use strict';
+// The demo main job: a chat server on the default in-memory wiring.
+//   npm start            → http://localhost:3000/ (PORT=… to change, TCP clients on 3001)
+// Serves the chat page and the browser bundle, and runs StelarServer on the same HTTP server.
+const http = require('node:http');
+const fs = require('node:fs');
+const path = require('node:path');
+const { StelarServer } = require('../../dist/src/index.js');
+
+const PORT = Number(process.env.PORT ?? 3000);
+const TCP_PORT = process.env.TCP_PORT === undefined ? PORT + 1 : Number(process.env.TCP_PORT);
+const PUBLIC = path.join(__dirname, 'public');
+const BUNDLE = path.join(__dirname, '../../dist/browser/stelar-client.mjs');
+const FILES = {
+  '/': [path.join(PUBLIC, 'index.html'), 'text/html; charset=utf-8'],
+  '/app.js': [path.join(PUBLIC, 'app.js'), 'text/javascript; charset=utf-8'],
+  '/style.css': [path.join(PUBLIC, 'style.css'), 'text/css; charset=utf-8'],
+  '/stelar-client.mjs': [BUNDLE, 'text/javascript; charset=utf-8'],
+};
+
+function createChatServer({ port = PORT, tcpPort = TCP_PORT, logger = 'info' } = {}) {
+  const httpServer = http.createServer((req, res) => {
+    const entry = FILES[(req.url || '/').split('?')[0]];
+    if (!entry) return; // not ours: the health route or a 404 below
+    fs.readFile(entry[0], (err, body) => {
+      if (err) {
+        res.writeHead(500).end('missing file; run npm run build');
+        return;
+      }
+      res.writeHead(200, { 'Content-Type': entry[1], 'Cache-Control': 'no-store' });
+      res.end(body);
+    });
+  });
+  // Anything neither the static routes nor Stelar's /health serve gets a prompt 404.
+  httpServer.on('request', (req, res) => {
+    setImmediate(() => {
+      if (!res.headersSent && !res.writableEnded && !FILES[(req.url || '/').split('?')[0]]) {
+        res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
+      }
+    });
+  });
+
+  const stelar = new StelarServer({
+    server: httpServer,
+    tcpPort,
+    logger,
+    maxPayloadSize: 8 * 1024 * 1024,
+    eventRateLimits: { typing: { maxPoints: 10, windowMs: 1000 } },
+    hooks: {
+      onClientJoinRoom: ({ room }) => /^[\w-]{1,32}$/.test(room) || false,
+    },
+  });
+
+  const nick = (ctx) => ctx.getMetadata('nick') || `guest-${ctx.id.slice(0, 4)}`;
+
+  stelar.onConnection((client) => {
+    client.emit('welcome', { id: client.id, rooms: stelar.getRooms() });
+  });
+
+  stelar.onDisconnect((client) => {
+    for (const room of client.clientInfo.rooms) {
+      stelar.to(room, 'presence', { room, nick: nick(client), joined: false }, client.id);
+    }
+  });
+
+  stelar.on('nick', (ctx) => {
+    const name = String(ctx.data?.nick ?? '').trim().slice(0, 24);
+    if (name) ctx.setMetadata('nick', name);
+    ctx.emit('nick', { nick: nick(ctx) });
+  });
+
+  stelar.on('enter', (ctx) => {
+    const room = String(ctx.data?.room ?? '');
+    ctx.joinRoom(room);
+    if (ctx.clientInfo.rooms.has(room)) {
+      ctx.to(room, 'presence', { room, nick: nick(ctx), joined: true }, ctx.id);
+    }
+  });
+
+  stelar.on('chat', (ctx) => {
+    const room = String(ctx.data?.room ?? '');
+    const text = String(ctx.data?.text ?? '').slice(0, 2000);
+    if (!text || !ctx.clientInfo.rooms.has(room)) return;
+    stelar.to(room, 'chat', { room, from: nick(ctx), text, at: Date.now() });
+  });
+
+  stelar.on('typing', (ctx) => {
+    const room = String(ctx.data?.room ?? '');
+    if (ctx.clientInfo.rooms.has(room)) ctx.to(room, 'typing', { room, nick: nick(ctx) }, ctx.id);
+  });
+
+  // A file or image dropped on the page arrives as binary with { name, type, size } metadata.
+  stelar.on('file', (ctx) => {
+    const room = ctx.getMetadata('room-of-next-file') || [...ctx.clientInfo.rooms][0];
+    if (!room) return;
+    stelar.to(room, 'file-info', { room, from: nick(ctx), name: ctx.meta?.name ?? 'file', type: ctx.meta?.type ?? 'application/octet-stream', size: ctx.buffer.byteLength });
+    stelar.to(room, 'file', ctx.buffer);
+  });
+
+  stelar.onAck('who', (ctx) => ({ room: ctx.data?.room, members: stelar.getRoomMembers(String(ctx.data?.room ?? '')).length }));
+
+  return { httpServer, stelar };
+}
+
+module.exports = { createChatServer };
+
+if (require.main === module) {
+  const { stelar } = createChatServer();
+  httpListen();
+  async function httpListen() {
+    const port = await stelar.start();
+    console.log(`Stelar chat demo on http://localhost:${port}/  (TCP clients: port ${stelar.getTcpPort()})`);
+  }
+}

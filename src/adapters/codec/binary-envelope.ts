@@ -1,0 +1,174 @@
+import { MessageType, type BinaryMessage, type BinaryMeta } from '../../domain/message';
+import { CloseCode, StelarErrorCode, protocolError } from '../../domain/errors';
+import { nameProblem } from './name-validation';
+import { allocBytes, decodeUtf8, utf8Length, writeUtf8 } from './utf8';
+
+/**
+ * The body shared by WebSocket binary frames and TCP frames (docs/PROTOCOL.md):
+ *
+ *   type (1 B) | eventLen (uint16 BE) | event (eventLen B, UTF-8) | payload
+ *
+ * A TCP frame is this body behind a 4-byte big-endian `totalLen` that counts every byte after
+ * itself; a WebSocket binary message is the body alone (RFC 6455 already delimits messages).
+ */
+export const ENVELOPE_HEADER_BYTES = 3;
+/** Size of the TCP `totalLen` prefix. */
+export const TCP_LENGTH_BYTES = 4;
+/** The `event` field length is a uint16. */
+export const MAX_EVENT_FIELD_BYTES = 0xffff;
+/** Separates a binary event's name from its JSON metadata inside the `event` field. */
+const NUL = '\0';
+
+/** Zero-copy views into one decoded envelope. */
+export interface Envelope {
+  readonly type: number;
+  /** The `event` field bytes (not yet UTF-8 decoded). */
+  readonly head: Uint8Array;
+  /** Everything after the `event` field. */
+  readonly body: Uint8Array;
+}
+
+/**
+ * Encodes one envelope in a single allocation. `head` is the `event` field text, `body` is JSON
+ * text, raw bytes or nothing. With `withLength` the result is a complete TCP frame.
+ * Throws RangeError when `head` exceeds the uint16 `eventLen` field (a caller mistake).
+ */
+export function encodeEnvelope(
+  type: number,
+  head: string,
+  body: string | Uint8Array | undefined,
+  withLength: boolean,
+): Uint8Array {
+  const headLen = head.length === 0 ? 0 : utf8Length(head);
+  if (headLen > MAX_EVENT_FIELD_BYTES) {
+    throw new RangeError(`The event field is ${headLen} bytes; at most ${MAX_EVENT_FIELD_BYTES}`);
+  }
+  const bodyLen =
+    body === undefined ? 0 : typeof body === 'string' ? utf8Length(body) : body.length;
+  const prefix = withLength ? TCP_LENGTH_BYTES : 0;
+  const inner = ENVELOPE_HEADER_BYTES + headLen + bodyLen;
+  if (withLength && inner > 0xffffffff) {
+    throw new RangeError(`A TCP frame holds at most 4 GiB; got ${inner} bytes`);
+  }
+  const out = allocBytes(prefix + inner);
+  let o = 0;
+  if (withLength) {
+    out[0] = inner >>> 24;
+    out[1] = (inner >>> 16) & 0xff;
+    out[2] = (inner >>> 8) & 0xff;
+    out[3] = inner & 0xff;
+    o = 4;
+  }
+  out[o] = type;
+  out[o + 1] = headLen >>> 8;
+  out[o + 2] = headLen & 0xff;
+  o += ENVELOPE_HEADER_BYTES;
+  if (headLen > 0) o += writeUtf8(out, head, o);
+  if (bodyLen > 0) {
+    if (typeof body === 'string') writeUtf8(out, body, o);
+    else out.set(body as Uint8Array, o);
+  }
+  return out;
+}
+
+/**
+ * Splits one envelope (without a TCP length prefix) into zero-copy views. Throws
+ * `STELAR_ERR_TRUNCATED_FRAME` when it is shorter than its header or its `eventLen` says.
+ */
+export function decodeEnvelope(frame: Uint8Array): Envelope {
+  if (frame.length < ENVELOPE_HEADER_BYTES) {
+    throw protocolError(
+      StelarErrorCode.TruncatedFrame,
+      `Invalid frame: ${frame.length} bytes, the header alone is ${ENVELOPE_HEADER_BYTES}`,
+      CloseCode.ProtocolError,
+      decodeEnvelope,
+    );
+  }
+  const headLen = (frame[1] << 8) | frame[2];
+  const bodyStart = ENVELOPE_HEADER_BYTES + headLen;
+  if (bodyStart > frame.length) {
+    throw protocolError(
+      StelarErrorCode.TruncatedFrame,
+      `Invalid frame: eventLen ${headLen} exceeds the ${frame.length - ENVELOPE_HEADER_BYTES} bytes left`,
+      CloseCode.ProtocolError,
+      decodeEnvelope,
+    );
+  }
+  return {
+    type: frame[0],
+    head: frame.subarray(ENVELOPE_HEADER_BYTES, bodyStart),
+    body: frame.subarray(bodyStart),
+  };
+}
+
+/**
+ * The `event` field of a Binary message: the name, or name + `\0` + metadata JSON.
+ * Throws TypeError for an invalid name (the caller validated user input already).
+ */
+export function binaryHead(message: BinaryMessage): string {
+  const problem = nameProblem(message.event);
+  if (problem !== null) throw new TypeError(`Invalid event name: ${problem}`);
+  return message.meta === undefined
+    ? message.event
+    : message.event + NUL + JSON.stringify(message.meta);
+}
+
+/** Encodes a Binary message as an envelope (WebSocket binary frame, or TCP frame withLength). */
+export function encodeBinaryMessage(message: BinaryMessage, withLength: boolean): Uint8Array {
+  return encodeEnvelope(MessageType.Binary, binaryHead(message), message.bytes, withLength);
+}
+
+/**
+ * Decodes the Binary message held in `env` (type already checked). `bytes` is a zero-copy view
+ * into the received frame.
+ */
+export function decodeBinaryMessage(env: Envelope): BinaryMessage {
+  const head = decodeUtf8(env.head);
+  const nul = head.indexOf(NUL);
+  const event = nul === -1 ? head : head.slice(0, nul);
+  const problem = nameProblem(event);
+  if (problem !== null) {
+    throw protocolError(
+      StelarErrorCode.InvalidEventName,
+      `Invalid event name: ${problem}`,
+      CloseCode.ProtocolError,
+      decodeBinaryMessage,
+    );
+  }
+  if (nul === -1) return { type: MessageType.Binary, event, bytes: env.body };
+  return { type: MessageType.Binary, event, bytes: env.body, meta: parseMeta(head.slice(nul + 1)) };
+}
+
+function parseMeta(json: string): BinaryMeta {
+  let meta: unknown;
+  try {
+    meta = JSON.parse(json);
+  } catch {
+    throw protocolError(
+      StelarErrorCode.InvalidJson,
+      'Invalid message: binary metadata is not valid JSON',
+      CloseCode.InvalidPayload,
+      parseMeta,
+    );
+  }
+  if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) {
+    throw protocolError(
+      StelarErrorCode.InvalidMessage,
+      'Invalid message: binary metadata must be a JSON object',
+      CloseCode.ProtocolError,
+      parseMeta,
+    );
+  }
+  for (const key in meta) {
+    const v = (meta as Record<string, unknown>)[key];
+    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
+      throw protocolError(
+        StelarErrorCode.InvalidMessage,
+        `Invalid message: binary metadata "${key}" must be a string, number or boolean`,
+        CloseCode.ProtocolError,
+        parseMeta,
+      );
+    }
+  }
+  return meta as BinaryMeta;
+}

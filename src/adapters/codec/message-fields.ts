@@ -1,0 +1,112 @@
+import { CloseCode, StelarErrorCode, protocolError, type ProtocolError } from '../../domain/errors';
+import { nameProblem } from './name-validation';
+
+// Field checks shared by both codecs' decoders. Each throws a ProtocolError with a stable code:
+// the domain drops the message and fires onInvalidMessage, the connection stays open.
+
+/** Correlation ids are unsigned integers below 2^31 (docs/PROTOCOL.md). */
+export const MAX_CORRELATION_ID = 0x7fffffff;
+
+/** `STELAR_ERR_INVALID_MESSAGE` (1002): a field is missing or has the wrong type. */
+export function invalidMessage(detail: string): ProtocolError {
+  return protocolError(
+    StelarErrorCode.InvalidMessage,
+    `Invalid message: ${detail}`,
+    CloseCode.ProtocolError,
+    invalidMessage,
+  );
+}
+
+/** Parses JSON text; `STELAR_ERR_INVALID_JSON` (1007) when it is not JSON. */
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw protocolError(
+      StelarErrorCode.InvalidJson,
+      'Invalid message: payload is not valid JSON',
+      CloseCode.InvalidPayload,
+      parseJson,
+    );
+  }
+}
+
+/** A JSON object (not null, not an array), or InvalidMessage. */
+export function asObject(value: unknown, what: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw invalidMessage(`${what} must be a JSON object`);
+  }
+  return value as Record<string, unknown>;
+}
+
+/** A valid event/room/ack name: InvalidMessage when not a string, InvalidEventName otherwise. */
+export function readName(value: unknown, what: string): string {
+  if (typeof value !== 'string') throw invalidMessage(`${what} must be a string`);
+  const problem = nameProblem(value);
+  if (problem !== null) {
+    throw protocolError(
+      StelarErrorCode.InvalidEventName,
+      `Invalid ${what}: ${problem}`,
+      CloseCode.ProtocolError,
+      readName,
+    );
+  }
+  return value;
+}
+
+/** True for an unsigned integer correlation id below 2^31. */
+export function isCorrelationId(value: unknown): value is number {
+  return (
+    typeof value === 'number' &&
+    Number.isInteger(value) &&
+    value >= 0 &&
+    value <= MAX_CORRELATION_ID
+  );
+}
+
+/** A required correlation id. */
+export function readId(value: unknown): number {
+  if (!isCorrelationId(value)) throw invalidMessage('id must be an integer in [0, 2^31)');
+  return value;
+}
+
+/** An optional correlation id (undefined stays undefined). */
+export function readOptionalId(value: unknown): number | undefined {
+  return value === undefined ? undefined : readId(value);
+}
+
+/** A required string. */
+export function readString(value: unknown, what: string): string {
+  if (typeof value !== 'string') throw invalidMessage(`${what} must be a string`);
+  return value;
+}
+
+/** An optional string. */
+export function readOptionalString(value: unknown, what: string): string | undefined {
+  return value === undefined ? undefined : readString(value, what);
+}
+
+/** An optional boolean. */
+export function readOptionalBoolean(value: unknown, what: string): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'boolean') throw invalidMessage(`${what} must be a boolean`);
+  return value;
+}
+
+/** A non-negative integer no larger than `max` (limits, close codes). */
+export function readUint(value: unknown, what: string, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > max) {
+    throw invalidMessage(`${what} must be an integer in [0, ${max}]`);
+  }
+  return value;
+}
+
+/** Handshake headers of a client hello: an object of strings. */
+export function readHeaders(value: unknown): Readonly<Record<string, string>> | undefined {
+  if (value === undefined) return undefined;
+  const obj = asObject(value, 'headers');
+  for (const key in obj) {
+    if (typeof obj[key] !== 'string') throw invalidMessage(`header "${key}" must be a string`);
+  }
+  return obj as Record<string, string>;
+}

@@ -1,0 +1,291 @@
+/**
+ * The compact binary envelope every cluster message travels in on Redis pub/sub. Binary payloads
+ * are appended raw (no base64, no JSON); JSON payloads are appended as UTF-8 text.
+ *
+ * Layout (all integers big-endian):
+ * ```
+ * u8 version (1) | u8 type | u8 originLen | origin (UTF-8)
+ * type 1 DELIVERY: u8 flags | u8 targetKind | [u16 len | target] | u16 len | event
+ *                  | [u16 len | excludeId] | [u16 len | meta JSON] | payload (rest: raw bytes
+ *                  or JSON text)
+ * type 2 QUERY:    u32 id | u8 kind | u8 flags | [u16 len | arg]
+ * type 3 REPLY:    u32 id | JSON text (rest)
+ * ```
+ */
+import type { ClusterDelivery, DeliveryTarget } from '../../ports/cluster-bus.port';
+import { CloseCode, StelarErrorCode, protocolError } from '../../domain/errors';
+import type { BinaryMeta } from '../../domain/message';
+
+export const ENVELOPE_VERSION = 1;
+
+/** Envelope types (second byte). */
+export const EnvelopeType = { Delivery: 1, Query: 2, Reply: 3 } as const;
+export type EnvelopeType = (typeof EnvelopeType)[keyof typeof EnvelopeType];
+
+/** Cluster-wide query kinds. */
+export const QueryKind = { Rooms: 0, RoomMembers: 1, Clients: 2, Stats: 3, HasClient: 4 } as const;
+export type QueryKind = (typeof QueryKind)[keyof typeof QueryKind];
+
+const TARGET_ALL = 0;
+const TARGET_ROOM = 1;
+const TARGET_CLIENT = 2;
+
+const F_EXCLUDE = 0x01;
+const F_BINARY = 0x02;
+const F_DATA = 0x04;
+const F_META = 0x08;
+const F_ARG = 0x01;
+
+const MAX_U16 = 0xffff;
+/** Longest node id in UTF-8 bytes (one length byte). */
+export const MAX_NODE_ID_BYTES = 0xff;
+
+/** A decoded envelope. */
+export type ClusterEnvelope =
+  | { readonly type: 1; readonly origin: string; readonly delivery: ClusterDelivery }
+  | {
+      readonly type: 2;
+      readonly origin: string;
+      readonly id: number;
+      readonly kind: QueryKind;
+      readonly arg?: string;
+    }
+  | { readonly type: 3; readonly origin: string; readonly id: number; readonly value: unknown };
+
+/**
+ * Encodes a delivery once for every node. JSON `data` is stringified here; `bytes` are copied
+ * once into the envelope.
+ * @throws RangeError when a string field is longer than 65535 UTF-8 bytes.
+ */
+export function encodeDelivery(origin: string, delivery: ClusterDelivery): Buffer {
+  const target = targetString(delivery.target);
+  const binary = delivery.bytes !== undefined;
+  const json = !binary && delivery.data !== undefined ? JSON.stringify(delivery.data) : undefined;
+  const hasExclude = delivery.excludeId !== undefined;
+  const originLen = checkedLength(origin, MAX_NODE_ID_BYTES, 'node id');
+  const targetLen = target === undefined ? 0 : checkedLength(target, MAX_U16, 'delivery target');
+  const eventLen = checkedLength(delivery.event, MAX_U16, 'event name');
+  const excludeLen = hasExclude ? checkedLength(delivery.excludeId!, MAX_U16, 'excludeId') : 0;
+  const meta = binary && delivery.meta !== undefined ? JSON.stringify(delivery.meta) : undefined;
+  const metaLen = meta === undefined ? 0 : checkedLength(meta, MAX_U16, 'binary meta');
+  const payloadLen = binary
+    ? delivery.bytes!.byteLength
+    : json !== undefined
+      ? Buffer.byteLength(json)
+      : 0;
+  const size =
+    3 + originLen + 2 + (target === undefined ? 0 : 2 + targetLen) + 2 + eventLen +
+    (hasExclude ? 2 + excludeLen : 0) + (meta === undefined ? 0 : 2 + metaLen) + payloadLen;
+  const buf = Buffer.allocUnsafe(size);
+  let o = writeHeader(buf, EnvelopeType.Delivery, origin, originLen);
+  buf[o++] =
+    (hasExclude ? F_EXCLUDE : 0) |
+    (binary ? F_BINARY : 0) |
+    (json !== undefined ? F_DATA : 0) |
+    (meta !== undefined ? F_META : 0);
+  buf[o++] = targetKindByte(delivery.target);
+  if (target !== undefined) o = writeStr16(buf, o, target, targetLen);
+  o = writeStr16(buf, o, delivery.event, eventLen);
+  if (hasExclude) o = writeStr16(buf, o, delivery.excludeId!, excludeLen);
+  if (meta !== undefined) o = writeStr16(buf, o, meta, metaLen);
+  if (binary) {
+    const b = delivery.bytes!;
+    buf.set(b, o);
+  } else if (json !== undefined) {
+    buf.write(json, o, 'utf8');
+  }
+  return buf;
+}
+
+/** Encodes a query that every other node answers. */
+export function encodeQuery(origin: string, id: number, kind: QueryKind, arg?: string): Buffer {
+  const originLen = checkedLength(origin, MAX_NODE_ID_BYTES, 'node id');
+  const argLen = arg === undefined ? 0 : checkedLength(arg, MAX_U16, 'query argument');
+  const buf = Buffer.allocUnsafe(3 + originLen + 6 + (arg === undefined ? 0 : 2 + argLen));
+  let o = writeHeader(buf, EnvelopeType.Query, origin, originLen);
+  o = buf.writeUInt32BE(id >>> 0, o);
+  buf[o++] = kind;
+  buf[o++] = arg === undefined ? 0 : F_ARG;
+  if (arg !== undefined) writeStr16(buf, o, arg, argLen);
+  return buf;
+}
+
+/** Encodes a node's answer to query `id` (the value is sent as JSON text). */
+export function encodeReply(origin: string, id: number, value: unknown): Buffer {
+  const originLen = checkedLength(origin, MAX_NODE_ID_BYTES, 'node id');
+  const json = JSON.stringify(value ?? null);
+  const buf = Buffer.allocUnsafe(3 + originLen + 4 + Buffer.byteLength(json));
+  let o = writeHeader(buf, EnvelopeType.Reply, origin, originLen);
+  o = buf.writeUInt32BE(id >>> 0, o);
+  buf.write(json, o, 'utf8');
+  return buf;
+}
+
+/**
+ * True when `buf` was published by the node whose UTF-8 id is `originBytes` (checked without
+ * decoding, so a node skips its own deliveries cheaply).
+ */
+export function isFromOrigin(buf: Uint8Array, originBytes: Uint8Array): boolean {
+  const len = originBytes.byteLength;
+  if (buf.byteLength < 3 + len || buf[2] !== len) return false;
+  for (let i = 0; i < len; i++) if (buf[3 + i] !== originBytes[i]) return false;
+  return true;
+}
+
+/**
+ * Decodes an envelope. Binary delivery payloads are zero-copy views of `buf`.
+ * @throws ProtocolError (STELAR_ERR_INVALID_MESSAGE) on any malformed input.
+ */
+export function decodeEnvelope(buf: Buffer): ClusterEnvelope {
+  const r = new Reader(buf);
+  const version = r.u8();
+  if (version !== ENVELOPE_VERSION) throw invalid(`unsupported version ${version}`);
+  const type = r.u8();
+  const origin = r.str(r.u8());
+  switch (type) {
+    case EnvelopeType.Delivery: {
+      const flags = r.u8();
+      const kind = r.u8();
+      let target: DeliveryTarget;
+      if (kind === TARGET_ALL) target = { kind: 'all' };
+      else if (kind === TARGET_ROOM) target = { kind: 'room', room: r.str(r.u16()) };
+      else if (kind === TARGET_CLIENT) target = { kind: 'client', clientId: r.str(r.u16()) };
+      else throw invalid(`unknown target kind ${kind}`);
+      const event = r.str(r.u16());
+      const excludeId = flags & F_EXCLUDE ? r.str(r.u16()) : undefined;
+      const metaText = flags & F_META ? r.str(r.u16()) : undefined;
+      const rest = r.rest();
+      const delivery: { -readonly [K in keyof ClusterDelivery]: ClusterDelivery[K] } = {
+        target,
+        event,
+      };
+      if (excludeId !== undefined) delivery.excludeId = excludeId;
+      if (metaText !== undefined) {
+        if (!(flags & F_BINARY)) throw invalid('meta without a binary payload');
+        delivery.meta = parseMeta(metaText);
+      }
+      if (flags & F_BINARY) delivery.bytes = rest;
+      else if (flags & F_DATA) delivery.data = parseJson(rest);
+      else if (rest.byteLength !== 0) throw invalid('trailing bytes after delivery');
+      return { type: EnvelopeType.Delivery, origin, delivery };
+    }
+    case EnvelopeType.Query: {
+      const id = r.u32();
+      const kind = r.u8();
+      if (kind > QueryKind.HasClient) throw invalid(`unknown query kind ${kind}`);
+      const flags = r.u8();
+      const arg = flags & F_ARG ? r.str(r.u16()) : undefined;
+      if (r.rest().byteLength !== 0) throw invalid('trailing bytes after query');
+      return arg === undefined
+        ? { type: EnvelopeType.Query, origin, id, kind: kind as QueryKind }
+        : { type: EnvelopeType.Query, origin, id, kind: kind as QueryKind, arg };
+    }
+    case EnvelopeType.Reply: {
+      const id = r.u32();
+      return { type: EnvelopeType.Reply, origin, id, value: parseJson(r.rest()) };
+    }
+    default:
+      throw invalid(`unknown envelope type ${type}`);
+  }
+}
+
+/** Bounds-checked sequential reader over one envelope. */
+class Reader {
+  private offset = 0;
+  constructor(private readonly buf: Buffer) {}
+
+  u8(): number {
+    this.need(1);
+    return this.buf[this.offset++];
+  }
+  u16(): number {
+    this.need(2);
+    const v = this.buf.readUInt16BE(this.offset);
+    this.offset += 2;
+    return v;
+  }
+  u32(): number {
+    this.need(4);
+    const v = this.buf.readUInt32BE(this.offset);
+    this.offset += 4;
+    return v;
+  }
+  str(len: number): string {
+    this.need(len);
+    const s = this.buf.toString('utf8', this.offset, this.offset + len);
+    this.offset += len;
+    return s;
+  }
+  rest(): Buffer {
+    const v = this.buf.subarray(this.offset);
+    this.offset = this.buf.byteLength;
+    return v;
+  }
+  private need(n: number): void {
+    if (this.buf.byteLength - this.offset < n) throw invalid('truncated envelope');
+  }
+}
+
+function writeHeader(buf: Buffer, type: EnvelopeType, origin: string, originLen: number): number {
+  buf[0] = ENVELOPE_VERSION;
+  buf[1] = type;
+  buf[2] = originLen;
+  buf.write(origin, 3, 'utf8');
+  return 3 + originLen;
+}
+
+function writeStr16(buf: Buffer, o: number, s: string, len: number): number {
+  o = buf.writeUInt16BE(len, o);
+  buf.write(s, o, 'utf8');
+  return o + len;
+}
+
+function checkedLength(s: string, max: number, what: string): number {
+  const len = Buffer.byteLength(s);
+  if (len > max) throw new RangeError(`Cluster ${what} is ${len} bytes; the limit is ${max}`);
+  return len;
+}
+
+function targetString(t: DeliveryTarget): string | undefined {
+  return t.kind === 'room' ? t.room : t.kind === 'client' ? t.clientId : undefined;
+}
+
+function targetKindByte(t: DeliveryTarget): number {
+  if (t.kind === 'all') return TARGET_ALL;
+  if (t.kind === 'room') return TARGET_ROOM;
+  if (t.kind === 'client') return TARGET_CLIENT;
+  throw new TypeError(`Unknown delivery target kind ${(t as { kind: unknown }).kind}`);
+}
+
+function parseMeta(text: string): BinaryMeta {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    throw invalid('binary meta is not valid JSON');
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw invalid('binary meta is not an object');
+  for (const x of Object.values(v)) {
+    if (typeof x !== 'string' && typeof x !== 'number' && typeof x !== 'boolean') {
+      throw invalid('binary meta values must be strings, numbers or booleans');
+    }
+  }
+  return v as BinaryMeta;
+}
+
+function parseJson(bytes: Buffer): unknown {
+  try {
+    return JSON.parse(bytes.toString('utf8'));
+  } catch {
+    throw invalid('payload is not valid JSON');
+  }
+}
+
+function invalid(why: string) {
+  return protocolError(
+    StelarErrorCode.InvalidMessage,
+    `Invalid cluster envelope: ${why}`,
+    CloseCode.InvalidPayload,
+    decodeEnvelope,
+  );
+}

@@ -1,0 +1,79 @@
+/**
+ * Loads the optional `ioredis` peer dependency on demand, so the package works (single node)
+ * when it is not installed, and cluster mode fails fast with a message that names the package.
+ */
+
+/** The subset of an ioredis client the cluster bus uses (kept structural so tests can fake it). */
+export interface RedisClientLike {
+  readonly status: string;
+  connect(): Promise<void>;
+  quit(): Promise<unknown>;
+  disconnect(reconnect?: boolean): void;
+  publish(channel: string | Buffer, message: string | Buffer): Promise<number>;
+  subscribe(...channels: (string | Buffer)[]): Promise<unknown>;
+  smembers(key: string): Promise<string[]>;
+  pipeline(): RedisPipelineLike;
+  on(event: string, listener: (...args: any[]) => void): this;
+  removeAllListeners(event?: string): this;
+}
+
+/** The subset of an ioredis pipeline the presence tracker uses. */
+export interface RedisPipelineLike {
+  sadd(key: string, member: string): this;
+  srem(key: string, ...members: string[]): this;
+  set(key: string, value: string, px: 'PX', ms: number): this;
+  del(key: string): this;
+  exists(key: string): this;
+  pexpire(key: string, ms: number): this;
+  exec(): Promise<[Error | null, unknown][] | null>;
+}
+
+/** The ioredis constructor: `new Redis(url, options)` or `new Redis(options)`. */
+export interface RedisConstructorLike {
+  new (url: string, options: Record<string, unknown>): RedisClientLike;
+  new (options: Record<string, unknown>): RedisClientLike;
+}
+
+/** A `require`-shaped function (injectable so the "not installed" path can be tested). */
+export type RequireLike = (id: string) => unknown;
+
+/** Thrown when cluster mode is configured but `ioredis` cannot be loaded. */
+export class MissingPeerDependencyError extends Error {
+  readonly code = 'STELAR_ERR_MISSING_PEER_DEPENDENCY';
+  constructor(
+    readonly packageName: string,
+    cause: unknown,
+  ) {
+    super(
+      `Stelar cluster mode needs the optional peer dependency '${packageName}', which could ` +
+        `not be loaded. Install it with \`npm install ${packageName}\`. (${describe(cause)})`,
+      { cause },
+    );
+    this.name = 'MissingPeerDependencyError';
+  }
+}
+
+/**
+ * Returns the ioredis constructor, loading the module with `requireFn` (default: Node's
+ * `require`, called here and not at module load so the package never needs ioredis otherwise).
+ * @throws MissingPeerDependencyError when the module is missing or is not ioredis-shaped.
+ */
+export function loadIoredis(requireFn: RequireLike = require): RedisConstructorLike {
+  let mod: unknown;
+  try {
+    mod = requireFn('ioredis');
+  } catch (err) {
+    throw new MissingPeerDependencyError('ioredis', err);
+  }
+  // ioredis >= 5 exports the class as the module itself, as `.default` and as `.Redis`.
+  const m = mod as { Redis?: unknown; default?: unknown } | undefined;
+  const ctor = typeof mod === 'function' ? mod : (m?.Redis ?? m?.default);
+  if (typeof ctor !== 'function') {
+    throw new MissingPeerDependencyError('ioredis', new Error('module has no Redis constructor'));
+  }
+  return ctor as RedisConstructorLike;
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

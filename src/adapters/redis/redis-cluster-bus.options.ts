@@ -1,0 +1,124 @@
+/**
+ * Options of the Redis cluster bus, their defaults and validation (caller mistakes throw
+ * TypeError/RangeError synchronously from the constructor).
+ */
+import * as os from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../../ports/clock.port';
+import type { Logger } from '../../ports/logger.port';
+import type { RequireLike } from './ioredis.loader';
+import { MAX_NODE_ID_BYTES } from './cluster-envelope.codec';
+
+/**
+ * ioredis connection options (a structural subset, so the type does not require ioredis to be
+ * installed). Every other ioredis option is passed through unchanged.
+ */
+export interface RedisConnectionOptions {
+  host?: string;
+  port?: number;
+  path?: string;
+  username?: string;
+  password?: string;
+  db?: number;
+  tls?: object;
+  connectTimeout?: number;
+  /** Reconnect delay after the n-th failed attempt; return a non-number to give up. */
+  retryStrategy?: (times: number) => number | void | null;
+  [option: string]: unknown;
+}
+
+/** Options of {@link RedisClusterBus}. */
+export interface RedisClusterBusOptions {
+  /** `redis://[user:pass@]host:port[/db]` URL or ioredis connection options. */
+  redis: string | RedisConnectionOptions;
+  /** Prefix of every Redis key and channel, to share one Redis between apps. Default `stelar`. */
+  prefix?: string;
+  /** This node's id (≤ 255 UTF-8 bytes). Default `<hostname>-<pid>-<random>`. */
+  nodeId?: string;
+  /** How often the node refreshes its presence key. Default 5000 ms. */
+  heartbeatMs?: number;
+  /** Presence key TTL: a dead node drops out after at most this long. Default 3 × heartbeatMs. */
+  nodeTtlMs?: number;
+  /** How long cluster-wide queries wait for other nodes' answers. Default 1000 ms. */
+  queryTimeoutMs?: number;
+  /** Where warnings go (Redis outages, dropped deliveries, malformed envelopes). */
+  logger?: Logger;
+  /** Timer source (tests); default the system clock with unref()'d timers. */
+  clock?: Clock;
+  /** Module loader used to load ioredis (tests); default Node's `require`. */
+  requireFn?: RequireLike;
+}
+
+/** Options after defaults and validation. */
+export interface ResolvedClusterBusOptions {
+  readonly prefix: string;
+  readonly nodeId: string;
+  readonly heartbeatMs: number;
+  readonly nodeTtlMs: number;
+  readonly queryTimeoutMs: number;
+  readonly logger: Logger;
+  readonly clock: Clock;
+}
+
+export const DEFAULT_HEARTBEAT_MS = 5000;
+export const DEFAULT_QUERY_TIMEOUT_MS = 1000;
+
+/** Validates `opts` and fills in defaults. */
+export function resolveClusterBusOptions(opts: RedisClusterBusOptions): ResolvedClusterBusOptions {
+  if (opts === null || typeof opts !== 'object') {
+    throw new TypeError('RedisClusterBus options must be an object');
+  }
+  if (typeof opts.redis !== 'string' && (opts.redis === null || typeof opts.redis !== 'object')) {
+    throw new TypeError("RedisClusterBus option 'redis' must be a URL string or ioredis options");
+  }
+  const prefix = opts.prefix ?? 'stelar';
+  if (typeof prefix !== 'string' || prefix.length === 0 || /\s/.test(prefix)) {
+    throw new TypeError("RedisClusterBus option 'prefix' must be a non-empty string without spaces");
+  }
+  const nodeId = opts.nodeId ?? `${os.hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
+  if (typeof nodeId !== 'string' || nodeId.length === 0) {
+    throw new TypeError("RedisClusterBus option 'nodeId' must be a non-empty string");
+  }
+  if (Buffer.byteLength(nodeId) > MAX_NODE_ID_BYTES) {
+    throw new RangeError(`RedisClusterBus option 'nodeId' must be at most ${MAX_NODE_ID_BYTES} bytes`);
+  }
+  const heartbeatMs = positive('heartbeatMs', opts.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
+  const nodeTtlMs = positive('nodeTtlMs', opts.nodeTtlMs ?? heartbeatMs * 3);
+  if (nodeTtlMs <= heartbeatMs) {
+    throw new RangeError("RedisClusterBus option 'nodeTtlMs' must be greater than 'heartbeatMs'");
+  }
+  const queryTimeoutMs = positive('queryTimeoutMs', opts.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS);
+  return {
+    prefix,
+    nodeId,
+    heartbeatMs,
+    nodeTtlMs,
+    queryTimeoutMs,
+    logger: opts.logger ?? consoleWarnLogger,
+    clock: opts.clock ?? systemClock,
+  };
+}
+
+function positive(name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
+    throw new RangeError(`RedisClusterBus option '${name}' must be a positive number of ms`);
+  }
+  return v;
+}
+
+/** Default logger: warnings and errors to the console, nothing else. */
+const consoleWarnLogger: Logger = {
+  debug() {},
+  info() {},
+  warn: (m, ...a) => console.warn(m, ...a),
+  error: (m, ...a) => console.error(m, ...a),
+};
+
+/** Default clock: real timers, all unref()'d so the bus never keeps a process alive. */
+const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+  setInterval: (fn, ms) => setInterval(fn, ms).unref(),
+  clearInterval: (h) => clearInterval(h as NodeJS.Timeout),
+};

@@ -1,0 +1,285 @@
+import type { Socket } from 'node:net';
+import type { Connection, ConnectionHandler, OutboundMessage } from '../../ports/connection.port';
+import { CloseCode, StelarErrorCode, type ProtocolError } from '../../domain/errors';
+import { MessageType } from '../../domain/message';
+import { TcpBinaryCodec, TCP_PING_FRAME } from '../codec/tcp-binary.codec';
+import { TcpFrameParser, type TcpFrameSink } from './tcp-frame-parser';
+
+/** Limits of one TCP connection. */
+export interface TcpConnectionOptions {
+  /** Largest accepted frame `totalLen` (1009 above it, checked from the header). */
+  readonly maxFrameSize: number;
+  /** Largest accepted frame body (1009 above it, checked from the header). */
+  readonly maxPayloadSize: number;
+  /**
+   * Hard cap on bytes queued for a peer that does not read: above it the socket is destroyed
+   * (STELAR_ERR_SLOW_CONSUMER, reported as 1008), so a slow reader cannot grow memory unboundedly.
+   */
+  readonly maxBufferedBytes: number;
+  /** How long close() waits for the peer's FIN before destroying the socket (ms). */
+  readonly closeTimeout: number;
+}
+
+// Connection states.
+const OPEN = 0;
+const CLOSING = 1;
+const CLOSED = 2;
+
+// Reasons reading is paused; reading resumes when none is left.
+/** Paused by the transport until the acceptor has screened the socket. */
+export const PAUSE_SCREENING = 1;
+const PAUSE_BACKPRESSURE = 2;
+
+const codec = new TcpBinaryCodec();
+const EMPTY_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
+/** `::ffff:1.2.3.4` (IPv4-mapped IPv6) → `1.2.3.4`. */
+export function normaliseAddress(address: string | undefined): string {
+  if (address === undefined) return '';
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+}
+
+/**
+ * One binary-TCP peer (plain or TLS socket) behind the Connection port. Inbound: the frame
+ * parser splits the byte stream and every frame body (type byte first) goes to the handler's
+ * onMessage, the domain decodes it with TcpBinaryCodec; Pong frames also fire onPong.
+ * Outbound: send() writes the codec's complete frame as-is, so a broadcast writes the same
+ * bytes to every socket. Writes of one event-loop turn are corked and flushed together on the
+ * next tick: a broadcast to N sockets costs one writev syscall per socket.
+ */
+export class TcpConnection implements Connection, TcpFrameSink {
+  readonly protocol = 'tcp' as const;
+  readonly request = null;
+  readonly remoteAddress: string;
+  owner: unknown = undefined;
+  /**
+   * The `headers` of the client's Connect hello, set by the server transport before it hands the
+   * connection to the acceptor (empty when the hello had none).
+   */
+  helloHeaders: Readonly<Record<string, string>> = EMPTY_HEADERS;
+
+  private handler: ConnectionHandler;
+  private readonly parser: TcpFrameParser;
+  private state = OPEN;
+  private paused = 0;
+  private corked = false;
+  private aboveHighWater = false;
+  private closeTimer: NodeJS.Timeout | null = null;
+  private closeCode: number = CloseCode.Abnormal;
+  private closeReason = '';
+  private closeKnown = false;
+
+  constructor(
+    readonly socket: Socket,
+    private readonly options: TcpConnectionOptions,
+    handler: ConnectionHandler,
+  ) {
+    this.handler = handler;
+    this.remoteAddress = normaliseAddress(socket.remoteAddress);
+    this.parser = new TcpFrameParser(this, options);
+    socket.on('data', this.onData);
+    socket.on('drain', this.onDrain);
+    socket.on('error', this.onError);
+    socket.on('close', this.onSocketClose);
+  }
+
+  get bufferedAmount(): number {
+    return this.socket.writableLength;
+  }
+
+  get isOpen(): boolean {
+    return this.state === OPEN;
+  }
+
+  /** The handler currently receiving this connection's events. */
+  getHandler(): ConnectionHandler {
+    return this.handler;
+  }
+
+  setHandler(handler: ConnectionHandler): void {
+    this.handler = handler;
+  }
+
+  /**
+   * Queues one complete frame. Returns false when the socket's buffer is above its high-water
+   * mark (the write() return value); reading from the peer is then paused until 'drain'.
+   */
+  send(message: OutboundMessage): boolean {
+    if (this.state !== OPEN) return false;
+    return this.write(message.payload);
+  }
+
+  ping(): void {
+    if (this.state === OPEN) this.write(TCP_PING_FRAME);
+  }
+
+  /** Sends Disconnect `{code, reason}`, then FIN; destroys after closeTimeout if the peer lingers. */
+  close(code: number, reason: string): void {
+    if (!Number.isInteger(code) || code < 0 || code > 0xffff) {
+      throw new RangeError(`Invalid close code ${code}`);
+    }
+    if (this.state !== OPEN) return;
+    this.write(codec.encode({ type: MessageType.Disconnect, code, reason: String(reason) }).payload);
+    // write() may have found the peer over maxBufferedBytes and destroyed the socket.
+    if (this.state === OPEN) this.beginClose(code, String(reason));
+  }
+
+  /** Sends an Error frame with the error's code, then closes with its close code. */
+  fail(err: { readonly code: string; readonly message: string; readonly closeCode: number }): void {
+    if (this.state !== OPEN) return;
+    this.write(codec.encode({ type: MessageType.Error, code: err.code, message: err.message }).payload);
+    this.close(err.closeCode, err.message);
+  }
+
+  terminate(): void {
+    if (this.state === CLOSED) return;
+    this.recordClose(CloseCode.Abnormal, 'terminated');
+    this.state = CLOSING;
+    this.parser.halt();
+    this.socket.destroy();
+  }
+
+  /** Pauses reading for `reason` (a PAUSE_* bit). */
+  pauseReading(reason: number): void {
+    if (this.paused === 0) this.socket.pause();
+    this.paused |= reason;
+  }
+
+  /** Lifts one pause reason; reading resumes when none is left. */
+  resumeReading(reason: number): void {
+    if (this.paused === 0) return;
+    this.paused &= ~reason;
+    if (this.paused === 0) this.socket.resume();
+  }
+
+  // --- TcpFrameSink ---------------------------------------------------------------------------
+
+  onFrame(body: Uint8Array): void {
+    if (this.state !== OPEN) return;
+    const type = body[0];
+    if (type === MessageType.Disconnect) this.notePeerDisconnect(body);
+    this.handler.onMessage(this, body, true);
+    if (type === MessageType.Pong && this.state === OPEN) this.handler.onPong?.(this);
+  }
+
+  onFrameError(err: ProtocolError): void {
+    if (this.state !== OPEN) return;
+    this.handler.onProtocolError(this, err);
+    this.fail(err);
+  }
+
+  // --- internals ------------------------------------------------------------------------------
+
+  private write(bytes: Uint8Array): boolean {
+    const socket = this.socket;
+    if (!this.corked) {
+      // Coalesce every write of this turn into one writev (Node flushes corked chunks together).
+      this.corked = true;
+      socket.cork();
+      process.nextTick(uncork, this);
+    }
+    const ok = socket.write(bytes);
+    if (socket.writableLength > this.options.maxBufferedBytes) {
+      this.slowConsumer();
+      return false;
+    }
+    if (!ok && !this.aboveHighWater) {
+      // The peer is not reading: stop reading its requests until our output drains.
+      this.aboveHighWater = true;
+      this.pauseReading(PAUSE_BACKPRESSURE);
+    }
+    return ok;
+  }
+
+  /** @internal flushes the corked writes (scheduled once per turn). */
+  flush(): void {
+    if (!this.corked) return;
+    this.corked = false;
+    if (!this.socket.destroyed) this.socket.uncork();
+  }
+
+  private slowConsumer(): void {
+    this.recordClose(
+      CloseCode.PolicyViolation,
+      `${StelarErrorCode.SlowConsumer}: more than ${this.options.maxBufferedBytes} bytes queued`,
+    );
+    this.state = CLOSING;
+    this.parser.halt();
+    this.socket.destroy();
+  }
+
+  private beginClose(code: number, reason: string): void {
+    this.recordClose(code, reason);
+    this.state = CLOSING;
+    this.parser.halt();
+    this.flush();
+    this.socket.end();
+    // Keep reading (and discarding) until the peer's FIN: destroying with unread input would
+    // send RST and could discard the Disconnect frame before the peer reads it.
+    this.resumeAll();
+    this.closeTimer = setTimeout(destroySocket, this.options.closeTimeout, this.socket);
+    this.closeTimer.unref();
+  }
+
+  private resumeAll(): void {
+    if (this.paused !== 0) {
+      this.paused = 0;
+      this.socket.resume();
+    }
+  }
+
+  private recordClose(code: number, reason: string): void {
+    if (this.closeKnown) return;
+    this.closeKnown = true;
+    this.closeCode = code;
+    this.closeReason = reason;
+  }
+
+  private notePeerDisconnect(body: Uint8Array): void {
+    try {
+      const m = codec.decode(body, true);
+      if (m.type === MessageType.Disconnect) this.recordClose(m.code, m.reason);
+    } catch {
+      this.recordClose(CloseCode.NoStatus, '');
+    }
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    this.parser.push(chunk);
+  };
+
+  private readonly onDrain = (): void => {
+    if (!this.aboveHighWater) return;
+    this.aboveHighWater = false;
+    this.resumeReading(PAUSE_BACKPRESSURE);
+    if (this.state === OPEN) this.handler.onDrain?.(this);
+  };
+
+  private readonly onError = (err: Error): void => {
+    this.recordClose(CloseCode.Abnormal, err.message);
+  };
+
+  private readonly onSocketClose = (): void => {
+    if (this.state === CLOSED) return;
+    this.state = CLOSED;
+    this.parser.halt();
+    if (this.closeTimer !== null) {
+      clearTimeout(this.closeTimer);
+      this.closeTimer = null;
+    }
+    const socket = this.socket;
+    socket.removeListener('data', this.onData);
+    socket.removeListener('drain', this.onDrain);
+    socket.removeListener('close', this.onSocketClose);
+    // 'error' stays attached: a late error on a dead socket must not become an uncaught one.
+    this.handler.onClose(this, this.closeCode, this.closeReason);
+  };
+}
+
+function uncork(conn: TcpConnection): void {
+  conn.flush();
+}
+
+function destroySocket(socket: Socket): void {
+  socket.destroy();
+}

@@ -1,0 +1,299 @@
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import type { Connection, ConnectionHandler } from '../../ports/connection.port';
+import type { ConnectionAcceptor, HandshakeInfo, Refusal, Transport } from '../../ports/transport.port';
+import {
+  CloseCode,
+  StelarErrorCode,
+  protocolError,
+  type ProtocolError,
+  type StelarError,
+} from '../../domain/errors';
+import { MessageType, type StelarMessage } from '../../domain/message';
+import { TcpBinaryCodec } from '../codec/tcp-binary.codec';
+import { PAUSE_SCREENING, TcpConnection, type TcpConnectionOptions } from './tcp-connection';
+
+/** Options of the binary TCP listener. */
+export interface TcpServerTransportOptions {
+  /** Port to listen on; 0 picks an ephemeral one. */
+  readonly port: number;
+  /** Interface to bind (default: all). */
+  readonly host?: string;
+  /** When set, a TLS server (tls.createServer) with these options. */
+  readonly tls?: tls.TlsOptions | null;
+  /** Largest frame `totalLen` (default 10 MiB). */
+  readonly maxFrameSize?: number;
+  /** Largest frame body (default 10 MiB). */
+  readonly maxPayloadSize?: number;
+  /** Ms a new socket has to send its Connect hello (default 10000). Also the TLS handshake timeout. */
+  readonly connectTimeout?: number;
+  /** Per-connection send-buffer cap before the peer is dropped as a slow consumer (default 16 MiB). */
+  readonly maxBufferedBytes?: number;
+  /** Ms close() waits for the peer's FIN before destroying the socket (default 2000). */
+  readonly closeTimeout?: number;
+}
+
+/** Defaults of {@link TcpServerTransportOptions}. */
+export const TCP_DEFAULTS = {
+  maxFrameSize: 10 * 1024 * 1024,
+  maxPayloadSize: 10 * 1024 * 1024,
+  connectTimeout: 10_000,
+  maxBufferedBytes: 16 * 1024 * 1024,
+  closeTimeout: 2_000,
+} as const;
+
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+/** The protocol version a client hello must announce. */
+export const PROTOCOL_VERSION = 1;
+
+/**
+ * The binary TCP listener (plain `net` or `tls`) behind the Transport port. For each socket:
+ * `acceptor.screen(info)` right away (reading stays paused meanwhile), then the client must send
+ * its Connect hello within `connectTimeout`; on the hello `acceptor.accept(conn)` hands the
+ * connection to the domain, which then receives the hello itself as its first message.
+ * Until then this transport is the connection's handler (one object for every connection).
+ */
+export class TcpServerTransport implements Transport, ConnectionHandler {
+  readonly protocol = 'tcp' as const;
+
+  private acceptor: ConnectionAcceptor | null = null;
+  private server: net.Server | null = null;
+  private boundPort: number | null = null;
+  /** Sockets not yet accepted, with their connect timer. */
+  private readonly pending = new Map<TcpConnection, NodeJS.Timeout>();
+  private readonly connOptions: TcpConnectionOptions;
+  private readonly connectTimeout: number;
+
+  constructor(private readonly options: TcpServerTransportOptions) {
+    const port = options.port;
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      throw new RangeError(`Invalid TCP port ${port}`);
+    }
+    this.connectTimeout = positive(options.connectTimeout ?? TCP_DEFAULTS.connectTimeout, 'connectTimeout');
+    this.connOptions = {
+      maxFrameSize: positive(options.maxFrameSize ?? TCP_DEFAULTS.maxFrameSize, 'maxFrameSize'),
+      maxPayloadSize: positive(options.maxPayloadSize ?? TCP_DEFAULTS.maxPayloadSize, 'maxPayloadSize'),
+      maxBufferedBytes: positive(options.maxBufferedBytes ?? TCP_DEFAULTS.maxBufferedBytes, 'maxBufferedBytes'),
+      closeTimeout: positive(options.closeTimeout ?? TCP_DEFAULTS.closeTimeout, 'closeTimeout'),
+    };
+  }
+
+  setAcceptor(acceptor: ConnectionAcceptor): void {
+    this.acceptor = acceptor;
+  }
+
+  /** Resolves with the bound port once listening (rejects on EADDRINUSE and the like). */
+  listen(): Promise<number> {
+    if (this.server !== null) return Promise.reject(new Error('The TCP transport is already listening'));
+    let server: net.Server;
+    try {
+      server = this.options.tls
+        ? tls.createServer({ handshakeTimeout: this.connectTimeout, ...this.options.tls })
+        : net.createServer();
+    } catch (err) {
+      // e.g. an unparsable TLS key or certificate
+      return Promise.reject(err);
+    }
+    this.server = server;
+    server.on(this.options.tls ? 'secureConnection' : 'connection', this.onSocket);
+    // A failed TLS handshake destroys that socket; it must not reach the server 'error' path.
+    if (this.options.tls) server.on('tlsClientError', ignore);
+    return new Promise<number>((resolve, reject) => {
+      const onListenError = (err: Error): void => {
+        this.server = null;
+        server.removeListener('connection', this.onSocket);
+        server.removeListener('secureConnection', this.onSocket);
+        reject(err);
+      };
+      server.once('error', onListenError);
+      server.listen(this.options.port, this.options.host, () => {
+        server.removeListener('error', onListenError);
+        server.on('error', ignore);
+        this.boundPort = (server.address() as net.AddressInfo).port;
+        resolve(this.boundPort);
+      });
+    });
+  }
+
+  port(): number | null {
+    return this.boundPort;
+  }
+
+  /**
+   * Stops listening and drops sockets that were never accepted. Accepted connections belong to
+   * the domain and are left open. Resolves once the listening socket is closed (it does not wait
+   * for the accepted connections, unlike net.Server's close callback).
+   */
+  close(): Promise<void> {
+    const server = this.server;
+    if (server === null) return Promise.resolve();
+    this.server = null;
+    this.boundPort = null;
+    for (const [conn, timer] of this.pending) {
+      clearTimeout(timer);
+      conn.terminate();
+    }
+    this.pending.clear();
+    return new Promise<void>((resolve) => {
+      server.close();
+      server.removeListener('connection', this.onSocket);
+      server.removeListener('secureConnection', this.onSocket);
+      setImmediate(resolve);
+    });
+  }
+
+  /** Number of sockets waiting for screening or their Connect hello. */
+  pendingCount(): number {
+    return this.pending.size;
+  }
+
+  // --- arrival and screening -----------------------------------------------------------------
+
+  private readonly onSocket = (socket: net.Socket): void => {
+    socket.setNoDelay(true);
+    const conn = new TcpConnection(socket, this.connOptions, this);
+    conn.pauseReading(PAUSE_SCREENING);
+    const timer = setTimeout(connectTimedOut, this.connectTimeout, this, conn);
+    timer.unref();
+    this.pending.set(conn, timer);
+
+    const acceptor = this.acceptor;
+    if (acceptor === null) {
+      return this.screened(conn, INTERNAL_REFUSAL);
+    }
+    const info: HandshakeInfo = { protocol: 'tcp', remoteAddress: conn.remoteAddress, headers: NO_HEADERS };
+    let verdict: Refusal | null | Promise<Refusal | null>;
+    try {
+      verdict = acceptor.screen(info);
+    } catch {
+      return this.screened(conn, INTERNAL_REFUSAL);
+    }
+    if (verdict !== null && typeof (verdict as Promise<unknown>).then === 'function') {
+      (verdict as Promise<Refusal | null>).then(
+        (r) => this.screened(conn, r),
+        () => this.screened(conn, INTERNAL_REFUSAL),
+      );
+    } else {
+      this.screened(conn, verdict as Refusal | null);
+    }
+  };
+
+  private screened(conn: TcpConnection, refusal: Refusal | null): void {
+    if (!conn.isOpen) return;
+    if (refusal !== null) {
+      this.dropPending(conn);
+      conn.fail({ code: refusal.code, message: refusal.reason, closeCode: refusal.closeCode });
+      return;
+    }
+    conn.resumeReading(PAUSE_SCREENING);
+  }
+
+  /** @internal the connect timer fired. */
+  connectTimedOut(conn: TcpConnection): void {
+    if (!this.pending.has(conn)) return;
+    this.pending.delete(conn);
+    conn.fail(
+      protocolError(
+        StelarErrorCode.ConnectTimeout,
+        `No Connect frame within ${this.connectTimeout} ms`,
+        CloseCode.PolicyViolation,
+      ),
+    );
+  }
+
+  private dropPending(conn: TcpConnection): void {
+    const timer = this.pending.get(conn);
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    this.pending.delete(conn);
+  }
+
+  // --- ConnectionHandler until accepted -------------------------------------------------------
+
+  /** The first frame must be the Connect hello; it is then handed over with the connection. */
+  onMessage(conn: Connection, payload: Uint8Array, binary: boolean): void {
+    const tcp = conn as TcpConnection;
+    if (!this.pending.has(tcp)) return;
+    this.dropPending(tcp);
+    const problem = checkHello(tcp, payload);
+    if (problem !== null) return tcp.fail(problem);
+    const acceptor = this.acceptor;
+    if (acceptor === null) return tcp.fail(INTERNAL_ERROR);
+    try {
+      acceptor.accept(tcp);
+    } catch {
+      return tcp.fail(INTERNAL_ERROR);
+    }
+    const handler = tcp.getHandler();
+    // The domain's handler receives the (validated) hello itself as its first message.
+    if (tcp.isOpen && handler !== this) handler.onMessage(tcp, payload, binary);
+  }
+
+  onProtocolError(_conn: Connection, _err: ProtocolError): void {
+    // The connection sends the Error frame and closes itself; onClose cleans up.
+  }
+
+  onClose(conn: Connection): void {
+    this.dropPending(conn as TcpConnection);
+  }
+}
+
+const helloCodec = new TcpBinaryCodec();
+
+/**
+ * Validates the first frame: a Connect hello `{"v":1}` (docs/PROTOCOL.md, TCP connection
+ * lifecycle). On success records its headers on the connection; otherwise returns the error to
+ * send (1002) before closing.
+ */
+function checkHello(conn: TcpConnection, payload: Uint8Array): StelarError | null {
+  if (payload[0] !== MessageType.Connect) {
+    return protocolError(
+      StelarErrorCode.InvalidMessage,
+      `Invalid message: the first frame must be Connect (6), got type ${payload[0]}`,
+      CloseCode.ProtocolError,
+    );
+  }
+  let hello: StelarMessage;
+  try {
+    hello = helloCodec.decode(payload, true);
+  } catch (err) {
+    const e = err as StelarError;
+    return protocolError(e.code, `${e.message} (in the Connect hello)`, CloseCode.ProtocolError);
+  }
+  if (hello.type !== MessageType.Connect || hello.version !== PROTOCOL_VERSION) {
+    const v = hello.type === MessageType.Connect ? hello.version : undefined;
+    return protocolError(
+      StelarErrorCode.InvalidMessage,
+      `Invalid message: the Connect hello must carry {"v":${PROTOCOL_VERSION}}, got ${JSON.stringify(v ?? null)}`,
+      CloseCode.ProtocolError,
+    );
+  }
+  conn.helloHeaders = hello.headers ?? NO_HEADERS;
+  return null;
+}
+
+const INTERNAL_REFUSAL: Refusal = {
+  status: 500,
+  closeCode: CloseCode.InternalError,
+  code: StelarErrorCode.Internal,
+  reason: 'The server could not screen the connection',
+};
+
+const INTERNAL_ERROR = {
+  code: StelarErrorCode.Internal,
+  message: 'The server could not accept the connection',
+  closeCode: CloseCode.InternalError,
+} as const;
+
+function connectTimedOut(transport: TcpServerTransport, conn: TcpConnection): void {
+  transport.connectTimedOut(conn);
+}
+
+function positive(value: number, name: string): number {
+  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
+    throw new RangeError(`${name} must be a positive number, got ${value}`);
+  }
+  return value;
+}
+
+function ignore(): void {}

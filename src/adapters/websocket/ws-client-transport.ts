@@ -1,0 +1,226 @@
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import type {
+  ClientDialOptions,
+  ClientTransport,
+  ClientTransportFactory,
+  ClientTransportHandler,
+} from '../../ports/client-transport.port';
+import type { Connection, ConnectionHandler, OutboundMessage } from '../../ports/connection.port';
+import type { ProtocolError } from '../../domain/errors';
+import { CloseCode } from '../../domain/errors';
+import { WS_DEFAULTS } from './ws-constants';
+import { WsConnection } from './ws-connection';
+import { parseExtensions } from './ws-extensions';
+import { PerMessageDeflate, acceptClientResponse, clientOffer, type PerMessageDeflateOptions } from './permessage-deflate';
+import {
+  buildUpgradeRequest,
+  generateKey,
+  parseResponseHead,
+  parseWsUrl,
+  verifyUpgradeResponse,
+} from './ws-client-handshake';
+
+/** Factory-wide settings of the Node WebSocket client. */
+export interface WsClientTransportOptions {
+  /** ms allowed for TCP/TLS connect plus the opening handshake. Default 10000. */
+  readonly connectTimeout?: number;
+  /** ms to wait for the server during the close handshake. Default 5000. */
+  readonly closeTimeout?: number;
+  /** send() buffering threshold. Default 1 MiB. */
+  readonly maxBufferedBytes?: number;
+  /** permessage-deflate settings used when a dial asks for compression. */
+  readonly deflate?: PerMessageDeflateOptions;
+}
+
+/** RFC 6455 client for Node over net/tls (browsers use the native WebSocket instead). */
+export class WsClientTransportFactory implements ClientTransportFactory {
+  readonly protocol = 'ws' as const;
+
+  constructor(private readonly options: WsClientTransportOptions = {}) {}
+
+  /** Dials `options.url`; events go to `handler` (onOpen, onMessage, then onClose once). */
+  connect(options: ClientDialOptions, handler: ClientTransportHandler): ClientTransport {
+    return new WsClientTransport(options, handler, this.options);
+  }
+}
+
+const CONNECTING = 0;
+const OPEN = 1;
+const DONE = 2;
+
+/** One client connection attempt. */
+export class WsClientTransport implements ClientTransport, ConnectionHandler {
+  private state = CONNECTING;
+  private readonly socket: net.Socket;
+  private readonly key = generateKey();
+  private conn: WsConnection | null = null;
+  private head: Buffer[] = [];
+  private headLength = 0;
+  private pending: OutboundMessage[] = [];
+  private timer: NodeJS.Timeout | null;
+  private readonly offer: string | null;
+
+  constructor(
+    private readonly dial: ClientDialOptions,
+    private readonly handler: ClientTransportHandler,
+    private readonly settings: WsClientTransportOptions,
+  ) {
+    const target = parseWsUrl(dial.url, dial.tls);
+    this.offer = dial.compression ? clientOffer(settings.deflate ?? {}) : null;
+    const request = buildUpgradeRequest(target, this.key, dial.headers, this.offer);
+    if (target.secure) {
+      this.socket = tls.connect({
+        host: target.host,
+        port: target.port,
+        servername: net.isIP(target.host) === 0 ? target.host : undefined,
+        rejectUnauthorized: dial.rejectUnauthorized,
+      });
+      this.socket.once('secureConnect', () => this.socket.write(request));
+    } else {
+      this.socket = net.connect({ host: target.host, port: target.port });
+      this.socket.once('connect', () => this.socket.write(request));
+    }
+    this.socket.on('data', this.onHandshakeData);
+    this.socket.on('error', this.onHandshakeError);
+    this.socket.on('close', this.onHandshakeClose);
+    this.timer = setTimeout(this.onHandshakeTimeout, settings.connectTimeout ?? WS_DEFAULTS.connectTimeout);
+    this.timer.unref();
+  }
+
+  /** Bytes queued and not yet flushed. */
+  get bufferedAmount(): number {
+    if (this.conn !== null) return this.conn.bufferedAmount;
+    let n = 0;
+    for (const m of this.pending) n += m.payload.length;
+    return n;
+  }
+
+  /** Sends (or queues until open) one message. */
+  send(message: OutboundMessage): void {
+    if (this.state === CONNECTING) this.pending.push(message);
+    else if (this.conn !== null) this.conn.send(message);
+  }
+
+  /** Closes gracefully; during the handshake the attempt is abandoned. */
+  close(code: number, reason: string): void {
+    if (this.state === CONNECTING) {
+      this.fail(null, code, reason);
+      return;
+    }
+    if (this.conn !== null) this.conn.close(code, reason);
+  }
+
+  // ---- handshake ------------------------------------------------------------------------------
+
+  private readonly onHandshakeData = (chunk: Buffer): void => {
+    this.head.push(chunk);
+    this.headLength += chunk.length;
+    const all = this.head.length === 1 ? chunk : Buffer.concat(this.head, this.headLength);
+    const end = all.indexOf('\r\n\r\n');
+    if (end === -1) {
+      if (this.headLength > WS_DEFAULTS.maxHeaderBytes) this.fail(new Error('Handshake response too large'));
+      else this.head = [all];
+      return;
+    }
+    this.head = [];
+    let deflate: PerMessageDeflate | null = null;
+    try {
+      const res = parseResponseHead(all.subarray(0, end).toString('latin1'));
+      verifyUpgradeResponse(res, this.key);
+      const ext = res.headers.get('sec-websocket-extensions');
+      if (ext !== undefined) {
+        if (this.offer === null) throw new Error('Server sent an extension that was not offered');
+        const params = acceptClientResponse(parseExtensions(ext), this.settings.deflate ?? {});
+        deflate = new PerMessageDeflate(params, false, this.dial.maxPayloadSize, this.settings.deflate ?? {});
+      }
+    } catch (err) {
+      this.fail(err as Error);
+      return;
+    }
+    this.opened(deflate, all.subarray(end + 4));
+  };
+
+  private opened(deflate: PerMessageDeflate | null, rest: Buffer): void {
+    const socket = this.socket;
+    this.clearTimer();
+    socket.removeListener('data', this.onHandshakeData);
+    socket.removeListener('error', this.onHandshakeError);
+    socket.removeListener('close', this.onHandshakeClose);
+    this.state = OPEN;
+    const conn = new WsConnection(socket, {
+      isServer: false,
+      maxPayloadSize: this.dial.maxPayloadSize,
+      maxFrameSize: this.dial.maxFrameSize,
+      maxFragments: Number.MAX_SAFE_INTEGER,
+      closeTimeout: this.settings.closeTimeout ?? WS_DEFAULTS.closeTimeout,
+      maxBufferedBytes: this.settings.maxBufferedBytes ?? WS_DEFAULTS.maxBufferedBytes,
+      deflate,
+      remoteAddress: socket.remoteAddress ?? '',
+      request: null,
+    });
+    this.conn = conn;
+    conn.setHandler(this);
+    this.handler.onOpen();
+    const pending = this.pending;
+    this.pending = [];
+    for (const m of pending) conn.send(m);
+    conn.start(rest);
+  }
+
+  private readonly onHandshakeError = (err: Error): void => {
+    this.fail(err);
+  };
+
+  private readonly onHandshakeClose = (): void => {
+    this.fail(new Error('Socket closed before the WebSocket handshake completed'));
+  };
+
+  private readonly onHandshakeTimeout = (): void => {
+    this.timer = null;
+    this.fail(new Error('WebSocket opening handshake timed out'));
+  };
+
+  private clearTimer(): void {
+    if (this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+  }
+
+  /** Ends a failed attempt: onError (if any), then onClose exactly once. */
+  private fail(err: Error | null, code: number = CloseCode.Abnormal, reason = ''): void {
+    if (this.state === DONE) return;
+    this.state = DONE;
+    this.clearTimer();
+    this.pending = [];
+    this.socket.removeListener('data', this.onHandshakeData);
+    this.socket.removeListener('close', this.onHandshakeClose);
+    this.socket.removeListener('error', this.onHandshakeError);
+    this.socket.on('error', noop);
+    this.socket.destroy();
+    if (err !== null) this.handler.onError(err);
+    this.handler.onClose(code, reason);
+  }
+
+  // ---- ConnectionHandler (the established connection reports here) ---------------------------
+
+  /** @internal */
+  onMessage(_conn: Connection, payload: Uint8Array, binary: boolean): void {
+    this.handler.onMessage(payload, binary);
+  }
+
+  /** @internal */
+  onProtocolError(_conn: Connection, err: ProtocolError): void {
+    this.handler.onError(err);
+  }
+
+  /** @internal */
+  onClose(_conn: Connection, code: number, reason: string): void {
+    if (this.state === DONE) return;
+    this.state = DONE;
+    this.handler.onClose(code, reason);
+  }
+}
+
+function noop(): void {}

@@ -1,0 +1,440 @@
+import type { Socket } from 'node:net';
+import type { Connection, ConnectionHandler, OutboundMessage } from '../../ports/connection.port';
+import { CloseCode, type ProtocolError } from '../../domain/errors';
+import { EMPTY_BUFFER, Opcode } from './ws-constants';
+import { WsReceiver, type WsReceiverSink } from './ws-receiver';
+import { closeBody, controlFrame, dataOpcode, frame, toBuffer } from './ws-sender';
+import type { DeflateTarget, PerMessageDeflate } from './permessage-deflate';
+
+/** Settings of one WebSocket connection (server or client side). */
+export interface WsConnectionOptions {
+  /** Server side: expects masked frames and never masks. Client side: the opposite. */
+  readonly isServer: boolean;
+  readonly maxPayloadSize: number;
+  readonly maxFrameSize: number;
+  readonly maxFragments?: number;
+  /** How long to wait for the peer's close frame / FIN before destroying the socket (ms). */
+  readonly closeTimeout: number;
+  /** send() returns false, and reading pauses, while more than this many bytes are buffered. */
+  readonly maxBufferedBytes: number;
+  readonly deflate: PerMessageDeflate | null;
+  readonly remoteAddress: string;
+  /** The HTTP upgrade request (server side), or null. */
+  readonly request: unknown;
+}
+
+/**
+ * The broadcast frame cache stored in `OutboundMessage.frameCache`: the uncompressed frame, and
+ * compressed frames per window size (only when our compressor resets between messages, which
+ * makes its output identical for every connection).
+ */
+export class WsFrameCache {
+  plain: Buffer[] | null = null;
+  deflated: Map<number, Buffer[]> | null = null;
+}
+
+const OPEN = 0;
+const CLOSING = 1;
+const CLOSED = 2;
+
+const kConnection = Symbol('stelar.wsConnection');
+type OwnedSocket = Socket & { [kConnection]?: WsConnection };
+
+const NOOP_HANDLER: ConnectionHandler = {
+  onMessage() {},
+  onProtocolError() {},
+  onClose() {},
+};
+
+/**
+ * One RFC 6455 connection over an upgraded socket: implements the Connection port for the
+ * domain and the receiver sink for the parser. It answers pings, runs the close handshake
+ * (§7.1.2), applies backpressure both ways and reports `onClose` exactly once.
+ */
+export class WsConnection implements Connection, WsReceiverSink, DeflateTarget {
+  readonly protocol = 'ws' as const;
+  readonly remoteAddress: string;
+  readonly request: unknown;
+  owner: unknown = null;
+
+  private handler: ConnectionHandler = NOOP_HANDLER;
+  private readonly receiver: WsReceiver;
+  private readonly deflate: PerMessageDeflate | null;
+  private readonly mask: boolean;
+  private state = OPEN;
+  private closeFrameSent = false;
+  private closeFrameReceived = false;
+  private localCode = 0;
+  private remoteCode = 0;
+  private remoteReason = '';
+  private localReason = '';
+  private closeTimer: NodeJS.Timeout | null = null;
+  private corked = false;
+  private needDrain = false;
+  private readPaused = false;
+  // Messages waiting behind a compression in flight (RFC 7692 forbids reordering).
+  private readonly queue: OutboundMessage[] = [];
+  private queuedBytes = 0;
+  private deflating = false;
+  private pendingClose: Buffer | null = null;
+  private started = false;
+
+  constructor(
+    readonly socket: Socket,
+    private readonly options: WsConnectionOptions,
+  ) {
+    this.remoteAddress = options.remoteAddress;
+    this.request = options.request;
+    this.deflate = options.deflate;
+    this.mask = !options.isServer;
+    this.receiver = new WsReceiver(this, {
+      isServer: options.isServer,
+      maxPayloadSize: options.maxPayloadSize,
+      maxFrameSize: options.maxFrameSize,
+      maxFragments: options.maxFragments,
+      deflate: options.deflate,
+    });
+  }
+
+  /** Bytes accepted by send() and not yet flushed to the kernel. */
+  get bufferedAmount(): number {
+    return this.socket.writableLength + this.queuedBytes;
+  }
+
+  /** True until close() is called or the peer goes away. */
+  get isOpen(): boolean {
+    return this.state === OPEN;
+  }
+
+  /** Sets the callbacks (the domain does it in `accept`). */
+  setHandler(handler: ConnectionHandler): void {
+    this.handler = handler;
+  }
+
+  /**
+   * Starts reading: attaches the socket listeners and parses `head` (bytes that arrived with
+   * the upgrade request). Called by the transport after the acceptor took the connection.
+   */
+  start(head: Buffer | null): void {
+    if (this.started) return;
+    this.started = true;
+    const socket = this.socket as OwnedSocket;
+    socket[kConnection] = this;
+    socket.setTimeout(0);
+    socket.setNoDelay(true);
+    socket.on('data', onSocketData);
+    socket.on('end', onSocketEnd);
+    socket.on('close', onSocketClose);
+    socket.on('error', onSocketError);
+    socket.on('drain', onSocketDrain);
+    if (head !== null && head.length > 0) this.receiver.push(head);
+    if (socket.destroyed) this.finalize();
+  }
+
+  /** Queues one message; false when the send buffer is above `maxBufferedBytes`. */
+  send(message: OutboundMessage): boolean {
+    if (this.state !== OPEN) return false;
+    const deflate = this.deflate;
+    if (this.deflating || (deflate !== null && message.payload.length >= deflate.threshold)) {
+      this.queue.push(message);
+      this.queuedBytes += message.payload.length;
+      this.pump();
+    } else {
+      this.write(this.plainFrame(message));
+    }
+    return this.checkBackpressure();
+  }
+
+  /** Sends a ping control frame (the domain schedules heartbeats). */
+  ping(): void {
+    if (this.state !== OPEN) return;
+    this.write(controlFrame(Opcode.Ping, EMPTY_BUFFER, this.mask));
+  }
+
+  /**
+   * Starts the close handshake (RFC 6455 §7.1.2). Throws RangeError for a code that may not be
+   * sent (caller mistake). Idempotent once closing.
+   */
+  close(code: number, reason: string): void {
+    if (this.state !== OPEN) return;
+    const body = closeBody(code, reason);
+    this.localCode = code;
+    this.localReason = reason;
+    this.beginClose(body);
+  }
+
+  /** Destroys the socket now; onClose follows with 1006 unless a close code is known. */
+  terminate(): void {
+    if (this.state === OPEN) this.state = CLOSING;
+    this.socket.destroy();
+  }
+
+  // ---- receiver sink -------------------------------------------------------------------------
+
+  /** @internal */
+  onFrameMessage(payload: Buffer, binary: boolean): void {
+    // After our close frame, data is discarded (RFC 6455 §5.5.1: we are done sending anyway).
+    if (this.state !== OPEN) return;
+    this.handler.onMessage(this, payload, binary);
+  }
+
+  /** @internal */
+  onFramePing(data: Buffer): void {
+    // §5.5.2/§5.5.3: answer with the same application data, unless our close frame went out.
+    if (this.closeFrameSent || this.state === CLOSED) return;
+    this.write(controlFrame(Opcode.Pong, data, this.mask));
+  }
+
+  /** @internal */
+  onFramePong(): void {
+    if (this.state === OPEN && this.handler.onPong) this.handler.onPong(this);
+  }
+
+  /** @internal */
+  onFrameClose(code: number, reason: string): void {
+    this.closeFrameReceived = true;
+    this.remoteCode = code;
+    this.remoteReason = reason;
+    if (!this.closeFrameSent && this.pendingClose === null) {
+      // §5.5.1: echo the status code; a close without a body gets one without a body.
+      this.state = CLOSING;
+      this.localCode = code;
+      this.sendClose(code === CloseCode.NoStatus ? EMPTY_BUFFER : closeBody(code, ''));
+    } else if (this.closeFrameSent) {
+      this.socket.end();
+    }
+    this.armCloseTimer();
+  }
+
+  /** @internal */
+  onFrameError(err: ProtocolError): void {
+    // §7.1.7 "Fail the WebSocket Connection": report, send the close code, drop the link.
+    const wasOpen = this.state === OPEN;
+    this.state = CLOSING;
+    this.localCode = err.closeCode;
+    this.localReason = err.message;
+    if (wasOpen) this.handler.onProtocolError(this, err);
+    this.queue.length = 0;
+    this.queuedBytes = 0;
+    if (!this.closeFrameSent) {
+      this.pendingClose = null;
+      this.deflating = false;
+      this.sendClose(closeBody(err.closeCode, ''));
+    }
+    this.socket.end();
+    this.armCloseTimer();
+    if (this.readPaused) this.resumeReading();
+  }
+
+  /** @internal */
+  onFrameResume(): void {
+    if (this.readPaused && !this.needDrain) this.resumeReading();
+  }
+
+  /** @internal compressed message ready (in order). */
+  onDeflated(data: Buffer): void {
+    const message = this.queue.shift() as OutboundMessage;
+    this.queuedBytes -= message.payload.length;
+    this.deflating = false;
+    const deflate = this.deflate as PerMessageDeflate;
+    const frames = frame(data, { opcode: dataOpcode(message.binary), fin: true, rsv1: true, mask: this.mask });
+    if (!this.mask && deflate.params.serverNoContextTakeover) {
+      const cache = cacheOf(message);
+      if (cache.deflated === null) cache.deflated = new Map();
+      cache.deflated.set(deflate.params.serverMaxWindowBits, frames);
+    }
+    this.write(frames);
+    this.pump();
+    this.checkBackpressure();
+  }
+
+  // ---- socket events (module-level listeners call these) ------------------------------------
+
+  /** @internal */
+  socketData(chunk: Buffer): void {
+    this.receiver.push(chunk);
+    if (this.receiver.busy && !this.readPaused) this.pauseReading();
+  }
+
+  /** @internal */
+  socketEnd(): void {
+    // The peer half-closed (http server sockets allow half-open): finish our side too.
+    if (this.state === OPEN) this.state = CLOSING;
+    this.socket.end();
+  }
+
+  /** @internal */
+  socketDrain(): void {
+    if (this.needDrain && this.bufferedAmount < this.options.maxBufferedBytes) {
+      this.needDrain = false;
+      if (this.readPaused && !this.receiver.busy) this.resumeReading();
+      if (this.state === OPEN && this.handler.onDrain) this.handler.onDrain(this);
+    }
+  }
+
+  /** @internal Called once when the socket is gone. */
+  finalize(): void {
+    const socket = this.socket as OwnedSocket;
+    if (socket[kConnection] === undefined) return;
+    socket[kConnection] = undefined;
+    socket.removeListener('data', onSocketData);
+    socket.removeListener('end', onSocketEnd);
+    socket.removeListener('close', onSocketClose);
+    socket.removeListener('drain', onSocketDrain);
+    // keep the no-op error listener: a late EPIPE must not become an uncaught exception
+    this.state = CLOSED;
+    if (this.closeTimer !== null) {
+      clearTimeout(this.closeTimer);
+      this.closeTimer = null;
+    }
+    this.receiver.stop();
+    if (this.deflate !== null) this.deflate.close();
+    this.queue.length = 0;
+    this.queuedBytes = 0;
+    let code: number = CloseCode.Abnormal;
+    let reason = '';
+    if (this.closeFrameReceived) {
+      code = this.remoteCode;
+      reason = this.remoteReason;
+    } else if (this.localCode !== 0) {
+      code = this.localCode;
+      reason = this.localReason;
+    }
+    this.handler.onClose(this, code, reason);
+  }
+
+  // ---- internals ------------------------------------------------------------------------------
+
+  private beginClose(body: Buffer): void {
+    this.state = CLOSING;
+    if (this.deflating || this.queue.length > 0) this.pendingClose = body;
+    else this.sendClose(body);
+    this.armCloseTimer();
+  }
+
+  private sendClose(body: Buffer): void {
+    this.closeFrameSent = true;
+    this.write(controlFrame(Opcode.Close, body, this.mask));
+    // The server closes TCP first once both close frames crossed (§7.1.1); the client too when
+    // the server echoed, so no side lingers.
+    if (this.closeFrameReceived) this.socket.end();
+  }
+
+  private armCloseTimer(): void {
+    if (this.closeTimer !== null || this.state === CLOSED) return;
+    this.closeTimer = setTimeout(onCloseTimeout, this.options.closeTimeout, this);
+    this.closeTimer.unref();
+  }
+
+  private plainFrame(message: OutboundMessage): Buffer[] {
+    if (this.mask) return frame(message.payload, { opcode: dataOpcode(message.binary), fin: true, rsv1: false, mask: true });
+    const cache = cacheOf(message);
+    if (cache.plain === null) {
+      cache.plain = frame(message.payload, { opcode: dataOpcode(message.binary), fin: true, rsv1: false, mask: false });
+    }
+    return cache.plain;
+  }
+
+  private pump(): void {
+    const deflate = this.deflate;
+    while (!this.deflating && this.queue.length > 0) {
+      const message = this.queue[0];
+      if (deflate !== null && message.payload.length >= deflate.threshold) {
+        if (!this.mask && deflate.params.serverNoContextTakeover) {
+          const cached = cacheOf(message).deflated?.get(deflate.params.serverMaxWindowBits);
+          if (cached !== undefined) {
+            this.queue.shift();
+            this.queuedBytes -= message.payload.length;
+            this.write(cached);
+            continue;
+          }
+        }
+        this.deflating = true;
+        deflate.compress(toBuffer(message.payload), this);
+        return;
+      }
+      this.queue.shift();
+      this.queuedBytes -= message.payload.length;
+      this.write(this.plainFrame(message));
+    }
+    if (!this.deflating && this.pendingClose !== null) {
+      const body = this.pendingClose;
+      this.pendingClose = null;
+      this.sendClose(body);
+    }
+  }
+
+  private write(buffers: Buffer[]): void {
+    const socket = this.socket;
+    if (!socket.writable) return;
+    // Coalesce every frame written in this tick into one writev (cork until nextTick).
+    if (!this.corked) {
+      this.corked = true;
+      socket.cork();
+      process.nextTick(uncorkConnection, this);
+    }
+    for (let i = 0; i < buffers.length; i++) socket.write(buffers[i]);
+  }
+
+  /** @internal */
+  uncork(): void {
+    this.corked = false;
+    this.socket.uncork();
+  }
+
+  private checkBackpressure(): boolean {
+    if (this.bufferedAmount < this.options.maxBufferedBytes) return true;
+    this.needDrain = true;
+    // The peer is not reading what we send: stop reading what it sends until it catches up.
+    if (!this.readPaused) this.pauseReading();
+    return false;
+  }
+
+  private pauseReading(): void {
+    this.readPaused = true;
+    this.socket.pause();
+  }
+
+  private resumeReading(): void {
+    this.readPaused = false;
+    this.socket.resume();
+  }
+}
+
+function cacheOf(message: OutboundMessage): WsFrameCache {
+  let cache = message.frameCache;
+  if (!(cache instanceof WsFrameCache)) {
+    cache = new WsFrameCache();
+    message.frameCache = cache;
+  }
+  return cache as WsFrameCache;
+}
+
+function uncorkConnection(conn: WsConnection): void {
+  conn.uncork();
+}
+
+function onCloseTimeout(conn: WsConnection): void {
+  conn.socket.destroy();
+}
+
+function onSocketData(this: OwnedSocket, chunk: Buffer): void {
+  this[kConnection]?.socketData(chunk);
+}
+
+function onSocketEnd(this: OwnedSocket): void {
+  this[kConnection]?.socketEnd();
+}
+
+function onSocketClose(this: OwnedSocket): void {
+  this[kConnection]?.finalize();
+}
+
+function onSocketDrain(this: OwnedSocket): void {
+  this[kConnection]?.socketDrain();
+}
+
+function onSocketError(this: OwnedSocket): void {
+  // 'close' follows every error; destroying makes sure of it.
+  this.destroy();
+}

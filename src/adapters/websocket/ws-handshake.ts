@@ -1,0 +1,105 @@
+import { createHash } from 'node:crypto';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WS_GUID } from './ws-constants';
+
+/** Why an upgrade request is refused before screening: the HTTP answer to send. */
+export interface HandshakeFailure {
+  readonly status: number;
+  readonly message: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+// RFC 6455 §4.1: the key is 16 random bytes, base64 encoded: 22 characters plus "==".
+const KEY_RE = /^[+/0-9A-Za-z]{22}==$/;
+
+/** Sec-WebSocket-Accept for a key (RFC 6455 §4.2.2 step 5.4). */
+export function acceptKey(key: string): string {
+  return createHash('sha1').update(key + WS_GUID).digest('base64');
+}
+
+/** True when a comma-separated header contains `token` (case-insensitive). */
+export function hasToken(value: string | string[] | undefined, token: string): boolean {
+  if (value === undefined) return false;
+  const joined = Array.isArray(value) ? value.join(',') : value;
+  for (const part of joined.split(',')) if (part.trim().toLowerCase() === token) return true;
+  return false;
+}
+
+/**
+ * Checks an upgrade request against RFC 6455 §4.2.1. Returns null when it is a valid version-13
+ * opening handshake, otherwise the HTTP error to answer: 405 for a non-GET method, 400 for
+ * malformed headers, 426 (with `Sec-WebSocket-Version: 13`) for another protocol version.
+ */
+export function validateUpgradeRequest(req: IncomingMessage): HandshakeFailure | null {
+  if (req.method !== 'GET') return { status: 405, message: 'Method Not Allowed', headers: { Allow: 'GET' } };
+  if (!hasToken(req.headers.upgrade, 'websocket')) return { status: 400, message: 'Invalid Upgrade header' };
+  if (!hasToken(req.headers.connection, 'upgrade')) return { status: 400, message: 'Invalid Connection header' };
+  const version = req.headers['sec-websocket-version'];
+  if (version !== '13') {
+    return { status: 426, message: 'Unsupported WebSocket version', headers: { 'Sec-WebSocket-Version': '13' } };
+  }
+  const key = req.headers['sec-websocket-key'];
+  if (typeof key !== 'string' || !KEY_RE.test(key.trim())) {
+    return { status: 400, message: 'Invalid Sec-WebSocket-Key header' };
+  }
+  return null;
+}
+
+/** The 101 response (RFC 6455 §4.2.2 step 5). */
+export function switchingProtocolsResponse(key: string, extensions: string | null): string {
+  let head =
+    'HTTP/1.1 101 Switching Protocols\r\n' +
+    'Upgrade: websocket\r\n' +
+    'Connection: Upgrade\r\n' +
+    `Sec-WebSocket-Accept: ${acceptKey(key.trim())}\r\n`;
+  if (extensions !== null) head += `Sec-WebSocket-Extensions: ${extensions}\r\n`;
+  return head + '\r\n';
+}
+
+/**
+ * Answers a refused upgrade with a complete HTTP response and closes the socket once it is
+ * written (never a silent drop: clients and proxies see why).
+ */
+export function abortHandshake(
+  socket: Duplex,
+  status: number,
+  message: string,
+  headers?: Readonly<Record<string, string>>,
+): void {
+  if (socket.destroyed) return;
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const body = message || STATUS_CODES[status] || '';
+  let head =
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n` +
+    'Connection: close\r\n' +
+    'Content-Type: text/plain; charset=utf-8\r\n' +
+    `Content-Length: ${Buffer.byteLength(body)}\r\n`;
+  if (headers) for (const name of Object.keys(headers)) head += `${name}: ${headers[name]}\r\n`;
+  socket.once('finish', destroySocket);
+  socket.end(head + '\r\n' + body);
+}
+
+function destroySocket(this: Duplex): void {
+  this.destroy();
+}
+
+/** The peer address: IPv4-mapped IPv6 normalised, X-Forwarded-For's first hop with trustProxy. */
+export function remoteAddressOf(req: IncomingMessage, trustProxy: boolean): string {
+  if (trustProxy) {
+    const xff = req.headers['x-forwarded-for'];
+    const value = Array.isArray(xff) ? xff[0] : xff;
+    if (value) {
+      const first = value.split(',')[0].trim();
+      if (first) return stripMapped(first);
+    }
+  }
+  return stripMapped(req.socket.remoteAddress ?? '');
+}
+
+function stripMapped(addr: string): string {
+  return addr.startsWith('::ffff:') && addr.indexOf('.') !== -1 ? addr.slice(7) : addr;
+}

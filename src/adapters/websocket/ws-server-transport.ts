@@ -1,0 +1,263 @@
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { ConnectionAcceptor, HandshakeInfo, Refusal, Transport } from '../../ports/transport.port';
+import { UpgradeRouter, clearConnectTimer, normalizePath, type UpgradeRoute } from '../http/upgrade-router';
+import { WS_DEFAULTS } from './ws-constants';
+import { WsConnection } from './ws-connection';
+import { abortHandshake, remoteAddressOf, switchingProtocolsResponse, validateUpgradeRequest } from './ws-handshake';
+import { parseExtensions } from './ws-extensions';
+import { PerMessageDeflate, negotiateServer, type DeflateParams, type PerMessageDeflateOptions } from './permessage-deflate';
+
+/** Options of {@link WsServerTransport}. Every field is optional. */
+export interface WsServerTransportOptions {
+  /** Port for the server Stelar creates (ignored with `server` unless it is not listening). 0 = ephemeral. Default 0. */
+  readonly port?: number;
+  /** Bind address for the server Stelar creates. Default: all interfaces. */
+  readonly host?: string;
+  /** Attach to the user's http/https server instead of creating one. */
+  readonly server?: http.Server | https.Server;
+  /** The namespace path this transport serves. Default '/'. */
+  readonly path?: string;
+  /** TLS options: Stelar creates an https server (wss://). */
+  readonly tls?: https.ServerOptions;
+  /** Largest message (after reassembly and inflation). Default 10 MiB. */
+  readonly maxPayloadSize?: number;
+  /** Largest single frame. Default: maxPayloadSize. */
+  readonly maxFrameSize?: number;
+  /** Most frames per message. Default 1024. */
+  readonly maxFragments?: number;
+  /** permessage-deflate (RFC 7692). Default false. */
+  readonly compression?: boolean | PerMessageDeflateOptions;
+  /** ms a socket may take to complete the upgrade (slowloris guard). Default 10000. */
+  readonly connectTimeout?: number;
+  /** ms to wait for the peer during the close handshake. Default 5000. */
+  readonly closeTimeout?: number;
+  /** Take the client address from X-Forwarded-For's first hop. Default false. */
+  readonly trustProxy?: boolean;
+  /** send() returns false, and reading pauses, above this many buffered bytes. Default 1 MiB. */
+  readonly maxBufferedBytes?: number;
+  /** Plain HTTP requests (e.g. the health endpoint): return true when handled. */
+  readonly httpHandler?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean;
+}
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !(value > 0)) throw new RangeError(`${name} must be a positive number`);
+  return value;
+}
+
+/**
+ * RFC 6455 server transport on Node's http/https: validates upgrade requests, lets the domain's
+ * acceptor screen them, negotiates permessage-deflate, and hands each established
+ * {@link WsConnection} to the acceptor.
+ */
+export class WsServerTransport implements Transport, UpgradeRoute {
+  readonly protocol = 'ws' as const;
+  readonly path: string;
+  private acceptor: ConnectionAcceptor | null = null;
+  private server: http.Server | null = null;
+  private router: UpgradeRouter | null = null;
+  private readonly owned: boolean;
+  private readonly maxPayloadSize: number;
+  private readonly maxFrameSize: number;
+  private readonly connectTimeout: number;
+  private readonly closeTimeout: number;
+  private readonly maxBufferedBytes: number;
+  private readonly deflateOptions: PerMessageDeflateOptions | null;
+  private readonly pending = new Set<Duplex>();
+  private listening = false;
+
+  constructor(private readonly options: WsServerTransportOptions = {}) {
+    const path = options.path ?? '/';
+    if (typeof path !== 'string' || !path.startsWith('/')) throw new TypeError('path must start with "/"');
+    this.path = normalizePath(path);
+    this.owned = options.server === undefined;
+    this.maxPayloadSize = positive('maxPayloadSize', options.maxPayloadSize, WS_DEFAULTS.maxPayloadSize);
+    this.maxFrameSize = positive('maxFrameSize', options.maxFrameSize, this.maxPayloadSize);
+    this.connectTimeout = positive('connectTimeout', options.connectTimeout, WS_DEFAULTS.connectTimeout);
+    this.closeTimeout = positive('closeTimeout', options.closeTimeout, WS_DEFAULTS.closeTimeout);
+    this.maxBufferedBytes = positive('maxBufferedBytes', options.maxBufferedBytes, WS_DEFAULTS.maxBufferedBytes);
+    const c = options.compression;
+    this.deflateOptions = c === true ? {} : c ? c : null;
+    if (this.deflateOptions !== null) negotiateServer([], this.deflateOptions); // validates window bits
+  }
+
+  /** Sets the domain side that screens and takes connections. */
+  setAcceptor(acceptor: ConnectionAcceptor): void {
+    this.acceptor = acceptor;
+  }
+
+  /** The http(s) server in use (created or attached), or null before listen(). */
+  httpServer(): http.Server | null {
+    return this.server;
+  }
+
+  /** Starts serving; resolves with the bound port. */
+  async listen(): Promise<number> {
+    if (this.listening) return this.port() ?? 0;
+    const server: http.Server =
+      this.options.server ?? (this.options.tls ? https.createServer(this.options.tls) : http.createServer());
+    this.server = server;
+    this.router = UpgradeRouter.for(server, this.owned, this.connectTimeout);
+    this.router.add(this);
+    this.listening = true;
+    if (!server.listening && (this.owned || this.options.port !== undefined)) {
+      await new Promise<void>((resolve, reject) => {
+        const onError = (err: Error): void => {
+          server.removeListener('listening', onListening);
+          reject(err);
+        };
+        const onListening = (): void => {
+          server.removeListener('error', onError);
+          resolve();
+        };
+        server.once('error', onError);
+        server.once('listening', onListening);
+        server.listen(this.options.port ?? 0, this.options.host);
+      }).catch((err: unknown) => {
+        this.detach();
+        throw err;
+      });
+    }
+    return this.port() ?? 0;
+  }
+
+  /** The bound port, or null when not listening. */
+  port(): number | null {
+    if (!this.listening || this.server === null) return null;
+    const addr = this.server.address();
+    return addr !== null && typeof addr === 'object' ? addr.port : null;
+  }
+
+  /** Stops accepting upgrades (pending handshakes are dropped); established connections stay. */
+  async close(): Promise<void> {
+    if (!this.listening) return;
+    const server = this.server as http.Server;
+    this.detach();
+    for (const socket of this.pending) socket.destroy();
+    this.pending.clear();
+    if (this.owned && server.listening) {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        // Upgraded sockets keep the server's close callback waiting; they belong to the caller.
+        setImmediate(resolve);
+      });
+    }
+  }
+
+  private detach(): void {
+    this.listening = false;
+    if (this.router !== null) this.router.remove(this);
+    this.router = null;
+  }
+
+  /** @internal UpgradeRoute: plain HTTP requests. */
+  handleRequest(req: http.IncomingMessage, res: http.ServerResponse): boolean {
+    return this.options.httpHandler !== undefined && this.options.httpHandler(req, res);
+  }
+
+  /** @internal UpgradeRoute: one upgrade request for this path. */
+  handleUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', onHandshakeSocketError);
+    const acceptor = this.acceptor;
+    if (!this.listening || acceptor === null) return abortHandshake(socket, 503, 'Server not accepting connections');
+    const failure = validateUpgradeRequest(req);
+    if (failure !== null) return abortHandshake(socket, failure.status, failure.message, failure.headers);
+
+    let deflate: { params: DeflateParams; header: string } | null = null;
+    const ext = req.headers['sec-websocket-extensions'];
+    if (this.deflateOptions !== null && ext !== undefined) {
+      try {
+        deflate = negotiateServer(parseExtensions(ext), this.deflateOptions);
+      } catch {
+        return abortHandshake(socket, 400, 'Invalid Sec-WebSocket-Extensions header');
+      }
+    }
+
+    const origin = req.headers.origin;
+    const info: HandshakeInfo = {
+      protocol: 'ws',
+      remoteAddress: remoteAddressOf(req, this.options.trustProxy === true),
+      origin: typeof origin === 'string' ? origin : undefined,
+      path: this.path,
+      headers: req.headers,
+    };
+    // The screening may be async (distributed limits…): bound it by connectTimeout too.
+    clearConnectTimer(socket);
+    this.pending.add(socket);
+    const timer = setTimeout(onHandshakeTimeout, this.connectTimeout, socket);
+    timer.unref();
+    let verdict: Refusal | null | Promise<Refusal | null>;
+    try {
+      verdict = acceptor.screen(info);
+    } catch {
+      verdict = INTERNAL_REFUSAL;
+    }
+    if (verdict !== null && typeof (verdict as Promise<unknown>).then === 'function') {
+      (verdict as Promise<Refusal | null>).then(
+        (v) => this.complete(req, socket, head, info, deflate, v, timer),
+        () => this.complete(req, socket, head, info, deflate, INTERNAL_REFUSAL, timer),
+      );
+    } else {
+      this.complete(req, socket, head, info, deflate, verdict as Refusal | null, timer);
+    }
+  }
+
+  private complete(
+    req: http.IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    info: HandshakeInfo,
+    negotiated: { params: DeflateParams; header: string } | null,
+    refusal: Refusal | null,
+    timer: NodeJS.Timeout,
+  ): void {
+    clearTimeout(timer);
+    this.pending.delete(socket);
+    if (socket.destroyed || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const acceptor = this.acceptor;
+    if (!this.listening || acceptor === null) return abortHandshake(socket, 503, 'Server not accepting connections');
+    if (refusal !== null) return abortHandshake(socket, refusal.status, refusal.reason);
+
+    const key = req.headers['sec-websocket-key'] as string;
+    socket.write(switchingProtocolsResponse(key, negotiated === null ? null : negotiated.header));
+    socket.removeListener('error', onHandshakeSocketError);
+    const conn = new WsConnection(socket as Socket, {
+      isServer: true,
+      maxPayloadSize: this.maxPayloadSize,
+      maxFrameSize: this.maxFrameSize,
+      maxFragments: this.options.maxFragments,
+      closeTimeout: this.closeTimeout,
+      maxBufferedBytes: this.maxBufferedBytes,
+      deflate:
+        negotiated === null
+          ? null
+          : new PerMessageDeflate(negotiated.params, true, this.maxPayloadSize, this.deflateOptions ?? {}),
+      remoteAddress: info.remoteAddress,
+      request: req,
+    });
+    acceptor.accept(conn);
+    conn.start(head);
+  }
+}
+
+const INTERNAL_REFUSAL: Refusal = {
+  status: 500,
+  closeCode: 1011,
+  code: 'STELAR_ERR_INTERNAL',
+  reason: 'Internal Server Error',
+};
+
+function onHandshakeSocketError(this: Duplex): void {
+  this.destroy();
+}
+
+function onHandshakeTimeout(socket: Duplex): void {
+  socket.destroy();
+}

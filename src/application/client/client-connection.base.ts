@@ -1,0 +1,373 @@
+import type { TimerHandle } from '../../ports/clock.port';
+import type { ClientTransport, ClientTransportHandler } from '../../ports/client-transport.port';
+import type { OutboundMessage } from '../../ports/connection.port';
+import type { MessageCodec } from '../../ports/message-codec.port';
+import { AckRouter } from '../../domain/ack-router';
+import { BoundedQueue } from '../../domain/client/bounded-queue';
+import { ClientStateMachine, type ClientState, type StateChange } from '../../domain/client/client-state.machine';
+import { HeartbeatMonitor } from '../../domain/client/heartbeat-monitor';
+import { resolveReconnectDelay } from '../../domain/client/reconnect-backoff.policy';
+import { CloseCode, StelarError, StelarErrorCode } from '../../domain/errors';
+import { MessageType, type RoomMessage, type StelarMessage } from '../../domain/message';
+import { resolveTarget, type ClientTarget, type StelarClientOptions } from './client-options';
+import type { DisconnectInfo, QueuedMessage, StelarClientDeps } from './client-deps';
+import { ClientEventsBase, asError } from './client-events.base';
+import { handleInbound } from './client-inbound';
+
+// A dial that opens no session within this time is abandoned (socket.io's default `timeout`);
+// it is also capped at two heartbeat intervals so a short heartbeat gives a short dial timeout.
+const DIAL_TIMEOUT_MS = 20000;
+// Private-use close code (RFC 6455 §7.4.2, 4000-4999) for "the server went silent".
+const CLOSE_SILENT = 4000;
+
+/**
+ * The connection side of the client: state machine, dialing through the transport port,
+ * session start on the server's Connect message, heartbeats, reconnection with full-jitter
+ * backoff, the offline queue and room rejoin, and the low-level send path.
+ */
+export abstract class ClientConnectionBase extends ClientEventsBase {
+  /** @internal */ readonly acks: AckRouter;
+  /** @internal */ readonly rooms = new Set<string>();
+  /** @internal */ messagesReceived = 0;
+  /** @internal */ serverDisconnect: DisconnectInfo | null = null;
+  /** @internal */ serverMaxPayload = Infinity;
+  /** @internal */ readonly heartbeat: HeartbeatMonitor;
+
+  protected rawTarget: string | number;
+  protected target: ClientTarget;
+  protected readonly machine: ClientStateMachine;
+  protected readonly queue: BoundedQueue<QueuedMessage>;
+  protected messagesSent = 0;
+  protected connectTime: number | null = null;
+  private transport: ClientTransport | null = null;
+  private link: ClientTransportHandler | null = null;
+  private pingOut: OutboundMessage | null = null;
+  private pongOut: OutboundMessage | null = null;
+  private id: string | null = null;
+  private attempt = 0;
+  private reconnectTimer: TimerHandle | null = null;
+  private dialTimer: TimerHandle | null = null;
+
+  protected constructor(target: string | number, options: StelarClientOptions, deps: StelarClientDeps) {
+    super(options, deps);
+    this.rawTarget = target;
+    this.target = resolveTarget(target, this.opts.mode, this.opts.tls);
+    this.machine = new ClientStateMachine((change) => this.onStateChange(change));
+    this.acks = new AckRouter(deps.clock, this.opts.ackTimeout);
+    this.queue = new BoundedQueue<QueuedMessage>(this.opts.messageQueueSize);
+    this.heartbeat = new HeartbeatMonitor(deps.clock, {
+      ping: () => this.sendControl(this.pingOut),
+      silent: (ms) => this.dropLink(StelarErrorCode.HeartbeatTimeout, `heartbeat timeout: server silent for ${ms} ms`),
+    });
+  }
+
+  // ---- lifecycle -------------------------------------------------------------------------
+
+  /** Connects (no-op when already connecting/connected); `callback` runs on the next `connect`. */
+  connect(callback?: () => void): this {
+    if (callback !== undefined) {
+      if (typeof callback !== 'function') throw new TypeError('connect callback must be a function');
+      if (this.isConnected()) queueMicrotask(callback);
+      else this.listeners.once('connect', callback);
+    }
+    if (this.machine.state !== 'disconnected') return this;
+    this.attempt = 0;
+    this.machine.transition('connecting');
+    this.dial();
+    return this;
+  }
+
+  /**
+   * Disconnects for good (no reconnection) and releases everything: timers, pending requests
+   * (rejected with STELAR_ERR_DISCONNECTED), the offline queue and the rejoin set.
+   */
+  disconnect(): this {
+    this.clearTimers();
+    const wasConnected = this.machine.state === 'connected';
+    const transport = this.transport;
+    this.detach();
+    if (transport) {
+      try {
+        transport.close(CloseCode.Normal, 'client disconnect');
+      } catch (err) {
+        this.logger.debug('[stelar-client] close failed', err);
+      }
+    }
+    this.queue.clear();
+    this.rooms.clear();
+    this.acks.rejectAll(new StelarError(StelarErrorCode.Disconnected, 'client disconnected', CloseCode.Normal));
+    if (this.machine.state !== 'disconnected') this.machine.transition('disconnected');
+    if (wasConnected) this.listeners.dispatch('disconnect', { code: CloseCode.Normal, reason: 'client disconnect' });
+    return this;
+  }
+
+  /** True once the server's Connect message arrived, until the connection is lost. */
+  isConnected(): boolean {
+    return this.machine.state === 'connected';
+  }
+
+  /** `'disconnected' | 'connecting' | 'connected' | 'reconnecting'`. */
+  getState(): ClientState {
+    return this.machine.state;
+  }
+
+  /** The id the server assigned (null until the server's Connect message arrives). */
+  getId(): string | null {
+    return this.id;
+  }
+
+  /** The URL dialed: `ws(s)://…` in WebSocket mode, `tcp://…`/`tls://…` in TCP mode. */
+  getUrl(): string {
+    return this.target.url;
+  }
+
+  /** Changes the target; used by the next dial (call before connect(), or to move servers). */
+  setUrl(url: string | number): this {
+    this.target = resolveTarget(url, this.opts.mode, this.opts.tls);
+    this.rawTarget = url;
+    return this;
+  }
+
+  // ---- internals used by client-inbound.ts -----------------------------------------------
+
+  /** @internal The server's Connect message: the session is up. */
+  sessionStarted(clientId: string, maxPayloadSize: number): void {
+    if (this.machine.state === 'connected') return;
+    this.clearDialTimer();
+    this.id = clientId;
+    this.serverMaxPayload = maxPayloadSize > 0 ? maxPayloadSize : Infinity;
+    this.connectTime = this.deps.clock.now();
+    this.attempt = 0;
+    this.machine.transition('connected');
+    this.heartbeat.start(this.opts.heartbeatInterval);
+    // Rejoin first, then flush: queued messages may be meant for those rooms.
+    for (const room of [...this.rooms]) this.roomRequest(MessageType.JoinRoom, room);
+    let count = 0;
+    for (let m = this.queue.shift(); m !== undefined; m = this.queue.shift()) {
+      this.write(m);
+      count++;
+    }
+    if (count > 0) this.callHook('onQueueDrained', { count });
+    this.listeners.dispatch('connect');
+  }
+
+  /** @internal Answers a server Ping message. */
+  sendPong(): void {
+    // The TCP client transport answers Ping frames itself (like a WebSocket client answers ping
+    // control frames); only the WS JSON {"t":2} needs an answer from here.
+    if (this.opts.mode === 'ws') this.sendControl(this.pongOut);
+  }
+
+  /** @internal A room refused (ok:false): forget it and report. */
+  roomRefused(msg: RoomMessage): void {
+    const verb = msg.type === MessageType.JoinRoom ? 'join' : 'leave';
+    if (msg.type === MessageType.JoinRoom) this.rooms.delete(msg.room);
+    this.reportError(new Error(`cannot ${verb} room "${msg.room}": ${msg.reason ?? 'refused'}`), `room:${verb}`);
+  }
+
+  // ---- send path (used by BaseStelarClient) ----------------------------------------------
+
+  protected encode(message: StelarMessage): OutboundMessage {
+    const codec = this.codecFor(this.opts.mode);
+    const out = codec.encode(message);
+    const limit = Math.min(this.opts.maxPayloadSize, this.serverMaxPayload);
+    if (out.payload.byteLength > limit) {
+      throw new RangeError(`message of ${out.payload.byteLength} bytes exceeds maxPayloadSize (${limit})`);
+    }
+    return out;
+  }
+
+  protected codecFor(mode: 'ws' | 'tcp'): MessageCodec {
+    const codec = this.deps.codecs[mode];
+    if (!codec) throw new Error(`no ${mode} codec in this build`);
+    return codec;
+  }
+
+  protected enqueueWithId(event: string, id: number, message: StelarMessage, joinRoom?: string): void {
+    let out: OutboundMessage;
+    try {
+      out = this.encode(message);
+    } catch (err) {
+      this.acks.reject(id, asError(err));
+      throw err;
+    }
+    this.enqueue({ event, out, id, joinRoom });
+  }
+
+  protected enqueue(m: QueuedMessage): void {
+    if (this.machine.state === 'connected' && this.transport) {
+      this.write(m);
+      return;
+    }
+    const dropped = this.queue.push(m);
+    if (dropped) this.dropped(dropped);
+    this.callHook('onMessageQueued', { event: m.event, queueSize: this.queue.size });
+  }
+
+  protected dropped(m: QueuedMessage): void {
+    this.logger.warn(`[stelar-client] offline queue full: dropped "${m.event}"`);
+    if (m.id !== undefined) {
+      this.acks.reject(m.id, new StelarError(StelarErrorCode.Disconnected, `"${m.event}" was dropped from the full offline queue`, CloseCode.Normal));
+    }
+  }
+
+  protected write(m: QueuedMessage): void {
+    this.transport!.send(m.out);
+    this.messagesSent++;
+    if (m.joinRoom !== undefined) this.rooms.add(m.joinRoom);
+  }
+
+  protected sendControl(out: OutboundMessage | null): void {
+    if (!out || !this.transport) return;
+    try {
+      this.transport.send(out);
+    } catch (err) {
+      this.reportError(asError(err), 'heartbeat');
+    }
+  }
+
+  protected roomRequest(type: typeof MessageType.JoinRoom | typeof MessageType.LeaveRoom, room: string): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
+      const id = this.acks.register(
+        {
+          resolve: (answer: unknown) => {
+            const msg = answer as RoomMessage;
+            if (msg.ok === false && msg.type !== undefined) this.roomRefused(msg);
+            resolve(msg.ok !== false);
+          },
+          reject: () => resolve(false),
+        },
+        this.opts.ackTimeout,
+        `room "${room}"`,
+      );
+      this.enqueueWithId(type === MessageType.JoinRoom ? 'joinRoom' : 'leaveRoom', id, { type, room, id }, type === MessageType.JoinRoom ? room : undefined);
+    });
+  }
+
+  // ---- connection management -------------------------------------------------------------
+
+  private onStateChange(change: StateChange): void {
+    this.callHook('onStateChange', change);
+  }
+
+  private dial(): void {
+    const mode = this.opts.mode;
+    const factory = this.deps.transports[mode];
+    if (!factory || !this.deps.codecs[mode]) {
+      this.reportError(new Error(`mode '${mode}' is not available in this build`), 'connect');
+      this.detach();
+      this.machine.transition('disconnected');
+      return;
+    }
+    const codec = this.codecFor(mode);
+    this.pingOut = codec.encode({ type: MessageType.Ping });
+    this.pongOut = codec.encode({ type: MessageType.Pong });
+    this.serverDisconnect = null;
+    // One handler object per attempt: callbacks from an abandoned attempt find `link` changed
+    // and are ignored, so a late close of an old socket cannot disturb the new one.
+    const link: ClientTransportHandler = {
+      // The session starts with the server's Connect message, not with the transport opening:
+      // the TCP transport sends the {"v":1} hello itself (docs/PROTOCOL.md, "TCP connection
+      // lifecycle"), and the WebSocket upgrade is the hello.
+      onOpen: () => {},
+      onMessage: (payload, binary) => {
+        if (this.link === link) handleInbound(this, codec, payload, binary);
+      },
+      onClose: (code, reason) => {
+        if (this.link === link) this.linkLost(code, reason);
+      },
+      onError: (err) => {
+        if (this.link === link) this.reportError(err, 'transport');
+      },
+    };
+    this.link = link;
+    const o = this.opts;
+    const dialTimeout = Math.min(DIAL_TIMEOUT_MS, 2 * o.heartbeatInterval);
+    this.dialTimer = this.deps.clock.setTimeout(() => {
+      this.dialTimer = null;
+      this.dropLink(StelarErrorCode.ConnectTimeout, `no session within ${dialTimeout} ms`);
+    }, dialTimeout);
+    try {
+      this.transport = factory.connect(
+        { url: this.target.url, tls: this.target.tls, rejectUnauthorized: o.rejectUnauthorized, headers: o.headers, maxPayloadSize: o.maxPayloadSize, maxFrameSize: o.maxFrameSize },
+        link,
+      );
+    } catch (err) {
+      this.reportError(asError(err), 'connect');
+      if (this.link === link) this.linkLost(CloseCode.Abnormal, asError(err).message);
+    }
+  }
+
+  /** @internal Abandons the current connection locally (silent server, dial timeout). */
+  dropLink(errCode: StelarErrorCode, reason: string): void {
+    const transport = this.transport;
+    if (!this.link) return;
+    this.reportError(new StelarError(errCode, reason, CloseCode.Abnormal), 'heartbeat');
+    this.detach();
+    try {
+      transport?.close(CLOSE_SILENT, 'heartbeat timeout');
+    } catch {
+      // the socket is already dead; nothing more to release
+    }
+    this.linkLost(CloseCode.Abnormal, reason);
+  }
+
+  private linkLost(code: number, reason: string): void {
+    const wasConnected = this.machine.state === 'connected';
+    const info = this.serverDisconnect ?? { code, reason };
+    this.detach();
+    // Requests already on the wire can no longer be answered; queued ones keep waiting.
+    const queued = new Set<number>();
+    for (const m of this.queue.toArray()) if (m.id !== undefined) queued.add(m.id);
+    this.acks.rejectAll(new StelarError(StelarErrorCode.Disconnected, `connection lost: ${info.reason || info.code}`, info.code), (id) => queued.has(id));
+    if (this.opts.reconnection) this.machine.transition('reconnecting');
+    else this.machine.transition('disconnected');
+    if (wasConnected) this.listeners.dispatch('disconnect', info);
+    else if (!this.opts.reconnection) this.reportError(new Error(`cannot connect to ${this.target.url}: ${reason || code}`), 'connect');
+    if (this.machine.state === 'reconnecting') this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    const attempt = ++this.attempt;
+    if (attempt > this.opts.reconnectionAttempts) {
+      this.machine.transition('disconnected');
+      // Nothing will be sent any more: settle what still waits in the queue now.
+      const failed = new StelarError(StelarErrorCode.Disconnected, 'reconnection failed', CloseCode.Abnormal);
+      for (const m of this.queue.removeWhere((q) => q.id !== undefined)) this.acks.reject(m.id!, failed);
+      this.listeners.dispatch('reconnect_failed');
+      return;
+    }
+    const o = this.opts;
+    const delay = resolveReconnectDelay(
+      { attempt, baseDelay: o.reconnectionDelay, maxDelay: o.maxReconnectionDelay, custom: o.customReconnectDelay, hook: o.hooks.onReconnectDelay, random: this.deps.random },
+      (err) => this.reportError(asError(err), 'reconnectDelay'),
+    );
+    this.listeners.dispatch('reconnecting', attempt);
+    // A listener may have called disconnect() or connect() meanwhile.
+    if (this.machine.state !== 'reconnecting' || this.reconnectTimer !== null) return;
+    this.reconnectTimer = this.deps.clock.setTimeout(() => {
+      this.reconnectTimer = null;
+      if (this.machine.state === 'reconnecting') this.dial();
+    }, delay);
+  }
+
+  private detach(): void {
+    this.link = null;
+    this.transport = null;
+    this.id = null;
+    this.heartbeat.stop();
+    this.clearDialTimer();
+  }
+
+  private clearDialTimer(): void {
+    if (this.dialTimer !== null) this.deps.clock.clearTimeout(this.dialTimer);
+    this.dialTimer = null;
+  }
+
+  private clearTimers(): void {
+    this.clearDialTimer();
+    this.heartbeat.stop();
+    if (this.reconnectTimer !== null) this.deps.clock.clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+  }
+}

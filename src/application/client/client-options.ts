@@ -1,0 +1,181 @@
+import type { Logger, LogLevel } from '../../ports/logger.port';
+import type { ClientState, StateChange } from '../../domain/client/client-state.machine';
+import type { CustomReconnectDelay } from '../../domain/client/reconnect-backoff.policy';
+
+/** Hooks of a StelarClient (seed README, "Client Hooks"). Every hook is optional. */
+export interface StelarClientHooks {
+  /** Before a message is sent or queued; returning `false` cancels it. */
+  onBeforeEmit?: (info: { event: string; data: unknown }) => boolean | void;
+  /** Every event, binary event and ack push received. */
+  onMessage?: (info: { event: string; data: unknown; isBinary: boolean }) => void;
+  /** Every state change. */
+  onStateChange?: (change: StateChange) => void;
+  /** Sees the computed reconnection delay; a returned number >= 0 replaces it. */
+  onReconnectDelay?: (info: { attempt: number; defaultDelay: number }) => number | void;
+  /** A message went into the offline queue. */
+  onMessageQueued?: (info: { event: string; queueSize: number }) => void;
+  /** The offline queue was flushed after (re)connecting. */
+  onQueueDrained?: (info: { count: number }) => void;
+  /** Any error the client reports (connection, protocol, server, listener). */
+  onError?: (info: { error: Error; context: string }) => void;
+}
+
+/** Options of `new StelarClient(target, options)`; defaults as in the seed README. */
+export interface StelarClientOptions {
+  reconnection?: boolean;
+  reconnectionAttempts?: number;
+  reconnectionDelay?: number;
+  maxReconnectionDelay?: number;
+  heartbeatInterval?: number;
+  mode?: 'ws' | 'tcp';
+  maxPayloadSize?: number;
+  maxFrameSize?: number;
+  ackTimeout?: number;
+  messageQueueSize?: number;
+  tls?: boolean;
+  rejectUnauthorized?: boolean;
+  /** Extra headers for the WebSocket handshake (Node only; browsers cannot set them). */
+  headers?: Record<string, string>;
+  /** A log level for the built-in console logger, or a console-compatible logger. */
+  logger?: LogLevel | Logger;
+  hooks?: StelarClientHooks;
+  customReconnectDelay?: CustomReconnectDelay;
+}
+
+/** The options with every default applied. */
+export interface ResolvedClientOptions {
+  reconnection: boolean;
+  reconnectionAttempts: number;
+  reconnectionDelay: number;
+  maxReconnectionDelay: number;
+  heartbeatInterval: number;
+  mode: 'ws' | 'tcp';
+  maxPayloadSize: number;
+  maxFrameSize: number;
+  ackTimeout: number;
+  messageQueueSize: number;
+  tls: boolean;
+  rejectUnauthorized: boolean;
+  headers: Record<string, string>;
+  logger: LogLevel | Logger;
+  hooks: StelarClientHooks;
+  customReconnectDelay?: CustomReconnectDelay;
+}
+
+/** The defaults of the seed README ("StelarClient — Options"). */
+export const CLIENT_DEFAULTS: Readonly<ResolvedClientOptions> = Object.freeze({
+  reconnection: true,
+  reconnectionAttempts: 10,
+  reconnectionDelay: 1000,
+  maxReconnectionDelay: 30000,
+  heartbeatInterval: 30000,
+  mode: 'ws',
+  maxPayloadSize: 10 * 1024 * 1024,
+  maxFrameSize: 10 * 1024 * 1024,
+  ackTimeout: 5000,
+  messageQueueSize: 100,
+  tls: false,
+  rejectUnauthorized: true,
+  headers: {},
+  logger: 'warn',
+  hooks: {},
+});
+
+const NUMERIC: readonly (keyof ResolvedClientOptions)[] = [
+  'reconnectionAttempts',
+  'reconnectionDelay',
+  'maxReconnectionDelay',
+  'heartbeatInterval',
+  'maxPayloadSize',
+  'maxFrameSize',
+  'ackTimeout',
+  'messageQueueSize',
+];
+
+/**
+ * Merges `patch` into `base` (hooks are merged key by key, so `updateOptions({ hooks: { a } })`
+ * keeps the other hooks) and validates the result; a bad value is a caller mistake and throws
+ * a TypeError/RangeError synchronously.
+ */
+export function mergeClientOptions(base: ResolvedClientOptions, patch: StelarClientOptions = {}): ResolvedClientOptions {
+  if (patch === null || typeof patch !== 'object') throw new TypeError('options must be an object');
+  const out: ResolvedClientOptions = { ...base, hooks: { ...base.hooks }, headers: { ...base.headers } };
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === undefined) continue;
+    if (key === 'hooks') {
+      if (typeof value !== 'object' || value === null) throw new TypeError('hooks must be an object');
+      for (const [h, fn] of Object.entries(value)) {
+        if (fn !== undefined && fn !== null && typeof fn !== 'function') throw new TypeError(`hook ${h} must be a function`);
+        (out.hooks as Record<string, unknown>)[h] = fn ?? undefined;
+      }
+    } else if (key === 'headers') {
+      out.headers = { ...(value as Record<string, string>) };
+    } else {
+      (out as unknown as Record<string, unknown>)[key] = value;
+    }
+  }
+  for (const key of NUMERIC) {
+    const v = out[key] as number;
+    if (typeof v !== 'number' || Number.isNaN(v) || v < 0) throw new RangeError(`${key} must be a number >= 0, got ${v}`);
+  }
+  if (out.ackTimeout <= 0 || out.heartbeatInterval <= 0) throw new RangeError('ackTimeout and heartbeatInterval must be > 0');
+  if (!Number.isInteger(out.messageQueueSize)) throw new RangeError('messageQueueSize must be an integer');
+  if (out.mode !== 'ws' && out.mode !== 'tcp') throw new TypeError(`mode must be 'ws' or 'tcp', got ${String(out.mode)}`);
+  if (out.customReconnectDelay !== undefined && typeof out.customReconnectDelay !== 'function') {
+    throw new TypeError('customReconnectDelay must be a function');
+  }
+  return out;
+}
+
+/** Where a client dials, derived from its target and options. */
+export interface ClientTarget {
+  /** `ws://…`/`wss://…` for WebSocket, `tcp://host:port`/`tls://host:port` for TCP. */
+  readonly url: string;
+  readonly tls: boolean;
+}
+
+/**
+ * Turns a constructor target into a URL:
+ * - `3000` → `ws://localhost:3000` (or `tcp://localhost:3000` in TCP mode);
+ * - `'host:port'` → `ws://host:port` (`wss://` with `tls`), or `tcp://host:port` /
+ *   `tls://host:port` in TCP mode;
+ * - `ws://` / `wss://` URLs (with a path for namespaces) are kept; `wss:` implies TLS;
+ * - `tcp://` / `tls://` URLs are kept as well (`tls:` implies TLS).
+ */
+export function resolveTarget(target: string | number, mode: 'ws' | 'tcp', tls: boolean): ClientTarget {
+  if (typeof target === 'number' || (typeof target === 'string' && /^\d+$/.test(target))) {
+    const port = Number(target);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`invalid port ${target}`);
+    return hostPort('localhost', port, mode, tls);
+  }
+  if (typeof target !== 'string' || target.length === 0) {
+    throw new TypeError('target must be a port number, "host:port" or a ws(s):// URL');
+  }
+  const scheme = /^([a-z]+):\/\//i.exec(target)?.[1]?.toLowerCase();
+  if (scheme !== undefined) {
+    if (scheme === 'ws' || scheme === 'wss' || scheme === 'tcp' || scheme === 'tls') {
+      const secure = tls || scheme === 'wss' || scheme === 'tls';
+      return { url: target, tls: secure };
+    }
+    if (scheme === 'http' || scheme === 'https') {
+      // Accept page-style URLs too: http → ws, https → wss.
+      const secure = tls || scheme === 'https';
+      return { url: (secure ? 'wss' : 'ws') + target.slice(scheme.length), tls: secure };
+    }
+    throw new TypeError(`unsupported URL scheme "${scheme}:"`);
+  }
+  const m = /^(\[[^\]]+\]|[^:/]+):(\d{1,5})(\/.*)?$/.exec(target);
+  if (!m) throw new TypeError(`target "${target}" is not a port, "host:port" or URL`);
+  const port = Number(m[2]);
+  if (port > 65535) throw new RangeError(`invalid port ${m[2]}`);
+  const base = hostPort(m[1], port, mode, tls);
+  return m[3] && mode === 'ws' ? { url: base.url + m[3], tls } : base;
+}
+
+function hostPort(host: string, port: number, mode: 'ws' | 'tcp', tls: boolean): ClientTarget {
+  const scheme = mode === 'tcp' ? (tls ? 'tls' : 'tcp') : tls ? 'wss' : 'ws';
+  return { url: `${scheme}://${host}:${port}`, tls };
+}
+
+/** Every state name, for validation and docs. */
+export const CLIENT_STATES: readonly ClientState[] = ['disconnected', 'connecting', 'connected', 'reconnecting'];

@@ -1,0 +1,166 @@
+import { StelarErrorCode, type StelarError } from '../../domain/errors';
+import { MessageType, type BinaryMeta } from '../../domain/message';
+import { readFileInput, toBytes, type BinaryData, type FileInput } from './binary-input';
+import { createClientLogger } from './client-logger';
+import { mergeClientOptions, resolveTarget, type ResolvedClientOptions, type StelarClientOptions } from './client-options';
+import { ClientConnectionBase } from './client-connection.base';
+import type { StelarClientDeps } from './client-deps';
+import { assertName } from './event-name';
+
+export type { StelarClientDeps, QueuedMessage, DisconnectInfo } from './client-deps';
+export { asError } from './client-events.base';
+
+/**
+ * The transport-independent Stelar client: connection state machine, reconnection with
+ * full-jitter backoff, bounded offline queue, room rejoin, request/answer correlation and
+ * heartbeats. Platform pieces come in through {@link StelarClientDeps}; `src/client.ts` (Node)
+ * and `src/browser.ts` export subclasses named `StelarClient` that supply them.
+ */
+export class BaseStelarClient extends ClientConnectionBase {
+  constructor(target: string | number, options: StelarClientOptions = {}, deps: StelarClientDeps) {
+    super(target, options, deps);
+  }
+
+  // ---- sending ---------------------------------------------------------------------------
+
+  /**
+   * Sends `event` with JSON `data`, or queues it while not connected. With `opts.ack`, sends an
+   * ACK request whose answer is delivered as event `opts.ack` and to `onAck(opts.ack)`.
+   * Returns false when `onBeforeEmit` cancelled it.
+   */
+  emit(event: string, data?: unknown, opts?: { ack?: string }): boolean {
+    assertName(event, 'event', true);
+    const ack = opts?.ack;
+    if (ack !== undefined) assertName(ack, 'ack');
+    if (!this.beforeEmit(event, data)) return false;
+    if (ack === undefined) {
+      this.enqueue({ event, out: this.encode({ type: MessageType.Event, event, data }) });
+      return true;
+    }
+    const id = this.acks.register(
+      {
+        resolve: (answer: unknown) => {
+          this.listeners.dispatch(ack, answer);
+          this.ackListeners.dispatch(ack, answer);
+        },
+        reject: (err: Error) => this.ackFailed(err, ack),
+      },
+      this.opts.ackTimeout,
+      `ack "${ack}"`,
+    );
+    this.enqueueWithId(event, id, { type: MessageType.AckRequest, event, ack, id, data });
+    return true;
+  }
+
+  /** Sends raw bytes as a binary event (no base64), or queues them while not connected. */
+  emitBinary(event: string, data: BinaryData, meta?: BinaryMeta): boolean {
+    assertName(event, 'event', true);
+    const bytes = toBytes(data);
+    if (!this.beforeEmit(event, bytes)) return false;
+    this.enqueue({ event, out: this.encode({ type: MessageType.Binary, event, bytes, meta }) });
+    return true;
+  }
+
+  /** Sends a Blob/File (browser) or Buffer/Uint8Array as binary with `{ name, type, size }`. */
+  async sendFile(file: FileInput, opts: { event?: string; name?: string; type?: string } = {}): Promise<boolean> {
+    const { bytes, meta } = await readFileInput(file, { name: 'file', type: 'application/octet-stream' }, opts);
+    return this.emitBinary(opts.event ?? 'file', bytes, meta);
+  }
+
+  /** Like {@link sendFile}, as event `image` by default. */
+  async sendImage(image: FileInput, opts: { event?: string; name?: string; type?: string } = {}): Promise<boolean> {
+    const { bytes, meta } = await readFileInput(image, { name: 'image', type: 'application/octet-stream' }, opts);
+    return this.emitBinary(opts.event ?? 'image', bytes, meta);
+  }
+
+  /**
+   * Request-response: resolves with the server's answer; rejects on `ackTimeout`
+   * (STELAR_ERR_ACK_TIMEOUT), on an error answer (an Error with the server's message), on
+   * disconnect (STELAR_ERR_DISCONNECTED), or when `onBeforeEmit` cancels it. Never hangs.
+   */
+  request<T = unknown>(event: string, data?: unknown, ackName: string = event): Promise<T> {
+    assertName(event, 'event', true);
+    assertName(ackName, 'ack');
+    if (!this.beforeEmit(event, data)) return Promise.reject(new Error(`request "${event}" cancelled by onBeforeEmit`));
+    const { id, promise } = this.acks.request<T>(this.opts.ackTimeout, `request "${event}"`);
+    this.enqueueWithId(event, id, { type: MessageType.AckRequest, event, ack: ackName, id, data });
+    return promise;
+  }
+
+  /**
+   * Joins `room` (queued while offline; rejoined automatically after every reconnect). The
+   * promise resolves true when the server accepts, false when it refuses (an `error` event is
+   * emitted too), times out or the connection drops; it never rejects, so fire-and-forget use
+   * is safe.
+   */
+  joinRoom(room: string): Promise<boolean> {
+    assertName(room, 'room');
+    return this.roomRequest(MessageType.JoinRoom, room);
+  }
+
+  /** Leaves `room` (also cancels a join still in the offline queue). Same promise as joinRoom. */
+  leaveRoom(room: string): Promise<boolean> {
+    assertName(room, 'room');
+    this.rooms.delete(room);
+    if (!this.isConnected()) {
+      for (const q of this.queue.removeWhere((m) => m.joinRoom === room)) if (q.id !== undefined) this.acks.resolve(q.id, { ok: false });
+      return Promise.resolve(true);
+    }
+    return this.roomRequest(MessageType.LeaveRoom, room);
+  }
+
+  // ---- metrics and options ---------------------------------------------------------------
+
+  /** Messages written to the server (heartbeats excluded). */
+  getMessagesSent(): number {
+    return this.messagesSent;
+  }
+
+  /** Messages received from the server (heartbeats and Connect excluded). */
+  getMessagesReceived(): number {
+    return this.messagesReceived;
+  }
+
+  /** Timestamp (ms) of the last successful connection, or null. */
+  getConnectTime(): number | null {
+    return this.connectTime;
+  }
+
+  /** Messages waiting in the offline queue. */
+  getQueueSize(): number {
+    return this.queue.size;
+  }
+
+  /**
+   * Changes options at runtime, without reconnecting where possible: heartbeat and queue size
+   * apply at once, ackTimeout to new requests, mode/tls/headers/limits to the next dial.
+   */
+  updateOptions(patch: StelarClientOptions): this {
+    const next = mergeClientOptions(this.opts, patch);
+    const prev = this.opts;
+    this.opts = next;
+    if (patch.logger !== undefined) this.logger = createClientLogger(next.logger);
+    if (next.ackTimeout !== prev.ackTimeout) this.acks.setDefaultTimeout(next.ackTimeout);
+    if (next.messageQueueSize !== prev.messageQueueSize) for (const m of this.queue.resize(next.messageQueueSize)) this.dropped(m);
+    if (next.heartbeatInterval !== prev.heartbeatInterval && this.heartbeat.running) this.heartbeat.start(next.heartbeatInterval);
+    if (next.mode !== prev.mode || next.tls !== prev.tls) this.target = resolveTarget(this.rawTarget, next.mode, next.tls);
+    return this;
+  }
+
+  /** A copy of the current options (hooks and headers copied too). */
+  getOptions(): ResolvedClientOptions {
+    return { ...this.opts, hooks: { ...this.opts.hooks }, headers: { ...this.opts.headers } };
+  }
+
+  private beforeEmit(event: string, data: unknown): boolean {
+    return this.callHook('onBeforeEmit', { event, data }) !== false;
+  }
+
+  private ackFailed(err: Error, ack: string): void {
+    if ((err as StelarError).code === StelarErrorCode.Disconnected || (err as StelarError).code === StelarErrorCode.AckTimeout) {
+      this.logger.debug(`[stelar-client] ack "${ack}": ${err.message}`);
+    } else {
+      this.reportError(err, `ack:${ack}`);
+    }
+  }
+}

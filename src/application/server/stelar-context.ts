@@ -1,0 +1,167 @@
+import type { Socket as NetSocket } from 'node:net';
+import type { IncomingMessage } from 'node:http';
+import type { ClientRecord, StelarClientInfo } from '../../domain/client-record';
+import type { ContextFactory, InboundEvent, PendingRequest } from '../../domain/context.types';
+import type { BinaryMeta } from '../../domain/message';
+import type { StelarContext } from './server-types';
+
+/** What a context needs from the server (implemented by the StelarServer runtime). */
+export interface ContextOps {
+  emitTo(record: ClientRecord, event: string, data: unknown): void;
+  emitBinaryTo(record: ClientRecord, event: string, bytes: Uint8Array): void;
+  broadcast(event: string, data: unknown, excludeId?: string): void;
+  broadcastBinary(event: string, bytes: Uint8Array, excludeId?: string): void;
+  to(room: string, event: string, data: unknown, excludeId?: string): void;
+  toId(id: string, event: string, data: unknown): void;
+  getClients(room?: string): { id: string; rooms: string[] }[];
+  joinRoom(record: ClientRecord, room: string): void;
+  leaveRoom(record: ClientRecord, room: string): void;
+  reply(record: ClientRecord, request: PendingRequest, data: unknown, ackName: string): void;
+  /** An unsolicited ack push to the client's onAck(name) listeners. */
+  pushAck(record: ClientRecord, ackName: string, data: unknown): void;
+}
+
+/** Normalises an ArrayBuffer / typed array / Buffer to a Uint8Array view without copying. */
+export function toBytes(buffer: ArrayBuffer | ArrayBufferView): Uint8Array {
+  if (buffer instanceof Uint8Array) return buffer;
+  if (ArrayBuffer.isView(buffer)) return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  if (buffer instanceof ArrayBuffer) return new Uint8Array(buffer);
+  throw new TypeError('expected an ArrayBuffer, a typed array or a Buffer');
+}
+
+/**
+ * The context of one connection. Handlers of a single message get `Object.create(connectionCtx)`
+ * with the message fields set on top, so nothing is allocated per message but that small object:
+ * the methods live on this prototype and read `this`.
+ */
+class Context implements StelarContext {
+  data?: unknown;
+  buffer?: Uint8Array;
+  isBinary?: boolean;
+  event?: string;
+  error?: Error;
+  _correlationId?: string;
+  meta?: BinaryMeta;
+  /** The pending request this context answers (AckRequest contexts only). */
+  _request?: PendingRequest;
+
+  constructor(
+    private readonly record: ClientRecord,
+    private readonly ops: ContextOps,
+  ) {}
+
+  get id(): string {
+    return this.record.info.id;
+  }
+  get socket(): NetSocket {
+    return this.record.conn.socket as NetSocket;
+  }
+  get req(): IncomingMessage | null {
+    return (this.record.conn.request as IncomingMessage | null) ?? null;
+  }
+  get clientInfo(): StelarClientInfo {
+    return this.record.info;
+  }
+  get protocol(): 'ws' | 'tcp' {
+    return this.record.info.protocol;
+  }
+  get remoteAddress(): string {
+    return this.record.info.remoteAddress;
+  }
+
+  emit(event: string, data: unknown): void {
+    this.ops.emitTo(this.record, event, data);
+  }
+
+  /** Answers the current request when there is one (labelled `respId`), else pushes an ack. */
+  send(respId: string, data: unknown): void {
+    this.ack(respId, data);
+  }
+
+  emitBinary(event: string, buffer: ArrayBuffer | Uint8Array): void {
+    this.ops.emitBinaryTo(this.record, event, toBytes(buffer));
+  }
+
+  broadcast(event: string, data: unknown, excludeId?: string): void {
+    // Always excludes the sender; a third argument (the 3.x README passes ctx.id) is allowed.
+    this.ops.broadcast(event, data, excludeId ?? this.record.info.id);
+  }
+
+  broadcastBinary(event: string, buffer: ArrayBuffer | Uint8Array): void {
+    this.ops.broadcastBinary(event, toBytes(buffer), this.record.info.id);
+  }
+
+  to(room: string, event: string, data: unknown, excludeId?: string): void {
+    this.ops.to(room, event, data, excludeId);
+  }
+
+  toId(id: string, event: string, data: unknown): void {
+    this.ops.toId(id, event, data);
+  }
+
+  getClients(room?: string): { id: string; rooms: string[] }[] {
+    return this.ops.getClients(room);
+  }
+
+  joinRoom(room: string): void {
+    this.ops.joinRoom(this.record, room);
+  }
+
+  leaveRoom(room: string): void {
+    this.ops.leaveRoom(this.record, room);
+  }
+
+  setMetadata(key: string, value: unknown): void {
+    this.record.info.metadata.set(key, value);
+  }
+
+  getMetadata(key: string): unknown {
+    return this.record.info.metadata.get(key);
+  }
+
+  /**
+   * Inside a request handler: answers that request (once) with `data`, labelled `ackName`.
+   * Anywhere else (or after the request was answered): pushes `data` to the client's
+   * `onAck(ackName)` listeners.
+   */
+  ack(ackName: string, data: unknown): void {
+    const request = this._request;
+    if (request !== undefined && !request.answered) this.ops.reply(this.record, request, data, ackName);
+    else this.ops.pushAck(this.record, ackName, data);
+  }
+}
+
+/** Builds StelarContexts for the domain (ContextFactory port of the connection service). */
+export class StelarContextFactory implements ContextFactory<StelarContext> {
+  private ops: ContextOps | null = null;
+
+  /** The server runtime the contexts act on (set once by StelarServer; breaks the DI cycle). */
+  bind(ops: ContextOps): void {
+    this.ops = ops;
+  }
+
+  create(record: ClientRecord, inbound?: InboundEvent): StelarContext {
+    const ops = this.ops;
+    if (ops === null) throw new Error('StelarContextFactory used before bind()');
+    if (inbound === undefined) return new Context(record, ops);
+    const base = (record.connectionContext as Context | undefined) ?? new Context(record, ops);
+    const ctx = Object.create(base) as Context;
+    ctx.event = inbound.event;
+    if (inbound.binary) {
+      const bytes = inbound.bytes ?? new Uint8Array(0);
+      // Binary handlers read ctx.data (a Buffer, as the 3.x docs show) or ctx.buffer.
+      ctx.data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      ctx.buffer = bytes;
+      ctx.isBinary = true;
+      if (inbound.meta !== undefined) ctx.meta = inbound.meta;
+    } else {
+      ctx.data = inbound.data;
+      ctx.isBinary = false;
+    }
+    if (inbound.request !== undefined) {
+      ctx._request = inbound.request;
+      ctx._correlationId = String(inbound.request.id);
+    }
+    return ctx;
+  }
+}

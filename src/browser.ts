@@ -1,0 +1,42 @@
+/**
+ * Browser entry of stelar-time-real (`stelar-time-real/browser`, bundled by esbuild into
+ * dist/browser/stelar-client.mjs): the StelarClient over the native WebSocket. Nothing in this
+ * import graph may touch a Node built-in (test/unit/client/browser-entry.test.ts checks it).
+ */
+import { BaseStelarClient, type StelarClientDeps } from './application/client/stelar-client';
+import type { StelarClientOptions } from './application/client/client-options';
+import { BrowserWsClientTransportFactory } from './adapters/browser/browser-ws-client-transport';
+import { GlobalTimersClock } from './adapters/browser/global-timers-clock.adapter';
+import { WsJsonCodec } from './adapters/codec/ws-json.codec';
+
+let shared: StelarClientDeps | null = null;
+
+// Stateless pieces, shared by every client of the page.
+function browserDeps(): StelarClientDeps {
+  shared ??= {
+    transports: { ws: new BrowserWsClientTransportFactory() },
+    codecs: { ws: new WsJsonCodec() },
+    clock: new GlobalTimersClock(false),
+  };
+  return shared;
+}
+
+/**
+ * The Stelar client for browsers: `new StelarClient(3000)`, `'host:port'`, or a `ws://`/`wss://`
+ * URL. WebSocket mode only (`mode: 'tcp'` reports an error on connect: browsers have no raw
+ * sockets); `headers` cannot be set by browsers and are ignored.
+ */
+export class StelarClient extends BaseStelarClient {
+  constructor(target: string | number, options: StelarClientOptions = {}) {
+    super(target, options, browserDeps());
+  }
+}
+
+export default StelarClient;
+export { BaseStelarClient } from './application/client/stelar-client';
+export type { StelarClientDeps, DisconnectInfo } from './application/client/stelar-client';
+export type { StelarClientOptions, StelarClientHooks, ResolvedClientOptions } from './application/client/client-options';
+export type { ClientState, StateChange } from './domain/client/client-state.machine';
+export type { BinaryData, FileInput, BlobLike } from './application/client/binary-input';
+export { StelarError, StelarErrorCode, CloseCode } from './domain/errors';
+export { MessageType } from './domain/message';

@@ -1,0 +1,47 @@
+/**
+ * Node entry of the client: StelarClient over our own RFC 6455 client (`ws://`, `wss://`) and,
+ * in `mode: 'tcp'`, the binary TCP protocol (plain or TLS). The lead re-exports it from
+ * src/index.ts.
+ */
+import { BaseStelarClient, type StelarClientDeps } from './application/client/stelar-client';
+import type { StelarClientOptions } from './application/client/client-options';
+import { GlobalTimersClock } from './adapters/browser/global-timers-clock.adapter';
+import { WsJsonCodec } from './adapters/codec/ws-json.codec';
+import { TcpBinaryCodec } from './adapters/codec/tcp-binary.codec';
+import { WsClientTransportFactory } from './adapters/websocket/ws-client-transport';
+import { TcpClientTransportFactory } from './adapters/tcp/tcp-client-transport';
+
+let shared: StelarClientDeps | null = null;
+
+// Received bytes are handed to listeners as Buffer views (no copy), as in the 2.x/3.x client.
+function asBuffer(bytes: Uint8Array): Uint8Array {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function nodeDeps(): StelarClientDeps {
+  shared ??= {
+    transports: { ws: new WsClientTransportFactory(), tcp: new TcpClientTransportFactory() },
+    codecs: { ws: new WsJsonCodec(), tcp: new TcpBinaryCodec() },
+    // Not unref'd on purpose: a client waiting to reconnect must keep the process alive (like
+    // socket.io-client); disconnect() clears every timer, so nothing outlives the client.
+    clock: new GlobalTimersClock(false),
+    wrapBinary: asBuffer,
+  };
+  return shared;
+}
+
+/**
+ * The Stelar client for Node: `new StelarClient(3000)`, `'host:port'` (WebSocket, or TCP with
+ * `mode: 'tcp'`), `ws://`/`wss://` URLs with a path. See the README for options and events.
+ */
+export class StelarClient extends BaseStelarClient {
+  constructor(target: string | number, options: StelarClientOptions = {}) {
+    super(target, options, nodeDeps());
+  }
+}
+
+export { BaseStelarClient } from './application/client/stelar-client';
+export type { StelarClientDeps, DisconnectInfo } from './application/client/stelar-client';
+export type { StelarClientOptions, StelarClientHooks, ResolvedClientOptions } from './application/client/client-options';
+export type { ClientState, StateChange } from './domain/client/client-state.machine';
+export type { BinaryData, FileInput, BlobLike } from './application/client/binary-input';

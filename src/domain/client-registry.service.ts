@@ -1,0 +1,64 @@
+import type { Protocol } from '../ports/connection.port';
+import type { ClientRecord } from './client-record';
+
+/** Registered (admitted) clients: O(1) by id, live counts per protocol. */
+export class ClientRegistry {
+  private readonly byId = new Map<string, ClientRecord>();
+  private ws = 0;
+  private tcp = 0;
+  private total = 0;
+
+  /** Registers `record`; throws if the id is already taken (a broken `generateClientId`). */
+  add(record: ClientRecord): void {
+    if (this.byId.has(record.id)) throw new RangeError(`Client id "${record.id}" is already in use`);
+    this.byId.set(record.id, record);
+    if (record.protocol === 'ws') this.ws++;
+    else this.tcp++;
+    this.total++;
+  }
+
+  /** Removes and returns the record, or undefined when it was not registered. */
+  remove(id: string): ClientRecord | undefined {
+    const record = this.byId.get(id);
+    if (record === undefined) return undefined;
+    this.byId.delete(id);
+    if (record.protocol === 'ws') this.ws--;
+    else this.tcp--;
+    return record;
+  }
+
+  get(id: string): ClientRecord | undefined {
+    return this.byId.get(id);
+  }
+
+  has(id: string): boolean {
+    return this.byId.has(id);
+  }
+
+  /** Clients registered now. */
+  get size(): number {
+    return this.byId.size;
+  }
+
+  /** Clients registered now on one transport. */
+  count(protocol: Protocol): number {
+    return protocol === 'ws' ? this.ws : this.tcp;
+  }
+
+  /** Every client ever registered (StelarStats.totalConnections). */
+  get totalConnected(): number {
+    return this.total;
+  }
+
+  values(): IterableIterator<ClientRecord> {
+    return this.byId.values();
+  }
+
+  ids(): IterableIterator<string> {
+    return this.byId.keys();
+  }
+
+  [Symbol.iterator](): IterableIterator<ClientRecord> {
+    return this.byId.values();
+  }
+}

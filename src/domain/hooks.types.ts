@@ -1,0 +1,168 @@
+/** Payload of `onRateLimitExceeded`. */
+export interface RateLimitExceededInfo {
+  clientId: string;
+  event?: string;
+  protocol: 'ws' | 'tcp';
+}
+/** Payload of `onMaxConnectionsReached`. */
+export interface MaxConnectionsReachedInfo {
+  activeConnections: number;
+  max: number;
+  ip: string;
+}
+/** Payload of `onMaxRoomsReached`. */
+export interface MaxRoomsReachedInfo {
+  clientId: string;
+  room: string;
+  totalRooms: number;
+  max: number;
+}
+/** Payload of `onMaxRoomsPerClientReached`. */
+export interface MaxRoomsPerClientReachedInfo {
+  clientId: string;
+  room: string;
+  currentRooms: number;
+  max: number;
+}
+/** Payload of `onPayloadTooLarge`. */
+export interface PayloadTooLargeInfo {
+  clientId: string;
+  event?: string;
+  size: number;
+  max: number;
+}
+/** Payload of `onInvalidMessage`. */
+export interface InvalidMessageInfo {
+  clientId: string;
+  reason: string;
+  protocol: 'ws' | 'tcp';
+}
+/** Payload of `onClientJoinRoom`. */
+export interface ClientJoinRoomInfo {
+  clientId: string;
+  room: string;
+  metadata: Map<string, unknown>;
+}
+/** Payload of `onClientLeaveRoom`. */
+export interface ClientLeaveRoomInfo {
+  clientId: string;
+  room: string;
+}
+/** Payload of `onBeforeBroadcast`. */
+export interface BeforeBroadcastInfo {
+  event: string;
+  data: unknown;
+  excludeId?: string;
+}
+/** Payload of `onClientConnect`. */
+export interface ClientConnectInfo {
+  clientId: string;
+  ip: string;
+  protocol: 'ws' | 'tcp';
+  metadata: Map<string, unknown>;
+}
+/** Payload of `onClientDisconnect`. */
+export interface ClientDisconnectInfo {
+  clientId: string;
+  ip: string;
+  protocol: 'ws' | 'tcp';
+  rooms: Set<string>;
+}
+
+/**
+ * Server hooks, exactly as the public type reference defines them. Hooks typed
+ * `boolean | void` cancel the default action by returning `false`; the others are
+ * fire-and-forget.
+ */
+export interface StelarHooks {
+  onRateLimitExceeded?: (i: {
+    clientId: string;
+    event?: string;
+    protocol: 'ws' | 'tcp';
+  }) => boolean | void;
+
+  onMaxConnectionsReached?: (i: {
+    activeConnections: number;
+    max: number;
+    ip: string;
+  }) => void;
+
+  onMaxRoomsReached?: (i: {
+    clientId: string;
+    room: string;
+    totalRooms: number;
+    max: number;
+  }) => boolean | void;
+
+  onMaxRoomsPerClientReached?: (i: {
+    clientId: string;
+    room: string;
+    currentRooms: number;
+    max: number;
+  }) => boolean | void;
+
+  onPayloadTooLarge?: (i: {
+    clientId: string;
+    event?: string;
+    size: number;
+    max: number;
+  }) => void;
+
+  onInvalidMessage?: (i: {
+    clientId: string;
+    reason: string;
+    protocol: 'ws' | 'tcp';
+  }) => void;
+
+  onClientJoinRoom?: (i: {
+    clientId: string;
+    room: string;
+    metadata: Map<string, unknown>;
+  }) => boolean | void;
+
+  onClientLeaveRoom?: (i: {
+    clientId: string;
+    room: string;
+  }) => boolean | void;
+
+  onBeforeBroadcast?: (i: {
+    event: string;
+    data: unknown;
+    excludeId?: string;
+  }) => boolean | void;
+
+  onClientConnect?: (i: {
+    clientId: string;
+    ip: string;
+    protocol: 'ws' | 'tcp';
+    metadata: Map<string, unknown>;
+  }) => void;
+
+  onClientDisconnect?: (i: {
+    clientId: string;
+    ip: string;
+    protocol: 'ws' | 'tcp';
+    rooms: Set<string>;
+  }) => void;
+}
+
+/** The name of one hook. */
+export type StelarHookName = keyof StelarHooks;
+
+/** The payload a hook receives. */
+export type StelarHookPayload<K extends StelarHookName> = Parameters<NonNullable<StelarHooks[K]>>[0];
+
+/** All eleven hook names, in the order of the type reference. */
+export const STELAR_HOOK_NAMES: readonly StelarHookName[] = [
+  'onRateLimitExceeded',
+  'onMaxConnectionsReached',
+  'onMaxRoomsReached',
+  'onMaxRoomsPerClientReached',
+  'onPayloadTooLarge',
+  'onInvalidMessage',
+  'onClientJoinRoom',
+  'onClientLeaveRoom',
+  'onBeforeBroadcast',
+  'onClientConnect',
+  'onClientDisconnect',
+];

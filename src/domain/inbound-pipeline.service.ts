@@ -1,0 +1,212 @@
+import type { Clock } from '../ports/clock.port';
+import type { Connection } from '../ports/connection.port';
+import type { Logger } from '../ports/logger.port';
+import type { MaybePromise } from '../ports/maybe-promise';
+import { ClientRecord, ClientState } from './client-record';
+import { CloseCode, StelarErrorCode, type ProtocolError } from './errors';
+import type { HookRunner } from './hook-runner.service';
+import { errorMessage } from './hook-runner.service';
+import { MessageType, type StelarMessage } from './message';
+import type { MessageSender } from './message-sender.service';
+import { isReservedEvent, nameProblem } from './name-validation';
+import { isPromise, type RateLimitPolicy } from './rate-limit-policy.service';
+import type { CodecMap, ServerLimits } from './server-limits';
+
+/** Where admitted, validated, rate-checked messages go (the MessageRouter). */
+export interface InboundRouter {
+  route(record: ClientRecord, msg: StelarMessage): void;
+}
+
+/** Most inbound messages a client may have queued behind a pending async rate-limit check. */
+export const MAX_PENDING_CHECKS = 1024;
+
+const PONG: StelarMessage = Object.freeze({ type: MessageType.Pong });
+
+/**
+ * Inbound path of every connection: count → size check → decode → admission check →
+ * validation → rate limit → route. Rate-limit answers that arrive asynchronously never reorder
+ * a client's messages: while one is pending, later messages wait in the record's FIFO
+ * `inbox`. With a synchronous limiter the inbox stays null and nothing is allocated.
+ */
+export class InboundPipeline {
+  private received = 0;
+
+  constructor(
+    private readonly codecs: CodecMap,
+    private readonly clock: Clock,
+    private readonly hooks: HookRunner,
+    private readonly rateLimits: RateLimitPolicy,
+    private readonly limits: ServerLimits,
+    private readonly router: InboundRouter,
+    private readonly sender: MessageSender,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Inbound messages since start (StelarStats.totalMessagesReceived). */
+  get totalReceived(): number {
+    return this.received;
+  }
+
+  onMessage(conn: Connection, payload: Uint8Array, binary: boolean): void {
+    const record = conn.owner as ClientRecord | null;
+    if (!(record instanceof ClientRecord) || record.state >= ClientState.Closing) return;
+    const max = this.limits.maxPayloadSize;
+    if (payload.byteLength > max) {
+      this.count(record);
+      this.hooks.call('onPayloadTooLarge', { clientId: record.id, size: payload.byteLength, max });
+      return this.sender.closeWithError(record, StelarErrorCode.PayloadTooLarge, 'Message too big', CloseCode.MessageTooBig);
+    }
+    let msg: StelarMessage;
+    try {
+      msg = this.codecs[record.protocol].decode(payload, binary);
+    } catch (err) {
+      this.count(record);
+      return this.invalid(record, errorMessage(err));
+    }
+    // Handshake and heartbeat messages are transport chatter, not application messages.
+    if (msg.type !== MessageType.Connect && msg.type !== MessageType.Ping && msg.type !== MessageType.Pong) {
+      this.count(record);
+    }
+    if (record.state !== ClientState.Open) {
+      // docs/PROTOCOL.md: frames before the Connect answer are dropped as invalid. The TCP
+      // transport forwards the client's hello right after accept(): keep it for middleware.
+      if (msg.type !== MessageType.Connect) this.invalid(record, 'message before the connection was admitted');
+      else if (record.hello === null) record.hello = msg;
+      return;
+    }
+    this.inbound(record, msg);
+  }
+
+  private count(record: ClientRecord): void {
+    record.info.messagesReceived++;
+    this.received++;
+  }
+
+  onProtocolError(conn: Connection, err: ProtocolError): void {
+    const record = conn.owner as ClientRecord | null;
+    if (!(record instanceof ClientRecord)) return;
+    if (err.code === StelarErrorCode.PayloadTooLarge || err.code === StelarErrorCode.FrameTooLarge) {
+      // The transport rejected the frame from its header; it may attach the declared `size`.
+      const size = (err as { size?: unknown }).size;
+      this.hooks.call('onPayloadTooLarge', {
+        clientId: record.id,
+        size: typeof size === 'number' ? size : -1,
+        max: this.limits.maxPayloadSize,
+      });
+    } else {
+      this.invalid(record, err.message);
+    }
+  }
+
+  onPong(conn: Connection): void {
+    const record = conn.owner as ClientRecord | null;
+    if (record instanceof ClientRecord) record.info.lastPing = this.clock.now();
+  }
+
+  private inbound(record: ClientRecord, msg: StelarMessage): void {
+    let event: string | undefined;
+    switch (msg.type) {
+      case MessageType.Ping:
+        record.info.lastPing = this.clock.now();
+        this.sender.sendTo(record, PONG);
+        return;
+      case MessageType.Pong:
+        record.info.lastPing = this.clock.now();
+        return;
+      case MessageType.Event:
+      case MessageType.Binary:
+      case MessageType.AckRequest: {
+        event = msg.event;
+        const problem = nameProblem(event);
+        if (problem !== null) return this.invalid(record, `invalid event name: ${problem}`);
+        if (isReservedEvent(event)) return this.invalid(record, `reserved event name "${event}"`);
+        break;
+      }
+      case MessageType.JoinRoom:
+      case MessageType.LeaveRoom:
+        break; // the room registry validates the name and the answer says why
+      case MessageType.Connect:
+        return; // a repeated hello: harmless
+      case MessageType.Disconnect:
+        return this.sender.close(record, CloseCode.Normal, '');
+      default:
+        return this.invalid(record, `unexpected message type ${msg.type} from a client`);
+    }
+    if (record.inbox !== null) {
+      // An async check is pending for an earlier message: queue behind it to keep order.
+      if (record.inbox.length >= MAX_PENDING_CHECKS) return this.rateLimited(record, event);
+      record.inbox.push(msg);
+      return;
+    }
+    this.checkAndRoute(record, msg, event);
+  }
+
+  /** Rate-checks then routes; false when it must wait for an async limiter. */
+  private checkAndRoute(record: ClientRecord, msg: StelarMessage, event: string | undefined): boolean {
+    let allowed: MaybePromise<boolean>;
+    try {
+      allowed = this.rateLimits.check(record.id, event);
+    } catch (err) {
+      // Fail open: a broken limiter must not take the whole server down.
+      this.logger.warn(`rate limiter check failed: ${errorMessage(err)}`);
+      allowed = true;
+    }
+    if (isPromise<boolean>(allowed)) {
+      if (record.inbox === null) record.inbox = [msg];
+      allowed.then(
+        (ok) => this.afterAsyncCheck(record, ok !== false),
+        (err: unknown) => {
+          this.logger.warn(`rate limiter check failed: ${errorMessage(err)}`);
+          this.afterAsyncCheck(record, true);
+        },
+      );
+      return false;
+    }
+    if (allowed !== false) this.router.route(record, msg);
+    else this.rateLimited(record, event);
+    return true;
+  }
+
+  private afterAsyncCheck(record: ClientRecord, ok: boolean): void {
+    const inbox = record.inbox;
+    if (inbox === null || record.state !== ClientState.Open) {
+      record.inbox = null;
+      return;
+    }
+    const head = inbox.shift() as StelarMessage;
+    if (ok) this.router.route(record, head);
+    else this.rateLimited(record, eventOf(head));
+    // Drain in order; stop at the next message that needs an async answer (it stays at the
+    // head, and its answer re-enters here).
+    while (record.inbox === inbox && inbox.length > 0 && record.state === ClientState.Open) {
+      const next = inbox[0];
+      if (!this.checkAndRoute(record, next, eventOf(next))) return;
+      inbox.shift();
+    }
+    if (record.inbox === inbox) record.inbox = null;
+  }
+
+  private rateLimited(record: ClientRecord, event: string | undefined): void {
+    if (this.hooks.call('onRateLimitExceeded', { clientId: record.id, event, protocol: record.protocol })) {
+      this.sender.closeWithError(record, StelarErrorCode.RateLimited, 'Rate limit exceeded', CloseCode.PolicyViolation);
+    }
+    // The hook returned false: this message is dropped and the client stays connected.
+  }
+
+  private invalid(record: ClientRecord, reason: string): void {
+    this.logger.debug(`invalid message from ${record.id}: ${reason}`);
+    this.hooks.call('onInvalidMessage', { clientId: record.id, reason, protocol: record.protocol });
+  }
+}
+
+/** The rate-limit key event of a message (undefined for room requests: global bucket). */
+function eventOf(msg: StelarMessage): string | undefined {
+  switch (msg.type) {
+    case MessageType.Event:
+    case MessageType.Binary:
+    case MessageType.AckRequest:
+      return msg.event;
+    default:
+      return undefined;
+  }
+}

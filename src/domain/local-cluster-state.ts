@@ -1,0 +1,52 @@
+import type { ClusterStateProvider } from '../ports/cluster-bus.port';
+import type { ClientRegistry } from './client-registry.service';
+import type { RoomRegistry } from './room-registry.service';
+
+/**
+ * This node's state as the ClusterBus asks for it (`getRooms`, `getClients`, stats across
+ * nodes). `stats` supplies the numeric stats (e.g. `() => connectionService.stats()`).
+ */
+export class LocalClusterState implements ClusterStateProvider {
+  constructor(
+    private readonly clients: ClientRegistry,
+    private readonly rooms: RoomRegistry,
+    private readonly stats: () => object,
+  ) {}
+
+  localRooms(): string[] {
+    return this.rooms.names();
+  }
+
+  localRoomMembers(room: string): string[] {
+    const members = this.rooms.members(room);
+    return members === undefined ? [] : [...members];
+  }
+
+  /** Clients with their rooms; with `room`, only that room's members. */
+  localClients(room?: string): { id: string; rooms: string[] }[] {
+    const out: { id: string; rooms: string[] }[] = [];
+    if (room === undefined) {
+      for (const r of this.clients.values()) out.push({ id: r.id, rooms: [...r.info.rooms] });
+      return out;
+    }
+    const members = this.rooms.members(room);
+    if (members === undefined) return out;
+    for (const id of members) {
+      const r = this.clients.get(id);
+      if (r !== undefined) out.push({ id, rooms: [...r.info.rooms] });
+    }
+    return out;
+  }
+
+  /** O(1): is `clientId` connected to this node? */
+  hasLocalClient(clientId: string): boolean {
+    return this.clients.has(clientId);
+  }
+
+  /** The numeric fields of the stats object. */
+  localStats(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [k, v] of Object.entries(this.stats())) if (typeof v === 'number') out[k] = v;
+    return out;
+  }
+}

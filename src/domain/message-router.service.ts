@@ -1,0 +1,119 @@
+import type { Logger } from '../ports/logger.port';
+import type { ClientRecord } from './client-record';
+import { PendingRequest, type ContextFactory, type HandlerContext } from './context.types';
+import type { Dispatcher } from './dispatcher.service';
+import { StelarErrorCode } from './errors';
+import { errorMessage } from './hook-runner.service';
+import {
+  MessageType,
+  type AckRequestMessage,
+  type RoomMessage,
+  type StelarMessage,
+} from './message';
+import type { MessageSender } from './message-sender.service';
+import { isPromise } from './rate-limit-policy.service';
+import type { RoomRegistry } from './room-registry.service';
+
+/** The error text of an AckRequest nobody handles. */
+export function noHandlerMessage(event: string): string {
+  return `No handler for "${event}"`;
+}
+
+/**
+ * Routes one admitted, validated, rate-checked inbound message to the user's handlers or the
+ * room registry, and answers requests (each at most once).
+ */
+export class MessageRouter<C extends HandlerContext = HandlerContext> {
+  constructor(
+    private readonly dispatcher: Dispatcher<C>,
+    private contexts: ContextFactory<C>,
+    private readonly rooms: RoomRegistry,
+    private readonly sender: MessageSender,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Swaps the context factory (the application may build it after this service). */
+  setContextFactory(contexts: ContextFactory<C>): void {
+    this.contexts = contexts;
+  }
+
+  route(record: ClientRecord, msg: StelarMessage): void {
+    switch (msg.type) {
+      case MessageType.Event:
+        this.dispatcher.dispatch(msg.event, this.contexts.create(record, { event: msg.event, data: msg.data, binary: false }));
+        return;
+      case MessageType.Binary:
+        this.dispatcher.dispatch(
+          msg.event,
+          this.contexts.create(record, { event: msg.event, bytes: msg.bytes, meta: msg.meta, binary: true }),
+        );
+        return;
+      case MessageType.AckRequest:
+        this.request(record, msg);
+        return;
+      case MessageType.JoinRoom:
+      case MessageType.LeaveRoom:
+        this.room(record, msg);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /**
+   * Answers a request with `data` (ack name defaults to the request's). Returns false when the
+   * request was already answered or the client is gone.
+   */
+  reply(record: ClientRecord, request: PendingRequest, data: unknown, ackName: string = request.ack): boolean {
+    if (request.answered) return false;
+    request.answered = true;
+    return this.sender.sendTo(record, { type: MessageType.AckResponse, ack: ackName, id: request.id, data });
+  }
+
+  /** Answers a request with an error message (never a stack). */
+  replyError(record: ClientRecord, request: PendingRequest, message: string): boolean {
+    if (request.answered) return false;
+    request.answered = true;
+    return this.sender.sendTo(record, { type: MessageType.AckResponse, ack: request.ack, id: request.id, error: message });
+  }
+
+  private request(record: ClientRecord, msg: AckRequestMessage): void {
+    const request = new PendingRequest(msg.id, msg.ack);
+    const handler = this.dispatcher.getAck(msg.event);
+    if (handler === undefined && !this.dispatcher.hasHandlers(msg.event)) {
+      this.logger.debug(`${StelarErrorCode.NoHandler}: request "${msg.event}" from ${record.id}`);
+      this.replyError(record, request, noHandlerMessage(msg.event));
+      return;
+    }
+    const ctx = this.contexts.create(record, { event: msg.event, data: msg.data, binary: false, request });
+    if (handler === undefined) {
+      // Plain `on` handlers answer through ctx.ack / ctx.send (ctx._correlationId is set).
+      this.dispatcher.dispatch(msg.event, ctx);
+      return;
+    }
+    let value: unknown;
+    try {
+      value = handler(ctx);
+    } catch (err) {
+      this.replyError(record, request, errorMessage(err));
+      return;
+    }
+    if (isPromise(value)) {
+      value.then(
+        (v) => this.reply(record, request, v),
+        (err: unknown) => this.replyError(record, request, errorMessage(err)),
+      );
+    } else {
+      this.reply(record, request, value);
+    }
+  }
+
+  private room(record: ClientRecord, msg: RoomMessage): void {
+    const join = msg.type === MessageType.JoinRoom;
+    const r = join ? this.rooms.join(record, msg.room) : this.rooms.leave(record, msg.room);
+    // Echo the id only when the request carried one (docs/PROTOCOL.md, types 8/9).
+    const base = msg.id === undefined ? { type: msg.type, room: msg.room } : { type: msg.type, room: msg.room, id: msg.id };
+    const answer: RoomMessage = r.ok ? { ...base, ok: true } : { ...base, ok: false, reason: r.reason };
+    this.sender.sendTo(record, answer);
+  }
+}

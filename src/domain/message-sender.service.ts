@@ -1,0 +1,186 @@
+import type { OutboundMessage } from '../ports/connection.port';
+import type { Logger } from '../ports/logger.port';
+import { ClientState, type ClientRecord } from './client-record';
+import type { ClientRegistry } from './client-registry.service';
+import { CloseCode, StelarErrorCode } from './errors';
+import type { HookRunner } from './hook-runner.service';
+import { errorMessage } from './hook-runner.service';
+import { MessageType, type StelarMessage } from './message';
+import type { RoomRegistry } from './room-registry.service';
+import type { CodecMap, ServerLimits } from './server-limits';
+
+/** Options of a fan-out send. */
+export interface SendOptions {
+  /** May be dropped for a client whose send buffer is over `maxBufferedBytes`. */
+  readonly volatile?: boolean;
+  /**
+   * Skip `onBeforeBroadcast` (a delivery relayed from another cluster node already passed the
+   * hook on the node that broadcast it).
+   */
+  readonly relayed?: boolean;
+}
+
+/** Reason used when a slow consumer is closed. */
+export const SLOW_CONSUMER_REASON = 'slow consumer';
+
+/**
+ * Every server → client message goes through here. Fan-out sends encode the message once per
+ * protocol, lazily (only for protocols that have a recipient), and hand the same
+ * OutboundMessage to every connection so the transport can also frame it once.
+ * Counts `messagesSent` per client and in total (a broadcast to N counts N).
+ */
+export class MessageSender {
+  private sent = 0;
+
+  constructor(
+    private readonly codecs: CodecMap,
+    private readonly clients: ClientRegistry,
+    private readonly rooms: RoomRegistry,
+    private readonly hooks: HookRunner,
+    private readonly limits: ServerLimits,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Messages written since start (StelarStats.totalMessagesSent). */
+  get totalSent(): number {
+    return this.sent;
+  }
+
+  /** Encodes `message` for one transport (throws on an unencodable message). */
+  encode(protocol: 'ws' | 'tcp', message: StelarMessage): OutboundMessage {
+    return this.codecs[protocol].encode(message);
+  }
+
+  /**
+   * Sends one message to one client (also while its admission is running, e.g. the Connect
+   * message or a middleware's reply). False when the client is closed or encoding failed.
+   */
+  sendTo(record: ClientRecord, message: StelarMessage): boolean {
+    if (record.state >= ClientState.Closing || !record.conn.isOpen) return false;
+    let out: OutboundMessage;
+    try {
+      out = this.encode(record.protocol, message);
+    } catch (err) {
+      this.logger.error(`cannot encode message for ${record.id}: ${errorMessage(err)}`);
+      return false;
+    }
+    return this.write(record, out);
+  }
+
+  /** Sends to a registered client by id; false when it is not connected here. */
+  toId(id: string, message: StelarMessage): boolean {
+    const record = this.clients.get(id);
+    return record !== undefined && this.sendTo(record, message);
+  }
+
+  /**
+   * Sends to every connected client except `excludeId`. `onBeforeBroadcast` returning false
+   * cancels it (returns -1). Otherwise returns how many clients it was written to.
+   */
+  broadcast(message: StelarMessage, excludeId?: string, options?: SendOptions): number {
+    if (options?.relayed !== true && this.hooks.has('onBeforeBroadcast')) {
+      const info = broadcastInfo(message, excludeId);
+      if (info !== null && !this.hooks.call('onBeforeBroadcast', info)) return -1;
+    }
+    return this.fanOut(this.clients.values(), message, excludeId, options);
+  }
+
+  /** Sends to every member of `room` except `excludeId`; returns the recipient count. */
+  toRoom(room: string, message: StelarMessage, excludeId?: string, options?: SendOptions): number {
+    const members = this.rooms.members(room);
+    if (members === undefined) return 0;
+    return this.fanOut(this.idsToRecords(members), message, excludeId, options);
+  }
+
+  private *idsToRecords(ids: Iterable<string>): Iterable<ClientRecord> {
+    for (const id of ids) {
+      const r = this.clients.get(id);
+      if (r !== undefined) yield r;
+    }
+  }
+
+  private fanOut(
+    targets: Iterable<ClientRecord>,
+    message: StelarMessage,
+    excludeId: string | undefined,
+    options: SendOptions | undefined,
+  ): number {
+    let ws: OutboundMessage | null = null;
+    let tcp: OutboundMessage | null = null;
+    let count = 0;
+    const cap = this.limits.maxBufferedBytes;
+    const volatile = options?.volatile === true;
+    // No snapshot needed: a transport that reports onClose synchronously from close() deletes
+    // entries during this loop, and Map/Set iteration tolerates deletion.
+    try {
+      for (const r of targets) {
+        if (r.id === excludeId || r.state !== ClientState.Open || !r.conn.isOpen) continue;
+        if (cap > 0 && r.conn.bufferedAmount > cap) {
+          if (!volatile) this.dropSlowConsumer(r);
+          continue;
+        }
+        let out: OutboundMessage;
+        if (r.protocol === 'ws') out = ws ??= this.encode('ws', message);
+        else out = tcp ??= this.encode('tcp', message);
+        if (this.write(r, out)) count++;
+      }
+    } catch (err) {
+      this.logger.error(`cannot encode broadcast: ${errorMessage(err)}`);
+    }
+    return count;
+  }
+
+  /** Writes an already-encoded message; counts it. */
+  write(record: ClientRecord, out: OutboundMessage): boolean {
+    try {
+      record.conn.send(out);
+    } catch (err) {
+      this.logger.warn(`send to ${record.id} failed: ${errorMessage(err)}`);
+      return false;
+    }
+    record.info.messagesSent++;
+    this.sent++;
+    return true;
+  }
+
+  /**
+   * Sends an Error message, then closes; the transport's onClose does the cleanup. Used for
+   * refusals, rate limiting and oversize messages.
+   */
+  closeWithError(record: ClientRecord, code: StelarErrorCode, message: string, closeCode: number): void {
+    this.sendTo(record, { type: MessageType.Error, code, message });
+    this.close(record, closeCode, message);
+  }
+
+  /** Starts closing a client once: marks it Closing (messages dropped) and closes the wire. */
+  close(record: ClientRecord, closeCode: number, reason: string): void {
+    if (record.state >= ClientState.Closing) return;
+    record.state = ClientState.Closing;
+    record.inbox = null;
+    record.conn.close(closeCode, reason);
+  }
+
+  private dropSlowConsumer(r: ClientRecord): void {
+    this.logger.warn(`closing slow consumer ${r.id} (${r.conn.bufferedAmount} bytes buffered)`);
+    this.close(r, CloseCode.PolicyViolation, SLOW_CONSUMER_REASON);
+  }
+}
+
+/** Code of the error a slow consumer gets in its close reason (for logs and docs). */
+export const SLOW_CONSUMER_CODE = StelarErrorCode.SlowConsumer;
+
+function broadcastInfo(
+  message: StelarMessage,
+  excludeId: string | undefined,
+): { event: string; data: unknown; excludeId?: string } | null {
+  switch (message.type) {
+    case MessageType.Event:
+      return { event: message.event, data: message.data, excludeId };
+    case MessageType.Binary:
+      return { event: message.event, data: message.bytes, excludeId };
+    case MessageType.AckResponse:
+      return { event: message.ack, data: message.data, excludeId };
+    default:
+      return null;
+  }
+}

@@ -1,0 +1,38 @@
+import { MAX_NAME_BYTES, RESERVED_EVENTS } from './message';
+
+/** UTF-8 byte length of a JS string (lone surrogates count as U+FFFD, 3 bytes). */
+export function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n += 4;
+        i++;
+      } else n += 3;
+    } else n += 3;
+  }
+  return n;
+}
+
+/**
+ * Why `name` is not a valid event or room name (docs/PROTOCOL.md "Validation"), or null when
+ * it is: a non-empty string of at most 255 UTF-8 bytes without NUL.
+ */
+export function nameProblem(name: unknown): string | null {
+  if (typeof name !== 'string' || name.length === 0) return 'name must be a non-empty string';
+  // Cheap bound first: a string of ≤ 85 UTF-16 units is ≤ 255 bytes.
+  if (name.length * 3 > MAX_NAME_BYTES && utf8Length(name) > MAX_NAME_BYTES) {
+    return `name longer than ${MAX_NAME_BYTES} bytes`;
+  }
+  if (name.indexOf('\0') !== -1) return 'name contains NUL';
+  return null;
+}
+
+/** True for the library's own event names, which users cannot emit. */
+export function isReservedEvent(name: string): boolean {
+  return RESERVED_EVENTS.has(name);
+}

@@ -1,0 +1,154 @@
+import type { ClientRecord } from './client-record';
+import { StelarErrorCode } from './errors';
+import type { HookRunner } from './hook-runner.service';
+import { nameProblem } from './name-validation';
+
+/** Outcome of a join or leave. `changed` is false when the call was a no-op. */
+export type RoomResult =
+  | { readonly ok: true; readonly changed: boolean }
+  | { readonly ok: false; readonly reason: string; readonly code: StelarErrorCode };
+
+/** Room caps; both can be changed live through {@link RoomRegistry.setLimits}. */
+export interface RoomLimits {
+  /** Most rooms that may exist at once. */
+  maxRooms: number;
+  /** Most rooms one client may be in. */
+  maxRoomsPerClient: number;
+}
+
+const CHANGED: RoomResult = { ok: true, changed: true };
+const UNCHANGED: RoomResult = { ok: true, changed: false };
+
+/**
+ * Rooms as a two-way index (socket.io style): `room → Set<clientId>` here, and
+ * `client → Set<room>` in each record's live `info.rooms`. Empty rooms are deleted at once.
+ *
+ * Hooks: `onClientJoinRoom` / `onClientLeaveRoom` returning false veto the change.
+ * `onMaxRoomsReached` / `onMaxRoomsPerClientReached` fire when a join hits a cap; **the caps
+ * are hard limits**: the join is refused whatever the hook returns (a `false` is accepted for
+ * symmetry with the other cancellable hooks and also refuses).
+ */
+export class RoomRegistry {
+  private readonly rooms = new Map<string, Set<string>>();
+  private readonly caps: RoomLimits;
+
+  constructor(
+    private readonly hooks: HookRunner,
+    limits: RoomLimits,
+  ) {
+    this.caps = { maxRooms: 0, maxRoomsPerClient: 0 };
+    this.setLimits(limits);
+  }
+
+  /** The current caps (a copy). */
+  get limits(): RoomLimits {
+    return { ...this.caps };
+  }
+
+  /** Changes one or both caps live; existing memberships above a lowered cap are kept. */
+  setLimits(limits: Partial<RoomLimits>): void {
+    if (limits.maxRooms !== undefined) this.caps.maxRooms = positive('maxRooms', limits.maxRooms);
+    if (limits.maxRoomsPerClient !== undefined) {
+      this.caps.maxRoomsPerClient = positive('maxRoomsPerClient', limits.maxRoomsPerClient);
+    }
+  }
+
+  /** Adds the client to `room`. Joining a room it is already in is ok and changes nothing. */
+  join(record: ClientRecord, room: string): RoomResult {
+    const problem = nameProblem(room);
+    if (problem !== null) {
+      return { ok: false, reason: `Invalid room name: ${problem}`, code: StelarErrorCode.InvalidEventName };
+    }
+    const mine = record.info.rooms;
+    if (mine.has(room)) return UNCHANGED;
+    const clientId = record.id;
+
+    if (mine.size >= this.caps.maxRoomsPerClient) {
+      const max = this.caps.maxRoomsPerClient;
+      this.hooks.call('onMaxRoomsPerClientReached', { clientId, room, currentRooms: mine.size, max });
+      return {
+        ok: false,
+        reason: `Client is already in the maximum of ${max} rooms`,
+        code: StelarErrorCode.MaxRoomsPerClient,
+      };
+    }
+    let members = this.rooms.get(room);
+    if (members === undefined && this.rooms.size >= this.caps.maxRooms) {
+      const max = this.caps.maxRooms;
+      this.hooks.call('onMaxRoomsReached', { clientId, room, totalRooms: this.rooms.size, max });
+      return { ok: false, reason: `Maximum of ${max} rooms reached`, code: StelarErrorCode.MaxRooms };
+    }
+    if (!this.hooks.call('onClientJoinRoom', { clientId, room, metadata: record.info.metadata })) {
+      return { ok: false, reason: 'Join refused', code: StelarErrorCode.RoomRefused };
+    }
+    // The hook may have joined or changed things re-entrantly: re-read before inserting.
+    if (mine.has(room)) return UNCHANGED;
+    members = this.rooms.get(room);
+    if (members === undefined) {
+      members = new Set();
+      this.rooms.set(room, members);
+    }
+    members.add(clientId);
+    mine.add(room);
+    return CHANGED;
+  }
+
+  /** Removes the client from `room`. Leaving a room it is not in is ok and changes nothing. */
+  leave(record: ClientRecord, room: string): RoomResult {
+    if (!record.info.rooms.has(room)) return UNCHANGED;
+    if (!this.hooks.call('onClientLeaveRoom', { clientId: record.id, room })) {
+      return { ok: false, reason: 'Leave refused', code: StelarErrorCode.RoomRefused };
+    }
+    this.remove(record, room);
+    return CHANGED;
+  }
+
+  /**
+   * Removes the client from every room without consulting hooks (disconnect cleanup cannot be
+   * vetoed). Returns how many rooms it left.
+   */
+  leaveAll(record: ClientRecord): number {
+    const mine = record.info.rooms;
+    const n = mine.size;
+    for (const room of mine) this.detach(record.id, room);
+    mine.clear();
+    return n;
+  }
+
+  /** Live member ids of `room` (do not mutate), or undefined when the room does not exist. */
+  members(room: string): ReadonlySet<string> | undefined {
+    return this.rooms.get(room);
+  }
+
+  /** True when `room` exists (has at least one member). */
+  has(room: string): boolean {
+    return this.rooms.has(room);
+  }
+
+  /** Names of all rooms. */
+  names(): string[] {
+    return [...this.rooms.keys()];
+  }
+
+  /** Number of rooms (StelarStats.totalRooms). */
+  get size(): number {
+    return this.rooms.size;
+  }
+
+  private remove(record: ClientRecord, room: string): void {
+    record.info.rooms.delete(room);
+    this.detach(record.id, room);
+  }
+
+  private detach(clientId: string, room: string): void {
+    const members = this.rooms.get(room);
+    if (members === undefined) return;
+    members.delete(clientId);
+    if (members.size === 0) this.rooms.delete(room);
+  }
+}
+
+function positive(name: string, n: number): number {
+  if (typeof n !== 'number' || !(n >= 0)) throw new RangeError(`${name} must be a number ≥ 0, got ${n}`);
+  return n;
+}

@@ -1,0 +1,39 @@
+import type { MessageCodec } from '../ports/message-codec.port';
+
+/**
+ * Connection limits the connection service reads on every use, so the application can change
+ * them live (`ConnectionService.updateLimits` restarts the heartbeat timer when needed).
+ */
+export interface ServerLimits {
+  /** Largest inbound message body in bytes; larger closes with 1009. */
+  maxPayloadSize: number;
+  /** Ping every this many ms; 0 disables heartbeats. */
+  heartbeatInterval: number;
+  /** Terminate a client whose last ping/pong is older than this many ms. */
+  heartbeatTimeout: number;
+  /** Upper bound in ms for the middleware chain of one connection. */
+  connectTimeout: number;
+  /**
+   * Send-buffer size in bytes above which a client is a slow consumer for fan-out sends
+   * (volatile messages are skipped, others close it with 1008). 0 or Infinity disables.
+   */
+  maxBufferedBytes: number;
+}
+
+/** Defaults matching the public options. */
+export const DEFAULT_SERVER_LIMITS: Readonly<ServerLimits> = Object.freeze({
+  maxPayloadSize: 10 * 1024 * 1024,
+  heartbeatInterval: 30_000,
+  heartbeatTimeout: 60_000,
+  connectTimeout: 10_000,
+  maxBufferedBytes: 16 * 1024 * 1024,
+});
+
+/** One codec per transport. */
+export interface CodecMap {
+  readonly ws: MessageCodec;
+  readonly tcp: MessageCodec;
+}
+
+/** Period of the maintenance timer (limiter and tracker cleanup), as in the type reference. */
+export const CLEANUP_INTERVAL_MS = 30_000;

@@ -1,0 +1,81 @@
+import { MessageSender } from '../../../src/domain/message-sender.service';
+import { ClientRegistry } from '../../../src/domain/client-registry.service';
+import { RoomRegistry } from '../../../src/domain/room-registry.service';
+import { HookRunner } from '../../../src/domain/hook-runner.service';
+import { ClientState } from '../../../src/domain/client-record';
+import { MessageType } from '../../../src/domain/message';
+import { FakeCodec } from '../../fakes/fake-codec';
+import { FakeLogger } from '../../fakes/fake-logger';
+import type { FakeConnection } from '../../fakes/fake-connection';
+import { record } from './helpers';
+
+function setup() {
+  const log = new FakeLogger();
+  const clients = new ClientRegistry();
+  const hooks = new HookRunner(log);
+  const rooms = new RoomRegistry(hooks, { maxRooms: 10, maxRoomsPerClient: 10 });
+  const codecs = { ws: new FakeCodec('ws'), tcp: new FakeCodec('tcp') };
+  const limits = { maxPayloadSize: 100, heartbeatInterval: 0, heartbeatTimeout: 0, connectTimeout: 0, maxBufferedBytes: 0 };
+  const sender = new MessageSender(codecs, clients, rooms, hooks, limits, log);
+  const open = (id: string, p: 'ws' | 'tcp' = 'ws') => {
+    const r = record(id, p);
+    r.state = ClientState.Open;
+    clients.add(r);
+    return r;
+  };
+  return { log, clients, rooms, codecs, sender, open, limits, hooks };
+}
+
+describe('MessageSender', () => {
+  it('an unencodable message is logged and sends nothing', () => {
+    const { sender, codecs, open, log } = setup();
+    const r = open('a');
+    codecs.ws.encode = () => {
+      throw new Error('cyclic');
+    };
+    expect(sender.sendTo(r, { type: MessageType.Event, event: 'e', data: 1 })).toBe(false);
+    expect(sender.broadcast({ type: MessageType.Event, event: 'e', data: 1 })).toBe(0);
+    expect(log.at('error')).toHaveLength(2);
+    expect(sender.totalSent).toBe(0);
+  });
+
+  it('a connection whose send throws is logged and not counted', () => {
+    const { sender, open, log } = setup();
+    const r = open('a');
+    (r.conn as FakeConnection).send = () => {
+      throw new Error('EPIPE');
+    };
+    expect(sender.sendTo(r, { type: MessageType.Pong })).toBe(false);
+    expect(r.info.messagesSent).toBe(0);
+    expect(log.at('warn')[0]).toContain('EPIPE');
+  });
+
+  it('maxBufferedBytes 0 disables the slow-consumer check', () => {
+    const { sender, open } = setup();
+    const r = open('a');
+    (r.conn as FakeConnection).bufferedAmount = 1e9;
+    expect(sender.broadcast({ type: MessageType.Event, event: 'e', data: 1 })).toBe(1);
+  });
+
+  it('onBeforeBroadcast sees binary payloads and ack pushes; other types skip the hook', () => {
+    const { sender, open, hooks } = setup();
+    const seen: unknown[] = [];
+    hooks.update({ onBeforeBroadcast: (i) => void seen.push(i.event) });
+    open('a');
+    sender.broadcast({ type: MessageType.Binary, event: 'bin', bytes: new Uint8Array(1) });
+    sender.broadcast({ type: MessageType.AckResponse, ack: 'push', data: 1 });
+    sender.broadcast({ type: MessageType.Ping });
+    expect(seen).toEqual(['bin', 'push']);
+  });
+
+  it('closeWithError sends the Error then closes once', () => {
+    const { sender, open } = setup();
+    const r = open('a');
+    sender.closeWithError(r, 'STELAR_ERR_RATE_LIMITED', 'slow down', 1008);
+    sender.closeWithError(r, 'STELAR_ERR_RATE_LIMITED', 'again', 1008);
+    const conn = r.conn as FakeConnection;
+    expect(conn.messages()).toEqual([{ type: MessageType.Error, code: 'STELAR_ERR_RATE_LIMITED', message: 'slow down' }]);
+    expect(conn.closes).toEqual([{ code: 1008, reason: 'slow down' }]);
+    expect(r.state).toBe(ClientState.Closing);
+  });
+});
