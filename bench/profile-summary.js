@@ -20,9 +20,11 @@ function summarise(file, top) {
     const key = `${cf.functionName || '(anonymous)'} ${where}`.trim();
     self.set(key, (self.get(key) || 0) + dt);
   }
+  // Idle time is the event loop waiting, not work: leave it out of the percentages.
+  self.delete('(idle)');
   const total = [...self.values()].reduce((a, b) => a + b, 0);
   const rows = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, top);
-  console.log(`${file}: ${(total / 1000).toFixed(0)} ms sampled`);
+  console.log(`${file}: ${(total / 1000).toFixed(0)} ms of non-idle samples`);
   console.log('| self % | self ms | function |');
   console.log('|---:|---:|---|');
   for (const [k, v] of rows) console.log(`| ${((100 * v) / total).toFixed(1)} | ${(v / 1000).toFixed(1)} | \`${k}\` |`);

@@ -131,6 +131,10 @@ async function main() {
     process.stdout.write(lines.join('\n') + '\n');
   }
   results.durationSec = Math.round((Date.now() - started) / 1000);
+  meta.loadAverageEnd = require('node:os').loadavg().map((x) => Math.round(x * 100) / 100);
+  const footer = `Finished in ${results.durationSec} s; load average at end ${meta.loadAverageEnd.join(' ')}.\n`;
+  out.push(footer);
+  process.stdout.write(footer);
   results.markdown = out.join('\n');
   const file = path.resolve(opts.out || path.join(__dirname, 'results/latest.json'));
   fs.mkdirSync(path.dirname(file), { recursive: true });

@@ -7,7 +7,7 @@
 
 const { openMany, destroyAll } = require('../lib/clients');
 const { makePayload } = require('../lib/payload');
-const { withTimeout } = require('../lib/pool');
+const { sleep, withTimeout } = require('../lib/pool');
 
 const ROOM = 'bench';
 
@@ -129,10 +129,14 @@ async function runFanout(system, srv, p) {
     if (slowCount) {
       const memAfter = await srv.mem();
       out.slowSubscribers = slowCount;
-      // Paused readers may not notice a server-side close (they read nothing, not even the
-      // FIN), so the server's own connection count tells how many it dropped.
-      out.slowDisconnected = Math.max(slowClosed, N + 1 - (await srv.conns()));
-      out.slowReceived = Array.from(received).reduce((a, r, i) => a + (isSlow[i] ? r : 0), 0);
+      // Connections the server had already released while the readers were paused (a paused
+      // reader notices nothing, not even a FIN, so ask the server).
+      out.slowReleased = N + 1 - (await srv.conns());
+      // Then let the slow readers drain what reached them, to see each system's policy: all
+      // messages (unbounded buffering), fewer (dropped), or a close (disconnected).
+      await drainSlow(subs, isSlow, received, p.drainMs);
+      out.slowDisconnected = slowClosed;
+      out.slowReceivedPct = (100 * slowSum(received, isSlow)) / (slowCount * total);
       out.rssGrowthMB = (memAfter.rss - memBefore.rss) / 2 ** 20;
       out.heapGrowthMB = (memAfter.heapUsed - memBefore.heapUsed) / 2 ** 20;
       out.externalGrowthMB = (memAfter.external - memBefore.external) / 2 ** 20;
@@ -144,6 +148,24 @@ async function runFanout(system, srv, p) {
     closing = true;
     destroyAll(conns);
     await withTimeout(srv.waitConns(0, 10000), 11000, 'teardown').catch(() => {});
+  }
+}
+
+function slowSum(received, isSlow) {
+  let n = 0;
+  for (let i = 0; i < received.length; i++) if (isSlow[i]) n += received[i];
+  return n;
+}
+
+/** Resumes the slow readers and waits until their deliveries stop progressing for `quietMs`. */
+async function drainSlow(subs, isSlow, received, quietMs) {
+  for (let i = 0; i < subs.length; i++) if (isSlow[i]) subs[i].resume();
+  let last = -1;
+  for (;;) {
+    await sleep(quietMs);
+    const now = slowSum(received, isSlow);
+    if (now === last) return;
+    last = now;
   }
 }
 
