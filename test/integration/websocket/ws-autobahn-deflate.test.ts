@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import * as zlib from 'node:zlib';
 import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import { WsServerTransport } from '../../../src/adapters/websocket/ws-server-transport';
 import { EchoAcceptor } from '../../helpers/ws-echo-acceptor';
 import { RawWsClient } from '../../helpers/raw-ws-client';
-import { ECHO_EXAMPLE_OPTIONS } from './autobahn-peer';
+import { rawFrame } from '../../helpers/ws-frames';
+import { ECHO_EXAMPLE_OPTIONS, serverFails } from './autobahn-peer';
 
 interface Combo {
   readonly name: string;
@@ -27,6 +29,12 @@ const COMBOS: Combo[] = [
   { name: '13.3 client_max_window_bits=8', offer: { clientMaxWindowBits: 8 }, agreed: 'permessage-deflate; client_max_window_bits=8' },
   { name: '13.3 client_max_window_bits=9', offer: { clientMaxWindowBits: 9 }, agreed: 'permessage-deflate; client_max_window_bits=9' },
   { name: '13.4 client_max_window_bits=15', offer: { clientMaxWindowBits: 15 }, agreed: 'permessage-deflate' },
+  { name: '13.3 server_max_window_bits=8', offer: { serverMaxWindowBits: 8 }, agreed: 'permessage-deflate; server_max_window_bits=8' },
+  {
+    name: '13.5 server_max_window_bits=8 with server_no_context_takeover',
+    offer: { serverNoContextTakeover: true, serverMaxWindowBits: 8 },
+    agreed: 'permessage-deflate; server_no_context_takeover; server_max_window_bits=8',
+  },
   { name: '13.3 server_max_window_bits=9', offer: { serverMaxWindowBits: 9 }, agreed: 'permessage-deflate; server_max_window_bits=9' },
   { name: '13.4 server_max_window_bits=15', offer: { serverMaxWindowBits: 15 }, agreed: 'permessage-deflate' },
   {
@@ -46,6 +54,12 @@ const SIZES = [16, 64, 256, 1024, 4096, 8192, 16384, 32768, 65536, 131072];
 const REPEAT = 3;
 
 const LOREM = Buffer.from('Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor. κόσμε € 𝄞 ');
+
+/** RFC 7692 §7.2.1: raw DEFLATE with the trailing 00 00 ff ff of a sync flush removed. */
+function compress(data: Buffer): Buffer {
+  const out = zlib.deflateRawSync(data, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+  return out.subarray(0, out.length - 4);
+}
 
 /** Compressible UTF-8 text of exactly `n` bytes (cut on a character boundary, padded ASCII). */
 function loremText(n: number, seed: number): Buffer {
@@ -116,10 +130,13 @@ describe('Autobahn 12.x / 13.x permessage-deflate against the echo configuration
         expect(m.binary).toBe(sent[i].binary);
         expect(m.body.equals(sent[i].body)).toBe(true);
       });
-      // The echoes came back compressed: the lorem text shrinks, only random bytes do not.
+      // The echoes came back compressed (the lorem text shrinks, random bytes cannot), except
+      // with an agreed 8-bit server window, which zlib cannot honour: then nothing is compressed.
       const randomBytesTotal = sent.filter((m, i) => i % 3 === 1).reduce((a, m) => a + m.body.length, 0);
       const loremTotal = sent.filter((m, i) => i % 3 !== 1).reduce((a, m) => a + m.body.length, 0);
-      expect(res.socket.bytesRead - bytesBefore).toBeLessThan(randomBytesTotal * 1.01 + loremTotal / 4);
+      const wire = res.socket.bytesRead - bytesBefore;
+      if (combo.offer.serverMaxWindowBits === 8) expect(wire).toBeGreaterThan(randomBytesTotal + loremTotal);
+      else expect(wire).toBeLessThan(randomBytesTotal * 1.01 + loremTotal / 4);
 
       const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
       const serverClosed = acceptor.closed.length;
@@ -147,6 +164,28 @@ describe('Autobahn 12.x / 13.x permessage-deflate against the echo configuration
     }
   });
 
+  it('13.3: with an agreed 8-bit server window echoes go out uncompressed (RSV1 clear), 9 bits compresses', async () => {
+    const body = loremText(4096, 1);
+    const verdicts: string[] = [];
+    for (const bits of [8, 9]) {
+      const r = await RawWsClient.connect(
+        transport.port() as number,
+        RawWsClient.request('/', { 'Sec-WebSocket-Extensions': `permessage-deflate; server_max_window_bits=${bits}` }),
+      );
+      try {
+        await r.until(() => r.status === 101);
+        r.socket.write(rawFrame({ opcode: 1, payload: body }));
+        // The raw client negotiated nothing on its side: a compressed (RSV1) echo is an error to it.
+        await r.until(() => r.sink.events.length > 0);
+        const e = r.sink.events[0];
+        verdicts.push(e.kind === 'message' && e.payload.equals(body) ? 'plain echo' : e.kind);
+      } finally {
+        r.destroy();
+      }
+    }
+    expect(verdicts).toEqual(['plain echo', 'error']);
+  });
+
   it('12.x fragmented: a compressed message split into many fragments is echoed byte-exact', async () => {
     const ws = new WebSocket(`ws://127.0.0.1:${transport.port()}/`, { perMessageDeflate: { threshold: 0 } });
     clients.push(ws);
@@ -158,5 +197,39 @@ describe('Autobahn 12.x / 13.x permessage-deflate against the echo configuration
       ws.send(body.subarray(off, off + 16_384), { binary: false, compress: true, fin: off + 16_384 >= body.length });
     }
     expect((await reply).equals(body)).toBe(true);
+  });
+
+  describe('12.x/13.x broken compressed input over a raw socket fails with the exact code', () => {
+    const raws: RawWsClient[] = [];
+    afterEach(() => {
+      for (const r of raws) r.destroy();
+      raws.length = 0;
+    });
+    async function openDeflate(): Promise<RawWsClient> {
+      const r = await RawWsClient.connect(transport.port() as number, RawWsClient.request('/', { 'Sec-WebSocket-Extensions': 'permessage-deflate' }));
+      raws.push(r);
+      await r.until(() => r.status === 101);
+      return r;
+    }
+    const cases: Array<[string, () => Buffer, number]> = [
+      ['corrupt DEFLATE data', () => rawFrame({ opcode: 1, rsv: 4, payload: Buffer.from([0xff, 0xff, 0xff, 0xff, 0x00]) }), 1007],
+      ['a compressed text that inflates to invalid UTF-8', () => rawFrame({ opcode: 1, rsv: 4, payload: compress(Buffer.from('cebae1bdb9cf83cebcceb5eda080', 'hex')) }), 1007],
+      ['a compressed message inflating past 16 MiB', () => rawFrame({ opcode: 2, rsv: 4, payload: compress(Buffer.alloc(16 * 1024 * 1024 + 1)) }), 1009],
+      ['RSV1 on a ping', () => rawFrame({ opcode: 9, rsv: 4, payload: compress(Buffer.from('ping')) }), 1002],
+      [
+        'RSV1 on a continuation frame',
+        () => Buffer.concat([rawFrame({ opcode: 1, rsv: 4, fin: false, payload: compress(Buffer.from('a')) }), rawFrame({ opcode: 0, rsv: 4, payload: compress(Buffer.from('b')) })]),
+        1002,
+      ],
+      ['RSV2 on a compressed text', () => rawFrame({ opcode: 1, rsv: 6, payload: compress(Buffer.from('x')) }), 1002],
+    ];
+    for (const [name, wire, code] of cases) {
+      it(`${name} → ${code}, then the server closes TCP`, async () => {
+        const r = await openDeflate();
+        r.socket.write(wire());
+        await serverFails(r, code);
+        expect(r.sink.events.filter((e) => e.kind === 'message')).toEqual([]);
+      });
+    }
   });
 });
