@@ -81,6 +81,8 @@ describe('Autobahn 9.x message sizes against the echo configuration', () => {
     const header = Buffer.from([0x82, 0xff, 0, 0, 0, 0, 0x01, 0x00, 0x00, 0x01, 1, 2, 3, 4]);
     r.socket.write(header);
     await serverFails(r, 1009);
+    // The refusal carries the declared size for the domain's onPayloadTooLarge hook.
+    expect(peer.acceptor.errors.map((e) => (e as { size?: number }).size)).toEqual([16 * MiB + 1]);
   });
 
   it('limits: fragments adding up to 16 MiB + 1 are refused with 1009', async () => {
