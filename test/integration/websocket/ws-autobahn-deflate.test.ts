@@ -50,7 +50,7 @@ const COMBOS: Combo[] = [
 ];
 
 // Autobahn 12.x sizes; each size sent several times so context takeover is exercised.
-const SIZES = [16, 64, 256, 1024, 4096, 8192, 16384, 32768, 65536, 131072];
+const SIZES = [0, 1, 16, 64, 256, 1024, 4096, 8192, 16384, 32768, 65536, 131072];
 const REPEAT = 3;
 
 const LOREM = Buffer.from('Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor. κόσμε € 𝄞 ');
@@ -184,6 +184,21 @@ describe('Autobahn 12.x / 13.x permessage-deflate against the echo configuration
       }
     }
     expect(verdicts).toEqual(['plain echo', 'error']);
+  });
+
+  it('7.1.6 with compression: echoes still being compressed go out before the close echo', async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${transport.port()}/`, { perMessageDeflate: { threshold: 0 } });
+    clients.push(ws);
+    await new Promise((resolve) => ws.once('open', resolve));
+    const bodies = Array.from({ length: 40 }, (_, i) => loremText(65536, i));
+    const got: Buffer[] = [];
+    ws.on('message', (d) => got.push(d as Buffer));
+    const closed = new Promise<number>((resolve) => ws.once('close', resolve));
+    for (const b of bodies) ws.send(b, { binary: true });
+    ws.close(1000);
+    expect(await closed).toBe(1000);
+    expect(got.length).toBe(bodies.length);
+    got.forEach((g, i) => expect(g.equals(bodies[i])).toBe(true));
   });
 
   it('12.x fragmented: a compressed message split into many fragments is echoed byte-exact', async () => {
