@@ -4,6 +4,7 @@ import { isValidReceivedCloseCode } from './ws-close-codes';
 import { Utf8Validator, isValidUtf8 } from './utf8-validator';
 import type { PerMessageDeflate } from './permessage-deflate';
 import { unmask } from './ws-mask';
+import { dataFrameSizeError, inflatedSizeError, len64Error, type FrameLimits } from './ws-frame-limits';
 
 /** What a receiver reports to its owner (the connection implements it: no closures). */
 export interface WsReceiverSink {
@@ -67,14 +68,18 @@ export class WsReceiver {
   private messageLength = 0;
   private readonly utf8 = new Utf8Validator();
 
-  private readonly maxFragments: number;
+  private readonly limits: FrameLimits;
   private deflate: PerMessageDeflate | null;
 
   constructor(
     private readonly sink: WsReceiverSink,
     private readonly options: WsReceiverOptions,
   ) {
-    this.maxFragments = options.maxFragments ?? WS_DEFAULTS.maxFragments;
+    this.limits = {
+      maxFrameSize: options.maxFrameSize,
+      maxPayloadSize: options.maxPayloadSize,
+      maxFragments: options.maxFragments ?? WS_DEFAULTS.maxFragments,
+    };
     this.deflate = options.deflate ?? null;
   }
 
@@ -158,8 +163,12 @@ export class WsReceiver {
     return dst;
   }
 
-  private fail(code: StelarErrorCode, message: string, closeCode: number): void {
-    const err = protocolError(code, `Invalid WebSocket frame: ${message}`, closeCode);
+  /** Fails with a protocol error (1002 unless told otherwise) and stops the parser. */
+  private fail(code: StelarErrorCode, message: string, closeCode: number = CloseCode.ProtocolError): void {
+    this.failWith(protocolError(code, `Invalid WebSocket frame: ${message}`, closeCode));
+  }
+
+  private failWith(err: ProtocolError): void {
     this.stop();
     this.loopOn = false;
     this.sink.onFrameError(err);
@@ -191,11 +200,7 @@ export class WsReceiver {
       }
     } else if (this.opcode === Opcode.Text || this.opcode === Opcode.Binary) {
       if (this.messageOpcode !== 0) {
-        return this.fail(
-          StelarErrorCode.InvalidContinuation,
-          `invalid opcode ${this.opcode}: expected a continuation frame`,
-          CloseCode.ProtocolError,
-        );
+        return this.fail(StelarErrorCode.InvalidContinuation, `invalid opcode ${this.opcode}: expected a continuation frame`);
       }
       // RFC 7692 §6: RSV1 marks a compressed message only when permessage-deflate was agreed.
       if (rsv1 && this.deflate === null) {
@@ -212,11 +217,7 @@ export class WsReceiver {
       }
       if (rsv1) return this.fail(StelarErrorCode.UnexpectedRsv, 'RSV1 must be clear', CloseCode.ProtocolError);
       if (this.payloadLength > MAX_CONTROL_PAYLOAD) {
-        return this.fail(
-          StelarErrorCode.InvalidControlFrame,
-          `invalid payload length ${this.payloadLength}`,
-          CloseCode.ProtocolError,
-        );
+        return this.fail(StelarErrorCode.InvalidControlFrame, `invalid payload length ${this.payloadLength}`);
       }
     } else {
       // §5.2: opcodes 3-7 and 0xB-0xF are reserved.
@@ -252,42 +253,18 @@ export class WsReceiver {
     }
     const buf = this.consume(8);
     const high = buf.readUInt32BE(0);
-    // §5.2: the most significant bit must be 0. Anything at or above 2^53 cannot be a
-    // JavaScript length and is far above any sane limit anyway.
-    if (high & 0x80000000) {
-      return this.fail(StelarErrorCode.InvalidFrame, 'invalid 64-bit payload length', CloseCode.ProtocolError);
-    }
-    if (high > 0x1fffff) {
-      return this.fail(StelarErrorCode.FrameTooLarge, 'payload length too large', CloseCode.MessageTooBig);
-    }
-    this.payloadLength = high * 0x100000000 + buf.readUInt32BE(4);
+    const low = buf.readUInt32BE(4);
+    const err = len64Error(high, low);
+    if (err !== null) return this.failWith(err);
+    this.payloadLength = high * 0x100000000 + low;
     this.haveLength();
   }
 
   private haveLength(): void {
     if (this.opcode < Opcode.Close) {
       // Limits checked from the header, before a single payload byte is buffered.
-      if (this.payloadLength > this.options.maxFrameSize) {
-        return this.fail(
-          StelarErrorCode.FrameTooLarge,
-          `frame of ${this.payloadLength} bytes exceeds maxFrameSize ${this.options.maxFrameSize}`,
-          CloseCode.MessageTooBig,
-        );
-      }
-      if (!this.compressed && this.messageLength + this.payloadLength > this.options.maxPayloadSize) {
-        return this.fail(
-          StelarErrorCode.PayloadTooLarge,
-          `message exceeds maxPayloadSize ${this.options.maxPayloadSize}`,
-          CloseCode.MessageTooBig,
-        );
-      }
-      if (++this.fragmentCount > this.maxFragments) {
-        return this.fail(
-          StelarErrorCode.PayloadTooLarge,
-          `message has more than ${this.maxFragments} fragments`,
-          CloseCode.MessageTooBig,
-        );
-      }
+      const err = dataFrameSizeError(this.limits, this.payloadLength, this.messageLength, this.compressed, ++this.fragmentCount);
+      if (err !== null) return this.failWith(err);
     }
     this.state = this.masked ? GET_MASK : GET_DATA;
   }
@@ -355,19 +332,10 @@ export class WsReceiver {
    */
   onInflated(err: ProtocolError | null, chunks: Buffer[] | null, length: number): void {
     if (this.state === STOPPED) return;
-    if (err !== null) {
-      this.stop();
-      this.sink.onFrameError(err);
-      return;
-    }
+    if (err !== null) return this.failWith(err);
     this.messageLength += length;
-    if (this.messageLength > this.options.maxPayloadSize) {
-      return this.fail(
-        StelarErrorCode.PayloadTooLarge,
-        `message exceeds maxPayloadSize ${this.options.maxPayloadSize}`,
-        CloseCode.MessageTooBig,
-      );
-    }
+    const tooLarge = inflatedSizeError(this.messageLength, this.limits.maxPayloadSize);
+    if (tooLarge !== null) return this.failWith(tooLarge);
     const list = chunks as Buffer[];
     for (let i = 0; i < list.length; i++) {
       if (this.messageOpcode === Opcode.Text && !this.utf8.push(list[i])) return this.invalidUtf8();
