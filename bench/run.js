@@ -93,7 +93,8 @@ async function main() {
             ? path.join(__dirname, 'results/profiles', `${name}-${system.name}-r${r + 1}.cpuprofile`)
             : null;
           round.results[system.name] = await runOne(system, scenario, params, profile);
-          log(`  ${scenario.primary} = ${round.results[system.name][scenario.primary].toFixed(3)} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
+          const v = round.results[system.name][scenario.primary];
+          log(`  ${scenario.primary} = ${typeof v === 'number' ? v.toFixed(3) : v} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
         } catch (err) {
           if (err.startFailure) {
             skipped[system.name] = err.message;
