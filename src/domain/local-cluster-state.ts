@@ -19,7 +19,7 @@ export class LocalClusterState implements ClusterStateProvider {
 
   localRoomMembers(room: string): string[] {
     const members = this.rooms.members(room);
-    return members === undefined ? [] : [...members];
+    return members === undefined ? [] : [...members.keys()];
   }
 
   /** Clients with their rooms; with `room`, only that room's members. */
@@ -31,9 +31,9 @@ export class LocalClusterState implements ClusterStateProvider {
     }
     const members = this.rooms.members(room);
     if (members === undefined) return out;
-    for (const id of members) {
-      const r = this.clients.get(id);
-      if (r !== undefined) out.push({ id, rooms: [...r.info.rooms] });
+    // Only registered clients (a member may still be running its middleware).
+    for (const r of members.values()) {
+      if (this.clients.get(r.id) === r) out.push({ id: r.id, rooms: [...r.info.rooms] });
     }
     return out;
   }

@@ -20,8 +20,10 @@ const CHANGED: RoomResult = { ok: true, changed: true };
 const UNCHANGED: RoomResult = { ok: true, changed: false };
 
 /**
- * Rooms as a two-way index (socket.io style): `room → Set<clientId>` here, and
+ * Rooms as a two-way index (socket.io style): `room → Map<clientId, ClientRecord>` here, and
  * `client → Set<room>` in each record's live `info.rooms`. Empty rooms are deleted at once.
+ * Holding the records (not only the ids) lets a room fan-out iterate its members directly,
+ * without one client-registry lookup per delivery.
  *
  * Hooks: `onClientJoinRoom` / `onClientLeaveRoom` returning false veto the change.
  * `onMaxRoomsReached` / `onMaxRoomsPerClientReached` fire when a join hits a cap; **the caps
@@ -29,7 +31,7 @@ const UNCHANGED: RoomResult = { ok: true, changed: false };
  * symmetry with the other cancellable hooks and also refuses).
  */
 export class RoomRegistry {
-  private readonly rooms = new Map<string, Set<string>>();
+  private readonly rooms = new Map<string, Map<string, ClientRecord>>();
   private readonly caps: RoomLimits;
 
   constructor(
@@ -85,10 +87,10 @@ export class RoomRegistry {
     if (mine.has(room)) return UNCHANGED;
     members = this.rooms.get(room);
     if (members === undefined) {
-      members = new Set();
+      members = new Map();
       this.rooms.set(room, members);
     }
-    members.add(clientId);
+    members.set(clientId, record);
     mine.add(room);
     return CHANGED;
   }
@@ -110,13 +112,16 @@ export class RoomRegistry {
   leaveAll(record: ClientRecord): number {
     const mine = record.info.rooms;
     const n = mine.size;
-    for (const room of mine) this.detach(record.id, room);
+    for (const room of mine) this.detach(record, room);
     mine.clear();
     return n;
   }
 
-  /** Live member ids of `room` (do not mutate), or undefined when the room does not exist. */
-  members(room: string): ReadonlySet<string> | undefined {
+  /**
+   * Live members of `room`, id → record (do not mutate), or undefined when the room does not
+   * exist.
+   */
+  members(room: string): ReadonlyMap<string, ClientRecord> | undefined {
     return this.rooms.get(room);
   }
 
@@ -137,13 +142,14 @@ export class RoomRegistry {
 
   private remove(record: ClientRecord, room: string): void {
     record.info.rooms.delete(room);
-    this.detach(record.id, room);
+    this.detach(record, room);
   }
 
-  private detach(clientId: string, room: string): void {
+  private detach(record: ClientRecord, room: string): void {
     const members = this.rooms.get(room);
-    if (members === undefined) return;
-    members.delete(clientId);
+    // Only this record's own entry (never another record's that shares a broken id).
+    if (members === undefined || members.get(record.id) !== record) return;
+    members.delete(record.id);
     if (members.size === 0) this.rooms.delete(room);
   }
 }
