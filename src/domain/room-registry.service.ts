@@ -61,13 +61,13 @@ export class RoomRegistry {
     if (problem !== null) {
       return { ok: false, reason: `Invalid room name: ${problem}`, code: StelarErrorCode.InvalidEventName };
     }
-    const mine = record.info.rooms;
-    if (mine.has(room)) return UNCHANGED;
+    const info = record.info;
+    if (info.inRoom(room)) return UNCHANGED;
     const clientId = record.id;
 
-    if (mine.size >= this.caps.maxRoomsPerClient) {
+    if (info.roomCount >= this.caps.maxRoomsPerClient) {
       const max = this.caps.maxRoomsPerClient;
-      this.hooks.call('onMaxRoomsPerClientReached', { clientId, room, currentRooms: mine.size, max });
+      this.hooks.call('onMaxRoomsPerClientReached', { clientId, room, currentRooms: info.roomCount, max });
       return {
         ok: false,
         reason: `Client is already in the maximum of ${max} rooms`,
@@ -80,24 +80,25 @@ export class RoomRegistry {
       this.hooks.call('onMaxRoomsReached', { clientId, room, totalRooms: this.rooms.size, max });
       return { ok: false, reason: `Maximum of ${max} rooms reached`, code: StelarErrorCode.MaxRooms };
     }
-    if (!this.hooks.call('onClientJoinRoom', { clientId, room, metadata: record.info.metadata })) {
+    // The payload (and the lazily created metadata Map) only when the hook is set.
+    if (this.hooks.has('onClientJoinRoom') && !this.hooks.call('onClientJoinRoom', { clientId, room, metadata: info.metadata })) {
       return { ok: false, reason: 'Join refused', code: StelarErrorCode.RoomRefused };
     }
     // The hook may have joined or changed things re-entrantly: re-read before inserting.
-    if (mine.has(room)) return UNCHANGED;
+    if (info.inRoom(room)) return UNCHANGED;
     members = this.rooms.get(room);
     if (members === undefined) {
       members = new Map();
       this.rooms.set(room, members);
     }
     members.set(clientId, record);
-    mine.add(room);
+    info.rooms.add(room);
     return CHANGED;
   }
 
   /** Removes the client from `room`. Leaving a room it is not in is ok and changes nothing. */
   leave(record: ClientRecord, room: string): RoomResult {
-    if (!record.info.rooms.has(room)) return UNCHANGED;
+    if (!record.info.inRoom(room)) return UNCHANGED;
     if (!this.hooks.call('onClientLeaveRoom', { clientId: record.id, room })) {
       return { ok: false, reason: 'Leave refused', code: StelarErrorCode.RoomRefused };
     }
@@ -110,7 +111,8 @@ export class RoomRegistry {
    * vetoed). Returns how many rooms it left.
    */
   leaveAll(record: ClientRecord): number {
-    const mine = record.info.rooms;
+    const mine = record.info.roomsIfAny();
+    if (mine === null) return 0;
     const n = mine.size;
     for (const room of mine) this.detach(record, room);
     mine.clear();
