@@ -9,10 +9,11 @@
 //   echo       inbound pipeline → router → ack handler → answer encoded and sent, per request
 //   fanout     one publish to a room of N members (decode, dispatch, encode once, N sends),
 //              reported per delivery
+//   connect    accept + admission (no middleware) + Connect message + close cleanup, per connection
 //   idle       heap bytes per admitted idle connection (after forced GC, needs --expose-gc)
 // Run after `npm run build`:
 //   node --expose-gc bench/micro/server-hot-path.bench.js [--members 1000] [--requests 200000]
-//        [--publishes 2000] [--clients 10000] [--echo-clients 100] [--trials 9]
+//        [--publishes 2000] [--clients 10000] [--echo-clients 100] [--trials 9] [--rate-limit]
 //        [--only echo,fanout,...]
 
 const path = require('node:path');
@@ -31,7 +32,9 @@ const PUBLISHES = Number(arg('publishes', 2000));
 const IDLE = Number(arg('clients', 10000));
 const ECHO_CLIENTS = Number(arg('echo-clients', 100));
 const TRIALS = Number(arg('trials', 9));
-const ONLY = String(arg('only', 'decode,encode,echo,fanout,idle')).split(',');
+// --rate-limit: the default global token bucket on (with a limit high enough never to refuse).
+const RATE_LIMIT = process.argv.includes('--rate-limit') ? { maxPoints: 1e12, windowMs: 1000 } : false;
+const ONLY = String(arg('only', 'decode,encode,echo,fanout,connect,idle')).split(',');
 const PAYLOAD = '#00000001' + 'x'.repeat(55); // 64 B, as in bench/scenarios
 
 /** An in-memory Connection (src/ports/connection.port.ts) whose send() only counts. */
@@ -93,7 +96,7 @@ function measuredCalls(n) {
 }
 
 function newServer() {
-  const server = new StelarServer({ port: 0, tcpPort: false, rateLimit: false, maxConnectionsPerIP: 1e6, maxConnections: 1e6, gracefulShutdown: false, logger: false });
+  const server = new StelarServer({ port: 0, tcpPort: false, rateLimit: RATE_LIMIT, maxConnectionsPerIP: 1e6, maxConnections: 1e6, gracefulShutdown: false, logger: false });
   server.on('pub', (ctx) => server.to(ctx.data.room, 'msg', ctx.data.d));
   server.onAck('echo', (ctx) => ctx.data);
   const conns = server.container.get(APP_TOKENS.ConnectionService);
@@ -160,6 +163,25 @@ async function main() {
       const us = measure(PUBLISHES, () => conns.onMessage(pub, body, protocol === 'tcp'));
       if (subs[0].sent - before < measuredCalls(PUBLISHES)) throw new Error('fanout deliveries missing');
       row('fanout', protocol, us / MEMBERS, 'µs/delivery');
+      await server.stop();
+    }
+    if (ONLY.includes('connect')) {
+      // Admission (id, record, context, middleware chain, Connect message) and close cleanup.
+      const { server, conns } = newServer();
+      const BATCH = 500;
+      const cycle = async (k) => {
+        const list = await admit(conns, protocol, BATCH, k * BATCH);
+        for (const c of list) c.close(1000, '');
+      };
+      for (let k = 0; k < 4; k++) await cycle(k);
+      let best = Infinity;
+      for (let t = 0; t < TRIALS; t++) {
+        const t0 = cpuUs();
+        await cycle(t);
+        best = Math.min(best, (cpuUs() - t0) / BATCH);
+      }
+      if (conns.stats().activeConnections !== 0) throw new Error('connections left open');
+      row('connect', protocol, best, 'µs/open+close');
       await server.stop();
     }
     if (ONLY.includes('idle') && typeof global.gc === 'function') {
