@@ -18,6 +18,88 @@ export interface StelarClientInfo {
   remoteAddress: string;
 }
 
+/**
+ * The live {@link StelarClientInfo} of one client. Most clients never join a room nor get
+ * metadata, so `rooms` and `metadata` are created on first access (an empty Set and Map cost
+ * about 350 bytes per idle connection); once created they are the same live objects for the
+ * client's lifetime. They are accessors on the prototype, so `Object.keys`/spread list the other
+ * fields only; `JSON.stringify` still shows every field (see {@link ClientInfo.toJSON}).
+ */
+export class ClientInfo implements StelarClientInfo {
+  lastPing: number;
+  connectedAt: number;
+  messagesReceived = 0;
+  messagesSent = 0;
+  #rooms: Set<string> | null = null;
+  #metadata: Map<string, unknown> | null = null;
+
+  constructor(
+    public id: string,
+    public protocol: Protocol,
+    public remoteAddress: string,
+    now: number,
+  ) {
+    this.lastPing = now;
+    this.connectedAt = now;
+  }
+
+  /** The rooms this client is in (live; created on first access). */
+  get rooms(): Set<string> {
+    return (this.#rooms ??= new Set());
+  }
+
+  set rooms(rooms: Set<string>) {
+    this.#rooms = rooms;
+  }
+
+  /** The application's metadata (`ctx.setMetadata`; live; created on first access). */
+  get metadata(): Map<string, unknown> {
+    return (this.#metadata ??= new Map());
+  }
+
+  set metadata(metadata: Map<string, unknown>) {
+    this.#metadata = metadata;
+  }
+
+  /** Number of rooms, without creating the Set. */
+  get roomCount(): number {
+    return this.#rooms === null ? 0 : this.#rooms.size;
+  }
+
+  /** True when the client is in `room`, without creating the Set. */
+  inRoom(room: string): boolean {
+    return this.#rooms !== null && this.#rooms.has(room);
+  }
+
+  /** The room Set if the client ever had one, else null (cleanup without allocating). */
+  roomsIfAny(): Set<string> | null {
+    return this.#rooms;
+  }
+
+  /** The metadata Map if one was ever created, else null. */
+  metadataIfAny(): Map<string, unknown> | null {
+    return this.#metadata;
+  }
+
+  /**
+   * A plain StelarClientInfo snapshot, so JSON.stringify gives what it gave for a plain object
+   * (the Set and Map serialise as `{}`); creates neither lazily held collection.
+   */
+  toJSON(): Record<string, unknown> {
+    return {
+      id: this.id,
+      rooms: this.#rooms ?? new Set<string>(),
+      lastPing: this.lastPing,
+      protocol: this.protocol,
+      connectedAt: this.connectedAt,
+      metadata: this.#metadata ?? new Map<string, unknown>(),
+      messagesReceived: this.messagesReceived,
+      messagesSent: this.messagesSent,
+      remoteAddress: this.remoteAddress,
+    };
+  }
+}
+
 /** Where a record is in its life. Numeric constants keep the hot-path comparisons cheap. */
 export const ClientState = {
   /** Accepted by the transport, middleware running; not registered, messages dropped. */
@@ -37,7 +119,7 @@ export type ClientState = (typeof ClientState)[keyof typeof ClientState];
  */
 export class ClientRecord {
   /** The public, live view of this client. */
-  readonly info: StelarClientInfo;
+  readonly info: ClientInfo;
   state: ClientState = ClientState.Admitting;
   /** True while this record holds an admission slot (middleware running). */
   holdsAdmissionSlot = false;
@@ -60,17 +142,7 @@ export class ClientRecord {
     readonly conn: Connection,
     now: number,
   ) {
-    this.info = {
-      id,
-      rooms: new Set(),
-      lastPing: now,
-      protocol: conn.protocol,
-      connectedAt: now,
-      metadata: new Map(),
-      messagesReceived: 0,
-      messagesSent: 0,
-      remoteAddress: conn.remoteAddress,
-    };
+    this.info = new ClientInfo(id, conn.protocol, conn.remoteAddress, now);
   }
 
   get id(): string {

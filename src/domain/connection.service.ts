@@ -174,12 +174,15 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
       maxPayloadSize: this.d.limits.maxPayloadSize,
       heartbeatInterval: this.d.limits.heartbeatInterval,
     });
-    this.d.hooks.call('onClientConnect', {
-      clientId: info.id,
-      ip: info.remoteAddress,
-      protocol: info.protocol,
-      metadata: info.metadata,
-    });
+    // Payloads only for hooks that are set: `info.metadata` is created on first access.
+    if (this.d.hooks.has('onClientConnect')) {
+      this.d.hooks.call('onClientConnect', {
+        clientId: info.id,
+        ip: info.remoteAddress,
+        protocol: info.protocol,
+        metadata: info.metadata,
+      });
+    }
     if (record.state === ClientState.Open && conn.isOpen) {
       this.d.dispatcher.dispatchConnection(record.connectionContext as C);
     }
@@ -218,12 +221,14 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
     const info = record.info;
     if (registered) {
       // Rooms are reported as they were, before the cleanup below empties the live set.
-      this.d.hooks.call('onClientDisconnect', {
-        clientId: info.id,
-        ip: info.remoteAddress,
-        protocol: info.protocol,
-        rooms: new Set(info.rooms),
-      });
+      if (this.d.hooks.has('onClientDisconnect')) {
+        this.d.hooks.call('onClientDisconnect', {
+          clientId: info.id,
+          ip: info.remoteAddress,
+          protocol: info.protocol,
+          rooms: new Set(info.roomsIfAny()),
+        });
+      }
       this.d.dispatcher.dispatchDisconnect(record.connectionContext as C);
     }
     this.d.rooms.leaveAll(record);

@@ -1,4 +1,5 @@
 import type { ClusterStateProvider } from '../ports/cluster-bus.port';
+import type { ClientRecord } from './client-record';
 import type { ClientRegistry } from './client-registry.service';
 import type { RoomRegistry } from './room-registry.service';
 
@@ -19,21 +20,21 @@ export class LocalClusterState implements ClusterStateProvider {
 
   localRoomMembers(room: string): string[] {
     const members = this.rooms.members(room);
-    return members === undefined ? [] : [...members];
+    return members === undefined ? [] : [...members.keys()];
   }
 
   /** Clients with their rooms; with `room`, only that room's members. */
   localClients(room?: string): { id: string; rooms: string[] }[] {
     const out: { id: string; rooms: string[] }[] = [];
     if (room === undefined) {
-      for (const r of this.clients.values()) out.push({ id: r.id, rooms: [...r.info.rooms] });
+      for (const r of this.clients.values()) out.push({ id: r.id, rooms: roomList(r) });
       return out;
     }
     const members = this.rooms.members(room);
     if (members === undefined) return out;
-    for (const id of members) {
-      const r = this.clients.get(id);
-      if (r !== undefined) out.push({ id, rooms: [...r.info.rooms] });
+    // Only registered clients (a member may still be running its middleware).
+    for (const r of members.values()) {
+      if (this.clients.get(r.id) === r) out.push({ id: r.id, rooms: roomList(r) });
     }
     return out;
   }
@@ -49,4 +50,10 @@ export class LocalClusterState implements ClusterStateProvider {
     for (const [k, v] of Object.entries(this.stats())) if (typeof v === 'number') out[k] = v;
     return out;
   }
+}
+
+/** A client's room names, without creating its lazily held room Set. */
+function roomList(record: ClientRecord): string[] {
+  const rooms = record.info.roomsIfAny();
+  return rooms === null ? [] : [...rooms];
 }

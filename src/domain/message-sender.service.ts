@@ -90,14 +90,9 @@ export class MessageSender {
   toRoom(room: string, message: StelarMessage, excludeId?: string, options?: SendOptions): number {
     const members = this.rooms.members(room);
     if (members === undefined) return 0;
-    return this.fanOut(this.idsToRecords(members), message, excludeId, options);
-  }
-
-  private *idsToRecords(ids: Iterable<string>): Iterable<ClientRecord> {
-    for (const id of ids) {
-      const r = this.clients.get(id);
-      if (r !== undefined) yield r;
-    }
+    // The room holds the records themselves: no registry lookup per member. A member still
+    // running its middleware is not Open and is skipped like an unregistered one.
+    return this.fanOut(members.values(), message, excludeId, options);
   }
 
   private fanOut(

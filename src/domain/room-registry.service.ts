@@ -20,8 +20,10 @@ const CHANGED: RoomResult = { ok: true, changed: true };
 const UNCHANGED: RoomResult = { ok: true, changed: false };
 
 /**
- * Rooms as a two-way index (socket.io style): `room → Set<clientId>` here, and
+ * Rooms as a two-way index (socket.io style): `room → Map<clientId, ClientRecord>` here, and
  * `client → Set<room>` in each record's live `info.rooms`. Empty rooms are deleted at once.
+ * Holding the records (not only the ids) lets a room fan-out iterate its members directly,
+ * without one client-registry lookup per delivery.
  *
  * Hooks: `onClientJoinRoom` / `onClientLeaveRoom` returning false veto the change.
  * `onMaxRoomsReached` / `onMaxRoomsPerClientReached` fire when a join hits a cap; **the caps
@@ -29,7 +31,7 @@ const UNCHANGED: RoomResult = { ok: true, changed: false };
  * symmetry with the other cancellable hooks and also refuses).
  */
 export class RoomRegistry {
-  private readonly rooms = new Map<string, Set<string>>();
+  private readonly rooms = new Map<string, Map<string, ClientRecord>>();
   private readonly caps: RoomLimits;
 
   constructor(
@@ -59,13 +61,13 @@ export class RoomRegistry {
     if (problem !== null) {
       return { ok: false, reason: `Invalid room name: ${problem}`, code: StelarErrorCode.InvalidEventName };
     }
-    const mine = record.info.rooms;
-    if (mine.has(room)) return UNCHANGED;
+    const info = record.info;
+    if (info.inRoom(room)) return UNCHANGED;
     const clientId = record.id;
 
-    if (mine.size >= this.caps.maxRoomsPerClient) {
+    if (info.roomCount >= this.caps.maxRoomsPerClient) {
       const max = this.caps.maxRoomsPerClient;
-      this.hooks.call('onMaxRoomsPerClientReached', { clientId, room, currentRooms: mine.size, max });
+      this.hooks.call('onMaxRoomsPerClientReached', { clientId, room, currentRooms: info.roomCount, max });
       return {
         ok: false,
         reason: `Client is already in the maximum of ${max} rooms`,
@@ -78,24 +80,25 @@ export class RoomRegistry {
       this.hooks.call('onMaxRoomsReached', { clientId, room, totalRooms: this.rooms.size, max });
       return { ok: false, reason: `Maximum of ${max} rooms reached`, code: StelarErrorCode.MaxRooms };
     }
-    if (!this.hooks.call('onClientJoinRoom', { clientId, room, metadata: record.info.metadata })) {
+    // The payload (and the lazily created metadata Map) only when the hook is set.
+    if (this.hooks.has('onClientJoinRoom') && !this.hooks.call('onClientJoinRoom', { clientId, room, metadata: info.metadata })) {
       return { ok: false, reason: 'Join refused', code: StelarErrorCode.RoomRefused };
     }
     // The hook may have joined or changed things re-entrantly: re-read before inserting.
-    if (mine.has(room)) return UNCHANGED;
+    if (info.inRoom(room)) return UNCHANGED;
     members = this.rooms.get(room);
     if (members === undefined) {
-      members = new Set();
+      members = new Map();
       this.rooms.set(room, members);
     }
-    members.add(clientId);
-    mine.add(room);
+    members.set(clientId, record);
+    info.rooms.add(room);
     return CHANGED;
   }
 
   /** Removes the client from `room`. Leaving a room it is not in is ok and changes nothing. */
   leave(record: ClientRecord, room: string): RoomResult {
-    if (!record.info.rooms.has(room)) return UNCHANGED;
+    if (!record.info.inRoom(room)) return UNCHANGED;
     if (!this.hooks.call('onClientLeaveRoom', { clientId: record.id, room })) {
       return { ok: false, reason: 'Leave refused', code: StelarErrorCode.RoomRefused };
     }
@@ -108,15 +111,19 @@ export class RoomRegistry {
    * vetoed). Returns how many rooms it left.
    */
   leaveAll(record: ClientRecord): number {
-    const mine = record.info.rooms;
+    const mine = record.info.roomsIfAny();
+    if (mine === null) return 0;
     const n = mine.size;
-    for (const room of mine) this.detach(record.id, room);
+    for (const room of mine) this.detach(record, room);
     mine.clear();
     return n;
   }
 
-  /** Live member ids of `room` (do not mutate), or undefined when the room does not exist. */
-  members(room: string): ReadonlySet<string> | undefined {
+  /**
+   * Live members of `room`, id → record (do not mutate), or undefined when the room does not
+   * exist.
+   */
+  members(room: string): ReadonlyMap<string, ClientRecord> | undefined {
     return this.rooms.get(room);
   }
 
@@ -137,13 +144,14 @@ export class RoomRegistry {
 
   private remove(record: ClientRecord, room: string): void {
     record.info.rooms.delete(room);
-    this.detach(record.id, room);
+    this.detach(record, room);
   }
 
-  private detach(clientId: string, room: string): void {
+  private detach(record: ClientRecord, room: string): void {
     const members = this.rooms.get(room);
-    if (members === undefined) return;
-    members.delete(clientId);
+    // Only this record's own entry (never another record's that shares a broken id).
+    if (members === undefined || members.get(record.id) !== record) return;
+    members.delete(record.id);
     if (members.size === 0) this.rooms.delete(room);
   }
 }

@@ -39,7 +39,9 @@ export function encodeEnvelope(
   body: string | Uint8Array | undefined,
   withLength: boolean,
 ): Uint8Array {
-  const headLen = head.length === 0 ? 0 : utf8Length(head);
+  // Names are short and mostly ASCII: counted and copied in JS, cheaper than two native calls.
+  const asciiHead = isShortAscii(head);
+  const headLen = asciiHead ? head.length : utf8Length(head);
   if (headLen > MAX_EVENT_FIELD_BYTES) {
     throw new RangeError(`The event field is ${headLen} bytes; at most ${MAX_EVENT_FIELD_BYTES}`);
   }
@@ -63,12 +65,25 @@ export function encodeEnvelope(
   out[o + 1] = headLen >>> 8;
   out[o + 2] = headLen & 0xff;
   o += ENVELOPE_HEADER_BYTES;
-  if (headLen > 0) o += writeUtf8(out, head, o);
+  if (asciiHead) {
+    for (let i = 0; i < headLen; i++) out[o + i] = head.charCodeAt(i);
+    o += headLen;
+  } else if (headLen > 0) o += writeUtf8(out, head, o);
   if (bodyLen > 0) {
     if (typeof body === 'string') writeUtf8(out, body, o);
     else out.set(body as Uint8Array, o);
   }
   return out;
+}
+
+/** Up to this many UTF-16 units, a head is checked for ASCII in JS. */
+const SHORT_HEAD = 64;
+
+/** True for a string of at most {@link SHORT_HEAD} ASCII characters (one byte each in UTF-8). */
+function isShortAscii(s: string): boolean {
+  if (s.length > SHORT_HEAD) return false;
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
 }
 
 /**

@@ -8,6 +8,7 @@ import {
   encodeBinaryMessage,
   encodeEnvelope,
 } from './binary-envelope';
+import { jsonField, jsonJoin } from './json-text';
 import { nameProblem } from './name-validation';
 import { decodeUtf8 } from './utf8';
 import {
@@ -62,7 +63,9 @@ export class TcpBinaryCodec implements MessageCodec {
         frame = encodeEnvelope(
           MessageType.AckRequest,
           message.event,
-          JSON.stringify({ id: message.id, ack: message.ack, data: message.data }),
+          '{' +
+            jsonJoin(jsonJoin(jsonField('"id":', message.id), jsonField('"ack":', message.ack)), jsonField('"data":', message.data)) +
+            '}',
           true,
         );
         break;
@@ -71,7 +74,9 @@ export class TcpBinaryCodec implements MessageCodec {
         frame = encodeEnvelope(
           MessageType.AckResponse,
           message.ack,
-          JSON.stringify({ id: message.id, data: message.data, error: message.error }),
+          '{' +
+            jsonJoin(jsonJoin(jsonField('"id":', message.id), jsonField('"data":', message.data)), jsonField('"error":', message.error)) +
+            '}',
           true,
         );
         break;

@@ -4,6 +4,7 @@ import { MessageType, type StelarMessage } from '../../domain/message';
 import { CloseCode, StelarErrorCode, protocolError } from '../../domain/errors';
 import { decodeBinaryMessage, decodeEnvelope, encodeBinaryMessage } from './binary-envelope';
 import { nameProblem } from './name-validation';
+import { jsonField, quoteName } from './json-text';
 import { decodeUtf8, encodeUtf8 } from './utf8';
 import {
   asObject,
@@ -42,7 +43,7 @@ export class WsJsonCodec implements MessageCodec {
     switch (message.type) {
       case MessageType.Event:
         checkName(message.event, 'event name');
-        json = JSON.stringify({ t: 0, e: message.event, d: message.data });
+        json = '{"t":0,"e":' + quoteName(message.event) + jsonField(',"d":', message.data) + '}';
         break;
       case MessageType.Binary:
         return { payload: encodeBinaryMessage(message, false), binary: true, frameCache: undefined };
@@ -53,11 +54,24 @@ export class WsJsonCodec implements MessageCodec {
       case MessageType.AckRequest:
         checkName(message.event, 'event name');
         checkName(message.ack, 'ack name');
-        json = JSON.stringify({ t: 4, e: message.event, a: message.ack, i: message.id, d: message.data });
+        json =
+          '{"t":4,"e":' +
+          quoteName(message.event) +
+          ',"a":' +
+          quoteName(message.ack) +
+          jsonField(',"i":', message.id) +
+          jsonField(',"d":', message.data) +
+          '}';
         break;
       case MessageType.AckResponse:
         checkName(message.ack, 'ack name');
-        json = JSON.stringify({ t: 5, a: message.ack, i: message.id, d: message.data, x: message.error });
+        json =
+          '{"t":5,"a":' +
+          quoteName(message.ack) +
+          jsonField(',"i":', message.id) +
+          jsonField(',"d":', message.data) +
+          jsonField(',"x":', message.error) +
+          '}';
         break;
       case MessageType.Connect:
         json =

@@ -36,15 +36,17 @@ export function toBytes(buffer: ArrayBuffer | ArrayBufferView): Uint8Array {
  * the methods live on this prototype and read `this`.
  */
 class Context implements StelarContext {
-  data?: unknown;
-  buffer?: Uint8Array;
-  isBinary?: boolean;
-  event?: string;
-  error?: Error;
-  _correlationId?: string;
-  meta?: BinaryMeta;
+  // `declare`: no per-instance fields. A connection's context holds only `record` and `ops`
+  // (idle memory); message contexts set the fields they carry as own properties.
+  declare data?: unknown;
+  declare buffer?: Uint8Array;
+  declare isBinary?: boolean;
+  declare event?: string;
+  declare error?: Error;
+  declare _correlationId?: string;
+  declare meta?: BinaryMeta;
   /** The pending request this context answers (AckRequest contexts only). */
-  _request?: PendingRequest;
+  declare _request?: PendingRequest;
 
   constructor(
     private readonly record: ClientRecord,
@@ -127,7 +129,8 @@ class Context implements StelarContext {
   }
 
   getMetadata(key: string): unknown {
-    return this.record.info.metadata.get(key);
+    // Reading never creates the (lazily held) metadata Map.
+    return this.record.info.metadataIfAny()?.get(key);
   }
 
   /**

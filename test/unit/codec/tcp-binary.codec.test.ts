@@ -78,6 +78,24 @@ describe('TcpBinaryCodec', () => {
       expect(hex({ type: 5, ack: 'u', id: 7, error: 'no' })).toBe(frame(5, 'u', '{"id":7,"error":"no"}'));
       expect(hex({ type: 5, ack: 'push', data: 3 })).toBe(frame(5, 'push', '{"data":3}'));
     });
+    it('ACK request / response payloads are exactly JSON.stringify of { id, ack, data } / { id, data, error } (property)', () => {
+      // The encoder concatenates these instead of stringifying a temporary object.
+      const payloadOf = (m: StelarMessage): string => {
+        const f = Buffer.from(codec.encode(m).payload);
+        return f.subarray(4 + 3 + f.readUInt16BE(5)).toString('utf8');
+      };
+      const name = fc.string({ minLength: 1, maxLength: 20 }).filter((n) => !n.includes('\0'));
+      const id = fc.option(fc.oneof(fc.integer({ min: 0, max: 0x7fffffff }), fc.double()), { nil: undefined });
+      const data = fc.oneof(fc.anything(), fc.constant(undefined), fc.constant(() => 1), fc.constant(new Date(0)));
+      fc.assert(
+        fc.property(name, id, data, fc.option(fc.string(), { nil: undefined }), (ack, i, d, error) => {
+          expect(payloadOf({ type: 4, event: 'e', ack, id: i as number, data: d })).toBe(JSON.stringify({ id: i, ack, data: d }));
+          expect(payloadOf({ type: 5, ack, id: i, data: d, error })).toBe(JSON.stringify({ id: i, data: d, error }));
+        }),
+        { numRuns: 1000 },
+      );
+    });
+
     it('Connect both ways, Disconnect, rooms and Error', () => {
       expect(hex({ type: 6, clientId: 'c1', maxPayloadSize: 10, heartbeatInterval: 20 })).toBe(
         frame(6, 'c1', '{"maxPayloadSize":10,"heartbeatInterval":20}'),

@@ -60,6 +60,30 @@ describe('WsJsonCodec', () => {
       expect(json(m)).toBe(expected);
     });
 
+    it('events, requests and answers are exactly JSON.stringify of their short-key object (property)', () => {
+      // The encoder concatenates these instead of stringifying a temporary object.
+      const name = fc.string({ minLength: 1, maxLength: 20 }).filter((n) => !n.includes('\0'));
+      const id = fc.option(fc.oneof(fc.integer({ min: 0, max: 0x7fffffff }), fc.double()), { nil: undefined });
+      const data = fc.oneof(fc.anything(), fc.constant(undefined), fc.constant(() => 1), fc.constant(new Date(0)));
+      fc.assert(
+        fc.property(name, name, id, data, fc.option(fc.string(), { nil: undefined }), (e, a, i, d, x) => {
+          expect(json({ type: 0, event: e, data: d })).toBe(JSON.stringify({ t: 0, e, d }));
+          expect(json({ type: 4, event: e, ack: a, id: i as number, data: d })).toBe(
+            JSON.stringify({ t: 4, e, a, i, d }),
+          );
+          expect(json({ type: 5, ack: a, id: i, data: d, error: x })).toBe(JSON.stringify({ t: 5, a, i, d, x }));
+        }),
+        { numRuns: 1000 },
+      );
+    });
+
+    it('unencodable data throws like JSON.stringify (cyclic, BigInt)', () => {
+      const cyclic: Record<string, unknown> = {};
+      cyclic.self = cyclic;
+      expect(() => codec.encode({ type: 0, event: 'e', data: cyclic })).toThrow(TypeError);
+      expect(() => codec.encode({ type: 5, ack: 'a', id: 1, data: 1n })).toThrow(TypeError);
+    });
+
     it('binary events are binary messages holding the TCP frame body', () => {
       const m: StelarMessage = { type: 1, event: 'img', bytes: Uint8Array.of(1, 2, 3), meta: { name: 'a' } };
       const out = codec.encode(m);

@@ -29,7 +29,7 @@ describe('ConnectionService close', () => {
     expect(order).toEqual(['hook:c1:5.5.5.5:tcp:a,b', 'handler:c1:true:true']);
     expect(h.clients.has('c1')).toBe(false);
     expect(h.rooms.has('a')).toBe(false);
-    expect([...h.rooms.members('b')!]).toEqual(['c2']);
+    expect([...h.rooms.members('b')!.keys()]).toEqual(['c2']);
     expect(rec.info.rooms.size).toBe(0);
     expect(h.tracker.calls).toEqual(['add 5.5.5.5', 'add 10.0.0.1', 'remove 5.5.5.5']);
     expect(limiter.resets).toEqual(['c1']);
@@ -135,7 +135,7 @@ describe('ConnectionService with transports that report onClose synchronously', 
     h.clock.advance(1000);
     expect(conns.filter((c) => c.terminated)).toHaveLength(3);
     expect([...h.clients.ids()]).toEqual(['c1']);
-    expect([...h.rooms.members('room')!]).toEqual(['c1']);
+    expect([...h.rooms.members('room')!.keys()]).toEqual(['c1']);
     expect(h.service.stats()).toMatchObject({ activeConnections: 1 });
   });
 

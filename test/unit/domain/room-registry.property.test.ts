@@ -27,7 +27,10 @@ describe('RoomRegistry invariants (property)', () => {
           for (const name of rooms.names()) {
             const members = rooms.members(name)!;
             expect(members.size).toBeGreaterThan(0);
-            for (const id of members) expect(clients[Number(id.slice(1))].info.rooms.has(name)).toBe(true);
+            for (const [id, r] of members) {
+              expect(r).toBe(clients[Number(id.slice(1))]);
+              expect(r.info.rooms.has(name)).toBe(true);
+            }
           }
           for (const cl of clients) {
             expect(cl.info.rooms.size).toBeLessThanOrEqual(perClient);
