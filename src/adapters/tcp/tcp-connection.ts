@@ -4,6 +4,7 @@ import { CloseCode, StelarErrorCode, type ProtocolError } from '../../domain/err
 import { MessageType } from '../../domain/message';
 import { TcpBinaryCodec, TCP_PING_FRAME } from '../codec/tcp-binary.codec';
 import { TcpFrameParser, type TcpFrameSink } from './tcp-frame-parser';
+import { scheduleFlush, type TcpFlushable } from './tcp-flush-queue';
 
 /** Limits of one TCP connection. */
 export interface TcpConnectionOptions {
@@ -30,6 +31,12 @@ const CLOSED = 2;
 export const PAUSE_SCREENING = 1;
 const PAUSE_BACKPRESSURE = 2;
 
+/**
+ * Frames queued in one turn whose total is at most this many bytes are copied into one buffer
+ * and written with a single write(); above it they go out as one writev without copying.
+ */
+const COALESCE_LIMIT = 16 * 1024;
+
 const codec = new TcpBinaryCodec();
 const EMPTY_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
@@ -43,11 +50,13 @@ export function normaliseAddress(address: string | undefined): string {
  * One binary-TCP peer (plain or TLS socket) behind the Connection port. Inbound: the frame
  * parser splits the byte stream and every frame body (type byte first) goes to the handler's
  * onMessage, the domain decodes it with TcpBinaryCodec; Pong frames also fire onPong.
- * Outbound: send() writes the codec's complete frame as-is, so a broadcast writes the same
- * bytes to every socket. Writes of one event-loop turn are corked and flushed together on the
- * next tick: a broadcast to N sockets costs one writev syscall per socket.
+ * Outbound: send() queues the codec's complete frame as-is (a broadcast queues the same bytes
+ * for every socket); the frames queued in one event-loop turn are written together on the next
+ * tick, through one shared flush list (tcp-flush-queue): a broadcast to N sockets costs one
+ * write per socket and one nextTick in all. Socket listeners are module-level functions that
+ * find the connection through a symbol on the socket, so a connection creates no closures.
  */
-export class TcpConnection implements Connection, TcpFrameSink {
+export class TcpConnection implements Connection, TcpFrameSink, TcpFlushable {
   readonly protocol = 'tcp' as const;
   readonly request = null;
   readonly remoteAddress: string;
@@ -62,8 +71,15 @@ export class TcpConnection implements Connection, TcpFrameSink {
   private readonly parser: TcpFrameParser;
   private state = OPEN;
   private paused = 0;
-  private corked = false;
   private aboveHighWater = false;
+  /** First frame queued this turn (null: nothing queued, not registered for a flush). */
+  private outFirst: Uint8Array | null = null;
+  /** Further frames queued this turn. */
+  private outMore: Uint8Array[] | null = null;
+  /** Bytes queued this turn. */
+  private outBytes = 0;
+  /** socket.writableLength when this turn's first frame was queued (it cannot grow meanwhile). */
+  private outBase = 0;
   private closeTimer: NodeJS.Timeout | null = null;
   private closeCode: number = CloseCode.Abnormal;
   private closeReason = '';
@@ -77,14 +93,15 @@ export class TcpConnection implements Connection, TcpFrameSink {
     this.handler = handler;
     this.remoteAddress = normaliseAddress(socket.remoteAddress);
     this.parser = new TcpFrameParser(this, options);
-    socket.on('data', this.onData);
-    socket.on('drain', this.onDrain);
-    socket.on('error', this.onError);
-    socket.on('close', this.onSocketClose);
+    (socket as OwnedSocket)[kConnection] = this;
+    socket.on('data', onSocketData);
+    socket.on('drain', onSocketDrain);
+    socket.on('error', onSocketError);
+    socket.on('close', onSocketClose);
   }
 
   get bufferedAmount(): number {
-    return this.socket.writableLength;
+    return this.socket.writableLength + this.outBytes;
   }
 
   get isOpen(): boolean {
@@ -172,30 +189,57 @@ export class TcpConnection implements Connection, TcpFrameSink {
 
   private write(bytes: Uint8Array): boolean {
     const socket = this.socket;
-    if (!this.corked) {
-      // Coalesce every write of this turn into one writev (Node flushes corked chunks together).
-      this.corked = true;
-      socket.cork();
-      process.nextTick(uncork, this);
+    if (this.outFirst === null) {
+      this.outFirst = bytes;
+      this.outBytes = bytes.length;
+      this.outBase = socket.writableLength;
+      scheduleFlush(this);
+    } else {
+      if (this.outMore === null) this.outMore = [bytes];
+      else this.outMore.push(bytes);
+      this.outBytes += bytes.length;
     }
-    const ok = socket.write(bytes);
-    if (socket.writableLength > this.options.maxBufferedBytes) {
+    const queued = this.outBase + this.outBytes;
+    if (queued > this.options.maxBufferedBytes) {
       this.slowConsumer();
       return false;
     }
-    if (!ok && !this.aboveHighWater) {
+    if (queued < socket.writableHighWaterMark) return true;
+    if (!this.aboveHighWater) {
       // The peer is not reading: stop reading its requests until our output drains.
       this.aboveHighWater = true;
       this.pauseReading(PAUSE_BACKPRESSURE);
     }
-    return ok;
+    return false;
   }
 
-  /** @internal flushes the corked writes (scheduled once per turn). */
-  flush(): void {
-    if (!this.corked) return;
-    this.corked = false;
-    if (!this.socket.destroyed) this.socket.uncork();
+  /** @internal writes the frames queued this turn (called by the flush list, or on close). */
+  flushQueued(): void {
+    const first = this.outFirst;
+    if (first === null) return;
+    const more = this.outMore;
+    const total = this.outBytes;
+    this.outFirst = null;
+    this.outMore = null;
+    this.outBytes = 0;
+    const socket = this.socket;
+    if (socket.destroyed) return;
+    let ok: boolean;
+    if (more === null) {
+      ok = socket.write(first);
+    } else if (total <= COALESCE_LIMIT) {
+      // Small frames: one copy into one buffer is cheaper than a writev of many chunks.
+      ok = socket.write(coalesce(first, more, total));
+    } else {
+      socket.cork();
+      socket.write(first);
+      for (let i = 0; i < more.length - 1; i++) socket.write(more[i]);
+      ok = socket.write(more[more.length - 1]);
+      socket.uncork();
+    }
+    // write() said "above high water" when the frames were queued, so 'drain' will follow;
+    // should the socket's mark have moved meanwhile, there is no drain to wait for.
+    if (ok && this.aboveHighWater && !socket.writableNeedDrain) this.drained();
   }
 
   private slowConsumer(): void {
@@ -205,6 +249,9 @@ export class TcpConnection implements Connection, TcpFrameSink {
     );
     this.state = CLOSING;
     this.parser.halt();
+    this.outFirst = null;
+    this.outMore = null;
+    this.outBytes = 0;
     this.socket.destroy();
   }
 
@@ -212,7 +259,7 @@ export class TcpConnection implements Connection, TcpFrameSink {
     this.recordClose(code, reason);
     this.state = CLOSING;
     this.parser.halt();
-    this.flush();
+    this.flushQueued();
     this.socket.end();
     // Keep reading (and discarding) until the peer's FIN: destroying with unread input would
     // send RST and could discard the Disconnect frame before the peer reads it.
@@ -244,40 +291,75 @@ export class TcpConnection implements Connection, TcpFrameSink {
     }
   }
 
-  private readonly onData = (chunk: Buffer): void => {
+  /** @internal socket 'data'. */
+  socketData(chunk: Buffer): void {
     this.parser.push(chunk);
-  };
+  }
 
-  private readonly onDrain = (): void => {
+  /** @internal socket 'drain'. */
+  drained(): void {
     if (!this.aboveHighWater) return;
     this.aboveHighWater = false;
     this.resumeReading(PAUSE_BACKPRESSURE);
     if (this.state === OPEN) this.handler.onDrain?.(this);
-  };
+  }
 
-  private readonly onError = (err: Error): void => {
+  /** @internal socket 'error' ('close' follows). */
+  socketError(err: Error): void {
     this.recordClose(CloseCode.Abnormal, err.message);
-  };
+  }
 
-  private readonly onSocketClose = (): void => {
+  /** @internal socket 'close': reported to the handler exactly once. */
+  socketClosed(): void {
     if (this.state === CLOSED) return;
     this.state = CLOSED;
     this.parser.halt();
+    this.outFirst = null;
+    this.outMore = null;
+    this.outBytes = 0;
     if (this.closeTimer !== null) {
       clearTimeout(this.closeTimer);
       this.closeTimer = null;
     }
     const socket = this.socket;
-    socket.removeListener('data', this.onData);
-    socket.removeListener('drain', this.onDrain);
-    socket.removeListener('close', this.onSocketClose);
+    socket.removeListener('data', onSocketData);
+    socket.removeListener('drain', onSocketDrain);
+    socket.removeListener('close', onSocketClose);
     // 'error' stays attached: a late error on a dead socket must not become an uncaught one.
     this.handler.onClose(this, this.closeCode, this.closeReason);
-  };
+  }
 }
 
-function uncork(conn: TcpConnection): void {
-  conn.flush();
+// Module-level socket listeners: `this` is the socket, the connection hangs off it.
+const kConnection = Symbol('stelar.tcpConnection');
+type OwnedSocket = Socket & { [kConnection]?: TcpConnection };
+
+function onSocketData(this: OwnedSocket, chunk: Buffer): void {
+  (this[kConnection] as TcpConnection).socketData(chunk);
+}
+
+function onSocketDrain(this: OwnedSocket): void {
+  (this[kConnection] as TcpConnection).drained();
+}
+
+function onSocketError(this: OwnedSocket, err: Error): void {
+  (this[kConnection] as TcpConnection).socketError(err);
+}
+
+function onSocketClose(this: OwnedSocket): void {
+  (this[kConnection] as TcpConnection).socketClosed();
+}
+
+/** The frames of one turn copied into one buffer of `total` bytes. */
+function coalesce(first: Uint8Array, more: Uint8Array[], total: number): Buffer {
+  const out = Buffer.allocUnsafe(total);
+  out.set(first, 0);
+  let off = first.length;
+  for (let i = 0; i < more.length; i++) {
+    out.set(more[i], off);
+    off += more[i].length;
+  }
+  return out;
 }
 
 function destroySocket(socket: Socket): void {
