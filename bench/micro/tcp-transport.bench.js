@@ -6,7 +6,7 @@
 // over raw sockets. Run after `npm run build`:
 //   node bench/micro/tcp-transport.bench.js [--scenario fanout|echo|connect] [--rounds 3]
 //        [--subscribers 500] [--messages 2000] [--window 32] [--clients 50] [--requests 400]
-//        [--conns 3000] [--dist DIR[,DIR2]]
+//        [--conns 3000] [--dist DIR[,DIR2]] [--prof-dir DIR (V8 CPU profiles of the servers)]
 // With two --dist directories (each a built dist/ tree) the rounds alternate between them and
 // the report gives each one's median: an A/B comparison of two builds in the same conditions.
 const { fork } = require('node:child_process');
@@ -208,7 +208,9 @@ async function connect(port, child) {
 }
 
 async function runOne(dist, scenario) {
-  const child = fork(__filename, ['--server', dist], { stdio: 'inherit' });
+  const profDir = arg('prof-dir', null);
+  const execArgv = profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [];
+  const child = fork(__filename, ['--server', dist], { stdio: 'inherit', execArgv });
   const { port } = await new Promise((resolve) => child.once('message', resolve));
   const run = { fanout, echo, connect }[scenario];
   const r = await run(port, child);

@@ -4,7 +4,7 @@ import { CloseCode, StelarErrorCode, type ProtocolError } from '../../domain/err
 import { MessageType } from '../../domain/message';
 import { TcpBinaryCodec, TCP_PING_FRAME } from '../codec/tcp-binary.codec';
 import { TcpFrameParser, type TcpFrameSink } from './tcp-frame-parser';
-import { scheduleFlush, type TcpFlushable } from './tcp-flush-queue';
+import { coalesceFrames, scheduleFlush, type TcpFlushable } from './tcp-flush-queue';
 
 /** Limits of one TCP connection. */
 export interface TcpConnectionOptions {
@@ -228,8 +228,9 @@ export class TcpConnection implements Connection, TcpFrameSink, TcpFlushable {
     if (more === null) {
       ok = socket.write(first);
     } else if (total <= COALESCE_LIMIT) {
-      // Small frames: one copy into one buffer is cheaper than a writev of many chunks.
-      ok = socket.write(coalesce(first, more, total));
+      // Small frames: one copy into one buffer (shared by every connection that queued the
+      // same frames) is cheaper than a writev of many chunks.
+      ok = socket.write(coalesceFrames(first, more, total));
     } else {
       socket.cork();
       socket.write(first);
@@ -348,18 +349,6 @@ function onSocketError(this: OwnedSocket, err: Error): void {
 
 function onSocketClose(this: OwnedSocket): void {
   (this[kConnection] as TcpConnection).socketClosed();
-}
-
-/** The frames of one turn copied into one buffer of `total` bytes. */
-function coalesce(first: Uint8Array, more: Uint8Array[], total: number): Buffer {
-  const out = Buffer.allocUnsafe(total);
-  out.set(first, 0);
-  let off = first.length;
-  for (let i = 0; i < more.length; i++) {
-    out.set(more[i], off);
-    off += more[i].length;
-  }
-  return out;
 }
 
 function destroySocket(socket: Socket): void {

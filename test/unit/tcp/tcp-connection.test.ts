@@ -113,7 +113,22 @@ describe('TcpConnection', () => {
     for (const { socket } of conns) {
       expect(socket.flushes).toHaveLength(1);
       expect(written(socket)).toEqual([0, 1, 2].map(() => ({ type: 0, event: 'news', data: 'x' })));
+      // The same frames are coalesced once and that buffer is written to every socket.
+      expect(socket.flushes[0][0]).toBe(conns[0].socket.flushes[0][0]);
     }
+  });
+
+  it('connections that queued different frames get their own coalesced buffers', async () => {
+    const [a, b] = [setup(), setup()];
+    const x = codec.encode({ type: MessageType.Event, event: 'x', data: 1 });
+    const y = codec.encode({ type: MessageType.Event, event: 'y', data: 2 });
+    a.conn.send(x);
+    a.conn.send(y);
+    b.conn.send(x);
+    b.conn.send(x);
+    await tick();
+    expect(written(a.socket).map((m) => (m.type === 0 ? m.event : ''))).toEqual(['x', 'y']);
+    expect(written(b.socket).map((m) => (m.type === 0 ? m.event : ''))).toEqual(['x', 'x']);
   });
 
   it('reports each inbound frame; a Pong also fires onPong', () => {
