@@ -85,13 +85,15 @@ export class TcpConnection implements Connection, TcpFrameSink, TcpFlushable {
   private closeReason = '';
   private closeKnown = false;
 
+  /** `remoteAddress`: the socket's normalised peer address, when the caller already has it. */
   constructor(
     readonly socket: Socket,
     private readonly options: TcpConnectionOptions,
     handler: ConnectionHandler,
+    remoteAddress?: string,
   ) {
     this.handler = handler;
-    this.remoteAddress = normaliseAddress(socket.remoteAddress);
+    this.remoteAddress = remoteAddress ?? normaliseAddress(socket.remoteAddress);
     this.parser = new TcpFrameParser(this, options);
     (socket as OwnedSocket)[kConnection] = this;
     socket.on('data', onSocketData);
@@ -136,7 +138,12 @@ export class TcpConnection implements Connection, TcpFrameSink, TcpFlushable {
       throw new RangeError(`Invalid close code ${code}`);
     }
     if (this.state !== OPEN) return;
-    this.write(codec.encode({ type: MessageType.Disconnect, code, reason: String(reason) }).payload);
+    // Once the peer has sent its own Disconnect (or the socket failed) it discards whatever it
+    // reads until our FIN (docs/PROTOCOL.md, TCP lifecycle step 4): answering with a
+    // Disconnect would be a write nobody reads.
+    if (!this.closeKnown) {
+      this.write(codec.encode({ type: MessageType.Disconnect, code, reason: String(reason) }).payload);
+    }
     // write() may have found the peer over maxBufferedBytes and destroyed the socket.
     if (this.state === OPEN) this.beginClose(code, String(reason));
   }

@@ -205,6 +205,19 @@ describe('TcpConnection', () => {
     expect(b.handler.closes).toEqual([[CloseCode.Abnormal, '']]);
   });
 
+  it('close() after the peer Disconnect sends only FIN (the peer discards frames after its Disconnect)', async () => {
+    const { socket, handler, conn } = setup();
+    socket.input(codec.encode({ type: MessageType.Disconnect, code: 1001, reason: 'away' }).payload);
+    await tick();
+    conn.close(1000, '');
+    await tick();
+    expect(socket.flushes).toHaveLength(0);
+    expect(socket.ended).toBe(true);
+    socket.destroy();
+    await tick();
+    expect(handler.closes).toEqual([[1001, 'away']]);
+  });
+
   it('pauses reading while the peer is behind and fires onDrain when it catches up', async () => {
     const { socket, handler, conn } = setup();
     socket.stalled = true;
