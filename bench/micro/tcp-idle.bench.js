@@ -5,6 +5,7 @@
 // own child process (forked with --expose-gc); the parent opens N connections that send the
 // Connect hello and then stay idle. Run after `npm run build`:
 //   node bench/micro/tcp-idle.bench.js [--connections 5000] [--kinds net,transport,stelar] [--no-hello]
+//        [--dist DIR]
 // kinds: net        bare net.Server, one 'data' listener per socket (the floor Node imposes)
 //        transport  Stelar's TcpServerTransport with an acceptor that keeps the connection
 //        stelar     the full StelarServer over TCP (transport + domain)
@@ -17,7 +18,11 @@ function arg(name, fallback) {
   return i === -1 ? fallback : process.argv[i + 1];
 }
 
-const DIST = path.resolve(__dirname, '../../dist/src');
+// --dist DIR: a built dist/ tree (default: this checkout's).
+const DIST =
+  process.argv[2] === '--server'
+    ? process.argv[4]
+    : path.resolve(arg('dist', path.resolve(__dirname, '../../dist')), 'src');
 
 if (process.argv[2] === '--server') {
   const kind = process.argv[3];
@@ -96,7 +101,7 @@ async function openMany(port, n, out) {
 }
 
 async function runOne(kind, n) {
-  const child = fork(__filename, ['--server', kind], { stdio: 'inherit', execArgv: ['--expose-gc', ...(process.env.SERVER_FLAGS ? process.env.SERVER_FLAGS.split(' ') : [])] });
+  const child = fork(__filename, ['--server', kind, DIST], { stdio: 'inherit', execArgv: ['--expose-gc', ...(process.env.SERVER_FLAGS ? process.env.SERVER_FLAGS.split(' ') : [])] });
   const { port } = await new Promise((resolve) => child.once('message', resolve));
   if (!port) throw new Error(`${kind}: no TCP port`);
   const warm = [];

@@ -43,8 +43,17 @@ const EMPTY_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 /** `::ffff:1.2.3.4` (IPv4-mapped IPv6) → `1.2.3.4`. */
 export function normaliseAddress(address: string | undefined): string {
   if (address === undefined) return '';
-  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+  if (!address.startsWith('::ffff:') || !address.includes('.')) return address;
+  // Many connections come from the same few addresses (a proxy, a NAT): share the string.
+  if (address !== lastMapped) {
+    lastMapped = address;
+    lastNormalised = address.slice(7);
+  }
+  return lastNormalised;
 }
+
+let lastMapped = '';
+let lastNormalised = '';
 
 /**
  * One binary-TCP peer (plain or TLS socket) behind the Connection port. Inbound: the frame
@@ -57,8 +66,6 @@ export function normaliseAddress(address: string | undefined): string {
  * find the connection through a symbol on the socket, so a connection creates no closures.
  */
 export class TcpConnection implements Connection, TcpFrameSink, TcpFlushable {
-  readonly protocol = 'tcp' as const;
-  readonly request = null;
   readonly remoteAddress: string;
   owner: unknown = undefined;
   /**
@@ -96,10 +103,19 @@ export class TcpConnection implements Connection, TcpFrameSink, TcpFlushable {
     this.remoteAddress = remoteAddress ?? normaliseAddress(socket.remoteAddress);
     this.parser = new TcpFrameParser(this, options);
     (socket as OwnedSocket)[kConnection] = this;
+    // 'drain' is listened to only while above the high-water mark (fewer listeners per socket).
     socket.on('data', onSocketData);
-    socket.on('drain', onSocketDrain);
     socket.on('error', onSocketError);
     socket.on('close', onSocketClose);
+  }
+
+  // On the prototype, not per instance: every field costs 8 bytes per idle connection.
+  get protocol(): 'tcp' {
+    return 'tcp';
+  }
+
+  get request(): null {
+    return null;
   }
 
   get bufferedAmount(): number {
@@ -215,6 +231,7 @@ export class TcpConnection implements Connection, TcpFrameSink, TcpFlushable {
     if (!this.aboveHighWater) {
       // The peer is not reading: stop reading its requests until our output drains.
       this.aboveHighWater = true;
+      socket.on('drain', onSocketDrain);
       this.pauseReading(PAUSE_BACKPRESSURE);
     }
     return false;
@@ -308,6 +325,7 @@ export class TcpConnection implements Connection, TcpFrameSink, TcpFlushable {
   drained(): void {
     if (!this.aboveHighWater) return;
     this.aboveHighWater = false;
+    this.socket.removeListener('drain', onSocketDrain);
     this.resumeReading(PAUSE_BACKPRESSURE);
     if (this.state === OPEN) this.handler.onDrain?.(this);
   }
