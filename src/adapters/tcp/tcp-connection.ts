@@ -247,7 +247,8 @@ export class TcpConnection implements Connection, TcpFrameSink, TcpFlushable {
     this.outMore = null;
     this.outBytes = 0;
     const socket = this.socket;
-    if (socket.destroyed) return;
+    // Gone, or ended under us (a peer FIN auto-ends the socket): nothing can be written.
+    if (socket.destroyed || !socket.writable) return;
     let ok: boolean;
     if (more === null) {
       ok = socket.write(first);
