@@ -4,7 +4,7 @@ import { CloseCode, StelarErrorCode, type ProtocolError } from '../../domain/err
 import { MessageType } from '../../domain/message';
 import { TcpBinaryCodec, TCP_PING_FRAME } from '../codec/tcp-binary.codec';
 import { TcpFrameParser, type TcpFrameSink } from './tcp-frame-parser';
-import { coalesceFrames, scheduleFlush, type TcpFlushable } from './tcp-flush-queue';
+import { coalesceFrames, enterInbound, leaveInbound, scheduleFlush, type TcpFlushable } from './tcp-flush-queue';
 
 /** Limits of one TCP connection. */
 export interface TcpConnectionOptions {
@@ -319,7 +319,12 @@ export class TcpConnection implements Connection, TcpFrameSink, TcpFlushable {
 
   /** @internal socket 'data'. */
   socketData(chunk: Buffer): void {
-    this.parser.push(chunk);
+    enterInbound();
+    try {
+      this.parser.push(chunk);
+    } finally {
+      leaveInbound();
+    }
   }
 
   /** @internal socket 'drain'. */

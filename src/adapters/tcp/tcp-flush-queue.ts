@@ -8,23 +8,47 @@ export interface TcpFlushable {
 // list and a single process.nextTick per turn, however many connections a broadcast touched:
 // per-connection cork() + nextTick cost about as much as the write itself on a large fanout.
 const dirty: (TcpFlushable | undefined)[] = [];
-let scheduled = false;
+/** A process.nextTick flush is queued. */
+let tickScheduled = false;
+/** Nesting depth of inbound-data callbacks (see enterInbound). */
+let inboundDepth = 0;
 
 /**
- * Registers `target` for the flush at the end of this turn (process.nextTick). The caller
- * registers each target at most once per turn (it knows whether its queue was empty).
+ * Registers `target` for the flush at the end of this turn: at the end of the inbound-data
+ * callback being run, else on process.nextTick. The caller registers each target at most once
+ * per turn (it knows whether its queue was empty).
  */
 export function scheduleFlush(target: TcpFlushable): void {
   dirty.push(target);
-  if (!scheduled) {
-    scheduled = true;
-    process.nextTick(flushAll);
-  }
+  if (inboundDepth === 0 && !tickScheduled) scheduleTick();
 }
 
-/** Number of targets waiting for this turn's flush (for tests). */
+/**
+ * Marks the start of a socket 'data' callback: what it queues is flushed when the matching
+ * {@link leaveInbound} ends the outermost one, without a process.nextTick per request.
+ */
+export function enterInbound(): void {
+  inboundDepth++;
+}
+
+/** Ends a socket 'data' callback (call it in a `finally`); the outermost one flushes. */
+export function leaveInbound(): void {
+  if (--inboundDepth === 0 && dirty.length > 0) flushAll();
+}
+
+/** Number of targets waiting for a flush (for tests). */
 export function pendingFlushCount(): number {
-  return scheduled ? dirty.length : 0;
+  return dirty.length;
+}
+
+function scheduleTick(): void {
+  tickScheduled = true;
+  process.nextTick(onTick);
+}
+
+function onTick(): void {
+  tickScheduled = false;
+  flushAll();
 }
 
 // The last coalesced batch, reused by the next connection that queued the very same frames:
@@ -76,10 +100,9 @@ function flushAll(): void {
     if (i + 1 < dirty.length) {
       // One flush threw: the others still get theirs, on the next tick.
       dirty.splice(0, i + 1);
-      process.nextTick(flushAll);
+      if (!tickScheduled) scheduleTick();
     } else {
       dirty.length = 0;
-      scheduled = false;
     }
     lastFirst = null;
     lastMore = null;

@@ -1,4 +1,10 @@
-import { pendingFlushCount, scheduleFlush, type TcpFlushable } from '../../../src/adapters/tcp/tcp-flush-queue';
+import {
+  enterInbound,
+  leaveInbound,
+  pendingFlushCount,
+  scheduleFlush,
+  type TcpFlushable,
+} from '../../../src/adapters/tcp/tcp-flush-queue';
 
 const tick = () => new Promise((r) => process.nextTick(r));
 
@@ -36,6 +42,21 @@ describe('tcp flush queue', () => {
     await tick();
     expect(log).toEqual(['first', 'late']);
     expect(pendingFlushCount()).toBe(0);
+  });
+
+  it('inside an inbound callback the outermost leaveInbound flushes, synchronously', async () => {
+    const log: string[] = [];
+    enterInbound();
+    scheduleFlush(new Target(log, 'a'));
+    enterInbound();
+    scheduleFlush(new Target(log, 'b'));
+    leaveInbound();
+    expect(log).toEqual([]);
+    leaveInbound();
+    expect(log).toEqual(['a', 'b']);
+    expect(pendingFlushCount()).toBe(0);
+    await tick();
+    expect(log).toEqual(['a', 'b']);
   });
 
   it('a throwing flush does not strand the targets after it', async () => {
