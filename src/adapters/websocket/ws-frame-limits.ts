@@ -18,6 +18,21 @@ export interface FrameLimits {
   readonly maxFragments: number;
 }
 
+let lastLimits: FrameLimits = { maxFrameSize: 0, maxPayloadSize: 0, maxFragments: 0 };
+
+/**
+ * The limits object for these values, shared by every receiver created with the same values
+ * (connections of one transport): one object per transport instead of one per connection.
+ */
+export function frameLimits(maxFrameSize: number, maxPayloadSize: number, maxFragments: number): FrameLimits {
+  const last = lastLimits;
+  if (last.maxFrameSize === maxFrameSize && last.maxPayloadSize === maxPayloadSize && last.maxFragments === maxFragments) {
+    return last;
+  }
+  lastLimits = Object.freeze({ maxFrameSize, maxPayloadSize, maxFragments });
+  return lastLimits;
+}
+
 /** A 1009 error with the declared `size` attached as a numeric property. */
 export function sizeError(code: StelarErrorCode, message: string, size: number): SizeError {
   const err = protocolError(code, `Invalid WebSocket frame: ${message}`, CloseCode.MessageTooBig) as ProtocolError & { size: number };

@@ -4,7 +4,7 @@ import { isValidReceivedCloseCode } from './ws-close-codes';
 import { Utf8Validator, isValidUtf8 } from './utf8-validator';
 import type { PerMessageDeflate } from './permessage-deflate';
 import { unmask } from './ws-mask';
-import { dataFrameSizeError, inflatedSizeError, len64Error, type FrameLimits } from './ws-frame-limits';
+import { dataFrameSizeError, frameLimits, inflatedSizeError, len64Error, type FrameLimits } from './ws-frame-limits';
 
 /** What a receiver reports to its owner (the connection implements it: no closures). */
 export interface WsReceiverSink {
@@ -63,23 +63,26 @@ export class WsReceiver {
   // current message
   private messageOpcode = 0;
   private compressed = false;
-  private fragments: Buffer[] = [];
+  // The message's pieces: the first in a field, the rest in a list made only for messages that
+  // arrive in several pieces (most messages are one frame in one chunk: no array, no copy).
+  private firstPiece: Buffer | null = null;
+  private morePieces: Buffer[] | null = null;
   private fragmentCount = 0;
   private messageLength = 0;
-  private readonly utf8 = new Utf8Validator();
+  // Made on the first text message that is not a single complete piece (fragments, chunked
+  // frames, inflated output); a whole one is checked in one call instead.
+  private utf8: Utf8Validator | null = null;
 
+  private readonly isServer: boolean;
   private readonly limits: FrameLimits;
   private deflate: PerMessageDeflate | null;
 
   constructor(
     private readonly sink: WsReceiverSink,
-    private readonly options: WsReceiverOptions,
+    options: WsReceiverOptions,
   ) {
-    this.limits = {
-      maxFrameSize: options.maxFrameSize,
-      maxPayloadSize: options.maxPayloadSize,
-      maxFragments: options.maxFragments ?? WS_DEFAULTS.maxFragments,
-    };
+    this.isServer = options.isServer;
+    this.limits = frameLimits(options.maxFrameSize, options.maxPayloadSize, options.maxFragments ?? WS_DEFAULTS.maxFragments);
     this.deflate = options.deflate ?? null;
   }
 
@@ -103,7 +106,8 @@ export class WsReceiver {
     this.state = STOPPED;
     this.chunks.length = 0;
     this.buffered = 0;
-    this.fragments = [];
+    this.firstPiece = null;
+    this.morePieces = null;
     this.frameConsumed = 0;
   }
 
@@ -225,10 +229,10 @@ export class WsReceiver {
     }
 
     // §5.1: clients always mask, servers never do.
-    if (this.options.isServer && !this.masked) {
+    if (this.isServer && !this.masked) {
       return this.fail(StelarErrorCode.Unmasked, 'MASK must be set', CloseCode.ProtocolError);
     }
-    if (!this.options.isServer && this.masked) {
+    if (!this.isServer && this.masked) {
       return this.fail(StelarErrorCode.UnexpectedMask, 'MASK must be clear', CloseCode.ProtocolError);
     }
 
@@ -311,8 +315,13 @@ export class WsReceiver {
       if (this.masked) unmask(data, this.mask, this.frameConsumed);
       this.frameConsumed += data.length;
       this.messageLength += data.length;
-      if (this.messageOpcode === Opcode.Text && !this.utf8.push(data)) return this.invalidUtf8();
-      this.fragments.push(data);
+      if (this.messageOpcode === Opcode.Text) {
+        // A whole message in one piece is validated in one call; otherwise incrementally, so a
+        // broken sequence fails on the piece that breaks it.
+        const whole = this.fin && this.firstPiece === null && data.length === this.payloadLength;
+        if (whole ? !isValidUtf8(data) : !this.validator().push(data)) return this.invalidUtf8();
+      }
+      this.addPiece(data);
       if (this.frameConsumed < this.payloadLength) return;
     }
     this.frameConsumed = 0;
@@ -338,8 +347,8 @@ export class WsReceiver {
     if (tooLarge !== null) return this.failWith(tooLarge);
     const list = chunks as Buffer[];
     for (let i = 0; i < list.length; i++) {
-      if (this.messageOpcode === Opcode.Text && !this.utf8.push(list[i])) return this.invalidUtf8();
-      this.fragments.push(list[i]);
+      if (this.messageOpcode === Opcode.Text && !this.validator().push(list[i])) return this.invalidUtf8();
+      this.addPiece(list[i]);
     }
     this.state = GET_INFO;
     if (this.fin) this.finishMessage();
@@ -350,17 +359,33 @@ export class WsReceiver {
     }
   }
 
+  private validator(): Utf8Validator {
+    if (this.utf8 === null) this.utf8 = new Utf8Validator();
+    return this.utf8;
+  }
+
+  private addPiece(data: Buffer): void {
+    if (this.firstPiece === null) this.firstPiece = data;
+    else if (this.morePieces === null) this.morePieces = [data];
+    else this.morePieces.push(data);
+  }
+
   private invalidUtf8(): void {
     this.fail(StelarErrorCode.InvalidUtf8, 'invalid UTF-8 sequence', CloseCode.InvalidPayload);
   }
 
   private finishMessage(): void {
     const binary = this.messageOpcode === Opcode.Binary;
-    if (!binary && !this.utf8.end()) return this.invalidUtf8();
-    const frags = this.fragments;
-    const payload =
-      frags.length === 1 ? frags[0] : frags.length === 0 ? EMPTY_BUFFER : Buffer.concat(frags, this.messageLength);
-    this.fragments = [];
+    if (!binary && this.utf8 !== null && !this.utf8.end()) return this.invalidUtf8();
+    const first = this.firstPiece;
+    const more = this.morePieces;
+    let payload = first === null ? EMPTY_BUFFER : first;
+    if (more !== null) {
+      more.unshift(payload);
+      payload = Buffer.concat(more, this.messageLength);
+    }
+    this.firstPiece = null;
+    this.morePieces = null;
     this.messageOpcode = 0;
     this.messageLength = 0;
     this.fragmentCount = 0;
