@@ -60,9 +60,10 @@ let lastNormalised = '';
  * parser splits the byte stream and every frame body (type byte first) goes to the handler's
  * onMessage, the domain decodes it with TcpBinaryCodec; Pong frames also fire onPong.
  * Outbound: send() queues the codec's complete frame as-is (a broadcast queues the same bytes
- * for every socket); the frames queued in one event-loop turn are written together on the next
- * tick, through one shared flush list (tcp-flush-queue): a broadcast to N sockets costs one
- * write per socket and one nextTick in all. Socket listeners are module-level functions that
+ * for every socket); the frames queued in one event-loop turn are written together, through
+ * one shared flush list (tcp-flush-queue) run when the socket 'data' callback that queued them
+ * returns, or else on the next tick: a broadcast to N sockets costs one write per socket and at
+ * most one nextTick in all. Socket listeners are module-level functions that
  * find the connection through a symbol on the socket, so a connection creates no closures.
  */
 export class TcpConnection implements Connection, TcpFrameSink, TcpFlushable {
