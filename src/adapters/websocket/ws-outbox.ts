@@ -1,17 +1,17 @@
 import type { Socket } from 'node:net';
-import { flushAfterContinuations, flushSoon, type BatchedWriter } from './ws-write-batch';
+import { flushSoon, type BatchedWriter } from './ws-write-batch';
 
-// A turn's frames up to this many bytes are copied into one buffer and written with one
+// An iteration's frames up to this many bytes are copied into one buffer and written with one
 // write(); above it they go out as a writev (cork/uncork) without copying.
 const COALESCE_LIMIT = 16 * 1024;
 
 /**
- * The outgoing side of a WebSocket connection: frames written during one event-loop turn are
- * held here and leave with a single socket write when ws-write-batch flushes the turn. A base
+ * The outgoing side of a WebSocket connection: frames written during one event-loop iteration
+ * are held here and leave with a single socket write when ws-write-batch flushes them. A base
  * class rather than a member object, so a connection costs one object, not two.
  */
 export abstract class WsOutbox implements BatchedWriter {
-  // The first frame of the turn sits in a field (the common case allocates no array), the rest
+  // The first frame of the iteration sits in a field (the common case allocates no array), the rest
   // in a list created on first need; the server's 101 response goes before all of them.
   private outHead: string | null = null;
   private outFirst: Buffer | null = null;
@@ -24,13 +24,15 @@ export abstract class WsOutbox implements BatchedWriter {
 
   /**
    * Queues the HTTP 101 response (server side) ahead of every frame: it leaves with the first
-   * frames the domain sends while accepting, in one segment, or on its own at the end of the
-   * loop iteration.
+   * frames the domain sends while accepting, in one segment, at the end of the loop iteration.
    */
   writeHandshake(response: string): void {
     this.outHead = response;
     this.outBytes += response.length;
-    flushAfterContinuations(this);
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      flushSoon(this);
+    }
   }
 
   protected write(buffers: Buffer[]): void {
@@ -48,7 +50,7 @@ export abstract class WsOutbox implements BatchedWriter {
     }
   }
 
-  /** @internal BatchedWriter: writes this turn's frames with one socket write. */
+  /** @internal BatchedWriter: writes the held frames with one socket write. */
   flushWrites(): void {
     this.flushQueued = false;
     const head = this.outHead;
@@ -103,8 +105,11 @@ export abstract class WsOutbox implements BatchedWriter {
     this.outBytes = 0;
   }
 
-  /** Half-closes the socket after whatever frames this turn still holds (FIN comes last). */
+  /** Half-closes the socket after whatever frames are still held (FIN comes last). */
   protected endSocket(): void {
+    // end() on a socket already ended builds an ERR_STREAM_ALREADY_FINISHED error (stack
+    // trace included) only to drop it: the peer's FIN after our own close is the usual case.
+    if (this.socket.writableEnded) return;
     this.flushWrites();
     this.socket.end();
   }
