@@ -5,6 +5,10 @@ import { flushSoon, type BatchedWriter } from './ws-write-batch';
 // write(); above it they go out as a writev (cork/uncork) without copying.
 const COALESCE_LIMIT = 16 * 1024;
 
+// Buffer's own latin1 writer (what buf.write(s, 0, 'latin1') ends up calling, minus the
+// argument normalisation); present on every Node Buffer, absent from the type definitions.
+type LatinWritable = Buffer & { latin1Write(s: string, offset: number): number };
+
 /**
  * The outgoing side of a WebSocket connection: frames written during one event-loop iteration
  * are held here and leave with a single socket write when ws-write-batch flushes them. A base
@@ -19,6 +23,8 @@ export abstract class WsOutbox implements BatchedWriter {
   /** Bytes held and not yet handed to the socket. */
   protected outBytes = 0;
   private flushQueued = false;
+  /** The socket's last write() returned false (its buffer is at its high-water mark). */
+  protected socketFull = false;
 
   protected constructor(readonly socket: Socket) {}
 
@@ -36,7 +42,7 @@ export abstract class WsOutbox implements BatchedWriter {
   }
 
   protected write(buffers: Buffer[]): void {
-    if (!this.socket.writable) return;
+    // No socket.writable check per frame: flushWrites drops what a dead socket cannot take.
     for (let i = 0; i < buffers.length; i++) {
       const buf = buffers[i];
       if (this.outFirst === null) this.outFirst = buf;
@@ -67,13 +73,13 @@ export abstract class WsOutbox implements BatchedWriter {
       return;
     }
     if (head === null && (more === null || more.length === 0)) {
-      socket.write(first as Buffer);
+      this.socketFull = !socket.write(first as Buffer);
       return;
     }
     if (total <= COALESCE_LIMIT) {
       // Copying a few small frames is cheaper than a writev (and its per-chunk bookkeeping).
       const out = Buffer.allocUnsafe(total);
-      let off = head === null ? 0 : out.write(head, 0, 'latin1');
+      let off = head === null ? 0 : (out as LatinWritable).latin1Write(head, 0);
       if (first !== null) {
         out.set(first, off);
         off += first.length;
@@ -85,17 +91,19 @@ export abstract class WsOutbox implements BatchedWriter {
         }
         more.length = 0;
       }
-      socket.write(out);
+      this.socketFull = !socket.write(out);
       return;
     }
     socket.cork();
-    if (head !== null) socket.write(head, 'latin1');
-    if (first !== null) socket.write(first);
+    let room = true;
+    if (head !== null) room = socket.write(head, 'latin1');
+    if (first !== null) room = socket.write(first);
     if (more !== null) {
-      for (let i = 0; i < more.length; i++) socket.write(more[i]);
+      for (let i = 0; i < more.length; i++) room = socket.write(more[i]);
       more.length = 0;
     }
     socket.uncork();
+    this.socketFull = !room;
   }
 
   protected dropWrites(): void {
