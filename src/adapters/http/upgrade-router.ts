@@ -109,12 +109,45 @@ export class UpgradeRouter {
   }
 
   private readonly onConnection = (socket: Socket): void => {
-    if (this.connectTimeout > 0) {
-      const timer = setTimeout(destroySocket, this.connectTimeout, socket);
-      timer.unref();
-      pendingTimers.set(socket, timer);
-    }
+    if (this.connectTimeout > 0) watchSocket(this, socket);
   };
+
+  // Sockets of an owned server that have not sent their request yet, oldest first, with their
+  // deadlines. One timer per router sweeps them (instead of a Timeout per socket): with one
+  // timeout value, insertion order is deadline order, so a sweep stops at the first live one.
+  private readonly waiting = new Map<Socket, number>();
+  private sweepTimer: NodeJS.Timeout | null = null;
+
+  /** @internal */
+  watch(socket: Socket): void {
+    this.waiting.set(socket, Date.now() + this.connectTimeout);
+    if (this.sweepTimer === null) this.arm(this.connectTimeout);
+  }
+
+  /** @internal */
+  unwatch(socket: Socket): void {
+    this.waiting.delete(socket);
+  }
+
+  private arm(ms: number): void {
+    this.sweepTimer = setTimeout(sweepRouter, ms, this);
+    this.sweepTimer.unref();
+  }
+
+  /** @internal Destroys the sockets past their deadline, re-arms for the next one. */
+  sweep(): void {
+    this.sweepTimer = null;
+    const now = Date.now();
+    for (const [socket, deadline] of this.waiting) {
+      if (deadline > now) {
+        this.arm(deadline - now);
+        return;
+      }
+      this.waiting.delete(socket);
+      (socket as WatchedSocket)[kRouter] = undefined;
+      socket.destroy();
+    }
+  }
 
   private readonly onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     clearConnectTimer(req.socket);
@@ -142,20 +175,26 @@ export class UpgradeRouter {
   };
 }
 
-const pendingTimers = new WeakMap<object, NodeJS.Timeout>();
+const kRouter = Symbol('stelar.connectTimeoutRouter');
+type WatchedSocket = Socket & { [kRouter]?: UpgradeRouter };
 
-/** Clears the pre-request timer of a socket of an owned server (handshake done or HTTP). */
-export function clearConnectTimer(socket: object): void {
-  const timer = pendingTimers.get(socket);
-  if (timer !== undefined) {
-    clearTimeout(timer);
-    pendingTimers.delete(socket);
-  }
+function watchSocket(router: UpgradeRouter, socket: Socket): void {
+  (socket as WatchedSocket)[kRouter] = router;
+  router.watch(socket);
 }
 
-function destroySocket(socket: Socket): void {
-  pendingTimers.delete(socket);
-  socket.destroy();
+function sweepRouter(router: UpgradeRouter): void {
+  router.sweep();
+}
+
+/** Clears the pre-request deadline of a socket of an owned server (handshake done or HTTP). */
+export function clearConnectTimer(socket: object): void {
+  const s = socket as WatchedSocket;
+  const router = s[kRouter];
+  if (router !== undefined) {
+    s[kRouter] = undefined;
+    router.unwatch(s);
+  }
 }
 
 function ignoreError(): void {}

@@ -71,6 +71,8 @@ export class WsConnection extends WsOutbox implements Connection, WsReceiverSink
   private queuedBytes = 0;
   private readonly closeTimeout: number;
   private readonly maxBufferedBytes: number;
+  /** maxBufferedBytes less the socket's high-water mark (see checkBackpressure). */
+  private readonly fastBacklogLimit: number;
   private deflating = false;
   private pendingClose: Buffer | null = null;
   private started = false;
@@ -86,6 +88,7 @@ export class WsConnection extends WsOutbox implements Connection, WsReceiverSink
     this.queue = options.deflate === null ? NO_QUEUE : [];
     this.closeTimeout = options.closeTimeout;
     this.maxBufferedBytes = options.maxBufferedBytes;
+    this.fastBacklogLimit = options.maxBufferedBytes - (socket.writableHighWaterMark ?? 16384);
     this.mask = !options.isServer;
     this.receiver = new WsReceiver(this, {
       isServer: options.isServer,
@@ -268,6 +271,7 @@ export class WsConnection extends WsOutbox implements Connection, WsReceiverSink
 
   /** @internal */
   socketDrain(): void {
+    this.socketFull = false;
     if (this.needDrain && this.bufferedAmount < this.maxBufferedBytes) {
       this.needDrain = false;
       if (this.readPaused && !this.receiver.busy) this.resumeReading();
@@ -364,6 +368,9 @@ export class WsConnection extends WsOutbox implements Connection, WsReceiverSink
   }
 
   private checkBackpressure(): boolean {
+    // Fast path without the socket's writableLength getter: a socket whose last write returned
+    // true holds less than its high-water mark, and only drains between our writes.
+    if (!this.socketFull && this.outBytes + this.queuedBytes < this.fastBacklogLimit) return true;
     if (this.bufferedAmount < this.maxBufferedBytes) return true;
     this.needDrain = true;
     // The peer is not reading what we send: stop reading what it sends until it catches up.

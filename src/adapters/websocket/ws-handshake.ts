@@ -22,6 +22,8 @@ export function acceptKey(key: string): string {
 /** True when a comma-separated header contains `token` (case-insensitive). */
 export function hasToken(value: string | string[] | undefined, token: string): boolean {
   if (value === undefined) return false;
+  // Browsers and libraries send exactly "websocket" / "Upgrade": no split for them.
+  if (typeof value === 'string' && value.length === token.length && value.toLowerCase() === token) return true;
   const joined = Array.isArray(value) ? value.join(',') : value;
   for (const part of joined.split(',')) if (part.trim().toLowerCase() === token) return true;
   return false;

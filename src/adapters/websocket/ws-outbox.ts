@@ -1,17 +1,21 @@
 import type { Socket } from 'node:net';
-import { flushAfterContinuations, flushSoon, type BatchedWriter } from './ws-write-batch';
+import { flushSoon, type BatchedWriter } from './ws-write-batch';
 
-// A turn's frames up to this many bytes are copied into one buffer and written with one
+// An iteration's frames up to this many bytes are copied into one buffer and written with one
 // write(); above it they go out as a writev (cork/uncork) without copying.
 const COALESCE_LIMIT = 16 * 1024;
 
+// Buffer's own latin1 writer (what buf.write(s, 0, 'latin1') ends up calling, minus the
+// argument normalisation); present on every Node Buffer, absent from the type definitions.
+type LatinWritable = Buffer & { latin1Write(s: string, offset: number): number };
+
 /**
- * The outgoing side of a WebSocket connection: frames written during one event-loop turn are
- * held here and leave with a single socket write when ws-write-batch flushes the turn. A base
+ * The outgoing side of a WebSocket connection: frames written during one event-loop iteration
+ * are held here and leave with a single socket write when ws-write-batch flushes them. A base
  * class rather than a member object, so a connection costs one object, not two.
  */
 export abstract class WsOutbox implements BatchedWriter {
-  // The first frame of the turn sits in a field (the common case allocates no array), the rest
+  // The first frame of the iteration sits in a field (the common case allocates no array), the rest
   // in a list created on first need; the server's 101 response goes before all of them.
   private outHead: string | null = null;
   private outFirst: Buffer | null = null;
@@ -19,22 +23,26 @@ export abstract class WsOutbox implements BatchedWriter {
   /** Bytes held and not yet handed to the socket. */
   protected outBytes = 0;
   private flushQueued = false;
+  /** The socket's last write() returned false (its buffer is at its high-water mark). */
+  protected socketFull = false;
 
   protected constructor(readonly socket: Socket) {}
 
   /**
    * Queues the HTTP 101 response (server side) ahead of every frame: it leaves with the first
-   * frames the domain sends while accepting, in one segment, or on its own at the end of the
-   * loop iteration.
+   * frames the domain sends while accepting, in one segment, at the end of the loop iteration.
    */
   writeHandshake(response: string): void {
     this.outHead = response;
     this.outBytes += response.length;
-    flushAfterContinuations(this);
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      flushSoon(this);
+    }
   }
 
   protected write(buffers: Buffer[]): void {
-    if (!this.socket.writable) return;
+    // No socket.writable check per frame: flushWrites drops what a dead socket cannot take.
     for (let i = 0; i < buffers.length; i++) {
       const buf = buffers[i];
       if (this.outFirst === null) this.outFirst = buf;
@@ -48,7 +56,7 @@ export abstract class WsOutbox implements BatchedWriter {
     }
   }
 
-  /** @internal BatchedWriter: writes this turn's frames with one socket write. */
+  /** @internal BatchedWriter: writes the held frames with one socket write. */
   flushWrites(): void {
     this.flushQueued = false;
     const head = this.outHead;
@@ -65,13 +73,13 @@ export abstract class WsOutbox implements BatchedWriter {
       return;
     }
     if (head === null && (more === null || more.length === 0)) {
-      socket.write(first as Buffer);
+      this.socketFull = !socket.write(first as Buffer);
       return;
     }
     if (total <= COALESCE_LIMIT) {
       // Copying a few small frames is cheaper than a writev (and its per-chunk bookkeeping).
       const out = Buffer.allocUnsafe(total);
-      let off = head === null ? 0 : out.write(head, 0, 'latin1');
+      let off = head === null ? 0 : (out as LatinWritable).latin1Write(head, 0);
       if (first !== null) {
         out.set(first, off);
         off += first.length;
@@ -83,17 +91,19 @@ export abstract class WsOutbox implements BatchedWriter {
         }
         more.length = 0;
       }
-      socket.write(out);
+      this.socketFull = !socket.write(out);
       return;
     }
     socket.cork();
-    if (head !== null) socket.write(head, 'latin1');
-    if (first !== null) socket.write(first);
+    let room = true;
+    if (head !== null) room = socket.write(head, 'latin1');
+    if (first !== null) room = socket.write(first);
     if (more !== null) {
-      for (let i = 0; i < more.length; i++) socket.write(more[i]);
+      for (let i = 0; i < more.length; i++) room = socket.write(more[i]);
       more.length = 0;
     }
     socket.uncork();
+    this.socketFull = !room;
   }
 
   protected dropWrites(): void {
@@ -103,8 +113,11 @@ export abstract class WsOutbox implements BatchedWriter {
     this.outBytes = 0;
   }
 
-  /** Half-closes the socket after whatever frames this turn still holds (FIN comes last). */
+  /** Half-closes the socket after whatever frames are still held (FIN comes last). */
   protected endSocket(): void {
+    // end() on a socket already ended builds an ERR_STREAM_ALREADY_FINISHED error (stack
+    // trace included) only to drop it: the peer's FIN after our own close is the usual case.
+    if (this.socket.writableEnded) return;
     this.flushWrites();
     this.socket.end();
   }

@@ -200,11 +200,7 @@ export class WsServerTransport implements Transport, UpgradeRoute {
       path: this.path,
       headers: req.headers,
     };
-    // The screening may be async (distributed limits…): bound it by connectTimeout too.
     clearConnectTimer(socket);
-    this.pending.add(socket);
-    const timer = setTimeout(onHandshakeTimeout, this.connectTimeout, socket);
-    timer.unref();
     let verdict: Refusal | null | Promise<Refusal | null>;
     try {
       verdict = acceptor.screen(info);
@@ -212,12 +208,17 @@ export class WsServerTransport implements Transport, UpgradeRoute {
       verdict = INTERNAL_REFUSAL;
     }
     if (verdict !== null && typeof (verdict as Promise<unknown>).then === 'function') {
+      // An async screening (distributed limits…) is bounded by connectTimeout too; a synchronous
+      // one (the common case) needs no timer at all.
+      this.pending.add(socket);
+      const timer = setTimeout(onHandshakeTimeout, this.connectTimeout, socket);
+      timer.unref();
       (verdict as Promise<Refusal | null>).then(
         (v) => this.complete(req, socket, head, info, deflate, v, timer),
         () => this.complete(req, socket, head, info, deflate, INTERNAL_REFUSAL, timer),
       );
     } else {
-      this.complete(req, socket, head, info, deflate, verdict as Refusal | null, timer);
+      this.complete(req, socket, head, info, deflate, verdict as Refusal | null, null);
     }
   }
 
@@ -228,10 +229,12 @@ export class WsServerTransport implements Transport, UpgradeRoute {
     info: HandshakeInfo,
     negotiated: { params: DeflateParams; header: string } | null,
     refusal: Refusal | null,
-    timer: NodeJS.Timeout,
+    timer: NodeJS.Timeout | null,
   ): void {
-    clearTimeout(timer);
-    this.pending.delete(socket);
+    if (timer !== null) {
+      clearTimeout(timer);
+      this.pending.delete(socket);
+    }
     if (socket.destroyed || !socket.writable) {
       socket.destroy();
       return;

@@ -1,16 +1,14 @@
 /**
- * Per-event-loop-turn write coalescing shared by every WebSocket connection of the process.
+ * Per-event-loop-iteration write coalescing shared by every WebSocket connection of the process.
  *
- * A connection does not write each frame to its socket: it keeps the frames of the current turn
- * and asks to be flushed. One `process.nextTick` per turn (not one per connection, not one per
- * message) flushes every connection that wrote, each with a single `socket.write()` — the way
- * uWebSockets.js corks a whole turn. A broadcast to N subscribers thus costs N syscalls per turn
- * whatever the number of messages, and an echo reply costs no cork/uncork bookkeeping.
- *
- * Handshake responses are flushed one step later (`setImmediate`, again once per turn for all
- * connections): the domain usually sends its first message from a promise continuation, after
- * the nextTick queue ran, and waiting for it lets the 101 response and that first frame leave in
- * one segment.
+ * A connection does not write each frame to its socket: it keeps the frames and asks to be
+ * flushed. One `setImmediate` per loop iteration (not one per connection, not one per message)
+ * flushes every connection that wrote, each with a single `socket.write()` — the way
+ * uWebSockets.js corks a whole loop iteration. The check phase runs right after the poll phase,
+ * so every socket read of the iteration (libuv may deliver several reads of one socket, each its
+ * own callback) and the promise continuations they started are covered: a broadcast to N
+ * subscribers costs N syscalls per iteration whatever the number of messages, and the 101
+ * response leaves with the first frames the domain sends while accepting.
  */
 
 /** Something holding frames to write (a WsConnection). */
@@ -21,45 +19,23 @@ export interface BatchedWriter {
 
 let queued: BatchedWriter[] = [];
 let spare: BatchedWriter[] = [];
-let tickScheduled = false;
+let scheduled = false;
 
-let handshakes: BatchedWriter[] = [];
-let spareHandshakes: BatchedWriter[] = [];
-let immediateScheduled = false;
-
-/** Flushes `writer` at the end of the current turn (after the running callback and its ticks). */
+/** Flushes `writer` in the check phase of this loop iteration. */
 export function flushSoon(writer: BatchedWriter): void {
   queued.push(writer);
-  if (!tickScheduled) {
-    tickScheduled = true;
-    process.nextTick(flushQueued);
-  }
-}
-
-/** Flushes `writer` in the check phase of this loop iteration (after promise continuations). */
-export function flushAfterContinuations(writer: BatchedWriter): void {
-  handshakes.push(writer);
-  if (!immediateScheduled) {
-    immediateScheduled = true;
-    setImmediate(flushHandshakes);
+  if (!scheduled) {
+    scheduled = true;
+    setImmediate(flushQueued);
   }
 }
 
 function flushQueued(): void {
-  tickScheduled = false;
+  scheduled = false;
   // Swap lists first: a flush that makes another connection write lands in a fresh batch.
   const list = queued;
   queued = spare;
   spare = list;
-  for (let i = 0; i < list.length; i++) list[i].flushWrites();
-  list.length = 0;
-}
-
-function flushHandshakes(): void {
-  immediateScheduled = false;
-  const list = handshakes;
-  handshakes = spareHandshakes;
-  spareHandshakes = list;
   for (let i = 0; i < list.length; i++) list[i].flushWrites();
   list.length = 0;
 }

@@ -1,0 +1,161 @@
+import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
+import { WsConnection } from '../../../src/adapters/websocket/ws-connection';
+import type { ConnectionHandler } from '../../../src/ports/connection.port';
+
+/** A socket stand-in recording what the connection hands to it, call by call. */
+class RecordingSocket extends EventEmitter {
+  readonly calls: Array<{ op: 'write' | 'end' | 'cork' | 'uncork'; data?: Buffer }> = [];
+  writable = true;
+  writableEnded = false;
+  destroyed = false;
+  writableLength = 0;
+
+  write(data: Buffer | string, encoding?: BufferEncoding): boolean {
+    this.calls.push({ op: 'write', data: typeof data === 'string' ? Buffer.from(data, encoding ?? 'utf8') : data });
+    return true;
+  }
+  end(): this {
+    if (this.writableEnded) throw new Error('end() called twice');
+    this.writableEnded = true;
+    this.writable = false;
+    this.calls.push({ op: 'end' });
+    return this;
+  }
+  cork(): void {
+    this.calls.push({ op: 'cork' });
+  }
+  uncork(): void {
+    this.calls.push({ op: 'uncork' });
+  }
+  pause(): this {
+    return this;
+  }
+  resume(): this {
+    return this;
+  }
+  destroy(): this {
+    this.destroyed = true;
+    this.writable = false;
+    return this;
+  }
+
+  /** Every byte written, in order. */
+  bytes(): Buffer {
+    return Buffer.concat(this.calls.filter((c) => c.op === 'write').map((c) => c.data as Buffer));
+  }
+  writes(): number {
+    return this.calls.filter((c) => c.op === 'write').length;
+  }
+}
+
+const handler: ConnectionHandler = { onMessage() {}, onProtocolError() {}, onClose() {} };
+
+function connection(): { conn: WsConnection; socket: RecordingSocket } {
+  const socket = new RecordingSocket();
+  const conn = new WsConnection(socket as unknown as Socket, {
+    isServer: true,
+    maxPayloadSize: 1 << 20,
+    maxFrameSize: 1 << 20,
+    closeTimeout: 1000,
+    maxBufferedBytes: 1 << 20,
+    deflate: null,
+    remoteAddress: '127.0.0.1',
+    request: null,
+  });
+  conn.setHandler(handler);
+  conn.start(null);
+  return { conn, socket };
+}
+
+const text = (s: string) => ({ payload: Buffer.from(s), binary: false });
+const afterFlush = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** An unmasked text frame of a short payload (RFC 6455 §5.2). */
+function textFrame(s: string): Buffer {
+  return Buffer.concat([Buffer.from([0x81, Buffer.byteLength(s)]), Buffer.from(s)]);
+}
+
+describe('WebSocket write batching (ws-write-batch + WsOutbox)', () => {
+  it('holds the frames of one turn and writes them with a single socket write', async () => {
+    const { conn, socket } = connection();
+    conn.send(text('a'));
+    conn.send(text('bb'));
+    conn.send(text('ccc'));
+    expect(socket.writes()).toBe(0);
+    expect(conn.bufferedAmount).toBe(3 + 4 + 5);
+    await afterFlush();
+    expect(socket.writes()).toBe(1);
+    expect(socket.bytes()).toEqual(Buffer.concat([textFrame('a'), textFrame('bb'), textFrame('ccc')]));
+    expect(conn.bufferedAmount).toBe(0);
+  });
+
+  it('flushes every connection that wrote, each once', async () => {
+    const a = connection();
+    const b = connection();
+    a.conn.send(text('x'));
+    b.conn.send(text('y'));
+    a.conn.send(text('z'));
+    await afterFlush();
+    expect(a.socket.writes()).toBe(1);
+    expect(b.socket.writes()).toBe(1);
+    expect(a.socket.bytes()).toEqual(Buffer.concat([textFrame('x'), textFrame('z')]));
+    expect(b.socket.bytes()).toEqual(textFrame('y'));
+  });
+
+  it('sends the 101 response and the first frames in one write, response first', async () => {
+    const { conn, socket } = connection();
+    const head = 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n';
+    conn.writeHandshake(head);
+    await Promise.resolve(); // the domain's first message usually comes from a continuation
+    conn.send(text('hello'));
+    await afterFlush();
+    expect(socket.writes()).toBe(1);
+    expect(socket.bytes()).toEqual(Buffer.concat([Buffer.from(head, 'latin1'), textFrame('hello')]));
+  });
+
+  it('writes a large batch as a corked series (no copy), bytes in order', async () => {
+    const { conn, socket } = connection();
+    const big = 'x'.repeat(10_000);
+    conn.send(text(big));
+    conn.send(text(big));
+    conn.send(text('tail'));
+    await afterFlush();
+    const ops = socket.calls.map((c) => c.op);
+    expect(ops[0]).toBe('cork');
+    expect(ops[ops.length - 1]).toBe('uncork');
+    const frame = (s: string) =>
+      Buffer.concat([Buffer.from([0x81, 126, s.length >> 8, s.length & 0xff]), Buffer.from(s)]);
+    expect(socket.bytes()).toEqual(Buffer.concat([frame(big), frame(big), textFrame('tail')]));
+  });
+
+  it('flushes held frames before the FIN when the close handshake ends the socket', () => {
+    const { conn, socket } = connection();
+    conn.send(text('last'));
+    // The peer's close frame (masked, code 1000) arrives in the same turn.
+    const body = Buffer.from([0x03, 0xe8]);
+    const mask = Buffer.from([1, 2, 3, 4]);
+    const masked = Buffer.from(body.map((b, i) => b ^ mask[i % 4]));
+    conn.socketData(Buffer.concat([Buffer.from([0x88, 0x82]), mask, masked]));
+    const ops = socket.calls.map((c) => c.op);
+    expect(ops).toEqual(['write', 'end']);
+    expect(socket.bytes()).toEqual(Buffer.concat([textFrame('last'), Buffer.from([0x88, 0x02, 0x03, 0xe8])]));
+  });
+
+  it('does not end an already ended socket again when the peer FIN follows', () => {
+    const { conn, socket } = connection();
+    const mask = Buffer.from([0, 0, 0, 0]);
+    conn.socketData(Buffer.concat([Buffer.from([0x88, 0x82]), mask, Buffer.from([0x03, 0xe8])]));
+    expect(socket.writableEnded).toBe(true);
+    expect(() => conn.socketEnd()).not.toThrow();
+    expect(socket.calls.filter((c) => c.op === 'end')).toHaveLength(1);
+  });
+
+  it('drops held frames when the socket is gone before the flush', async () => {
+    const { conn, socket } = connection();
+    conn.send(text('lost'));
+    socket.destroy();
+    await afterFlush();
+    expect(socket.writes()).toBe(0);
+  });
+});
