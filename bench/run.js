@@ -37,16 +37,30 @@ function pick(set, defaults) {
   return out;
 }
 
-async function runOne(system, scenario, params, profile) {
-  const srv = new ServerProcess(system.serverPath, system.options, { profile });
-  try {
-    await srv.start();
-  } catch (err) {
-    await srv.stop();
-    const e = new Error(String(err.message || err).split('\n')[0].replace(/^(Error: )+/, ''));
-    e.startFailure = true;
-    throw e;
+async function startServer(system, profile) {
+  for (let attempt = 1; ; attempt++) {
+    const srv = new ServerProcess(system.serverPath, system.options, { profile });
+    try {
+      await srv.start();
+      return srv;
+    } catch (err) {
+      await srv.stop();
+      const msg = String(err.message || err).split('\n')[0].replace(/^(Error: )+/, '');
+      // One retry: a transient failure (a port race with other processes) must not drop a
+      // system from the whole run; a missing module fails the same way twice.
+      if (attempt < 2) {
+        log(`  ${system.name} server did not start (${msg}); retrying once`);
+        continue;
+      }
+      const e = new Error(msg);
+      e.startFailure = true;
+      throw e;
+    }
   }
+}
+
+async function runOne(system, scenario, params, profile) {
+  const srv = await startServer(system, profile);
   try {
     return await scenario.run(system, srv, params);
   } finally {
@@ -93,7 +107,8 @@ async function main() {
             ? path.join(__dirname, 'results/profiles', `${name}-${system.name}-r${r + 1}.cpuprofile`)
             : null;
           round.results[system.name] = await runOne(system, scenario, params, profile);
-          log(`  ${scenario.primary} = ${round.results[system.name][scenario.primary].toFixed(3)} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
+          const v = round.results[system.name][scenario.primary];
+          log(`  ${scenario.primary} = ${typeof v === 'number' ? v.toFixed(3) : v} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
         } catch (err) {
           if (err.startFailure) {
             skipped[system.name] = err.message;

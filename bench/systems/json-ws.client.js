@@ -53,8 +53,8 @@ function connect(endpoint, handlers = {}) {
             ws.send(JSON.stringify({ op: 'echo', id, d }));
           });
         },
-        pause: () => ws._socket.pause(),
-        resume: () => ws._socket.resume(),
+        pause: () => ws._socket && ws._socket.pause(),
+        resume: () => ws._socket && ws._socket.resume(),
         close() {
           return new Promise((r) => {
             if (ws.readyState === WebSocket.CLOSED) return r();

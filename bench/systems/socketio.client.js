@@ -20,14 +20,18 @@ function connect(endpoint, handlers = {}) {
     socket.once('connect_error', reject);
     socket.once('connect', () => {
       socket.off('connect_error', reject);
-      // The raw net.Socket under engine.io-client's Node WebSocket transport (the `ws` package).
-      const raw = () => socket.io.engine.transport.ws._socket;
+      // The raw net.Socket under engine.io-client's Node WebSocket transport (the `ws` package);
+      // null once the server has closed the connection (e.g. its heartbeat timed out).
+      const raw = () => {
+        const t = socket.io.engine && socket.io.engine.transport;
+        return (t && t.ws && t.ws._socket) || null;
+      };
       resolve({
         join: (room) => new Promise((r) => socket.emit('join', room, () => r())),
         publish: (room, d) => socket.emit('pub', room, d),
         echo: (d) => new Promise((r) => socket.emit('echo', d, r)),
-        pause: () => raw().pause(),
-        resume: () => raw().resume(),
+        pause: () => raw() && raw().pause(),
+        resume: () => raw() && raw().resume(),
         close() {
           return new Promise((r) => {
             if (socket.disconnected) return r();

@@ -69,8 +69,8 @@ function connect(endpoint, handlers = {}) {
           ws.send(JSON.stringify({ t: 0, e: 'pub', d: { room, d } }));
         },
         echo: (d) => request({ t: 4, e: 'echo', a: 'echo', d }),
-        pause: () => ws._socket.pause(),
-        resume: () => ws._socket.resume(),
+        pause: () => ws._socket && ws._socket.pause(),
+        resume: () => ws._socket && ws._socket.resume(),
         close() {
           return new Promise((r) => {
             if (ws.readyState === WebSocket.CLOSED) return r();

@@ -4,7 +4,7 @@
 // event forwarded with server.to(room, 'msg', d), and an 'echo' ACK handler returning its data.
 // Also answers a 'join' event (ctx.joinRoom + ctx.emit('joined')) for clients that prefer it.
 // Requires the built package (npm run build -> dist/src/index.js).
-// Options: { tcp: boolean } also opens the TCP transport on a free port.
+// Options: { tcp: boolean } also opens the TCP transport (tcpPort 0, read back with getTcpPort()).
 
 const net = require('node:net');
 const path = require('node:path');
@@ -12,7 +12,7 @@ const fs = require('node:fs');
 
 const DIST = path.resolve(__dirname, '../../dist/src/index.js');
 
-/** Finds a free TCP port on 127.0.0.1 (used when tcpPort: 0 cannot report its port). */
+/** Finds a free TCP port on 127.0.0.1 (fallback when the server cannot report its TCP port). */
 function freePort() {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
@@ -30,7 +30,10 @@ module.exports = async function start(options) {
   const { StelarServer } = require(DIST);
   if (typeof StelarServer !== 'function') throw new Error(`${DIST} does not export StelarServer yet`);
 
-  const tcpPort = options && options.tcp ? await freePort() : false;
+  // tcpPort 0 + getTcpPort() avoids the race of probing a free port first (other processes
+  // may take it in between); the probe is only a fallback for a build without getTcpPort.
+  const canReport = typeof StelarServer.prototype.getTcpPort === 'function';
+  const tcpPort = options && options.tcp ? (canReport ? 0 : await freePort()) : false;
   const server = new StelarServer({
     port: 0,
     tcpPort,
@@ -50,9 +53,11 @@ module.exports = async function start(options) {
 
   const port = await server.start();
   if (typeof port !== 'number' || port <= 0) throw new Error(`StelarServer.start() resolved ${port}, not a port`);
+  const actualTcpPort = tcpPort === false ? undefined : canReport ? server.getTcpPort() : tcpPort;
+  if (tcpPort !== false && !(actualTcpPort > 0)) throw new Error(`Stelar TCP transport did not report a port (${actualTcpPort})`);
   return {
     port,
-    tcpPort: tcpPort || undefined,
+    tcpPort: actualTcpPort,
     connections: () => server.getStats().activeConnections,
     stop: () => server.stop(),
   };

@@ -155,9 +155,17 @@ export class MessageSender {
     record.conn.close(closeCode, reason);
   }
 
+  /**
+   * A client over `maxBufferedBytes` is dropped at once: a close frame or Disconnect would queue
+   * behind the very backlog it is not reading, so a polite close would keep its memory until the
+   * close timeout. The transport reports the close (1006) and the usual cleanup runs.
+   */
   private dropSlowConsumer(r: ClientRecord): void {
-    this.logger.warn(`closing slow consumer ${r.id} (${r.conn.bufferedAmount} bytes buffered)`);
-    this.close(r, CloseCode.PolicyViolation, SLOW_CONSUMER_REASON);
+    this.logger.warn(`${SLOW_CONSUMER_REASON}: dropping ${r.id} (${r.conn.bufferedAmount} bytes buffered)`);
+    if (r.state >= ClientState.Closing) return;
+    r.state = ClientState.Closing;
+    r.inbox = null;
+    r.conn.terminate();
   }
 }
 

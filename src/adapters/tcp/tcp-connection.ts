@@ -4,6 +4,7 @@ import { CloseCode, StelarErrorCode, type ProtocolError } from '../../domain/err
 import { MessageType } from '../../domain/message';
 import { TcpBinaryCodec, TCP_PING_FRAME } from '../codec/tcp-binary.codec';
 import { TcpFrameParser, type TcpFrameSink } from './tcp-frame-parser';
+import { coalesceFrames, enterInbound, leaveInbound, scheduleFlush, type TcpFlushable } from './tcp-flush-queue';
 
 /** Limits of one TCP connection. */
 export interface TcpConnectionOptions {
@@ -30,26 +31,41 @@ const CLOSED = 2;
 export const PAUSE_SCREENING = 1;
 const PAUSE_BACKPRESSURE = 2;
 
+/**
+ * Frames queued in one turn whose total is at most this many bytes are copied into one buffer
+ * and written with a single write(); above it they go out as one writev without copying.
+ */
+const COALESCE_LIMIT = 16 * 1024;
+
 const codec = new TcpBinaryCodec();
 const EMPTY_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
 /** `::ffff:1.2.3.4` (IPv4-mapped IPv6) → `1.2.3.4`. */
 export function normaliseAddress(address: string | undefined): string {
   if (address === undefined) return '';
-  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+  if (!address.startsWith('::ffff:') || !address.includes('.')) return address;
+  // Many connections come from the same few addresses (a proxy, a NAT): share the string.
+  if (address !== lastMapped) {
+    lastMapped = address;
+    lastNormalised = address.slice(7);
+  }
+  return lastNormalised;
 }
+
+let lastMapped = '';
+let lastNormalised = '';
 
 /**
  * One binary-TCP peer (plain or TLS socket) behind the Connection port. Inbound: the frame
  * parser splits the byte stream and every frame body (type byte first) goes to the handler's
  * onMessage, the domain decodes it with TcpBinaryCodec; Pong frames also fire onPong.
- * Outbound: send() writes the codec's complete frame as-is, so a broadcast writes the same
- * bytes to every socket. Writes of one event-loop turn are corked and flushed together on the
- * next tick: a broadcast to N sockets costs one writev syscall per socket.
+ * Outbound: send() queues the codec's complete frame as-is (a broadcast queues the same bytes
+ * for every socket); the frames queued in one event-loop turn are written together on the next
+ * tick, through one shared flush list (tcp-flush-queue): a broadcast to N sockets costs one
+ * write per socket and one nextTick in all. Socket listeners are module-level functions that
+ * find the connection through a symbol on the socket, so a connection creates no closures.
  */
-export class TcpConnection implements Connection, TcpFrameSink {
-  readonly protocol = 'tcp' as const;
-  readonly request = null;
+export class TcpConnection implements Connection, TcpFrameSink, TcpFlushable {
   readonly remoteAddress: string;
   owner: unknown = undefined;
   /**
@@ -62,29 +78,48 @@ export class TcpConnection implements Connection, TcpFrameSink {
   private readonly parser: TcpFrameParser;
   private state = OPEN;
   private paused = 0;
-  private corked = false;
   private aboveHighWater = false;
+  /** First frame queued this turn (null: nothing queued, not registered for a flush). */
+  private outFirst: Uint8Array | null = null;
+  /** Further frames queued this turn. */
+  private outMore: Uint8Array[] | null = null;
+  /** Bytes queued this turn. */
+  private outBytes = 0;
+  /** socket.writableLength when this turn's first frame was queued (it cannot grow meanwhile). */
+  private outBase = 0;
   private closeTimer: NodeJS.Timeout | null = null;
   private closeCode: number = CloseCode.Abnormal;
   private closeReason = '';
   private closeKnown = false;
 
+  /** `remoteAddress`: the socket's normalised peer address, when the caller already has it. */
   constructor(
     readonly socket: Socket,
     private readonly options: TcpConnectionOptions,
     handler: ConnectionHandler,
+    remoteAddress?: string,
   ) {
     this.handler = handler;
-    this.remoteAddress = normaliseAddress(socket.remoteAddress);
+    this.remoteAddress = remoteAddress ?? normaliseAddress(socket.remoteAddress);
     this.parser = new TcpFrameParser(this, options);
-    socket.on('data', this.onData);
-    socket.on('drain', this.onDrain);
-    socket.on('error', this.onError);
-    socket.on('close', this.onSocketClose);
+    (socket as OwnedSocket)[kConnection] = this;
+    // 'drain' is listened to only while above the high-water mark (fewer listeners per socket).
+    socket.on('data', onSocketData);
+    socket.on('error', onSocketError);
+    socket.on('close', onSocketClose);
+  }
+
+  // On the prototype, not per instance: every field costs 8 bytes per idle connection.
+  get protocol(): 'tcp' {
+    return 'tcp';
+  }
+
+  get request(): null {
+    return null;
   }
 
   get bufferedAmount(): number {
-    return this.socket.writableLength;
+    return this.socket.writableLength + this.outBytes;
   }
 
   get isOpen(): boolean {
@@ -119,7 +154,12 @@ export class TcpConnection implements Connection, TcpFrameSink {
       throw new RangeError(`Invalid close code ${code}`);
     }
     if (this.state !== OPEN) return;
-    this.write(codec.encode({ type: MessageType.Disconnect, code, reason: String(reason) }).payload);
+    // Once the peer has sent its own Disconnect (or the socket failed) it discards whatever it
+    // reads until our FIN (docs/PROTOCOL.md, TCP lifecycle step 4): answering with a
+    // Disconnect would be a write nobody reads.
+    if (!this.closeKnown) {
+      this.write(codec.encode({ type: MessageType.Disconnect, code, reason: String(reason) }).payload);
+    }
     // write() may have found the peer over maxBufferedBytes and destroyed the socket.
     if (this.state === OPEN) this.beginClose(code, String(reason));
   }
@@ -172,30 +212,60 @@ export class TcpConnection implements Connection, TcpFrameSink {
 
   private write(bytes: Uint8Array): boolean {
     const socket = this.socket;
-    if (!this.corked) {
-      // Coalesce every write of this turn into one writev (Node flushes corked chunks together).
-      this.corked = true;
-      socket.cork();
-      process.nextTick(uncork, this);
+    if (this.outFirst === null) {
+      this.outFirst = bytes;
+      this.outBytes = bytes.length;
+      this.outBase = socket.writableLength;
+      scheduleFlush(this);
+    } else {
+      if (this.outMore === null) this.outMore = [bytes];
+      else this.outMore.push(bytes);
+      this.outBytes += bytes.length;
     }
-    const ok = socket.write(bytes);
-    if (socket.writableLength > this.options.maxBufferedBytes) {
+    const queued = this.outBase + this.outBytes;
+    if (queued > this.options.maxBufferedBytes) {
       this.slowConsumer();
       return false;
     }
-    if (!ok && !this.aboveHighWater) {
+    if (queued < socket.writableHighWaterMark) return true;
+    if (!this.aboveHighWater) {
       // The peer is not reading: stop reading its requests until our output drains.
       this.aboveHighWater = true;
+      socket.on('drain', onSocketDrain);
       this.pauseReading(PAUSE_BACKPRESSURE);
     }
-    return ok;
+    return false;
   }
 
-  /** @internal flushes the corked writes (scheduled once per turn). */
-  flush(): void {
-    if (!this.corked) return;
-    this.corked = false;
-    if (!this.socket.destroyed) this.socket.uncork();
+  /** @internal writes the frames queued this turn (called by the flush list, or on close). */
+  flushQueued(): void {
+    const first = this.outFirst;
+    if (first === null) return;
+    const more = this.outMore;
+    const total = this.outBytes;
+    this.outFirst = null;
+    this.outMore = null;
+    this.outBytes = 0;
+    const socket = this.socket;
+    // Gone, or ended under us (a peer FIN auto-ends the socket): nothing can be written.
+    if (socket.destroyed || !socket.writable) return;
+    let ok: boolean;
+    if (more === null) {
+      ok = socket.write(first);
+    } else if (total <= COALESCE_LIMIT) {
+      // Small frames: one copy into one buffer (shared by every connection that queued the
+      // same frames) is cheaper than a writev of many chunks.
+      ok = socket.write(coalesceFrames(first, more, total));
+    } else {
+      socket.cork();
+      socket.write(first);
+      for (let i = 0; i < more.length - 1; i++) socket.write(more[i]);
+      ok = socket.write(more[more.length - 1]);
+      socket.uncork();
+    }
+    // write() said "above high water" when the frames were queued, so 'drain' will follow;
+    // should the socket's mark have moved meanwhile, there is no drain to wait for.
+    if (ok && this.aboveHighWater && !socket.writableNeedDrain) this.drained();
   }
 
   private slowConsumer(): void {
@@ -205,6 +275,9 @@ export class TcpConnection implements Connection, TcpFrameSink {
     );
     this.state = CLOSING;
     this.parser.halt();
+    this.outFirst = null;
+    this.outMore = null;
+    this.outBytes = 0;
     this.socket.destroy();
   }
 
@@ -212,7 +285,7 @@ export class TcpConnection implements Connection, TcpFrameSink {
     this.recordClose(code, reason);
     this.state = CLOSING;
     this.parser.halt();
-    this.flush();
+    this.flushQueued();
     this.socket.end();
     // Keep reading (and discarding) until the peer's FIN: destroying with unread input would
     // send RST and could discard the Disconnect frame before the peer reads it.
@@ -244,40 +317,69 @@ export class TcpConnection implements Connection, TcpFrameSink {
     }
   }
 
-  private readonly onData = (chunk: Buffer): void => {
-    this.parser.push(chunk);
-  };
+  /** @internal socket 'data'. */
+  socketData(chunk: Buffer): void {
+    enterInbound();
+    try {
+      this.parser.push(chunk);
+    } finally {
+      leaveInbound();
+    }
+  }
 
-  private readonly onDrain = (): void => {
+  /** @internal socket 'drain'. */
+  drained(): void {
     if (!this.aboveHighWater) return;
     this.aboveHighWater = false;
+    this.socket.removeListener('drain', onSocketDrain);
     this.resumeReading(PAUSE_BACKPRESSURE);
     if (this.state === OPEN) this.handler.onDrain?.(this);
-  };
+  }
 
-  private readonly onError = (err: Error): void => {
+  /** @internal socket 'error' ('close' follows). */
+  socketError(err: Error): void {
     this.recordClose(CloseCode.Abnormal, err.message);
-  };
+  }
 
-  private readonly onSocketClose = (): void => {
+  /** @internal socket 'close': reported to the handler exactly once. */
+  socketClosed(): void {
     if (this.state === CLOSED) return;
     this.state = CLOSED;
     this.parser.halt();
+    this.outFirst = null;
+    this.outMore = null;
+    this.outBytes = 0;
     if (this.closeTimer !== null) {
       clearTimeout(this.closeTimer);
       this.closeTimer = null;
     }
     const socket = this.socket;
-    socket.removeListener('data', this.onData);
-    socket.removeListener('drain', this.onDrain);
-    socket.removeListener('close', this.onSocketClose);
+    socket.removeListener('data', onSocketData);
+    socket.removeListener('drain', onSocketDrain);
+    socket.removeListener('close', onSocketClose);
     // 'error' stays attached: a late error on a dead socket must not become an uncaught one.
     this.handler.onClose(this, this.closeCode, this.closeReason);
-  };
+  }
 }
 
-function uncork(conn: TcpConnection): void {
-  conn.flush();
+// Module-level socket listeners: `this` is the socket, the connection hangs off it.
+const kConnection = Symbol('stelar.tcpConnection');
+type OwnedSocket = Socket & { [kConnection]?: TcpConnection };
+
+function onSocketData(this: OwnedSocket, chunk: Buffer): void {
+  (this[kConnection] as TcpConnection).socketData(chunk);
+}
+
+function onSocketDrain(this: OwnedSocket): void {
+  (this[kConnection] as TcpConnection).drained();
+}
+
+function onSocketError(this: OwnedSocket, err: Error): void {
+  (this[kConnection] as TcpConnection).socketError(err);
+}
+
+function onSocketClose(this: OwnedSocket): void {
+  (this[kConnection] as TcpConnection).socketClosed();
 }
 
 function destroySocket(socket: Socket): void {

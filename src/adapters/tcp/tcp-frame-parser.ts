@@ -27,14 +27,21 @@ const HALTED = 2;
  * READ_LENGTH → READ_BODY fed with arbitrary chunks. The declared `totalLen` is validated the
  * moment its 4 bytes are in, so an absurd length (0xFFFFFFFF) is refused without allocating.
  * A frame that lies inside one chunk is delivered as a zero-copy `subarray` view of it; only a
- * frame spanning chunks is copied, once, into a buffer of exactly its size.
+ * frame spanning chunks is copied, once, into a buffer of exactly its size. The unconsumed input
+ * is the `head` chunk read from `headOffset`, plus a `tail` list that exists only while a frame
+ * spans chunks: an idle parser holds no array, and a chunk of whole frames is parsed in place.
  */
 /** A size error carries the declared size. */
 type ProtocolErrorWithSize = ReturnType<typeof protocolError> & { size?: number };
 
 export class TcpFrameParser {
   private state = READ_LENGTH;
-  private readonly buffers: Uint8Array[] = [];
+  /** The oldest unconsumed chunk (null when nothing is buffered). */
+  private head: Uint8Array | null = null;
+  /** Read position in `head`. */
+  private headOffset = 0;
+  /** Chunks after `head`, oldest first (null unless a frame spans chunks). */
+  private tail: Uint8Array[] | null = null;
   private bufferedBytes = 0;
   private totalLen = 0;
   private loop = false;
@@ -70,7 +77,14 @@ export class TcpFrameParser {
   /** Appends one chunk and delivers every frame it completes. */
   push(chunk: Uint8Array): void {
     if (this.state === HALTED || chunk.length === 0) return;
-    this.buffers.push(chunk);
+    if (this.head === null) {
+      this.head = chunk;
+      this.headOffset = 0;
+    } else if (this.tail === null) {
+      this.tail = [chunk];
+    } else {
+      this.tail.push(chunk);
+    }
     this.bufferedBytes += chunk.length;
     // A sink callback may push again (re-entrancy); the running loop picks the bytes up.
     if (!this.loop) this.startLoop();
@@ -80,7 +94,9 @@ export class TcpFrameParser {
   halt(): void {
     this.state = HALTED;
     this.loop = false;
-    this.buffers.length = 0;
+    this.head = null;
+    this.tail = null;
+    this.headOffset = 0;
     this.bufferedBytes = 0;
   }
 
@@ -153,51 +169,56 @@ export class TcpFrameParser {
 
   /** Reads the big-endian uint32 length field, possibly split across chunks. */
   private readUint32(): number {
-    const first = this.buffers[0];
-    if (first.length >= TCP_LENGTH_BYTES) {
-      const v = ((first[0] << 24) | (first[1] << 16) | (first[2] << 8) | first[3]) >>> 0;
-      this.skipFirst(first, TCP_LENGTH_BYTES);
+    const head = this.head as Uint8Array;
+    const off = this.headOffset;
+    if (head.length - off >= TCP_LENGTH_BYTES) {
+      const v = ((head[off] << 24) | (head[off + 1] << 16) | (head[off + 2] << 8) | head[off + 3]) >>> 0;
+      this.advance(TCP_LENGTH_BYTES);
       return v;
     }
     let v = 0;
     for (let i = 0; i < TCP_LENGTH_BYTES; i++) {
-      const buf = this.buffers[0];
-      v = v * 256 + buf[0];
-      this.skipFirst(buf, 1);
+      v = v * 256 + (this.head as Uint8Array)[this.headOffset];
+      this.advance(1);
     }
     return v;
   }
 
-  private skipFirst(buf: Uint8Array, n: number): void {
+  /** Drops `n` bytes from the front of `head` (at most what it has left). */
+  private advance(n: number): void {
     this.bufferedBytes -= n;
-    if (n === buf.length) this.buffers.shift();
-    else this.buffers[0] = buf.subarray(n);
+    this.headOffset += n;
+    if (this.headOffset === (this.head as Uint8Array).length) {
+      const tail = this.tail;
+      if (tail === null) {
+        this.head = null;
+      } else {
+        this.head = tail.shift() as Uint8Array;
+        if (tail.length === 0) this.tail = null;
+      }
+      this.headOffset = 0;
+    }
   }
 
   /** `n` bytes as a zero-copy view when they lie in one chunk, else one copy. */
   private consume(n: number): Uint8Array {
-    this.bufferedBytes -= n;
-    const first = this.buffers[0];
-    if (n === first.length) return this.buffers.shift() as Uint8Array;
-    if (n < first.length) {
-      this.buffers[0] = first.subarray(n);
-      return first.subarray(0, n);
+    const head = this.head as Uint8Array;
+    const off = this.headOffset;
+    if (n <= head.length - off) {
+      const view = off === 0 && n === head.length ? head : head.subarray(off, off + n);
+      this.advance(n);
+      return view;
     }
     const dst = Buffer.allocUnsafe(n);
-    let off = 0;
+    let filled = 0;
     do {
-      const buf = this.buffers[0];
-      const need = n - off;
-      if (buf.length <= need) {
-        dst.set(buf, off);
-        off += buf.length;
-        this.buffers.shift();
-      } else {
-        dst.set(buf.subarray(0, need), off);
-        this.buffers[0] = buf.subarray(need);
-        off += need;
-      }
-    } while (off < n);
+      const buf = this.head as Uint8Array;
+      const at = this.headOffset;
+      const take = Math.min(buf.length - at, n - filled);
+      dst.set(at === 0 && take === buf.length ? buf : buf.subarray(at, at + take), filled);
+      filled += take;
+      this.advance(take);
+    } while (filled < n);
     return dst;
   }
 

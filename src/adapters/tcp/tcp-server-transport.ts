@@ -11,7 +11,7 @@ import {
 } from '../../domain/errors';
 import { MessageType, type StelarMessage } from '../../domain/message';
 import { TcpBinaryCodec } from '../codec/tcp-binary.codec';
-import { PAUSE_SCREENING, TcpConnection, type TcpConnectionOptions } from './tcp-connection';
+import { PAUSE_SCREENING, TcpConnection, normaliseAddress, type TcpConnectionOptions } from './tcp-connection';
 
 /** Options of the binary TCP listener. */
 export interface TcpServerTransportOptions {
@@ -59,8 +59,13 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
   private acceptor: ConnectionAcceptor | null = null;
   private server: net.Server | null = null;
   private boundPort: number | null = null;
-  /** Sockets not yet accepted, with their connect timer. */
-  private readonly pending = new Map<TcpConnection, NodeJS.Timeout>();
+  /**
+   * Sockets not yet accepted, with their connect deadline (ms, monotonic). connectTimeout is the
+   * same for all, so insertion order is deadline order: one timer serves them all, instead of
+   * a timer created and cleared per socket.
+   */
+  private readonly pending = new Map<TcpConnection, number>();
+  private sweepTimer: NodeJS.Timeout | null = null;
   private connOptions: TcpConnectionOptions;
   private readonly connectTimeout: number;
 
@@ -96,9 +101,11 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
     if (this.server !== null) return Promise.reject(new Error('The TCP transport is already listening'));
     let server: net.Server;
     try {
+      // noDelay: Nagle off at accept, in the server's own accept path (one setsockopt, no JS
+      // call per socket); writes are already coalesced per event-loop turn.
       server = this.options.tls
-        ? tls.createServer({ handshakeTimeout: this.connectTimeout, ...this.options.tls })
-        : net.createServer();
+        ? tls.createServer({ handshakeTimeout: this.connectTimeout, noDelay: true, ...this.options.tls })
+        : net.createServer({ noDelay: true });
     } catch (err) {
       // e.g. an unparsable TLS key or certificate
       return Promise.reject(err);
@@ -138,11 +145,10 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
     if (server === null) return Promise.resolve();
     this.server = null;
     this.boundPort = null;
-    for (const [conn, timer] of this.pending) {
-      clearTimeout(timer);
-      conn.terminate();
-    }
+    const pending = [...this.pending.keys()];
     this.pending.clear();
+    this.stopSweep();
+    for (const conn of pending) conn.terminate();
     return new Promise<void>((resolve) => {
       server.close();
       server.removeListener('connection', this.onSocket);
@@ -159,31 +165,29 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
   // --- arrival and screening -----------------------------------------------------------------
 
   private readonly onSocket = (socket: net.Socket): void => {
-    socket.setNoDelay(true);
-    const conn = new TcpConnection(socket, this.connOptions, this);
-    conn.pauseReading(PAUSE_SCREENING);
-    const timer = setTimeout(connectTimedOut, this.connectTimeout, this, conn);
-    timer.unref();
-    this.pending.set(conn, timer);
-
+    const remoteAddress = normaliseAddress(socket.remoteAddress);
+    // Screen first: a synchronous verdict (the usual case) lets the socket flow from the start,
+    // without a pause/resume round per socket.
     const acceptor = this.acceptor;
-    if (acceptor === null) {
-      return this.screened(conn, INTERNAL_REFUSAL);
+    let verdict: Refusal | null | Promise<Refusal | null> = INTERNAL_REFUSAL;
+    if (acceptor !== null) {
+      try {
+        verdict = acceptor.screen({ protocol: 'tcp', remoteAddress, headers: NO_HEADERS });
+      } catch {
+        verdict = INTERNAL_REFUSAL;
+      }
     }
-    const info: HandshakeInfo = { protocol: 'tcp', remoteAddress: conn.remoteAddress, headers: NO_HEADERS };
-    let verdict: Refusal | null | Promise<Refusal | null>;
-    try {
-      verdict = acceptor.screen(info);
-    } catch {
-      return this.screened(conn, INTERNAL_REFUSAL);
-    }
-    if (verdict !== null && typeof (verdict as Promise<unknown>).then === 'function') {
+    const conn = new TcpConnection(socket, this.connOptions, this, remoteAddress);
+    this.addPending(conn);
+    if (verdict === null) return;
+    if (typeof (verdict as Promise<unknown>).then === 'function') {
+      conn.pauseReading(PAUSE_SCREENING);
       (verdict as Promise<Refusal | null>).then(
         (r) => this.screened(conn, r),
         () => this.screened(conn, INTERNAL_REFUSAL),
       );
     } else {
-      this.screened(conn, verdict as Refusal | null);
+      this.screened(conn, verdict as Refusal);
     }
   };
 
@@ -197,24 +201,47 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
     conn.resumeReading(PAUSE_SCREENING);
   }
 
-  /** @internal the connect timer fired. */
-  connectTimedOut(conn: TcpConnection): void {
-    if (!this.pending.has(conn)) return;
-    this.pending.delete(conn);
-    conn.fail(
-      protocolError(
-        StelarErrorCode.ConnectTimeout,
-        `No Connect frame within ${this.connectTimeout} ms`,
-        CloseCode.PolicyViolation,
-      ),
-    );
+  private addPending(conn: TcpConnection): void {
+    this.pending.set(conn, performance.now() + this.connectTimeout);
+    if (this.sweepTimer === null) this.armSweep(this.connectTimeout);
   }
 
   private dropPending(conn: TcpConnection): void {
-    const timer = this.pending.get(conn);
-    if (timer === undefined) return;
-    clearTimeout(timer);
+    // The sweep timer stays armed when the map empties: it finds nothing and stops (cheaper
+    // than clearing and re-creating it for every socket of a connect burst).
     this.pending.delete(conn);
+  }
+
+  private armSweep(delay: number): void {
+    this.sweepTimer = setTimeout(sweepPending, delay, this);
+    this.sweepTimer.unref();
+  }
+
+  private stopSweep(): void {
+    if (this.sweepTimer !== null) {
+      clearTimeout(this.sweepTimer);
+      this.sweepTimer = null;
+    }
+  }
+
+  /** @internal the sweep timer fired: fails every socket past its connect deadline. */
+  sweep(): void {
+    this.sweepTimer = null;
+    const now = performance.now();
+    for (const [conn, deadline] of this.pending) {
+      if (deadline > now) {
+        this.armSweep(Math.ceil(deadline - now));
+        return;
+      }
+      this.pending.delete(conn);
+      conn.fail(
+        protocolError(
+          StelarErrorCode.ConnectTimeout,
+          `No Connect frame within ${this.connectTimeout} ms`,
+          CloseCode.PolicyViolation,
+        ),
+      );
+    }
   }
 
   // --- ConnectionHandler until accepted -------------------------------------------------------
@@ -222,9 +249,8 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
   /** The first frame must be the Connect hello; it is then handed over with the connection. */
   onMessage(conn: Connection, payload: Uint8Array, binary: boolean): void {
     const tcp = conn as TcpConnection;
-    if (!this.pending.has(tcp)) return;
-    this.dropPending(tcp);
-    const problem = checkHello(tcp, payload);
+    if (!this.pending.delete(tcp)) return;
+    const problem = isPlainHello(payload) ? null : checkHello(tcp, payload);
     if (problem !== null) return tcp.fail(problem);
     const acceptor = this.acceptor;
     if (acceptor === null) return tcp.fail(INTERNAL_ERROR);
@@ -248,6 +274,16 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
 }
 
 const helloCodec = new TcpBinaryCodec();
+
+/** The body of the usual hello, Connect `{"v":1}` without headers: type 6, eventLen 0, JSON. */
+const PLAIN_HELLO = Uint8Array.of(MessageType.Connect, 0, 0, ...Buffer.from(`{"v":${PROTOCOL_VERSION}}`));
+
+/** True for exactly the usual hello bytes (no decoding needed; its headers are none). */
+function isPlainHello(payload: Uint8Array): boolean {
+  if (payload.length !== PLAIN_HELLO.length) return false;
+  for (let i = 0; i < PLAIN_HELLO.length; i++) if (payload[i] !== PLAIN_HELLO[i]) return false;
+  return true;
+}
 
 /**
  * Validates the first frame: a Connect hello `{"v":1}` (docs/PROTOCOL.md, TCP connection
@@ -294,8 +330,8 @@ const INTERNAL_ERROR = {
   closeCode: CloseCode.InternalError,
 } as const;
 
-function connectTimedOut(transport: TcpServerTransport, conn: TcpConnection): void {
-  transport.connectTimedOut(conn);
+function sweepPending(transport: TcpServerTransport): void {
+  transport.sweep();
 }
 
 function positive(value: number, name: string): number {

@@ -27,7 +27,7 @@ type OwnedStream = (zlib.InflateRaw | zlib.DeflateRaw) & { owner?: PerMessageDef
  * `maxPayloadSize` per message: a compression bomb stops at the cap with 1009.
  */
 export class PerMessageDeflate {
-  /** Messages shorter than this are sent uncompressed. */
+  /** Messages shorter than this are sent uncompressed (Infinity: never compress). */
   readonly threshold: number;
   private inflater: OwnedStream | null = null;
   private deflater: OwnedStream | null = null;
@@ -51,7 +51,12 @@ export class PerMessageDeflate {
     private readonly options: PerMessageDeflateOptions = {},
     private readonly limiter: ZlibLimiter = sharedZlibLimiter,
   ) {
-    this.threshold = options.threshold ?? 1024;
+    // zlib cannot deflate with a 256-byte window: asked for 8 bits it silently uses 9 and may
+    // emit back-references a strict 8-bit peer rejects (madler/zlib#171). When our agreed window
+    // is 8 bits we therefore never compress; RFC 7692 §6.1 lets any message go out uncompressed
+    // (RSV1 clear), and inflating the peer's messages is unaffected.
+    const ownBits = isServer ? params.serverMaxWindowBits : params.clientMaxWindowBits;
+    this.threshold = ownBits <= 8 ? Number.POSITIVE_INFINITY : (options.threshold ?? 1024);
   }
 
   /** Inflates one fragment; `target.onInflated` is called asynchronously, exactly once. */

@@ -7,6 +7,7 @@ import { closeBody, controlFrame, dataOpcode, frame, toBuffer } from './ws-sende
 import type { DeflateTarget, PerMessageDeflate } from './permessage-deflate';
 import { cacheOf } from './ws-frame-cache';
 import { bindSocket, unbindSocket, type SocketOwner } from './ws-socket-binding';
+import { WsOutbox } from './ws-outbox';
 
 export { WsFrameCache } from './ws-frame-cache';
 
@@ -31,6 +32,8 @@ const OPEN = 0;
 const CLOSING = 1;
 const CLOSED = 2;
 
+const NO_QUEUE: OutboundMessage[] = [];
+
 const NOOP_HANDLER: ConnectionHandler = {
   onMessage() {},
   onProtocolError() {},
@@ -42,7 +45,7 @@ const NOOP_HANDLER: ConnectionHandler = {
  * domain and the receiver sink for the parser. It answers pings, runs the close handshake
  * (§7.1.2), applies backpressure both ways and reports `onClose` exactly once.
  */
-export class WsConnection implements Connection, WsReceiverSink, DeflateTarget, SocketOwner {
+export class WsConnection extends WsOutbox implements Connection, WsReceiverSink, DeflateTarget, SocketOwner {
   readonly protocol = 'ws' as const;
   readonly remoteAddress: string;
   readonly request: unknown;
@@ -60,23 +63,29 @@ export class WsConnection implements Connection, WsReceiverSink, DeflateTarget, 
   private remoteReason = '';
   private localReason = '';
   private closeTimer: NodeJS.Timeout | null = null;
-  private corked = false;
   private needDrain = false;
   private readPaused = false;
   // Messages waiting behind a compression in flight (RFC 7692 forbids reordering).
-  private readonly queue: OutboundMessage[] = [];
+  // Only a connection with permessage-deflate ever queues: the others share an empty list.
+  private readonly queue: OutboundMessage[];
   private queuedBytes = 0;
+  private readonly closeTimeout: number;
+  private readonly maxBufferedBytes: number;
   private deflating = false;
   private pendingClose: Buffer | null = null;
   private started = false;
 
   constructor(
-    readonly socket: Socket,
-    private readonly options: WsConnectionOptions,
+    socket: Socket,
+    options: WsConnectionOptions,
   ) {
+    super(socket);
     this.remoteAddress = options.remoteAddress;
     this.request = options.request;
     this.deflate = options.deflate;
+    this.queue = options.deflate === null ? NO_QUEUE : [];
+    this.closeTimeout = options.closeTimeout;
+    this.maxBufferedBytes = options.maxBufferedBytes;
     this.mask = !options.isServer;
     this.receiver = new WsReceiver(this, {
       isServer: options.isServer,
@@ -89,7 +98,7 @@ export class WsConnection implements Connection, WsReceiverSink, DeflateTarget, 
 
   /** Bytes accepted by send() and not yet flushed to the kernel. */
   get bufferedAmount(): number {
-    return this.socket.writableLength + this.queuedBytes;
+    return this.socket.writableLength + this.outBytes + this.queuedBytes;
   }
 
   /** True until close() is called or the peer goes away. */
@@ -187,7 +196,7 @@ export class WsConnection implements Connection, WsReceiverSink, DeflateTarget, 
       if (this.deflating || this.queue.length > 0) this.pendingClose = body;
       else this.sendClose(body);
     } else if (this.closeFrameSent) {
-      this.socket.end();
+      this.endSocket();
     }
     this.armCloseTimer();
   }
@@ -207,7 +216,7 @@ export class WsConnection implements Connection, WsReceiverSink, DeflateTarget, 
       this.deflating = false;
       this.sendClose(closeBody(err.closeCode, ''));
     }
-    this.socket.end();
+    this.endSocket();
     this.armCloseTimer();
     if (this.readPaused) this.resumeReading();
   }
@@ -254,12 +263,12 @@ export class WsConnection implements Connection, WsReceiverSink, DeflateTarget, 
   socketEnd(): void {
     // The peer half-closed (http server sockets allow half-open): finish our side too.
     if (this.state === OPEN) this.state = CLOSING;
-    this.socket.end();
+    this.endSocket();
   }
 
   /** @internal */
   socketDrain(): void {
-    if (this.needDrain && this.bufferedAmount < this.options.maxBufferedBytes) {
+    if (this.needDrain && this.bufferedAmount < this.maxBufferedBytes) {
       this.needDrain = false;
       if (this.readPaused && !this.receiver.busy) this.resumeReading();
       if (this.state === OPEN && this.handler.onDrain) this.handler.onDrain(this);
@@ -276,6 +285,7 @@ export class WsConnection implements Connection, WsReceiverSink, DeflateTarget, 
       this.closeTimer = null;
     }
     this.receiver.stop();
+    this.dropWrites();
     if (this.deflate !== null) this.deflate.close();
     this.queue.length = 0;
     this.queuedBytes = 0;
@@ -305,12 +315,13 @@ export class WsConnection implements Connection, WsReceiverSink, DeflateTarget, 
     this.write(controlFrame(Opcode.Close, body, this.mask));
     // The server closes TCP first once both close frames crossed (§7.1.1); the client too when
     // the server echoed, so no side lingers.
-    if (this.closeFrameReceived) this.socket.end();
+    if (this.closeFrameReceived) this.endSocket();
   }
+
 
   private armCloseTimer(): void {
     if (this.closeTimer !== null || this.state === CLOSED) return;
-    this.closeTimer = setTimeout(onCloseTimeout, this.options.closeTimeout, this);
+    this.closeTimer = setTimeout(onCloseTimeout, this.closeTimeout, this);
     this.closeTimer.unref();
   }
 
@@ -352,26 +363,8 @@ export class WsConnection implements Connection, WsReceiverSink, DeflateTarget, 
     }
   }
 
-  private write(buffers: Buffer[]): void {
-    const socket = this.socket;
-    if (!socket.writable) return;
-    // Coalesce every frame written in this tick into one writev (cork until nextTick).
-    if (!this.corked) {
-      this.corked = true;
-      socket.cork();
-      process.nextTick(uncorkConnection, this);
-    }
-    for (let i = 0; i < buffers.length; i++) socket.write(buffers[i]);
-  }
-
-  /** @internal */
-  uncork(): void {
-    this.corked = false;
-    this.socket.uncork();
-  }
-
   private checkBackpressure(): boolean {
-    if (this.bufferedAmount < this.options.maxBufferedBytes) return true;
+    if (this.bufferedAmount < this.maxBufferedBytes) return true;
     this.needDrain = true;
     // The peer is not reading what we send: stop reading what it sends until it catches up.
     if (!this.readPaused) this.pauseReading();
@@ -387,10 +380,6 @@ export class WsConnection implements Connection, WsReceiverSink, DeflateTarget, 
     this.readPaused = false;
     this.socket.resume();
   }
-}
-
-function uncorkConnection(conn: WsConnection): void {
-  conn.uncork();
 }
 
 function onCloseTimeout(conn: WsConnection): void {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WS_GUID } from './ws-constants';
@@ -15,7 +15,8 @@ const KEY_RE = /^[+/0-9A-Za-z]{22}==$/;
 
 /** Sec-WebSocket-Accept for a key (RFC 6455 §4.2.2 step 5.4). */
 export function acceptKey(key: string): string {
-  return createHash('sha1').update(key + WS_GUID).digest('base64');
+  // One-shot crypto.hash: no Hash object per handshake.
+  return hash('sha1', key + WS_GUID, 'base64');
 }
 
 /** True when a comma-separated header contains `token` (case-insensitive). */
@@ -48,14 +49,13 @@ export function validateUpgradeRequest(req: IncomingMessage): HandshakeFailure |
 
 /** The 101 response (RFC 6455 §4.2.2 step 5). */
 export function switchingProtocolsResponse(key: string, extensions: string | null): string {
-  let head =
-    'HTTP/1.1 101 Switching Protocols\r\n' +
-    'Upgrade: websocket\r\n' +
-    'Connection: Upgrade\r\n' +
-    `Sec-WebSocket-Accept: ${acceptKey(key.trim())}\r\n`;
-  if (extensions !== null) head += `Sec-WebSocket-Extensions: ${extensions}\r\n`;
-  return head + '\r\n';
+  const accept = acceptKey(key.trim());
+  if (extensions === null) return RESPONSE_101 + accept + '\r\n\r\n';
+  return RESPONSE_101 + accept + '\r\nSec-WebSocket-Extensions: ' + extensions + '\r\n\r\n';
 }
+
+const RESPONSE_101 =
+  'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ';
 
 /**
  * Answers a refused upgrade with a complete HTTP response and closes the socket once it is

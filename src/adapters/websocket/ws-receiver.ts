@@ -4,6 +4,7 @@ import { isValidReceivedCloseCode } from './ws-close-codes';
 import { Utf8Validator, isValidUtf8 } from './utf8-validator';
 import type { PerMessageDeflate } from './permessage-deflate';
 import { unmask } from './ws-mask';
+import { dataFrameSizeError, frameLimits, inflatedSizeError, len64Error, type FrameLimits } from './ws-frame-limits';
 
 /** What a receiver reports to its owner (the connection implements it: no closures). */
 export interface WsReceiverSink {
@@ -62,19 +63,26 @@ export class WsReceiver {
   // current message
   private messageOpcode = 0;
   private compressed = false;
-  private fragments: Buffer[] = [];
+  // The message's pieces: the first in a field, the rest in a list made only for messages that
+  // arrive in several pieces (most messages are one frame in one chunk: no array, no copy).
+  private firstPiece: Buffer | null = null;
+  private morePieces: Buffer[] | null = null;
   private fragmentCount = 0;
   private messageLength = 0;
-  private readonly utf8 = new Utf8Validator();
+  // Made on the first text message that is not a single complete piece (fragments, chunked
+  // frames, inflated output); a whole one is checked in one call instead.
+  private utf8: Utf8Validator | null = null;
 
-  private readonly maxFragments: number;
+  private readonly isServer: boolean;
+  private readonly limits: FrameLimits;
   private deflate: PerMessageDeflate | null;
 
   constructor(
     private readonly sink: WsReceiverSink,
-    private readonly options: WsReceiverOptions,
+    options: WsReceiverOptions,
   ) {
-    this.maxFragments = options.maxFragments ?? WS_DEFAULTS.maxFragments;
+    this.isServer = options.isServer;
+    this.limits = frameLimits(options.maxFrameSize, options.maxPayloadSize, options.maxFragments ?? WS_DEFAULTS.maxFragments);
     this.deflate = options.deflate ?? null;
   }
 
@@ -98,7 +106,8 @@ export class WsReceiver {
     this.state = STOPPED;
     this.chunks.length = 0;
     this.buffered = 0;
-    this.fragments = [];
+    this.firstPiece = null;
+    this.morePieces = null;
     this.frameConsumed = 0;
   }
 
@@ -158,8 +167,12 @@ export class WsReceiver {
     return dst;
   }
 
-  private fail(code: StelarErrorCode, message: string, closeCode: number): void {
-    const err = protocolError(code, `Invalid WebSocket frame: ${message}`, closeCode);
+  /** Fails with a protocol error (1002 unless told otherwise) and stops the parser. */
+  private fail(code: StelarErrorCode, message: string, closeCode: number = CloseCode.ProtocolError): void {
+    this.failWith(protocolError(code, `Invalid WebSocket frame: ${message}`, closeCode));
+  }
+
+  private failWith(err: ProtocolError): void {
     this.stop();
     this.loopOn = false;
     this.sink.onFrameError(err);
@@ -191,11 +204,7 @@ export class WsReceiver {
       }
     } else if (this.opcode === Opcode.Text || this.opcode === Opcode.Binary) {
       if (this.messageOpcode !== 0) {
-        return this.fail(
-          StelarErrorCode.InvalidContinuation,
-          `invalid opcode ${this.opcode}: expected a continuation frame`,
-          CloseCode.ProtocolError,
-        );
+        return this.fail(StelarErrorCode.InvalidContinuation, `invalid opcode ${this.opcode}: expected a continuation frame`);
       }
       // RFC 7692 §6: RSV1 marks a compressed message only when permessage-deflate was agreed.
       if (rsv1 && this.deflate === null) {
@@ -212,11 +221,7 @@ export class WsReceiver {
       }
       if (rsv1) return this.fail(StelarErrorCode.UnexpectedRsv, 'RSV1 must be clear', CloseCode.ProtocolError);
       if (this.payloadLength > MAX_CONTROL_PAYLOAD) {
-        return this.fail(
-          StelarErrorCode.InvalidControlFrame,
-          `invalid payload length ${this.payloadLength}`,
-          CloseCode.ProtocolError,
-        );
+        return this.fail(StelarErrorCode.InvalidControlFrame, `invalid payload length ${this.payloadLength}`);
       }
     } else {
       // §5.2: opcodes 3-7 and 0xB-0xF are reserved.
@@ -224,10 +229,10 @@ export class WsReceiver {
     }
 
     // §5.1: clients always mask, servers never do.
-    if (this.options.isServer && !this.masked) {
+    if (this.isServer && !this.masked) {
       return this.fail(StelarErrorCode.Unmasked, 'MASK must be set', CloseCode.ProtocolError);
     }
-    if (!this.options.isServer && this.masked) {
+    if (!this.isServer && this.masked) {
       return this.fail(StelarErrorCode.UnexpectedMask, 'MASK must be clear', CloseCode.ProtocolError);
     }
 
@@ -252,42 +257,18 @@ export class WsReceiver {
     }
     const buf = this.consume(8);
     const high = buf.readUInt32BE(0);
-    // §5.2: the most significant bit must be 0. Anything at or above 2^53 cannot be a
-    // JavaScript length and is far above any sane limit anyway.
-    if (high & 0x80000000) {
-      return this.fail(StelarErrorCode.InvalidFrame, 'invalid 64-bit payload length', CloseCode.ProtocolError);
-    }
-    if (high > 0x1fffff) {
-      return this.fail(StelarErrorCode.FrameTooLarge, 'payload length too large', CloseCode.MessageTooBig);
-    }
-    this.payloadLength = high * 0x100000000 + buf.readUInt32BE(4);
+    const low = buf.readUInt32BE(4);
+    const err = len64Error(high, low);
+    if (err !== null) return this.failWith(err);
+    this.payloadLength = high * 0x100000000 + low;
     this.haveLength();
   }
 
   private haveLength(): void {
     if (this.opcode < Opcode.Close) {
       // Limits checked from the header, before a single payload byte is buffered.
-      if (this.payloadLength > this.options.maxFrameSize) {
-        return this.fail(
-          StelarErrorCode.FrameTooLarge,
-          `frame of ${this.payloadLength} bytes exceeds maxFrameSize ${this.options.maxFrameSize}`,
-          CloseCode.MessageTooBig,
-        );
-      }
-      if (!this.compressed && this.messageLength + this.payloadLength > this.options.maxPayloadSize) {
-        return this.fail(
-          StelarErrorCode.PayloadTooLarge,
-          `message exceeds maxPayloadSize ${this.options.maxPayloadSize}`,
-          CloseCode.MessageTooBig,
-        );
-      }
-      if (++this.fragmentCount > this.maxFragments) {
-        return this.fail(
-          StelarErrorCode.PayloadTooLarge,
-          `message has more than ${this.maxFragments} fragments`,
-          CloseCode.MessageTooBig,
-        );
-      }
+      const err = dataFrameSizeError(this.limits, this.payloadLength, this.messageLength, this.compressed, ++this.fragmentCount);
+      if (err !== null) return this.failWith(err);
     }
     this.state = this.masked ? GET_MASK : GET_DATA;
   }
@@ -334,8 +315,13 @@ export class WsReceiver {
       if (this.masked) unmask(data, this.mask, this.frameConsumed);
       this.frameConsumed += data.length;
       this.messageLength += data.length;
-      if (this.messageOpcode === Opcode.Text && !this.utf8.push(data)) return this.invalidUtf8();
-      this.fragments.push(data);
+      if (this.messageOpcode === Opcode.Text) {
+        // A whole message in one piece is validated in one call; otherwise incrementally, so a
+        // broken sequence fails on the piece that breaks it.
+        const whole = this.fin && this.firstPiece === null && data.length === this.payloadLength;
+        if (whole ? !isValidUtf8(data) : !this.validator().push(data)) return this.invalidUtf8();
+      }
+      this.addPiece(data);
       if (this.frameConsumed < this.payloadLength) return;
     }
     this.frameConsumed = 0;
@@ -355,23 +341,14 @@ export class WsReceiver {
    */
   onInflated(err: ProtocolError | null, chunks: Buffer[] | null, length: number): void {
     if (this.state === STOPPED) return;
-    if (err !== null) {
-      this.stop();
-      this.sink.onFrameError(err);
-      return;
-    }
+    if (err !== null) return this.failWith(err);
     this.messageLength += length;
-    if (this.messageLength > this.options.maxPayloadSize) {
-      return this.fail(
-        StelarErrorCode.PayloadTooLarge,
-        `message exceeds maxPayloadSize ${this.options.maxPayloadSize}`,
-        CloseCode.MessageTooBig,
-      );
-    }
+    const tooLarge = inflatedSizeError(this.messageLength, this.limits.maxPayloadSize);
+    if (tooLarge !== null) return this.failWith(tooLarge);
     const list = chunks as Buffer[];
     for (let i = 0; i < list.length; i++) {
-      if (this.messageOpcode === Opcode.Text && !this.utf8.push(list[i])) return this.invalidUtf8();
-      this.fragments.push(list[i]);
+      if (this.messageOpcode === Opcode.Text && !this.validator().push(list[i])) return this.invalidUtf8();
+      this.addPiece(list[i]);
     }
     this.state = GET_INFO;
     if (this.fin) this.finishMessage();
@@ -382,17 +359,33 @@ export class WsReceiver {
     }
   }
 
+  private validator(): Utf8Validator {
+    if (this.utf8 === null) this.utf8 = new Utf8Validator();
+    return this.utf8;
+  }
+
+  private addPiece(data: Buffer): void {
+    if (this.firstPiece === null) this.firstPiece = data;
+    else if (this.morePieces === null) this.morePieces = [data];
+    else this.morePieces.push(data);
+  }
+
   private invalidUtf8(): void {
     this.fail(StelarErrorCode.InvalidUtf8, 'invalid UTF-8 sequence', CloseCode.InvalidPayload);
   }
 
   private finishMessage(): void {
     const binary = this.messageOpcode === Opcode.Binary;
-    if (!binary && !this.utf8.end()) return this.invalidUtf8();
-    const frags = this.fragments;
-    const payload =
-      frags.length === 1 ? frags[0] : frags.length === 0 ? EMPTY_BUFFER : Buffer.concat(frags, this.messageLength);
-    this.fragments = [];
+    if (!binary && this.utf8 !== null && !this.utf8.end()) return this.invalidUtf8();
+    const first = this.firstPiece;
+    const more = this.morePieces;
+    let payload = first === null ? EMPTY_BUFFER : first;
+    if (more !== null) {
+      more.unshift(payload);
+      payload = Buffer.concat(more, this.messageLength);
+    }
+    this.firstPiece = null;
+    this.morePieces = null;
     this.messageOpcode = 0;
     this.messageLength = 0;
     this.fragmentCount = 0;

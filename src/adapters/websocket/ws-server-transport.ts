@@ -241,7 +241,6 @@ export class WsServerTransport implements Transport, UpgradeRoute {
     if (refusal !== null) return abortHandshake(socket, refusal.status, refusal.reason);
 
     const key = req.headers['sec-websocket-key'] as string;
-    socket.write(switchingProtocolsResponse(key, negotiated === null ? null : negotiated.header));
     socket.removeListener('error', onHandshakeSocketError);
     const conn = new WsConnection(socket as Socket, {
       isServer: true,
@@ -257,6 +256,8 @@ export class WsServerTransport implements Transport, UpgradeRoute {
       remoteAddress: info.remoteAddress,
       request: req,
     });
+    // The 101 leaves together with the first frames the domain sends while accepting.
+    conn.writeHandshake(switchingProtocolsResponse(key, negotiated === null ? null : negotiated.header));
     acceptor.accept(conn);
     conn.start(head);
   }

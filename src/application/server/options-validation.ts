@@ -1,19 +1,8 @@
+import { STELAR_HOOK_NAMES } from '../../domain/hooks.types';
 import { DEFAULTS, type ResolvedOptions, type StelarOptions, type RateLimitConfig } from './server-options';
 
 const LOG_LEVELS = new Set(['debug', 'info', 'warn', 'error', 'silent']);
-const HOOK_NAMES = new Set([
-  'onRateLimitExceeded',
-  'onMaxConnectionsReached',
-  'onMaxRoomsReached',
-  'onMaxRoomsPerClientReached',
-  'onPayloadTooLarge',
-  'onInvalidMessage',
-  'onClientJoinRoom',
-  'onClientLeaveRoom',
-  'onBeforeBroadcast',
-  'onClientConnect',
-  'onClientDisconnect',
-]);
+const HOOK_NAMES: ReadonlySet<string> = new Set(STELAR_HOOK_NAMES);
 
 function fail(name: string, expected: string, got: unknown): never {
   throw new TypeError(`StelarServer: option "${name}" must be ${expected} (got ${describe(got)})`);

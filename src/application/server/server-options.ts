@@ -6,8 +6,9 @@ import type { Logger, LogLevel } from '../../ports/logger.port';
 import type { StelarHooks } from '../../domain/hooks.types';
 import type { StelarStats } from './server-types';
 
-/** Per-event rate limits: event name → token bucket. */
-export type EventRateLimits = Record<string, { maxPoints: number; windowMs: number }>;
+import type { EventRateLimits } from '../../domain/rate-limit-policy.service';
+/** Per-event rate limits: event name → token bucket (`{ maxPoints, windowMs }`). */
+export type { EventRateLimits };
 
 /** A token bucket: `maxPoints` messages per `windowMs`. */
 export interface RateLimitConfig {

@@ -1,20 +1,15 @@
 import type { Socket as NetSocket } from 'node:net';
 import type { IncomingMessage } from 'node:http';
 import type { StelarClientInfo } from '../../domain/client-record';
+import type { DomainStats } from '../../domain/connection-service.types';
 
-/** A complete live snapshot of server health (`server.getStats()`). */
-export interface StelarStats {
-  totalConnections: number;
-  activeConnections: number;
-  totalMessagesReceived: number;
-  totalMessagesSent: number;
-  totalRooms: number;
-  /** Milliseconds since start(). */
-  uptime: number;
-  wsConnections: number;
-  tcpConnections: number;
+/**
+ * A complete live snapshot of server health (`server.getStats()`): totalConnections,
+ * activeConnections, totalMessagesReceived, totalMessagesSent, totalRooms, uptime (ms since
+ * start), wsConnections, tcpConnections, rateLimiterEntries, and the raw process.memoryUsage().
+ */
+export interface StelarStats extends DomainStats {
   memoryUsage: NodeJS.MemoryUsage;
-  rateLimiterEntries: number;
 }
 
 /**

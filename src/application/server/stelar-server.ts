@@ -14,6 +14,7 @@ import type { Dispatcher } from '../../domain/dispatcher.service';
 import type { ConnectionService } from '../../domain/connection.service';
 import type { PendingRequest } from '../../domain/context.types';
 import { LocalClusterState } from '../../domain/local-cluster-state';
+import type { SendOptions } from '../../domain/message-sender.service';
 import { MessageType, RESERVED_EVENTS, type StelarMessage } from '../../domain/message';
 import { nameProblem } from '../../domain/name-validation';
 import { createStelarContainer, type ContainerConfigurer } from '../container';
@@ -164,11 +165,15 @@ export class StelarServer implements ContextOps {
 
   // ---------------------------------------------------------------- sending
 
-  /** To every client (cluster-wide), except `excludeId`. `onBeforeBroadcast` may cancel it. */
-  broadcast(event: string, data: unknown, excludeId?: string): void {
+  /**
+   * To every client (cluster-wide), except `excludeId`. `onBeforeBroadcast` may cancel it.
+   * `{ volatile: true }`: skipped (not queued) for clients whose send buffer is over
+   * `maxBufferedBytes`, instead of dropping them as slow consumers.
+   */
+  broadcast(event: string, data: unknown, excludeId?: string, options?: SendOptions): void {
     checkEventName(event);
     const message = eventMessage(event, data);
-    if (this.conns.broadcast(message, excludeId) === -1) return;
+    if (this.conns.broadcast(message, excludeId, options) === -1) return;
     this.publish({ target: { kind: 'all' }, event, excludeId }, message);
   }
 
@@ -182,11 +187,11 @@ export class StelarServer implements ContextOps {
     this.publish({ target: { kind: 'all' }, event, excludeId: skip }, message);
   }
 
-  /** To every member of `room` (cluster-wide), except `excludeId`. */
-  to(room: string, event: string, data: unknown, excludeId?: string): void {
+  /** To every member of `room` (cluster-wide), except `excludeId`; `volatile` as for broadcast. */
+  to(room: string, event: string, data: unknown, excludeId?: string, options?: SendOptions): void {
     checkEventName(event);
     const message = eventMessage(event, data);
-    this.conns.toRoom(room, message, excludeId);
+    this.conns.toRoom(room, message, excludeId, options);
     this.publish({ target: { kind: 'room', room }, event, excludeId }, message);
   }
 

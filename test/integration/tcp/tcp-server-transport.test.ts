@@ -235,6 +235,42 @@ describe('TcpServerTransport', () => {
     expect(acceptor.accepted).toHaveLength(0);
   });
 
+  it('times out silent sockets that arrive at different times, each after its own connectTimeout', async () => {
+    await start({ connectTimeout: 120 });
+    const first = client();
+    await first.connected;
+    await new Promise((r) => setTimeout(r, 60));
+    const second = client();
+    const greeted = client();
+    greeted.hello();
+    await greeted.waitFor(1);
+    let firstClosedAt = 0;
+    let secondClosedAt = 0;
+    void first.closed.then(() => (firstClosedAt = performance.now()));
+    void second.closed.then(() => (secondClosedAt = performance.now()));
+    await first.closed;
+    // The second arrived about 60 ms later: it is still waiting when the first is dropped.
+    expect(secondClosedAt).toBe(0);
+    expect(transport.pendingCount()).toBe(1);
+    await second.closed;
+    expect(secondClosedAt).toBeGreaterThan(firstClosedAt);
+    for (const c of [first, second]) {
+      expect(c.messages[0]).toMatchObject({ type: MessageType.Error, code: E.ConnectTimeout });
+    }
+    expect(transport.pendingCount()).toBe(0);
+    // The client that said hello in time was accepted and stays open.
+    expect(acceptor.accepted).toHaveLength(1);
+    expect(acceptor.accepted[0].isOpen).toBe(true);
+  });
+
+  it('a hello without headers is accepted with empty helloHeaders and reaches the domain decoded', async () => {
+    await start();
+    await connected();
+    const conn = acceptor.accepted[0] as TcpConnection;
+    expect(conn.helloHeaders).toEqual({});
+    expect(acceptor.received[0]).toMatchObject({ type: MessageType.Connect, version: 1 });
+  });
+
   it('destroys a silent socket that also ignores the Disconnect (closeTimeout)', async () => {
     await start({ connectTimeout: 50, closeTimeout: 100 });
     // allowHalfOpen: this peer never answers our FIN with its own.

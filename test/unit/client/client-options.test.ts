@@ -1,6 +1,6 @@
 import { CLIENT_DEFAULTS, mergeClientOptions, resolveTarget } from '../../../src/application/client/client-options';
 import { createClientLogger } from '../../../src/application/client/client-logger';
-import { assertName, utf8Length } from '../../../src/application/client/event-name';
+import { assertName } from '../../../src/application/client/event-name';
 
 describe('client options', () => {
   it('has the seed README defaults', () => {
@@ -83,9 +83,10 @@ describe('client options', () => {
     }
   });
 
-  it('utf8Length counts bytes and assertName enforces the protocol rules', () => {
-    expect(utf8Length('aé€😀')).toBe(1 + 2 + 3 + 4);
-    expect(utf8Length('a'.repeat(255))).toBe(255);
+  it('assertName enforces the protocol rules (255 UTF-8 bytes, no NUL, reserved events)', () => {
+    expect(() => assertName('😀'.repeat(63) + 'abc', 'event')).not.toThrow(); // 255 bytes
+    expect(() => assertName('😀'.repeat(64), 'event')).toThrow(TypeError); // 256 bytes
+    expect(() => assertName('a\0b', 'room')).toThrow(TypeError);
     expect(() => assertName('a'.repeat(255), 'event')).not.toThrow();
     expect(() => assertName('a'.repeat(256), 'event')).toThrow(TypeError);
     expect(() => assertName('error', 'event', true)).toThrow(/reserved/);

@@ -78,15 +78,31 @@ describe('TcpConnection', () => {
     conn.send(out);
     conn.ping();
     expect(socket.flushes).toHaveLength(0);
+    expect(conn.bufferedAmount).toBe(2 * out.payload.length + 7);
     await tick();
+    // Small frames are copied into one buffer: one write, one chunk.
     expect(socket.flushes).toHaveLength(1);
-    expect(socket.flushes[0]).toHaveLength(3);
-    // The same encoded bytes are written as-is (no re-framing, no copy).
-    expect(socket.flushes[0][0].buffer).toBe((out.payload as Buffer).buffer);
+    expect(socket.flushes[0]).toHaveLength(1);
     conn.send(out);
     await tick();
     expect(socket.flushes).toHaveLength(2);
+    // A turn with a single frame writes the encoded bytes as-is (no re-framing, no copy).
+    expect(socket.flushes[1][0].buffer).toBe((out.payload as Buffer).buffer);
     expect(written(socket).map((m) => m.type)).toEqual([0, 0, 2, 0]);
+  });
+
+  it('large frames of one turn go out as one writev, without copying', async () => {
+    const { conn, socket } = setup();
+    const a = codec.encode({ type: MessageType.Binary, event: 'a', bytes: new Uint8Array(12 * 1024).fill(1) });
+    const b = codec.encode({ type: MessageType.Binary, event: 'b', bytes: new Uint8Array(12 * 1024).fill(2) });
+    conn.send(a);
+    conn.send(b);
+    await tick();
+    expect(socket.flushes).toHaveLength(1);
+    expect(socket.flushes[0]).toHaveLength(2);
+    expect(socket.flushes[0][0].buffer).toBe((a.payload as Buffer).buffer);
+    expect(socket.flushes[0][1].buffer).toBe((b.payload as Buffer).buffer);
+    expect(written(socket).map((m) => (m.type === MessageType.Binary ? m.event : ''))).toEqual(['a', 'b']);
   });
 
   it('one broadcast to N connections costs one flush per connection', async () => {
@@ -96,8 +112,23 @@ describe('TcpConnection', () => {
     await tick();
     for (const { socket } of conns) {
       expect(socket.flushes).toHaveLength(1);
-      expect(socket.flushes[0]).toHaveLength(3);
+      expect(written(socket)).toEqual([0, 1, 2].map(() => ({ type: 0, event: 'news', data: 'x' })));
+      // The same frames are coalesced once and that buffer is written to every socket.
+      expect(socket.flushes[0][0]).toBe(conns[0].socket.flushes[0][0]);
     }
+  });
+
+  it('connections that queued different frames get their own coalesced buffers', async () => {
+    const [a, b] = [setup(), setup()];
+    const x = codec.encode({ type: MessageType.Event, event: 'x', data: 1 });
+    const y = codec.encode({ type: MessageType.Event, event: 'y', data: 2 });
+    a.conn.send(x);
+    a.conn.send(y);
+    b.conn.send(x);
+    b.conn.send(x);
+    await tick();
+    expect(written(a.socket).map((m) => (m.type === 0 ? m.event : ''))).toEqual(['x', 'y']);
+    expect(written(b.socket).map((m) => (m.type === 0 ? m.event : ''))).toEqual(['x', 'x']);
   });
 
   it('reports each inbound frame; a Pong also fires onPong', () => {
@@ -172,6 +203,19 @@ describe('TcpConnection', () => {
     await tick();
     expect(a.handler.closes).toEqual([[4002, 'later']]);
     expect(b.handler.closes).toEqual([[CloseCode.Abnormal, '']]);
+  });
+
+  it('close() after the peer Disconnect sends only FIN (the peer discards frames after its Disconnect)', async () => {
+    const { socket, handler, conn } = setup();
+    socket.input(codec.encode({ type: MessageType.Disconnect, code: 1001, reason: 'away' }).payload);
+    await tick();
+    conn.close(1000, '');
+    await tick();
+    expect(socket.flushes).toHaveLength(0);
+    expect(socket.ended).toBe(true);
+    socket.destroy();
+    await tick();
+    expect(handler.closes).toEqual([[1001, 'away']]);
   });
 
   it('pauses reading while the peer is behind and fires onDrain when it catches up', async () => {

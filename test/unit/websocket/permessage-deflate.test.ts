@@ -180,3 +180,26 @@ describe('PerMessageDeflate', () => {
     expect(inflated.equals(data)).toBe(true);
   });
 });
+
+describe('an agreed 8-bit window for our own compressor', () => {
+  const params = (serverBits: number, clientBits: number): DeflateParams => ({
+    serverNoContextTakeover: false,
+    clientNoContextTakeover: false,
+    serverMaxWindowBits: serverBits,
+    clientMaxWindowBits: clientBits,
+  });
+
+  it('disables compression on the side whose window is 8 bits only (zlib cannot honour it)', () => {
+    const cases: Array<[boolean, number, number, number]> = [
+      [true, 8, 15, Number.POSITIVE_INFINITY],
+      [true, 9, 8, 0],
+      [false, 15, 8, Number.POSITIVE_INFINITY],
+      [false, 8, 9, 0],
+    ];
+    for (const [isServer, serverBits, clientBits, threshold] of cases) {
+      const pmd = new PerMessageDeflate(params(serverBits, clientBits), isServer, 1 << 20, { threshold: 0 });
+      expect(pmd.threshold).toBe(threshold);
+      pmd.close();
+    }
+  });
+});

@@ -1,0 +1,96 @@
+/**
+ * Size limits a WebSocket receiver enforces (RFC 6455 §10.4: an endpoint must bound what it
+ * buffers and fail the connection with 1009 beyond that), checked from a frame's header so no
+ * payload byte of an oversized frame is ever buffered.
+ */
+import { CloseCode, StelarErrorCode, protocolError, type ProtocolError } from '../../domain/errors';
+
+/** A size refusal carrying the declared size (read by the domain's onPayloadTooLarge hook). */
+export type SizeError = ProtocolError & { readonly size: number };
+
+/** The limits a receiver applies to data frames and messages. */
+export interface FrameLimits {
+  /** Largest single data frame payload, in bytes. */
+  readonly maxFrameSize: number;
+  /** Largest (reassembled, inflated) message, in bytes. */
+  readonly maxPayloadSize: number;
+  /** Most data frames one message may span. */
+  readonly maxFragments: number;
+}
+
+let lastLimits: FrameLimits = { maxFrameSize: 0, maxPayloadSize: 0, maxFragments: 0 };
+
+/**
+ * The limits object for these values, shared by every receiver created with the same values
+ * (connections of one transport): one object per transport instead of one per connection.
+ */
+export function frameLimits(maxFrameSize: number, maxPayloadSize: number, maxFragments: number): FrameLimits {
+  const last = lastLimits;
+  if (last.maxFrameSize === maxFrameSize && last.maxPayloadSize === maxPayloadSize && last.maxFragments === maxFragments) {
+    return last;
+  }
+  lastLimits = Object.freeze({ maxFrameSize, maxPayloadSize, maxFragments });
+  return lastLimits;
+}
+
+/** A 1009 error with the declared `size` attached as a numeric property. */
+export function sizeError(code: StelarErrorCode, message: string, size: number): SizeError {
+  const err = protocolError(code, `Invalid WebSocket frame: ${message}`, CloseCode.MessageTooBig) as ProtocolError & { size: number };
+  err.size = size;
+  return err;
+}
+
+/**
+ * Checks the high 32 bits of a 64-bit payload length (§5.2). Returns null when the length is
+ * usable, else the error: the top bit must be 0 (1002), and anything at or above 2^53 cannot
+ * be a JavaScript length and is far above any sane limit anyway (1009).
+ */
+export function len64Error(high: number, low: number): ProtocolError | null {
+  if (high & 0x80000000) {
+    return protocolError(StelarErrorCode.InvalidFrame, 'Invalid WebSocket frame: invalid 64-bit payload length', CloseCode.ProtocolError);
+  }
+  if (high > 0x1fffff) return sizeError(StelarErrorCode.FrameTooLarge, 'payload length too large', high * 0x100000000 + low);
+  return null;
+}
+
+/**
+ * Checks one data frame against the limits, from its header. `messageLength` is what the
+ * message already holds (uncompressed frames only: a compressed message is measured after
+ * inflating, see {@link inflatedSizeError}); `fragmentCount` counts this frame. Null = fits.
+ */
+export function dataFrameSizeError(
+  limits: FrameLimits,
+  payloadLength: number,
+  messageLength: number,
+  compressed: boolean,
+  fragmentCount: number,
+): ProtocolError | null {
+  if (payloadLength > limits.maxFrameSize) {
+    return sizeError(
+      StelarErrorCode.FrameTooLarge,
+      `frame of ${payloadLength} bytes exceeds maxFrameSize ${limits.maxFrameSize}`,
+      payloadLength,
+    );
+  }
+  if (!compressed && messageLength + payloadLength > limits.maxPayloadSize) {
+    return sizeError(
+      StelarErrorCode.PayloadTooLarge,
+      `message exceeds maxPayloadSize ${limits.maxPayloadSize}`,
+      messageLength + payloadLength,
+    );
+  }
+  if (fragmentCount > limits.maxFragments) {
+    return protocolError(
+      StelarErrorCode.PayloadTooLarge,
+      `Invalid WebSocket frame: message has more than ${limits.maxFragments} fragments`,
+      CloseCode.MessageTooBig,
+    );
+  }
+  return null;
+}
+
+/** Checks an inflated message's running length (the compressed size says nothing). */
+export function inflatedSizeError(messageLength: number, maxPayloadSize: number): ProtocolError | null {
+  if (messageLength <= maxPayloadSize) return null;
+  return sizeError(StelarErrorCode.PayloadTooLarge, `message exceeds maxPayloadSize ${maxPayloadSize}`, messageLength);
+}

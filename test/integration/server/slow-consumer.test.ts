@@ -1,0 +1,48 @@
+import { ServerKit, MODES, until } from '../../helpers/server-kit';
+import { rawTcp, tcpFrame } from '../../helpers/raw-clients';
+import WebSocket from 'ws';
+
+const kit = new ServerKit();
+afterEach(() => kit.teardown());
+
+// A subscriber that stops reading must not grow the server's memory past its send-buffer cap,
+// nor slow delivery to the others: volatile messages skip it, any other fan-out drops it.
+describe.each(MODES)('slow consumers over %s', (mode) => {
+  it('drops a reader that stopped reading and keeps delivering to the others', async () => {
+    const server = await kit.server({ maxBufferedBytes: 256 * 1024, rateLimit: false });
+    const fast = await kit.connect(server, mode);
+    await fast.joinRoom('feed');
+    let fastGot = 0;
+    fast.on('tick', () => fastGot++);
+
+    // The slow reader: joins, then never reads again.
+    let pauseSlow: () => void;
+    if (mode === 'tcp') {
+      const raw = await rawTcp(server.getTcpPort()!);
+      raw.socket.write(tcpFrame(6, '', '{"v":1}'));
+      await until(() => raw.frames().some((f) => f.type === 6));
+      raw.socket.write(tcpFrame(8, 'feed', ''));
+      pauseSlow = () => raw.socket.pause();
+    } else {
+      const ws = new WebSocket(`ws://127.0.0.1:${server.getPort()}/`);
+      await new Promise((r) => ws.on('open', r));
+      ws.send(JSON.stringify({ t: 8, room: 'feed' }));
+      pauseSlow = () => (ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    }
+    await until(() => server.getRoomMembers('feed').length === 2);
+    pauseSlow();
+
+    const payload = 'x'.repeat(8 * 1024);
+    let sent = 0;
+    // One message per event-loop turn (the fast reader keeps up), until the paused reader has
+    // filled the kernel's socket buffers (a few MB on loopback) and then the 256 KiB cap.
+    while (server.getRoomMembers('feed').length === 2 && sent < 5000) {
+      server.to('feed', 'tick', payload);
+      sent++;
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(server.getRoomMembers('feed')).toEqual([fast.getId()]);
+    await until(() => fastGot === sent, 10_000, 'every tick at the fast reader');
+    expect(fast.isConnected()).toBe(true);
+  });
+});
