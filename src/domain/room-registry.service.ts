@@ -81,7 +81,10 @@ export class RoomRegistry {
       return { ok: false, reason: `Maximum of ${max} rooms reached`, code: StelarErrorCode.MaxRooms };
     }
     // The payload (and the lazily created metadata Map) only when the hook is set.
-    if (this.hooks.has('onClientJoinRoom') && !this.hooks.call('onClientJoinRoom', { clientId, room, metadata: info.metadata })) {
+    if (
+      this.hooks.has('onClientJoinRoom') &&
+      !this.hooks.call('onClientJoinRoom', { clientId, room, metadata: info.metadata })
+    ) {
       return { ok: false, reason: 'Join refused', code: StelarErrorCode.RoomRefused };
     }
     // The hook may have joined or changed things re-entrantly: re-read before inserting.

@@ -19,6 +19,14 @@ export function jsonJoin(a: string, b: string): string {
   return b === '' ? a : a + ',' + b;
 }
 
+/**
+ * JSON.stringify({ [k1]: v1, [k2]: v2, [k3]: v3 }) where each `kN` is given already quoted with
+ * its colon (`'"id":'`).
+ */
+export function jsonObject3(k1: string, v1: unknown, k2: string, v2: unknown, k3: string, v3: unknown): string {
+  return '{' + jsonJoin(jsonJoin(jsonField(k1, v1), jsonField(k2, v2)), jsonField(k3, v3)) + '}';
+}
+
 // Event and ack names repeat: their quoted forms are cached, up to MAX_QUOTED names.
 const QUOTED = new Map<string, string>();
 const MAX_QUOTED = 1024;

@@ -8,7 +8,7 @@ import {
   encodeBinaryMessage,
   encodeEnvelope,
 } from './binary-envelope';
-import { jsonField, jsonJoin } from './json-text';
+import { jsonObject3 } from './json-text';
 import { nameProblem } from './name-validation';
 import { decodeUtf8 } from './utf8';
 import {
@@ -63,9 +63,7 @@ export class TcpBinaryCodec implements MessageCodec {
         frame = encodeEnvelope(
           MessageType.AckRequest,
           message.event,
-          '{' +
-            jsonJoin(jsonJoin(jsonField('"id":', message.id), jsonField('"ack":', message.ack)), jsonField('"data":', message.data)) +
-            '}',
+          jsonObject3('"id":', message.id, '"ack":', message.ack, '"data":', message.data),
           true,
         );
         break;
@@ -74,9 +72,7 @@ export class TcpBinaryCodec implements MessageCodec {
         frame = encodeEnvelope(
           MessageType.AckResponse,
           message.ack,
-          '{' +
-            jsonJoin(jsonJoin(jsonField('"id":', message.id), jsonField('"data":', message.data)), jsonField('"error":', message.error)) +
-            '}',
+          jsonObject3('"id":', message.id, '"data":', message.data, '"error":', message.error),
           true,
         );
         break;
