@@ -6,7 +6,7 @@ import { ClientRecord, ClientState } from './client-record';
 import { CloseCode, StelarErrorCode, type ProtocolError } from './errors';
 import type { HookRunner } from './hook-runner.service';
 import { errorMessage } from './hook-runner.service';
-import { MessageType, type StelarMessage } from './message';
+import { MessageType, type ConnectMessage, type StelarMessage } from './message';
 import type { MessageSender } from './message-sender.service';
 import { isReservedEvent, nameProblem } from './name-validation';
 import { isPromise, type RateLimitPolicy } from './rate-limit-policy.service';
@@ -21,6 +21,23 @@ export interface InboundRouter {
 export const MAX_PENDING_CHECKS = 1024;
 
 const PONG: StelarMessage = Object.freeze({ type: MessageType.Pong });
+
+/** The usual hello `{"v":1}`: no headers, so every connection can share one object. */
+const PLAIN_HELLO: ConnectMessage = Object.freeze({
+  type: MessageType.Connect,
+  clientId: '',
+  maxPayloadSize: 0,
+  heartbeatInterval: 0,
+  version: 1,
+});
+
+/**
+ * The hello a record keeps for its lifetime (`ctx.headers` reads its headers): the shared
+ * {@link PLAIN_HELLO} when it is the usual one, so an idle TCP connection does not hold its own.
+ */
+function keptHello(msg: ConnectMessage): ConnectMessage {
+  return msg.headers === undefined && msg.version === 1 && msg.clientId === '' ? PLAIN_HELLO : msg;
+}
 
 /**
  * Inbound path of every connection: count → size check → decode → admission check →
@@ -71,7 +88,7 @@ export class InboundPipeline {
       // docs/PROTOCOL.md: frames before the Connect answer are dropped as invalid. The TCP
       // transport forwards the client's hello right after accept(): keep it for middleware.
       if (msg.type !== MessageType.Connect) this.invalid(record, 'message before the connection was admitted');
-      else if (record.hello === null) record.hello = msg;
+      else if (record.hello === null) record.hello = keptHello(msg);
       return;
     }
     this.inbound(record, msg);
