@@ -1,31 +1,14 @@
-import { MAX_NAME_BYTES, RESERVED_EVENTS } from '../../domain/message';
+import { RESERVED_EVENTS } from '../../domain/message';
 import { CloseCode, StelarError, StelarErrorCode } from '../../domain/errors';
-import { utf8Length } from './utf8';
+import { nameProblem } from '../../domain/name-validation';
 
-/**
- * Why a name is not acceptable, or null when it is. Names (events, rooms, ack names) are
- * non-empty strings of at most {@link MAX_NAME_BYTES} UTF-8 bytes without `\0` — the NUL byte
- * separates a binary event's name from its metadata on the wire (docs/PROTOCOL.md).
- */
-export function nameProblem(name: unknown): string | null {
-  if (typeof name !== 'string') return 'must be a string';
-  if (name.length === 0) return 'must not be empty';
-  // A UTF-16 unit is at most 3 UTF-8 bytes, so short names skip the byte count.
-  if (name.length * 3 > MAX_NAME_BYTES && utf8Length(name) > MAX_NAME_BYTES) {
-    return `must be at most ${MAX_NAME_BYTES} UTF-8 bytes`;
-  }
-  if (name.indexOf('\0') !== -1) return 'must not contain NUL (\\0)';
-  return null;
-}
+// One rule for names everywhere (docs/PROTOCOL.md "Validation"): the domain's. The codecs re-export
+// it so wire code and user APIs share it.
+export { nameProblem, isReservedEvent } from '../../domain/name-validation';
 
 /** True when `name` is a valid event or room name (see {@link nameProblem}). */
 export function isValidName(name: unknown): name is string {
   return nameProblem(name) === null;
-}
-
-/** True for the event names the library uses itself (`connect`, `disconnect`, `error`…). */
-export function isReservedEvent(name: string): boolean {
-  return RESERVED_EVENTS.has(name);
 }
 
 /**

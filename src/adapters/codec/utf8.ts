@@ -1,4 +1,5 @@
 import { CloseCode, StelarErrorCode, protocolError } from '../../domain/errors';
+import { utf8Length as countUtf8Bytes } from '../../domain/name-validation';
 
 // The codecs run in Node (server, Node client) and in browsers (the WebSocket client bundle), so
 // this file never imports 'node:buffer': it uses the global Buffer when there is one (faster
@@ -11,21 +12,8 @@ const fatalDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Number of UTF-8 bytes `s` encodes to (lone surrogates count as U+FFFD, 3 bytes). */
 export function utf8Length(s: string): number {
-  if (NodeBuffer !== undefined) return NodeBuffer.byteLength(s, 'utf8');
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      const d = s.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        n += 4;
-        i++;
-      } else n += 3;
-    } else n += 3;
-  }
-  return n;
+  // Node: native and exact; browsers: the domain's counting loop (same result).
+  return NodeBuffer !== undefined ? NodeBuffer.byteLength(s, 'utf8') : countUtf8Bytes(s);
 }
 
 /** Uninitialised bytes the caller fills completely (a Buffer in Node). */
