@@ -7,11 +7,16 @@ interface Timer {
   every: number | null;
 }
 
-/** A Clock that only moves when told to: `advance(ms)` runs due timers in time order. */
+/**
+ * A Clock for unit tests that only moves when told to: `advance(ms)` fires due timers in
+ * time order (ties in creation order). Also exposes the delays asked for, to check backoff.
+ */
 export class FakeClock implements Clock {
   private time: number;
   private seq = 0;
   private readonly timers = new Map<number, Timer>();
+  /** Every setTimeout delay requested, in order. */
+  readonly timeoutDelays: number[] = [];
 
   constructor(start = 1_000_000) {
     this.time = start;
@@ -22,6 +27,7 @@ export class FakeClock implements Clock {
   }
 
   setTimeout(fn: () => void, ms: number): TimerHandle {
+    this.timeoutDelays.push(ms);
     return this.add(fn, ms, null);
   }
 
@@ -37,7 +43,7 @@ export class FakeClock implements Clock {
     this.timers.delete(handle as number);
   }
 
-  /** Pending timers (intervals included). */
+  /** Timers still scheduled (intervals included). */
   get pending(): number {
     return this.timers.size;
   }
@@ -45,9 +51,9 @@ export class FakeClock implements Clock {
   /** Moves time forward by `ms`, firing every timer that falls due, in order. */
   advance(ms: number): void {
     const end = this.time + ms;
-    for (;;) {
+    for (let guard = 0; guard < 100_000; guard++) {
       let next: Timer | undefined;
-      for (const t of this.timers.values()) if (t.at <= end && (!next || t.at < next.at)) next = t;
+      for (const t of this.timers.values()) if (t.at <= end && (!next || t.at < next.at || (t.at === next.at && t.id < next.id))) next = t;
       if (!next) break;
       this.time = Math.max(this.time, next.at);
       if (next.every === null) this.timers.delete(next.id);
