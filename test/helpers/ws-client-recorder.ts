@@ -1,12 +1,16 @@
+import { EventWaiter } from './event-waiter';
 import type { ClientTransportHandler } from '../../src/ports/client-transport.port';
 
 /** Records a client transport's events; `until` waits for a condition (bounded). */
-export class ClientRecorder implements ClientTransportHandler {
+export class ClientRecorder extends EventWaiter implements ClientTransportHandler {
+  constructor() {
+    super('ClientRecorder');
+  }
+
   opened = false;
   readonly messages: Array<{ payload: Buffer; binary: boolean }> = [];
   readonly errors: Error[] = [];
   readonly closes: Array<{ code: number; reason: string }> = [];
-  private waiters: Array<() => void> = [];
 
   onOpen(): void {
     this.opened = true;
@@ -23,25 +27,5 @@ export class ClientRecorder implements ClientTransportHandler {
   onError(err: Error): void {
     this.errors.push(err);
     this.notify();
-  }
-
-  until(predicate: () => boolean, ms = 5000): Promise<void> {
-    if (predicate()) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('ClientRecorder.until timed out')), ms);
-      const check = (): void => {
-        if (predicate()) {
-          clearTimeout(timer);
-          resolve();
-        } else this.waiters.push(check);
-      };
-      this.waiters.push(check);
-    });
-  }
-
-  private notify(): void {
-    const w = this.waiters;
-    this.waiters = [];
-    for (const f of w) f();
   }
 }

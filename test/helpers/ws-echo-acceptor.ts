@@ -1,3 +1,4 @@
+import { EventWaiter } from './event-waiter';
 import type { Connection, ConnectionHandler, OutboundMessage } from '../../src/ports/connection.port';
 import type { ConnectionAcceptor, HandshakeInfo, Refusal } from '../../src/ports/transport.port';
 import type { ProtocolError } from '../../src/domain/errors';
@@ -13,7 +14,11 @@ export interface ClosedRecord {
  * A tiny acceptor for transport tests: admits everyone (or refuses via `refuse`), echoes every
  * message with the same type, and records what happened.
  */
-export class EchoAcceptor implements ConnectionAcceptor, ConnectionHandler {
+export class EchoAcceptor extends EventWaiter implements ConnectionAcceptor, ConnectionHandler {
+  constructor() {
+    super('EchoAcceptor');
+  }
+
   readonly connections: Connection[] = [];
   readonly infos: HandshakeInfo[] = [];
   readonly errors: ProtocolError[] = [];
@@ -23,7 +28,6 @@ export class EchoAcceptor implements ConnectionAcceptor, ConnectionHandler {
   drains = 0;
   refuse: ((info: HandshakeInfo) => Refusal | null | Promise<Refusal | null>) | null = null;
   echo = true;
-  private waiters: Array<() => void> = [];
 
   screen(info: HandshakeInfo): Refusal | null | Promise<Refusal | null> {
     this.infos.push(info);
@@ -62,26 +66,6 @@ export class EchoAcceptor implements ConnectionAcceptor, ConnectionHandler {
     this.notify();
   }
 
-  /** Resolves when `predicate` holds (checked on every event), bounded by `ms`. */
-  until(predicate: () => boolean, ms = 5000): Promise<void> {
-    if (predicate()) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('EchoAcceptor.until timed out')), ms);
-      const check = (): void => {
-        if (predicate()) {
-          clearTimeout(timer);
-          resolve();
-        } else this.waiters.push(check);
-      };
-      this.waiters.push(check);
-    });
-  }
-
-  private notify(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const w of waiters) w();
-  }
 }
 
 /** Builds an OutboundMessage from bytes. */
