@@ -46,6 +46,12 @@ export interface Connection {
   readonly socket: unknown;
   /** The HTTP upgrade request for WebSocket (`ctx.req`), null for TCP. */
   readonly request: unknown;
+  /**
+   * The handshake's HTTP headers (`ctx.headers`) when the transport has them (WebSocket), read
+   * without materialising `request`; absent or null otherwise (a TCP hello's headers are the
+   * domain's: they arrive as a message).
+   */
+  readonly handshakeHeaders?: Readonly<Record<string, string | string[] | undefined>> | null;
   /** Bytes accepted by send() and not yet flushed to the kernel. */
   readonly bufferedAmount: number;
   /** True until close() is called or the peer goes away. */

@@ -4,7 +4,8 @@ import { CloseCode, StelarErrorCode, type ProtocolError } from '../../domain/err
 import { MessageType } from '../../domain/message';
 import { TcpBinaryCodec, TCP_PING_FRAME } from '../codec/tcp-binary.codec';
 import { TcpFrameParser, type TcpFrameSink } from './tcp-frame-parser';
-import { coalesceFrames, enterInbound, leaveInbound, scheduleFlush, type TcpFlushable } from './tcp-flush-queue';
+import { coalesceFrames } from '../socket/frame-coalescer';
+import { enterInbound, leaveInbound, scheduleFlush, type TcpFlushable } from './tcp-flush-queue';
 
 /** Limits of one TCP connection. */
 export interface TcpConnectionOptions {

@@ -1,3 +1,5 @@
+import { endCoalescingPass } from '../socket/frame-coalescer';
+
 /** Something that queued outgoing bytes during this event-loop turn. */
 export interface TcpFlushable {
   /** Writes what was queued (called once per turn in which something was queued). */
@@ -51,42 +53,6 @@ function onTick(): void {
   flushAll();
 }
 
-// The last coalesced batch, reused by the next connection that queued the very same frames:
-// a broadcast queues identical frames on every member, so the copy is made once per pass, not
-// once per connection. Cleared after each pass so it never pins memory.
-let lastFirst: Uint8Array | null = null;
-let lastMore: readonly Uint8Array[] | null = null;
-let lastOut: Buffer | null = null;
-
-/**
- * The frames `first, ...more` (`total` bytes) copied into one buffer, or the buffer made for the
- * previous call if it was given the same frames (by identity: encoded frames are immutable).
- * `more` must not be mutated afterwards.
- */
-export function coalesceFrames(first: Uint8Array, more: readonly Uint8Array[], total: number): Buffer {
-  if (first === lastFirst && lastMore !== null && more.length === lastMore.length) {
-    let same = true;
-    for (let i = 0; i < more.length; i++) {
-      if (more[i] !== lastMore[i]) {
-        same = false;
-        break;
-      }
-    }
-    if (same) return lastOut as Buffer;
-  }
-  const out = Buffer.allocUnsafe(total);
-  out.set(first, 0);
-  let off = first.length;
-  for (let i = 0; i < more.length; i++) {
-    out.set(more[i], off);
-    off += more[i].length;
-  }
-  lastFirst = first;
-  lastMore = more;
-  lastOut = out;
-  return out;
-}
-
 function flushAll(): void {
   let i = 0;
   try {
@@ -104,8 +70,6 @@ function flushAll(): void {
     } else {
       dirty.length = 0;
     }
-    lastFirst = null;
-    lastMore = null;
-    lastOut = null;
+    endCoalescingPass();
   }
 }

@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Connection, ConnectionHandler, OutboundMessage } from '../../ports/connection.port';
 import { CloseCode, type ProtocolError } from '../../domain/errors';
@@ -8,6 +9,7 @@ import type { DeflateTarget, PerMessageDeflate } from './permessage-deflate';
 import { cacheOf } from './ws-frame-cache';
 import { bindSocket, unbindSocket, type SocketOwner } from './ws-socket-binding';
 import { WsOutbox } from './ws-outbox';
+import { UpgradeRequestSnapshot } from './upgrade-request.snapshot';
 
 export { WsFrameCache } from './ws-frame-cache';
 
@@ -24,8 +26,8 @@ export interface WsConnectionOptions {
   readonly maxBufferedBytes: number;
   readonly deflate: PerMessageDeflate | null;
   readonly remoteAddress: string;
-  /** The HTTP upgrade request (server side), or null. */
-  readonly request: unknown;
+  /** What the server keeps of the HTTP upgrade request (server side), or null. */
+  readonly request: UpgradeRequestSnapshot | null;
 }
 
 const OPEN = 0;
@@ -48,7 +50,6 @@ const NOOP_HANDLER: ConnectionHandler = {
 export class WsConnection extends WsOutbox implements Connection, WsReceiverSink, DeflateTarget, SocketOwner {
   readonly protocol = 'ws' as const;
   readonly remoteAddress: string;
-  readonly request: unknown;
   owner: unknown = null;
 
   private handler: ConnectionHandler = NOOP_HANDLER;
@@ -76,6 +77,8 @@ export class WsConnection extends WsOutbox implements Connection, WsReceiverSink
   private deflating = false;
   private pendingClose: Buffer | null = null;
   private started = false;
+  // The upgrade request: its snapshot until `request` is first read, then the IncomingMessage.
+  private req: UpgradeRequestSnapshot | IncomingMessage | null;
 
   constructor(
     socket: Socket,
@@ -83,7 +86,7 @@ export class WsConnection extends WsOutbox implements Connection, WsReceiverSink
   ) {
     super(socket);
     this.remoteAddress = options.remoteAddress;
-    this.request = options.request;
+    this.req = options.request;
     this.deflate = options.deflate;
     this.queue = options.deflate === null ? NO_QUEUE : [];
     this.closeTimeout = options.closeTimeout;
@@ -97,6 +100,23 @@ export class WsConnection extends WsOutbox implements Connection, WsReceiverSink
       maxFragments: options.maxFragments,
       deflate: options.deflate,
     });
+  }
+
+  /**
+   * The HTTP upgrade request (`ctx.req`), built from its snapshot on first access and then kept,
+   * so what a middleware attaches to it is still there for later handlers. Null client side.
+   */
+  get request(): IncomingMessage | null {
+    const req = this.req;
+    if (req instanceof UpgradeRequestSnapshot) return (this.req = req.materialize(this.socket));
+    return req;
+  }
+
+  /** The upgrade request's headers (`ctx.headers`) without building the request itself. */
+  get handshakeHeaders(): IncomingHttpHeaders | null {
+    const req = this.req;
+    if (req instanceof UpgradeRequestSnapshot) return req.headers();
+    return req === null ? null : req.headers;
   }
 
   /** Bytes accepted by send() and not yet flushed to the kernel. */

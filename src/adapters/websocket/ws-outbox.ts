@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { coalesceFrames } from '../socket/frame-coalescer';
 import { flushSoon, type BatchedWriter } from './ws-write-batch';
 
 // An iteration's frames up to this many bytes are copied into one buffer and written with one
@@ -76,8 +77,15 @@ export abstract class WsOutbox implements BatchedWriter {
       this.socketFull = !socket.write(first as Buffer);
       return;
     }
+    if (head === null && more !== null && total <= COALESCE_LIMIT) {
+      // A few small frames: one copy, shared with every connection that queued the same frames
+      // (a broadcast pass), is cheaper than a writev and its per-chunk bookkeeping.
+      this.socketFull = !socket.write(coalesceFrames(first as Buffer, more, total));
+      more.length = 0;
+      return;
+    }
     if (total <= COALESCE_LIMIT) {
-      // Copying a few small frames is cheaper than a writev (and its per-chunk bookkeeping).
+      // The 101 response and the first frames: one segment.
       const out = Buffer.allocUnsafe(total);
       let off = head === null ? 0 : (out as LatinWritable).latin1Write(head, 0);
       if (first !== null) {

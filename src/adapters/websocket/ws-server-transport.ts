@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import type { ConnectionAcceptor, HandshakeInfo, Refusal, Transport, TransportLimits } from '../../ports/transport.port';
 import { UpgradeRouter, clearConnectTimer, normalizePath, type UpgradeRoute } from '../http/upgrade-router';
 import { WS_DEFAULTS } from './ws-constants';
+import { UpgradeRequestSnapshot } from './upgrade-request.snapshot';
 import { WsConnection } from './ws-connection';
 import { abortHandshake, remoteAddressOf, switchingProtocolsResponse, validateUpgradeRequest } from './ws-handshake';
 import { parseExtensions } from './ws-extensions';
@@ -257,7 +258,7 @@ export class WsServerTransport implements Transport, UpgradeRoute {
           ? null
           : new PerMessageDeflate(negotiated.params, true, this.maxPayloadSize, this.deflateOptions ?? {}),
       remoteAddress: info.remoteAddress,
-      request: req,
+      request: UpgradeRequestSnapshot.of(req),
     });
     // The 101 leaves together with the first frames the domain sends while accepting.
     conn.writeHandshake(switchingProtocolsResponse(key, negotiated === null ? null : negotiated.header));

@@ -1,3 +1,5 @@
+import { endCoalescingPass } from '../socket/frame-coalescer';
+
 /**
  * Per-event-loop-iteration write coalescing shared by every WebSocket connection of the process.
  *
@@ -38,4 +40,5 @@ function flushQueued(): void {
   spare = list;
   for (let i = 0; i < list.length; i++) list[i].flushWrites();
   list.length = 0;
+  endCoalescingPass();
 }

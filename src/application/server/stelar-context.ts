@@ -70,8 +70,8 @@ class Context implements StelarContext {
    * Connect hello (`ctx.req` is null for TCP). Lets one middleware authenticate both transports.
    */
   get headers(): Readonly<Record<string, string | string[] | undefined>> {
-    const req = this.record.conn.request as IncomingMessage | null;
-    if (req) return req.headers;
+    const headers = this.record.conn.handshakeHeaders;
+    if (headers) return headers;
     return (this.record.hello?.headers as Record<string, string> | undefined) ?? {};
   }
 

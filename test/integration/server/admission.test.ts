@@ -1,3 +1,4 @@
+import { IncomingMessage } from 'node:http';
 import { ServerKit, MODES, until, next, sleep } from '../../helpers/server-kit';
 import { rawWs } from '../../helpers/raw-clients';
 import type { IIPTracker } from '../../../src';
@@ -164,5 +165,37 @@ describe('WebSocket-only admission', () => {
     const closed = await denied.closed;
     expect(closed.code).toBe(1008);
     expect(denied.messages).toEqual(expect.arrayContaining([expect.objectContaining({ t: 5, a: 'error', d: { message: 'Token required' } })]));
+  });
+
+  it('keeps one ctx.req per connection: what a middleware attaches is seen by later handlers', async () => {
+    const server = await kit.server();
+    const seen: unknown[] = [];
+    server.use((ctx, next) => {
+      (ctx.req as unknown as { user?: string }).user = String(ctx.req?.headers['x-user']);
+      next();
+    });
+    server.on('who', (ctx) => {
+      const req = ctx.req!;
+      seen.push({
+        user: (req as unknown as { user?: string }).user,
+        same: req === ctx.req,
+        isMessage: req instanceof IncomingMessage,
+        method: req.method,
+        url: req.url,
+        httpVersion: req.httpVersion,
+        socket: req.socket === ctx.socket,
+        raw: req.rawHeaders.includes('X-User'),
+        headers: ctx.headers['x-user'],
+      });
+    });
+    const raw = await rawWs(`ws://127.0.0.1:${server.getPort()}/?room=a`, { headers: { 'X-User': 'ada' } });
+    await until(() => raw.messages.some((m) => (m as { t?: number }).t === 6));
+    raw.ws.send(JSON.stringify({ t: 0, e: 'who' }));
+    await until(() => seen.length === 1);
+    expect(seen[0]).toEqual({
+      user: 'ada', same: true, isMessage: true, method: 'GET', url: '/?room=a', httpVersion: '1.1',
+      socket: true, raw: true, headers: 'ada',
+    });
+    raw.ws.close();
   });
 });

@@ -158,4 +158,43 @@ describe('WebSocket write batching (ws-write-batch + WsOutbox)', () => {
     await afterFlush();
     expect(socket.writes()).toBe(0);
   });
+
+  it('a broadcast pass copies its frames once and writes the same buffer to every socket', async () => {
+    const conns = [connection(), connection(), connection()];
+    const a = text('news-1');
+    const b = text('news-2');
+    for (const { conn } of conns) {
+      conn.send(a);
+      conn.send(b);
+    }
+    await afterFlush();
+    const shared = conns[0].socket.calls[0].data;
+    for (const { socket } of conns) {
+      expect(socket.writes()).toBe(1);
+      expect(socket.calls[0].data).toBe(shared);
+      expect(socket.bytes()).toEqual(Buffer.concat([textFrame('news-1'), textFrame('news-2')]));
+    }
+  });
+
+  it('connections that queued different frames in the same pass get their own buffers', async () => {
+    const [x, y, z] = [connection(), connection(), connection()];
+    const a = text('a');
+    const b = text('b');
+    x.conn.send(a);
+    x.conn.send(b);
+    y.conn.send(a);
+    y.conn.send(a);
+    z.conn.send(a);
+    z.conn.send(b);
+    await afterFlush();
+    expect(x.socket.bytes()).toEqual(Buffer.concat([textFrame('a'), textFrame('b')]));
+    expect(y.socket.bytes()).toEqual(Buffer.concat([textFrame('a'), textFrame('a')]));
+    expect(z.socket.bytes()).toEqual(Buffer.concat([textFrame('a'), textFrame('b')]));
+    expect(y.socket.calls[0].data).not.toBe(x.socket.calls[0].data);
+    // A connection reuses its own frame list: a later pass is never served a stale batch.
+    x.conn.send(a);
+    x.conn.send(a);
+    await afterFlush();
+    expect(x.socket.calls[1].data).toEqual(Buffer.concat([textFrame('a'), textFrame('a')]));
+  });
 });
