@@ -1,7 +1,8 @@
 'use strict';
 // Child-process entry for one system's server. Started by server-process.js with
 // `--expose-gc`; loads bench/systems/<module>.server.js, starts it, and answers IPC requests
-// from the driver: its own CPU time, memory after a forced GC, and its live connection count.
+// from the driver: its own CPU time, memory after a forced GC, its live connection count, and
+// a heap snapshot on demand (bench/heap-per-connection.js).
 //
 // argv: <server module path> <JSON options>
 
@@ -30,6 +31,10 @@ async function handle(msg) {
       return memory(msg.gc !== false);
     case 'conns':
       return server.connections();
+    case 'heapsnapshot':
+      // After the same two GC passes as 'mem', so only live objects are in the snapshot.
+      memory(true);
+      return require('node:v8').writeHeapSnapshot(msg.file);
     case 'stop':
       await server.stop();
       return true;

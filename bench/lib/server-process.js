@@ -85,6 +85,11 @@ class ServerProcess {
     return this.request('mem', { gc }, 60000);
   }
 
+  /** Writes a heap snapshot of the server (after a forced GC) to `file`; resolves with its path. */
+  heapSnapshot(file) {
+    return this.request('heapsnapshot', { file }, 120000);
+  }
+
   /** Number of connections the server currently holds open. */
   conns() {
     return this.request('conns');
