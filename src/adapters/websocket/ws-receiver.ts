@@ -3,7 +3,7 @@ import { EMPTY_BUFFER, MAX_CONTROL_PAYLOAD, Opcode, WS_DEFAULTS } from './ws-con
 import { isValidReceivedCloseCode } from './ws-close-codes';
 import { Utf8Validator, isValidUtf8 } from './utf8-validator';
 import type { PerMessageDeflate } from './permessage-deflate';
-import { unmask } from './ws-mask';
+import { unmaskWithKey } from './ws-mask';
 import { dataFrameSizeError, frameLimits, inflatedSizeError, len64Error, type FrameLimits } from './ws-frame-limits';
 
 /** What a receiver reports to its owner (the connection implements it: no closures). */
@@ -48,6 +48,9 @@ const STOPPED = 6;
  */
 export class WsReceiver {
   private readonly chunks: Buffer[] = [];
+  // Bytes of chunks[0] already parsed: reading a header advances this offset instead of
+  // re-slicing the chunk (no Buffer view per header field).
+  private head = 0;
   private buffered = 0;
   private state = GET_INFO;
   private loopOn = false;
@@ -58,7 +61,8 @@ export class WsReceiver {
   private masked = false;
   private payloadLength = 0;
   private frameConsumed = 0;
-  private mask: Buffer = EMPTY_BUFFER;
+  // The masking key as a number (ws-mask.ts layout), read byte by byte from the header.
+  private maskKey = 0;
 
   // current message
   private messageOpcode = 0;
@@ -105,6 +109,7 @@ export class WsReceiver {
   stop(): void {
     this.state = STOPPED;
     this.chunks.length = 0;
+    this.head = 0;
     this.buffered = 0;
     this.firstPiece = null;
     this.morePieces = null;
@@ -149,22 +154,53 @@ export class WsReceiver {
   private consume(n: number): Buffer {
     this.buffered -= n;
     const first = this.chunks[0];
-    if (n === first.length) return this.chunks.shift() as Buffer;
-    if (n < first.length) {
-      this.chunks[0] = first.subarray(n);
-      return first.subarray(0, n);
+    const start = this.head;
+    const end = start + n;
+    if (end <= first.length) {
+      if (end === first.length) {
+        this.chunks.shift();
+        this.head = 0;
+        if (start === 0) return first;
+      } else {
+        this.head = end;
+      }
+      return first.subarray(start, end);
     }
     const dst = Buffer.allocUnsafe(n);
     let off = 0;
     do {
       const buf = this.chunks[0];
-      const take = Math.min(buf.length, n - off);
-      buf.copy(dst, off, 0, take);
+      const from = this.head;
+      const take = Math.min(buf.length - from, n - off);
+      buf.copy(dst, off, from, from + take);
       off += take;
-      if (take === buf.length) this.chunks.shift();
-      else this.chunks[0] = buf.subarray(take);
+      if (from + take === buf.length) {
+        this.chunks.shift();
+        this.head = 0;
+      } else {
+        this.head = from + take;
+      }
     } while (off < n);
     return dst;
+  }
+
+  /** The next buffered byte (the caller checked `buffered`). */
+  private byte(): number {
+    const first = this.chunks[0];
+    const b = first[this.head++];
+    this.buffered--;
+    if (this.head === first.length) {
+      this.chunks.shift();
+      this.head = 0;
+    }
+    return b;
+  }
+
+  /** The next `n` (<= 4) buffered bytes as a big-endian unsigned number. */
+  private uintBE(n: number): number {
+    let v = 0;
+    for (let i = 0; i < n; i++) v = v * 256 + this.byte();
+    return v;
   }
 
   /** Fails with a protocol error (1002 unless told otherwise) and stops the parser. */
@@ -183,9 +219,8 @@ export class WsReceiver {
       this.loopOn = false;
       return;
     }
-    const buf = this.consume(2);
-    const b0 = buf[0];
-    const b1 = buf[1];
+    const b0 = this.byte();
+    const b1 = this.byte();
     // RFC 6455 §5.2: RSV2/RSV3 are never used by an extension we negotiate.
     if ((b0 & 0x30) !== 0) {
       return this.fail(StelarErrorCode.UnexpectedRsv, 'RSV2 and RSV3 must be clear', CloseCode.ProtocolError);
@@ -246,7 +281,7 @@ export class WsReceiver {
       this.loopOn = false;
       return;
     }
-    this.payloadLength = this.consume(2).readUInt16BE(0);
+    this.payloadLength = this.uintBE(2);
     this.haveLength();
   }
 
@@ -255,9 +290,8 @@ export class WsReceiver {
       this.loopOn = false;
       return;
     }
-    const buf = this.consume(8);
-    const high = buf.readUInt32BE(0);
-    const low = buf.readUInt32BE(4);
+    const high = this.uintBE(4);
+    const low = this.uintBE(4);
     const err = len64Error(high, low);
     if (err !== null) return this.failWith(err);
     this.payloadLength = high * 0x100000000 + low;
@@ -278,8 +312,10 @@ export class WsReceiver {
       this.loopOn = false;
       return;
     }
-    // Keep the 4-byte view itself: cheaper than copying into a scratch buffer.
-    this.mask = this.consume(4);
+    const b0 = this.byte();
+    const b1 = this.byte();
+    const b2 = this.byte();
+    this.maskKey = (b0 | (b1 << 8) | (b2 << 16) | (this.byte() << 24)) >>> 0;
     this.state = GET_DATA;
   }
 
@@ -292,7 +328,7 @@ export class WsReceiver {
         return;
       }
       data = this.consume(this.payloadLength);
-      if (this.masked) unmask(data, this.mask, 0);
+      if (this.masked) unmaskWithKey(data, this.maskKey, 0);
     }
     this.state = GET_INFO;
     if (this.opcode >= Opcode.Close) return this.controlFrame(data);
@@ -311,8 +347,8 @@ export class WsReceiver {
         this.loopOn = false;
         return;
       }
-      const data = this.consume(Math.min(remaining, this.chunks[0].length));
-      if (this.masked) unmask(data, this.mask, this.frameConsumed);
+      const data = this.consume(Math.min(remaining, this.chunks[0].length - this.head));
+      if (this.masked) unmaskWithKey(data, this.maskKey, this.frameConsumed);
       this.frameConsumed += data.length;
       this.messageLength += data.length;
       if (this.messageOpcode === Opcode.Text) {
