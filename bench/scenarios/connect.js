@@ -34,7 +34,7 @@ module.exports = {
   unit: 'server CPU µs per open+close',
   defaults: { connections: 5000, warmup: 200, concurrency: 50 },
   quick: { connections: 1000, warmup: 50 },
-  rounds: 3,
+  rounds: 5,
   columns: [
     ['cpuUsPerConn', 'CPU µs/conn', 1],
     ['connsPerSec', 'conns/s', 0],

@@ -61,7 +61,7 @@ module.exports = {
   unit: 'server CPU µs per request',
   defaults: { clients: 100, requests: 500, warmup: 20, bytes: 64, timeoutMs: 120000 },
   quick: { clients: 20, requests: 100, warmup: 10 },
-  rounds: 3,
+  rounds: 5,
   columns: [
     ['cpuUsPerRequest', 'CPU µs/request', 2],
     ['requestsPerSec', 'requests/s', 0],

@@ -176,7 +176,7 @@ module.exports = {
   unit: 'server CPU µs per delivery',
   defaults: { subscribers: 1000, messages: 2000, warmup: 100, bytes: 64, window: 32, stallMs: 15000 },
   quick: { subscribers: 200, messages: 300, warmup: 30 },
-  rounds: 3,
+  rounds: 5,
   columns: [
     ['cpuUsPerDelivery', 'CPU µs/delivery', 3],
     ['deliveriesPerSec', 'deliveries/s', 0],
