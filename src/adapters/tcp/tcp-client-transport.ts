@@ -10,6 +10,7 @@ import type { OutboundMessage } from '../../ports/connection.port';
 import { CloseCode, type ProtocolError } from '../../domain/errors';
 import { MessageType } from '../../domain/message';
 import { TcpBinaryCodec, TCP_PONG_FRAME } from '../codec/tcp-binary.codec';
+import { peerDisconnectOf } from './tcp-peer-disconnect';
 import { TcpFrameParser, type TcpFrameSink } from './tcp-frame-parser';
 
 /** Where to dial, parsed from `host:port`, `tcp://host:port` or `tls://host:port`. */
@@ -180,12 +181,8 @@ export class TcpClientTransport implements ClientTransport, TcpFrameSink {
   }
 
   private notePeerDisconnect(body: Uint8Array): void {
-    try {
-      const m = codec.decode(body, true);
-      if (m.type === MessageType.Disconnect) this.recordClose(m.code, m.reason);
-    } catch {
-      this.recordClose(CloseCode.NoStatus, '');
-    }
+    const peer = peerDisconnectOf(body);
+    this.recordClose(peer.code, peer.reason);
   }
 
   private readonly onConnect = (): void => {

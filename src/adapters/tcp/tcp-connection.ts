@@ -3,6 +3,7 @@ import type { Connection, ConnectionHandler, OutboundMessage } from '../../ports
 import { CloseCode, StelarErrorCode, type ProtocolError } from '../../domain/errors';
 import { MessageType } from '../../domain/message';
 import { TcpBinaryCodec, TCP_PING_FRAME } from '../codec/tcp-binary.codec';
+import { peerDisconnectOf } from './tcp-peer-disconnect';
 import { TcpFrameParser, type TcpFrameSink } from './tcp-frame-parser';
 import { coalesceFrames } from '../socket/frame-coalescer';
 import { enterInbound, leaveInbound, scheduleFlush, type TcpFlushable } from './tcp-flush-queue';
@@ -311,12 +312,8 @@ export class TcpConnection implements Connection, TcpFrameSink, TcpFlushable {
   }
 
   private notePeerDisconnect(body: Uint8Array): void {
-    try {
-      const m = codec.decode(body, true);
-      if (m.type === MessageType.Disconnect) this.recordClose(m.code, m.reason);
-    } catch {
-      this.recordClose(CloseCode.NoStatus, '');
-    }
+    const peer = peerDisconnectOf(body);
+    this.recordClose(peer.code, peer.reason);
   }
 
   /** @internal socket 'data'. */
