@@ -1,9 +1,9 @@
-import { CloseCode, StelarErrorCode, protocolError, type ProtocolError } from '../../domain/errors';
-import { EMPTY_BUFFER, MAX_CONTROL_PAYLOAD, Opcode, WS_DEFAULTS } from './ws-constants';
-import { isValidReceivedCloseCode } from './ws-close-codes';
+import { CloseCode, StelarErrorCode, type ProtocolError } from '../../domain/errors';
+import { EMPTY_BUFFER, Opcode, WS_DEFAULTS } from './ws-constants';
 import { Utf8Validator, isValidUtf8 } from './utf8-validator';
 import type { PerMessageDeflate } from './permessage-deflate';
 import { unmaskWithKey } from './ws-mask';
+import { closeBodyProblem, frameError, frameHeaderProblem } from './ws-frame-header';
 import { dataFrameSizeError, frameLimits, inflatedSizeError, len64Error, type FrameLimits } from './ws-frame-limits';
 
 /** What a receiver reports to its owner (the connection implements it: no closures). */
@@ -205,7 +205,7 @@ export class WsReceiver {
 
   /** Fails with a protocol error (1002 unless told otherwise) and stops the parser. */
   private fail(code: StelarErrorCode, message: string, closeCode: number = CloseCode.ProtocolError): void {
-    this.failWith(protocolError(code, `Invalid WebSocket frame: ${message}`, closeCode));
+    this.failWith(frameError(code, message, closeCode));
   }
 
   private failWith(err: ProtocolError): void {
@@ -221,56 +221,19 @@ export class WsReceiver {
     }
     const b0 = this.byte();
     const b1 = this.byte();
-    // RFC 6455 §5.2: RSV2/RSV3 are never used by an extension we negotiate.
-    if ((b0 & 0x30) !== 0) {
-      return this.fail(StelarErrorCode.UnexpectedRsv, 'RSV2 and RSV3 must be clear', CloseCode.ProtocolError);
-    }
-    const rsv1 = (b0 & 0x40) === 0x40;
+    const problem = frameHeaderProblem(b0, b1, this.messageOpcode, this.deflate !== null, this.isServer);
+    if (problem !== null) return this.failWith(problem);
     this.fin = (b0 & 0x80) === 0x80;
     this.opcode = b0 & 0x0f;
     this.payloadLength = b1 & 0x7f;
     this.masked = (b1 & 0x80) === 0x80;
-
-    if (this.opcode === Opcode.Continuation) {
-      // §5.4: a continuation frame needs a message in progress; RSV1 belongs to the first frame.
-      if (rsv1) return this.fail(StelarErrorCode.UnexpectedRsv, 'RSV1 must be clear', CloseCode.ProtocolError);
-      if (this.messageOpcode === 0) {
-        return this.fail(StelarErrorCode.InvalidContinuation, 'invalid opcode 0', CloseCode.ProtocolError);
-      }
-    } else if (this.opcode === Opcode.Text || this.opcode === Opcode.Binary) {
-      if (this.messageOpcode !== 0) {
-        return this.fail(StelarErrorCode.InvalidContinuation, `invalid opcode ${this.opcode}: expected a continuation frame`);
-      }
-      // RFC 7692 §6: RSV1 marks a compressed message only when permessage-deflate was agreed.
-      if (rsv1 && this.deflate === null) {
-        return this.fail(StelarErrorCode.UnexpectedRsv, 'RSV1 must be clear', CloseCode.ProtocolError);
-      }
+    if (this.opcode === Opcode.Text || this.opcode === Opcode.Binary) {
+      // The first frame of a message.
       this.messageOpcode = this.opcode;
-      this.compressed = rsv1;
+      this.compressed = (b0 & 0x40) === 0x40;
       this.fragmentCount = 0;
       this.messageLength = 0;
-    } else if (this.opcode >= Opcode.Close && this.opcode <= Opcode.Pong) {
-      // §5.5: control frames are never fragmented, never compressed, and at most 125 bytes.
-      if (!this.fin) {
-        return this.fail(StelarErrorCode.InvalidControlFrame, 'FIN must be set', CloseCode.ProtocolError);
-      }
-      if (rsv1) return this.fail(StelarErrorCode.UnexpectedRsv, 'RSV1 must be clear', CloseCode.ProtocolError);
-      if (this.payloadLength > MAX_CONTROL_PAYLOAD) {
-        return this.fail(StelarErrorCode.InvalidControlFrame, `invalid payload length ${this.payloadLength}`);
-      }
-    } else {
-      // §5.2: opcodes 3-7 and 0xB-0xF are reserved.
-      return this.fail(StelarErrorCode.InvalidOpcode, `invalid opcode ${this.opcode}`, CloseCode.ProtocolError);
     }
-
-    // §5.1: clients always mask, servers never do.
-    if (this.isServer && !this.masked) {
-      return this.fail(StelarErrorCode.Unmasked, 'MASK must be set', CloseCode.ProtocolError);
-    }
-    if (!this.isServer && this.masked) {
-      return this.fail(StelarErrorCode.UnexpectedMask, 'MASK must be clear', CloseCode.ProtocolError);
-    }
-
     if (this.payloadLength === 126) this.state = GET_LEN16;
     else if (this.payloadLength === 127) this.state = GET_LEN64;
     else this.haveLength();
@@ -438,17 +401,10 @@ export class WsReceiver {
       this.loopOn = false;
       return this.sink.onFrameClose(CloseCode.NoStatus, '');
     }
-    if (data.length === 1) {
-      return this.fail(StelarErrorCode.InvalidCloseCode, 'invalid close payload length 1', CloseCode.ProtocolError);
-    }
-    const code = data.readUInt16BE(0);
-    if (!isValidReceivedCloseCode(code)) {
-      return this.fail(StelarErrorCode.InvalidCloseCode, `invalid status code ${code}`, CloseCode.ProtocolError);
-    }
-    const reasonBytes = data.subarray(2);
-    if (!isValidUtf8(reasonBytes)) return this.invalidUtf8();
+    const problem = closeBodyProblem(data);
+    if (problem !== null) return this.failWith(problem);
     this.stop();
     this.loopOn = false;
-    this.sink.onFrameClose(code, reasonBytes.toString('utf8'));
+    this.sink.onFrameClose(data.readUInt16BE(0), data.toString('utf8', 2));
   }
 }
