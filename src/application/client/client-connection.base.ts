@@ -106,6 +106,15 @@ export abstract class ClientConnectionBase extends ClientEventsBase {
     return this.machine.state === 'connected';
   }
 
+  /**
+   * Bytes handed to the connection and not yet written to the network (like a WebSocket's
+   * `bufferedAmount`): check it to pace large or frequent sends to a slow link. 0 when there is
+   * no connection; messages held in the offline queue count in `getQueueSize()` instead.
+   */
+  getBufferedAmount(): number {
+    return this.transport === null ? 0 : this.transport.bufferedAmount;
+  }
+
   /** `'disconnected' | 'connecting' | 'connected' | 'reconnecting'`. */
   getState(): ClientState {
     return this.machine.state;

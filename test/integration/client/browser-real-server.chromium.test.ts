@@ -100,8 +100,11 @@ describeIf('browser StelarClient against the real StelarServer', () => {
         binBack: Array.from((await binBack) as Uint8Array),
         uploaded: await uploaded,
       };
+      // The native WebSocket's bufferedAmount: counted at send(), back to 0 once transmitted.
+      client.emitBinary('big', new Uint8Array(4 * 1024 * 1024));
+      const bufferedAfterBig = client.getBufferedAmount();
       await new Promise((r) => setTimeout(r, 500)); // > 3 heartbeat intervals: pings answered
-      return { ...out, connected: client.isConnected(), id: client.getId() };
+      return { ...out, connected: client.isConnected(), id: client.getId(), bufferedAfterBig, bufferedLater: client.getBufferedAmount() };
     }, server.getPort());
 
     expect(result).toEqual({
@@ -115,7 +118,10 @@ describeIf('browser StelarClient against the real StelarServer', () => {
       uploaded: { meta: { name: 'pic.png', type: 'image/png', size: 300 }, size: 300 },
       connected: true,
       id: result.idInConnect,
+      bufferedAfterBig: expect.any(Number),
+      bufferedLater: 0,
     });
+    expect(result.bufferedAfterBig).toBeGreaterThan(0);
     expect(server.getRoomMembers('general')).toEqual([result.idInConnect]);
     await page.evaluate(() => (window as any).client?.disconnect());
   });

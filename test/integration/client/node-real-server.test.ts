@@ -35,6 +35,7 @@ describe.each(VARIANTS)('Node StelarClient ↔ StelarServer over %s', (variant) 
     server.on('chat', (ctx) => ctx.emit('chat', { echo: ctx.data }));
     server.on('file', (ctx) => ctx.emit('got-file', { meta: ctx.meta ?? null, bytes: ctx.buffer ? [...ctx.buffer] : null }));
     server.on('bye', (ctx) => ctx.emit('bye', null));
+    server.on('big', (ctx) => ctx.emit('big-size', ctx.buffer ? ctx.buffer.length : -1));
     server.onAck('getUser', (ctx) => ({ id: ctx.data.id, name: 'John' }));
     server.onAck('fail', () => {
       throw new Error('Invalid token');
@@ -108,6 +109,22 @@ describe.each(VARIANTS)('Node StelarClient ↔ StelarServer over %s', (variant) 
     const info = await gone;
     expect(typeof info.code).toBe('number');
     expect(c.getState()).toBe('reconnecting');
+  });
+
+  it('reports the bytes not yet written (getBufferedAmount) until the network took them', async () => {
+    const server = await start();
+    const c = client(server);
+    expect(c.getBufferedAmount()).toBe(0);
+    await new Promise<void>((resolve) => c.connect(resolve));
+    const size = 8 * 1024 * 1024;
+    const got = next<number>(c, 'big-size');
+    expect(c.emitBinary('big', Buffer.alloc(size, 7))).toBe(true);
+    // Far more than loopback's socket buffers take at once: most of it is still waiting here.
+    expect(c.getBufferedAmount()).toBeGreaterThan(size / 2);
+    await expect(got).resolves.toBe(size);
+    await waitFor(() => c.getBufferedAmount() === 0, 'the send buffer to drain');
+    c.disconnect();
+    expect(c.getBufferedAmount()).toBe(0);
   });
 
   it('reconnects after a server restart, rejoins rooms, and rejects in-flight requests', async () => {
