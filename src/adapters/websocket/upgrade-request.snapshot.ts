@@ -19,8 +19,12 @@ const SEP = '\0';
  * object, raw header strings); this keeps one flat string of the raw header lines and the URL,
  * and builds a real `IncomingMessage` only when the application asks for `ctx.req` (the
  * connection then caches it, so properties set on it by a middleware stay for later handlers).
+ * The headers object (`ctx.headers`) is built on first use and kept too: the same object every
+ * time, and the one the rebuilt request gets, as with a live request.
  */
 export class UpgradeRequestSnapshot {
+  private headerObject: IncomingHttpHeaders | null = null;
+
   private constructor(
     readonly method: string,
     readonly url: string,
@@ -47,11 +51,12 @@ export class UpgradeRequestSnapshot {
   }
 
   /**
-   * A fresh headers object with Node's exact rules (lower-case names, duplicates joined, dropped
-   * or collected as Node's parser does for the same server options).
+   * The headers object with Node's exact rules (lower-case names, duplicates joined, dropped or
+   * collected as Node's parser does for the same server options); built once.
    */
   headers(): IncomingHttpHeaders {
-    return this.fill(new IncomingMessage(null as unknown as Socket)).headers;
+    if (this.headerObject === null) this.headerObject = this.fill(new IncomingMessage(null as unknown as Socket)).headers;
+    return this.headerObject;
   }
 
   /** A real IncomingMessage equal to the one the upgrade arrived with, on `socket`. */
@@ -64,6 +69,7 @@ export class UpgradeRequestSnapshot {
     req.httpVersion = `${this.httpVersionMajor}.${this.httpVersionMinor}`;
     req.complete = true;
     (req as { upgrade?: boolean }).upgrade = true;
+    if (this.headerObject !== null) req.headers = this.headerObject;
     return req;
   }
 

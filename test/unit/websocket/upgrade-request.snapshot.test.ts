@@ -77,14 +77,27 @@ describe('UpgradeRequestSnapshot', () => {
     }
   });
 
-  it('returns a fresh headers object each call, so callers cannot corrupt the stored request', async () => {
-    const { req, done } = await capture(UPGRADE);
+  it('builds the headers object once; the rebuilt request shares it', async () => {
+    const { req, socket, done } = await capture(UPGRADE);
     try {
       const snap = UpgradeRequestSnapshot.of(req);
       const a = snap.headers();
-      (a as Record<string, string>).host = 'changed';
-      expect(snap.headers().host).toBe('example.test');
+      expect(snap.headers()).toBe(a);
+      (a as Record<string, string>)['x-added'] = 'by a middleware';
+      const copy = snap.materialize(socket);
+      expect(copy.headers).toBe(a);
+      expect(copy.headers['x-added']).toBe('by a middleware');
       expect(snap.rawHeaders()).toEqual(req.rawHeaders);
+    } finally {
+      done();
+    }
+  });
+
+  it('a request rebuilt before any headers() call computes its own headers', async () => {
+    const { req, socket, done } = await capture(UPGRADE);
+    try {
+      const snap = UpgradeRequestSnapshot.of(req);
+      expect(snap.materialize(socket).headers).toEqual(req.headers);
     } finally {
       done();
     }
