@@ -19,6 +19,11 @@ export { SystemClock } from './adapters/memory/system-clock.adapter';
 export { MemoryClusterBus } from './adapters/memory/memory-cluster-bus.adapter';
 export { WsJsonCodec } from './adapters/codec/ws-json.codec';
 export { TcpBinaryCodec } from './adapters/codec/tcp-binary.codec';
+// Transport plug-ins: each is one container module (its protocol id, codec token and listener).
+export { WS_PROTOCOL } from './adapters/websocket/ws.protocol';
+export { webSocketTransport, WS_TOKENS, type WebSocketTransportOptions } from './adapters/websocket/ws.module';
+export { TCP_PROTOCOL } from './adapters/tcp/tcp.protocol';
+export { tcpTransport, TCP_TOKENS, type TcpTransportOptions } from './adapters/tcp/tcp.module';
 // Redis cluster bus (ioredis is loaded only when one is constructed).
 export * from './adapters/redis';
 
