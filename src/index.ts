@@ -24,6 +24,13 @@ export { WS_PROTOCOL } from './adapters/websocket/ws.protocol';
 export { webSocketTransport, WS_TOKENS, type WebSocketTransportOptions } from './adapters/websocket/ws.module';
 export { TCP_PROTOCOL } from './adapters/tcp/tcp.protocol';
 export { tcpTransport, TCP_TOKENS, type TcpTransportOptions } from './adapters/tcp/tcp.module';
+// The in-process transport: a real server without sockets (tests, embedding).
+export { MEMORY_PROTOCOL } from './adapters/memory/in-process.protocol';
+export { inProcessTransport, MEMORY_TOKENS, type InProcessTransportOptions } from './adapters/memory/in-process.module';
+export { InProcessNetwork, IN_PROCESS_NETWORK } from './adapters/memory/in-process.network';
+export { InProcessClientTransportFactory } from './adapters/memory/in-process-client.transport';
+export { InProcessServerTransport } from './adapters/memory/in-process-server.transport';
+export { InProcessCodec } from './adapters/memory/in-process.codec';
 // Redis cluster bus (ioredis is loaded only when one is constructed).
 export * from './adapters/redis';
 

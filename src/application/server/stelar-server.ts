@@ -8,6 +8,7 @@ import { WS_PROTOCOL } from '../../adapters/websocket/ws.protocol';
 import { TCP_PROTOCOL } from '../../adapters/tcp/tcp.protocol';
 import { createStelarContainer, type ContainerConfigurer } from '../container';
 import { APP_TOKENS } from './app-tokens';
+import { builtInTransports } from './builtin-transports';
 import { resolveOptions } from './options-validation';
 import type { ResolvedOptions, StelarOptions } from './server-options';
 import type { StelarStats, StelarContext, StelarEventHandler, StelarAckHandler, StelarMiddleware, StelarWildcardHandler } from './server-types';
@@ -16,6 +17,11 @@ import type { ServerLifecycle } from './server-lifecycle';
 import type { ServerMessaging } from './server-messaging.service';
 import type { ServerStats } from './server-stats';
 import type { RuntimeConfig, StelarConfigSnapshot } from './runtime-config';
+
+/** Which transport plug-ins a server runs (see {@link StelarWiring.transports}). */
+export type TransportSelection =
+  | readonly ContainerModule[]
+  | ((builtIn: readonly ContainerModule[]) => readonly ContainerModule[]);
 
 /** Advanced wiring: the transports to run, and container customisation before anything is resolved. */
 export interface StelarWiring {
@@ -26,10 +32,11 @@ export interface StelarWiring {
    */
   configure?: ContainerConfigurer;
   /**
-   * The transport plug-ins (container modules) to run instead of the built-in WebSocket + TCP
-   * ones, e.g. `[inProcessTransport({ name: 'app' })]` to test an app without sockets.
+   * The transport plug-ins (container modules) to run: a list replaces the built-in WebSocket +
+   * TCP ones (`[inProcessTransport({ name: 'app' })]` tests an app without sockets); a function
+   * receives the built-in ones and returns the list (`(d) => [...d, inProcessTransport()]` adds one).
    */
-  transports?: readonly ContainerModule[];
+  transports?: TransportSelection;
 }
 
 /**
@@ -60,7 +67,9 @@ export class StelarServer {
 
   constructor(options: StelarOptions = {}, wiring: StelarWiring = {}) {
     this.opts = resolveOptions(options);
-    const c = createStelarContainer(this.opts, wiring.configure, wiring.transports);
+    const builtIn = builtInTransports(this.opts);
+    const t = wiring.transports;
+    const c = createStelarContainer(this.opts, wiring.configure, typeof t === 'function' ? t(builtIn) : (t ?? builtIn));
     this.container = c;
     this.dispatcher = c.get(APP_TOKENS.Dispatcher);
     this.messaging = c.get(APP_TOKENS.Messaging);
