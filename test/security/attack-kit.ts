@@ -163,7 +163,7 @@ export class Canaries {
     for (let i = 0; i < 2; i++) {
       const to = this.clients[1 - i].getId();
       const seq = ++this.sent[i];
-      this.clients[i].request('canary', { to, seq }, 'canary').then(
+      this.clients[i].request<{ seq: number; delivered: boolean }>('canary', { to, seq }, 'canary').then(
         (r: { seq: number; delivered: boolean }) => {
           this.acked[i].push(r.seq);
           if (!r.delivered) this.failures.push(`canary ${i}: seq ${seq} not delivered`);
