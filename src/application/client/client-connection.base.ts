@@ -13,6 +13,7 @@ import { resolveTarget, type ClientTarget, type StelarClientOptions } from './cl
 import type { DisconnectInfo, QueuedMessage, StelarClientDeps } from './client-deps';
 import { ClientEventsBase, asError } from './client-events.base';
 import { handleInbound } from './client-inbound';
+import type { DefaultEventsMap, EventsMap } from '../event-map.types';
 
 // A dial that opens no session within this time is abandoned (socket.io's default `timeout`);
 // it is also capped at two heartbeat intervals so a short heartbeat gives a short dial timeout.
@@ -25,7 +26,7 @@ const CLOSE_SILENT = 4000;
  * session start on the server's Connect message, heartbeats, reconnection with full-jitter
  * backoff, the offline queue and room rejoin, and the low-level send path.
  */
-export abstract class ClientConnectionBase extends ClientEventsBase {
+export abstract class ClientConnectionBase<Listen extends EventsMap = DefaultEventsMap> extends ClientEventsBase<Listen> {
   /** @internal */ readonly acks: AckRouter;
   /** @internal */ readonly rooms = new Set<string>();
   /** @internal */ messagesReceived = 0;
