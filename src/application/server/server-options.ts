@@ -89,6 +89,52 @@ export interface StelarOptions {
   cluster?: ClusterOptions;
 }
 
+/**
+ * When an option takes effect: `'live'` options can also be changed by `updateConfig`;
+ * `'construction'` ones are read once (updateConfig ignores them, as docs/API.md says).
+ */
+export type OptionPhase = 'live' | 'construction';
+
+/**
+ * Every server option, once (the compiler keeps this in step with {@link StelarOptions}: a new
+ * option is one entry here). The constructor and `updateConfig` refuse any other key, with a
+ * "did you mean" suggestion.
+ */
+export const SERVER_OPTIONS: { readonly [K in keyof StelarOptions]-?: OptionPhase } = {
+  port: 'construction',
+  host: 'construction',
+  server: 'construction',
+  namespace: 'construction',
+  tcpPort: 'construction',
+  maxConnections: 'live',
+  maxConnectionsPerIP: 'live',
+  maxRooms: 'live',
+  maxRoomsPerClient: 'live',
+  maxPayloadSize: 'live',
+  maxFrameSize: 'construction',
+  maxBufferedBytes: 'live',
+  rateLimit: 'live',
+  eventRateLimits: 'live',
+  customRateLimiter: 'live',
+  heartbeatInterval: 'live',
+  heartbeatTimeout: 'live',
+  connectTimeout: 'live',
+  gracefulShutdown: 'construction',
+  shutdownTimeout: 'live',
+  onShutdownComplete: 'construction',
+  healthEndpoint: 'live',
+  customHealthHandler: 'live',
+  allowedOrigins: 'live',
+  tls: 'construction',
+  trustProxy: 'construction',
+  logger: 'construction',
+  customIPTracker: 'construction',
+  generateClientId: 'construction',
+  hooks: 'live',
+  compression: 'construction',
+  cluster: 'construction',
+};
+
 /** Options after defaults are applied. */
 export interface ResolvedOptions {
   port: number;
