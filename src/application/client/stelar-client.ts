@@ -5,7 +5,7 @@ import { createClientLogger } from './client-logger';
 import { mergeClientOptions, resolveTarget, type ResolvedClientOptions, type StelarClientOptions } from './client-options';
 import { ClientConnectionBase } from './client-connection.base';
 import type { StelarClientDeps } from './client-deps';
-import { assertName } from './event-name';
+import { assertName, roomNameError } from './event-name';
 import type { BinaryEventNames, DefaultEventsMap, EventAnswer, EventNames, EventPayload, EventsMap, IsUntyped } from '../event-map.types';
 import type { ClientEmitArgs, ClientRequestArgs, UntypedEventName } from './client-event-map.types';
 
@@ -109,17 +109,18 @@ export class BaseStelarClient<Listen extends EventsMap = DefaultEventsMap, Emit 
   /**
    * Joins `room` (queued while offline; rejoined automatically after every reconnect). The
    * promise resolves true when the server accepts, false when it refuses (an `error` event is
-   * emitted too), times out or the connection drops; it never rejects, so fire-and-forget use
-   * is safe.
+   * emitted too), times out or the connection drops; it never rejects nor throws, so
+   * fire-and-forget use is safe. An invalid name (empty, over 255 bytes, NUL, not a string) is
+   * refused here the same way: `false`, and an `error` (TypeError, STELAR_ERR_INVALID_EVENT_NAME).
    */
   joinRoom(room: string): Promise<boolean> {
-    assertName(room, 'room');
+    if (!this.roomNameOk(room, 'join')) return Promise.resolve(false);
     return this.roomRequest(MessageType.JoinRoom, room);
   }
 
   /** Leaves `room` (also cancels a join still in the offline queue). Same promise as joinRoom. */
   leaveRoom(room: string): Promise<boolean> {
-    assertName(room, 'room');
+    if (!this.roomNameOk(room, 'leave')) return Promise.resolve(false);
     this.rooms.delete(room);
     if (!this.isConnected()) {
       for (const q of this.queue.removeWhere((m) => m.joinRoom === room)) if (q.id !== undefined) this.acks.resolve(q.id, { ok: false });
@@ -169,6 +170,12 @@ export class BaseStelarClient<Listen extends EventsMap = DefaultEventsMap, Emit 
   /** A copy of the current options (hooks and headers copied too). */
   getOptions(): ResolvedClientOptions {
     return { ...this.opts, hooks: { ...this.opts.hooks }, headers: { ...this.opts.headers } };
+  }
+
+  private roomNameOk(room: unknown, verb: 'join' | 'leave'): boolean {
+    const err = roomNameError(room);
+    if (err !== null) this.reportError(err, `room:${verb}`);
+    return err === null;
   }
 
   private beforeEmit(event: string, data: unknown): boolean {
