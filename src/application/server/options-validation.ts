@@ -1,10 +1,11 @@
 import { STELAR_HOOK_NAMES } from '../../domain/hooks.types';
-import { DEFAULTS, SERVER_OPTIONS, type ResolvedOptions, type StelarOptions, type RateLimitConfig } from './server-options';
+import { CLUSTER_OPTIONS, DEFAULTS, SERVER_OPTIONS, type ResolvedOptions, type StelarOptions, type RateLimitConfig } from './server-options';
 import { assertKnownKeys, unknownNameMessage } from '../unknown-options';
 
 const LOG_LEVELS = new Set(['debug', 'info', 'warn', 'error', 'silent']);
 const HOOK_NAMES: ReadonlySet<string> = new Set(STELAR_HOOK_NAMES);
 const OPTION_NAMES: ReadonlySet<string> = new Set(Object.keys(SERVER_OPTIONS));
+const CLUSTER_OPTION_NAMES: ReadonlySet<string> = new Set(Object.keys(CLUSTER_OPTIONS));
 
 /** Throws `StelarServer: unknown option "prot" (did you mean "port"?)` for a key no option has. */
 export function assertKnownOptions(o: object): void {
@@ -120,6 +121,7 @@ export function resolveOptions(input: StelarOptions = {}): ResolvedOptions {
     if (typeof c !== 'object' || c === null || (typeof c.redis !== 'string' && (typeof c.redis !== 'object' || c.redis === null))) {
       fail('cluster', "{ redis: 'redis://host:port', prefix? }", c);
     }
+    assertKnownKeys('StelarServer', 'cluster option', c, CLUSTER_OPTION_NAMES);
   }
   const hbi = (o.heartbeatInterval as number | undefined) ?? DEFAULTS.heartbeatInterval;
   const hbt = (o.heartbeatTimeout as number | undefined) ?? Math.max(DEFAULTS.heartbeatTimeout, hbi * 2);

@@ -24,7 +24,23 @@ export interface ClusterOptions {
   prefix?: string;
   /** Cluster-wide query timeout in ms. Default 1000. */
   queryTimeoutMs?: number;
+  /** This node's id (unique in the cluster). Default `<hostname>-<pid>-<random>`. */
+  nodeId?: string;
+  /** Presence refresh interval in ms. Default 5000. */
+  heartbeatMs?: number;
+  /** Presence key TTL in ms (> heartbeatMs). Default 3 × heartbeatMs. */
+  nodeTtlMs?: number;
 }
+
+/** Every key of the `cluster` option (passed to the Redis cluster bus, docs/CLUSTER.md). */
+export const CLUSTER_OPTIONS: { readonly [K in keyof ClusterOptions]-?: true } = {
+  redis: true,
+  prefix: true,
+  queryTimeoutMs: true,
+  nodeId: true,
+  heartbeatMs: true,
+  nodeTtlMs: true,
+};
 
 /** Constructor options for `new StelarServer(options)`. All fields are optional. */
 export interface StelarOptions {

@@ -31,6 +31,12 @@ describe('unknown server options', () => {
     );
   });
 
+  it('refuses unknown keys of the cluster option too', () => {
+    expect(() => new StelarServer({ port: 0, cluster: { redis: 'redis://127.0.0.1:1', prefx: 'x' } } as never)).toThrow(
+      'StelarServer: unknown cluster option "prefx" (did you mean "prefix"?)',
+    );
+  });
+
   it('updateConfig refuses unknown keys and leaves the config unchanged', () => {
     const server = new StelarServer({ port: 0, logger: false, gracefulShutdown: false });
     expect(() => server.updateConfig({ maxConnections: 5, maxConection: 3 } as never)).toThrow(/unknown option "maxConection" \(did you mean "maxConnections"\?\)/);
