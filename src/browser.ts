@@ -40,7 +40,7 @@ export default StelarClient;
 export { BaseStelarClient } from './application/client/stelar-client';
 export type { StelarClientDeps, DisconnectInfo, RequestAnswer, ClientReservedEvents, ClientListener, ClientEventNames } from './application/client/stelar-client';
 export type * from './application/event-map.types';
-export type { StelarClientOptions, StelarClientHooks, ResolvedClientOptions } from './application/client/client-options';
+export type { StelarClientOptions, StelarClientHooks, ResolvedClientOptions, TlsPem } from './application/client/client-options';
 export type { ClientState, StateChange } from './domain/client/client-state.machine';
 export type { BinaryData, FileInput, BlobLike } from './application/client/binary-input';
 export { StelarError, StelarErrorCode, CloseCode } from './domain/errors';

@@ -47,6 +47,6 @@ export class StelarClient<Listen extends EventsMap = DefaultEventsMap, Emit exte
 export { BaseStelarClient } from './application/client/stelar-client';
 export type { StelarClientDeps, DisconnectInfo, RequestAnswer, ClientReservedEvents, ClientListener, ClientEventNames } from './application/client/stelar-client';
 export type * from './application/event-map.types';
-export type { StelarClientOptions, StelarClientHooks, ResolvedClientOptions } from './application/client/client-options';
+export type { StelarClientOptions, StelarClientHooks, ResolvedClientOptions, TlsPem } from './application/client/client-options';
 export type { ClientState, StateChange } from './domain/client/client-state.machine';
 export type { BinaryData, FileInput, BlobLike } from './application/client/binary-input';
