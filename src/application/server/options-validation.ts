@@ -1,5 +1,5 @@
 import { STELAR_HOOK_NAMES } from '../../domain/hooks.types';
-import { DEFAULTS, type ResolvedOptions, type StelarOptions, type RateLimitConfig } from './server-options';
+import { DEFAULTS, sharedServerHealthPath, type ResolvedOptions, type StelarOptions, type RateLimitConfig } from './server-options';
 
 const LOG_LEVELS = new Set(['debug', 'info', 'warn', 'error', 'silent']);
 const HOOK_NAMES: ReadonlySet<string> = new Set(STELAR_HOOK_NAMES);
@@ -141,7 +141,9 @@ export function resolveOptions(input: StelarOptions = {}): ResolvedOptions {
     gracefulShutdown: input.gracefulShutdown ?? true,
     shutdownTimeout: input.shutdownTimeout ?? DEFAULTS.shutdownTimeout,
     onShutdownComplete: input.onShutdownComplete,
-    healthEndpoint: input.healthEndpoint ?? DEFAULTS.healthEndpoint,
+    healthEndpoint:
+      input.healthEndpoint ??
+      (input.server !== undefined ? sharedServerHealthPath(input.namespace ?? DEFAULTS.namespace) : DEFAULTS.healthEndpoint),
     customHealthHandler: input.customHealthHandler,
     allowedOrigins: input.allowedOrigins && input.allowedOrigins.length > 0 ? [...input.allowedOrigins] : null,
     tls: input.tls,
