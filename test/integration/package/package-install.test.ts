@@ -107,9 +107,14 @@ describe('the installed package runs under', () => {
     const script =
       "const cjs = require('stelar-time-real');" +
       "import('stelar-time-real').then((esm) => console.log(JSON.stringify({" +
-      " server: typeof cjs.StelarServer, same: esm.StelarServer === cjs.StelarServer && esm.default === cjs.StelarServer })));";
+      " server: typeof cjs.StelarServer, same: esm.StelarServer === cjs.StelarServer && esm.default === cjs.StelarServer," +
+      " cjsNames: Object.keys(cjs).filter((n) => n !== '__esModule').sort(), esmNames: Object.keys(esm).sort() })));";
     const { stdout } = await run(process.execPath, ['-e', script], { cwd: consumer, timeout: 20_000 });
-    expect(JSON.parse(stdout)).toEqual({ server: 'function', same: true });
+    const r = JSON.parse(stdout) as { server: string; same: boolean; cjsNames: string[]; esmNames: string[] };
+    expect({ server: r.server, same: r.same }).toEqual({ server: 'function', same: true });
+    // Every export of the CommonJS build is a named export of the ESM entry (and the default).
+    expect(r.esmNames).toEqual(r.cjsNames);
+    expect(r.esmNames.length).toBeGreaterThan(20);
   }, 30_000);
 
   it('Deno (@deno/linux-x64-glibc from npm)', async () => {
