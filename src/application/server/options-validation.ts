@@ -1,5 +1,5 @@
 import { STELAR_HOOK_NAMES } from '../../domain/hooks.types';
-import { CLUSTER_OPTIONS, DEFAULTS, SERVER_OPTIONS, type ResolvedOptions, type StelarOptions, type RateLimitConfig } from './server-options';
+import { CLUSTER_OPTIONS, DEFAULTS, SERVER_OPTIONS, sharedServerHealthPath, type ResolvedOptions, type StelarOptions, type RateLimitConfig } from './server-options';
 import { assertKnownKeys, unknownNameMessage } from '../unknown-options';
 
 const LOG_LEVELS = new Set(['debug', 'info', 'warn', 'error', 'silent']);
@@ -151,7 +151,9 @@ export function resolveOptions(input: StelarOptions = {}): ResolvedOptions {
     gracefulShutdown: input.gracefulShutdown ?? true,
     shutdownTimeout: input.shutdownTimeout ?? DEFAULTS.shutdownTimeout,
     onShutdownComplete: input.onShutdownComplete,
-    healthEndpoint: input.healthEndpoint ?? DEFAULTS.healthEndpoint,
+    healthEndpoint:
+      input.healthEndpoint ??
+      (input.server !== undefined ? sharedServerHealthPath(input.namespace ?? DEFAULTS.namespace) : DEFAULTS.healthEndpoint),
     customHealthHandler: input.customHealthHandler,
     allowedOrigins: input.allowedOrigins && input.allowedOrigins.length > 0 ? [...input.allowedOrigins] : null,
     tls: input.tls,

@@ -211,3 +211,14 @@ export const DEFAULTS = {
   healthEndpoint: '/health',
   logger: 'info',
 } as const;
+
+/**
+ * The default health path when Stelar is attached to the user's server (`server` option): under
+ * `/stelar/` so it never shadows the app's own `/health` route (`/stelar/health` for the root
+ * namespace, `/stelar/chat/health` for `/chat`). An explicit `healthEndpoint` is used as given.
+ */
+export function sharedServerHealthPath(namespace: string): string {
+  let ns = namespace;
+  while (ns.length > 1 && ns.endsWith('/')) ns = ns.slice(0, -1);
+  return `/stelar${ns === '/' ? '' : ns}/health`;
+}
