@@ -10,6 +10,7 @@ import type { MessageSender } from './message-sender.service';
 import type { RateLimitPolicy } from './rate-limit-policy.service';
 import type { RoomRegistry } from './room-registry.service';
 import type { CodecMap, ServerLimits } from './server-limits';
+import type { ServerCounters } from './metrics/server-counters';
 
 /** Everything the connection service is built from (the composition root supplies it). */
 export interface ConnectionServiceDeps<C extends HandlerContext = HandlerContext> {
@@ -33,6 +34,8 @@ export interface ConnectionServiceDeps<C extends HandlerContext = HandlerContext
   readonly limits: ServerLimits;
   /** Optional: a pre-built sender (else one is created from the deps above). */
   readonly sender?: MessageSender;
+  /** Optional: the counters to count into (else the service creates its own). */
+  readonly counters?: ServerCounters;
 }
 
 /** The numbers of StelarStats the domain knows (everything except memoryUsage). */

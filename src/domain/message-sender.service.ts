@@ -8,6 +8,7 @@ import { errorMessage } from './hook-runner.service';
 import { MessageType, type StelarMessage } from './message';
 import type { RoomRegistry } from './room-registry.service';
 import type { CodecMap, ServerLimits } from './server-limits';
+import { ServerCounters } from './metrics/server-counters';
 
 /** Options of a fan-out send. */
 export interface SendOptions {
@@ -36,6 +37,7 @@ export class MessageSender {
     private readonly hooks: HookRunner,
     private readonly limits: ServerLimits,
     private readonly logger: Logger,
+    private readonly counters: ServerCounters = new ServerCounters(),
   ) {}
 
   /** Messages written since start (StelarStats.totalMessagesSent). */
@@ -122,6 +124,8 @@ export class MessageSender {
       else out = tcp ??= this.encode('tcp', message);
       if (this.write(r, out)) count++;
     }
+    this.counters.broadcasts++;
+    this.counters.deliveries += count;
     return count;
   }
 
@@ -135,6 +139,9 @@ export class MessageSender {
     }
     record.info.messagesSent++;
     this.sent++;
+    const t = record.traffic;
+    t.messagesOut++;
+    t.bytesOut += out.payload.byteLength;
     return true;
   }
 
@@ -161,8 +168,18 @@ export class MessageSender {
    * close timeout. The transport reports the close (1006) and the usual cleanup runs.
    */
   private dropSlowConsumer(r: ClientRecord): void {
-    this.logger.warn(`${SLOW_CONSUMER_REASON}: dropping ${r.id} (${r.conn.bufferedAmount} bytes buffered)`);
     if (r.state >= ClientState.Closing) return;
+    this.counters.slowConsumersDropped++;
+    this.logger.warn(
+      {
+        clientId: r.id,
+        ip: r.info.remoteAddress,
+        protocol: r.protocol,
+        bufferedBytes: r.conn.bufferedAmount,
+        maxBufferedBytes: this.limits.maxBufferedBytes,
+      },
+      `${SLOW_CONSUMER_REASON} dropped`,
+    );
     r.state = ClientState.Closing;
     r.inbox = null;
     r.conn.terminate();

@@ -1,3 +1,4 @@
+import { resolveDashboardOption, resolveMetricsOption } from './operations/operations-options';
 import { STELAR_HOOK_NAMES } from '../../domain/hooks.types';
 import { DEFAULTS, type ResolvedOptions, type StelarOptions, type RateLimitConfig } from './server-options';
 
@@ -152,5 +153,7 @@ export function resolveOptions(input: StelarOptions = {}): ResolvedOptions {
     hooks: { ...(input.hooks ?? {}) },
     compression: input.compression ?? false,
     cluster: input.cluster,
+    metrics: resolveMetricsOption(input.metrics),
+    dashboard: resolveDashboardOption(input.dashboard),
   };
 }

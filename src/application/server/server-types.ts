@@ -52,6 +52,10 @@ export interface StelarContext {
   joinRoom: (room: string) => void;
   leaveRoom: (room: string) => void;
 
+  // Connection
+  /** Closes this client (WS close frame / TCP Disconnect) with `code` (default 1000) and `reason`. */
+  disconnect: (code?: number, reason?: string) => void;
+
   // Metadata
   setMetadata: (key: string, value: unknown) => void;
   getMetadata: (key: string) => unknown;

@@ -27,6 +27,13 @@ import type { HttpRequestHook } from './http-request-hook';
 import { handleHealthRequest } from './health.handler';
 import { ServerLifecycle } from './server-lifecycle';
 import { RuntimeConfig, type StelarConfigSnapshot } from './runtime-config';
+import { checkAdminClose } from '../../domain/admin-close';
+import { CloseCode } from '../../domain/errors';
+import { EventLoopLagSampler } from '../../adapters/metrics/event-loop-lag.sampler';
+import { ServerMetricsSource } from './operations/metrics-source';
+import { ServerOperations } from './operations/server-operations';
+import type { DashboardTarget } from './operations/dashboard.service';
+import type { Server as HttpServer } from 'node:http';
 
 /** Advanced wiring: customise the container before anything is resolved. */
 export interface StelarWiring {
@@ -70,6 +77,8 @@ export class StelarServer implements ContextOps {
   private readonly config: RuntimeConfig;
   /** This node's rooms, members and clients (also what the cluster bus answers for this node). */
   private readonly local: LocalClusterState;
+  /** Metrics route, dashboard, event-loop lag (docs/OPERATIONS.md). */
+  private readonly ops: ServerOperations;
 
   /** A server on its own namespace path (`StelarServer.of('/chat', { server })`). */
   static of(path: string, options: StelarOptions = {}): StelarServer {
@@ -92,10 +101,16 @@ export class StelarServer implements ContextOps {
     this.hooks = c.get(APP_TOKENS.HookRunner);
     this.dispatcher = c.get(APP_TOKENS.Dispatcher);
     this.bus = c.get<ClusterBus>(TOKENS.ClusterBus);
-    this.local = new LocalClusterState(this.clients, this.rooms, () => {
-      const { memoryUsage: _m, ...numbers } = this.getStats();
-      return numbers;
-    });
+    this.local = new LocalClusterState(
+      this.clients,
+      this.rooms,
+      () => {
+        const { memoryUsage: _m, ...numbers } = this.getStats();
+        return numbers;
+      },
+      (id, code, reason) => this.conns.disconnect(id, code, reason),
+    );
+    this.ops = this.createOperations();
     c.get<StelarContextFactory>(APP_TOKENS.ContextFactory).bind(this);
     const transports = c.get<Transport[]>(TOKENS.Transports);
     for (const t of transports) t.setAcceptor(this.conns);
@@ -108,21 +123,61 @@ export class StelarServer implements ContextOps {
       tracker: c.get<IIPTracker>(TOKENS.IIPTracker),
       transports,
     });
-    c.get<HttpRequestHook>(APP_TOKENS.HttpRequestHook).setTarget((req, res) =>
-      handleHealthRequest(
-        {
-          stats: () => this.getStats(),
-          path: this.opts.healthEndpoint,
-          allowedOrigins: this.opts.allowedOrigins,
-          customHandler: this.opts.customHealthHandler,
-        },
-        req,
-        res,
-      ),
+    c.get<HttpRequestHook>(APP_TOKENS.HttpRequestHook).setTarget(
+      (req, res) =>
+        handleHealthRequest(
+          {
+            stats: () => this.getStats(),
+            path: this.opts.healthEndpoint,
+            allowedOrigins: this.opts.allowedOrigins,
+            customHandler: this.opts.customHealthHandler,
+          },
+          req,
+          res,
+        ) || this.ops.handleHttp(req, res),
     );
     this.lifecycle = new ServerLifecycle(this.opts, transports, this.conns, this.clients, this.bus, this.logger, {
       onDelivery: (d) => void this.conns.deliverFromCluster(d),
       state: this.local,
+      beforeStop: () => this.ops.stop(),
+    });
+  }
+
+  private createOperations(): ServerOperations {
+    const sampler = new EventLoopLagSampler();
+    const source = new ServerMetricsSource({
+      namespace: this.opts.namespace,
+      counters: this.conns.counters,
+      eventLoopLag: sampler.histogram,
+      clients: this.clients,
+      rooms: this.rooms,
+      bus: this.bus,
+      admitting: () => this.conns.admittingCount,
+    });
+    const target: DashboardTarget = {
+      namespace: this.opts.namespace,
+      source,
+      sampler,
+      rooms: this.rooms,
+      bus: this.bus,
+      clients: () => this.clients.values(),
+      disconnect: (id, code, reason) => this.disconnect(id, code, reason),
+      removeFromRoom: (id, room) => {
+        const record = this.clients.get(id);
+        if (record === undefined || !record.info.inRoom(room)) return false;
+        this.leaveRoom(record, room);
+        return !record.info.inRoom(room);
+      },
+      sendTest: (room, event, data) => (room === null ? this.broadcast(event, data) : this.to(room, event, data)),
+    };
+    return new ServerOperations({
+      metrics: this.opts.metrics,
+      dashboard: this.opts.dashboard,
+      source,
+      sampler,
+      logger: this.logger,
+      target,
+      createHost: (options) => new StelarServer(options),
     });
   }
 
@@ -248,6 +303,34 @@ export class StelarServer implements ContextOps {
     this.conns.sendTo(record, { type: MessageType.AckResponse, ack: ackName, data });
   }
 
+  disconnectRecord(record: ClientRecord, code: number, reason: string): void {
+    checkAdminClose(code, reason);
+    this.conns.disconnect(record.id, code, reason);
+  }
+
+  // ---------------------------------------------------------------- operations
+
+  /**
+   * Closes client `id` with `code` (default 1000) and `reason`: a WebSocket close frame or a TCP
+   * Disconnect. Returns true when the client was connected to this node; otherwise, in cluster
+   * mode, the other nodes are asked to close it (at most once) and false is returned.
+   * @throws RangeError for a close code a peer would reject or a reason over 123 bytes.
+   */
+  disconnect(id: string, code: number = CloseCode.Normal, reason = ''): boolean {
+    checkAdminClose(code, reason);
+    if (this.conns.disconnect(id, code, reason)) return true;
+    if (this.bus.clustered) this.bus.disconnect?.(id, code, reason);
+    return false;
+  }
+
+  /**
+   * The Prometheus text exposition of this server's metrics (docs/OPERATIONS.md), for users who
+   * serve it themselves. Needs the `prom-client` peer dependency (loaded on first call).
+   */
+  metrics(): Promise<string> {
+    return this.ops.metrics();
+  }
+
   // ---------------------------------------------------------------- information (this node)
 
   /** Connected clients with their rooms (members of `room` only, when given). */
@@ -305,13 +388,29 @@ export class StelarServer implements ContextOps {
   /** Starts every listener; resolves with the bound WebSocket port once all are listening. */
   async start(callback?: (port: number) => void): Promise<number> {
     const port = await this.lifecycle.start();
+    try {
+      await this.ops.start(this.httpServer());
+    } catch (err) {
+      await this.lifecycle.stop();
+      throw err;
+    }
     callback?.(port);
     return port;
   }
 
   /** Tells clients (WS 1001 / TCP Disconnect), closes every socket and listener, clears timers. */
-  stop(): Promise<void> {
-    return this.lifecycle.stop();
+  async stop(): Promise<void> {
+    await this.lifecycle.stop();
+    this.ops.dispose();
+  }
+
+  /** The WebSocket transport's HTTP server (the dashboard attaches its own namespace to it). */
+  private httpServer(): HttpServer | null {
+    for (const t of this.container.get<Transport[]>(TOKENS.Transports)) {
+      const s = (t as { httpServer?: () => HttpServer | null }).httpServer?.();
+      if (s) return s;
+    }
+    return null;
   }
 
   // ---------------------------------------------------------------- runtime config
