@@ -41,4 +41,23 @@ if (fs.existsSync(browserEntry)) {
     legalComments: 'none',
   });
 }
+// The dashboard page (option `dashboard`): its code with uPlot and the browser client in one
+// script, and uPlot's styles with the page's in one stylesheet. Users need no build step.
+const dashboardEntry = path.join(root, 'src/dashboard/dashboard.page.ts');
+if (fs.existsSync(dashboardEntry)) {
+  const esbuild = require('esbuild');
+  const out = path.join(dist, 'dashboard');
+  esbuild.buildSync({
+    entryPoints: [dashboardEntry],
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2020',
+    minify: true,
+    outfile: path.join(out, 'dashboard.js'),
+    legalComments: 'none',
+  });
+  const css = [require.resolve('uplot/dist/uPlot.min.css'), path.join(root, 'src/dashboard/dashboard.css')];
+  fs.writeFileSync(path.join(out, 'dashboard.css'), css.map((f) => fs.readFileSync(f, 'utf8')).join('\n'));
+}
 console.log('[build] dist/ ready');

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import type { ClusterBus } from '../../../ports/cluster-bus.port';
-import type { Logger } from '../../../ports/logger.port';
+import type { LogFields, Logger } from '../../../ports/logger.port';
 import type { ClientRecord } from '../../../domain/client-record';
 import type { RoomRegistry } from '../../../domain/room-registry.service';
 import type { EventLoopLagSampler } from '../../../adapters/metrics/event-loop-lag.sampler';
@@ -38,6 +38,16 @@ export interface DashboardHost {
 }
 
 export type DashboardHostFactory = (options: StelarOptions) => DashboardHost;
+
+/** The watched server's logger, marking the dashboard host's own lines. */
+function dashboardLogger(logger: Logger): Logger {
+  const wrap =
+    (level: 'debug' | 'info' | 'warn' | 'error') =>
+    (m: LogFields | string, ...args: unknown[]): void =>
+      typeof m === 'string' ? logger[level](`dashboard: ${m}`, ...args) : logger[level]({ ...m, component: 'dashboard' }, ...args);
+  // `child` keeps a pino logger structured when createLogger sees this wrapper.
+  return { debug: wrap('debug'), info: wrap('info'), warn: wrap('warn'), error: wrap('error'), child: () => logger } as Logger;
+}
 
 /** Page tokens: how long one stays valid, and most kept (oldest evicted). */
 const TOKEN_TTL_MS = 12 * 60 * 60 * 1000;
@@ -135,7 +145,7 @@ export class DashboardService {
       server: httpServer,
       namespace: `${this.base}/ws`,
       tcpPort: false,
-      logger: this.logger,
+      logger: dashboardLogger(this.logger),
       gracefulShutdown: false,
       healthEndpoint: false,
       maxConnections: 32,
@@ -202,21 +212,21 @@ export class DashboardService {
   }
 
   private routes(host: DashboardHost): void {
-    host.onAck('clients', (ctx) => listClients(this.target.clients(), String(ctx.data?.q ?? '')));
-    host.onAck('disconnect', (ctx) => {
+    host.onAck('admin:clients', (ctx) => listClients(this.target.clients(), String(ctx.data?.q ?? '')));
+    host.onAck('admin:disconnect', (ctx) => {
       const id = String(ctx.data?.id ?? '');
       const code = typeof ctx.data?.code === 'number' ? ctx.data.code : DASHBOARD_CLOSE_CODE;
       const reason = typeof ctx.data?.reason === 'string' ? ctx.data.reason : 'disconnected from the dashboard';
       this.action(ctx, { action: 'disconnect', clientId: id, code, reason });
       return { ok: this.target.disconnect(id, code, reason) };
     });
-    host.onAck('leave', (ctx) => {
+    host.onAck('admin:leave', (ctx) => {
       const id = String(ctx.data?.id ?? '');
       const room = String(ctx.data?.room ?? '');
       this.action(ctx, { action: 'remove from room', clientId: id, room });
       return { ok: this.target.removeFromRoom(id, room) };
     });
-    host.onAck('broadcast', (ctx) => {
+    host.onAck('admin:broadcast', (ctx) => {
       const room = typeof ctx.data?.room === 'string' && ctx.data.room !== '' ? ctx.data.room : null;
       const event = typeof ctx.data?.event === 'string' && ctx.data.event !== '' ? ctx.data.event : 'stelar:test';
       this.action(ctx, { action: 'broadcast', room, event });
