@@ -137,6 +137,8 @@ export class ClientRecord {
    * headers); null for WebSocket, whose HTTP upgrade request is the hello.
    */
   hello: ConnectMessage | null = null;
+  /** The reason the server gave when it closed this client (logged on close), else null. */
+  closeReason: string | null = null;
   /** The traffic counters of this client's transport (shared by every client of it). */
   readonly traffic: TrafficCounters;
 

@@ -254,7 +254,8 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
           ip: info.remoteAddress,
           protocol: info.protocol,
           code,
-          reason,
+          // A WebSocket peer's close frame may echo no reason: log the one the server gave.
+          reason: record.closeReason ?? reason,
           connectedMs: this.d.clock.now() - info.connectedAt,
         },
         'client disconnected',

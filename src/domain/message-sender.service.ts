@@ -159,6 +159,7 @@ export class MessageSender {
     if (record.state >= ClientState.Closing) return;
     record.state = ClientState.Closing;
     record.inbox = null;
+    record.closeReason = reason;
     record.conn.close(closeCode, reason);
   }
 
