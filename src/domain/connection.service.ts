@@ -14,6 +14,7 @@ import { InboundPipeline } from './inbound-pipeline.service';
 import { MessageType, type StelarMessage } from './message';
 import { MessageRouter } from './message-router.service';
 import { MessageSender, type SendOptions } from './message-sender.service';
+import { RequestReplier } from './request-replier.service';
 import { isPromise } from './rate-limit-policy.service';
 import { CLEANUP_INTERVAL_MS, type ServerLimits } from './server-limits';
 import type { ConnectionServiceDeps, DomainStats } from './connection-service.types';
@@ -48,11 +49,12 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
     const counters = (this.counters = deps.counters ?? new ServerCounters());
     this.sender = deps.sender ?? new MessageSender(codecs, clients, rooms, hooks, limits, logger, counters);
     this.contexts = deps.contexts ?? (new BasicContextFactory() as unknown as ContextFactory<C>);
-    this.router = new MessageRouter(deps.dispatcher, this.contexts, rooms, this.sender, logger, counters, clock);
-    this.inbound = new InboundPipeline(
-      codecs, clock, hooks, deps.rateLimits, limits, this.router, this.sender, logger, counters,
-    );
-    this.heartbeats = new HeartbeatService(clock, clients, limits, logger);
+    this.router =
+      deps.router ??
+      new MessageRouter(deps.dispatcher, this.contexts, rooms, this.sender, logger, new RequestReplier(this.sender, logger, counters, clock));
+    this.inbound =
+      deps.inbound ?? new InboundPipeline(codecs, clock, hooks, deps.rateLimits, limits, this.router, this.sender, logger, counters);
+    this.heartbeats = deps.heartbeats ?? new HeartbeatService(clock, clients, limits, logger);
     this.startedAt = clock.now();
   }
 
@@ -282,18 +284,10 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
     record.connectionContext = undefined;
   }
 
-  /**
-   * Closes one client by id (admin action: `server.disconnect`, `ctx.disconnect`, the dashboard);
-   * false when it is not connected here. Counted and logged; the close itself is logged by
-   * onClose with the code and reason.
-   */
+  /** Closes one client by id; false when it is not connected here. */
   disconnect(id: string, code: number = CloseCode.Normal, reason = ''): boolean {
     const record = this.d.clients.get(id);
-    if (record === undefined || record.state !== ClientState.Open) return false;
-    this.counters.adminDisconnects++;
-    this.d.logger.info({ clientId: id, ip: record.info.remoteAddress, protocol: record.protocol, code, reason }, 'disconnecting client');
-    this.sender.close(record, code, reason);
-    return true;
+    return record !== undefined && this.sender.adminClose(record, code, reason);
   }
 
   /** Closes every connection, admitted or still in middleware (shutdown). */
@@ -365,19 +359,19 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
 
   /** StelarStats without memoryUsage; synchronous even with an async rate limiter. */
   stats(): DomainStats {
-    const { clients, rooms, clock } = this.d;
+    const { clients, rooms, clock, codecs } = this.d;
     if (!this.limiterSizeIsAsync) this.refreshLimiterEntries();
-    return {
+    const stats: DomainStats = {
       totalConnections: clients.totalConnected,
       activeConnections: clients.size,
       totalMessagesReceived: this.inbound.totalReceived,
       totalMessagesSent: this.sender.totalSent,
       totalRooms: rooms.size,
       uptime: clock.now() - this.startedAt,
-      wsConnections: clients.count('ws'),
-      tcpConnections: clients.count('tcp'),
-      rateLimiterEntries: this.limiterEntries,
-    };
+    } as DomainStats;
+    for (const protocol of codecs.protocols()) stats[`${protocol}Connections`] = clients.count(protocol);
+    stats.rateLimiterEntries = this.limiterEntries;
+    return stats;
   }
 
   private refreshLimiterEntries(): void {

@@ -9,6 +9,7 @@ import { ClientRecord, ClientState } from '../../../src/domain/client-record';
 import { MessageType } from '../../../src/domain/message';
 import { ServerCounters } from '../../../src/domain/metrics/server-counters';
 import { FakeCodec } from '../../fakes/fake-codec';
+import { CodecRegistry } from '../../../src/domain/codec-registry';
 import { FakeConnection } from '../../fakes/fake-connection';
 
 // Stelar calls a pino logger pino-style: one JSON line per event with fields, errors as `err`
@@ -94,7 +95,7 @@ describe('structured logs through pino', () => {
     const rooms = new RoomRegistry(hooks, { maxRooms: 10, maxRoomsPerClient: 10 });
     const limits = { maxPayloadSize: 100, heartbeatInterval: 0, heartbeatTimeout: 0, connectTimeout: 0, maxBufferedBytes: 1000 };
     const counters = new ServerCounters();
-    const sender = new MessageSender({ ws: new FakeCodec('ws'), tcp: new FakeCodec('tcp') }, clients, rooms, hooks, limits, sink.logger, counters);
+    const sender = new MessageSender(new CodecRegistry([new FakeCodec('ws'), new FakeCodec('tcp')]), clients, rooms, hooks, limits, sink.logger, counters);
     const conn = new FakeConnection('tcp', '10.1.2.3');
     const r = new ClientRecord('slow-1', conn, 0);
     r.state = ClientState.Open;

@@ -63,8 +63,11 @@ export class ServerOperations {
     return this.exporter.render();
   }
 
-  /** The HTTP routes (metrics, dashboard); false for any other request. */
-  handleHttp(req: IncomingMessage, res: ServerResponse): boolean {
+  /** The HTTP routes (metrics, dashboard); false for any other request (HttpFallback shape). */
+  handle(rawReq: unknown, rawRes: unknown): boolean {
+    if (!this.active) return false;
+    const req = rawReq as IncomingMessage;
+    const res = rawRes as ServerResponse;
     const m = this.p.metrics;
     if (m !== false && normalizePath(req.url) === m.path) {
       if (req.method !== 'GET' && req.method !== 'HEAD') {
