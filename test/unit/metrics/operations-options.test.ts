@@ -53,3 +53,22 @@ describe('operations options', () => {
     expect(() => checkAdminClose(1000, 5)).toThrow(TypeError);
   });
 });
+
+describe('prom-client peer dependency', () => {
+  it('is loaded on demand, and its absence names the package', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { loadPromClient } = require('../../../src/adapters/metrics/prom-client.loader') as typeof import('../../../src/adapters/metrics/prom-client.loader');
+    expect(typeof loadPromClient().Registry).toBe('function');
+    const missing = () =>
+      loadPromClient(() => {
+        throw new Error("Cannot find module 'prom-client'");
+      });
+    expect(missing).toThrow(/the metrics option needs the optional peer dependency 'prom-client'.*npm install prom-client/);
+    try {
+      missing();
+    } catch (err) {
+      expect((err as { code?: string }).code).toBe('STELAR_ERR_MISSING_PEER_DEPENDENCY');
+    }
+    expect(() => loadPromClient(() => ({}))).toThrow(/prom-client/);
+  });
+});
