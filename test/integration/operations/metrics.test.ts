@@ -165,3 +165,19 @@ describe('Prometheus metrics', () => {
     expect(await register.metrics()).not.toContain('stelar_');
   });
 });
+
+describe('metrics across a restart', () => {
+  const kit = new ServerKit();
+  afterEach(() => kit.teardown());
+
+  it('serves again after stop() and start(), counters kept', async () => {
+    const server = await kit.server({ metrics: true, tcpPort: false });
+    await kit.connect(server, 'ws');
+    await server.stop();
+    await server.start();
+    const res = await get(server.getPort(), '/metrics');
+    expect(res.status).toBe(200);
+    expect(value(res.body, 'stelar_connections_opened_total', { protocol: 'ws' })).toBe(1);
+    expect(value(res.body, 'stelar_connections', { protocol: 'ws' })).toBe(0);
+  });
+});

@@ -81,7 +81,8 @@ export class ServerOperations {
   }
 
   private serveMetrics(req: IncomingMessage, res: ServerResponse): void {
-    const exporter = this.exporter as MetricsExporter;
+    // Re-created after a stop() (a server may be started again).
+    const exporter = (this.exporter ??= this.makeExporter());
     exporter.render().then(
       (text) => {
         res.writeHead(200, {
@@ -115,8 +116,9 @@ export class ServerOperations {
     this.p.sampler.stop();
   }
 
-  /** Unregisters the metrics (a shared registry keeps other servers' series). */
+  /** Unregisters the metrics (a shared registry keeps other servers' series); stops the sampler. */
   dispose(): void {
+    this.p.sampler.stop();
     this.exporter?.close();
     this.exporter = null;
   }
