@@ -110,7 +110,14 @@ export class InboundPipeline {
   onProtocolError(conn: Connection, err: ProtocolError): void {
     const record = conn.owner as ClientRecord | null;
     if (!(record instanceof ClientRecord)) return;
-    if (err.code === StelarErrorCode.PayloadTooLarge || err.code === StelarErrorCode.FrameTooLarge) {
+    if (err.code === StelarErrorCode.SlowConsumer) {
+      // The transport dropped a peer over an output bound it enforces itself (pongs).
+      this.counters.slowConsumersDropped++;
+      this.logger.warn(
+        { clientId: record.id, ip: record.info.remoteAddress, protocol: record.protocol, reason: err.message },
+        'slow consumer dropped',
+      );
+    } else if (err.code === StelarErrorCode.PayloadTooLarge || err.code === StelarErrorCode.FrameTooLarge) {
       this.counters.countInvalid(err.code);
       // The transport rejected the frame from its header; it may attach the declared `size`.
       const size = (err as { size?: unknown }).size;

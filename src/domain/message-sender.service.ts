@@ -59,6 +59,13 @@ export class MessageSender {
    */
   sendTo(record: ClientRecord, message: StelarMessage): boolean {
     if (record.state >= ClientState.Closing || !record.conn.isOpen) return false;
+    // The fan-out rule for one recipient too (answers, pongs, direct sends): a peer that does
+    // not read what it asks for cannot make the server hold more than maxBufferedBytes.
+    const cap = this.limits.maxBufferedBytes;
+    if (cap > 0 && record.conn.bufferedAmount > cap) {
+      this.dropSlowConsumer(record);
+      return false;
+    }
     return this.write(record, this.encode(record.protocol, message));
   }
 

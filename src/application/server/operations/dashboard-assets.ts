@@ -1,22 +1,28 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+/** A file this module reads at run time, relative to it (scripts/package-graph.js ships it). */
+function asset(relative: string): string {
+  return path.resolve(__dirname, relative);
+}
+
 /**
  * The dashboard's browser code and styles, bundled at build time (scripts/build.js: esbuild,
- * uPlot included) into dist/dashboard/. Read once, on first use.
+ * uPlot included) into dist/dashboard/. Read once, on first use: from dist/src/… next to the
+ * build, or from src/… (tests) in the built dist/.
  */
-const CANDIDATES = [
-  path.resolve(__dirname, '../../../../dashboard'), // running from dist/src/…
-  path.resolve(__dirname, '../../../../dist/dashboard'), // running from src/ (tests)
+const CANDIDATES: readonly { js: string; css: string }[] = [
+  { js: asset('../../../../dashboard/dashboard.js'), css: asset('../../../../dashboard/dashboard.css') },
+  { js: path.resolve(__dirname, '../../../../dist/dashboard/dashboard.js'), css: path.resolve(__dirname, '../../../../dist/dashboard/dashboard.css') },
 ];
 
 let cached: { js: Buffer; css: Buffer } | null = null;
 
 export function dashboardAssets(): { js: Buffer; css: Buffer } | null {
   if (cached !== null) return cached;
-  for (const dir of CANDIDATES) {
+  for (const c of CANDIDATES) {
     try {
-      cached = { js: fs.readFileSync(path.join(dir, 'dashboard.js')), css: fs.readFileSync(path.join(dir, 'dashboard.css')) };
+      cached = { js: fs.readFileSync(c.js), css: fs.readFileSync(c.css) };
       return cached;
     } catch {
       // try the next location
