@@ -57,6 +57,13 @@ export class MessageSender {
    */
   sendTo(record: ClientRecord, message: StelarMessage): boolean {
     if (record.state >= ClientState.Closing || !record.conn.isOpen) return false;
+    // The fan-out rule for one recipient too (answers, pongs, direct sends): a peer that does
+    // not read what it asks for cannot make the server hold more than maxBufferedBytes.
+    const cap = this.limits.maxBufferedBytes;
+    if (cap > 0 && record.conn.bufferedAmount > cap) {
+      this.dropSlowConsumer(record);
+      return false;
+    }
     return this.write(record, this.encode(record.protocol, message));
   }
 
@@ -176,8 +183,8 @@ export class MessageSender {
    * close timeout. The transport reports the close (1006) and the usual cleanup runs.
    */
   private dropSlowConsumer(r: ClientRecord): void {
-    this.logger.warn(`${SLOW_CONSUMER_REASON}: dropping ${r.id} (${r.conn.bufferedAmount} bytes buffered)`);
     if (r.state >= ClientState.Closing) return;
+    this.logger.warn(`${SLOW_CONSUMER_REASON}: dropping ${r.id} (${r.conn.bufferedAmount} bytes buffered)`);
     r.state = ClientState.Closing;
     r.inbox = null;
     r.conn.terminate();
