@@ -10,6 +10,7 @@ import type {
 import type { Connection, ConnectionHandler, OutboundMessage } from '../../ports/connection.port';
 import type { ProtocolError } from '../../domain/errors';
 import { CloseCode } from '../../domain/errors';
+import { clientTlsOptions } from '../socket/client-tls-options';
 import { WS_DEFAULTS } from './ws-constants';
 import { WsConnection } from './ws-connection';
 import { parseExtensions } from './ws-extensions';
@@ -78,12 +79,7 @@ export class WsClientTransport implements ClientTransport, ConnectionHandler {
     this.offer = dial.compression ? clientOffer(settings.deflate ?? {}) : null;
     const request = buildUpgradeRequest(target, this.key, dial.headers, this.offer);
     if (target.secure) {
-      this.socket = tls.connect({
-        host: target.host,
-        port: target.port,
-        servername: net.isIP(target.host) === 0 ? target.host : undefined,
-        rejectUnauthorized: dial.rejectUnauthorized,
-      });
+      this.socket = tls.connect(clientTlsOptions(target.host, target.port, dial.rejectUnauthorized, dial.tlsSettings));
       this.socket.once('secureConnect', () => this.socket.write(request));
     } else {
       this.socket = net.connect({ host: target.host, port: target.port });
