@@ -3,7 +3,8 @@ import { TOKENS } from '../../ports';
 import type { HttpFallback } from '../../ports/http-fallback.port';
 import type { Logger } from '../../ports/logger.port';
 import type { MessageCodec } from '../../ports/message-codec.port';
-import type { Transport } from '../../ports/transport.port';
+import type { ConnectionAcceptor, Transport } from '../../ports/transport.port';
+import { accepting } from '../transport-plugin';
 import { WsJsonCodec } from '../codec/ws-json.codec';
 import { WsServerTransport, type WsServerTransportOptions } from './ws-server-transport';
 
@@ -28,13 +29,16 @@ export function webSocketTransport(options: WebSocketTransportOptions | null): C
     if (options === null) return;
     bind<Transport>(TOKENS.Transport)
       .toResolvedValue(
-        (logger: Logger, http: HttpFallback | undefined) =>
-          new WsServerTransport({
-            ...options,
-            logger,
-            httpHandler: http === undefined ? undefined : (req, res) => http.handle(req, res),
-          }),
-        [TOKENS.Logger, { serviceIdentifier: TOKENS.HttpFallback, optional: true }],
+        (acceptor: ConnectionAcceptor, logger: Logger, http: HttpFallback | undefined) =>
+          accepting(
+            new WsServerTransport({
+              ...options,
+              logger,
+              httpHandler: http === undefined ? undefined : (req, res) => http.handle(req, res),
+            }),
+            acceptor,
+          ),
+        [TOKENS.ConnectionAcceptor, TOKENS.Logger, { serviceIdentifier: TOKENS.HttpFallback, optional: true }],
       )
       .inSingletonScope();
   });
