@@ -52,6 +52,15 @@ describe('structured logs through pino', () => {
       expect(err.err).toMatchObject({ type: 'Error', message: 'kaboom' });
       expect(err.err.stack).toContain('explodingHandler');
 
+      server.onAck('refuse', async function refusingAck() {
+        throw new TypeError('not allowed');
+      });
+      await expect(c.request('refuse', 1)).rejects.toThrow('not allowed');
+      const ackLine = sink.find('ack handler for "refuse" rejected') as Line;
+      expect(ackLine).toMatchObject({ level: 40, event: 'refuse', clientId: id });
+      expect(ackLine.err).toMatchObject({ type: 'TypeError', message: 'not allowed' });
+      expect(ackLine.err.stack).toContain('refusingAck');
+
       const gone = new Promise<void>((resolve) => c.once('disconnect', () => resolve()));
       expect(server.disconnect(id, 4001, 'bye now')).toBe(true);
       await gone;
