@@ -4,6 +4,7 @@
 // Prints one JSON report line on stdout; exits 1 on a finding (the input is saved and printed).
 //
 //   node --expose-gc test/fuzz/engine/worker.js <target> <seconds> [--seed N] [--out DIR] [--save-corpus]
+//   node test/fuzz/engine/worker.js <target> 0 --input FILE      (replay one input)
 const fs = require('node:fs');
 const path = require('node:path');
 const crypto = require('node:crypto');
@@ -116,6 +117,14 @@ async function runProperties(fc, properties, budgetMs) {
 }
 
 async function main() {
+  const replay = flag('--input', null);
+  if (replay !== null) {
+    // Reproduce one saved input (a finding, or a corpus file).
+    await exec(fs.readFileSync(replay));
+    if (target.teardown) await target.teardown();
+    process.stdout.write(JSON.stringify({ target: name, replayed: replay, ok: true }) + '\n');
+    process.exit(0);
+  }
   const started = Date.now();
   const deadline = started + seconds * 1000;
   const corpus = [];

@@ -52,6 +52,8 @@ function comparable(m) {
     if (v instanceof Uint8Array) out[k] = Array.from(v);
     else if (k === 'data' || k === 'value') out[k] = jsonImage(v);
     else if (v !== null && typeof v === 'object' && !Array.isArray(v)) out[k] = comparable(v);
+    // JSON writes -0 as 0 (ids, codes): the same number to every reader.
+    else if (v === 0) out[k] = 0;
     else out[k] = v;
   }
   return out;
