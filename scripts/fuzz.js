@@ -83,6 +83,7 @@ async function main() {
         console.error(`replay: node ${path.relative(root, worker)} ${report.target} 0 --input ${path.relative(root, report.input)}`);
       }
       if (jsonOut) fs.writeFileSync(jsonOut, JSON.stringify({ seed, per, results }, null, 2));
+      console.log(`fuzz: ${i} passed, 1 failed`);
       process.exit(1);
     }
     console.log(
@@ -95,6 +96,7 @@ async function main() {
   const props = results.reduce((s, r) => s + r.propertyRuns, 0);
   console.log(`fuzz: ${execs.toLocaleString('en-US')} executions and ${props.toLocaleString('en-US')} property runs, no finding`);
   if (jsonOut) fs.writeFileSync(jsonOut, JSON.stringify({ seed, per, execs, propertyRuns: props, results }, null, 2));
+  console.log(`fuzz: ${results.length} passed, 0 failed`);
 }
 
 main();
