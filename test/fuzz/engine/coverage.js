@@ -13,8 +13,14 @@ const counters = new Uint8Array(MAX_EDGES);
 let edgeCount = 0;
 const instrumentedFiles = [];
 
-/** Installs the require hook for files under `dir` (absolute). Call before loading them. */
+const dirs = [];
+let hooked = false;
+
+/** Instruments files under `dir` (absolute) on require. Call before loading them. */
 function instrument(dir) {
+  dirs.push(dir.endsWith(path.sep) ? dir : dir + path.sep);
+  if (hooked) return;
+  hooked = true;
   const instrumentorMain = require.resolve('@jazzer.js/instrumentor');
   const { codeCoverage } = require(path.join(path.dirname(instrumentorMain), 'plugins/codeCoverage.js'));
   const babel = require(require.resolve('@babel/core', { paths: [instrumentorMain] }));
@@ -28,10 +34,10 @@ function instrument(dir) {
       },
     },
   };
-  const prefix = dir.endsWith(path.sep) ? dir : dir + path.sep;
   const original = Module._extensions['.js'];
   Module._extensions['.js'] = function instrumented(module, filename) {
-    if (!filename.startsWith(prefix)) return original(module, filename);
+    const prefix = dirs.find((d) => filename.startsWith(d));
+    if (prefix === undefined || filename.includes(`${path.sep}node_modules${path.sep}`)) return original(module, filename);
     const code = fs.readFileSync(filename, 'utf8');
     const out = babel.transformSync(code, {
       filename,

@@ -26,8 +26,12 @@ const PROPERTY_SHARE = 0.15;
 const ASYNC_TIMEOUT_MS = 5000;
 const MAX_CORPUS = 20000;
 
+// A name is a target of test/fuzz/targets/; a path ending in .js is a target file elsewhere
+// (the engine's self-test), instrumented too.
+const targetFile = name.endsWith('.js') ? path.resolve(name) : path.join(__dirname, '..', 'targets', `${name}.fuzz.js`);
 coverage.instrument(path.join(root, 'dist', 'src'));
-const target = require(path.join(__dirname, '..', 'targets', `${name}.fuzz.js`));
+if (name.endsWith('.js')) coverage.instrument(path.dirname(targetFile));
+const target = require(targetFile);
 const maxLen = target.maxLen ?? 4096;
 const dictionary = (target.dictionary ?? []).map((t) => (Buffer.isBuffer(t) ? t : Buffer.from(t, 'latin1')));
 const mutator = new Mutator(seed, dictionary, maxLen);
@@ -84,7 +88,7 @@ async function exec(input) {
 }
 
 function loadSeeds() {
-  const dir = path.join(__dirname, '..', 'corpus', name);
+  const dir = path.join(__dirname, '..', 'corpus', path.basename(name, '.fuzz.js'));
   const seeds = [Buffer.alloc(0)];
   if (fs.existsSync(dir)) {
     for (const f of fs.readdirSync(dir).sort()) seeds.push(fs.readFileSync(path.join(dir, f)));
