@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 'use strict';
 // `npm test`: type-check the whole tree, build the package (integration tests load dist/ and
-// examples), make sure the external peers tests need are present (Chromium, Redis), then run Jest,
-// then (full runs only) a 60 s fuzz of every parser and codec (scripts/fuzz.js) and a 60 s soak
-// with 200 clients (scripts/soak.js); either fails the suite on a finding or a lost message.
+// examples), make sure the external peers tests need are present (Chromium, Redis; Deno and Bun
+// from npm for the package test, cached outside the work tree), then run Jest, then (full runs
+// only) a 60 s fuzz of every parser and codec (scripts/fuzz.js) and a 60 s soak with 200 clients
+// (scripts/soak.js); either fails the suite on a finding or a lost message.
 // Extra arguments are passed to Jest (`npm test -- test/unit`) and skip the fuzz and the soak.
 // STELAR_SKIP_FUZZ=1 / STELAR_SKIP_SOAK=1 skip one of them (said loudly).
 const { spawnSync } = require('node:child_process');
@@ -18,6 +19,7 @@ function run(cmd, args, opts = {}) {
 run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.json', '--noEmit']);
 run(process.execPath, [path.join(root, 'scripts/build.js')]);
 require('./ensure-peers').ensurePeers();
+require('./ensure-runtimes').runtimes();
 run(process.execPath, [require.resolve('jest/bin/jest'), '--ci', ...process.argv.slice(2)], {
   env: { ...process.env, STELAR_PEERS_CHECKED: '1' },
 });
