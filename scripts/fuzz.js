@@ -86,6 +86,7 @@ async function main() {
       console.log(`fuzz: ${i} passed, 1 failed`);
       process.exit(1);
     }
+    if (report.execs < 1000) console.log(`!!! ${report.target} ran only ${report.execs} executions in ${report.seconds} s (machine overloaded?)`);
     console.log(
       `${pad(report.target, 22)}  ${pad(report.execs.toLocaleString('en-US'), 11)} execs  ${pad(report.execsPerSec.toLocaleString('en-US'), 7)}/s  ` +
         `edges ${pad(report.edgesHit, 5)}/${pad(report.edgesTotal, 5)} (${pad(((100 * report.edgesHit) / Math.max(report.edgesTotal, 1)).toFixed(1), 5)} %)  ` +
