@@ -56,9 +56,9 @@ const { Latencies, fit } = require(path.join(soakDir, 'series.js'));
 const { SlowProxy } = require(path.join(soakDir, 'slow-proxy.js'));
 const { SoakClient } = require(path.join(soakDir, 'fleet.js'));
 
-const SETTLE_MS = 10000;
-const EXCUSE_MS = 3000;
-const ACK_TIMEOUT_MS = 8000;
+const SETTLE_MS = 15000;
+const EXCUSE_MS = 5000;
+const ACK_TIMEOUT_MS = 12000;
 const MB = 1024 * 1024;
 const log = (...a) => console.log(`[soak ${new Date().toISOString().slice(11, 19)}]`, ...a);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
