@@ -23,7 +23,7 @@ const seed = Number(flag('--seed', Date.now() % 0x7fffffff));
 const outDir = path.resolve(flag('--out', path.join(root, '.fuzz-out')));
 const saveCorpus = argv.includes('--save-corpus');
 const PROPERTY_SHARE = 0.15;
-const ASYNC_TIMEOUT_MS = 5000;
+const ASYNC_TIMEOUT_MS = 10000;
 const MAX_CORPUS = 20000;
 
 // A name is a target of test/fuzz/targets/; a path ending in .js is a target file elsewhere

@@ -95,9 +95,9 @@ module.exports = {
     for (let i = 0; i < 4; i++) await new Promise(setImmediate);
     // The peer is done: end its side; the server must finish and close the socket.
     socket.push(null);
-    const closed = await waitClosed(socket, 3000);
+    const closed = await waitClosed(socket, 5000);
     const out = socket.written();
-    check(closed, () => `socket still open 3 s after the peer ended it; answer: ${JSON.stringify(out.toString('latin1').slice(0, 120))}`);
+    check(closed, () => `socket still open 5 s after the peer ended it; answer: ${JSON.stringify(out.toString('latin1').slice(0, 120))}`);
     checkAnswer(out, input);
     for (let i = 0; i < 50 && stelar.getStats().activeConnections !== 0; i++) await new Promise(setImmediate);
     check(stelar.getStats().activeConnections === 0, 'server still counts a connection after its socket closed');
