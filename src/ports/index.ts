@@ -9,6 +9,7 @@ export * from './id-generator.port';
 export * from './logger.port';
 export * from './cluster-bus.port';
 export * from './client-transport.port';
+export * from './metrics.port';
 export * from './http-fallback.port';
 
 import { ConnectionAcceptor, Transport } from './transport.port';
