@@ -1,5 +1,4 @@
-import * as net from 'node:net';
-import * as tls from 'node:tls';
+import type * as net from 'node:net';
 import type {
   ClientDialOptions,
   ClientTransport,
@@ -11,6 +10,7 @@ import type { ProtocolError } from '../../domain/errors';
 import { CloseCode } from '../../domain/errors';
 import { WS_DEFAULTS } from './ws-constants';
 import { WsConnection } from './ws-connection';
+import { dialSocket } from '../socket/dial';
 import { parseExtensions } from './ws-extensions';
 import { PerMessageDeflate, acceptClientResponse, clientOffer, type PerMessageDeflateOptions } from './permessage-deflate';
 import {
@@ -69,18 +69,7 @@ export class WsClientTransport implements ClientTransport, ConnectionHandler {
     const target = parseWsUrl(dial.url, dial.tls);
     this.offer = dial.compression ? clientOffer(settings.deflate ?? {}) : null;
     const request = buildUpgradeRequest(target, this.key, dial.headers, this.offer);
-    if (target.secure) {
-      this.socket = tls.connect({
-        host: target.host,
-        port: target.port,
-        servername: net.isIP(target.host) === 0 ? target.host : undefined,
-        rejectUnauthorized: dial.rejectUnauthorized,
-      });
-      this.socket.once('secureConnect', () => this.socket.write(request));
-    } else {
-      this.socket = net.connect({ host: target.host, port: target.port });
-      this.socket.once('connect', () => this.socket.write(request));
-    }
+    this.socket = dialSocket(target.host, target.port, target.secure, dial.rejectUnauthorized, () => this.socket.write(request));
     this.socket.on('data', this.onHandshakeData);
     this.socket.on('error', this.onHandshakeError);
     this.socket.on('close', this.onHandshakeClose);

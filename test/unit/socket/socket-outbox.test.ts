@@ -76,7 +76,7 @@ function textFrame(s: string): Buffer {
   return Buffer.concat([Buffer.from([0x81, Buffer.byteLength(s)]), Buffer.from(s)]);
 }
 
-describe('WebSocket write batching (ws-write-batch + WsOutbox)', () => {
+describe('write batching of a WebSocket connection (write-scheduler + SocketOutbox)', () => {
   it('holds the frames of one turn and writes them with a single socket write', async () => {
     const { conn, socket } = connection();
     conn.send(text('a'));
