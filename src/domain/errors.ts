@@ -78,9 +78,16 @@ export class StelarError extends Error {
 
 /** A peer broke the wire protocol; the connection must be closed with `closeCode`. */
 export class ProtocolError extends StelarError {
-  constructor(code: StelarErrorCode, message: string, closeCode: number) {
+  /**
+   * Size refusals only (STELAR_ERR_FRAME_TOO_LARGE, STELAR_ERR_PAYLOAD_TOO_LARGE): the declared
+   * size of the frame or message, read by the `onPayloadTooLarge` hook. Undefined otherwise.
+   */
+  readonly size?: number;
+
+  constructor(code: StelarErrorCode, message: string, closeCode: number, size?: number) {
     super(code, message, closeCode);
     this.name = 'ProtocolError';
+    if (size !== undefined) this.size = size;
   }
 }
 

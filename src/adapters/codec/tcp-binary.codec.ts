@@ -1,7 +1,8 @@
 import type { MessageCodec } from '../../ports/message-codec.port';
 import type { OutboundMessage } from '../../ports/connection.port';
 import { MessageType, type StelarMessage } from '../../domain/message';
-import { CloseCode, StelarErrorCode, protocolError } from '../../domain/errors';
+import { CloseCode, StelarErrorCode } from '../../domain/errors';
+import { ErrorPrefix, createError } from '../socket/protocol-errors';
 import {
   decodeBinaryMessage,
   decodeEnvelope,
@@ -9,7 +10,7 @@ import {
   encodeEnvelope,
 } from './binary-envelope';
 import { jsonObject3 } from './json-text';
-import { nameProblem } from './name-validation';
+import { assertName } from '../../domain/name-validation';
 import { decodeUtf8 } from './utf8';
 import {
   asObject,
@@ -45,7 +46,7 @@ export class TcpBinaryCodec implements MessageCodec {
     let frame: Uint8Array;
     switch (message.type) {
       case MessageType.Event:
-        checkName(message.event, 'event name');
+        assertName(message.event, 'event');
         frame = encodeEnvelope(MessageType.Event, message.event, json(message.data), true);
         break;
       case MessageType.Binary:
@@ -58,8 +59,8 @@ export class TcpBinaryCodec implements MessageCodec {
         frame = TCP_PONG_FRAME;
         break;
       case MessageType.AckRequest:
-        checkName(message.event, 'event name');
-        checkName(message.ack, 'ack name');
+        assertName(message.event, 'event');
+        assertName(message.ack, 'ack');
         frame = encodeEnvelope(
           MessageType.AckRequest,
           message.event,
@@ -68,7 +69,7 @@ export class TcpBinaryCodec implements MessageCodec {
         );
         break;
       case MessageType.AckResponse:
-        checkName(message.ack, 'ack name');
+        assertName(message.ack, 'ack');
         frame = encodeEnvelope(
           MessageType.AckResponse,
           message.ack,
@@ -105,7 +106,7 @@ export class TcpBinaryCodec implements MessageCodec {
         break;
       case MessageType.JoinRoom:
       case MessageType.LeaveRoom:
-        checkName(message.room, 'room name');
+        assertName(message.room, 'room');
         frame = encodeEnvelope(
           message.type,
           message.room,
@@ -141,7 +142,7 @@ export class TcpBinaryCodec implements MessageCodec {
       case MessageType.Event:
         return {
           type: MessageType.Event,
-          event: readName(decodeUtf8(env.head), 'event name'),
+          event: readName(decodeUtf8(env.head), 'event'),
           data: jsonBody(env.body),
         };
       case MessageType.Binary:
@@ -152,18 +153,18 @@ export class TcpBinaryCodec implements MessageCodec {
         // A Pong may echo opaque Ping bytes; they carry no meaning.
         return { type: MessageType.Pong };
       case MessageType.AckRequest: {
-        const event = readName(decodeUtf8(env.head), 'event name');
+        const event = readName(decodeUtf8(env.head), 'event');
         const o = asObject(jsonBody(env.body), 'the ACK request payload');
         return {
           type: MessageType.AckRequest,
           event,
-          ack: readName(o.ack, 'ack name'),
+          ack: readName(o.ack, 'ack'),
           id: readId(o.id),
           data: o.data,
         };
       }
       case MessageType.AckResponse: {
-        const ack = readName(decodeUtf8(env.head), 'ack name');
+        const ack = readName(decodeUtf8(env.head), 'ack');
         const o = objectBody(env.body, 'the ACK response payload');
         return {
           type: MessageType.AckResponse,
@@ -203,7 +204,7 @@ export class TcpBinaryCodec implements MessageCodec {
       }
       case MessageType.JoinRoom:
       case MessageType.LeaveRoom: {
-        const room = readName(decodeUtf8(env.head), 'room name');
+        const room = readName(decodeUtf8(env.head), 'room');
         const o = objectBody(env.body, 'the room payload');
         return {
           type: env.type,
@@ -219,11 +220,7 @@ export class TcpBinaryCodec implements MessageCodec {
         return { type: MessageType.Error, code, message: readString(o.message, 'message') };
       }
       default:
-        throw protocolError(
-          StelarErrorCode.InvalidFrameType,
-          `Invalid frame: unknown type ${env.type}`,
-          CloseCode.UnsupportedData,
-        );
+        throw createError(ErrorPrefix.TcpFrame, `unknown type ${env.type}`, StelarErrorCode.InvalidFrameType, CloseCode.UnsupportedData);
     }
   }
 }
@@ -243,9 +240,4 @@ const EMPTY: Record<string, unknown> = Object.freeze({}) as Record<string, unkno
 /** A payload that is a JSON object or empty (no optional fields). */
 function objectBody(body: Uint8Array, what: string): Record<string, unknown> {
   return body.length === 0 ? EMPTY : asObject(parseJson(decodeUtf8(body)), what);
-}
-
-function checkName(name: string, what: string): void {
-  const problem = nameProblem(name);
-  if (problem !== null) throw new TypeError(`Invalid ${what}: ${problem}`);
 }

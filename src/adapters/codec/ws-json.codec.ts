@@ -1,9 +1,10 @@
 import type { MessageCodec } from '../../ports/message-codec.port';
 import type { OutboundMessage } from '../../ports/connection.port';
 import { MessageType, type StelarMessage } from '../../domain/message';
-import { CloseCode, StelarErrorCode, protocolError } from '../../domain/errors';
+import { CloseCode, StelarErrorCode } from '../../domain/errors';
+import { ErrorPrefix, createError } from '../socket/protocol-errors';
 import { decodeBinaryMessage, decodeEnvelope, encodeBinaryMessage } from './binary-envelope';
-import { nameProblem } from './name-validation';
+import { assertName } from '../../domain/name-validation';
 import { jsonField, quoteName } from './json-text';
 import { decodeUtf8, encodeUtf8 } from './utf8';
 import {
@@ -42,7 +43,7 @@ export class WsJsonCodec implements MessageCodec {
     let json: string;
     switch (message.type) {
       case MessageType.Event:
-        checkName(message.event, 'event name');
+        assertName(message.event, 'event');
         json = '{"t":0,"e":' + quoteName(message.event) + jsonField(',"d":', message.data) + '}';
         break;
       case MessageType.Binary:
@@ -52,8 +53,8 @@ export class WsJsonCodec implements MessageCodec {
       case MessageType.Pong:
         return { payload: PONG_TEXT, binary: false, frameCache: undefined };
       case MessageType.AckRequest:
-        checkName(message.event, 'event name');
-        checkName(message.ack, 'ack name');
+        assertName(message.event, 'event');
+        assertName(message.ack, 'ack');
         json =
           '{"t":4,"e":' +
           quoteName(message.event) +
@@ -64,7 +65,7 @@ export class WsJsonCodec implements MessageCodec {
           '}';
         break;
       case MessageType.AckResponse:
-        checkName(message.ack, 'ack name');
+        assertName(message.ack, 'ack');
         json =
           '{"t":5,"a":' +
           quoteName(message.ack) +
@@ -89,7 +90,7 @@ export class WsJsonCodec implements MessageCodec {
         break;
       case MessageType.JoinRoom:
       case MessageType.LeaveRoom:
-        checkName(message.room, 'room name');
+        assertName(message.room, 'room');
         json = JSON.stringify({
           t: message.type,
           room: message.room,
@@ -116,11 +117,7 @@ export class WsJsonCodec implements MessageCodec {
     if (binary) {
       const env = decodeEnvelope(payload);
       if (env.type !== MessageType.Binary) {
-        throw protocolError(
-          StelarErrorCode.InvalidFrameType,
-          `Invalid message: binary WebSocket messages must be type 1, got ${env.type}`,
-          CloseCode.UnsupportedData,
-        );
+        throw createError(ErrorPrefix.Message, `binary WebSocket messages must be type 1, got ${env.type}`, StelarErrorCode.InvalidFrameType, CloseCode.UnsupportedData);
       }
       return decodeBinaryMessage(env);
     }
@@ -128,7 +125,7 @@ export class WsJsonCodec implements MessageCodec {
     const t = o.t;
     switch (t) {
       case MessageType.Event:
-        return { type: MessageType.Event, event: readName(o.e, 'event name'), data: o.d };
+        return { type: MessageType.Event, event: readName(o.e, 'event'), data: o.d };
       case MessageType.Ping:
         return { type: MessageType.Ping };
       case MessageType.Pong:
@@ -136,15 +133,15 @@ export class WsJsonCodec implements MessageCodec {
       case MessageType.AckRequest:
         return {
           type: MessageType.AckRequest,
-          event: readName(o.e, 'event name'),
-          ack: readName(o.a, 'ack name'),
+          event: readName(o.e, 'event'),
+          ack: readName(o.a, 'ack'),
           id: readId(o.i),
           data: o.d,
         };
       case MessageType.AckResponse:
         return {
           type: MessageType.AckResponse,
-          ack: readName(o.a, 'ack name'),
+          ack: readName(o.a, 'ack'),
           id: readOptionalId(o.i),
           data: o.d,
           error: readOptionalString(o.x, 'x (error)'),
@@ -176,7 +173,7 @@ export class WsJsonCodec implements MessageCodec {
       case MessageType.LeaveRoom:
         return {
           type: t,
-          room: readName(o.room, 'room name'),
+          room: readName(o.room, 'room'),
           id: readOptionalId(o.i),
           ok: readOptionalBoolean(o.ok, 'ok'),
           reason: readOptionalString(o.x, 'x (reason)'),
@@ -191,16 +188,7 @@ export class WsJsonCodec implements MessageCodec {
         throw invalidMessage('binary events travel in binary WebSocket messages');
       default:
         if (typeof t !== 'number') throw invalidMessage('"t" (the type code) must be a number');
-        throw protocolError(
-          StelarErrorCode.InvalidFrameType,
-          `Invalid message: unknown type ${t}`,
-          CloseCode.UnsupportedData,
-        );
+        throw createError(ErrorPrefix.Message, `unknown type ${t}`, StelarErrorCode.InvalidFrameType, CloseCode.UnsupportedData);
     }
   }
-}
-
-function checkName(name: string, what: string): void {
-  const problem = nameProblem(name);
-  if (problem !== null) throw new TypeError(`Invalid ${what}: ${problem}`);
 }

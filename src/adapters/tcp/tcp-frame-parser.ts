@@ -1,4 +1,5 @@
-import { CloseCode, StelarErrorCode, protocolError, type ProtocolError } from '../../domain/errors';
+import { CloseCode, StelarErrorCode, type ProtocolError } from '../../domain/errors';
+import { ErrorPrefix, createError } from '../socket/protocol-errors';
 import { ENVELOPE_HEADER_BYTES, TCP_LENGTH_BYTES } from '../codec/binary-envelope';
 
 /** Receives what a {@link TcpFrameParser} extracts. One object serves many frames (no closures). */
@@ -31,9 +32,6 @@ const HALTED = 2;
  * is the `head` chunk read from `headOffset`, plus a `tail` list that exists only while a frame
  * spans chunks: an idle parser holds no array, and a chunk of whole frames is parsed in place.
  */
-/** A size error carries the declared size. */
-type ProtocolErrorWithSize = ReturnType<typeof protocolError> & { size?: number };
-
 export class TcpFrameParser {
   private state = READ_LENGTH;
   /** The oldest unconsumed chunk (null when nothing is buffered). */
@@ -125,14 +123,14 @@ export class TcpFrameParser {
     if (len < ENVELOPE_HEADER_BYTES) {
       return this.fail(
         StelarErrorCode.InvalidFrame,
-        `Invalid frame: totalLen ${len} is below the ${ENVELOPE_HEADER_BYTES}-byte header`,
+        `totalLen ${len} is below the ${ENVELOPE_HEADER_BYTES}-byte header`,
         CloseCode.ProtocolError,
       );
     }
     if (len > this.maxFrameSize) {
       return this.fail(
         StelarErrorCode.FrameTooLarge,
-        `Invalid frame: totalLen ${len} exceeds maxFrameSize ${this.maxFrameSize}`,
+        `totalLen ${len} exceeds maxFrameSize ${this.maxFrameSize}`,
         CloseCode.MessageTooBig,
         len,
       );
@@ -140,7 +138,7 @@ export class TcpFrameParser {
     if (len > this.maxPayloadSize) {
       return this.fail(
         StelarErrorCode.PayloadTooLarge,
-        `Invalid frame: totalLen ${len} exceeds maxPayloadSize ${this.maxPayloadSize}`,
+        `totalLen ${len} exceeds maxPayloadSize ${this.maxPayloadSize}`,
         CloseCode.MessageTooBig,
         len,
       );
@@ -159,7 +157,7 @@ export class TcpFrameParser {
     if (ENVELOPE_HEADER_BYTES + eventLen > body.length) {
       return this.fail(
         StelarErrorCode.InvalidFrame,
-        `Invalid frame: eventLen ${eventLen} exceeds totalLen ${body.length} - ${ENVELOPE_HEADER_BYTES}`,
+        `eventLen ${eventLen} exceeds totalLen ${body.length} - ${ENVELOPE_HEADER_BYTES}`,
         CloseCode.ProtocolError,
       );
     }
@@ -225,8 +223,6 @@ export class TcpFrameParser {
   /** `size`: the declared frame size, for size errors (read by the onPayloadTooLarge hook). */
   private fail(code: StelarErrorCode, message: string, closeCode: number, size?: number): void {
     this.halt();
-    const err = protocolError(code, message, closeCode, TcpFrameParser.prototype.push);
-    if (size !== undefined) (err as ProtocolErrorWithSize).size = size;
-    this.sink.onFrameError(err);
+    this.sink.onFrameError(createError(ErrorPrefix.TcpFrame, message, code, closeCode, size));
   }
 }

@@ -5,7 +5,6 @@ import type { ConnectionAcceptor, Refusal, Transport, TransportLimits } from '..
 import {
   CloseCode,
   StelarErrorCode,
-  protocolError,
   type ProtocolError,
   type StelarError,
 } from '../../domain/errors';
@@ -14,6 +13,7 @@ import { TcpBinaryCodec } from '../codec/tcp-binary.codec';
 import { PAUSE_SCREENING, TcpConnection, normaliseAddress, type TcpConnectionOptions } from './tcp-connection';
 import { DeadlineSweep } from '../socket/deadline-sweep';
 import { isPending, screenAttempt } from '../socket/screening';
+import { ErrorPrefix, createError } from '../socket/protocol-errors';
 import { positiveOption } from '../socket/option-checks';
 
 /** Options of the binary TCP listener. */
@@ -190,11 +190,7 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
 
   private helloTimedOut(conn: TcpConnection): void {
     conn.fail(
-      protocolError(
-        StelarErrorCode.ConnectTimeout,
-        `No Connect frame within ${this.connectTimeout} ms`,
-        CloseCode.PolicyViolation,
-      ),
+      createError(ErrorPrefix.None, `No Connect frame within ${this.connectTimeout} ms`, StelarErrorCode.ConnectTimeout, CloseCode.PolicyViolation),
     );
   }
 
@@ -246,26 +242,18 @@ function isPlainHello(payload: Uint8Array): boolean {
  */
 function checkHello(conn: TcpConnection, payload: Uint8Array): StelarError | null {
   if (payload[0] !== MessageType.Connect) {
-    return protocolError(
-      StelarErrorCode.InvalidMessage,
-      `Invalid message: the first frame must be Connect (6), got type ${payload[0]}`,
-      CloseCode.ProtocolError,
-    );
+    return createError(ErrorPrefix.Message, `the first frame must be Connect (6), got type ${payload[0]}`, StelarErrorCode.InvalidMessage, CloseCode.ProtocolError);
   }
   let hello: StelarMessage;
   try {
     hello = helloCodec.decode(payload, true);
   } catch (err) {
     const e = err as StelarError;
-    return protocolError(e.code, `${e.message} (in the Connect hello)`, CloseCode.ProtocolError);
+    return createError(ErrorPrefix.None, `${e.message} (in the Connect hello)`, e.code, CloseCode.ProtocolError);
   }
   if (hello.type !== MessageType.Connect || hello.version !== PROTOCOL_VERSION) {
     const v = hello.type === MessageType.Connect ? hello.version : undefined;
-    return protocolError(
-      StelarErrorCode.InvalidMessage,
-      `Invalid message: the Connect hello must carry {"v":${PROTOCOL_VERSION}}, got ${JSON.stringify(v ?? null)}`,
-      CloseCode.ProtocolError,
-    );
+    return createError(ErrorPrefix.Message, `the Connect hello must carry {"v":${PROTOCOL_VERSION}}, got ${JSON.stringify(v ?? null)}`, StelarErrorCode.InvalidMessage, CloseCode.ProtocolError);
   }
   conn.helloHeaders = hello.headers ?? NO_HEADERS;
   return null;

@@ -3,7 +3,8 @@ import { EMPTY_BUFFER, Opcode, WS_DEFAULTS } from './ws-constants';
 import { Utf8Validator, isValidUtf8 } from './utf8-validator';
 import type { PerMessageDeflate } from './permessage-deflate';
 import { unmaskWithKey } from './ws-mask';
-import { closeBodyProblem, frameError, frameHeaderProblem } from './ws-frame-header';
+import { closeBodyProblem, frameHeaderProblem } from './ws-frame-header';
+import { ErrorPrefix, createError } from '../socket/protocol-errors';
 import { dataFrameSizeError, frameLimits, inflatedSizeError, len64Error, type FrameLimits } from './ws-frame-limits';
 
 /** What a receiver reports to its owner (the connection implements it: no closures). */
@@ -205,7 +206,7 @@ export class WsReceiver {
 
   /** Fails with a protocol error (1002 unless told otherwise) and stops the parser. */
   private fail(code: StelarErrorCode, message: string, closeCode: number = CloseCode.ProtocolError): void {
-    this.failWith(frameError(code, message, closeCode));
+    this.failWith(createError(ErrorPrefix.WsFrame, message, code, closeCode));
   }
 
   private failWith(err: ProtocolError): void {

@@ -15,8 +15,8 @@ import type { ConnectionService } from '../../domain/connection.service';
 import type { PendingRequest } from '../../domain/context.types';
 import { LocalClusterState } from '../../domain/local-cluster-state';
 import type { SendOptions } from '../../domain/message-sender.service';
-import { MessageType, RESERVED_EVENTS, type StelarMessage } from '../../domain/message';
-import { nameProblem } from '../../domain/name-validation';
+import { MessageType, type StelarMessage } from '../../domain/message';
+import { assertName } from '../../domain/name-validation';
 import { createStelarContainer, type ContainerConfigurer } from '../container';
 import { APP_TOKENS } from './app-tokens';
 import { resolveOptions } from './options-validation';
@@ -39,9 +39,7 @@ function isBinaryData(data: unknown): data is ArrayBuffer | ArrayBufferView {
 }
 
 function checkEventName(event: string): void {
-  const problem = nameProblem(event);
-  if (problem !== null) throw new TypeError(`Invalid event name: ${problem}`);
-  if (RESERVED_EVENTS.has(event)) throw new TypeError(`"${event}" is a reserved event name`);
+  assertName(event, 'event', true);
 }
 
 /** JSON event, or a Binary message when `data` is an ArrayBuffer / typed array / Buffer. */
