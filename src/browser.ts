@@ -8,14 +8,18 @@ import type { StelarClientOptions } from './application/client/client-options';
 import { BrowserWsClientTransportFactory } from './adapters/browser/browser-ws-client-transport';
 import { GlobalTimersClock } from './adapters/browser/global-timers-clock.adapter';
 import { WsJsonCodec } from './adapters/codec/ws-json.codec';
+import { WS_PROTOCOL } from './adapters/websocket/ws.protocol';
+import { TCP_PROTOCOL } from './adapters/tcp/tcp.protocol';
 
 let shared: StelarClientDeps | null = null;
 
 // Stateless pieces, shared by every client of the page.
 function browserDeps(): StelarClientDeps {
   shared ??= {
-    transports: { ws: new BrowserWsClientTransportFactory() },
-    codecs: { ws: new WsJsonCodec() },
+    transports: { [WS_PROTOCOL]: new BrowserWsClientTransportFactory() },
+    codecs: { [WS_PROTOCOL]: new WsJsonCodec() },
+    // TCP is a known mode without a transport here (no raw sockets): dialing reports it.
+    modes: [WS_PROTOCOL, TCP_PROTOCOL],
     clock: new GlobalTimersClock(false),
   };
   return shared;
@@ -40,3 +44,4 @@ export type { ClientState, StateChange } from './domain/client/client-state.mach
 export type { BinaryData, FileInput, BlobLike } from './application/client/binary-input';
 export { StelarError, StelarErrorCode, CloseCode } from './domain/errors';
 export { MessageType } from './domain/message';
+export { WS_PROTOCOL, TCP_PROTOCOL };

@@ -1,6 +1,7 @@
 /**
  * Node entry of the client: StelarClient over our own RFC 6455 client (`ws://`, `wss://`) and,
- * in `mode: 'tcp'`, the binary TCP protocol (plain or TLS). The lead re-exports it from
+ * in `mode: 'tcp'`, the binary TCP protocol (plain or TLS), and in `mode: 'memory'` the
+ * in-process transport (`memory://name`, no sockets). The lead re-exports it from
  * src/index.ts.
  */
 import { BaseStelarClient, type StelarClientDeps } from './application/client/stelar-client';
@@ -10,6 +11,11 @@ import { WsJsonCodec } from './adapters/codec/ws-json.codec';
 import { TcpBinaryCodec } from './adapters/codec/tcp-binary.codec';
 import { WsClientTransportFactory } from './adapters/websocket/ws-client-transport';
 import { TcpClientTransportFactory } from './adapters/tcp/tcp-client-transport';
+import { InProcessClientTransportFactory } from './adapters/memory/in-process-client.transport';
+import { InProcessCodec } from './adapters/memory/in-process.codec';
+import { WS_PROTOCOL } from './adapters/websocket/ws.protocol';
+import { TCP_PROTOCOL } from './adapters/tcp/tcp.protocol';
+import { MEMORY_PROTOCOL } from './adapters/memory/in-process.protocol';
 
 let shared: StelarClientDeps | null = null;
 
@@ -20,8 +26,12 @@ function asBuffer(bytes: Uint8Array): Uint8Array {
 
 function nodeDeps(): StelarClientDeps {
   shared ??= {
-    transports: { ws: new WsClientTransportFactory(), tcp: new TcpClientTransportFactory() },
-    codecs: { ws: new WsJsonCodec(), tcp: new TcpBinaryCodec() },
+    transports: {
+      [WS_PROTOCOL]: new WsClientTransportFactory(),
+      [TCP_PROTOCOL]: new TcpClientTransportFactory(),
+      [MEMORY_PROTOCOL]: new InProcessClientTransportFactory(),
+    },
+    codecs: { [WS_PROTOCOL]: new WsJsonCodec(), [TCP_PROTOCOL]: new TcpBinaryCodec(), [MEMORY_PROTOCOL]: new InProcessCodec() },
     // Not unref'd on purpose: a client waiting to reconnect must keep the process alive (like
     // socket.io-client); disconnect() clears every timer, so nothing outlives the client.
     clock: new GlobalTimersClock(false),

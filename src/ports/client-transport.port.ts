@@ -1,4 +1,4 @@
-import type { OutboundMessage } from './connection.port';
+import type { OutboundMessage, Protocol } from './connection.port';
 
 /** Events a client transport reports to the StelarClient core. */
 export interface ClientTransportHandler {
@@ -29,10 +29,25 @@ export interface ClientTransport {
   readonly bufferedAmount: number;
 }
 
-/** Dials one connection attempt. */
+/**
+ * Dials one connection attempt: the client side of a transport plug-in. Besides dialing it says
+ * how targets are written for it, so the client core never spells a protocol out.
+ */
 export interface ClientTransportFactory {
-  readonly protocol: 'ws' | 'tcp';
+  readonly protocol: Protocol;
+  /**
+   * URL schemes: `[plain, secure]` (`['ws', 'wss']`); a `host:port` target gets one of them,
+   * and a URL with either selects this transport's TLS setting.
+   */
+  readonly schemes: readonly [plain: string, secure: string];
+  /** Other schemes accepted and rewritten (`{ http: 'ws', https: 'wss' }`). */
+  readonly schemeAliases?: Readonly<Record<string, string>>;
+  /** True when a `host:port/path` target keeps its path (WebSocket namespaces). */
+  readonly keepsPath: boolean;
+  /**
+   * True when the transport answers the server's Ping itself (TCP Ping frames are messages);
+   * otherwise the client answers a Ping message with a Pong message.
+   */
+  readonly answersPing: boolean;
   connect(options: ClientDialOptions, handler: ClientTransportHandler): ClientTransport;
 }
-
-export const ClientTransportFactory = Symbol.for('stelar.ClientTransportFactory');

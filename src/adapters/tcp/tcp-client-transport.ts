@@ -1,3 +1,4 @@
+import { TCP_PROTOCOL } from './tcp.protocol';
 import * as net from 'node:net';
 import type {
   ClientDialOptions,
@@ -44,7 +45,11 @@ export interface TcpClientTransportOptions {
  * Dials the binary TCP protocol for `StelarClient` mode 'tcp' (Node only), plain or TLS.
  */
 export class TcpClientTransportFactory implements ClientTransportFactory {
-  readonly protocol = 'tcp' as const;
+  readonly protocol = TCP_PROTOCOL;
+  readonly schemes = ['tcp', 'tls'] as const;
+  readonly keepsPath = false;
+  /** Ping frames are answered by this transport (TCP_PONG_FRAME), so the client must not. */
+  readonly answersPing = true;
 
   constructor(private readonly factoryOptions: TcpClientTransportOptions = {}) {}
 

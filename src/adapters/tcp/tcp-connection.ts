@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import type { MessageCodec } from '../../ports/message-codec.port';
 import type { Connection, ConnectionHandler, OutboundMessage } from '../../ports/connection.port';
 import { CloseCode, type ProtocolError } from '../../domain/errors';
 import { MessageType } from '../../domain/message';
@@ -29,6 +30,11 @@ export interface TcpConnectionOptions {
    * Disconnect. Client side (false): Error frames flow server → client only.
    */
   readonly errorFrames?: boolean;
+  /**
+   * Encodes the frames the connection writes itself (Disconnect, Error): the transport's injected
+   * codec (`TCP_TOKENS.Codec`). Default: a {@link TcpBinaryCodec}.
+   */
+  readonly codec?: MessageCodec;
 }
 
 // Connection states.
@@ -36,7 +42,7 @@ const OPEN = 0;
 const CLOSING = 1;
 const CLOSED = 2;
 
-const codec = new TcpBinaryCodec();
+const DEFAULT_CODEC = new TcpBinaryCodec();
 const EMPTY_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
 /** `::ffff:1.2.3.4` (IPv4-mapped IPv6) → `1.2.3.4`. */
@@ -141,7 +147,7 @@ export class TcpConnection extends SocketOutbox implements Connection, TcpFrameS
     // reads until our FIN (docs/PROTOCOL.md, TCP lifecycle step 4): answering with a
     // Disconnect would be a write nobody reads.
     if (!this.closeKnown) {
-      this.writeFrame(codec.encode({ type: MessageType.Disconnect, code, reason: String(reason) }).payload);
+      this.writeFrame((this.options.codec ?? DEFAULT_CODEC).encode({ type: MessageType.Disconnect, code, reason: String(reason) }).payload);
     }
     this.beginClose(code, String(reason));
   }
@@ -149,7 +155,7 @@ export class TcpConnection extends SocketOutbox implements Connection, TcpFrameS
   /** Sends an Error frame with the error's code, then closes with its close code. */
   fail(err: { readonly code: string; readonly message: string; readonly closeCode: number }): void {
     if (this.state !== OPEN) return;
-    this.writeFrame(codec.encode({ type: MessageType.Error, code: err.code, message: err.message }).payload);
+    this.writeFrame((this.options.codec ?? DEFAULT_CODEC).encode({ type: MessageType.Error, code: err.code, message: err.message }).payload);
     this.close(err.closeCode, err.message);
   }
 

@@ -1,3 +1,4 @@
+import { WS_PROTOCOL, WS_SCHEME_ALIASES } from './ws.protocol';
 import type * as net from 'node:net';
 import type {
   ClientDialOptions,
@@ -35,7 +36,14 @@ export interface WsClientTransportOptions {
 
 /** RFC 6455 client for Node over net/tls (browsers use the native WebSocket instead). */
 export class WsClientTransportFactory implements ClientTransportFactory {
-  readonly protocol = 'ws' as const;
+  readonly protocol = WS_PROTOCOL;
+  readonly schemes = ['ws', 'wss'] as const;
+  /** Page-style URLs: `http://` dials `ws://`, `https://` dials `wss://`. */
+  readonly schemeAliases = WS_SCHEME_ALIASES;
+  /** `host:port/chat` keeps `/chat` (namespaces). */
+  readonly keepsPath = true;
+  /** A WebSocket ping frame is answered by the transport; a Ping message by the client. */
+  readonly answersPing = false;
 
   constructor(private readonly options: WsClientTransportOptions = {}) {}
 

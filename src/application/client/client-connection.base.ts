@@ -1,6 +1,6 @@
 import type { TimerHandle } from '../../ports/clock.port';
 import type { ClientTransport, ClientTransportHandler } from '../../ports/client-transport.port';
-import type { OutboundMessage } from '../../ports/connection.port';
+import type { OutboundMessage, Protocol } from '../../ports/connection.port';
 import type { MessageCodec } from '../../ports/message-codec.port';
 import { AckRouter } from '../../domain/ack-router';
 import { BoundedQueue } from '../../domain/client/bounded-queue';
@@ -51,7 +51,7 @@ export abstract class ClientConnectionBase extends ClientEventsBase {
   protected constructor(target: string | number, options: StelarClientOptions, deps: StelarClientDeps) {
     super(options, deps);
     this.rawTarget = target;
-    this.target = resolveTarget(target, this.opts.mode, this.opts.tls);
+    this.target = resolveTarget(target, this.opts.mode, this.opts.tls, deps.transports);
     this.machine = new ClientStateMachine((change) => this.onStateChange(change));
     this.acks = new AckRouter(deps.clock, this.opts.ackTimeout);
     this.queue = new BoundedQueue<QueuedMessage>(this.opts.messageQueueSize);
@@ -125,14 +125,14 @@ export abstract class ClientConnectionBase extends ClientEventsBase {
     return this.id;
   }
 
-  /** The URL dialed: `ws(s)://…` in WebSocket mode, `tcp://…`/`tls://…` in TCP mode. */
+  /** The URL dialed, in the scheme of the mode's transport (`ws(s)://…`, `tcp://…`/`tls://…`). */
   getUrl(): string {
     return this.target.url;
   }
 
   /** Changes the target; used by the next dial (call before connect(), or to move servers). */
   setUrl(url: string | number): this {
-    this.target = resolveTarget(url, this.opts.mode, this.opts.tls);
+    this.target = resolveTarget(url, this.opts.mode, this.opts.tls, this.deps.transports);
     this.rawTarget = url;
     return this;
   }
@@ -162,9 +162,9 @@ export abstract class ClientConnectionBase extends ClientEventsBase {
 
   /** @internal Answers a server Ping message. */
   sendPong(): void {
-    // The TCP client transport answers Ping frames itself (like a WebSocket client answers ping
-    // control frames); only the WS JSON {"t":2} needs an answer from here.
-    if (this.opts.mode === 'ws') this.sendControl(this.pongOut);
+    // A transport whose Ping is a frame it answers itself (TCP) says so; otherwise the Ping is a
+    // message (WS JSON {"t":2}) and the answer comes from here.
+    if (this.deps.transports[this.opts.mode]?.answersPing !== true) this.sendControl(this.pongOut);
   }
 
   /** @internal A room refused (ok:false): forget it and report. */
@@ -186,7 +186,7 @@ export abstract class ClientConnectionBase extends ClientEventsBase {
     return out;
   }
 
-  protected codecFor(mode: 'ws' | 'tcp'): MessageCodec {
+  protected codecFor(mode: Protocol): MessageCodec {
     const codec = this.deps.codecs[mode];
     if (!codec) throw new Error(`no ${mode} codec in this build`);
     return codec;

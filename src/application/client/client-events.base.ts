@@ -3,7 +3,7 @@ import { ListenerRegistry, type Listener } from '../../domain/client/listener-re
 import type { BinaryMeta } from '../../domain/message';
 import { createClientLogger } from './client-logger';
 import { CLIENT_DEFAULTS, mergeClientOptions, type ResolvedClientOptions, type StelarClientOptions } from './client-options';
-import type { StelarClientDeps } from './client-deps';
+import { clientModes, type StelarClientDeps } from './client-deps';
 
 /** Anything thrown, as an Error. */
 export function asError(err: unknown): Error {
@@ -25,7 +25,7 @@ export abstract class ClientEventsBase {
 
   protected constructor(options: StelarClientOptions, deps: StelarClientDeps) {
     this.deps = deps;
-    this.opts = mergeClientOptions(CLIENT_DEFAULTS, options);
+    this.opts = mergeClientOptions(CLIENT_DEFAULTS, options, clientModes(deps));
     this.logger = createClientLogger(this.opts.logger);
     const onListenerError = (err: unknown, event: string): void => this.reportError(asError(err), `listener:${event}`);
     this.listeners = new ListenerRegistry(onListenerError);

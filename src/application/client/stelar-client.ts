@@ -4,7 +4,7 @@ import { readFileInput, toBytes, type BinaryData, type FileInput } from './binar
 import { createClientLogger } from './client-logger';
 import { mergeClientOptions, resolveTarget, type ResolvedClientOptions, type StelarClientOptions } from './client-options';
 import { ClientConnectionBase } from './client-connection.base';
-import type { StelarClientDeps } from './client-deps';
+import { clientModes, type StelarClientDeps } from './client-deps';
 import { assertName } from './event-name';
 
 export type { StelarClientDeps, QueuedMessage, DisconnectInfo } from './client-deps';
@@ -136,14 +136,14 @@ export class BaseStelarClient extends ClientConnectionBase {
    * apply at once, ackTimeout to new requests, mode/tls/headers/limits to the next dial.
    */
   updateOptions(patch: StelarClientOptions): this {
-    const next = mergeClientOptions(this.opts, patch);
+    const next = mergeClientOptions(this.opts, patch, clientModes(this.deps));
     const prev = this.opts;
     this.opts = next;
     if (patch.logger !== undefined) this.logger = createClientLogger(next.logger);
     if (next.ackTimeout !== prev.ackTimeout) this.acks.setDefaultTimeout(next.ackTimeout);
     if (next.messageQueueSize !== prev.messageQueueSize) for (const m of this.queue.resize(next.messageQueueSize)) this.dropped(m);
     if (next.heartbeatInterval !== prev.heartbeatInterval && this.heartbeat.running) this.heartbeat.start(next.heartbeatInterval);
-    if (next.mode !== prev.mode || next.tls !== prev.tls) this.target = resolveTarget(this.rawTarget, next.mode, next.tls);
+    if (next.mode !== prev.mode || next.tls !== prev.tls) this.target = resolveTarget(this.rawTarget, next.mode, next.tls, this.deps.transports);
     return this;
   }
 

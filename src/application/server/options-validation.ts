@@ -146,7 +146,7 @@ export function resolveOptions(input: StelarOptions = {}): ResolvedOptions {
     allowedOrigins: input.allowedOrigins && input.allowedOrigins.length > 0 ? [...input.allowedOrigins] : null,
     tls: input.tls,
     trustProxy: input.trustProxy ?? false,
-    logger: input.logger ?? 'info',
+    logger: input.logger,
     customIPTracker: input.customIPTracker,
     generateClientId: input.generateClientId,
     hooks: { ...(input.hooks ?? {}) },

@@ -7,7 +7,7 @@ import type { RateLimitPolicy } from '../../domain/rate-limit-policy.service';
 import type { AdmissionService } from '../../domain/admission.service';
 import { MemoryIPTracker } from '../../adapters/memory/ip-tracker.adapter';
 import { validateLiveOptions } from './options-validation';
-import type { ResolvedOptions, StelarOptions } from './server-options';
+import { DEFAULTS, type ResolvedOptions, type StelarOptions } from './server-options';
 import type { StelarContext } from './server-types';
 
 /** `getConfig()`: the live configuration, with functions and instances reduced to names/flags. */
@@ -84,7 +84,7 @@ export class RuntimeConfig {
       o.rateLimit =
         p.rateLimit === false
           ? false
-          : { maxPoints: p.rateLimit.maxPoints ?? (o.rateLimit ? o.rateLimit.maxPoints : 100), windowMs: p.rateLimit.windowMs ?? (o.rateLimit ? o.rateLimit.windowMs : 1000) };
+          : { maxPoints: p.rateLimit.maxPoints ?? (o.rateLimit ? o.rateLimit.maxPoints : DEFAULTS.rateLimit.maxPoints), windowMs: p.rateLimit.windowMs ?? (o.rateLimit ? o.rateLimit.windowMs : DEFAULTS.rateLimit.windowMs) };
       this.s.rateLimits.configure({ rateLimit: o.rateLimit });
     }
     if (p.eventRateLimits !== undefined) {

@@ -117,7 +117,8 @@ export interface ResolvedOptions {
   allowedOrigins: string[] | null;
   tls: TlsOptions | undefined;
   trustProxy: boolean;
-  logger: Logger | LogLevel | false;
+  /** As given: undefined means `DEFAULTS.logger`, so a rebinding of TOKENS.Logger is not a conflict. */
+  logger: Logger | LogLevel | false | undefined;
   customIPTracker: IIPTracker | undefined;
   generateClientId: (() => string) | undefined;
   hooks: StelarHooks;
@@ -125,6 +126,11 @@ export interface ResolvedOptions {
   cluster: ClusterOptions | undefined;
 }
 
+/**
+ * The one table of server defaults. `resolveOptions` applies them; the container passes the
+ * resolved values to every service and transport (whose own fallbacks apply only when an
+ * adapter is used on its own).
+ */
 export const DEFAULTS = {
   port: 3000,
   namespace: '/',
@@ -141,4 +147,5 @@ export const DEFAULTS = {
   connectTimeout: 10_000,
   shutdownTimeout: 10_000,
   healthEndpoint: '/health',
+  logger: 'info',
 } as const;

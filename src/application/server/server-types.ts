@@ -1,3 +1,4 @@
+import type { Protocol } from '../../ports/connection.port';
 import type { Socket as NetSocket } from 'node:net';
 import type { IncomingMessage } from 'node:http';
 import type { StelarClientInfo } from '../../domain/client-record';
@@ -9,6 +10,10 @@ import type { DomainStats } from '../../domain/connection-service.types';
  * start), wsConnections, tcpConnections, rateLimiterEntries, and the raw process.memoryUsage().
  */
 export interface StelarStats extends DomainStats {
+  /** Open WebSocket connections (0 when the WebSocket transport is not installed). */
+  wsConnections: number;
+  /** Open TCP connections (0 without a TCP transport). */
+  tcpConnections: number;
   memoryUsage: NodeJS.MemoryUsage;
 }
 
@@ -32,7 +37,7 @@ export interface StelarContext {
   clientInfo: StelarClientInfo;
   /** Binary metadata sent by sendFile/sendImage ({ name, type, size }). */
   meta?: Readonly<Record<string, string | number | boolean>>;
-  readonly protocol: 'ws' | 'tcp';
+  readonly protocol: Protocol;
   readonly remoteAddress: string;
   /** Handshake headers: the WS upgrade request's, or a TCP client's hello `headers`. */
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;

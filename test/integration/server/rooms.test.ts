@@ -1,9 +1,9 @@
-import { ServerKit, MODES, until, next } from '../../helpers/server-kit';
+import { ServerKit, DOMAIN_MODES, until, next } from '../../helpers/server-kit';
 
 const kit = new ServerKit();
 afterEach(() => kit.teardown());
 
-describe.each(MODES)('rooms over %s', (mode) => {
+describe.each(DOMAIN_MODES)('rooms over %s', (mode) => {
   it('joins and leaves from the client, confirmed; empty rooms disappear', async () => {
     const server = await kit.server();
     const c = await kit.connect(server, mode);
