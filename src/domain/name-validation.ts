@@ -1,4 +1,4 @@
-import { MAX_NAME_BYTES, RESERVED_EVENTS } from './message';
+import { MAX_NAME_BYTES, MessageType, RESERVED_EVENTS, type StelarMessage } from './message';
 import { StelarErrorCode } from './errors';
 
 /** UTF-8 byte length of a JS string (lone surrogates count as U+FFFD, 3 bytes). */
@@ -77,6 +77,31 @@ export function assertName(name: unknown, what: NameKind, reserved = false): ass
     const err = new TypeError(violation.message) as TypeError & { code: string };
     err.code = violation.code;
     throw err;
+  }
+}
+
+/**
+ * Checks the names a message carries (event, ack, room) before it is encoded, for every codec:
+ * an invalid one is a caller mistake and throws a TypeError ({@link assertName}).
+ */
+export function assertMessageNames(message: StelarMessage): void {
+  switch (message.type) {
+    case MessageType.Event:
+      assertName(message.event, 'event');
+      break;
+    // Binary: binaryHead() checks the event while building the envelope head.
+    case MessageType.AckRequest:
+      assertName(message.event, 'event');
+      assertName(message.ack, 'ack');
+      break;
+    case MessageType.AckResponse:
+      assertName(message.ack, 'ack');
+      break;
+    case MessageType.JoinRoom:
+    case MessageType.LeaveRoom:
+      assertName(message.room, 'room');
+      break;
+    default:
   }
 }
 

@@ -11,7 +11,7 @@ import {
   encodeEnvelope,
 } from './binary-envelope';
 import { jsonObject3 } from './json-text';
-import { assertName } from '../../domain/name-validation';
+import { assertMessageNames } from '../../domain/name-validation';
 import { decodeUtf8 } from './utf8';
 import {
   asObject,
@@ -44,10 +44,10 @@ export class TcpBinaryCodec implements MessageCodec {
    * for an invalid event/room/ack name, RangeError for an `event` field above 65535 bytes.
    */
   encode(message: StelarMessage): OutboundMessage {
+    assertMessageNames(message);
     let frame: Uint8Array;
     switch (message.type) {
       case MessageType.Event:
-        assertName(message.event, 'event');
         frame = encodeEnvelope(MessageType.Event, message.event, json(message.data), true);
         break;
       case MessageType.Binary:
@@ -60,8 +60,6 @@ export class TcpBinaryCodec implements MessageCodec {
         frame = TCP_PONG_FRAME;
         break;
       case MessageType.AckRequest:
-        assertName(message.event, 'event');
-        assertName(message.ack, 'ack');
         frame = encodeEnvelope(
           MessageType.AckRequest,
           message.event,
@@ -70,7 +68,6 @@ export class TcpBinaryCodec implements MessageCodec {
         );
         break;
       case MessageType.AckResponse:
-        assertName(message.ack, 'ack');
         frame = encodeEnvelope(
           MessageType.AckResponse,
           message.ack,
@@ -107,7 +104,6 @@ export class TcpBinaryCodec implements MessageCodec {
         break;
       case MessageType.JoinRoom:
       case MessageType.LeaveRoom:
-        assertName(message.room, 'room');
         frame = encodeEnvelope(
           message.type,
           message.room,

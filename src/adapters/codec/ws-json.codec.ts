@@ -5,7 +5,7 @@ import { WS_PROTOCOL } from '../websocket/ws.protocol';
 import { CloseCode, StelarErrorCode } from '../../domain/errors';
 import { ErrorPrefix, createError } from '../socket/protocol-errors';
 import { decodeBinaryMessage, decodeEnvelope, encodeBinaryMessage } from './binary-envelope';
-import { assertName } from '../../domain/name-validation';
+import { assertMessageNames } from '../../domain/name-validation';
 import { jsonField, quoteName } from './json-text';
 import { decodeUtf8, encodeUtf8 } from './utf8';
 import {
@@ -41,10 +41,10 @@ export class WsJsonCodec implements MessageCodec {
    * event/room/ack name and whatever JSON.stringify throws for unserialisable data.
    */
   encode(message: StelarMessage): OutboundMessage {
+    assertMessageNames(message);
     let json: string;
     switch (message.type) {
       case MessageType.Event:
-        assertName(message.event, 'event');
         json = '{"t":0,"e":' + quoteName(message.event) + jsonField(',"d":', message.data) + '}';
         break;
       case MessageType.Binary:
@@ -54,8 +54,6 @@ export class WsJsonCodec implements MessageCodec {
       case MessageType.Pong:
         return { payload: PONG_TEXT, binary: false, frameCache: undefined };
       case MessageType.AckRequest:
-        assertName(message.event, 'event');
-        assertName(message.ack, 'ack');
         json =
           '{"t":4,"e":' +
           quoteName(message.event) +
@@ -66,7 +64,6 @@ export class WsJsonCodec implements MessageCodec {
           '}';
         break;
       case MessageType.AckResponse:
-        assertName(message.ack, 'ack');
         json =
           '{"t":5,"a":' +
           quoteName(message.ack) +
@@ -91,7 +88,6 @@ export class WsJsonCodec implements MessageCodec {
         break;
       case MessageType.JoinRoom:
       case MessageType.LeaveRoom:
-        assertName(message.room, 'room');
         json = JSON.stringify({
           t: message.type,
           room: message.room,
