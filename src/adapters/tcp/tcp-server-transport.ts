@@ -32,7 +32,7 @@ export interface TcpServerTransportOptions {
   readonly maxPayloadSize?: number;
   /** Ms a new socket has to send its Connect hello (default 10000). Also the TLS handshake timeout. */
   readonly connectTimeout?: number;
-  /** Per-connection send-buffer cap before the peer is dropped as a slow consumer (default 16 MiB). */
+  /** send() returns false, and reading pauses, above this many buffered bytes per connection (default 16 MiB; dropping a slow consumer is the domain's rule). */
   readonly maxBufferedBytes?: number;
   /** Ms close() waits for the peer's FIN before destroying the socket (default 2000). */
   readonly closeTimeout?: number;
