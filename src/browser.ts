@@ -5,6 +5,7 @@
  */
 import { BaseStelarClient, type StelarClientDeps } from './application/client/stelar-client';
 import type { StelarClientOptions } from './application/client/client-options';
+import type { DefaultEventsMap, EventsMap } from './application/event-map.types';
 import { BrowserWsClientTransportFactory } from './adapters/browser/browser-ws-client-transport';
 import { GlobalTimersClock } from './adapters/browser/global-timers-clock.adapter';
 import { WsJsonCodec } from './adapters/codec/ws-json.codec';
@@ -30,7 +31,10 @@ function browserDeps(): StelarClientDeps {
  * URL. WebSocket mode only (`mode: 'tcp'` reports an error on connect: browsers have no raw
  * sockets); `headers` cannot be set by browsers and are ignored.
  */
-export class StelarClient extends BaseStelarClient {
+export class StelarClient<Listen extends EventsMap = DefaultEventsMap, Emit extends EventsMap = DefaultEventsMap> extends BaseStelarClient<
+  Listen,
+  Emit
+> {
   constructor(target: string | number, options: StelarClientOptions = {}) {
     super(target, options, browserDeps());
   }
@@ -38,8 +42,9 @@ export class StelarClient extends BaseStelarClient {
 
 export default StelarClient;
 export { BaseStelarClient } from './application/client/stelar-client';
-export type { StelarClientDeps, DisconnectInfo } from './application/client/stelar-client';
-export type { StelarClientOptions, StelarClientHooks, ResolvedClientOptions } from './application/client/client-options';
+export type { StelarClientDeps, DisconnectInfo, RequestAnswer, ClientReservedEvents, ClientListener, ClientEventNames } from './application/client/stelar-client';
+export type * from './application/event-map.types';
+export type { StelarClientOptions, StelarClientHooks, ResolvedClientOptions, TlsPem } from './application/client/client-options';
 export type { ClientState, StateChange } from './domain/client/client-state.machine';
 export type { BinaryData, FileInput, BlobLike } from './application/client/binary-input';
 export { StelarError, StelarErrorCode, CloseCode } from './domain/errors';

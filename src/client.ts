@@ -6,6 +6,7 @@
  */
 import { BaseStelarClient, type StelarClientDeps } from './application/client/stelar-client';
 import type { StelarClientOptions } from './application/client/client-options';
+import type { DefaultEventsMap, EventsMap } from './application/event-map.types';
 import { GlobalTimersClock } from './adapters/browser/global-timers-clock.adapter';
 import { WsJsonCodec } from './adapters/codec/ws-json.codec';
 import { TcpBinaryCodec } from './adapters/codec/tcp-binary.codec';
@@ -44,14 +45,18 @@ function nodeDeps(): StelarClientDeps {
  * The Stelar client for Node: `new StelarClient(3000)`, `'host:port'` (WebSocket, or TCP with
  * `mode: 'tcp'`), `ws://`/`wss://` URLs with a path. See the README for options and events.
  */
-export class StelarClient extends BaseStelarClient {
+export class StelarClient<Listen extends EventsMap = DefaultEventsMap, Emit extends EventsMap = DefaultEventsMap> extends BaseStelarClient<
+  Listen,
+  Emit
+> {
   constructor(target: string | number, options: StelarClientOptions = {}) {
     super(target, options, nodeDeps());
   }
 }
 
 export { BaseStelarClient } from './application/client/stelar-client';
-export type { StelarClientDeps, DisconnectInfo } from './application/client/stelar-client';
-export type { StelarClientOptions, StelarClientHooks, ResolvedClientOptions } from './application/client/client-options';
+export type { StelarClientDeps, DisconnectInfo, RequestAnswer, ClientReservedEvents, ClientListener, ClientEventNames } from './application/client/stelar-client';
+export type * from './application/event-map.types';
+export type { StelarClientOptions, StelarClientHooks, ResolvedClientOptions, TlsPem } from './application/client/client-options';
 export type { ClientState, StateChange } from './domain/client/client-state.machine';
 export type { BinaryData, FileInput, BlobLike } from './application/client/binary-input';

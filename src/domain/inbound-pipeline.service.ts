@@ -103,7 +103,10 @@ export class InboundPipeline {
   onProtocolError(conn: Connection, err: ProtocolError): void {
     const record = conn.owner as ClientRecord | null;
     if (!(record instanceof ClientRecord)) return;
-    if (err.code === StelarErrorCode.PayloadTooLarge || err.code === StelarErrorCode.FrameTooLarge) {
+    if (err.code === StelarErrorCode.SlowConsumer) {
+      // The transport dropped a peer over an output bound it enforces itself (pongs).
+      this.logger.warn(`slow consumer: dropping ${record.id} (${err.message})`);
+    } else if (err.code === StelarErrorCode.PayloadTooLarge || err.code === StelarErrorCode.FrameTooLarge) {
       // The transport rejected the frame from its header; it may attach the declared `size`.
       this.hooks.call('onPayloadTooLarge', {
         clientId: record.id,

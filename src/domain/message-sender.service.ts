@@ -72,6 +72,8 @@ export class MessageSender {
    */
   sendTo(record: ClientRecord, message: StelarMessage): boolean {
     if (record.state >= ClientState.Closing || !record.conn.isOpen) return false;
+    // The fan-out rule for one recipient too (answers, pongs, direct sends): a peer that does
+    // not read what it asks for cannot make the server hold more than maxBufferedBytes.
     const out = this.encode(record.protocol, message);
     return this.hasRoom(record, false) && this.write(record, out);
   }

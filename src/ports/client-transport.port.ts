@@ -8,11 +8,26 @@ export interface ClientTransportHandler {
   onError(err: Error): void;
 }
 
+/** PEM text or bytes, or a list of them. */
+export type PemInput = string | Uint8Array | readonly (string | Uint8Array)[];
+
+/** TLS settings of a dial beyond on/off and verification (Node transports; browsers ignore them). */
+export interface ClientTlsSettings {
+  /** Trusted CA certificate(s) replacing the default public CAs. */
+  readonly ca?: PemInput;
+  /** Client certificate and its key (mutual TLS). */
+  readonly cert?: PemInput;
+  readonly key?: PemInput;
+  /** SNI and certificate-check name; default: the target host when it is a name, not an IP. */
+  readonly servername?: string;
+}
+
 /** Options a client transport needs to dial. */
 export interface ClientDialOptions {
   readonly url: string;
   readonly tls: boolean;
   readonly rejectUnauthorized: boolean;
+  readonly tlsSettings?: ClientTlsSettings;
   readonly headers: Readonly<Record<string, string>>;
   readonly maxPayloadSize: number;
   readonly maxFrameSize: number;

@@ -35,7 +35,7 @@ export class AttackServer {
   readonly stderr: string[] = [];
   readonly exited: Promise<number | null>;
   private seq = 0;
-  private readonly pending = new Map<number, (v: unknown) => void>();
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
 
   private constructor(readonly proc: ChildProcess) {
     this.exited = new Promise((r) => proc.once('exit', (code) => r(code)));
@@ -46,12 +46,17 @@ export class AttackServer {
       } else if (m.log !== undefined) {
         this.logs.push({ level: m.log, msg: m.msg! });
       } else if (m.id !== undefined) {
-        const resolve = this.pending.get(m.id);
+        const settle = this.pending.get(m.id);
         this.pending.delete(m.id);
-        resolve?.(m.result);
+        settle?.resolve(m.result);
       }
     });
     proc.stderr!.setEncoding('utf8').on('data', (c: string) => this.stderr.push(c));
+    // A dead server answers nothing: pending questions fail instead of hanging the test.
+    void this.exited.then((code) => {
+      for (const [, settle] of this.pending) settle.reject(new Error(`attack server exited (${code}): ${this.stderr.join('').slice(-2000)}`));
+      this.pending.clear();
+    });
   }
 
   static async spawn(options: StelarOptions = {}, settings: AttackServerSettings = {}): Promise<AttackServer> {
@@ -82,7 +87,7 @@ export class AttackServer {
     const id = ++this.seq;
     return new Promise<T>((resolve, reject) => {
       if (!this.alive) return reject(new Error(`attack server is gone: ${this.stderr.join('')}`));
-      this.pending.set(id, resolve as (v: unknown) => void);
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       this.proc.send({ id, op });
     });
   }
@@ -163,11 +168,8 @@ export class Canaries {
     for (let i = 0; i < 2; i++) {
       const to = this.clients[1 - i].getId();
       const seq = ++this.sent[i];
-      this.clients[i].request<{ seq: number; delivered: boolean }>('canary', { to, seq }, 'canary').then(
-        (r: { seq: number; delivered: boolean }) => {
-          this.acked[i].push(r.seq);
-          if (!r.delivered) this.failures.push(`canary ${i}: seq ${seq} not delivered`);
-        },
+      this.clients[i].request<{ seq: number }>('canary', { to, seq }, 'canary').then(
+        (r: { seq: number }) => void this.acked[i].push(r.seq),
         (e: Error) => this.failures.push(`canary ${i}: seq ${seq} failed: ${e.message}`),
       );
     }
@@ -230,3 +232,45 @@ export function closedAfter(socket: net.Socket, since: number): Promise<number> 
 }
 
 export const MiB = 1024 * 1024;
+
+/** A raw socket that completed a WebSocket upgrade (`rest`: bytes after the 101 head). */
+export async function rawUpgrade(port: number, extra = ''): Promise<{ socket: net.Socket; status: number; head: string }> {
+  const socket = net.connect(port, '127.0.0.1');
+  socket.on('error', () => undefined);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  socket.write(
+    'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+      `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`,
+  );
+  let got = Buffer.alloc(0);
+  const head = await new Promise<string>((resolve, reject) => {
+    const onData = (d: Buffer): void => {
+      got = Buffer.concat([got, d]);
+      const end = got.indexOf('\r\n\r\n');
+      if (end === -1) return;
+      socket.off('data', onData);
+      socket.pause();
+      resolve(got.subarray(0, end).toString('latin1'));
+    };
+    socket.on('data', onData);
+    socket.once('close', () => reject(new Error(`closed before the upgrade answer: ${got.toString('latin1')}`)));
+  });
+  return { socket, status: Number(head.slice(9, 12)), head };
+}
+
+/** Peak RSS growth of the server process while `during` runs (sampled every 100 ms). */
+export async function peakRssGrowth(server: AttackServer, during: Promise<unknown>): Promise<{ base: number; peak: number; growth: number }> {
+  const base = (await server.mem()).rss;
+  let peak = base;
+  let done = false;
+  void during.finally(() => (done = true));
+  while (!done) {
+    peak = Math.max(peak, (await server.mem()).rss);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  peak = Math.max(peak, (await server.mem()).rss);
+  return { base, peak, growth: peak - base };
+}

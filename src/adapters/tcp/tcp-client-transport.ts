@@ -80,7 +80,7 @@ export class TcpClientTransport implements ClientTransport, ConnectionHandler {
     closeTimeout: number,
   ) {
     const address = parseTcpAddress(options.url);
-    const socket = dialSocket(address.host, address.port, options.tls || address.tls, options.rejectUnauthorized, this.onConnect);
+    const socket = dialSocket(address.host, address.port, options.tls || address.tls, options.rejectUnauthorized, options.tlsSettings, this.onConnect);
     this.conn = new TcpConnection(
       socket,
       {

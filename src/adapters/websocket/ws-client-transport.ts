@@ -77,7 +77,9 @@ export class WsClientTransport implements ClientTransport, ConnectionHandler {
     const target = parseWsUrl(dial.url, dial.tls);
     this.offer = dial.compression ? clientOffer(settings.deflate ?? {}) : null;
     const request = buildUpgradeRequest(target, this.key, dial.headers, this.offer);
-    this.socket = dialSocket(target.host, target.port, target.secure, dial.rejectUnauthorized, () => this.socket.write(request));
+    this.socket = dialSocket(target.host, target.port, target.secure, dial.rejectUnauthorized, dial.tlsSettings, () =>
+      this.socket.write(request),
+    );
     this.socket.on('data', this.onHandshakeData);
     this.socket.on('error', this.onHandshakeError);
     this.socket.on('close', this.onHandshakeClose);

@@ -13,6 +13,7 @@ import { resolveTarget, type ClientTarget, type StelarClientOptions } from './cl
 import type { DisconnectInfo, QueuedMessage, StelarClientDeps } from './client-deps';
 import { ClientEventsBase, asError } from './client-events.base';
 import { handleInbound } from './client-inbound';
+import type { DefaultEventsMap, EventsMap } from '../event-map.types';
 
 // A dial that opens no session within this time is abandoned (socket.io's default `timeout`);
 // it is also capped at two heartbeat intervals so a short heartbeat gives a short dial timeout.
@@ -25,7 +26,7 @@ const CLOSE_SILENT = 4000;
  * session start on the server's Connect message, heartbeats, reconnection with full-jitter
  * backoff, the offline queue and room rejoin, and the low-level send path.
  */
-export abstract class ClientConnectionBase extends ClientEventsBase {
+export abstract class ClientConnectionBase<Listen extends EventsMap = DefaultEventsMap> extends ClientEventsBase<Listen> {
   /** @internal */ readonly acks: AckRouter;
   /** @internal */ readonly rooms = new Set<string>();
   /** @internal */ messagesReceived = 0;
@@ -298,7 +299,15 @@ export abstract class ClientConnectionBase extends ClientEventsBase {
     }, dialTimeout);
     try {
       const transport = factory.connect(
-        { url: this.target.url, tls: this.target.tls, rejectUnauthorized: o.rejectUnauthorized, headers: o.headers, maxPayloadSize: o.maxPayloadSize, maxFrameSize: o.maxFrameSize },
+        {
+          url: this.target.url,
+          tls: this.target.tls,
+          rejectUnauthorized: o.rejectUnauthorized,
+          tlsSettings: { ca: o.ca, cert: o.cert, key: o.key, servername: o.servername },
+          headers: o.headers,
+          maxPayloadSize: o.maxPayloadSize,
+          maxFrameSize: o.maxFrameSize,
+        },
         link,
       );
       // A transport may fail synchronously inside connect() (onClose already handled): keep it
@@ -333,7 +342,11 @@ export abstract class ClientConnectionBase extends ClientEventsBase {
     for (const m of this.queue.toArray()) if (m.id !== undefined) queued.add(m.id);
     this.acks.rejectAll(new StelarError(StelarErrorCode.Disconnected, `connection lost: ${info.reason || info.code}`, info.code), (id) => queued.has(id));
     if (this.opts.reconnection) this.machine.transition('reconnecting');
-    else this.machine.transition('disconnected');
+    else {
+      this.machine.transition('disconnected');
+      // No retry will send them: settle queued requests now rather than at their ackTimeout.
+      this.rejectQueuedRequests(new StelarError(StelarErrorCode.Disconnected, `cannot connect to ${this.target.url}: ${info.reason || info.code}`, info.code));
+    }
     if (wasConnected) this.listeners.dispatch('disconnect', info);
     else if (!this.opts.reconnection) this.reportError(new Error(`cannot connect to ${this.target.url}: ${reason || code}`), 'connect');
     if (this.machine.state === 'reconnecting') this.scheduleReconnect();
@@ -344,8 +357,7 @@ export abstract class ClientConnectionBase extends ClientEventsBase {
     if (attempt > this.opts.reconnectionAttempts) {
       this.machine.transition('disconnected');
       // Nothing will be sent any more: settle what still waits in the queue now.
-      const failed = new StelarError(StelarErrorCode.Disconnected, 'reconnection failed', CloseCode.Abnormal);
-      for (const m of this.queue.removeWhere((q) => q.id !== undefined)) this.acks.reject(m.id!, failed);
+      this.rejectQueuedRequests(new StelarError(StelarErrorCode.Disconnected, 'reconnection failed', CloseCode.Abnormal));
       this.listeners.dispatch('reconnect_failed');
       return;
     }
@@ -361,6 +373,11 @@ export abstract class ClientConnectionBase extends ClientEventsBase {
       this.reconnectTimer = null;
       if (this.machine.state === 'reconnecting') this.dial();
     }, delay);
+  }
+
+  /** Removes the requests (and room requests) from the offline queue and rejects them; plain events stay queued. */
+  private rejectQueuedRequests(err: StelarError): void {
+    for (const m of this.queue.removeWhere((q) => q.id !== undefined)) this.acks.reject(m.id!, err);
   }
 
   private detach(): void {

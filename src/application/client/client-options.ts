@@ -4,6 +4,10 @@ import type { Logger, LogLevel } from '../../ports/logger.port';
 import { WS_PROTOCOL } from '../../adapters/websocket/ws.protocol';
 import type { ClientState, StateChange } from '../../domain/client/client-state.machine';
 import type { CustomReconnectDelay } from '../../domain/client/reconnect-backoff.policy';
+import { assertKnownKeys } from '../unknown-options';
+
+/** PEM text or bytes, or a list of them (as Node's `tls.connect` takes). */
+export type TlsPem = string | Uint8Array | readonly (string | Uint8Array)[];
 
 /** Hooks of a StelarClient (seed README, "Client Hooks"). Every hook is optional. */
 export interface StelarClientHooks {
@@ -38,6 +42,17 @@ export interface StelarClientOptions {
   messageQueueSize?: number;
   tls?: boolean;
   rejectUnauthorized?: boolean;
+  /**
+   * TLS (Node only): trusted CA certificate(s) in PEM, for a server whose certificate is not
+   * signed by a public CA (a private CA or a self-signed certificate) — verification stays on.
+   */
+  ca?: TlsPem;
+  /** TLS (Node only): client certificate in PEM, for servers that ask for one (mutual TLS). */
+  cert?: TlsPem;
+  /** TLS (Node only): private key of `cert`, in PEM. */
+  key?: TlsPem;
+  /** TLS (Node only): SNI name and the name the certificate is checked against (default: the target's host). */
+  servername?: string;
   /** Extra headers for the WebSocket handshake (Node only; browsers cannot set them). */
   headers?: Record<string, string>;
   /**
@@ -63,6 +78,10 @@ export interface ResolvedClientOptions {
   messageQueueSize: number;
   tls: boolean;
   rejectUnauthorized: boolean;
+  ca?: TlsPem;
+  cert?: TlsPem;
+  key?: TlsPem;
+  servername?: string;
   headers: Record<string, string>;
   logger: LogLevel | Logger | boolean;
   hooks: StelarClientHooks;
@@ -88,6 +107,50 @@ export const CLIENT_DEFAULTS: Readonly<ResolvedClientOptions> = Object.freeze({
   hooks: {},
 });
 
+/**
+ * Every client option, once (the compiler keeps it in step with {@link StelarClientOptions}): the
+ * constructor and `updateOptions` refuse any other key with a "did you mean" suggestion.
+ */
+const CLIENT_OPTIONS: { readonly [K in keyof StelarClientOptions]-?: true } = {
+  reconnection: true,
+  reconnectionAttempts: true,
+  reconnectionDelay: true,
+  maxReconnectionDelay: true,
+  heartbeatInterval: true,
+  mode: true,
+  maxPayloadSize: true,
+  maxFrameSize: true,
+  ackTimeout: true,
+  messageQueueSize: true,
+  tls: true,
+  rejectUnauthorized: true,
+  ca: true,
+  cert: true,
+  key: true,
+  servername: true,
+  headers: true,
+  logger: true,
+  hooks: true,
+  customReconnectDelay: true,
+};
+const CLIENT_OPTION_NAMES: ReadonlySet<string> = new Set(Object.keys(CLIENT_OPTIONS));
+
+const CLIENT_HOOKS: { readonly [K in keyof StelarClientHooks]-?: true } = {
+  onBeforeEmit: true,
+  onMessage: true,
+  onStateChange: true,
+  onReconnectDelay: true,
+  onMessageQueued: true,
+  onQueueDrained: true,
+  onError: true,
+};
+const CLIENT_HOOK_NAMES: ReadonlySet<string> = new Set(Object.keys(CLIENT_HOOKS));
+
+function isPem(v: unknown): boolean {
+  const one = (x: unknown): boolean => typeof x === 'string' || x instanceof Uint8Array;
+  return one(v) || (Array.isArray(v) && v.every(one));
+}
+
 const NUMERIC: readonly (keyof ResolvedClientOptions)[] = [
   'reconnectionAttempts',
   'reconnectionDelay',
@@ -111,11 +174,13 @@ export function mergeClientOptions(
   modes?: readonly string[],
 ): ResolvedClientOptions {
   if (patch === null || typeof patch !== 'object') throw new TypeError('options must be an object');
+  assertKnownKeys('StelarClient', 'option', patch, CLIENT_OPTION_NAMES);
   const out: ResolvedClientOptions = { ...base, hooks: { ...base.hooks }, headers: { ...base.headers } };
   for (const [key, value] of Object.entries(patch)) {
     if (value === undefined) continue;
     if (key === 'hooks') {
       if (typeof value !== 'object' || value === null) throw new TypeError('hooks must be an object');
+      assertKnownKeys('StelarClient', 'hook', value, CLIENT_HOOK_NAMES);
       for (const [h, fn] of Object.entries(value)) {
         if (fn !== undefined && fn !== null && typeof fn !== 'function') throw new TypeError(`hook ${h} must be a function`);
         (out.hooks as Record<string, unknown>)[h] = fn ?? undefined;
@@ -135,6 +200,12 @@ export function mergeClientOptions(
   if (typeof out.mode !== 'string' || out.mode.length === 0 || (modes !== undefined && !modes.includes(out.mode))) {
     const known = modes === undefined ? 'a protocol id' : modes.map((m) => `'${m}'`).join(' or ');
     throw new TypeError(`mode must be ${known}, got ${String(out.mode)}`);
+  }
+  for (const k of ['ca', 'cert', 'key'] as const) {
+    if (out[k] !== undefined && !isPem(out[k])) throw new TypeError(`${k} must be PEM text or bytes (or an array of them)`);
+  }
+  if (out.servername !== undefined && (typeof out.servername !== 'string' || out.servername === '')) {
+    throw new TypeError('servername must be a non-empty string');
   }
   if (out.customReconnectDelay !== undefined && typeof out.customReconnectDelay !== 'function') {
     throw new TypeError('customReconnectDelay must be a function');

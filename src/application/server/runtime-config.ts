@@ -6,7 +6,7 @@ import type { HookRunner } from '../../domain/hook-runner.service';
 import type { RateLimitPolicy } from '../../domain/rate-limit-policy.service';
 import type { AdmissionService } from '../../domain/admission.service';
 import { MemoryIPTracker } from '../../adapters/memory/ip-tracker.adapter';
-import { validateLiveOptions } from './options-validation';
+import { assertKnownOptions, validateLiveOptions } from './options-validation';
 import { DEFAULTS, type ResolvedOptions, type StelarOptions } from './server-options';
 import type { StelarContext } from './server-types';
 
@@ -63,6 +63,7 @@ export class RuntimeConfig {
 
   update(partial: Partial<StelarOptions>): void {
     if (typeof partial !== 'object' || partial === null) throw new TypeError('updateConfig expects an object');
+    assertKnownOptions(partial);
     validateLiveOptions(partial as Record<string, unknown>);
     const o = this.opts;
     const p = partial;

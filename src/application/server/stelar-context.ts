@@ -39,7 +39,7 @@ export function toBytes(buffer: ArrayBuffer | ArrayBufferView): Uint8Array {
 class Context implements StelarContext {
   // `declare`: no per-instance fields. A connection's context holds only `record` and `ops`
   // (idle memory); message contexts set the fields they carry as own properties.
-  declare data?: unknown;
+  declare data: unknown;
   declare buffer?: Uint8Array;
   declare isBinary?: boolean;
   declare event?: string;

@@ -11,7 +11,16 @@ import { APP_TOKENS } from './app-tokens';
 import { builtInTransports } from './builtin-transports';
 import { resolveOptions } from './options-validation';
 import type { ResolvedOptions, StelarOptions } from './server-options';
-import type { StelarStats, StelarContext, StelarEventHandler, StelarAckHandler, StelarMiddleware, StelarWildcardHandler } from './server-types';
+import type {
+  StelarStats,
+  StelarContext,
+  StelarEventHandler,
+  StelarAckHandler,
+  StelarMiddleware,
+  StelarWildcardHandler,
+  StelarConnectionHandler,
+} from './server-types';
+import type { BinaryEventNames, DefaultClientData, DefaultEventsMap, EventNames, EventPayload, EventsMap } from '../event-map.types';
 import { toBytes } from './stelar-context';
 import type { ServerLifecycle } from './server-lifecycle';
 import type { ServerMessaging } from './server-messaging.service';
@@ -42,8 +51,17 @@ export interface StelarWiring {
 /**
  * The server users import. A facade over the services the container assembles: it resolves
  * them once and delegates; it holds no logic of its own.
+ *
+ * Optionally typed, in socket.io's order: `StelarServer<Listen, Emit, Data>` — the events and
+ * requests clients send (`Listen`), the events the server sends (`Emit`), and the per-client
+ * data of `ctx.setMetadata`/`ctx.getMetadata` (`Data`). The types only shape the signatures
+ * (the handlers are stored untyped). See docs/API.md, "Typed events".
  */
-export class StelarServer {
+export class StelarServer<
+  Listen extends EventsMap = DefaultEventsMap,
+  Emit extends EventsMap = DefaultEventsMap,
+  Data extends object = DefaultClientData,
+> {
   /** The inversify container this server was assembled from. */
   readonly container: Container;
   private readonly opts: ResolvedOptions;
@@ -56,13 +74,19 @@ export class StelarServer {
   private readonly config: RuntimeConfig;
 
   /** A server on its own namespace path (`StelarServer.of('/chat', { server })`). */
-  static of(path: string, options: StelarOptions = {}): StelarServer {
-    return new StelarServer({ ...options, namespace: path });
+  static of<L extends EventsMap = DefaultEventsMap, E extends EventsMap = DefaultEventsMap, D extends object = DefaultClientData>(
+    path: string,
+    options: StelarOptions = {},
+  ): StelarServer<L, E, D> {
+    return new StelarServer<L, E, D>({ ...options, namespace: path });
   }
 
   /** Like `new StelarServer(options)`, with custom transports and container bindings. */
-  static create(options: StelarOptions = {}, wiring: StelarWiring = {}): StelarServer {
-    return new StelarServer(options, wiring);
+  static create<L extends EventsMap = DefaultEventsMap, E extends EventsMap = DefaultEventsMap, D extends object = DefaultClientData>(
+    options: StelarOptions = {},
+    wiring: StelarWiring = {},
+  ): StelarServer<L, E, D> {
+    return new StelarServer<L, E, D>(options, wiring);
   }
 
   constructor(options: StelarOptions = {}, wiring: StelarWiring = {}) {
@@ -83,37 +107,37 @@ export class StelarServer {
   // ---------------------------------------------------------------- handlers
 
   /** Handle client event `event` (JSON or binary). */
-  on(event: string, handler: StelarEventHandler): this {
-    this.dispatcher.on(event, handler);
+  on<E extends EventNames<Listen>>(event: E, handler: StelarEventHandler<Listen, Emit, Data, E>): this {
+    this.dispatcher.on(event, handler as unknown as StelarEventHandler);
     return this;
   }
 
   /** Every client event: `handler({ event, data: ctx })`. */
-  onAll(handler: StelarWildcardHandler): this {
-    this.dispatcher.onAll(handler);
+  onAll(handler: StelarWildcardHandler<Listen, Emit, Data>): this {
+    this.dispatcher.onAll(handler as unknown as StelarWildcardHandler);
     return this;
   }
 
   /** A client was admitted (after every middleware called next()). */
-  onConnection(handler: StelarEventHandler): this {
-    this.dispatcher.onConnection(handler);
+  onConnection(handler: StelarConnectionHandler<Listen, Emit, Data>): this {
+    this.dispatcher.onConnection(handler as unknown as StelarEventHandler);
     return this;
   }
 
-  onDisconnect(handler: StelarEventHandler): this {
-    this.dispatcher.onDisconnect(handler);
+  onDisconnect(handler: StelarConnectionHandler<Listen, Emit, Data>): this {
+    this.dispatcher.onDisconnect(handler as unknown as StelarEventHandler);
     return this;
   }
 
   /** Answer `client.request(name, …)`: the handler's return value (or Promise) is the answer. */
-  onAck(name: string, handler: StelarAckHandler): this {
-    this.dispatcher.onAck(name, handler);
+  onAck<E extends EventNames<Listen>>(name: E, handler: StelarAckHandler<Listen, Emit, Data, E>): this {
+    this.dispatcher.onAck(name, handler as unknown as StelarAckHandler);
     return this;
   }
 
   /** Connection middleware, run in order; a connection is admitted only if every one calls next(). */
-  use(middleware: StelarMiddleware): this {
-    this.dispatcher.use(middleware);
+  use(middleware: StelarMiddleware<Listen, Emit, Data>): this {
+    this.dispatcher.use(middleware as unknown as StelarMiddleware);
     return this;
   }
 
@@ -124,22 +148,22 @@ export class StelarServer {
    * `{ volatile: true }`: skipped (not queued) for clients whose send buffer is over
    * `maxBufferedBytes`, instead of dropping them as slow consumers.
    */
-  broadcast(event: string, data: unknown, excludeId?: string, options?: SendOptions): void {
+  broadcast<E extends EventNames<Emit>>(event: E, data: EventPayload<Emit, E>, excludeId?: string, options?: SendOptions): void {
     this.messaging.broadcast(event, data, excludeId, options);
   }
 
   /** To every member of `room` (cluster-wide), except `excludeId`; `volatile` as for broadcast. */
-  to(room: string, event: string, data: unknown, excludeId?: string, options?: SendOptions): void {
+  to<E extends EventNames<Emit>>(room: string, event: E, data: EventPayload<Emit, E>, excludeId?: string, options?: SendOptions): void {
     this.messaging.to(room, event, data, excludeId, options);
   }
 
   /** To one client by id: O(1) locally, relayed through the cluster bus otherwise. */
-  toId(id: string, event: string, data: unknown): void {
+  toId<E extends EventNames<Emit>>(id: string, event: E, data: EventPayload<Emit, E>): void {
     this.messaging.toId(id, event, data);
   }
 
   /** Binary to every client, except `excludeId`. */
-  broadcastBinary(event: string, buffer: ArrayBuffer | ArrayBufferView, excludeId?: string): void {
+  broadcastBinary<E extends BinaryEventNames<Emit>>(event: E, buffer: ArrayBuffer | ArrayBufferView, excludeId?: string): void {
     this.messaging.broadcast(event, toBytes(buffer), excludeId);
   }
 
