@@ -1,6 +1,7 @@
 /**
  * Errors that carry a stable string code and the close code the connection layer should use.
- * Created through {@link protocolError} so every parser fails the same way.
+ * The adapters create protocol errors through one factory, `createError` in
+ * adapters/socket/protocol-errors.ts, so every parser and decoder fails the same way.
  */
 export const CloseCode = {
   Normal: 1000,
@@ -91,7 +92,10 @@ export class ProtocolError extends StelarError {
   }
 }
 
-/** The single factory parsers use, so stack traces stop at the parser. */
+/**
+ * A ProtocolError whose stack stops at `caller`, for code outside the adapters (the adapters use
+ * `createError`, which also adds the layer's message prefix).
+ */
 export function protocolError(
   code: StelarErrorCode,
   message: string,

@@ -1,6 +1,7 @@
 import { ServerKit, MODES, until, type Mode } from '../helpers/server-kit';
 import { FakeLogger } from '../fakes/fake-logger';
 import { rawTcp } from '../helpers/raw-clients';
+import { floodRoom } from '../helpers/flood';
 import { RawWsClient } from '../helpers/raw-ws-client';
 import { rawFrame } from '../helpers/ws-frames';
 import { WsJsonCodec } from '../../src/adapters/codec/ws-json.codec';
@@ -73,14 +74,7 @@ describe.each(MODES)('slow consumers over %s', (mode) => {
     slow.pause();
 
     const payload = 'x'.repeat(8 * 1024);
-    let sent = 0;
-    // One message per turn until the paused reader has filled the kernel's socket buffers (a
-    // few MB on loopback) and then the 256 KiB bound.
-    while (server.getRoomMembers('feed').length === 2 && sent < 5000) {
-      server.to('feed', 'tick', payload);
-      sent++;
-      await new Promise((r) => setImmediate(r));
-    }
+    let sent = await floodRoom(server, 'feed', payload, 2);
     expect(server.getRoomMembers('feed')).toEqual([fast.getId()]);
     // More traffic after the drop does not log again.
     for (let i = 0; i < 10; i++) server.to('feed', 'tick', payload);
