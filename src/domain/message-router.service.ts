@@ -74,6 +74,7 @@ export class MessageRouter<C extends HandlerContext = HandlerContext> {
 
   private request(record: ClientRecord, msg: AckRequestMessage): void {
     const request = new PendingRequest(msg.id, msg.ack);
+    this.replier.received(request);
     const handler = this.dispatcher.getAck(msg.event);
     if (handler === undefined && !this.dispatcher.hasHandlers(msg.event)) {
       this.logger.debug(`${StelarErrorCode.NoHandler}: request "${msg.event}" from ${record.id}`);
