@@ -237,7 +237,7 @@ export class MessageSender {
         maxBufferedBytes: this.limits.maxBufferedBytes,
         code: SLOW_CONSUMER_CODE,
       },
-      `${SLOW_CONSUMER_REASON} dropped`,
+      `${SLOW_CONSUMER_REASON}: dropping ${r.id} (${r.conn.bufferedAmount} bytes buffered)`,
     );
     r.state = ClientState.Closing;
     r.inbox = null;
