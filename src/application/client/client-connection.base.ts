@@ -307,6 +307,7 @@ export abstract class ClientConnectionBase<Listen extends EventsMap = DefaultEve
           headers: o.headers,
           maxPayloadSize: o.maxPayloadSize,
           maxFrameSize: o.maxFrameSize,
+          codec,
         },
         link,
       );

@@ -13,6 +13,8 @@ describe('StelarClient connection lifecycle', () => {
     client.connect(cb);
     expect(client.getState()).toBe('connecting');
     expect(ws.last.options.url).toBe('ws://localhost:3000');
+    // The transport gets its codec from the client's registry (deps.codecs[mode]).
+    expect(ws.last.options.codec).toBe(ws.codec);
     ws.last.open();
     expect(events).toEqual([]);
     expect(client.isConnected()).toBe(false);
