@@ -13,8 +13,6 @@ describe('StelarClient connection lifecycle', () => {
     client.connect(cb);
     expect(client.getState()).toBe('connecting');
     expect(ws.last.options.url).toBe('ws://localhost:3000');
-    // The transport gets its codec from the client's registry (deps.codecs[mode]).
-    expect(ws.last.options.codec).toBe(ws.codec);
     ws.last.open();
     expect(events).toEqual([]);
     expect(client.isConnected()).toBe(false);
@@ -307,7 +305,9 @@ describe('StelarClient connection lifecycle', () => {
     const tlsSettings = { ca: 'CA PEM', cert: ['CERT PEM'], key: new Uint8Array([1]), servername: 'api.example' };
     const { client, ws } = harness({ tls: true, rejectUnauthorized: false, headers: { 'x-token': 's' }, maxPayloadSize: 5, maxFrameSize: 6, ...tlsSettings }, 'h:1');
     client.connect();
-    expect(ws.last.options).toEqual({ url: 'wss://h:1', tls: true, rejectUnauthorized: false, tlsSettings, headers: { 'x-token': 's' }, maxPayloadSize: 5, maxFrameSize: 6 });
+    expect(ws.last.options).toEqual({ url: 'wss://h:1', tls: true, rejectUnauthorized: false, tlsSettings, headers: { 'x-token': 's' }, maxPayloadSize: 5, maxFrameSize: 6, codec: ws.codec });
+    // The codec is the client registry's, keyed by the mode (deps.codecs.ws), not a copy.
+    expect(ws.last.options.codec).toBe(ws.codec);
     client.disconnect();
   });
 
