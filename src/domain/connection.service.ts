@@ -2,7 +2,8 @@ import type { TimerHandle } from '../ports/clock.port';
 import type { ClusterDelivery } from '../ports/cluster-bus.port';
 import type { Connection, ConnectionHandler } from '../ports/connection.port';
 import type { MaybePromise } from '../ports/maybe-promise';
-import type { ConnectionAcceptor, HandshakeInfo, Refusal } from '../ports/transport.port';
+import type { AttemptEnded, ConnectionAcceptor, HandshakeInfo, Refusal } from '../ports/transport.port';
+import { AttemptLog } from './attempt-log';
 import { BasicContextFactory } from './basic-context.factory';
 import { ClientRecord, ClientState } from './client-record';
 import type { ContextFactory, HandlerContext, PendingRequest } from './context.types';
@@ -38,6 +39,7 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
   private cleanupTimer: TimerHandle | null = null;
   private limiterEntries = 0;
   private limiterSizeIsAsync = false;
+  private readonly attemptLog: AttemptLog;
 
   constructor(deps: ConnectionServiceDeps<C>) {
     const { codecs, clock, logger, clients, rooms, hooks, limits } = deps;
@@ -50,6 +52,7 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
     );
     this.heartbeats = new HeartbeatService(clock, clients, limits, logger);
     this.startedAt = clock.now();
+    this.attemptLog = new AttemptLog(logger, clock);
   }
 
   /** Installs the application's context factory (used for every context created from now). */
@@ -92,9 +95,32 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
 
   // ---------------------------------------------------------------- admission
 
-  /** ConnectionAcceptor: screening before the protocol handshake. */
+  /** ConnectionAcceptor: screening before the protocol handshake (a passed attempt holds a slot). */
   screen(info: HandshakeInfo): MaybePromise<Refusal | null> {
-    return this.d.admission.screen(info);
+    const verdict = this.d.admission.screen(info);
+    if (verdict === null) return null;
+    if (!isPromise<Refusal | null>(verdict)) {
+      this.logRefusal(info, verdict);
+      return verdict;
+    }
+    return verdict.then((v) => {
+      if (v !== null) this.logRefusal(info, v);
+      return v;
+    });
+  }
+
+  /** ConnectionAcceptor: a screened attempt died before its handshake completed. */
+  abandon(info: HandshakeInfo): void {
+    this.d.admission.abandon(info);
+  }
+
+  /** ConnectionAcceptor: a transport ended an attempt at one of its bounds. */
+  attemptEnded(event: AttemptEnded): void {
+    this.attemptLog.report(event);
+  }
+
+  private logRefusal(info: HandshakeInfo, refusal: Refusal): void {
+    this.attemptLog.report({ protocol: info.protocol, remoteAddress: info.remoteAddress, code: refusal.code, reason: refusal.reason });
   }
 
   /**
@@ -103,7 +129,9 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
    * over right after accept() (docs/PROTOCOL.md, TCP lifecycle) is on the record
    * (`record.hello`, with the middleware headers) before any middleware runs.
    */
-  accept(conn: Connection): void {
+  accept(conn: Connection, info?: HandshakeInfo): void {
+    // The attempt's slot (screened with `info`) passes to the connection, whatever happens next.
+    const claimed = this.d.admission.claim(info);
     this.start();
     conn.setHandler(this);
     let record: ClientRecord;
@@ -111,20 +139,28 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
       record = new ClientRecord(this.d.ids.next(), conn, this.d.clock.now());
     } catch (err) {
       this.d.logger.error(`cannot accept connection: ${errorMessage(err)}`);
+      if (claimed) this.d.admission.releaseClaim(conn.remoteAddress);
       conn.close(CloseCode.InternalError, 'Internal error');
       return;
     }
     conn.owner = record;
+    if (claimed) {
+      // Counted since its arrival: the slot and the tracker entry are this record's now.
+      record.holdsAdmissionSlot = true;
+      record.countedByTracker = true;
+    }
     if (this.d.clients.has(record.id)) {
       this.d.logger.error(`client id "${record.id}" is already in use`);
       return this.sender.closeWithError(record, StelarErrorCode.Internal, 'Duplicate client id', CloseCode.InternalError);
     }
-    // Screening happened before the handshake; the server may have filled up since.
-    if (this.d.admission.isFull(record.info.remoteAddress)) {
-      return this.sender.closeWithError(record, StelarErrorCode.ServerFull, 'Server is full', CloseCode.TryAgainLater);
+    if (!claimed) {
+      // Not screened by this service (or its slot is gone): take a slot now, if one is free.
+      if (this.d.admission.isFull(record.info.remoteAddress)) {
+        return this.sender.closeWithError(record, StelarErrorCode.ServerFull, 'Server is full', CloseCode.TryAgainLater);
+      }
+      this.d.admission.beginAdmission();
+      record.holdsAdmissionSlot = true;
     }
-    this.d.admission.beginAdmission();
-    record.holdsAdmissionSlot = true;
     this.admitting.add(record);
     queueMicrotask(() => this.runAdmission(record));
   }
@@ -166,7 +202,10 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
     this.d.clients.add(record);
     record.state = ClientState.Open;
     info.lastPing = this.d.clock.now();
-    this.d.admission.admitted(info.remoteAddress);
+    if (!record.countedByTracker) {
+      record.countedByTracker = true;
+      this.d.admission.admitted(info.remoteAddress);
+    }
     // The Connect message is the first thing an admitted client receives.
     this.sender.sendTo(record, {
       type: MessageType.Connect,
@@ -232,8 +271,9 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
       this.d.dispatcher.dispatchDisconnect(record.connectionContext as C);
     }
     this.d.rooms.leaveAll(record);
-    if (registered) {
-      this.d.clients.remove(info.id);
+    if (registered) this.d.clients.remove(info.id);
+    if (record.countedByTracker) {
+      record.countedByTracker = false;
       this.d.admission.released(info.remoteAddress);
     }
     const id = info.id;

@@ -60,11 +60,13 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
   private server: net.Server | null = null;
   private boundPort: number | null = null;
   /**
-   * Sockets not yet accepted, with their connect deadline (ms, monotonic). connectTimeout is the
-   * same for all, so insertion order is deadline order: one timer serves them all, instead of
-   * a timer created and cleared per socket.
+   * Attempts not yet accepted (from the socket's arrival: TLS handshake, screening, hello), in
+   * arrival order. connectTimeout is the same for all, so insertion order is deadline order: one
+   * timer serves them all, instead of a timer created and cleared per socket.
    */
-  private readonly pending = new Map<TcpConnection, number>();
+  private readonly pending = new Set<Attempt>();
+  /** TLS only: attempts still in their handshake, by `address:port` of the peer. */
+  private readonly handshaking = new Map<string, Attempt>();
   private sweepTimer: NodeJS.Timeout | null = null;
   private connOptions: TcpConnectionOptions;
   private readonly connectTimeout: number;
@@ -111,14 +113,19 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
       return Promise.reject(err);
     }
     this.server = server;
-    server.on(this.options.tls ? 'secureConnection' : 'connection', this.onSocket);
-    // A failed TLS handshake destroys that socket; it must not reach the server 'error' path.
-    if (this.options.tls) server.on('tlsClientError', ignore);
+    // Every socket is an attempt from its arrival (before its TLS handshake): screened and
+    // counted then, and given connectTimeout in all for the handshake and the hello.
+    server.on('connection', this.onSocket);
+    if (this.options.tls) {
+      server.on('secureConnection', this.onSecure);
+      // A failed or timed-out handshake: Node leaves the socket open once this event has a
+      // listener, so it is destroyed here (the raw socket's 'close' releases the attempt).
+      server.on('tlsClientError', destroyTlsSocket);
+    }
     return new Promise<number>((resolve, reject) => {
       const onListenError = (err: Error): void => {
         this.server = null;
-        server.removeListener('connection', this.onSocket);
-        server.removeListener('secureConnection', this.onSocket);
+        this.detach(server);
         reject(err);
       };
       server.once('error', onListenError);
@@ -145,19 +152,24 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
     if (server === null) return Promise.resolve();
     this.server = null;
     this.boundPort = null;
-    const pending = [...this.pending.keys()];
-    this.pending.clear();
+    const pending = [...this.pending];
     this.stopSweep();
-    for (const conn of pending) conn.terminate();
+    for (const attempt of pending) this.end(attempt, null);
+    this.pending.clear();
+    this.handshaking.clear();
     return new Promise<void>((resolve) => {
       server.close();
-      server.removeListener('connection', this.onSocket);
-      server.removeListener('secureConnection', this.onSocket);
+      this.detach(server);
       setImmediate(resolve);
     });
   }
 
-  /** Number of sockets waiting for screening or their Connect hello. */
+  private detach(server: net.Server): void {
+    server.removeListener('connection', this.onSocket);
+    server.removeListener('secureConnection', this.onSecure);
+  }
+
+  /** Number of attempts in their TLS handshake, screening or waiting for their Connect hello. */
   pendingCount(): number {
     return this.pending.size;
   }
@@ -166,50 +178,109 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
 
   private readonly onSocket = (socket: net.Socket): void => {
     const remoteAddress = normaliseAddress(socket.remoteAddress);
+    const info: HandshakeInfo = { protocol: 'tcp', remoteAddress, headers: NO_HEADERS };
+    const attempt: Attempt = {
+      transport: this,
+      info,
+      deadline: performance.now() + this.connectTimeout,
+      raw: socket,
+      conn: null,
+      screening: true,
+      reserved: false,
+    };
     // Screen first: a synchronous verdict (the usual case) lets the socket flow from the start,
     // without a pause/resume round per socket.
     const acceptor = this.acceptor;
     let verdict: Refusal | null | Promise<Refusal | null> = INTERNAL_REFUSAL;
     if (acceptor !== null) {
       try {
-        verdict = acceptor.screen({ protocol: 'tcp', remoteAddress, headers: NO_HEADERS });
+        verdict = acceptor.screen(info);
       } catch {
         verdict = INTERNAL_REFUSAL;
       }
     }
-    const conn = new TcpConnection(socket, this.connOptions, this, remoteAddress);
-    this.addPending(conn);
-    if (verdict === null) return;
-    if (typeof (verdict as Promise<unknown>).then === 'function') {
-      conn.pauseReading(PAUSE_SCREENING);
+    this.addPending(attempt);
+    (socket as RawSocket)[kAttempt] = attempt;
+    if (this.options.tls) {
+      // The TLS socket arrives on 'secureConnection'; until then the attempt is the raw socket.
+      this.handshaking.set(peerKey(socket), attempt);
+      socket.once('close', onRawClose);
+    } else {
+      attempt.conn = new TcpConnection(socket, this.connOptions, this, remoteAddress);
+    }
+    if (verdict !== null && typeof (verdict as Promise<unknown>).then === 'function') {
+      attempt.conn?.pauseReading(PAUSE_SCREENING);
       (verdict as Promise<Refusal | null>).then(
-        (r) => this.screened(conn, r),
-        () => this.screened(conn, INTERNAL_REFUSAL),
+        (r) => this.screened(attempt, r),
+        () => this.screened(attempt, INTERNAL_REFUSAL),
       );
     } else {
-      this.screened(conn, verdict as Refusal);
+      this.screened(attempt, verdict as Refusal | null);
     }
   };
 
-  private screened(conn: TcpConnection, refusal: Refusal | null): void {
-    if (!conn.isOpen) return;
-    if (refusal !== null) {
-      this.dropPending(conn);
-      conn.fail({ code: refusal.code, message: refusal.reason, closeCode: refusal.closeCode });
+  /** TLS: the handshake of an attempt finished; its connection starts (hello deadline unchanged). */
+  private readonly onSecure = (socket: tls.TLSSocket): void => {
+    const key = peerKey(socket);
+    const attempt = this.handshaking.get(key);
+    if (attempt === undefined || !this.pending.has(attempt)) {
+      // Ended meanwhile (refused, timed out, transport closed).
+      socket.destroy();
       return;
     }
-    conn.resumeReading(PAUSE_SCREENING);
+    this.handshaking.delete(key);
+    const raw = attempt.raw as RawSocket;
+    raw[kAttempt] = undefined;
+    raw.removeListener('close', onRawClose);
+    (socket as RawSocket)[kAttempt] = attempt;
+    const conn = new TcpConnection(socket, this.connOptions, this, attempt.info.remoteAddress);
+    attempt.conn = conn;
+    if (attempt.screening) conn.pauseReading(PAUSE_SCREENING);
+  };
+
+  private screened(attempt: Attempt, refusal: Refusal | null): void {
+    attempt.screening = false;
+    if (refusal === null) attempt.reserved = true;
+    if (!this.pending.has(attempt)) {
+      // Gone while the verdict was on its way: give the slot back.
+      this.release(attempt);
+      return;
+    }
+    if (refusal !== null) {
+      this.pending.delete(attempt);
+      this.end(attempt, { code: refusal.code, message: refusal.reason, closeCode: refusal.closeCode });
+      return;
+    }
+    attempt.conn?.resumeReading(PAUSE_SCREENING);
   }
 
-  private addPending(conn: TcpConnection): void {
-    this.pending.set(conn, performance.now() + this.connectTimeout);
+  /** Ends an attempt (already out of `pending`): the error frame when it has a connection. */
+  private end(attempt: Attempt, err: StelarError | { code: string; message: string; closeCode: number } | null): void {
+    this.release(attempt);
+    const conn = attempt.conn;
+    if (conn === null) this.handshaking.delete(peerKey(attempt.raw));
+    else (conn.socket as RawSocket)[kAttempt] = undefined;
+    if (conn === null) attempt.raw.destroy();
+    else if (err === null) conn.terminate();
+    else conn.fail(err);
+  }
+
+  /** Gives the attempt's slot back to the acceptor (once). */
+  private release(attempt: Attempt): void {
+    if (!attempt.reserved) return;
+    attempt.reserved = false;
+    this.acceptor?.abandon?.(attempt.info);
+  }
+
+  private addPending(attempt: Attempt): void {
+    this.pending.add(attempt);
     if (this.sweepTimer === null) this.armSweep(this.connectTimeout);
   }
 
-  private dropPending(conn: TcpConnection): void {
-    // The sweep timer stays armed when the map empties: it finds nothing and stops (cheaper
-    // than clearing and re-creating it for every socket of a connect burst).
-    this.pending.delete(conn);
+  /** The attempt of a connection still waiting for its hello, if any. */
+  private attemptOf(conn: TcpConnection): Attempt | undefined {
+    const a = (conn.socket as RawSocket)[kAttempt];
+    return a !== undefined && a.conn === conn ? a : undefined;
   }
 
   private armSweep(delay: number): void {
@@ -224,24 +295,37 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
     }
   }
 
-  /** @internal the sweep timer fired: fails every socket past its connect deadline. */
+  /** @internal the sweep timer fired: ends every attempt past its deadline. */
   sweep(): void {
     this.sweepTimer = null;
     const now = performance.now();
-    for (const [conn, deadline] of this.pending) {
-      if (deadline > now) {
-        this.armSweep(Math.ceil(deadline - now));
+    for (const attempt of this.pending) {
+      if (attempt.deadline > now) {
+        this.armSweep(Math.ceil(attempt.deadline - now));
         return;
       }
-      this.pending.delete(conn);
-      conn.fail(
-        protocolError(
-          StelarErrorCode.ConnectTimeout,
-          `No Connect frame within ${this.connectTimeout} ms`,
-          CloseCode.PolicyViolation,
-        ),
-      );
+      this.pending.delete(attempt);
+      const inHandshake = attempt.conn === null;
+      const reason = inHandshake
+        ? `TLS handshake not finished within ${this.connectTimeout} ms`
+        : `No Connect frame within ${this.connectTimeout} ms`;
+      this.acceptor?.attemptEnded?.({
+        protocol: 'tcp',
+        remoteAddress: attempt.info.remoteAddress,
+        code: StelarErrorCode.ConnectTimeout,
+        reason,
+      });
+      this.end(attempt, protocolError(StelarErrorCode.ConnectTimeout, reason, CloseCode.PolicyViolation));
     }
+  }
+
+  /** @internal the raw socket of a TLS attempt closed (handshake failed, peer left…). */
+  rawClosed(socket: net.Socket): void {
+    const attempt = (socket as RawSocket)[kAttempt];
+    (socket as RawSocket)[kAttempt] = undefined;
+    if (attempt === undefined || attempt.conn !== null) return;
+    this.handshaking.delete(peerKey(socket));
+    if (this.pending.delete(attempt)) this.release(attempt);
   }
 
   // --- ConnectionHandler until accepted -------------------------------------------------------
@@ -249,13 +333,16 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
   /** The first frame must be the Connect hello; it is then handed over with the connection. */
   onMessage(conn: Connection, payload: Uint8Array, binary: boolean): void {
     const tcp = conn as TcpConnection;
-    if (!this.pending.delete(tcp)) return;
+    const attempt = this.attemptOf(tcp);
+    if (attempt === undefined || !this.pending.delete(attempt)) return;
     const problem = isPlainHello(payload) ? null : checkHello(tcp, payload);
-    if (problem !== null) return tcp.fail(problem);
+    if (problem !== null) return this.end(attempt, problem);
     const acceptor = this.acceptor;
-    if (acceptor === null) return tcp.fail(INTERNAL_ERROR);
+    if (acceptor === null) return this.end(attempt, INTERNAL_ERROR);
+    attempt.reserved = false;
+    (tcp.socket as RawSocket)[kAttempt] = undefined;
     try {
-      acceptor.accept(tcp);
+      acceptor.accept(tcp, attempt.info);
     } catch {
       return tcp.fail(INTERNAL_ERROR);
     }
@@ -269,8 +356,46 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
   }
 
   onClose(conn: Connection): void {
-    this.dropPending(conn as TcpConnection);
+    const tcp = conn as TcpConnection;
+    const attempt = this.attemptOf(tcp);
+    if (attempt === undefined) return;
+    (tcp.socket as RawSocket)[kAttempt] = undefined;
+    if (this.pending.delete(attempt)) this.release(attempt);
   }
+}
+
+/** One connection attempt, from the socket's arrival to accept() (or its end). */
+interface Attempt {
+  readonly transport: TcpServerTransport;
+  /** What was screened; the same object goes to accept() / abandon(). */
+  readonly info: HandshakeInfo;
+  /** performance.now() past which the attempt is ended (TLS handshake and hello together). */
+  readonly deadline: number;
+  /** The accepted socket (for TLS, the raw one under the handshake). */
+  readonly raw: net.Socket;
+  /** The connection, once there is a (TLS) stream to read the hello from. */
+  conn: TcpConnection | null;
+  /** The acceptor's verdict is not in yet. */
+  screening: boolean;
+  /** The acceptor admitted it and holds a slot for it (released exactly once). */
+  reserved: boolean;
+}
+
+const kAttempt = Symbol('stelar.tcpAttempt');
+type RawSocket = net.Socket & { [kAttempt]?: Attempt };
+
+/** `address:port` of the peer: the same on a TLS socket and on the raw socket under it. */
+function peerKey(socket: net.Socket): string {
+  return `${socket.remoteAddress}:${socket.remotePort}`;
+}
+
+function onRawClose(this: net.Socket): void {
+  const attempt = (this as RawSocket)[kAttempt];
+  if (attempt !== undefined) attempt.transport.rawClosed(this);
+}
+
+function destroyTlsSocket(_err: Error, socket: tls.TLSSocket): void {
+  socket.destroy();
 }
 
 const helloCodec = new TcpBinaryCodec();

@@ -170,6 +170,18 @@ export class WsServerTransport implements Transport, UpgradeRoute {
     this.router = null;
   }
 
+  /** @internal an async screening outlived connectTimeout: the socket goes (complete() releases its slot). */
+  handshakeTimedOut(socket: Duplex, info: HandshakeInfo): void {
+    this.pending.delete(socket);
+    this.acceptor?.attemptEnded?.({
+      protocol: 'ws',
+      remoteAddress: info.remoteAddress,
+      code: 'STELAR_ERR_CONNECT_TIMEOUT',
+      reason: `Upgrade not screened within ${this.connectTimeout} ms`,
+    });
+    socket.destroy();
+  }
+
   /** @internal UpgradeRoute: plain HTTP requests. */
   handleRequest(req: http.IncomingMessage, res: http.ServerResponse): boolean {
     return this.options.httpHandler !== undefined && this.options.httpHandler(req, res);
@@ -212,7 +224,7 @@ export class WsServerTransport implements Transport, UpgradeRoute {
       // An async screening (distributed limits…) is bounded by connectTimeout too; a synchronous
       // one (the common case) needs no timer at all.
       this.pending.add(socket);
-      const timer = setTimeout(onHandshakeTimeout, this.connectTimeout, socket);
+      const timer = setTimeout(onHandshakeTimeout, this.connectTimeout, this, socket, info);
       timer.unref();
       (verdict as Promise<Refusal | null>).then(
         (v) => this.complete(req, socket, head, info, deflate, v, timer),
@@ -236,13 +248,18 @@ export class WsServerTransport implements Transport, UpgradeRoute {
       clearTimeout(timer);
       this.pending.delete(socket);
     }
+    if (refusal !== null) return abortHandshake(socket, refusal.status, refusal.reason);
+    // Admitted: the attempt holds a slot until accept() takes it or abandon() gives it back.
+    const acceptor = this.acceptor;
     if (socket.destroyed || !socket.writable) {
+      acceptor?.abandon?.(info);
       socket.destroy();
       return;
     }
-    const acceptor = this.acceptor;
-    if (!this.listening || acceptor === null) return abortHandshake(socket, 503, 'Server not accepting connections');
-    if (refusal !== null) return abortHandshake(socket, refusal.status, refusal.reason);
+    if (!this.listening || acceptor === null) {
+      acceptor?.abandon?.(info);
+      return abortHandshake(socket, 503, 'Server not accepting connections');
+    }
 
     const key = req.headers['sec-websocket-key'] as string;
     socket.removeListener('error', onHandshakeSocketError);
@@ -262,7 +279,7 @@ export class WsServerTransport implements Transport, UpgradeRoute {
     });
     // The 101 leaves together with the first frames the domain sends while accepting.
     conn.writeHandshake(switchingProtocolsResponse(key, negotiated === null ? null : negotiated.header));
-    acceptor.accept(conn);
+    acceptor.accept(conn, info);
     conn.start(head);
   }
 }
@@ -278,6 +295,6 @@ function onHandshakeSocketError(this: Duplex): void {
   this.destroy();
 }
 
-function onHandshakeTimeout(socket: Duplex): void {
-  socket.destroy();
+function onHandshakeTimeout(transport: WsServerTransport, socket: Duplex, info: HandshakeInfo): void {
+  transport.handshakeTimedOut(socket, info);
 }
