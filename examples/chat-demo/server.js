@@ -22,7 +22,7 @@ const FILES = {
 function createChatServer({ port = PORT, tcpPort = TCP_PORT, logger = 'info' } = {}) {
   const httpServer = http.createServer((req, res) => {
     const entry = FILES[(req.url || '/').split('?')[0]];
-    if (!entry) return; // not ours: the health route or a 404 below
+    if (!entry) return; // not ours: a 404 below (Stelar answers /stelar/health before this listener)
     fs.readFile(entry[0], (err, body) => {
       if (err) {
         res.writeHead(500).end('missing file; run npm run build');
@@ -32,7 +32,7 @@ function createChatServer({ port = PORT, tcpPort = TCP_PORT, logger = 'info' } =
       res.end(body);
     });
   });
-  // Anything neither the static routes nor Stelar's /health serve gets a prompt 404.
+  // Anything the static routes do not serve gets a prompt 404.
   httpServer.on('request', (req, res) => {
     setImmediate(() => {
       if (!res.headersSent && !res.writableEnded && !FILES[(req.url || '/').split('?')[0]]) {
@@ -47,13 +47,26 @@ function createChatServer({ port = PORT, tcpPort = TCP_PORT, logger = 'info' } =
     tcpPort,
     logger,
     maxPayloadSize: 8 * 1024 * 1024,
-    eventRateLimits: { typing: { maxPoints: 10, windowMs: 1000 } },
+    eventRateLimits: { typing: { maxPoints: 10, windowMs: 1000 }, chat: { maxPoints: 5, windowMs: 5000 } },
     hooks: {
       onClientJoinRoom: ({ room }) => /^[\w-]{1,32}$/.test(room) || false,
+      // Over a rate limit: drop that message, keep the client, and tell it (the page shows a toast).
+      onRateLimitExceeded: ({ clientId, event }) => {
+        stelar.toId(clientId, 'rate-limited', { event: event ?? null });
+        return false;
+      },
     },
   });
 
-  const nick = (ctx) => ctx.getMetadata('nick') || `guest-${ctx.id.slice(0, 4)}`;
+  // Nicknames by client id (deleted on disconnect): presence lists show them.
+  const nicks = new Map();
+  const nick = (ctx) => nicks.get(ctx.id) || `guest-${ctx.id.slice(0, 4)}`;
+  const members = (room, without) =>
+    stelar
+      .getRoomMembers(room)
+      .filter((id) => id !== without)
+      .map((id) => ({ id, nick: nicks.get(id) || `guest-${id.slice(0, 4)}` }))
+      .sort((a, b) => a.nick.localeCompare(b.nick));
 
   stelar.onConnection((client) => {
     client.emit('welcome', { id: client.id, rooms: stelar.getRooms() });
@@ -61,31 +74,36 @@ function createChatServer({ port = PORT, tcpPort = TCP_PORT, logger = 'info' } =
 
   stelar.onDisconnect((client) => {
     for (const room of client.clientInfo.rooms) {
-      stelar.to(room, 'presence', { room, nick: nick(client), joined: false }, client.id);
+      stelar.to(room, 'presence', { room, nick: nick(client), joined: false, members: members(room, client.id) }, client.id);
     }
+    nicks.delete(client.id);
   });
 
   stelar.on('nick', (ctx) => {
     const name = String(ctx.data?.nick ?? '').trim().slice(0, 24);
-    if (name) ctx.setMetadata('nick', name);
+    if (name) nicks.set(ctx.id, name);
     ctx.emit('nick', { nick: nick(ctx) });
+    for (const room of ctx.clientInfo.rooms) stelar.to(room, 'presence', { room, members: members(room) });
   });
 
-  stelar.on('enter', (ctx) => {
+  // Join (or re-enter) a room: answers { ok, room, members } or { ok: false, room, reason }.
+  stelar.onAck('enter', (ctx) => {
     const room = String(ctx.data?.room ?? '');
     const fresh = !ctx.clientInfo.rooms.has(room);
     ctx.joinRoom(room);
-    if (ctx.clientInfo.rooms.has(room)) ctx.setMetadata('room', room); // files go to the current room
-    if (fresh && ctx.clientInfo.rooms.has(room)) {
-      ctx.to(room, 'presence', { room, nick: nick(ctx), joined: true }, ctx.id);
+    if (!ctx.clientInfo.rooms.has(room)) {
+      return { ok: false, room, reason: 'room names are 1 to 32 letters, digits, "-" or "_"' };
     }
+    ctx.setMetadata('room', room); // files go to the current room
+    if (fresh) ctx.to(room, 'presence', { room, nick: nick(ctx), joined: true, members: members(room) }, ctx.id);
+    return { ok: true, room, members: members(room) };
   });
 
   stelar.on('chat', (ctx) => {
     const room = String(ctx.data?.room ?? '');
     const text = String(ctx.data?.text ?? '').slice(0, 2000);
     if (!text || !ctx.clientInfo.rooms.has(room)) return;
-    stelar.to(room, 'chat', { room, from: nick(ctx), text, at: Date.now() });
+    stelar.to(room, 'chat', { room, id: ctx.id, from: nick(ctx), text, at: Date.now() });
   });
 
   stelar.on('typing', (ctx) => {
@@ -105,7 +123,7 @@ function createChatServer({ port = PORT, tcpPort = TCP_PORT, logger = 'info' } =
   stelar.on('file', share);
   stelar.on('image', share);
 
-  stelar.onAck('who', (ctx) => ({ room: ctx.data?.room, members: stelar.getRoomMembers(String(ctx.data?.room ?? '')).length }));
+  stelar.onAck('who', (ctx) => ({ room: ctx.data?.room, members: members(String(ctx.data?.room ?? '')) }));
 
   return { httpServer, stelar };
 }

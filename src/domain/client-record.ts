@@ -10,7 +10,7 @@ export interface StelarClientInfo {
   id: string;
   rooms: Set<string>;
   lastPing: number;
-  protocol: 'ws' | 'tcp';
+  protocol: Protocol;
   connectedAt: number;
   metadata: Map<string, unknown>;
   messagesReceived: number;

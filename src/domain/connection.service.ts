@@ -46,11 +46,10 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
     this.d = deps;
     this.sender = deps.sender ?? new MessageSender(codecs, clients, rooms, hooks, limits, logger);
     this.contexts = deps.contexts ?? (new BasicContextFactory() as unknown as ContextFactory<C>);
-    this.router = new MessageRouter(deps.dispatcher, this.contexts, rooms, this.sender, logger);
-    this.inbound = new InboundPipeline(
-      codecs, clock, hooks, deps.rateLimits, limits, this.router, this.sender, logger,
-    );
-    this.heartbeats = new HeartbeatService(clock, clients, limits, logger);
+    this.router = deps.router ?? new MessageRouter(deps.dispatcher, this.contexts, rooms, this.sender, logger);
+    this.inbound =
+      deps.inbound ?? new InboundPipeline(codecs, clock, hooks, deps.rateLimits, limits, this.router, this.sender, logger);
+    this.heartbeats = deps.heartbeats ?? new HeartbeatService(clock, clients, limits, logger);
     this.startedAt = clock.now();
     this.attemptLog = new AttemptLog(logger, clock);
   }
@@ -359,19 +358,19 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
 
   /** StelarStats without memoryUsage; synchronous even with an async rate limiter. */
   stats(): DomainStats {
-    const { clients, rooms, clock } = this.d;
+    const { clients, rooms, clock, codecs } = this.d;
     if (!this.limiterSizeIsAsync) this.refreshLimiterEntries();
-    return {
+    const stats: DomainStats = {
       totalConnections: clients.totalConnected,
       activeConnections: clients.size,
       totalMessagesReceived: this.inbound.totalReceived,
       totalMessagesSent: this.sender.totalSent,
       totalRooms: rooms.size,
       uptime: clock.now() - this.startedAt,
-      wsConnections: clients.count('ws'),
-      tcpConnections: clients.count('tcp'),
-      rateLimiterEntries: this.limiterEntries,
-    };
+    } as DomainStats;
+    for (const protocol of codecs.protocols()) stats[`${protocol}Connections`] = clients.count(protocol);
+    stats.rateLimiterEntries = this.limiterEntries;
+    return stats;
   }
 
   private refreshLimiterEntries(): void {

@@ -10,7 +10,8 @@ import { MessageType, type ConnectMessage, type StelarMessage } from './message'
 import type { MessageSender } from './message-sender.service';
 import { isReservedEvent, nameProblem } from './name-validation';
 import { isPromise, type RateLimitPolicy } from './rate-limit-policy.service';
-import type { CodecMap, ServerLimits } from './server-limits';
+import type { CodecRegistry } from './codec-registry';
+import type { ServerLimits } from './server-limits';
 
 /** Where admitted, validated, rate-checked messages go (the MessageRouter). */
 export interface InboundRouter {
@@ -49,7 +50,7 @@ export class InboundPipeline {
   private received = 0;
 
   constructor(
-    private readonly codecs: CodecMap,
+    private readonly codecs: CodecRegistry,
     private readonly clock: Clock,
     private readonly hooks: HookRunner,
     private readonly rateLimits: RateLimitPolicy,
@@ -75,7 +76,7 @@ export class InboundPipeline {
     }
     let msg: StelarMessage;
     try {
-      msg = this.codecs[record.protocol].decode(payload, binary);
+      msg = this.codecs.get(record.protocol).decode(payload, binary);
     } catch (err) {
       this.count(record);
       return this.invalid(record, errorMessage(err));

@@ -1,4 +1,4 @@
-import type { OutboundMessage } from '../ports/connection.port';
+import type { OutboundMessage, Protocol } from '../ports/connection.port';
 import type { Logger } from '../ports/logger.port';
 import { ClientState, type ClientRecord } from './client-record';
 import type { ClientRegistry } from './client-registry.service';
@@ -7,7 +7,8 @@ import type { HookRunner } from './hook-runner.service';
 import { errorMessage } from './hook-runner.service';
 import { MessageType, type StelarMessage } from './message';
 import type { RoomRegistry } from './room-registry.service';
-import type { CodecMap, ServerLimits } from './server-limits';
+import type { CodecRegistry } from './codec-registry';
+import type { ServerLimits } from './server-limits';
 
 /** Options of a fan-out send. */
 export interface SendOptions {
@@ -30,7 +31,7 @@ export class MessageSender {
   private sent = 0;
 
   constructor(
-    private readonly codecs: CodecMap,
+    private readonly codecs: CodecRegistry,
     private readonly clients: ClientRegistry,
     private readonly rooms: RoomRegistry,
     private readonly hooks: HookRunner,
@@ -44,8 +45,8 @@ export class MessageSender {
   }
 
   /** Encodes `message` for one transport (throws on an unencodable message). */
-  encode(protocol: 'ws' | 'tcp', message: StelarMessage): OutboundMessage {
-    return this.codecs[protocol].encode(message);
+  encode(protocol: Protocol, message: StelarMessage): OutboundMessage {
+    return this.codecs.get(protocol).encode(message);
   }
 
   /**
@@ -108,15 +109,20 @@ export class MessageSender {
     excludeId: string | undefined,
     options: SendOptions | undefined,
   ): number {
-    let ws: OutboundMessage | null = null;
-    let tcp: OutboundMessage | null = null;
+    // One encoding per protocol, made on its first recipient. Two slots cover the usual mix
+    // (WebSocket + TCP) without allocating; a third protocol in the same fan-out gets a Map.
+    let p1: Protocol | null = null;
+    let out1: OutboundMessage | null = null;
+    let p2: Protocol | null = null;
+    let out2: OutboundMessage | null = null;
+    let more: Map<Protocol, OutboundMessage> | null = null;
     let count = 0;
     const cap = this.limits.maxBufferedBytes;
     const volatile = options?.volatile === true;
     const also = options?.alsoExclude;
     // No snapshot needed: a transport that reports onClose synchronously from close() deletes
     // entries during this loop, and Map/Set iteration tolerates deletion. An encoding error
-    // (caller mistake) propagates; both codecs encode the same JSON, so it surfaces on the
+    // (caller mistake) propagates; every codec encodes the same JSON, so it surfaces on the
     // first recipient.
     for (const r of targets) {
       if (r.id === excludeId || r.id === also || r.state !== ClientState.Open || !r.conn.isOpen) continue;
@@ -124,9 +130,18 @@ export class MessageSender {
         if (!volatile) this.dropSlowConsumer(r);
         continue;
       }
+      const p = r.protocol;
       let out: OutboundMessage;
-      if (r.protocol === 'ws') out = ws ??= this.encode('ws', message);
-      else out = tcp ??= this.encode('tcp', message);
+      if (p === p1) out = out1!;
+      else if (p1 === null) out = out1 = this.encode((p1 = p), message);
+      else if (p === p2) out = out2!;
+      else if (p2 === null) out = out2 = this.encode((p2 = p), message);
+      else {
+        more ??= new Map();
+        let o = more.get(p);
+        if (o === undefined) more.set(p, (o = this.encode(p, message)));
+        out = o;
+      }
       if (this.write(r, out)) count++;
     }
     return count;

@@ -1,6 +1,8 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import type { Connection, ConnectionHandler } from '../../ports/connection.port';
+import type { Logger } from '../../ports/logger.port';
+import type { MessageCodec } from '../../ports/message-codec.port';
 import type { ConnectionAcceptor, HandshakeInfo, Refusal, Transport, TransportLimits } from '../../ports/transport.port';
 import {
   CloseCode,
@@ -31,6 +33,10 @@ export interface TcpServerTransportOptions {
   readonly maxBufferedBytes?: number;
   /** Ms close() waits for the peer's FIN before destroying the socket (default 2000). */
   readonly closeTimeout?: number;
+  /** The codec of hello, Disconnect and Error frames (injected: `TCP_TOKENS.Codec`). Default a TcpBinaryCodec. */
+  readonly codec?: MessageCodec;
+  /** Where errors of the listening socket are reported (injected: `TOKENS.Logger`). Default: nowhere. */
+  readonly logger?: Logger;
 }
 
 /** Defaults of {@link TcpServerTransportOptions}. */
@@ -82,6 +88,7 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
       maxPayloadSize: positive(options.maxPayloadSize ?? TCP_DEFAULTS.maxPayloadSize, 'maxPayloadSize'),
       maxBufferedBytes: positive(options.maxBufferedBytes ?? TCP_DEFAULTS.maxBufferedBytes, 'maxBufferedBytes'),
       closeTimeout: positive(options.closeTimeout ?? TCP_DEFAULTS.closeTimeout, 'closeTimeout'),
+      codec: options.codec ?? DEFAULT_CODEC,
     };
   }
 
@@ -93,6 +100,11 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
       maxPayloadSize: positive(limits.maxPayloadSize ?? this.connOptions.maxPayloadSize, 'maxPayloadSize'),
     };
   }
+
+  /** An error of the listening socket after listen() (e.g. EMFILE on accept): logged, never thrown. */
+  private readonly onServerError = (err: Error): void => {
+    this.options.logger?.warn(`TCP listener error: ${err.message}`);
+  };
 
   setAcceptor(acceptor: ConnectionAcceptor): void {
     this.acceptor = acceptor;
@@ -131,7 +143,7 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
       server.once('error', onListenError);
       server.listen(this.options.port, this.options.host, () => {
         server.removeListener('error', onListenError);
-        server.on('error', ignore);
+        server.on('error', this.onServerError);
         this.boundPort = (server.address() as net.AddressInfo).port;
         resolve(this.boundPort);
       });
@@ -178,7 +190,7 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
 
   private readonly onSocket = (socket: net.Socket): void => {
     const remoteAddress = normaliseAddress(socket.remoteAddress);
-    const info: HandshakeInfo = { protocol: 'tcp', remoteAddress, headers: NO_HEADERS };
+    const info: HandshakeInfo = { protocol: 'tcp', remoteAddress, originApplies: false, headers: NO_HEADERS };
     const attempt: Attempt = {
       transport: this,
       info,
@@ -335,7 +347,7 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
     const tcp = conn as TcpConnection;
     const attempt = this.attemptOf(tcp);
     if (attempt === undefined || !this.pending.delete(attempt)) return;
-    const problem = isPlainHello(payload) ? null : checkHello(tcp, payload);
+    const problem = isPlainHello(payload) ? null : checkHello(tcp, payload, this.connOptions.codec ?? DEFAULT_CODEC);
     if (problem !== null) return this.end(attempt, problem);
     const acceptor = this.acceptor;
     if (acceptor === null) return this.end(attempt, INTERNAL_ERROR);
@@ -398,7 +410,7 @@ function destroyTlsSocket(_err: Error, socket: tls.TLSSocket): void {
   socket.destroy();
 }
 
-const helloCodec = new TcpBinaryCodec();
+const DEFAULT_CODEC = new TcpBinaryCodec();
 
 /** The body of the usual hello, Connect `{"v":1}` without headers: type 6, eventLen 0, JSON. */
 const PLAIN_HELLO = Uint8Array.of(MessageType.Connect, 0, 0, ...Buffer.from(`{"v":${PROTOCOL_VERSION}}`));
@@ -415,7 +427,7 @@ function isPlainHello(payload: Uint8Array): boolean {
  * lifecycle). On success records its headers on the connection; otherwise returns the error to
  * send (1002) before closing.
  */
-function checkHello(conn: TcpConnection, payload: Uint8Array): StelarError | null {
+function checkHello(conn: TcpConnection, payload: Uint8Array, helloCodec: MessageCodec): StelarError | null {
   if (payload[0] !== MessageType.Connect) {
     return protocolError(
       StelarErrorCode.InvalidMessage,
