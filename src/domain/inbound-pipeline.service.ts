@@ -1,6 +1,7 @@
 import type { Clock } from '../ports/clock.port';
 import type { Connection } from '../ports/connection.port';
 import type { Logger } from '../ports/logger.port';
+import { AttemptLog } from './attempt-log';
 import type { MaybePromise } from '../ports/maybe-promise';
 import { ClientRecord, ClientState } from './client-record';
 import { CloseCode, StelarErrorCode, type ProtocolError } from './errors';
@@ -48,6 +49,8 @@ function keptHello(msg: ConnectMessage): ConnectMessage {
  */
 export class InboundPipeline {
   private received = 0;
+  /** Size refusals are logged throttled (an attack must not become a log flood). */
+  private readonly limitLog: AttemptLog;
 
   constructor(
     private readonly codecs: CodecRegistry,
@@ -58,7 +61,9 @@ export class InboundPipeline {
     private readonly router: InboundRouter,
     private readonly sender: MessageSender,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.limitLog = new AttemptLog(logger, clock);
+  }
 
   /** Inbound messages since start (StelarStats.totalMessagesReceived). */
   get totalReceived(): number {
@@ -72,6 +77,12 @@ export class InboundPipeline {
     if (payload.byteLength > max) {
       this.count(record);
       this.hooks.call('onPayloadTooLarge', { clientId: record.id, size: payload.byteLength, max });
+      this.limitLog.report({
+        protocol: record.protocol,
+        remoteAddress: record.info.remoteAddress,
+        code: StelarErrorCode.PayloadTooLarge,
+        reason: `message of ${payload.byteLength} bytes exceeds maxPayloadSize ${max}`,
+      });
       return this.sender.closeWithError(record, StelarErrorCode.PayloadTooLarge, 'Message too big', CloseCode.MessageTooBig);
     }
     let msg: StelarMessage;
@@ -109,6 +120,7 @@ export class InboundPipeline {
     } else if (err.code === StelarErrorCode.PayloadTooLarge || err.code === StelarErrorCode.FrameTooLarge) {
       // The transport rejected the frame from its header; it may attach the declared `size`.
       const size = (err as { size?: unknown }).size;
+      this.limitLog.report({ protocol: record.protocol, remoteAddress: record.info.remoteAddress, code: err.code, reason: err.message });
       this.hooks.call('onPayloadTooLarge', {
         clientId: record.id,
         size: typeof size === 'number' ? size : -1,

@@ -138,20 +138,28 @@ export class Canaries {
   private readonly failures: string[] = [];
   private timer: NodeJS.Timeout | null = null;
 
-  static async start(server: AttackServer, intervalMs = 20): Promise<Canaries> {
+  /** `tls`: the server serves wss:// and TLS-over-TCP (its throw-away certificate is trusted). */
+  static async start(server: AttackServer, options: { tls?: boolean; intervalMs?: number } = {}): Promise<Canaries> {
     const c = new Canaries();
-    await c.connect(server);
+    await c.connect(server, options.tls === true);
+    const intervalMs = options.intervalMs ?? 20;
     c.timer = setInterval(() => c.tick(), intervalMs);
     return c;
   }
 
-  private async connect(server: AttackServer): Promise<void> {
+  private async connect(server: AttackServer, tls: boolean): Promise<void> {
     const targets: [string, 'ws' | 'tcp'][] = [
-      [`ws://127.0.0.1:${server.port}/`, 'ws'],
+      [`${tls ? 'wss' : 'ws'}://127.0.0.1:${server.port}/`, 'ws'],
       [`127.0.0.1:${server.tcpPort}`, 'tcp'],
     ];
     for (const [url, mode] of targets) {
-      const c = new StelarClient(url, { mode, reconnection: false, logger: 'silent', ackTimeout: 10_000 });
+      const c = new StelarClient(url, {
+        mode,
+        reconnection: false,
+        logger: 'silent',
+        ackTimeout: 10_000,
+        ...(tls ? { tls: true, rejectUnauthorized: false } : {}),
+      });
       this.clients.push(c);
       const i = this.clients.length - 1;
       c.on('canary', (d: { seq: number }) => this.received[i].push(d.seq));
@@ -206,14 +214,17 @@ export async function waitFor(check: () => boolean, what: string, timeoutMs = 10
   }
 }
 
-/** Opens `n` plain TCP sockets to `port` (resolves once all are connected). */
-export async function openSockets(port: number, n: number, host = '127.0.0.1'): Promise<net.Socket[]> {
+/**
+ * Opens `n` plain TCP sockets to `port` from `localAddress` (another 127.0.0.0/8 address than
+ * the canaries' 127.0.0.1, so per-IP caps tell attacker and canaries apart).
+ */
+export async function openSockets(port: number, n: number, localAddress = '127.0.0.2'): Promise<net.Socket[]> {
   const sockets = await Promise.all(
     Array.from(
       { length: n },
       () =>
         new Promise<net.Socket>((resolve, reject) => {
-          const s = net.connect(port, host);
+          const s = net.connect({ port, host: '127.0.0.1', localAddress });
           s.on('error', () => undefined);
           s.once('connect', () => resolve(s));
           s.once('error', reject);
