@@ -225,6 +225,11 @@ export async function openSockets(port: number, n: number, localAddress = '127.0
       () =>
         new Promise<net.Socket>((resolve, reject) => {
           const s = net.connect({ port, host: '127.0.0.1', localAddress });
+          // Recorded from the start: a refused socket may be gone before the caller looks.
+          closes.set(s, new Promise((r) => s.once('close', () => r(Date.now()))));
+          const chunks: Buffer[] = [];
+          inputs.set(s, chunks);
+          s.on('data', (d: Buffer) => chunks.push(d));
           s.on('error', () => undefined);
           s.once('connect', () => resolve(s));
           s.once('error', reject);
@@ -234,12 +239,17 @@ export async function openSockets(port: number, n: number, localAddress = '127.0
   return sockets;
 }
 
-/** Resolves when `socket` is closed, with the time it took from `since` (ms). */
+const closes = new WeakMap<net.Socket, Promise<number>>();
+const inputs = new WeakMap<net.Socket, Buffer[]>();
+
+/** Resolves when a socket of {@link openSockets} is closed, with the time (ms) since `since`. */
 export function closedAfter(socket: net.Socket, since: number): Promise<number> {
-  return new Promise((resolve) => {
-    if (socket.destroyed && socket.closed) return resolve(Date.now() - since);
-    socket.once('close', () => resolve(Date.now() - since));
-  });
+  return (closes.get(socket) as Promise<number>).then((at) => at - since);
+}
+
+/** Everything a socket of {@link openSockets} received so far. */
+export function receivedBy(socket: net.Socket): Buffer {
+  return Buffer.concat(inputs.get(socket) ?? []);
 }
 
 export const MiB = 1024 * 1024;
