@@ -26,8 +26,12 @@ export class AttemptLog {
       entry.suppressed++;
       return;
     }
-    const more = entry !== undefined && entry.suppressed > 0 ? ` (+${entry.suppressed} more since the last line)` : '';
-    this.logger.warn(`${e.code}: ${e.reason} (${e.protocol} ${e.remoteAddress || 'unknown address'})${more}`);
+    const suppressed = entry !== undefined ? entry.suppressed : 0;
+    const more = suppressed > 0 ? ` (+${suppressed} more since the last line)` : '';
+    this.logger.warn(
+      { ip: e.remoteAddress, protocol: e.protocol, code: e.code, reason: e.reason, suppressed },
+      `${e.code}: ${e.reason} (${e.protocol} ${e.remoteAddress || 'unknown address'})${more}`,
+    );
     this.last.set(e.code, { at: now, suppressed: 0 });
   }
 }

@@ -14,6 +14,7 @@ import type { HeartbeatService } from './heartbeat.service';
 import type { InboundPipeline } from './inbound-pipeline.service';
 import type { MessageRouter } from './message-router.service';
 import type { ServerLimits } from './server-limits';
+import type { ServerCounters } from './metrics/server-counters';
 
 /** Everything the connection service is built from (the composition root supplies it). */
 export interface ConnectionServiceDeps<C extends HandlerContext = HandlerContext> {
@@ -27,11 +28,7 @@ export interface ConnectionServiceDeps<C extends HandlerContext = HandlerContext
   readonly admission: AdmissionService;
   readonly hooks: HookRunner;
   readonly dispatcher: Dispatcher<C>;
-  /**
-   * Builds handler contexts. Optional so the application can create its factory after this
-   * service (it usually needs the service to send) and install it with setContextFactory;
-   * until then a {@link BasicContextFactory} is used.
-   */
+  /** Builds handler contexts; a {@link BasicContextFactory} when absent (domain tests). */
   readonly contexts?: ContextFactory<C>;
   /** Read on every use: mutate it (or call updateLimits) to change limits live. */
   readonly limits: ServerLimits;
@@ -43,6 +40,8 @@ export interface ConnectionServiceDeps<C extends HandlerContext = HandlerContext
   readonly router?: MessageRouter<C>;
   readonly inbound?: InboundPipeline;
   readonly heartbeats?: HeartbeatService;
+  /** The counters every stage counts into (else the service creates its own). */
+  readonly counters?: ServerCounters;
 }
 
 /** The numbers of StelarStats the domain knows (everything except memoryUsage). */

@@ -9,6 +9,7 @@ import { MessageType, type StelarMessage } from './message';
 import type { RoomRegistry } from './room-registry.service';
 import type { CodecRegistry } from './codec-registry';
 import type { ServerLimits } from './server-limits';
+import { ServerCounters } from './metrics/server-counters';
 
 /** Options of a fan-out send. */
 export interface SendOptions {
@@ -37,6 +38,7 @@ export class MessageSender {
     private readonly hooks: HookRunner,
     private readonly limits: ServerLimits,
     private readonly logger: Logger,
+    private readonly counters: ServerCounters = new ServerCounters(),
   ) {}
 
   /** Messages written since start (StelarStats.totalMessagesSent). */
@@ -144,6 +146,8 @@ export class MessageSender {
       }
       if (this.write(r, out)) count++;
     }
+    this.counters.broadcasts++;
+    this.counters.deliveries += count;
     return count;
   }
 
@@ -157,6 +161,9 @@ export class MessageSender {
     }
     record.info.messagesSent++;
     this.sent++;
+    const t = record.traffic;
+    t.messagesOut++;
+    t.bytesOut += out.payload.byteLength;
     return true;
   }
 
@@ -169,11 +176,27 @@ export class MessageSender {
     this.close(record, closeCode, message);
   }
 
+  /**
+   * An admin close (`server.disconnect`, `ctx.disconnect`, the dashboard): counted and logged,
+   * then a normal close. False when the client is not open.
+   */
+  adminClose(record: ClientRecord, closeCode: number, reason: string): boolean {
+    if (record.state !== ClientState.Open) return false;
+    this.counters.adminDisconnects++;
+    this.logger.info(
+      { clientId: record.id, ip: record.info.remoteAddress, protocol: record.protocol, code: closeCode, reason },
+      'disconnecting client',
+    );
+    this.close(record, closeCode, reason);
+    return true;
+  }
+
   /** Starts closing a client once: marks it Closing (messages dropped) and closes the wire. */
   close(record: ClientRecord, closeCode: number, reason: string): void {
     if (record.state >= ClientState.Closing) return;
     record.state = ClientState.Closing;
     record.inbox = null;
+    record.closeReason = reason;
     record.conn.close(closeCode, reason);
   }
 
@@ -184,7 +207,17 @@ export class MessageSender {
    */
   private dropSlowConsumer(r: ClientRecord): void {
     if (r.state >= ClientState.Closing) return;
-    this.logger.warn(`${SLOW_CONSUMER_REASON}: dropping ${r.id} (${r.conn.bufferedAmount} bytes buffered)`);
+    this.counters.slowConsumersDropped++;
+    this.logger.warn(
+      {
+        clientId: r.id,
+        ip: r.info.remoteAddress,
+        protocol: r.protocol,
+        bufferedBytes: r.conn.bufferedAmount,
+        maxBufferedBytes: this.limits.maxBufferedBytes,
+      },
+      `${SLOW_CONSUMER_REASON}: dropping ${r.id} (${r.conn.bufferedAmount} bytes buffered)`,
+    );
     r.state = ClientState.Closing;
     r.inbox = null;
     r.conn.terminate();

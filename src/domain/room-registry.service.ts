@@ -33,6 +33,7 @@ const UNCHANGED: RoomResult = { ok: true, changed: false };
 export class RoomRegistry {
   private readonly rooms = new Map<string, Map<string, ClientRecord>>();
   private readonly caps: RoomLimits;
+  private memberships = 0;
 
   constructor(
     private readonly hooks: HookRunner,
@@ -96,6 +97,7 @@ export class RoomRegistry {
     }
     members.set(clientId, record);
     info.rooms.add(room);
+    this.memberships++;
     return CHANGED;
   }
 
@@ -140,6 +142,11 @@ export class RoomRegistry {
     return [...this.rooms.keys()];
   }
 
+  /** Sum of the room sizes (a client in 3 rooms counts 3). */
+  get memberCount(): number {
+    return this.memberships;
+  }
+
   /** Number of rooms (StelarStats.totalRooms). */
   get size(): number {
     return this.rooms.size;
@@ -155,6 +162,7 @@ export class RoomRegistry {
     // Only this record's own entry (never another record's that shares a broken id).
     if (members === undefined || members.get(record.id) !== record) return;
     members.delete(record.id);
+    this.memberships--;
     if (members.size === 0) this.rooms.delete(room);
   }
 }

@@ -110,9 +110,9 @@ export class AttackServer {
     return this.proc.exitCode === null && this.proc.signalCode === null;
   }
 
-  /** Log lines (warn and above) matching `re`. */
-  logged(re: RegExp): string[] {
-    return this.logs.filter((l) => re.test(l.msg)).map((l) => l.msg);
+  /** Log lines matching every one of `res`. */
+  logged(...res: RegExp[]): string[] {
+    return this.logs.filter((l) => res.every((re) => re.test(l.msg))).map((l) => l.msg);
   }
 
   /** Graceful stop (IPC disconnect → server.stop()), SIGKILL after 5 s. */

@@ -5,6 +5,13 @@ import type { IIPTracker } from '../../ports/ip-tracker.port';
 import type { Logger, LogLevel } from '../../ports/logger.port';
 import type { StelarHooks } from '../../domain/hooks.types';
 import type { StelarStats } from './server-types';
+import type {
+  DashboardOptions,
+  MetricsOptions,
+  ResolvedDashboardOptions,
+  ResolvedMetricsOptions,
+} from './operations/operations-options';
+export type { DashboardOptions, MetricsOptions, HttpAuth } from './operations/operations-options';
 
 import type { EventRateLimits } from '../../domain/rate-limit-policy.service';
 /** Per-event rate limits: event name → token bucket (`{ maxPoints, windowMs }`). */
@@ -103,6 +110,12 @@ export interface StelarOptions {
   compression?: boolean;
   /** Several nodes behind one Redis. */
   cluster?: ClusterOptions;
+
+  // Operations surface (docs/OPERATIONS.md)
+  /** Prometheus metrics on `/metrics` (needs the `prom-client` peer dependency). Default false. */
+  metrics?: boolean | MetricsOptions;
+  /** The built-in live dashboard on `/stelar`; `auth` is required. Default off. */
+  dashboard?: DashboardOptions | false;
 }
 
 /**
@@ -149,6 +162,8 @@ export const SERVER_OPTIONS: { readonly [K in keyof StelarOptions]-?: OptionPhas
   hooks: 'live',
   compression: 'construction',
   cluster: 'construction',
+  metrics: 'construction',
+  dashboard: 'construction',
 };
 
 /** Options after defaults are applied. */
@@ -186,6 +201,8 @@ export interface ResolvedOptions {
   hooks: StelarHooks;
   compression: boolean;
   cluster: ClusterOptions | undefined;
+  metrics: ResolvedMetricsOptions | false;
+  dashboard: ResolvedDashboardOptions | false;
 }
 
 /**
