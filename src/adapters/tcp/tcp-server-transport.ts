@@ -11,9 +11,10 @@ import {
   type ProtocolError,
   type StelarError,
 } from '../../domain/errors';
-import { MessageType, type StelarMessage } from '../../domain/message';
 import { TcpBinaryCodec } from '../codec/tcp-binary.codec';
 import { PAUSE_SCREENING, TcpConnection, normaliseAddress, type TcpConnectionOptions } from './tcp-connection';
+import { checkHello, isPlainHello } from './tcp-hello';
+import { destroyTlsSocket, kAttempt, onRawClose, peerKey, type Attempt, type RawSocket } from './tcp-attempt';
 
 /** Options of the binary TCP listener. */
 export interface TcpServerTransportOptions {
@@ -49,8 +50,7 @@ export const TCP_DEFAULTS = {
 } as const;
 
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
-/** The protocol version a client hello must announce. */
-export const PROTOCOL_VERSION = 1;
+export { PROTOCOL_VERSION } from './tcp-hello';
 
 /**
  * The binary TCP listener (plain `net` or `tls`) behind the Transport port. For each socket:
@@ -376,83 +376,7 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
   }
 }
 
-/** One connection attempt, from the socket's arrival to accept() (or its end). */
-interface Attempt {
-  readonly transport: TcpServerTransport;
-  /** What was screened; the same object goes to accept() / abandon(). */
-  readonly info: HandshakeInfo;
-  /** performance.now() past which the attempt is ended (TLS handshake and hello together). */
-  readonly deadline: number;
-  /** The accepted socket (for TLS, the raw one under the handshake). */
-  readonly raw: net.Socket;
-  /** The connection, once there is a (TLS) stream to read the hello from. */
-  conn: TcpConnection | null;
-  /** The acceptor's verdict is not in yet. */
-  screening: boolean;
-  /** The acceptor admitted it and holds a slot for it (released exactly once). */
-  reserved: boolean;
-}
-
-const kAttempt = Symbol('stelar.tcpAttempt');
-type RawSocket = net.Socket & { [kAttempt]?: Attempt };
-
-/** `address:port` of the peer: the same on a TLS socket and on the raw socket under it. */
-function peerKey(socket: net.Socket): string {
-  return `${socket.remoteAddress}:${socket.remotePort}`;
-}
-
-function onRawClose(this: net.Socket): void {
-  const attempt = (this as RawSocket)[kAttempt];
-  if (attempt !== undefined) attempt.transport.rawClosed(this);
-}
-
-function destroyTlsSocket(_err: Error, socket: tls.TLSSocket): void {
-  socket.destroy();
-}
-
 const DEFAULT_CODEC = new TcpBinaryCodec();
-
-/** The body of the usual hello, Connect `{"v":1}` without headers: type 6, eventLen 0, JSON. */
-const PLAIN_HELLO = Uint8Array.of(MessageType.Connect, 0, 0, ...Buffer.from(`{"v":${PROTOCOL_VERSION}}`));
-
-/** True for exactly the usual hello bytes (no decoding needed; its headers are none). */
-function isPlainHello(payload: Uint8Array): boolean {
-  if (payload.length !== PLAIN_HELLO.length) return false;
-  for (let i = 0; i < PLAIN_HELLO.length; i++) if (payload[i] !== PLAIN_HELLO[i]) return false;
-  return true;
-}
-
-/**
- * Validates the first frame: a Connect hello `{"v":1}` (docs/PROTOCOL.md, TCP connection
- * lifecycle). On success records its headers on the connection; otherwise returns the error to
- * send (1002) before closing.
- */
-function checkHello(conn: TcpConnection, payload: Uint8Array, helloCodec: MessageCodec): StelarError | null {
-  if (payload[0] !== MessageType.Connect) {
-    return protocolError(
-      StelarErrorCode.InvalidMessage,
-      `Invalid message: the first frame must be Connect (6), got type ${payload[0]}`,
-      CloseCode.ProtocolError,
-    );
-  }
-  let hello: StelarMessage;
-  try {
-    hello = helloCodec.decode(payload, true);
-  } catch (err) {
-    const e = err as StelarError;
-    return protocolError(e.code, `${e.message} (in the Connect hello)`, CloseCode.ProtocolError);
-  }
-  if (hello.type !== MessageType.Connect || hello.version !== PROTOCOL_VERSION) {
-    const v = hello.type === MessageType.Connect ? hello.version : undefined;
-    return protocolError(
-      StelarErrorCode.InvalidMessage,
-      `Invalid message: the Connect hello must carry {"v":${PROTOCOL_VERSION}}, got ${JSON.stringify(v ?? null)}`,
-      CloseCode.ProtocolError,
-    );
-  }
-  conn.helloHeaders = hello.headers ?? NO_HEADERS;
-  return null;
-}
 
 const INTERNAL_REFUSAL: Refusal = {
   status: 500,
