@@ -27,17 +27,12 @@ export function noHandlerMessage(event: string): string {
 export class MessageRouter<C extends HandlerContext = HandlerContext> {
   constructor(
     private readonly dispatcher: Dispatcher<C>,
-    private contexts: ContextFactory<C>,
+    private readonly contexts: ContextFactory<C>,
     private readonly rooms: RoomRegistry,
     private readonly sender: MessageSender,
     private readonly logger: Logger,
     private readonly replier: RequestReplier = new RequestReplier(sender, logger),
   ) {}
-
-  /** Swaps the context factory (the application may build it after this service). */
-  setContextFactory(contexts: ContextFactory<C>): void {
-    this.contexts = contexts;
-  }
 
   route(record: ClientRecord, msg: StelarMessage): void {
     switch (msg.type) {

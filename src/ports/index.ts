@@ -12,7 +12,7 @@ export * from './client-transport.port';
 export * from './metrics.port';
 export * from './http-fallback.port';
 
-import { Transport } from './transport.port';
+import { ConnectionAcceptor, Transport } from './transport.port';
 import { MessageCodec } from './message-codec.port';
 import { IRateLimiter, RateLimiterFactory } from './rate-limiter.port';
 import { IIPTracker } from './ip-tracker.port';
@@ -29,6 +29,7 @@ import { HttpFallback } from './http-fallback.port';
  */
 export const TOKENS = {
   Transport,
+  ConnectionAcceptor,
   MessageCodec,
   IRateLimiter,
   RateLimiterFactory,
