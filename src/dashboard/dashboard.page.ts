@@ -297,6 +297,7 @@ class Dashboard {
   private onTick(t: Tick): void {
     this.ticks++;
     const conn = Object.entries(t.connections)
+      .filter(([, n]) => n > 0)
       .map(([p, n]) => `${p} ${n}`)
       .join(' · ');
     this.tile('connections', `${t.total}${conn ? ` (${conn})` : ''}`);
