@@ -1,4 +1,5 @@
 import type { Protocol } from '../ports/connection.port';
+import type { ClusterInterest } from '../ports/cluster-bus.port';
 import type { ClientRecord } from './client-record';
 
 /** Registered (admitted) clients: O(1) by id, live counts per protocol. */
@@ -7,6 +8,13 @@ export class ClientRegistry {
   private ws = 0;
   private tcp = 0;
   private total = 0;
+  /** Told of every registration and removal (the cluster's client → node directory). */
+  private interest: Pick<ClusterInterest, 'clientAdded' | 'clientRemoved'> | null = null;
+
+  /** Reports registrations and removals to `interest` from now on (null: to nobody). */
+  setInterest(interest: Pick<ClusterInterest, 'clientAdded' | 'clientRemoved'> | null): void {
+    this.interest = interest;
+  }
 
   /** Registers `record`; throws if the id is already taken (a broken `generateClientId`). */
   add(record: ClientRecord): void {
@@ -15,6 +23,7 @@ export class ClientRegistry {
     if (record.protocol === 'ws') this.ws++;
     else this.tcp++;
     this.total++;
+    this.interest?.clientAdded(record.id);
   }
 
   /** Removes and returns the record, or undefined when it was not registered. */
@@ -24,6 +33,7 @@ export class ClientRegistry {
     this.byId.delete(id);
     if (record.protocol === 'ws') this.ws--;
     else this.tcp--;
+    this.interest?.clientRemoved(id);
     return record;
   }
 

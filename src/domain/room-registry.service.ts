@@ -1,3 +1,4 @@
+import type { ClusterInterest } from '../ports/cluster-bus.port';
 import type { ClientRecord } from './client-record';
 import { StelarErrorCode } from './errors';
 import type { HookRunner } from './hook-runner.service';
@@ -33,6 +34,8 @@ const UNCHANGED: RoomResult = { ok: true, changed: false };
 export class RoomRegistry {
   private readonly rooms = new Map<string, Map<string, ClientRecord>>();
   private readonly caps: RoomLimits;
+  /** Told when a room gains its first / loses its last member (cluster interest routing). */
+  private interest: Pick<ClusterInterest, 'roomOpened' | 'roomClosed' | 'roomReady'> | null = null;
 
   constructor(
     private readonly hooks: HookRunner,
@@ -40,6 +43,19 @@ export class RoomRegistry {
   ) {
     this.caps = { maxRooms: 0, maxRoomsPerClient: 0 };
     this.setLimits(limits);
+  }
+
+  /** Reports room openings and closings to `interest` from now on (null: to nobody). */
+  setInterest(interest: Pick<ClusterInterest, 'roomOpened' | 'roomClosed' | 'roomReady'> | null): void {
+    this.interest = interest;
+  }
+
+  /**
+   * Undefined when deliveries to `room` from anywhere in the cluster already reach this node;
+   * else settles once they do (a join is confirmed to its client after that).
+   */
+  ready(room: string): PromiseLike<void> | undefined {
+    return this.interest === null ? undefined : this.interest.roomReady(room);
   }
 
   /** The current caps (a copy). */
@@ -93,6 +109,7 @@ export class RoomRegistry {
     if (members === undefined) {
       members = new Map();
       this.rooms.set(room, members);
+      this.interest?.roomOpened(room);
     }
     members.set(clientId, record);
     info.rooms.add(room);
@@ -155,7 +172,10 @@ export class RoomRegistry {
     // Only this record's own entry (never another record's that shares a broken id).
     if (members === undefined || members.get(record.id) !== record) return;
     members.delete(record.id);
-    if (members.size === 0) this.rooms.delete(room);
+    if (members.size === 0) {
+      this.rooms.delete(room);
+      this.interest?.roomClosed(room);
+    }
   }
 }
 

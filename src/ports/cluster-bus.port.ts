@@ -45,6 +45,25 @@ export interface ClusterQueryResult<T> {
 }
 
 /**
+ * Interest routing: the domain tells the bus, as it happens, which rooms and clients this node
+ * holds, so the bus subscribes only to what has local recipients (docs/CLUSTER.md). Transitions
+ * only: `roomOpened` on a room's first local member, `roomClosed` on its last one leaving.
+ */
+export interface ClusterInterest {
+  roomOpened(room: string): void;
+  roomClosed(room: string): void;
+  /**
+   * Undefined when deliveries published to `room` from now on already reach this node; else a
+   * promise that settles (never rejects) once they do, or once waiting is pointless (Redis away).
+   * The join confirmation a client receives waits on it: the join-vs-subscription rule.
+   */
+  roomReady(room: string): PromiseLike<void> | undefined;
+  /** A client was admitted here / left (the cluster-wide client → node directory). */
+  clientAdded(clientId: string): void;
+  clientRemoved(clientId: string): void;
+}
+
+/**
  * Carries deliveries between server nodes. The in-memory adapter is a single node: publish is a
  * no-op and queries return local state.
  */
@@ -55,6 +74,8 @@ export interface ClusterBus {
   stop(): Promise<void>;
   /** Send to the other nodes (never echoed to this node). */
   publish(delivery: ClusterDelivery): void;
+  /** Present when the bus routes by interest; the domain reports rooms and clients to it. */
+  readonly interest?: ClusterInterest;
   /** True when `clientId` is connected to some other node (for toId). */
   hasRemoteClient?(clientId: string): MaybePromise<boolean>;
   rooms(): Promise<ClusterQueryResult<string[]>>;

@@ -10,6 +10,7 @@
  *                  or JSON text)
  * type 2 QUERY:    u32 id | u8 kind | u8 flags | [u16 len | arg]
  * type 3 REPLY:    u32 id | JSON text (rest)
+ * type 4 PROBE:    u32 id   (a node's message to itself through Redis: end-to-end liveness)
  * ```
  */
 import type { ClusterDelivery, DeliveryTarget } from '../../ports/cluster-bus.port';
@@ -20,7 +21,7 @@ import type { BinaryMeta } from '../../domain/message';
 export const ENVELOPE_VERSION = 1;
 
 /** Envelope types (second byte). */
-export const EnvelopeType = { Delivery: 1, Query: 2, Reply: 3 } as const;
+export const EnvelopeType = { Delivery: 1, Query: 2, Reply: 3, Probe: 4 } as const;
 export type EnvelopeType = (typeof EnvelopeType)[keyof typeof EnvelopeType];
 
 /** Cluster-wide query kinds. */
@@ -51,7 +52,8 @@ export type ClusterEnvelope =
       readonly kind: QueryKind;
       readonly arg?: string;
     }
-  | { readonly type: 3; readonly origin: string; readonly id: number; readonly value: unknown };
+  | { readonly type: 3; readonly origin: string; readonly id: number; readonly value: unknown }
+  | { readonly type: 4; readonly origin: string; readonly id: number };
 
 /**
  * Encodes a delivery once for every node. JSON `data` is stringified here; `bytes` are copied
@@ -122,6 +124,15 @@ export function encodeReply(origin: string, id: number, value: unknown): Buffer 
   return buf;
 }
 
+/** Encodes a probe a node sends to its own channel to check that Redis carries its traffic. */
+export function encodeProbe(origin: string, id: number): Buffer {
+  const originLen = checkedLength(origin, MAX_NODE_ID_BYTES, 'node id');
+  const buf = Buffer.allocUnsafe(3 + originLen + 4);
+  const o = writeHeader(buf, EnvelopeType.Probe, origin, originLen);
+  buf.writeUInt32BE(id >>> 0, o);
+  return buf;
+}
+
 /**
  * True when `buf` was published by the node whose UTF-8 id is `originBytes` (checked without
  * decoding, so a node skips its own deliveries cheaply).
@@ -184,6 +195,11 @@ export function decodeEnvelope(buf: Buffer): ClusterEnvelope {
     case EnvelopeType.Reply: {
       const id = r.u32();
       return { type: EnvelopeType.Reply, origin, id, value: parseJson(r.rest()) };
+    }
+    case EnvelopeType.Probe: {
+      const id = r.u32();
+      if (r.rest().byteLength !== 0) throw invalid('trailing bytes after probe');
+      return { type: EnvelopeType.Probe, origin, id };
     }
     default:
       throw invalid(`unknown envelope type ${type}`);

@@ -96,6 +96,11 @@ export class StelarServer implements ContextOps {
       const { memoryUsage: _m, ...numbers } = this.getStats();
       return numbers;
     });
+    // Interest routing: the bus subscribes only to the rooms and clients this node holds.
+    if (this.bus.interest !== undefined) {
+      this.rooms.setInterest(this.bus.interest);
+      this.clients.setInterest(this.bus.interest);
+    }
     c.get<StelarContextFactory>(APP_TOKENS.ContextFactory).bind(this);
     const transports = c.get<Transport[]>(TOKENS.Transports);
     for (const t of transports) t.setAcceptor(this.conns);
@@ -231,8 +236,13 @@ export class StelarServer implements ContextOps {
   joinRoom(record: ClientRecord, room: string): void {
     const r = this.rooms.join(record, room);
     // Tell the client, so its room list (rejoined after a reconnect) stays in step.
-    if (r.ok && r.changed) this.conns.sendTo(record, { type: MessageType.JoinRoom, room, ok: true });
-    else if (!r.ok) this.logger.debug(`join of "${room}" by ${record.id} refused: ${r.reason}`);
+    if (r.ok && r.changed) {
+      // Confirmed once deliveries to the room from other nodes reach this one (docs/CLUSTER.md).
+      const ready = this.rooms.ready(room);
+      const confirm = () => void this.conns.sendTo(record, { type: MessageType.JoinRoom, room, ok: true });
+      if (ready === undefined) confirm();
+      else void ready.then(confirm);
+    } else if (!r.ok) this.logger.debug(`join of "${room}" by ${record.id} refused: ${r.reason}`);
   }
 
   leaveRoom(record: ClientRecord, room: string): void {
