@@ -356,16 +356,26 @@ export class RedisClusterBus implements ClusterBus {
     }
     const now = this.clock.now();
     if (this.probeId !== 0) {
-      if (now - this.probeAt < this.o.stallTimeoutMs) return;
+      if (!(now - this.probeAt >= this.o.stallTimeoutMs)) return;
       this.base.subscriberStalls++;
       this.probeId = 0;
       this.logger.warn('[stelar:cluster] Redis subscriber stalled (self-probe lost); reconnecting it');
       links.sub.disconnect(true);
       return;
     }
-    this.probeId = (++this.probeSeq & 0x7fffffff) || 1;
-    this.probeAt = now;
-    links.publish(this.nodeChannel, encodeProbe(this.nodeId, this.probeId)).catch(() => {});
+    // Armed only once Redis acknowledged the probe: a failed publish is the publisher's
+    // problem (counted there), not evidence of a frozen subscriber.
+    const id = (++this.probeSeq & 0x7fffffff) || 1;
+    this.probeId = id;
+    this.probeAt = Number.POSITIVE_INFINITY;
+    links.publish(this.nodeChannel, encodeProbe(this.nodeId, id)).then(
+      () => {
+        if (this.probeId === id) this.probeAt = this.clock.now();
+      },
+      () => {
+        if (this.probeId === id) this.probeId = 0;
+      },
+    );
   };
 
   private readonly onPubStall = (): void => {
@@ -472,6 +482,7 @@ function safeDecode(buf: Buffer): ClusterEnvelope | undefined {
 }
 
 function reason(why: unknown): string {
+  if (why === undefined) return 'reconnecting';
   return typeof why === 'number' ? `reconnecting in ${why} ms` : msg(why);
 }
 

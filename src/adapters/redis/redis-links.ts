@@ -88,6 +88,8 @@ function createClusterClient(
     retryDelayOnFailover: 100,
     retryDelayOnClusterDown: 100,
     slotsRefreshTimeout: 1000,
+    // Notice a failover within about a second even when no command hits the moved slots.
+    slotsRefreshInterval: 1000,
     redisOptions: nodeOptions,
   };
   if (role === 'pub') {

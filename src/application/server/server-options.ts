@@ -18,8 +18,10 @@ export interface RateLimitConfig {
 
 /** Redis clustering (see docs/CLUSTER.md). */
 export interface ClusterOptions {
-  /** `redis://host:port` or ioredis options. */
-  redis: string | Record<string, unknown>;
+  /** `redis://host:port` or ioredis options; a list of them is a Redis Cluster's startup nodes. */
+  redis: string | Record<string, unknown> | readonly (string | Record<string, unknown>)[];
+  /** Sharded pub/sub (SPUBLISH/SSUBSCRIBE, Redis ≥ 7): a room's traffic stays on its shard. */
+  sharded?: boolean;
   /** Key and channel prefix. Default 'stelar'. */
   prefix?: string;
   /** Cluster-wide query timeout in ms. Default 1000. */
