@@ -42,6 +42,8 @@ module.exports = async function start(options) {
     maxConnections: 1e6,
     gracefulShutdown: false,
     logger: false,
+    // The cluster scenario (bench/scenarios/cluster.js) runs several nodes on one Redis.
+    ...(options && options.cluster ? { cluster: options.cluster } : {}),
   });
 
   server.on('pub', (ctx) => server.to(ctx.data.room, 'msg', ctx.data.d));
