@@ -14,12 +14,12 @@
  * | `{<p>}:node:<id>`, `{<p>}:nodes` | string, set | presence (node-presence.tracker.ts) |
  */
 export class BusChannels {
-  readonly all: Buffer;
+  readonly all: string;
   private readonly p: string;
 
   constructor(prefix: string) {
     this.p = prefix;
-    this.all = Buffer.from(`${prefix}:all`);
+    this.all = `${prefix}:all`;
   }
 
   /** The channel of `room` (hash-tagged by the room name). */

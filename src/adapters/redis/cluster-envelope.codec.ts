@@ -4,21 +4,23 @@
  *
  * Layout (all integers big-endian):
  * ```
- * u8 version (1) | u8 type | u8 originLen | origin (UTF-8)
- * type 1 DELIVERY: u8 flags | u8 targetKind | [u16 len | target] | u16 len | event
+ * u8 version (2) | u8 type | u8 originLen | origin (UTF-8)
+ * type 1 DELIVERY: u32 seq | u8 flags | u8 targetKind | [u16 len | target] | u16 len | event
  *                  | [u16 len | excludeId] | [u16 len | meta JSON] | payload (rest: raw bytes
  *                  or JSON text)
  * type 2 QUERY:    u32 id | u8 kind | u8 flags | [u16 len | arg]
  * type 3 REPLY:    u32 id | JSON text (rest)
  * type 4 PROBE:    u32 id   (a node's message to itself through Redis: end-to-end liveness)
  * ```
+ * `seq` numbers one publisher's deliveries per channel (written by the outbound pipeline when it
+ * sends, see {@link writeDeliverySeq}); receivers count the gaps (delivery-gap.tracker.ts).
  */
 import type { ClusterDelivery, DeliveryTarget } from '../../ports/cluster-bus.port';
 import { CloseCode, StelarErrorCode, protocolError } from '../../domain/errors';
 import type { BinaryMeta } from '../../domain/message';
 
 /** Envelope format version (first byte); a node drops envelopes of any other version. */
-export const ENVELOPE_VERSION = 1;
+export const ENVELOPE_VERSION = 2;
 
 /** Envelope types (second byte). */
 export const EnvelopeType = { Delivery: 1, Query: 2, Reply: 3, Probe: 4 } as const;
@@ -44,7 +46,7 @@ export const MAX_NODE_ID_BYTES = 0xff;
 
 /** A decoded envelope. */
 export type ClusterEnvelope =
-  | { readonly type: 1; readonly origin: string; readonly delivery: ClusterDelivery }
+  | { readonly type: 1; readonly origin: string; readonly seq: number; readonly delivery: ClusterDelivery }
   | {
       readonly type: 2;
       readonly origin: string;
@@ -77,10 +79,11 @@ export function encodeDelivery(origin: string, delivery: ClusterDelivery): Buffe
       ? Buffer.byteLength(json)
       : 0;
   const size =
-    3 + originLen + 2 + (target === undefined ? 0 : 2 + targetLen) + 2 + eventLen +
+    3 + originLen + 4 + 2 + (target === undefined ? 0 : 2 + targetLen) + 2 + eventLen +
     (hasExclude ? 2 + excludeLen : 0) + (meta === undefined ? 0 : 2 + metaLen) + payloadLen;
   const buf = Buffer.allocUnsafe(size);
   let o = writeHeader(buf, EnvelopeType.Delivery, origin, originLen);
+  o = buf.writeUInt32BE(0, o); // seq: set when sent
   buf[o++] =
     (hasExclude ? F_EXCLUDE : 0) |
     (binary ? F_BINARY : 0) |
@@ -98,6 +101,11 @@ export function encodeDelivery(origin: string, delivery: ClusterDelivery): Buffe
     buf.write(json, o, 'utf8');
   }
   return buf;
+}
+
+/** Sets the sequence number of an encoded delivery in place (before it is published). */
+export function writeDeliverySeq(envelope: Buffer, seq: number): void {
+  envelope.writeUInt32BE(seq >>> 0, 3 + envelope[2]);
 }
 
 /** Encodes a query that every other node answers. */
@@ -156,6 +164,7 @@ export function decodeEnvelope(buf: Buffer): ClusterEnvelope {
   const origin = r.str(r.u8());
   switch (type) {
     case EnvelopeType.Delivery: {
+      const seq = r.u32();
       const flags = r.u8();
       const kind = r.u8();
       let target: DeliveryTarget;
@@ -179,7 +188,7 @@ export function decodeEnvelope(buf: Buffer): ClusterEnvelope {
       if (flags & F_BINARY) delivery.bytes = rest;
       else if (flags & F_DATA) delivery.data = parseJson(rest);
       else if (rest.byteLength !== 0) throw invalid('trailing bytes after delivery');
-      return { type: EnvelopeType.Delivery, origin, delivery };
+      return { type: EnvelopeType.Delivery, origin, seq, delivery };
     }
     case EnvelopeType.Query: {
       const id = r.u32();

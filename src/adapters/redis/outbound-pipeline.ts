@@ -19,11 +19,15 @@
  *   bus reconnects the link, which fails what was in flight: `unconfirmed`).
  */
 import type { Clock } from '../../ports/clock.port';
+import { writeDeliverySeq } from './cluster-envelope.codec';
+
+/** Channels whose sequence numbers are remembered; past this the table restarts (receivers rebase). */
+const MAX_SEQ_CHANNELS = 65536;
 
 /** What the pipeline needs from the publisher connection. */
 export interface PublishLink {
   isUp(): boolean;
-  publish(channel: string | Buffer, message: Buffer): Promise<number>;
+  publish(channel: string, message: Buffer): Promise<number>;
 }
 
 /** Counters (mutated in place). */
@@ -63,7 +67,7 @@ const LOOKUP_RUNNING = 1;
 const LOOKUP_DONE = 2;
 
 interface Held {
-  channel: string | Buffer | null;
+  channel: string | null;
   readonly payload: Buffer;
   readonly at: number;
   /** Client id of a direct send (null for room/all deliveries). */
@@ -92,6 +96,8 @@ export class OutboundPipeline {
   /** When the in-flight publishes last made progress (a reply, or the first send). */
   private progressAt = 0;
   private stopped = false;
+  /** Last sequence number per channel (deliveries are numbered per channel when sent). */
+  private readonly seqs = new Map<string, number>();
 
   constructor(
     private readonly link: PublishLink,
@@ -105,7 +111,7 @@ export class OutboundPipeline {
   ) {}
 
   /** Publishes `payload` on `channel`, in order after everything held. */
-  send(channel: string | Buffer, payload: Buffer): void {
+  send(channel: string, payload: Buffer): void {
     if (this.stopped) return;
     if (this.head === this.queue.length && this.link.isUp() && this.counters.inFlight < this.limits.maxInFlight) {
       this.transmit(channel, payload, false);
@@ -166,8 +172,12 @@ export class OutboundPipeline {
     this.counters.queued = 0;
   }
 
-  private transmit(channel: string | Buffer, payload: Buffer, direct: boolean): void {
+  private transmit(channel: string, payload: Buffer, direct: boolean): void {
     if (this.counters.inFlight++ === 0) this.progressAt = this.clock.now();
+    const seq = ((this.seqs.get(channel) ?? 0) + 1) >>> 0;
+    if (seq === 1 && this.seqs.size >= MAX_SEQ_CHANNELS) this.seqs.clear();
+    this.seqs.set(channel, seq);
+    writeDeliverySeq(payload, seq);
     this.link.publish(channel, payload).then(direct ? this.onDirectAck : this.onAck, this.onFail);
   }
 

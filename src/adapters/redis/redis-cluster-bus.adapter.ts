@@ -34,6 +34,7 @@ import {
 } from './cluster-envelope.codec';
 import { type ClusterClientInfo, isClientList, isStatsRecord, isStringArray, mergeClientLists, mergeStringLists } from './cluster-query.merge';
 import { ClusterQueryRunner } from './cluster-query.runner';
+import { DeliveryGapTracker } from './delivery-gap.tracker';
 import { type RequireLike, loadIoredis, loadIoredisCluster } from './ioredis.loader';
 import { NodePresenceTracker } from './node-presence.tracker';
 import { type OutboundCounters, OutboundPipeline } from './outbound-pipeline';
@@ -59,6 +60,8 @@ export interface RedisClusterBusCounters extends OutboundCounters, SubscriptionC
   subscriberStalls: number;
   /** Directory entries of dead nodes purged by this node. */
   directoryPurged: number;
+  /** Deliveries other nodes handed to Redis that never reached this node (sequence gaps). */
+  missed: number;
 }
 
 /** The Redis implementation of the {@link ClusterBus} port. */
@@ -79,6 +82,7 @@ export class RedisClusterBus implements ClusterBus {
   private readonly subs: RoomSubscriptions;
   private readonly directory: ClientDirectory;
   private readonly queries: ClusterQueryRunner;
+  private readonly gaps = new DeliveryGapTracker();
   private out: OutboundPipeline | undefined;
   private readonly base = { received: 0, invalid: 0, subscriberStalls: 0, directoryPurged: 0 };
 
@@ -134,7 +138,10 @@ export class RedisClusterBus implements ClusterBus {
     });
     this.interest = {
       roomOpened: (room) => this.subs.opened(room),
-      roomClosed: (room) => this.subs.closed(room),
+      roomClosed: (room) => {
+        this.subs.closed(room);
+        this.gaps.forgetChannel(room);
+      },
       roomReady: (room) => this.subs.ready(room),
       // Before start() (and while Redis is away) the directory only notes that it must resync.
       clientAdded: (id) => this.directory.add(id),
@@ -155,6 +162,7 @@ export class RedisClusterBus implements ClusterBus {
       ...this.out?.counters,
       ...this.subs.counters,
       roomsSubscribed: this.subs.size,
+      missed: this.gaps.missed,
     };
   }
 
@@ -226,6 +234,7 @@ export class RedisClusterBus implements ClusterBus {
     this.queries.settleAll();
     this.subs.stop();
     this.out?.stop();
+    this.gaps.clear();
     if (this.links?.pub.status === 'ready') {
       const local = this.state === undefined ? [] : localClientIds(this.state);
       await settleWithin(
@@ -318,6 +327,8 @@ export class RedisClusterBus implements ClusterBus {
     }
     if (env.type === EnvelopeType.Delivery) {
       this.base.received++;
+      const t = env.delivery.target;
+      this.gaps.observe(t.kind === 'room' ? t.room : t.kind === 'all' ? ALL_KEY : DIRECT_KEY, env.origin, env.seq);
       try {
         this.onDelivery?.(env.delivery);
       } catch (err) {
@@ -385,6 +396,7 @@ export class RedisClusterBus implements ClusterBus {
 
   private readonly onDeadNodes = (dead: string[]): void => {
     for (const id of dead) {
+      this.gaps.forgetOrigin(id);
       this.directory
         .purgeNode(id)
         .then((n) => (this.base.directoryPurged += n))
@@ -447,6 +459,10 @@ export class RedisClusterBus implements ClusterBus {
     await Promise.all([closeClient(links.pub, this.clock), closeClient(links.sub, this.clock)]);
   }
 }
+
+/** Gap-tracker keys of the broadcast and direct channels (room keys are the room names). */
+const ALL_KEY = '\0all';
+const DIRECT_KEY = '\0direct';
 
 const EMPTY_STATE: ClusterStateProvider = {
   localRooms: () => [],

@@ -93,7 +93,17 @@ function createClusterClient(
     redisOptions: nodeOptions,
   };
   if (role === 'pub') {
-    Object.assign(opts, { enableOfflineQueue: false, enableAutoPipelining: true, maxRedirections: 4 });
+    // Never re-sent: not after a lost connection or CLUSTERDOWN (the publish may have gone
+    // through: a resend could double it), and not after MOVED/TRYAGAIN either (the command did
+    // not run, but a retry arrives after publishes sent since: out of order). Such a publish
+    // fails and is counted; the slot map is refreshed every second (and on MOVED by the others).
+    Object.assign(opts, {
+      enableOfflineQueue: false,
+      enableAutoPipelining: true,
+      maxRedirections: 0,
+      retryDelayOnFailover: 0,
+      retryDelayOnClusterDown: 0,
+    });
     Object.assign(nodeOptions, { maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false });
   } else {
     opts.shardedSubscribers = sharded;

@@ -77,6 +77,9 @@ describeWithRedis(
       expect(new Set(ticks).size).toBe(ticks.length);
       expect(b.received.length).toBeGreaterThanOrEqual(c.published);
       expect(b.received.length).toBeLessThanOrEqual(c.published + c.unconfirmed);
+      // ...and the receiver counted exactly what it never got of what was sent (sequence gaps).
+      expect(b.received.length + b.bus.counters.missed).toBe(c.published + c.unconfirmed);
+      expect(total - b.received.length).toBe(b.bus.counters.missed + c.droppedQueueFull + c.droppedStale);
     });
   },
   true,
