@@ -2,10 +2,13 @@
 'use strict';
 // The demo main job: a chat server on the default in-memory wiring.
 //   npm start            → http://localhost:3000/ (PORT=… to change, TCP clients on 3001)
+//                          dashboard on http://localhost:3000/stelar (credentials printed at start;
+//                          STELAR_DASHBOARD_PASSWORD=… to choose the password), metrics on /metrics
 // Serves the chat page and the browser bundle, and runs StelarServer on the same HTTP server.
 const http = require('node:http');
 const fs = require('node:fs');
 const path = require('node:path');
+const crypto = require('node:crypto');
 const { StelarServer } = require('../../dist/src/index.js');
 
 const PORT = Number(process.env.PORT ?? 3000);
@@ -19,10 +22,15 @@ const FILES = {
   '/stelar-client.mjs': [BUNDLE, 'text/javascript; charset=utf-8'],
 };
 
-function createChatServer({ port = PORT, tcpPort = TCP_PORT, logger = 'info' } = {}) {
+/** The dashboard's credentials: admin and STELAR_DASHBOARD_PASSWORD, or a fresh random password. */
+function dashboardCredentials() {
+  return { username: 'admin', password: process.env.STELAR_DASHBOARD_PASSWORD || crypto.randomBytes(9).toString('base64url') };
+}
+
+function createChatServer({ port = PORT, tcpPort = TCP_PORT, logger = 'info', dashboard = dashboardCredentials() } = {}) {
   const httpServer = http.createServer((req, res) => {
     const entry = FILES[(req.url || '/').split('?')[0]];
-    if (!entry) return; // not ours: the health route or a 404 below
+    if (!entry) return; // not ours: a 404 below (Stelar answers /stelar/health before this listener)
     fs.readFile(entry[0], (err, body) => {
       if (err) {
         res.writeHead(500).end('missing file; run npm run build');
@@ -32,7 +40,7 @@ function createChatServer({ port = PORT, tcpPort = TCP_PORT, logger = 'info' } =
       res.end(body);
     });
   });
-  // Anything neither the static routes nor Stelar's /health serve gets a prompt 404.
+  // Anything the static routes do not serve gets a prompt 404.
   httpServer.on('request', (req, res) => {
     setImmediate(() => {
       if (!res.headersSent && !res.writableEnded && !FILES[(req.url || '/').split('?')[0]]) {
@@ -46,14 +54,30 @@ function createChatServer({ port = PORT, tcpPort = TCP_PORT, logger = 'info' } =
     port,
     tcpPort,
     logger,
+    // Operations (docs/OPERATIONS.md): the live dashboard behind Basic auth, Prometheus metrics.
+    dashboard: { path: '/stelar', auth: dashboard },
+    metrics: { path: '/metrics', auth: dashboard },
     maxPayloadSize: 8 * 1024 * 1024,
-    eventRateLimits: { typing: { maxPoints: 10, windowMs: 1000 } },
+    eventRateLimits: { typing: { maxPoints: 10, windowMs: 1000 }, chat: { maxPoints: 5, windowMs: 5000 } },
     hooks: {
       onClientJoinRoom: ({ room }) => /^[\w-]{1,32}$/.test(room) || false,
+      // Over a rate limit: drop that message, keep the client, and tell it (the page shows a toast).
+      onRateLimitExceeded: ({ clientId, event }) => {
+        stelar.toId(clientId, 'rate-limited', { event: event ?? null });
+        return false;
+      },
     },
   });
 
-  const nick = (ctx) => ctx.getMetadata('nick') || `guest-${ctx.id.slice(0, 4)}`;
+  // Nicknames by client id (deleted on disconnect): presence lists show them.
+  const nicks = new Map();
+  const nick = (ctx) => nicks.get(ctx.id) || `guest-${ctx.id.slice(0, 4)}`;
+  const members = (room, without) =>
+    stelar
+      .getRoomMembers(room)
+      .filter((id) => id !== without)
+      .map((id) => ({ id, nick: nicks.get(id) || `guest-${id.slice(0, 4)}` }))
+      .sort((a, b) => a.nick.localeCompare(b.nick));
 
   stelar.onConnection((client) => {
     client.emit('welcome', { id: client.id, rooms: stelar.getRooms() });
@@ -61,31 +85,36 @@ function createChatServer({ port = PORT, tcpPort = TCP_PORT, logger = 'info' } =
 
   stelar.onDisconnect((client) => {
     for (const room of client.clientInfo.rooms) {
-      stelar.to(room, 'presence', { room, nick: nick(client), joined: false }, client.id);
+      stelar.to(room, 'presence', { room, nick: nick(client), joined: false, members: members(room, client.id) }, client.id);
     }
+    nicks.delete(client.id);
   });
 
   stelar.on('nick', (ctx) => {
     const name = String(ctx.data?.nick ?? '').trim().slice(0, 24);
-    if (name) ctx.setMetadata('nick', name);
+    if (name) nicks.set(ctx.id, name);
     ctx.emit('nick', { nick: nick(ctx) });
+    for (const room of ctx.clientInfo.rooms) stelar.to(room, 'presence', { room, members: members(room) });
   });
 
-  stelar.on('enter', (ctx) => {
+  // Join (or re-enter) a room: answers { ok, room, members } or { ok: false, room, reason }.
+  stelar.onAck('enter', (ctx) => {
     const room = String(ctx.data?.room ?? '');
     const fresh = !ctx.clientInfo.rooms.has(room);
     ctx.joinRoom(room);
-    if (ctx.clientInfo.rooms.has(room)) ctx.setMetadata('room', room); // files go to the current room
-    if (fresh && ctx.clientInfo.rooms.has(room)) {
-      ctx.to(room, 'presence', { room, nick: nick(ctx), joined: true }, ctx.id);
+    if (!ctx.clientInfo.rooms.has(room)) {
+      return { ok: false, room, reason: 'room names are 1 to 32 letters, digits, "-" or "_"' };
     }
+    ctx.setMetadata('room', room); // files go to the current room
+    if (fresh) ctx.to(room, 'presence', { room, nick: nick(ctx), joined: true, members: members(room) }, ctx.id);
+    return { ok: true, room, members: members(room) };
   });
 
   stelar.on('chat', (ctx) => {
     const room = String(ctx.data?.room ?? '');
     const text = String(ctx.data?.text ?? '').slice(0, 2000);
     if (!text || !ctx.clientInfo.rooms.has(room)) return;
-    stelar.to(room, 'chat', { room, from: nick(ctx), text, at: Date.now() });
+    stelar.to(room, 'chat', { room, id: ctx.id, from: nick(ctx), text, at: Date.now() });
   });
 
   stelar.on('typing', (ctx) => {
@@ -105,16 +134,18 @@ function createChatServer({ port = PORT, tcpPort = TCP_PORT, logger = 'info' } =
   stelar.on('file', share);
   stelar.on('image', share);
 
-  stelar.onAck('who', (ctx) => ({ room: ctx.data?.room, members: stelar.getRoomMembers(String(ctx.data?.room ?? '')).length }));
+  stelar.onAck('who', (ctx) => ({ room: ctx.data?.room, members: members(String(ctx.data?.room ?? '')) }));
 
-  return { httpServer, stelar };
+  return { httpServer, stelar, dashboard };
 }
 
 module.exports = { createChatServer };
 
 if (require.main === module) {
-  const { stelar } = createChatServer();
+  const { stelar, dashboard } = createChatServer();
   stelar.start().then((port) => {
     console.log(`Stelar chat demo on http://localhost:${port}/  (TCP clients: port ${stelar.getTcpPort()})`);
+    console.log(`Dashboard on http://localhost:${port}/stelar  user: ${dashboard.username}  password: ${dashboard.password}`);
+    console.log(`Prometheus metrics on http://localhost:${port}/metrics (same credentials)`);
   });
 }

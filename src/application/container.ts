@@ -1,82 +1,144 @@
 import 'reflect-metadata';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Container } from 'inversify';
-import type { ResolutionContext } from 'inversify';
+import { Container, ContainerModule } from 'inversify';
 import { TOKENS } from '../ports';
 import type { Clock } from '../ports/clock.port';
-import type { Logger } from '../ports/logger.port';
-import type { IIPTracker } from '../ports/ip-tracker.port';
-import type { IRateLimiter, RateLimiterFactory } from '../ports/rate-limiter.port';
-import type { MessageCodec } from '../ports/message-codec.port';
+import type { ClusterBus, ClusterDelivery } from '../ports/cluster-bus.port';
+import type { HttpFallback } from '../ports/http-fallback.port';
 import type { IdGenerator } from '../ports/id-generator.port';
+import type { IIPTracker } from '../ports/ip-tracker.port';
+import type { Logger } from '../ports/logger.port';
+import type { MessageCodec } from '../ports/message-codec.port';
+import type { IRateLimiter, RateLimiterFactory } from '../ports/rate-limiter.port';
 import type { Transport } from '../ports/transport.port';
-import type { ClusterBus } from '../ports/cluster-bus.port';
 import { SystemClock } from '../adapters/memory/system-clock.adapter';
 import { TokenBucketRateLimiterFactory } from '../adapters/memory/token-bucket-rate-limiter.factory';
 import { MemoryIPTracker } from '../adapters/memory/ip-tracker.adapter';
 import { FunctionIdGenerator, UuidIdGenerator } from '../adapters/memory/uuid-id-generator.adapter';
 import { MemoryClusterBus } from '../adapters/memory/memory-cluster-bus.adapter';
-import { WsJsonCodec } from '../adapters/codec/ws-json.codec';
-import { TcpBinaryCodec } from '../adapters/codec/tcp-binary.codec';
-import { WsServerTransport } from '../adapters/websocket/ws-server-transport';
-import { TcpServerTransport } from '../adapters/tcp/tcp-server-transport';
-import { ClientRegistry } from '../domain/client-registry.service';
-import { RoomRegistry } from '../domain/room-registry.service';
-import { HookRunner } from '../domain/hook-runner.service';
-import { RateLimitPolicy } from '../domain/rate-limit-policy.service';
 import { AdmissionService } from '../domain/admission.service';
-import { Dispatcher } from '../domain/dispatcher.service';
+import { ClientRegistry } from '../domain/client-registry.service';
+import { CodecRegistry } from '../domain/codec-registry';
 import { ConnectionService } from '../domain/connection.service';
+import { Dispatcher } from '../domain/dispatcher.service';
+import { HeartbeatService } from '../domain/heartbeat.service';
+import { HookRunner } from '../domain/hook-runner.service';
+import { InboundPipeline } from '../domain/inbound-pipeline.service';
+import { LocalClusterState } from '../domain/local-cluster-state';
+import { MessageRouter } from '../domain/message-router.service';
+import { MessageSender } from '../domain/message-sender.service';
+import { RateLimitPolicy } from '../domain/rate-limit-policy.service';
+import { RequestReplier } from '../domain/request-replier.service';
+import { RoomRegistry } from '../domain/room-registry.service';
 import type { ServerLimits } from '../domain/server-limits';
 import { APP_TOKENS } from './server/app-tokens';
-import { createLogger } from './server/logger.factory';
-import { StelarContextFactory } from './server/stelar-context';
-import type { ResolvedOptions } from './server/server-options';
-import type { StelarContext } from './server/server-types';
+import { builtInTransports } from './server/builtin-transports';
 import { createClusterBus } from './server/cluster-bus.factory';
-import { HttpRequestHook } from './server/http-request-hook';
+import { HealthRoute } from './server/health.handler';
+import { createLogger } from './server/logger.factory';
+import { RuntimeConfig } from './server/runtime-config';
+import { ServerLifecycle } from './server/server-lifecycle';
+import { ServerMessaging } from './server/server-messaging.service';
+import { DEFAULTS, type ResolvedOptions } from './server/server-options';
+import { ServerStats } from './server/server-stats';
+import type { StelarContext } from './server/server-types';
+import { StelarContextFactory } from './server/stelar-context';
+import { Uptime } from './server/uptime';
+import { bindOperations } from './server/operations/operations.module';
+import type { ServerOperations } from './server/operations/server-operations';
+import type { ServerCounters } from '../domain/metrics/server-counters';
 
 /** How a user customises the wiring: runs after the defaults are bound, before any resolution. */
 export type ContainerConfigurer = (container: Container) => void;
 
 /**
- * The composition root. Binds every port to its default adapter (in-memory stores, the raw
- * WebSocket and TCP transports, the single-node cluster bus) and assembles the domain services.
- * `configure` may `rebind` any token (e.g. `TOKENS.IRateLimiter` to a Redis limiter) before the
- * first `get`: a singleton resolved earlier would keep its old dependencies.
+ * The option that is sugar for one port binding, and the value it bound (checked after
+ * `configure`: a rebinding of the same token is a conflict, see {@link assertSugarKept}).
  */
-export function createStelarContainer(options: ResolvedOptions, configure?: ContainerConfigurer): Container {
-  const c = new Container({ defaultScope: 'Singleton' });
-  const o = options;
+interface Sugar {
+  readonly option: string;
+  readonly token: symbol;
+  readonly tokenName: string;
+  readonly value: unknown;
+}
 
-  // ---- ports → adapters
+/**
+ * The composition root: the one place where the server is assembled. Binds every port to its
+ * default adapter, every domain and application service (nothing is built or patched outside),
+ * and loads the transport plug-ins (`transports`: container modules, by default the WebSocket
+ * and TCP ones the options ask for; each binds its codec under `TOKENS.MessageCodec` and its
+ * listener under `TOKENS.Transport`).
+ *
+ * `configure` may `rebind` any token before the first `get` (a singleton resolved earlier
+ * would keep its old dependencies). The options `customRateLimiter`, `customIPTracker`,
+ * `generateClientId` and `logger` are sugar for exactly one binding each (`TOKENS.IRateLimiter`,
+ * `TOKENS.IIPTracker`, `TOKENS.IdGenerator`, `TOKENS.Logger`); giving the option *and*
+ * rebinding its token throws a TypeError naming both, so the two cannot silently disagree.
+ */
+export function createStelarContainer(
+  options: ResolvedOptions,
+  configure?: ContainerConfigurer,
+  transports: readonly ContainerModule[] = builtInTransports(options),
+): Container {
+  const c = new Container({ defaultScope: 'Singleton' });
+  const sugar = bindPorts(c, options);
+  bindDomain(c, options);
+  bindApplication(c, options);
+  bindOperations(c, options);
+  for (const module of transports) c.load(module);
+  if (configure !== undefined) {
+    configure(c);
+    assertSugarKept(c, sugar);
+  }
+  return c;
+}
+
+/** Ports → default adapters. Returns the sugar options that were given. */
+function bindPorts(c: Container, o: ResolvedOptions): Sugar[] {
+  const sugar: Sugar[] = [];
+  const given = <T>(option: string, tokenName: keyof typeof TOKENS, value: T): T => {
+    sugar.push({ option, token: TOKENS[tokenName], tokenName, value });
+    return value;
+  };
   c.bind(APP_TOKENS.Options).toConstantValue(o);
   c.bind<Clock>(TOKENS.Clock).toResolvedValue(() => new SystemClock());
-  c.bind<Logger>(TOKENS.Logger).toResolvedValue(() => createLogger(o.logger));
-  c.bind<IdGenerator>(TOKENS.IdGenerator).toResolvedValue(() =>
-    o.generateClientId ? new FunctionIdGenerator(o.generateClientId) : new UuidIdGenerator(),
-  );
+  if (o.logger !== undefined) c.bind<Logger>(TOKENS.Logger).toConstantValue(given('logger', 'Logger', createLogger(o.logger)));
+  else c.bind<Logger>(TOKENS.Logger).toResolvedValue(() => createLogger(DEFAULTS.logger));
+  if (o.generateClientId !== undefined) {
+    const ids = given('generateClientId', 'IdGenerator', new FunctionIdGenerator(o.generateClientId));
+    c.bind<IdGenerator>(TOKENS.IdGenerator).toConstantValue(ids);
+  } else {
+    c.bind<IdGenerator>(TOKENS.IdGenerator).toResolvedValue(() => new UuidIdGenerator());
+  }
   c.bind<RateLimiterFactory>(TOKENS.RateLimiterFactory).toResolvedValue(
     (clock: Clock) => new TokenBucketRateLimiterFactory(clock),
     [TOKENS.Clock],
   );
-  if (o.customRateLimiter) c.bind<IRateLimiter>(TOKENS.IRateLimiter).toConstantValue(o.customRateLimiter);
-  c.bind<IIPTracker>(TOKENS.IIPTracker).toResolvedValue(
-    () => o.customIPTracker ?? new MemoryIPTracker(o.maxConnectionsPerIP),
-  );
-  c.bind<MessageCodec>(TOKENS.WsCodec).toResolvedValue(() => new WsJsonCodec());
-  c.bind<MessageCodec>(TOKENS.TcpCodec).toResolvedValue(() => new TcpBinaryCodec());
+  // The one optional port: no global limiter unless one is given (the per-client buckets come
+  // from the factory above).
+  if (o.customRateLimiter !== undefined) {
+    c.bind<IRateLimiter>(TOKENS.IRateLimiter).toConstantValue(given('customRateLimiter', 'IRateLimiter', o.customRateLimiter));
+  }
+  if (o.customIPTracker !== undefined) {
+    c.bind<IIPTracker>(TOKENS.IIPTracker).toConstantValue(given('customIPTracker', 'IIPTracker', o.customIPTracker));
+  } else {
+    c.bind<IIPTracker>(TOKENS.IIPTracker).toResolvedValue(() => new MemoryIPTracker(o.maxConnectionsPerIP));
+  }
   c.bind<ClusterBus>(TOKENS.ClusterBus).toResolvedValue(
     (logger: Logger) => (o.cluster ? createClusterBus(o.cluster, logger) : new MemoryClusterBus()),
     [TOKENS.Logger],
   );
-  c.bind(APP_TOKENS.HttpRequestHook).toResolvedValue(() => new HttpRequestHook());
-  c.bind<Transport[]>(TOKENS.Transports).toResolvedValue(
-    (hook: HttpRequestHook) => createTransports(o, hook.handle),
-    [APP_TOKENS.HttpRequestHook],
+  c.bind<HttpFallback>(TOKENS.HttpFallback).toResolvedValue(
+    (stats: ServerStats, ops: ServerOperations) => {
+      const health = new HealthRoute(o, stats);
+      return { handle: (req: unknown, res: unknown) => health.handle(req, res) || ops.handle(req, res) };
+    },
+    [APP_TOKENS.Stats, APP_TOKENS.Operations],
   );
+  return sugar;
+}
 
-  // ---- domain services
+/** The domain services, each from its dependencies (the order the constructor lists them). */
+function bindDomain(c: Container, o: ResolvedOptions): void {
   c.bind<ServerLimits>(APP_TOKENS.ServerLimits).toResolvedValue(() => ({
     maxPayloadSize: o.maxPayloadSize,
     heartbeatInterval: o.heartbeatInterval,
@@ -84,19 +146,20 @@ export function createStelarContainer(options: ResolvedOptions, configure?: Cont
     connectTimeout: o.connectTimeout,
     maxBufferedBytes: o.maxBufferedBytes,
   }));
+  c.bind(APP_TOKENS.Codecs).toResolvedValue(
+    (codecs: MessageCodec[] | undefined) => new CodecRegistry(codecs ?? []),
+    [{ serviceIdentifier: TOKENS.MessageCodec, isMultiple: true, optional: true }],
+  );
   c.bind(APP_TOKENS.ClientRegistry).toResolvedValue(() => new ClientRegistry());
   c.bind(APP_TOKENS.HookRunner).toResolvedValue((logger: Logger) => new HookRunner(logger, o.hooks), [TOKENS.Logger]);
   c.bind(APP_TOKENS.RoomRegistry).toResolvedValue(
     (hooks: HookRunner) => new RoomRegistry(hooks, { maxRooms: o.maxRooms, maxRoomsPerClient: o.maxRoomsPerClient }),
     [APP_TOKENS.HookRunner],
   );
-  c.bind(APP_TOKENS.RateLimitPolicy).toDynamicValue(
-    (ctx: ResolutionContext) =>
-      new RateLimitPolicy(ctx.get<RateLimiterFactory>(TOKENS.RateLimiterFactory), {
-        rateLimit: o.rateLimit,
-        eventRateLimits: o.eventRateLimits,
-        customRateLimiter: ctx.get<IRateLimiter>(TOKENS.IRateLimiter, { optional: true }),
-      }),
+  c.bind(APP_TOKENS.RateLimitPolicy).toResolvedValue(
+    (factory: RateLimiterFactory, custom: IRateLimiter | undefined) =>
+      new RateLimitPolicy(factory, { rateLimit: o.rateLimit, eventRateLimits: o.eventRateLimits, customRateLimiter: custom }),
+    [TOKENS.RateLimiterFactory, { serviceIdentifier: TOKENS.IRateLimiter, optional: true }],
   );
   c.bind(APP_TOKENS.AdmissionService).toResolvedValue(
     (clients: ClientRegistry, tracker: IIPTracker, hooks: HookRunner, logger: Logger) =>
@@ -110,62 +173,106 @@ export function createStelarContainer(options: ResolvedOptions, configure?: Cont
     (clock: Clock, logger: Logger) => new Dispatcher<StelarContext>(clock, logger),
     [TOKENS.Clock, TOKENS.Logger],
   );
-  c.bind(APP_TOKENS.ContextFactory).toResolvedValue(() => new StelarContextFactory());
-  c.bind(APP_TOKENS.ConnectionService).toDynamicValue(
-    (ctx: ResolutionContext) =>
-      new ConnectionService<StelarContext>({
-        codecs: { ws: ctx.get<MessageCodec>(TOKENS.WsCodec), tcp: ctx.get<MessageCodec>(TOKENS.TcpCodec) },
-        clock: ctx.get(TOKENS.Clock),
-        ids: ctx.get(TOKENS.IdGenerator),
-        logger: ctx.get(TOKENS.Logger),
-        clients: ctx.get(APP_TOKENS.ClientRegistry),
-        rooms: ctx.get(APP_TOKENS.RoomRegistry),
-        rateLimits: ctx.get(APP_TOKENS.RateLimitPolicy),
-        admission: ctx.get(APP_TOKENS.AdmissionService),
-        hooks: ctx.get(APP_TOKENS.HookRunner),
-        dispatcher: ctx.get(APP_TOKENS.Dispatcher),
-        contexts: ctx.get(APP_TOKENS.ContextFactory),
-        limits: ctx.get(APP_TOKENS.ServerLimits),
-      }),
+  c.bind(APP_TOKENS.MessageSender).toResolvedValue(
+    (codecs: CodecRegistry, clients: ClientRegistry, rooms: RoomRegistry, hooks: HookRunner, limits: ServerLimits, logger: Logger, counters: ServerCounters) =>
+      new MessageSender(codecs, clients, rooms, hooks, limits, logger, counters),
+    [APP_TOKENS.Codecs, APP_TOKENS.ClientRegistry, APP_TOKENS.RoomRegistry, APP_TOKENS.HookRunner, APP_TOKENS.ServerLimits, TOKENS.Logger, APP_TOKENS.Counters],
   );
-
-  configure?.(c);
-  return c;
+  c.bind(APP_TOKENS.RequestReplier).toResolvedValue(
+    (sender: MessageSender, logger: Logger, counters: ServerCounters, clock: Clock) => new RequestReplier(sender, logger, counters, clock),
+    [APP_TOKENS.MessageSender, TOKENS.Logger, APP_TOKENS.Counters, TOKENS.Clock],
+  );
+  c.bind(APP_TOKENS.MessageRouter).toResolvedValue(
+    (dispatcher: Dispatcher<StelarContext>, contexts: StelarContextFactory, rooms: RoomRegistry, sender: MessageSender, logger: Logger, replier: RequestReplier) =>
+      new MessageRouter<StelarContext>(dispatcher, contexts, rooms, sender, logger, replier),
+    [APP_TOKENS.Dispatcher, APP_TOKENS.ContextFactory, APP_TOKENS.RoomRegistry, APP_TOKENS.MessageSender, TOKENS.Logger, APP_TOKENS.RequestReplier],
+  );
+  c.bind(APP_TOKENS.InboundPipeline).toResolvedValue(
+    (codecs: CodecRegistry, clock: Clock, hooks: HookRunner, rateLimits: RateLimitPolicy, limits: ServerLimits, router: MessageRouter<StelarContext>, sender: MessageSender, logger: Logger, counters: ServerCounters) =>
+      new InboundPipeline(codecs, clock, hooks, rateLimits, limits, router, sender, logger, counters),
+    [APP_TOKENS.Codecs, TOKENS.Clock, APP_TOKENS.HookRunner, APP_TOKENS.RateLimitPolicy, APP_TOKENS.ServerLimits, APP_TOKENS.MessageRouter, APP_TOKENS.MessageSender, TOKENS.Logger, APP_TOKENS.Counters],
+  );
+  c.bind(APP_TOKENS.HeartbeatService).toResolvedValue(
+    (clock: Clock, clients: ClientRegistry, limits: ServerLimits, logger: Logger) => new HeartbeatService(clock, clients, limits, logger),
+    [TOKENS.Clock, APP_TOKENS.ClientRegistry, APP_TOKENS.ServerLimits, TOKENS.Logger],
+  );
+  c.bind(APP_TOKENS.ConnectionService).toResolvedValue(
+    (
+      codecs: CodecRegistry, clock: Clock, ids: IdGenerator, logger: Logger, clients: ClientRegistry, rooms: RoomRegistry,
+      rateLimits: RateLimitPolicy, admission: AdmissionService, hooks: HookRunner, dispatcher: Dispatcher<StelarContext>,
+      contexts: StelarContextFactory, limits: ServerLimits, sender: MessageSender, router: MessageRouter<StelarContext>,
+      inbound: InboundPipeline, heartbeats: HeartbeatService, counters: ServerCounters,
+    ) =>
+      new ConnectionService<StelarContext>({
+        codecs, clock, ids, logger, clients, rooms, rateLimits, admission, hooks, dispatcher, contexts, limits, sender, router, inbound, heartbeats, counters,
+      }),
+    [
+      APP_TOKENS.Codecs, TOKENS.Clock, TOKENS.IdGenerator, TOKENS.Logger, APP_TOKENS.ClientRegistry, APP_TOKENS.RoomRegistry,
+      APP_TOKENS.RateLimitPolicy, APP_TOKENS.AdmissionService, APP_TOKENS.HookRunner, APP_TOKENS.Dispatcher,
+      APP_TOKENS.ContextFactory, APP_TOKENS.ServerLimits, APP_TOKENS.MessageSender, APP_TOKENS.MessageRouter,
+      APP_TOKENS.InboundPipeline, APP_TOKENS.HeartbeatService, APP_TOKENS.Counters,
+    ],
+  );
 }
 
-/** The transports the options ask for: WebSocket always, TCP when `tcpPort` is a number. */
-export function createTransports(
-  o: ResolvedOptions,
-  httpHandler?: (req: IncomingMessage, res: ServerResponse) => boolean,
-): Transport[] {
-  const transports: Transport[] = [
-    new WsServerTransport({
-      port: o.port,
-      host: o.host,
-      server: o.server,
-      path: o.namespace,
-      tls: o.tls,
-      maxPayloadSize: o.maxPayloadSize,
-      maxFrameSize: o.maxFrameSize,
-      compression: o.compression,
-      connectTimeout: o.connectTimeout,
-      trustProxy: o.trustProxy,
-      maxBufferedBytes: o.maxBufferedBytes,
-      httpHandler,
-    }),
-  ];
-  if (o.tcpPort !== false) {
-    transports.push(
-      new TcpServerTransport({
-        port: o.tcpPort,
-        host: o.host,
-        tls: o.tls ?? null,
-        maxFrameSize: o.maxFrameSize,
-        maxPayloadSize: o.maxPayloadSize,
-        connectTimeout: o.connectTimeout,
-        maxBufferedBytes: o.maxBufferedBytes,
-      }),
-    );
+/** The application services around the domain: delivery, contexts, stats, lifecycle, config. */
+function bindApplication(c: Container, o: ResolvedOptions): void {
+  c.bind(APP_TOKENS.Messaging).toResolvedValue(
+    (sender: MessageSender, clients: ClientRegistry, rooms: RoomRegistry, replier: RequestReplier, bus: ClusterBus, logger: Logger) =>
+      new ServerMessaging(sender, clients, rooms, replier, bus, logger),
+    [APP_TOKENS.MessageSender, APP_TOKENS.ClientRegistry, APP_TOKENS.RoomRegistry, APP_TOKENS.RequestReplier, TOKENS.ClusterBus, TOKENS.Logger],
+  );
+  c.bind(APP_TOKENS.ContextFactory).toResolvedValue(
+    (messaging: ServerMessaging) => new StelarContextFactory(messaging),
+    [APP_TOKENS.Messaging],
+  );
+  c.bind(APP_TOKENS.Uptime).toResolvedValue((clock: Clock) => new Uptime(clock), [TOKENS.Clock]);
+  c.bind(APP_TOKENS.Stats).toResolvedValue(
+    (conns: ConnectionService<StelarContext>, uptime: Uptime) => new ServerStats(conns, uptime),
+    [APP_TOKENS.ConnectionService, APP_TOKENS.Uptime],
+  );
+  c.bind(APP_TOKENS.LocalState).toResolvedValue(
+    (clients: ClientRegistry, rooms: RoomRegistry, stats: ServerStats, messaging: ServerMessaging) =>
+      new LocalClusterState(clients, rooms, () => stats.numbers(), (id, code, reason) => messaging.disconnect(id, code, reason)),
+    [APP_TOKENS.ClientRegistry, APP_TOKENS.RoomRegistry, APP_TOKENS.Stats, APP_TOKENS.Messaging],
+  );
+  const allTransports = { serviceIdentifier: TOKENS.Transport, isMultiple: true, optional: true } as const;
+  c.bind(APP_TOKENS.Lifecycle).toResolvedValue(
+    (transports: Transport[], conns: ConnectionService<StelarContext>, clients: ClientRegistry, bus: ClusterBus, logger: Logger, state: LocalClusterState, uptime: Uptime, ops: ServerOperations, rooms: RoomRegistry) => {
+      for (const t of transports) t.setAcceptor(conns);
+      // Interest routing: the bus subscribes only to the rooms and clients this node holds.
+      if (bus.interest !== undefined) {
+        rooms.setInterest(bus.interest);
+        clients.setInterest(bus.interest);
+      }
+      const cluster = { onDelivery: (d: ClusterDelivery) => void conns.deliverFromCluster(d), state, beforeStop: () => ops.stop() };
+      return new ServerLifecycle(o, transports, conns, clients, bus, logger, cluster, uptime);
+    },
+    [allTransports, APP_TOKENS.ConnectionService, APP_TOKENS.ClientRegistry, TOKENS.ClusterBus, TOKENS.Logger, APP_TOKENS.LocalState, APP_TOKENS.Uptime, APP_TOKENS.Operations, APP_TOKENS.RoomRegistry],
+  );
+  c.bind(APP_TOKENS.RuntimeConfig).toResolvedValue(
+    (conns: ConnectionService<StelarContext>, rooms: RoomRegistry, hooks: HookRunner, rateLimits: RateLimitPolicy, admission: AdmissionService, tracker: IIPTracker, transports: Transport[]) =>
+      new RuntimeConfig(o, { conns, rooms, hooks, rateLimits, admission, tracker, transports }),
+    [APP_TOKENS.ConnectionService, APP_TOKENS.RoomRegistry, APP_TOKENS.HookRunner, APP_TOKENS.RateLimitPolicy, APP_TOKENS.AdmissionService, TOKENS.IIPTracker, allTransports],
+  );
+}
+
+/**
+ * After `configure`: every sugar option given must still be what its token resolves to. A
+ * rebinding of the same token would otherwise silently win over the option (or lose to it).
+ */
+function assertSugarKept(c: Container, sugar: readonly Sugar[]): void {
+  for (const s of sugar) {
+    let bound: unknown;
+    try {
+      bound = c.get(s.token);
+    } catch {
+      bound = undefined; // unbound or bound twice: a conflict as well
+    }
+    if (bound !== s.value) {
+      throw new TypeError(
+        `StelarServer: option "${s.option}" and a rebinding of TOKENS.${s.tokenName} both set the same port; use one of them`,
+      );
+    }
   }
-  return transports;
 }

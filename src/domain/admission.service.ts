@@ -93,9 +93,9 @@ export class AdmissionService {
 
   /** Null admits; a Refusal rejects. Async only when the tracker's `check` is. */
   screen(info: HandshakeInfo): MaybePromise<Refusal | null> {
-    // RFC 6455 §10.2: the Origin header is only meaningful for browser WebSocket clients; TCP
-    // has no origin and is never origin-checked.
-    if (this.origins !== null && info.protocol === 'ws') {
+    // RFC 6455 §10.2: the Origin header is only meaningful for browser clients; the transport
+    // says whether it has one (WebSocket), others (TCP, in-process) are never origin-checked.
+    if (this.origins !== null && info.originApplies) {
       if (info.origin === undefined || !this.origins.has(info.origin)) return Refusals.originNotAllowed;
     }
     if (this.isFull(info.remoteAddress)) return Refusals.serverFull;

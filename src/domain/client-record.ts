@@ -1,5 +1,6 @@
 import type { Connection, Protocol } from '../ports/connection.port';
 import type { ConnectMessage, StelarMessage } from './message';
+import { TrafficCounters } from './metrics/server-counters';
 
 /**
  * Describes a connected client (`ctx.clientInfo`, `server.getClients()`), exactly as the public
@@ -10,7 +11,7 @@ export interface StelarClientInfo {
   id: string;
   rooms: Set<string>;
   lastPing: number;
-  protocol: 'ws' | 'tcp';
+  protocol: Protocol;
   connectedAt: number;
   metadata: Map<string, unknown>;
   messagesReceived: number;
@@ -136,13 +137,19 @@ export class ClientRecord {
    * headers); null for WebSocket, whose HTTP upgrade request is the hello.
    */
   hello: ConnectMessage | null = null;
+  /** The reason the server gave when it closed this client (logged on close), else null. */
+  closeReason: string | null = null;
+  /** The traffic counters of this client's transport (shared by every client of it). */
+  readonly traffic: TrafficCounters;
 
   constructor(
     id: string,
     readonly conn: Connection,
     now: number,
+    traffic?: TrafficCounters,
   ) {
     this.info = new ClientInfo(id, conn.protocol, conn.remoteAddress, now);
+    this.traffic = traffic ?? new TrafficCounters(conn.protocol);
   }
 
   get id(): string {

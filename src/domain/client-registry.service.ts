@@ -5,8 +5,7 @@ import type { ClientRecord } from './client-record';
 /** Registered (admitted) clients: O(1) by id, live counts per protocol. */
 export class ClientRegistry {
   private readonly byId = new Map<string, ClientRecord>();
-  private ws = 0;
-  private tcp = 0;
+  private readonly perProtocol = new Map<Protocol, number>();
   private total = 0;
   /** Told of every registration and removal (the cluster's client → node directory). */
   private interest: Pick<ClusterInterest, 'clientAdded' | 'clientRemoved'> | null = null;
@@ -20,8 +19,7 @@ export class ClientRegistry {
   add(record: ClientRecord): void {
     if (this.byId.has(record.id)) throw new RangeError(`Client id "${record.id}" is already in use`);
     this.byId.set(record.id, record);
-    if (record.protocol === 'ws') this.ws++;
-    else this.tcp++;
+    this.perProtocol.set(record.protocol, (this.perProtocol.get(record.protocol) ?? 0) + 1);
     this.total++;
     this.interest?.clientAdded(record.id);
   }
@@ -31,8 +29,7 @@ export class ClientRegistry {
     const record = this.byId.get(id);
     if (record === undefined) return undefined;
     this.byId.delete(id);
-    if (record.protocol === 'ws') this.ws--;
-    else this.tcp--;
+    this.perProtocol.set(record.protocol, (this.perProtocol.get(record.protocol) ?? 1) - 1);
     this.interest?.clientRemoved(id);
     return record;
   }
@@ -52,7 +49,7 @@ export class ClientRegistry {
 
   /** Clients registered now on one transport. */
   count(protocol: Protocol): number {
-    return protocol === 'ws' ? this.ws : this.tcp;
+    return this.perProtocol.get(protocol) ?? 0;
   }
 
   /** Every client ever registered (StelarStats.totalConnections). */

@@ -9,11 +9,16 @@ import type { HookRunner } from './hook-runner.service';
 import type { MessageSender } from './message-sender.service';
 import type { RateLimitPolicy } from './rate-limit-policy.service';
 import type { RoomRegistry } from './room-registry.service';
-import type { CodecMap, ServerLimits } from './server-limits';
+import type { CodecRegistry } from './codec-registry';
+import type { HeartbeatService } from './heartbeat.service';
+import type { InboundPipeline } from './inbound-pipeline.service';
+import type { MessageRouter } from './message-router.service';
+import type { ServerLimits } from './server-limits';
+import type { ServerCounters } from './metrics/server-counters';
 
 /** Everything the connection service is built from (the composition root supplies it). */
 export interface ConnectionServiceDeps<C extends HandlerContext = HandlerContext> {
-  readonly codecs: CodecMap;
+  readonly codecs: CodecRegistry;
   readonly clock: Clock;
   readonly ids: IdGenerator;
   readonly logger: Logger;
@@ -31,8 +36,16 @@ export interface ConnectionServiceDeps<C extends HandlerContext = HandlerContext
   readonly contexts?: ContextFactory<C>;
   /** Read on every use: mutate it (or call updateLimits) to change limits live. */
   readonly limits: ServerLimits;
-  /** Optional: a pre-built sender (else one is created from the deps above). */
+  /**
+   * The pipeline stages. The composition root binds and injects each one; when absent (domain
+   * tests wired by hand) they are built from the deps above.
+   */
   readonly sender?: MessageSender;
+  readonly router?: MessageRouter<C>;
+  readonly inbound?: InboundPipeline;
+  readonly heartbeats?: HeartbeatService;
+  /** The counters every stage counts into (else the service creates its own). */
+  readonly counters?: ServerCounters;
 }
 
 /** The numbers of StelarStats the domain knows (everything except memoryUsage). */
@@ -43,7 +56,7 @@ export interface DomainStats {
   totalMessagesSent: number;
   totalRooms: number;
   uptime: number;
-  wsConnections: number;
-  tcpConnections: number;
   rateLimiterEntries: number;
+  /** `<protocol>Connections` (`wsConnections`, `tcpConnections`…) for every registered protocol. */
+  [perProtocol: `${string}Connections`]: number;
 }

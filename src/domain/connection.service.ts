@@ -14,9 +14,11 @@ import { InboundPipeline } from './inbound-pipeline.service';
 import { MessageType, type StelarMessage } from './message';
 import { MessageRouter } from './message-router.service';
 import { MessageSender, type SendOptions } from './message-sender.service';
+import { RequestReplier } from './request-replier.service';
 import { isPromise } from './rate-limit-policy.service';
 import { CLEANUP_INTERVAL_MS, type ServerLimits } from './server-limits';
 import type { ConnectionServiceDeps, DomainStats } from './connection-service.types';
+import { ServerCounters } from './metrics/server-counters';
 
 /**
  * The connection lifecycle: admission (screen → middleware → Connect), the inbound pipeline,
@@ -31,6 +33,8 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
   readonly router: MessageRouter<C>;
   readonly inbound: InboundPipeline;
   readonly heartbeats: HeartbeatService;
+  /** Plain integer counters every metric is read from (docs/OPERATIONS.md). */
+  readonly counters: ServerCounters;
   private readonly d: ConnectionServiceDeps<C>;
   private contexts: ContextFactory<C>;
   private readonly admitting = new Set<ClientRecord>();
@@ -42,13 +46,15 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
   constructor(deps: ConnectionServiceDeps<C>) {
     const { codecs, clock, logger, clients, rooms, hooks, limits } = deps;
     this.d = deps;
-    this.sender = deps.sender ?? new MessageSender(codecs, clients, rooms, hooks, limits, logger);
+    const counters = (this.counters = deps.counters ?? new ServerCounters());
+    this.sender = deps.sender ?? new MessageSender(codecs, clients, rooms, hooks, limits, logger, counters);
     this.contexts = deps.contexts ?? (new BasicContextFactory() as unknown as ContextFactory<C>);
-    this.router = new MessageRouter(deps.dispatcher, this.contexts, rooms, this.sender, logger);
-    this.inbound = new InboundPipeline(
-      codecs, clock, hooks, deps.rateLimits, limits, this.router, this.sender, logger,
-    );
-    this.heartbeats = new HeartbeatService(clock, clients, limits, logger);
+    this.router =
+      deps.router ??
+      new MessageRouter(deps.dispatcher, this.contexts, rooms, this.sender, logger, new RequestReplier(this.sender, logger, counters, clock));
+    this.inbound =
+      deps.inbound ?? new InboundPipeline(codecs, clock, hooks, deps.rateLimits, limits, this.router, this.sender, logger, counters);
+    this.heartbeats = deps.heartbeats ?? new HeartbeatService(clock, clients, limits, logger);
     this.startedAt = clock.now();
   }
 
@@ -94,7 +100,28 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
 
   /** ConnectionAcceptor: screening before the protocol handshake. */
   screen(info: HandshakeInfo): MaybePromise<Refusal | null> {
-    return this.d.admission.screen(info);
+    const r = this.d.admission.screen(info);
+    if (r === null) return null;
+    if (!isPromise<Refusal | null>(r)) {
+      this.refused(info.remoteAddress, info.protocol, r.code, r.reason);
+      return r;
+    }
+    return r.then((refusal) => {
+      if (refusal !== null) this.refused(info.remoteAddress, info.protocol, refusal.code, refusal.reason);
+      return refusal;
+    });
+  }
+
+  /** Counts and logs one refused connection attempt (screening, admission or middleware). */
+  private refused(ip: string, protocol: string, code: string, reason: string): void {
+    this.counters.countRefusal(code);
+    this.d.logger.info({ ip, protocol, code, reason }, 'connection refused');
+  }
+
+  /** A refusal after the handshake: counted, logged, then the client is told and closed. */
+  private refuse(record: ClientRecord, code: StelarErrorCode, reason: string, closeCode: number): void {
+    this.refused(record.info.remoteAddress, record.protocol, code, reason);
+    this.sender.closeWithError(record, code, reason, closeCode);
   }
 
   /**
@@ -108,20 +135,20 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
     conn.setHandler(this);
     let record: ClientRecord;
     try {
-      record = new ClientRecord(this.d.ids.next(), conn, this.d.clock.now());
+      record = new ClientRecord(this.d.ids.next(), conn, this.d.clock.now(), this.counters.traffic(conn.protocol));
     } catch (err) {
-      this.d.logger.error(`cannot accept connection: ${errorMessage(err)}`);
+      this.d.logger.error({ err, ip: conn.remoteAddress, protocol: conn.protocol }, 'cannot accept connection');
       conn.close(CloseCode.InternalError, 'Internal error');
       return;
     }
     conn.owner = record;
     if (this.d.clients.has(record.id)) {
-      this.d.logger.error(`client id "${record.id}" is already in use`);
-      return this.sender.closeWithError(record, StelarErrorCode.Internal, 'Duplicate client id', CloseCode.InternalError);
+      this.d.logger.error({ clientId: record.id }, 'client id is already in use');
+      return this.refuse(record, StelarErrorCode.Internal, 'Duplicate client id', CloseCode.InternalError);
     }
     // Screening happened before the handshake; the server may have filled up since.
     if (this.d.admission.isFull(record.info.remoteAddress)) {
-      return this.sender.closeWithError(record, StelarErrorCode.ServerFull, 'Server is full', CloseCode.TryAgainLater);
+      return this.refuse(record, StelarErrorCode.ServerFull, 'Server is full', CloseCode.TryAgainLater);
     }
     this.d.admission.beginAdmission();
     record.holdsAdmissionSlot = true;
@@ -136,9 +163,9 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
     try {
       ctx = this.contexts.create(record);
     } catch (err) {
-      this.d.logger.error(`cannot create the connection context: ${errorMessage(err)}`);
+      this.d.logger.error({ err, clientId: record.id }, 'cannot create the connection context');
       this.releaseAdmissionSlot(record);
-      return this.sender.closeWithError(record, StelarErrorCode.Internal, 'Internal error', CloseCode.InternalError);
+      return this.refuse(record, StelarErrorCode.Internal, 'Internal error', CloseCode.InternalError);
     }
     record.connectionContext = ctx;
     this.d.dispatcher
@@ -148,7 +175,7 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
         () => this.finishAdmission(record, { ok: false, reason: MIDDLEWARE_ERROR }),
       )
       // Never leave a rejection unhandled (Node 20 would exit): log whatever escaped.
-      .then(undefined, (err: unknown) => this.d.logger.error(`admission of ${record.id} failed: ${errorMessage(err)}`, err));
+      .then(undefined, (err: unknown) => this.d.logger.error({ err, clientId: record.id }, 'admission failed'));
   }
 
   private finishAdmission(record: ClientRecord, result: MiddlewareResult): void {
@@ -157,14 +184,16 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
     if (record.state !== ClientState.Admitting || !record.conn.isOpen) return;
     if (!result.ok) {
       const code = result.reason === MIDDLEWARE_TIMEOUT ? StelarErrorCode.ConnectTimeout : StelarErrorCode.Unauthorized;
-      return this.sender.closeWithError(record, code, result.reason, CloseCode.PolicyViolation);
+      return this.refuse(record, code, result.reason, CloseCode.PolicyViolation);
     }
     if (this.d.clients.has(record.id)) {
-      return this.sender.closeWithError(record, StelarErrorCode.Internal, 'Duplicate client id', CloseCode.InternalError);
+      return this.refuse(record, StelarErrorCode.Internal, 'Duplicate client id', CloseCode.InternalError);
     }
     const { info, conn } = record;
     this.d.clients.add(record);
     record.state = ClientState.Open;
+    record.traffic.connectionsOpened++;
+    this.d.logger.info({ clientId: info.id, ip: info.remoteAddress, protocol: info.protocol }, 'client connected');
     info.lastPing = this.d.clock.now();
     this.d.admission.admitted(info.remoteAddress);
     // The Connect message is the first thing an admitted client receives.
@@ -211,7 +240,7 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
   }
 
   /** Exactly once per connection: hooks and handlers first, then every index entry goes. */
-  onClose(conn: Connection, _code: number, _reason: string): void {
+  onClose(conn: Connection, code: number, reason: string): void {
     const record = conn.owner as ClientRecord | null;
     if (!(record instanceof ClientRecord) || record.state === ClientState.Closed) return;
     const registered = this.d.clients.get(record.id) === record;
@@ -220,6 +249,19 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
     this.releaseAdmissionSlot(record);
     const info = record.info;
     if (registered) {
+      record.traffic.connectionsClosed++;
+      this.d.logger.info(
+        {
+          clientId: info.id,
+          ip: info.remoteAddress,
+          protocol: info.protocol,
+          code,
+          // A WebSocket peer's close frame may echo no reason: log the one the server gave.
+          reason: record.closeReason ?? reason,
+          connectedMs: this.d.clock.now() - info.connectedAt,
+        },
+        'client disconnected',
+      );
       // Rooms are reported as they were, before the cleanup below empties the live set.
       if (this.d.hooks.has('onClientDisconnect')) {
         this.d.hooks.call('onClientDisconnect', {
@@ -245,9 +287,7 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
   /** Closes one client by id; false when it is not connected here. */
   disconnect(id: string, code: number = CloseCode.Normal, reason = ''): boolean {
     const record = this.d.clients.get(id);
-    if (record === undefined || record.state !== ClientState.Open) return false;
-    this.sender.close(record, code, reason);
-    return true;
+    return record !== undefined && this.sender.adminClose(record, code, reason);
   }
 
   /** Closes every connection, admitted or still in middleware (shutdown). */
@@ -319,19 +359,19 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
 
   /** StelarStats without memoryUsage; synchronous even with an async rate limiter. */
   stats(): DomainStats {
-    const { clients, rooms, clock } = this.d;
+    const { clients, rooms, clock, codecs } = this.d;
     if (!this.limiterSizeIsAsync) this.refreshLimiterEntries();
-    return {
+    const stats: DomainStats = {
       totalConnections: clients.totalConnected,
       activeConnections: clients.size,
       totalMessagesReceived: this.inbound.totalReceived,
       totalMessagesSent: this.sender.totalSent,
       totalRooms: rooms.size,
       uptime: clock.now() - this.startedAt,
-      wsConnections: clients.count('ws'),
-      tcpConnections: clients.count('tcp'),
-      rateLimiterEntries: this.limiterEntries,
-    };
+    } as DomainStats;
+    for (const protocol of codecs.protocols()) stats[`${protocol}Connections`] = clients.count(protocol);
+    stats.rateLimiterEntries = this.limiterEntries;
+    return stats;
   }
 
   private refreshLimiterEntries(): void {

@@ -1,8 +1,9 @@
+import type { Protocol } from '../ports/connection.port';
 /** Payload of `onRateLimitExceeded`. */
 export interface RateLimitExceededInfo {
   clientId: string;
   event?: string;
-  protocol: 'ws' | 'tcp';
+  protocol: Protocol;
 }
 /** Payload of `onMaxConnectionsReached`. */
 export interface MaxConnectionsReachedInfo {
@@ -35,7 +36,7 @@ export interface PayloadTooLargeInfo {
 export interface InvalidMessageInfo {
   clientId: string;
   reason: string;
-  protocol: 'ws' | 'tcp';
+  protocol: Protocol;
 }
 /** Payload of `onClientJoinRoom`. */
 export interface ClientJoinRoomInfo {
@@ -58,14 +59,14 @@ export interface BeforeBroadcastInfo {
 export interface ClientConnectInfo {
   clientId: string;
   ip: string;
-  protocol: 'ws' | 'tcp';
+  protocol: Protocol;
   metadata: Map<string, unknown>;
 }
 /** Payload of `onClientDisconnect`. */
 export interface ClientDisconnectInfo {
   clientId: string;
   ip: string;
-  protocol: 'ws' | 'tcp';
+  protocol: Protocol;
   rooms: Set<string>;
 }
 
@@ -78,7 +79,7 @@ export interface StelarHooks {
   onRateLimitExceeded?: (i: {
     clientId: string;
     event?: string;
-    protocol: 'ws' | 'tcp';
+    protocol: Protocol;
   }) => boolean | void;
 
   onMaxConnectionsReached?: (i: {
@@ -111,7 +112,7 @@ export interface StelarHooks {
   onInvalidMessage?: (i: {
     clientId: string;
     reason: string;
-    protocol: 'ws' | 'tcp';
+    protocol: Protocol;
   }) => void;
 
   onClientJoinRoom?: (i: {
@@ -134,14 +135,14 @@ export interface StelarHooks {
   onClientConnect?: (i: {
     clientId: string;
     ip: string;
-    protocol: 'ws' | 'tcp';
+    protocol: Protocol;
     metadata: Map<string, unknown>;
   }) => void;
 
   onClientDisconnect?: (i: {
     clientId: string;
     ip: string;
-    protocol: 'ws' | 'tcp';
+    protocol: Protocol;
     rooms: Set<string>;
   }) => void;
 }

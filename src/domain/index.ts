@@ -19,4 +19,3 @@ export * from './inbound-pipeline.service';
 export * from './connection-service.types';
 export * from './connection.service';
 export * from './local-cluster-state';
-export * from './domain-services.factory';

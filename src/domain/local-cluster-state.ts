@@ -12,7 +12,13 @@ export class LocalClusterState implements ClusterStateProvider {
     private readonly clients: ClientRegistry,
     private readonly rooms: RoomRegistry,
     private readonly stats: () => object,
+    private readonly disconnect?: (clientId: string, code: number, reason: string) => boolean,
   ) {}
+
+  /** Closes a client of this node on another node's request (`server.disconnect`). */
+  disconnectLocal(clientId: string, code: number, reason: string): boolean {
+    return this.disconnect !== undefined && this.disconnect(clientId, code, reason);
+  }
 
   localRooms(): string[] {
     return this.rooms.names();
@@ -25,18 +31,7 @@ export class LocalClusterState implements ClusterStateProvider {
 
   /** Clients with their rooms; with `room`, only that room's members. */
   localClients(room?: string): { id: string; rooms: string[] }[] {
-    const out: { id: string; rooms: string[] }[] = [];
-    if (room === undefined) {
-      for (const r of this.clients.values()) out.push({ id: r.id, rooms: roomList(r) });
-      return out;
-    }
-    const members = this.rooms.members(room);
-    if (members === undefined) return out;
-    // Only registered clients (a member may still be running its middleware).
-    for (const r of members.values()) {
-      if (this.clients.get(r.id) === r) out.push({ id: r.id, rooms: roomList(r) });
-    }
-    return out;
+    return listClients(this.clients, this.rooms, room);
   }
 
   /** O(1): is `clientId` connected to this node? */
@@ -50,6 +45,26 @@ export class LocalClusterState implements ClusterStateProvider {
     for (const [k, v] of Object.entries(this.stats())) if (typeof v === 'number') out[k] = v;
     return out;
   }
+}
+
+/** Registered clients with their rooms; with `room`, only that room's registered members. */
+export function listClients(
+  clients: ClientRegistry,
+  rooms: RoomRegistry,
+  room?: string,
+): { id: string; rooms: string[] }[] {
+  const out: { id: string; rooms: string[] }[] = [];
+  if (room === undefined) {
+    for (const r of clients.values()) out.push({ id: r.id, rooms: roomList(r) });
+    return out;
+  }
+  const members = rooms.members(room);
+  if (members === undefined) return out;
+  // Only registered clients (a member may still be running its middleware).
+  for (const r of members.values()) {
+    if (clients.get(r.id) === r) out.push({ id: r.id, rooms: roomList(r) });
+  }
+  return out;
 }
 
 /** A client's room names, without creating its lazily held room Set. */

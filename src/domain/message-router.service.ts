@@ -12,6 +12,7 @@ import {
 } from './message';
 import type { MessageSender } from './message-sender.service';
 import { isPromise } from './rate-limit-policy.service';
+import { RequestReplier } from './request-replier.service';
 import type { RoomRegistry } from './room-registry.service';
 
 /** The error text of an AckRequest nobody handles. */
@@ -33,6 +34,7 @@ export class MessageRouter<C extends HandlerContext = HandlerContext> {
     private readonly rooms: RoomRegistry,
     private readonly sender: MessageSender,
     private readonly logger: Logger,
+    private readonly replier: RequestReplier = new RequestReplier(sender, logger),
   ) {}
 
   /** Swaps the context factory (the application may build it after this service). */
@@ -63,36 +65,19 @@ export class MessageRouter<C extends HandlerContext = HandlerContext> {
     }
   }
 
-  /**
-   * Answers a request with `data` (ack name defaults to the request's). Returns false when the
-   * request was already answered or the client is gone.
-   */
+  /** Answers a request with `data` at most once (see {@link RequestReplier.reply}). */
   reply(record: ClientRecord, request: PendingRequest, data: unknown, ackName: string = request.ack): boolean {
-    if (request.answered) return false;
-    request.answered = true;
-    try {
-      return this.sender.sendTo(record, { type: MessageType.AckResponse, ack: ackName, id: request.id, data });
-    } catch (err) {
-      // The answer cannot be encoded (e.g. cyclic data): the requester still gets one answer.
-      this.logger.error(`cannot encode the answer to "${request.ack}": ${errorMessage(err)}`);
-      return this.sender.sendTo(record, {
-        type: MessageType.AckResponse,
-        ack: ackName,
-        id: request.id,
-        error: 'The answer could not be encoded',
-      });
-    }
+    return this.replier.reply(record, request, data, ackName);
   }
 
   /** Answers a request with an error message (never a stack). */
   replyError(record: ClientRecord, request: PendingRequest, message: string): boolean {
-    if (request.answered) return false;
-    request.answered = true;
-    return this.sender.sendTo(record, { type: MessageType.AckResponse, ack: request.ack, id: request.id, error: message });
+    return this.replier.replyError(record, request, message);
   }
 
   private request(record: ClientRecord, msg: AckRequestMessage): void {
     const request = new PendingRequest(msg.id, msg.ack);
+    this.replier.received(request);
     const handler = this.dispatcher.getAck(msg.event);
     if (handler === undefined && !this.dispatcher.hasHandlers(msg.event)) {
       this.logger.debug(`${StelarErrorCode.NoHandler}: request "${msg.event}" from ${record.id}`);

@@ -1,4 +1,4 @@
-import type { OutboundMessage } from '../ports/connection.port';
+import type { OutboundMessage, Protocol } from '../ports/connection.port';
 import type { Logger } from '../ports/logger.port';
 import { ClientState, type ClientRecord } from './client-record';
 import type { ClientRegistry } from './client-registry.service';
@@ -7,7 +7,9 @@ import type { HookRunner } from './hook-runner.service';
 import { errorMessage } from './hook-runner.service';
 import { MessageType, type StelarMessage } from './message';
 import type { RoomRegistry } from './room-registry.service';
-import type { CodecMap, ServerLimits } from './server-limits';
+import type { CodecRegistry } from './codec-registry';
+import type { ServerLimits } from './server-limits';
+import { ServerCounters } from './metrics/server-counters';
 
 /** Options of a fan-out send. */
 export interface SendOptions {
@@ -30,12 +32,13 @@ export class MessageSender {
   private sent = 0;
 
   constructor(
-    private readonly codecs: CodecMap,
+    private readonly codecs: CodecRegistry,
     private readonly clients: ClientRegistry,
     private readonly rooms: RoomRegistry,
     private readonly hooks: HookRunner,
     private readonly limits: ServerLimits,
     private readonly logger: Logger,
+    private readonly counters: ServerCounters = new ServerCounters(),
   ) {}
 
   /** Messages written since start (StelarStats.totalMessagesSent). */
@@ -44,8 +47,8 @@ export class MessageSender {
   }
 
   /** Encodes `message` for one transport (throws on an unencodable message). */
-  encode(protocol: 'ws' | 'tcp', message: StelarMessage): OutboundMessage {
-    return this.codecs[protocol].encode(message);
+  encode(protocol: Protocol, message: StelarMessage): OutboundMessage {
+    return this.codecs.get(protocol).encode(message);
   }
 
   /**
@@ -56,6 +59,13 @@ export class MessageSender {
    */
   sendTo(record: ClientRecord, message: StelarMessage): boolean {
     if (record.state >= ClientState.Closing || !record.conn.isOpen) return false;
+    // The fan-out rule for one recipient too (answers, pongs, direct sends): a peer that does
+    // not read what it asks for cannot make the server hold more than maxBufferedBytes.
+    const cap = this.limits.maxBufferedBytes;
+    if (cap > 0 && record.conn.bufferedAmount > cap) {
+      this.dropSlowConsumer(record);
+      return false;
+    }
     return this.write(record, this.encode(record.protocol, message));
   }
 
@@ -101,15 +111,20 @@ export class MessageSender {
     excludeId: string | undefined,
     options: SendOptions | undefined,
   ): number {
-    let ws: OutboundMessage | null = null;
-    let tcp: OutboundMessage | null = null;
+    // One encoding per protocol, made on its first recipient. Two slots cover the usual mix
+    // (WebSocket + TCP) without allocating; a third protocol in the same fan-out gets a Map.
+    let p1: Protocol | null = null;
+    let out1: OutboundMessage | null = null;
+    let p2: Protocol | null = null;
+    let out2: OutboundMessage | null = null;
+    let more: Map<Protocol, OutboundMessage> | null = null;
     let count = 0;
     const cap = this.limits.maxBufferedBytes;
     const volatile = options?.volatile === true;
     const also = options?.alsoExclude;
     // No snapshot needed: a transport that reports onClose synchronously from close() deletes
     // entries during this loop, and Map/Set iteration tolerates deletion. An encoding error
-    // (caller mistake) propagates; both codecs encode the same JSON, so it surfaces on the
+    // (caller mistake) propagates; every codec encodes the same JSON, so it surfaces on the
     // first recipient.
     for (const r of targets) {
       if (r.id === excludeId || r.id === also || r.state !== ClientState.Open || !r.conn.isOpen) continue;
@@ -117,11 +132,22 @@ export class MessageSender {
         if (!volatile) this.dropSlowConsumer(r);
         continue;
       }
+      const p = r.protocol;
       let out: OutboundMessage;
-      if (r.protocol === 'ws') out = ws ??= this.encode('ws', message);
-      else out = tcp ??= this.encode('tcp', message);
+      if (p === p1) out = out1!;
+      else if (p1 === null) out = out1 = this.encode((p1 = p), message);
+      else if (p === p2) out = out2!;
+      else if (p2 === null) out = out2 = this.encode((p2 = p), message);
+      else {
+        more ??= new Map();
+        let o = more.get(p);
+        if (o === undefined) more.set(p, (o = this.encode(p, message)));
+        out = o;
+      }
       if (this.write(r, out)) count++;
     }
+    this.counters.broadcasts++;
+    this.counters.deliveries += count;
     return count;
   }
 
@@ -135,6 +161,9 @@ export class MessageSender {
     }
     record.info.messagesSent++;
     this.sent++;
+    const t = record.traffic;
+    t.messagesOut++;
+    t.bytesOut += out.payload.byteLength;
     return true;
   }
 
@@ -147,11 +176,27 @@ export class MessageSender {
     this.close(record, closeCode, message);
   }
 
+  /**
+   * An admin close (`server.disconnect`, `ctx.disconnect`, the dashboard): counted and logged,
+   * then a normal close. False when the client is not open.
+   */
+  adminClose(record: ClientRecord, closeCode: number, reason: string): boolean {
+    if (record.state !== ClientState.Open) return false;
+    this.counters.adminDisconnects++;
+    this.logger.info(
+      { clientId: record.id, ip: record.info.remoteAddress, protocol: record.protocol, code: closeCode, reason },
+      'disconnecting client',
+    );
+    this.close(record, closeCode, reason);
+    return true;
+  }
+
   /** Starts closing a client once: marks it Closing (messages dropped) and closes the wire. */
   close(record: ClientRecord, closeCode: number, reason: string): void {
     if (record.state >= ClientState.Closing) return;
     record.state = ClientState.Closing;
     record.inbox = null;
+    record.closeReason = reason;
     record.conn.close(closeCode, reason);
   }
 
@@ -161,8 +206,18 @@ export class MessageSender {
    * close timeout. The transport reports the close (1006) and the usual cleanup runs.
    */
   private dropSlowConsumer(r: ClientRecord): void {
-    this.logger.warn(`${SLOW_CONSUMER_REASON}: dropping ${r.id} (${r.conn.bufferedAmount} bytes buffered)`);
     if (r.state >= ClientState.Closing) return;
+    this.counters.slowConsumersDropped++;
+    this.logger.warn(
+      {
+        clientId: r.id,
+        ip: r.info.remoteAddress,
+        protocol: r.protocol,
+        bufferedBytes: r.conn.bufferedAmount,
+        maxBufferedBytes: this.limits.maxBufferedBytes,
+      },
+      `${SLOW_CONSUMER_REASON} dropped`,
+    );
     r.state = ClientState.Closing;
     r.inbox = null;
     r.conn.terminate();

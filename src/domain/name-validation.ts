@@ -20,7 +20,9 @@ export function utf8Length(s: string): number {
 
 /**
  * Why `name` is not a valid event or room name (docs/PROTOCOL.md "Validation"), or null when
- * it is: a non-empty string of at most 255 UTF-8 bytes without NUL.
+ * it is: a non-empty, well-formed (no lone surrogate) string of at most 255 UTF-8 bytes
+ * without NUL. A lone surrogate (a JSON `"\ud800"` escape) has no UTF-8 form: accepting it
+ * would make the name another one (U+FFFD) on the way out.
  */
 export function nameProblem(name: unknown): string | null {
   if (typeof name !== 'string' || name.length === 0) return 'name must be a non-empty string';
@@ -29,10 +31,27 @@ export function nameProblem(name: unknown): string | null {
     return `name longer than ${MAX_NAME_BYTES} bytes`;
   }
   if (name.indexOf('\0') !== -1) return 'name contains NUL';
+  if (hasLoneSurrogate(name)) return 'name contains a lone surrogate';
   return null;
 }
 
 /** True for the library's own event names, which users cannot emit. */
 export function isReservedEvent(name: string): boolean {
   return RESERVED_EVENTS.has(name);
+}
+
+/**
+ * True when `s` holds a UTF-16 surrogate that is not part of a high+low pair (what ES2024's
+ * `isWellFormed()` reports; written out because the browser bundle targets older engines too).
+ */
+function hasLoneSurrogate(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c & 0xf800) !== 0xd800) continue;
+    if (c >= 0xdc00) return true;
+    const d = i + 1 < s.length ? s.charCodeAt(i + 1) : 0;
+    if ((d & 0xfc00) !== 0xdc00) return true;
+    i++;
+  }
+  return false;
 }

@@ -34,6 +34,7 @@ const UNCHANGED: RoomResult = { ok: true, changed: false };
 export class RoomRegistry {
   private readonly rooms = new Map<string, Map<string, ClientRecord>>();
   private readonly caps: RoomLimits;
+  private memberships = 0;
   /** Told when a room gains its first / loses its last member (cluster interest routing). */
   private interest: Pick<ClusterInterest, 'roomOpened' | 'roomClosed' | 'roomReady'> | null = null;
 
@@ -113,6 +114,7 @@ export class RoomRegistry {
     }
     members.set(clientId, record);
     info.rooms.add(room);
+    this.memberships++;
     return CHANGED;
   }
 
@@ -157,6 +159,11 @@ export class RoomRegistry {
     return [...this.rooms.keys()];
   }
 
+  /** Sum of the room sizes (a client in 3 rooms counts 3). */
+  get memberCount(): number {
+    return this.memberships;
+  }
+
   /** Number of rooms (StelarStats.totalRooms). */
   get size(): number {
     return this.rooms.size;
@@ -172,6 +179,7 @@ export class RoomRegistry {
     // Only this record's own entry (never another record's that shares a broken id).
     if (members === undefined || members.get(record.id) !== record) return;
     members.delete(record.id);
+    this.memberships--;
     if (members.size === 0) {
       this.rooms.delete(room);
       this.interest?.roomClosed(room);

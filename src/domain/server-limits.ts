@@ -1,8 +1,8 @@
-import type { MessageCodec } from '../ports/message-codec.port';
-
 /**
  * Connection limits the connection service reads on every use, so the application can change
- * them live (`ConnectionService.updateLimits` restarts the heartbeat timer when needed).
+ * them live (`ConnectionService.updateLimits` restarts the heartbeat timer when needed). The
+ * values come from the server options; their defaults are in one table, `DEFAULTS` in
+ * `application/server/server-options.ts`.
  */
 export interface ServerLimits {
   /** Largest inbound message body in bytes; larger closes with 1009. */
@@ -18,21 +18,6 @@ export interface ServerLimits {
    * (volatile messages are skipped, others close it with 1008). 0 or Infinity disables.
    */
   maxBufferedBytes: number;
-}
-
-/** Defaults matching the public options. */
-export const DEFAULT_SERVER_LIMITS: Readonly<ServerLimits> = Object.freeze({
-  maxPayloadSize: 10 * 1024 * 1024,
-  heartbeatInterval: 30_000,
-  heartbeatTimeout: 60_000,
-  connectTimeout: 10_000,
-  maxBufferedBytes: 16 * 1024 * 1024,
-});
-
-/** One codec per transport. */
-export interface CodecMap {
-  readonly ws: MessageCodec;
-  readonly tcp: MessageCodec;
 }
 
 /** Period of the maintenance timer (limiter and tracker cleanup), as in the type reference. */

@@ -1,4 +1,4 @@
-import type { OutboundMessage } from './connection.port';
+import type { OutboundMessage, Protocol } from './connection.port';
 
 /** Events a client transport reports to the StelarClient core. */
 export interface ClientTransportHandler {
@@ -8,11 +8,26 @@ export interface ClientTransportHandler {
   onError(err: Error): void;
 }
 
+/** PEM text or bytes, or a list of them. */
+export type PemInput = string | Uint8Array | readonly (string | Uint8Array)[];
+
+/** TLS settings of a dial beyond on/off and verification (Node transports; browsers ignore them). */
+export interface ClientTlsSettings {
+  /** Trusted CA certificate(s) replacing the default public CAs. */
+  readonly ca?: PemInput;
+  /** Client certificate and its key (mutual TLS). */
+  readonly cert?: PemInput;
+  readonly key?: PemInput;
+  /** SNI and certificate-check name; default: the target host when it is a name, not an IP. */
+  readonly servername?: string;
+}
+
 /** Options a client transport needs to dial. */
 export interface ClientDialOptions {
   readonly url: string;
   readonly tls: boolean;
   readonly rejectUnauthorized: boolean;
+  readonly tlsSettings?: ClientTlsSettings;
   readonly headers: Readonly<Record<string, string>>;
   readonly maxPayloadSize: number;
   readonly maxFrameSize: number;
@@ -29,10 +44,25 @@ export interface ClientTransport {
   readonly bufferedAmount: number;
 }
 
-/** Dials one connection attempt. */
+/**
+ * Dials one connection attempt: the client side of a transport plug-in. Besides dialing it says
+ * how targets are written for it, so the client core never spells a protocol out.
+ */
 export interface ClientTransportFactory {
-  readonly protocol: 'ws' | 'tcp';
+  readonly protocol: Protocol;
+  /**
+   * URL schemes: `[plain, secure]` (`['ws', 'wss']`); a `host:port` target gets one of them,
+   * and a URL with either selects this transport's TLS setting.
+   */
+  readonly schemes: readonly [plain: string, secure: string];
+  /** Other schemes accepted and rewritten (`{ http: 'ws', https: 'wss' }`). */
+  readonly schemeAliases?: Readonly<Record<string, string>>;
+  /** True when a `host:port/path` target keeps its path (WebSocket namespaces). */
+  readonly keepsPath: boolean;
+  /**
+   * True when the transport answers the server's Ping itself (TCP Ping frames are messages);
+   * otherwise the client answers a Ping message with a Pong message.
+   */
+  readonly answersPing: boolean;
   connect(options: ClientDialOptions, handler: ClientTransportHandler): ClientTransport;
 }
-
-export const ClientTransportFactory = Symbol.for('stelar.ClientTransportFactory');

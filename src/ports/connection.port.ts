@@ -1,6 +1,17 @@
 import type { ProtocolError } from '../domain/errors';
 
-export type Protocol = 'ws' | 'tcp';
+/**
+ * The protocol ids of the installed transports. Each transport adapter adds its own id by
+ * declaration merging (`declare module '…/ports/connection.port' { interface KnownProtocols {
+ * myproto: true } }`), so the id is typed where it is used (`ctx.protocol`, hook payloads,
+ * `mode`) while the domain and the application never spell one out: they look transports and
+ * codecs up by id.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface KnownProtocols {}
+
+/** A transport's protocol id: one of {@link KnownProtocols}, or a third-party transport's own. */
+export type Protocol = keyof KnownProtocols | (string & {});
 
 /**
  * One encoded message, produced once by a MessageCodec and handed to any number of

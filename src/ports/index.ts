@@ -9,24 +9,26 @@ export * from './id-generator.port';
 export * from './logger.port';
 export * from './cluster-bus.port';
 export * from './client-transport.port';
+export * from './http-fallback.port';
 
-import { Transport, Transports } from './transport.port';
-import { MessageCodec, WsCodec, TcpCodec } from './message-codec.port';
+import { Transport } from './transport.port';
+import { MessageCodec } from './message-codec.port';
 import { IRateLimiter, RateLimiterFactory } from './rate-limiter.port';
 import { IIPTracker } from './ip-tracker.port';
 import { Clock } from './clock.port';
 import { IdGenerator } from './id-generator.port';
 import { Logger } from './logger.port';
 import { ClusterBus } from './cluster-bus.port';
-import { ClientTransportFactory } from './client-transport.port';
+import { HttpFallback } from './http-fallback.port';
 
-/** Every container token in one place (the ports' Symbol.for('stelar.…') ids). */
+/**
+ * Every port token in one place (the ports' Symbol.for('stelar.…') ids). Each is bound by the
+ * composition root (`application/container.ts`) or a transport plug-in's module, and read by a
+ * service; `IRateLimiter` is the one optional token (bound only for a custom global limiter).
+ */
 export const TOKENS = {
   Transport,
-  Transports,
   MessageCodec,
-  WsCodec,
-  TcpCodec,
   IRateLimiter,
   RateLimiterFactory,
   IIPTracker,
@@ -34,5 +36,5 @@ export const TOKENS = {
   IdGenerator,
   Logger,
   ClusterBus,
-  ClientTransportFactory,
+  HttpFallback,
 } as const;

@@ -10,6 +10,9 @@ export interface MessageCodec {
   decode(payload: Uint8Array, binary: boolean): StelarMessage;
 }
 
+/**
+ * Multi-bound: each transport plug-in binds its codec here (usually `toService` of its own codec
+ * token, so rebinding that token changes what both the transport and the domain use). The domain
+ * looks codecs up by `protocol` (one codec per protocol id).
+ */
 export const MessageCodec = Symbol.for('stelar.MessageCodec');
-export const WsCodec = Symbol.for('stelar.WsCodec');
-export const TcpCodec = Symbol.for('stelar.TcpCodec');

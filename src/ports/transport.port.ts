@@ -5,7 +5,13 @@ import type { Connection, Protocol } from './connection.port';
 export interface HandshakeInfo {
   readonly protocol: Protocol;
   readonly remoteAddress: string;
-  /** WebSocket only. */
+  /**
+   * True when the transport speaks to browsers, whose `Origin` header is trustworthy (RFC 6455
+   * §10.2): `allowedOrigins` then applies and a missing origin is refused. False for transports
+   * without a browser origin (TCP, in-process), which are never origin-checked.
+   */
+  readonly originApplies: boolean;
+  /** The browser's Origin header, when {@link originApplies}. */
   readonly origin?: string;
   readonly path?: string;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
@@ -33,7 +39,7 @@ export interface TransportLimits {
   readonly maxFrameSize?: number;
 }
 
-/** A listening transport (WebSocket over http/https, or binary TCP over net/tls). */
+/** A listening transport (WebSocket over http/https, binary TCP over net/tls, in-process…). */
 export interface Transport {
   readonly protocol: Protocol;
   setAcceptor(acceptor: ConnectionAcceptor): void;
@@ -47,6 +53,8 @@ export interface Transport {
   updateLimits?(limits: TransportLimits): void;
 }
 
+/**
+ * Multi-bound: each transport plug-in's container module binds its listener here (or nothing,
+ * e.g. TCP without a `tcpPort`); the server runs every one (`container.getAll(TOKENS.Transport)`).
+ */
 export const Transport = Symbol.for('stelar.Transport');
-/** Multi-bound: every transport the server runs. */
-export const Transports = Symbol.for('stelar.Transports');

@@ -99,10 +99,23 @@ export class FakeClientTransportFactory implements ClientTransportFactory {
   /** When set, the next attempt reports onClose(code) synchronously inside connect(). */
   closeSynchronously: number | null = null;
 
+  /** Targets as the real factory of `protocol` writes them. */
+  readonly schemes: readonly [string, string];
+  readonly schemeAliases?: Readonly<Record<string, string>>;
+  readonly keepsPath: boolean;
+  /** As the real transports: TCP answers Ping frames itself, WebSocket leaves Ping messages to the client. */
+  readonly answersPing: boolean;
+
   constructor(
     readonly protocol: 'ws' | 'tcp' = 'ws',
     readonly codec = new FakeClientCodec(),
-  ) {}
+  ) {
+    const ws = protocol === 'ws';
+    this.schemes = ws ? ['ws', 'wss'] : ['tcp', 'tls'];
+    if (ws) this.schemeAliases = { http: 'ws', https: 'wss' };
+    this.keepsPath = ws;
+    this.answersPing = !ws;
+  }
 
   connect(options: ClientDialOptions, handler: ClientTransportHandler): ClientTransport {
     if (this.throwOnConnect) throw this.throwOnConnect;

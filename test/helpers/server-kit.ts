@@ -1,7 +1,15 @@
-import { StelarServer, StelarClient, type StelarOptions, type StelarClientOptions } from '../../src';
+import { StelarServer, StelarClient, inProcessTransport, type StelarOptions, type StelarClientOptions } from '../../src';
 
-export type Mode = 'ws' | 'tcp';
+export type Mode = 'ws' | 'tcp' | 'memory';
+/** The socket transports (every end-to-end feature runs over both). */
 export const MODES: Mode[] = ['ws', 'tcp'];
+/**
+ * The socket transports plus the in-process one: for features of the domain (rooms, acks,
+ * messaging, middleware), which must behave the same whatever carries the messages.
+ */
+export const DOMAIN_MODES: Mode[] = [...MODES, 'memory'];
+
+let inProcessNames = 0;
 
 /**
  * Starts servers and clients for end-to-end tests and tears all of them down: servers on
@@ -10,15 +18,16 @@ export const MODES: Mode[] = ['ws', 'tcp'];
 export class ServerKit {
   private readonly servers: StelarServer[] = [];
   private readonly clients: StelarClient[] = [];
+  /** The in-process address of each server (every server also listens in-process). */
+  private readonly names = new WeakMap<StelarServer, string>();
 
   async server(options: StelarOptions = {}): Promise<StelarServer> {
-    const s = new StelarServer({
-      port: 0,
-      tcpPort: 0,
-      logger: false,
-      gracefulShutdown: false,
-      ...options,
-    });
+    const name = `kit-${process.pid}-${++inProcessNames}`;
+    const s = StelarServer.create(
+      { port: 0, tcpPort: 0, logger: false, gracefulShutdown: false, ...options },
+      { transports: (builtIn) => [...builtIn, inProcessTransport({ name })] },
+    );
+    this.names.set(s, name);
     this.servers.push(s);
     await s.start();
     return s;
@@ -28,7 +37,11 @@ export class ServerKit {
   client(server: StelarServer, mode: Mode, options: StelarClientOptions = {}): StelarClient {
     const tls = options.tls === true;
     const target =
-      mode === 'ws' ? `${tls ? 'wss' : 'ws'}://127.0.0.1:${server.getPort()}/` : `127.0.0.1:${server.getTcpPort()}`;
+      mode === 'ws'
+        ? `${tls ? 'wss' : 'ws'}://127.0.0.1:${server.getPort()}/`
+        : mode === 'tcp'
+          ? `127.0.0.1:${server.getTcpPort()}`
+          : `memory://${this.names.get(server)}`;
     const c = new StelarClient(target, { mode, reconnection: false, logger: 'silent', ...options });
     this.clients.push(c);
     return c;

@@ -1,101 +1,281 @@
 // The chat page: uses the Stelar browser bundle served by the demo server.
+// Rooms are joined through the server's 'enter' request (answer: { ok, members } or a refusal,
+// shown as a toast and never added to the sidebar); each room keeps its own history, unread
+// count and presence list; sending is possible only while connected and in a room.
 import { StelarClient } from '/stelar-client.mjs';
 
 const $ = (id) => document.getElementById(id);
-const state = $('state');
+const badge = $('state');
 const client = new StelarClient(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/`, {
   reconnection: true,
   reconnectionDelay: 300,
   maxReconnectionDelay: 3000,
   hooks: {
     onStateChange: ({ to }) => {
-      state.textContent = to;
-      state.dataset.state = to;
+      badge.textContent = to;
+      badge.dataset.state = to;
+      updateComposer();
     },
   },
 });
 
+const MAX_HISTORY = 200; // messages kept per room
+/** @type {Map<string, { items: object[], unread: number, members: { id: string, nick: string }[] }>} */
+const rooms = new Map();
 let current = null;
-const rooms = new Set();
+let myId = null;
+let myNick = null;
 let pendingFile = null;
+let everConnected = false;
 
-function line(text, cls) {
-  const li = document.createElement('li');
-  li.textContent = text;
-  if (cls) li.className = cls;
-  $('messages').appendChild(li);
-  $('drop').scrollTop = $('drop').scrollHeight;
+// ------------------------------------------------------------------ helpers
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+
+function toast(text, kind = 'error') {
+  const t = el('div', `toast ${kind}`, text);
+  $('toasts').appendChild(t);
+  while ($('toasts').children.length > 3) $('toasts').firstChild.remove();
+  setTimeout(() => t.remove(), 4500);
+}
+
+function roomOf(name) {
+  let r = rooms.get(name);
+  if (!r) {
+    r = { items: [], unread: 0, members: [] };
+    rooms.set(name, r);
+  }
+  return r;
+}
+
+function push(roomName, item) {
+  const r = rooms.get(roomName);
+  if (!r) return null;
+  r.items.push(item);
+  if (r.items.length > MAX_HISTORY) r.items.shift();
+  if (roomName === current) {
+    const node = render(item);
+    $('messages').appendChild(node);
+    if ($('messages').children.length > MAX_HISTORY) $('messages').firstChild.remove();
+    $('drop').scrollTop = $('drop').scrollHeight;
+    return node;
+  }
+  if (item.kind !== 'system') {
+    r.unread++;
+    renderRooms();
+  }
+  return null;
+}
+
+function render(item) {
+  if (item.kind === 'system') return el('li', 'system', item.text);
+  const li = el('li', `msg ${item.own ? 'own' : 'other'}`);
+  const meta = el('div', 'meta');
+  meta.append(el('span', 'from', item.own ? 'You' : item.from));
+  const time = el('time', 'at', timeFormat.format(item.at));
+  time.dateTime = new Date(item.at).toISOString();
+  meta.append(time);
+  const bubble = el('div', 'bubble');
+  if (item.kind === 'file') {
+    bubble.textContent = `${item.own ? 'You' : item.from} shared ${item.name} (${item.size} bytes) `;
+    if (item.type.startsWith('image/')) {
+      const img = el('img');
+      img.src = item.url;
+      img.alt = item.name;
+      bubble.append(img);
+    } else {
+      const a = el('a', '', 'download');
+      a.href = item.url;
+      a.download = item.name;
+      bubble.append(a);
+    }
+  } else {
+    bubble.textContent = item.text;
+  }
+  li.append(meta, bubble);
+  // A visually hidden "alice: hello" line keeps the transcript readable to screen readers.
+  li.setAttribute('aria-label', `${item.from}: ${item.kind === 'file' ? item.name : item.text}`);
   return li;
 }
 
 function renderRooms() {
   $('rooms').replaceChildren(
-    ...[...rooms].map((r) => {
-      const li = document.createElement('li');
-      li.textContent = `#${r}`;
-      li.className = r === current ? 'active' : '';
-      li.onclick = () => { current = r; client.emit('enter', { room: r }); renderRooms(); };
+    ...[...rooms.keys()].map((name) => {
+      const li = el('li', name === current ? 'active' : '');
+      li.dataset.room = name;
+      li.append(el('span', 'name', `#${name}`));
+      const unread = rooms.get(name).unread;
+      if (unread > 0 && name !== current) li.append(el('span', 'unread', String(unread)));
+      li.onclick = () => select(name);
       return li;
     }),
   );
+  $('no-rooms').hidden = rooms.size > 0;
+  // On phones the rooms are a sideways-scrolling row: keep the active one in view.
+  $('rooms').querySelector('li.active')?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
 }
 
-client.on('welcome', ({ id }) => line(`connected as ${id.slice(0, 8)}`, 'system'));
-client.on('nick', ({ nick }) => line(`you are now ${nick}`, 'system'));
-client.on('chat', (m) => line(`[#${m.room}] ${m.from}: ${m.text}`, 'chat'));
-client.on('presence', (p) => line(`${p.nick} ${p.joined ? 'joined' : 'left'} #${p.room}`, 'system'));
-client.on('typing', (t) => {
-  $('typing').textContent = `${t.nick} is typing in #${t.room}…`;
-  clearTimeout(client._typingTimer);
-  client._typingTimer = setTimeout(() => ($('typing').textContent = ''), 1500);
+function renderPresence() {
+  const members = current ? rooms.get(current).members : [];
+  $('presence').replaceChildren(
+    ...members.map((m) => {
+      const li = el('li', m.id === myId ? 'self' : '', m.id === myId ? `${m.nick} (you)` : m.nick);
+      li.dataset.id = m.id;
+      return li;
+    }),
+  );
+  $('presence-count').textContent = current ? `(${members.length})` : '';
+}
+
+function select(name, announce = true) {
+  current = name;
+  const r = rooms.get(name);
+  r.unread = 0;
+  $('room-title').textContent = `#${name}`;
+  $('messages').replaceChildren(...r.items.map(render));
+  $('drop').scrollTop = $('drop').scrollHeight;
+  $('typing').textContent = '';
+  renderRooms();
+  renderPresence();
+  updateComposer();
+  if (announce) client.request('enter', { room: name }, 'enter').then(onEntered, () => {}); // files go here
+}
+
+function updateComposer() {
+  const ready = current !== null && client.getState() === 'connected';
+  $('send').disabled = !ready;
+  $('text').disabled = !ready;
+  $('text').placeholder = current === null ? 'Join a room to start chatting' : ready ? `Message #${current}` : 'Reconnecting…';
+}
+
+function onEntered(answer) {
+  if (!answer || !answer.ok || !rooms.has(answer.room)) return;
+  rooms.get(answer.room).members = answer.members;
+  if (answer.room === current) renderPresence();
+}
+
+async function enter(name) {
+  let answer;
+  try {
+    answer = await client.request('enter', { room: name }, 'enter');
+  } catch (err) {
+    toast(`Could not join #${name}: ${err && err.message ? err.message : err}`);
+    return false;
+  }
+  if (!answer.ok) {
+    toast(`#${name} was refused: ${answer.reason}`);
+    return false;
+  }
+  const fresh = !rooms.has(name);
+  roomOf(name).members = answer.members;
+  if (fresh) push(name, { kind: 'system', text: `You joined #${name}` });
+  select(name, false);
+  return true;
+}
+
+// ------------------------------------------------------------------ server events
+
+client.on('connect', () => {
+  myId = client.getId();
+  if (everConnected) {
+    // A new connection: the server forgot the nickname; rooms are rejoined, refresh presence.
+    if (myNick) client.emit('nick', { nick: myNick });
+    for (const name of rooms.keys()) client.request('enter', { room: name }, 'enter').then(onEntered, () => {});
+    if (current) client.request('enter', { room: current }, 'enter').then(onEntered, () => {});
+  }
+  everConnected = true;
+  updateComposer();
 });
-client.on('file-info', (info) => { pendingFile = info; });
+client.on('disconnect', () => updateComposer());
+client.on('nick', ({ nick }) => {
+  myNick = nick;
+  $('me').textContent = nick;
+});
+client.on('chat', (m) => push(m.room, { kind: 'chat', own: m.id === myId, from: m.from, text: m.text, at: m.at }));
+client.on('presence', (p) => {
+  const r = rooms.get(p.room);
+  if (!r) return;
+  if (p.members) r.members = p.members;
+  if (p.nick !== undefined && p.joined !== undefined) push(p.room, { kind: 'system', text: `${p.nick} ${p.joined ? 'joined' : 'left'}` });
+  if (p.room === current) renderPresence();
+});
+let typingTimer = null;
+client.on('typing', (t) => {
+  if (t.room !== current) return;
+  $('typing').textContent = `${t.nick} is typing…`;
+  clearTimeout(typingTimer);
+  typingTimer = setTimeout(() => ($('typing').textContent = ''), 1500);
+});
+client.on('rate-limited', ({ event }) => {
+  toast(event === 'chat' ? 'Slow down: that message was not sent (rate limit).' : `Rate limit reached${event ? ` for "${event}"` : ''}.`, 'warn');
+});
+client.on('file-info', (info) => {
+  pendingFile = info;
+});
 client.on('file', (buffer) => {
-  const info = pendingFile || { name: 'file', type: 'application/octet-stream', from: '?' };
+  const info = pendingFile || { room: current, name: 'file', type: 'application/octet-stream', from: '?' };
   pendingFile = null;
   const blob = new Blob([buffer], { type: info.type });
-  const li = line(`[#${info.room}] ${info.from} shared ${info.name} (${blob.size} bytes) `, 'file');
-  const url = URL.createObjectURL(blob);
-  if (info.type.startsWith('image/')) {
-    const img = document.createElement('img');
-    img.src = url;
-    li.appendChild(img);
-  } else {
-    const a = document.createElement('a');
-    a.href = url; a.download = info.name; a.textContent = 'download';
-    li.appendChild(a);
-  }
+  push(info.room, { kind: 'file', own: info.from === myNick, from: info.from, name: info.name, type: info.type, size: blob.size, url: URL.createObjectURL(blob), at: Date.now() });
 });
-client.on('error', (err) => line(`error: ${err && err.message ? err.message : err}`, 'error'));
+client.on('error', (err) => toast(`Error: ${err && err.message ? err.message : err}`));
 
-$('nick-form').onsubmit = (e) => { e.preventDefault(); client.emit('nick', { nick: $('nick').value }); };
-$('room-form').onsubmit = (e) => {
+// ------------------------------------------------------------------ forms
+
+$('nick-form').onsubmit = (e) => {
   e.preventDefault();
-  const room = $('room').value.trim();
-  if (!room) return;
-  client.emit('enter', { room });
-  rooms.add(room); current = room; renderRooms();
-  $('room').value = '';
+  const nick = $('nick').value.trim();
+  if (nick) client.emit('nick', { nick });
+};
+$('room-form').onsubmit = async (e) => {
+  e.preventDefault();
+  const name = $('room').value.trim().replace(/^#/, '');
+  if (!name) return;
+  if (await enter(name)) $('room').value = '';
 };
 $('chat-form').onsubmit = (e) => {
   e.preventDefault();
   const text = $('text').value;
-  if (!text || !current) return;
+  if (!text.trim() || $('send').disabled) return;
   client.emit('chat', { room: current, text });
   $('text').value = '';
 };
-$('text').oninput = () => { if (current) client.emit('typing', { room: current }); };
+let lastTyping = 0;
+$('text').oninput = () => {
+  const now = Date.now();
+  if (current && now - lastTyping > 1000) {
+    lastTyping = now; // at most one 'typing' a second (the server limits it to 10/s)
+    client.emit('typing', { room: current });
+  }
+};
 
 const drop = $('drop');
-drop.ondragover = (e) => { e.preventDefault(); drop.classList.add('over'); };
+drop.ondragover = (e) => {
+  e.preventDefault();
+  drop.classList.add('over');
+};
 drop.ondragleave = () => drop.classList.remove('over');
 drop.ondrop = (e) => {
   e.preventDefault();
   drop.classList.remove('over');
   const file = e.dataTransfer.files[0];
   if (!file) return;
-  if (file.type.startsWith('image/')) client.sendImage(file); else client.sendFile(file);
+  if (!current) {
+    toast('Join a room before sharing a file.');
+    return;
+  }
+  if (file.type.startsWith('image/')) client.sendImage(file);
+  else client.sendFile(file);
 };
 
+renderRooms();
+updateComposer();
 client.connect();
 window.stelarChat = { client };

@@ -1,3 +1,4 @@
+import { WS_PROTOCOL, WS_SCHEME_ALIASES } from '../websocket/ws.protocol';
 import type {
   ClientDialOptions,
   ClientTransport,
@@ -94,7 +95,14 @@ class BrowserWsClientTransport implements ClientTransport {
  * API for them.
  */
 export class BrowserWsClientTransportFactory implements ClientTransportFactory {
-  readonly protocol = 'ws' as const;
+  readonly protocol = WS_PROTOCOL;
+  readonly schemes = ['ws', 'wss'] as const;
+  /** Page-style URLs: `http://` dials `ws://`, `https://` dials `wss://`. */
+  readonly schemeAliases = WS_SCHEME_ALIASES;
+  /** `host:port/chat` keeps `/chat` (namespaces). */
+  readonly keepsPath = true;
+  /** A WebSocket ping frame is answered by the transport; a Ping message by the client. */
+  readonly answersPing = false;
 
   /** @param ctor the WebSocket constructor; the global one by default. */
   constructor(private readonly ctor?: WebSocketCtor) {}

@@ -1,6 +1,7 @@
 import type { MessageCodec } from '../../ports/message-codec.port';
 import type { OutboundMessage } from '../../ports/connection.port';
 import { MessageType, type StelarMessage } from '../../domain/message';
+import { TCP_PROTOCOL } from '../tcp/tcp.protocol';
 import { CloseCode, StelarErrorCode, protocolError } from '../../domain/errors';
 import {
   decodeBinaryMessage,
@@ -35,7 +36,7 @@ export const TCP_PONG_FRAME: Uint8Array = Uint8Array.of(0, 0, 0, 3, MessageType.
  * takes one frame body as the TCP connection delivers it: without `totalLen`, type byte first.
  */
 export class TcpBinaryCodec implements MessageCodec {
-  readonly protocol = 'tcp' as const;
+  readonly protocol = TCP_PROTOCOL;
 
   /**
    * Encodes once into a single allocation (one JSON.stringify of the payload). Throws TypeError

@@ -1,6 +1,7 @@
 import type { MessageCodec } from '../../ports/message-codec.port';
 import type { OutboundMessage } from '../../ports/connection.port';
 import { MessageType, type StelarMessage } from '../../domain/message';
+import { WS_PROTOCOL } from '../websocket/ws.protocol';
 import { CloseCode, StelarErrorCode, protocolError } from '../../domain/errors';
 import { decodeBinaryMessage, decodeEnvelope, encodeBinaryMessage } from './binary-envelope';
 import { nameProblem } from './name-validation';
@@ -32,7 +33,7 @@ const PONG_TEXT = encodeUtf8('{"t":3}');
  * Browser-safe: no Node imports (it is bundled into the browser client).
  */
 export class WsJsonCodec implements MessageCodec {
-  readonly protocol = 'ws' as const;
+  readonly protocol = WS_PROTOCOL;
 
   /**
    * Encodes once (one JSON.stringify, one UTF-8 encoding). Throws TypeError for an invalid

@@ -25,6 +25,8 @@ export interface QueryRunnerDeps {
 
 export class ClusterQueryRunner {
   private readonly pending: PendingQueryRegistry;
+  /** Queries some live node did not answer in time. */
+  timeouts = 0;
   /** Other live nodes seen by the last presence check (used while Redis is unreachable). */
   private knownPeers = 0;
 
@@ -59,6 +61,7 @@ export class ClusterQueryRunner {
     const { id, outcome } = this.pending.open(new Set(peers), remaining, isDone);
     d.publishQuery(encodeQuery(d.nodeId, id, kind, arg)).catch(() => this.pending.settle(id));
     const { answers, missing } = await outcome;
+    if (missing > 0) this.timeouts++;
     const values: T[] = [local];
     const nodeIds = [d.nodeId];
     let invalid = 0;

@@ -34,6 +34,7 @@ import {
 } from './cluster-envelope.codec';
 import { type ClusterClientInfo, isClientList, isStatsRecord, isStringArray, mergeClientLists, mergeStringLists } from './cluster-query.merge';
 import { ClusterQueryRunner } from './cluster-query.runner';
+import { decodeControl, encodeDisconnect, isControlEnvelope } from './cluster-control.codec';
 import { DeliveryGapTracker } from './delivery-gap.tracker';
 import { type RequireLike, loadIoredis, loadIoredisCluster } from './ioredis.loader';
 import { NodePresenceTracker } from './node-presence.tracker';
@@ -62,6 +63,10 @@ export interface RedisClusterBusCounters extends OutboundCounters, SubscriptionC
   directoryPurged: number;
   /** Deliveries other nodes handed to Redis that never reached this node (sequence gaps). */
   missed: number;
+  /** Cluster queries some live node did not answer in time (the result was partial). */
+  queryTimeouts: number;
+  /** Times a Redis connection (publisher or subscriber) came back after an outage. */
+  reconnects: number;
 }
 
 /** The Redis implementation of the {@link ClusterBus} port. */
@@ -84,7 +89,7 @@ export class RedisClusterBus implements ClusterBus {
   private readonly queries: ClusterQueryRunner;
   private readonly gaps = new DeliveryGapTracker();
   private out: OutboundPipeline | undefined;
-  private readonly base = { received: 0, invalid: 0, subscriberStalls: 0, directoryPurged: 0 };
+  private readonly base = { received: 0, invalid: 0, subscriberStalls: 0, directoryPurged: 0, reconnects: 0 };
 
   private phase = IDLE;
   private links: RedisLinks | undefined;
@@ -163,6 +168,7 @@ export class RedisClusterBus implements ClusterBus {
       ...this.subs.counters,
       roomsSubscribed: this.subs.size,
       missed: this.gaps.missed,
+      queryTimeouts: this.queries.timeouts,
     };
   }
 
@@ -263,6 +269,22 @@ export class RedisClusterBus implements ClusterBus {
     else this.out!.send(this.channels.all, envelope);
   }
 
+  /**
+   * Asks the node holding `clientId` to close it (at most once, like deliveries; sent on the
+   * broadcast channel, so it needs no directory lookup). That node closes it with `code`/`reason`.
+   */
+  disconnect(clientId: string, code: number, reason: string): void {
+    if (this.phase !== RUNNING) return;
+    const envelope = encodeDisconnect(this.nodeId, clientId, code, reason);
+    if (this.links?.pub.status !== 'ready') {
+      this.onDrop('Redis is not connected');
+      return;
+    }
+    this.links.publish(this.channels.all, envelope).catch((err: unknown) =>
+      this.logger.debug(`[stelar:cluster] could not send a disconnect request: ${msg(err)}`),
+    );
+  }
+
   /** True when some other live node has `clientId` connected (one directory lookup). */
   async hasRemoteClient(clientId: string): Promise<boolean> {
     if (typeof clientId !== 'string') throw new TypeError('clientId must be a string');
@@ -317,6 +339,7 @@ export class RedisClusterBus implements ClusterBus {
     }
     // Our own deliveries and queries come back through the subscription: skip them unparsed.
     if (isFromOrigin(message, this.nodeIdBytes)) return;
+    if (isControlEnvelope(message)) return this.onControl(message);
     let env: ClusterEnvelope;
     try {
       env = decodeEnvelope(message);
@@ -340,6 +363,24 @@ export class RedisClusterBus implements ClusterBus {
       this.queries.reply(env);
     }
   };
+
+  private onControl(message: Buffer): void {
+    const cmd = decodeControl(message);
+    if (cmd === null) {
+      this.base.invalid++;
+      return;
+    }
+    try {
+      if (this.state?.disconnectLocal?.(cmd.clientId, cmd.code, cmd.reason)) {
+        this.logger.info(
+          { component: 'cluster', clientId: cmd.clientId, code: cmd.code, reason: cmd.reason, fromNode: cmd.origin },
+          'client disconnected on request of another node',
+        );
+      }
+    } catch (err) {
+      this.logger.error({ err, component: 'cluster' }, '[stelar:cluster] disconnect handler threw');
+    }
+  }
 
   private onProbe(message: Buffer): void {
     const env = safeDecode(message);
@@ -416,7 +457,9 @@ export class RedisClusterBus implements ClusterBus {
     this.out?.drain();
     if (this.pubHealthy) return;
     this.pubHealthy = true;
+    this.base.reconnects++;
     this.logger.info(
+      { component: 'cluster', nodeId: this.nodeId, connection: 'pub', droppedDeliveries: this.droppedInOutage },
       `[stelar:cluster] Redis reconnected; ${this.droppedInOutage} cluster deliveries were lost meanwhile`,
     );
     this.droppedInOutage = 0;
@@ -427,7 +470,11 @@ export class RedisClusterBus implements ClusterBus {
     this.subs.resync();
     if (this.subHealthy) return;
     this.subHealthy = true;
-    this.logger.info('[stelar:cluster] Redis subscriber reconnected and resubscribed');
+    this.base.reconnects++;
+    this.logger.info(
+      { component: 'cluster', nodeId: this.nodeId, connection: 'sub' },
+      '[stelar:cluster] Redis subscriber reconnected and resubscribed',
+    );
   };
 
   /** 'error' (with an Error) or 'reconnecting' (with the delay): log once per outage. */
@@ -435,6 +482,7 @@ export class RedisClusterBus implements ClusterBus {
     if (!this.pubHealthy || this.phase !== RUNNING) return;
     this.pubHealthy = false;
     this.logger.warn(
+      { component: 'cluster', nodeId: this.nodeId, connection: 'pub', ...outage(why) },
       `[stelar:cluster] Redis connection lost (${reason(why)}); local delivery continues, ` +
         'cluster deliveries are held (bounded) until it reconnects',
     );
@@ -443,11 +491,16 @@ export class RedisClusterBus implements ClusterBus {
   private readonly onSubDown = (why: unknown): void => {
     if (!this.subHealthy || this.phase !== RUNNING) return;
     this.subHealthy = false;
-    this.logger.warn(`[stelar:cluster] Redis subscriber connection lost (${reason(why)})`);
+    this.logger.warn(
+      { component: 'cluster', nodeId: this.nodeId, connection: 'sub', ...outage(why) },
+      `[stelar:cluster] Redis subscriber connection lost (${reason(why)})`,
+    );
   };
 
   private readonly onDrop = (why: string): void => {
-    if (this.droppedInOutage++ === 0) this.logger.warn(`[stelar:cluster] losing cluster deliveries: ${why}`);
+    if (this.droppedInOutage++ === 0) {
+      this.logger.warn({ component: 'cluster', nodeId: this.nodeId, reason: why }, `[stelar:cluster] losing cluster deliveries: ${why}`);
+    }
   };
 
   // ---- connections ---------------------------------------------------------------------------
@@ -495,6 +548,11 @@ function safeDecode(buf: Buffer): ClusterEnvelope | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The fields of an outage line: the Error as `err`, or the reconnect delay. */
+function outage(why: unknown): Record<string, unknown> {
+  return typeof why === 'number' ? { reconnectInMs: why } : why instanceof Error ? { err: why } : { reason: String(why) };
 }
 
 function reason(why: unknown): string {

@@ -1,3 +1,4 @@
+import { TCP_PROTOCOL } from './tcp.protocol';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import type {
@@ -10,6 +11,7 @@ import type { OutboundMessage } from '../../ports/connection.port';
 import { CloseCode, type ProtocolError } from '../../domain/errors';
 import { MessageType } from '../../domain/message';
 import { TcpBinaryCodec, TCP_PONG_FRAME } from '../codec/tcp-binary.codec';
+import { clientTlsOptions } from '../socket/client-tls-options';
 import { peerDisconnectOf } from './tcp-peer-disconnect';
 import { TcpFrameParser, type TcpFrameSink } from './tcp-frame-parser';
 
@@ -45,7 +47,11 @@ export interface TcpClientTransportOptions {
  * Dials the binary TCP protocol for `StelarClient` mode 'tcp' (Node only), plain or TLS.
  */
 export class TcpClientTransportFactory implements ClientTransportFactory {
-  readonly protocol = 'tcp' as const;
+  readonly protocol = TCP_PROTOCOL;
+  readonly schemes = ['tcp', 'tls'] as const;
+  readonly keepsPath = false;
+  /** Ping frames are answered by this transport (TCP_PONG_FRAME), so the client must not. */
+  readonly answersPing = true;
 
   constructor(private readonly factoryOptions: TcpClientTransportOptions = {}) {}
 
@@ -89,13 +95,7 @@ export class TcpClientTransport implements ClientTransport, TcpFrameSink {
       maxPayloadSize: options.maxPayloadSize,
     });
     if (options.tls || address.tls) {
-      this.socket = tls.connect({
-        host: address.host,
-        port: address.port,
-        rejectUnauthorized: options.rejectUnauthorized,
-        // SNI takes host names only (RFC 6066 §3).
-        servername: net.isIP(address.host) === 0 ? address.host : undefined,
-      });
+      this.socket = tls.connect(clientTlsOptions(address.host, address.port, options.rejectUnauthorized, options.tlsSettings));
       this.socket.once('secureConnect', this.onConnect);
     } else {
       this.socket = net.connect({ host: address.host, port: address.port });

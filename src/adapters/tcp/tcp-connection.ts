@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import type { MessageCodec } from '../../ports/message-codec.port';
 import type { Connection, ConnectionHandler, OutboundMessage } from '../../ports/connection.port';
 import { CloseCode, StelarErrorCode, type ProtocolError } from '../../domain/errors';
 import { MessageType } from '../../domain/message';
@@ -21,6 +22,11 @@ export interface TcpConnectionOptions {
   readonly maxBufferedBytes: number;
   /** How long close() waits for the peer's FIN before destroying the socket (ms). */
   readonly closeTimeout: number;
+  /**
+   * Encodes the frames the connection writes itself (Disconnect, Error): the transport's injected
+   * codec (`TCP_TOKENS.Codec`). Default: a {@link TcpBinaryCodec}.
+   */
+  readonly codec?: MessageCodec;
 }
 
 // Connection states.
@@ -39,7 +45,7 @@ const PAUSE_BACKPRESSURE = 2;
  */
 const COALESCE_LIMIT = 16 * 1024;
 
-const codec = new TcpBinaryCodec();
+const DEFAULT_CODEC = new TcpBinaryCodec();
 const EMPTY_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
 /** `::ffff:1.2.3.4` (IPv4-mapped IPv6) → `1.2.3.4`. */
@@ -161,7 +167,7 @@ export class TcpConnection implements Connection, TcpFrameSink, TcpFlushable {
     // reads until our FIN (docs/PROTOCOL.md, TCP lifecycle step 4): answering with a
     // Disconnect would be a write nobody reads.
     if (!this.closeKnown) {
-      this.write(codec.encode({ type: MessageType.Disconnect, code, reason: String(reason) }).payload);
+      this.write((this.options.codec ?? DEFAULT_CODEC).encode({ type: MessageType.Disconnect, code, reason: String(reason) }).payload);
     }
     // write() may have found the peer over maxBufferedBytes and destroyed the socket.
     if (this.state === OPEN) this.beginClose(code, String(reason));
@@ -170,7 +176,7 @@ export class TcpConnection implements Connection, TcpFrameSink, TcpFlushable {
   /** Sends an Error frame with the error's code, then closes with its close code. */
   fail(err: { readonly code: string; readonly message: string; readonly closeCode: number }): void {
     if (this.state !== OPEN) return;
-    this.write(codec.encode({ type: MessageType.Error, code: err.code, message: err.message }).payload);
+    this.write((this.options.codec ?? DEFAULT_CODEC).encode({ type: MessageType.Error, code: err.code, message: err.message }).payload);
     this.close(err.closeCode, err.message);
   }
 

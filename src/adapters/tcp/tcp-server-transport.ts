@@ -1,6 +1,8 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import type { Connection, ConnectionHandler } from '../../ports/connection.port';
+import type { Logger } from '../../ports/logger.port';
+import type { MessageCodec } from '../../ports/message-codec.port';
 import type { ConnectionAcceptor, HandshakeInfo, Refusal, Transport, TransportLimits } from '../../ports/transport.port';
 import {
   CloseCode,
@@ -31,6 +33,10 @@ export interface TcpServerTransportOptions {
   readonly maxBufferedBytes?: number;
   /** Ms close() waits for the peer's FIN before destroying the socket (default 2000). */
   readonly closeTimeout?: number;
+  /** The codec of hello, Disconnect and Error frames (injected: `TCP_TOKENS.Codec`). Default a TcpBinaryCodec. */
+  readonly codec?: MessageCodec;
+  /** Where errors of the listening socket are reported (injected: `TOKENS.Logger`). Default: nowhere. */
+  readonly logger?: Logger;
 }
 
 /** Defaults of {@link TcpServerTransportOptions}. */
@@ -80,6 +86,7 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
       maxPayloadSize: positive(options.maxPayloadSize ?? TCP_DEFAULTS.maxPayloadSize, 'maxPayloadSize'),
       maxBufferedBytes: positive(options.maxBufferedBytes ?? TCP_DEFAULTS.maxBufferedBytes, 'maxBufferedBytes'),
       closeTimeout: positive(options.closeTimeout ?? TCP_DEFAULTS.closeTimeout, 'closeTimeout'),
+      codec: options.codec ?? DEFAULT_CODEC,
     };
   }
 
@@ -91,6 +98,11 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
       maxPayloadSize: positive(limits.maxPayloadSize ?? this.connOptions.maxPayloadSize, 'maxPayloadSize'),
     };
   }
+
+  /** An error of the listening socket after listen() (e.g. EMFILE on accept): logged, never thrown. */
+  private readonly onServerError = (err: Error): void => {
+    this.options.logger?.warn(`TCP listener error: ${err.message}`);
+  };
 
   setAcceptor(acceptor: ConnectionAcceptor): void {
     this.acceptor = acceptor;
@@ -124,7 +136,7 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
       server.once('error', onListenError);
       server.listen(this.options.port, this.options.host, () => {
         server.removeListener('error', onListenError);
-        server.on('error', ignore);
+        server.on('error', this.onServerError);
         this.boundPort = (server.address() as net.AddressInfo).port;
         resolve(this.boundPort);
       });
@@ -172,7 +184,7 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
     let verdict: Refusal | null | Promise<Refusal | null> = INTERNAL_REFUSAL;
     if (acceptor !== null) {
       try {
-        verdict = acceptor.screen({ protocol: 'tcp', remoteAddress, headers: NO_HEADERS });
+        verdict = acceptor.screen({ protocol: 'tcp', remoteAddress, originApplies: false, headers: NO_HEADERS });
       } catch {
         verdict = INTERNAL_REFUSAL;
       }
@@ -250,7 +262,7 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
   onMessage(conn: Connection, payload: Uint8Array, binary: boolean): void {
     const tcp = conn as TcpConnection;
     if (!this.pending.delete(tcp)) return;
-    const problem = isPlainHello(payload) ? null : checkHello(tcp, payload);
+    const problem = isPlainHello(payload) ? null : checkHello(tcp, payload, this.connOptions.codec ?? DEFAULT_CODEC);
     if (problem !== null) return tcp.fail(problem);
     const acceptor = this.acceptor;
     if (acceptor === null) return tcp.fail(INTERNAL_ERROR);
@@ -273,7 +285,7 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
   }
 }
 
-const helloCodec = new TcpBinaryCodec();
+const DEFAULT_CODEC = new TcpBinaryCodec();
 
 /** The body of the usual hello, Connect `{"v":1}` without headers: type 6, eventLen 0, JSON. */
 const PLAIN_HELLO = Uint8Array.of(MessageType.Connect, 0, 0, ...Buffer.from(`{"v":${PROTOCOL_VERSION}}`));
@@ -290,7 +302,7 @@ function isPlainHello(payload: Uint8Array): boolean {
  * lifecycle). On success records its headers on the connection; otherwise returns the error to
  * send (1002) before closing.
  */
-function checkHello(conn: TcpConnection, payload: Uint8Array): StelarError | null {
+function checkHello(conn: TcpConnection, payload: Uint8Array, helloCodec: MessageCodec): StelarError | null {
   if (payload[0] !== MessageType.Connect) {
     return protocolError(
       StelarErrorCode.InvalidMessage,

@@ -1,3 +1,4 @@
+import { WS_PROTOCOL, WS_SCHEME_ALIASES } from './ws.protocol';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import type {
@@ -9,6 +10,7 @@ import type {
 import type { Connection, ConnectionHandler, OutboundMessage } from '../../ports/connection.port';
 import type { ProtocolError } from '../../domain/errors';
 import { CloseCode } from '../../domain/errors';
+import { clientTlsOptions } from '../socket/client-tls-options';
 import { WS_DEFAULTS } from './ws-constants';
 import { WsConnection } from './ws-connection';
 import { parseExtensions } from './ws-extensions';
@@ -35,7 +37,14 @@ export interface WsClientTransportOptions {
 
 /** RFC 6455 client for Node over net/tls (browsers use the native WebSocket instead). */
 export class WsClientTransportFactory implements ClientTransportFactory {
-  readonly protocol = 'ws' as const;
+  readonly protocol = WS_PROTOCOL;
+  readonly schemes = ['ws', 'wss'] as const;
+  /** Page-style URLs: `http://` dials `ws://`, `https://` dials `wss://`. */
+  readonly schemeAliases = WS_SCHEME_ALIASES;
+  /** `host:port/chat` keeps `/chat` (namespaces). */
+  readonly keepsPath = true;
+  /** A WebSocket ping frame is answered by the transport; a Ping message by the client. */
+  readonly answersPing = false;
 
   constructor(private readonly options: WsClientTransportOptions = {}) {}
 
@@ -70,12 +79,7 @@ export class WsClientTransport implements ClientTransport, ConnectionHandler {
     this.offer = dial.compression ? clientOffer(settings.deflate ?? {}) : null;
     const request = buildUpgradeRequest(target, this.key, dial.headers, this.offer);
     if (target.secure) {
-      this.socket = tls.connect({
-        host: target.host,
-        port: target.port,
-        servername: net.isIP(target.host) === 0 ? target.host : undefined,
-        rejectUnauthorized: dial.rejectUnauthorized,
-      });
+      this.socket = tls.connect(clientTlsOptions(target.host, target.port, dial.rejectUnauthorized, dial.tlsSettings));
       this.socket.once('secureConnect', () => this.socket.write(request));
     } else {
       this.socket = net.connect({ host: target.host, port: target.port });

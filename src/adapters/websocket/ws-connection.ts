@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Connection, ConnectionHandler, OutboundMessage } from '../../ports/connection.port';
-import { CloseCode, type ProtocolError } from '../../domain/errors';
+import { CloseCode, StelarErrorCode, protocolError, type ProtocolError } from '../../domain/errors';
 import { EMPTY_BUFFER, Opcode } from './ws-constants';
 import { WsReceiver, type WsReceiverSink } from './ws-receiver';
 import { closeBody, controlFrame, dataOpcode, frame, toBuffer } from './ws-sender';
@@ -197,6 +197,9 @@ export class WsConnection extends WsOutbox implements Connection, WsReceiverSink
   onFramePing(data: Buffer): void {
     // §5.5.2/§5.5.3: answer with the same application data, unless our close frame went out.
     if (this.closeFrameSent || this.state === CLOSED) return;
+    // A pong is output like any other: a peer that pings and never reads is dropped at the
+    // bound instead of making us queue pongs without limit (pong amplification).
+    if (this.bufferedAmount > this.maxBufferedBytes) return this.dropSlowConsumer();
     this.write(controlFrame(Opcode.Pong, data, this.mask));
   }
 
@@ -326,6 +329,29 @@ export class WsConnection extends WsOutbox implements Connection, WsReceiverSink
   }
 
   // ---- internals ------------------------------------------------------------------------------
+
+  /**
+   * Output over `maxBufferedBytes` that the domain did not send (pongs): the peer is not reading,
+   * so a close frame would wait behind the backlog. Reported to the handler (which logs it) as
+   * STELAR_ERR_SLOW_CONSUMER, closed with 1008 and the socket destroyed at once.
+   */
+  private dropSlowConsumer(): void {
+    const err = protocolError(
+      StelarErrorCode.SlowConsumer,
+      `${StelarErrorCode.SlowConsumer}: more than ${this.maxBufferedBytes} bytes buffered for a peer that does not read`,
+      CloseCode.PolicyViolation,
+    );
+    const wasOpen = this.state === OPEN;
+    this.state = CLOSING;
+    this.localCode = err.closeCode;
+    this.localReason = err.message;
+    this.receiver.stop();
+    this.queue.length = 0;
+    this.queuedBytes = 0;
+    this.dropWrites();
+    if (wasOpen) this.handler.onProtocolError(this, err);
+    this.socket.destroy();
+  }
 
   private beginClose(body: Buffer): void {
     this.state = CLOSING;

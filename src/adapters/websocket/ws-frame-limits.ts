@@ -54,14 +54,26 @@ export function len64Error(high: number, low: number): ProtocolError | null {
 }
 
 /**
- * Checks one data frame against the limits, from its header. `messageLength` is what the
- * message already holds (uncompressed frames only: a compressed message is measured after
- * inflating, see {@link inflatedSizeError}); `fragmentCount` counts this frame. Null = fits.
+ * Most bytes a compressed message of at most `maxPayloadSize` inflated bytes may take on the
+ * wire: deflate's worst case for incompressible input (zlib's deflateBound: stored blocks add a
+ * few bytes per 4 KiB, plus a small constant), so an honest peer's compressed message of
+ * `maxPayloadSize` bytes always fits and a hostile one cannot make us buffer more than that.
+ */
+export function compressedBound(maxPayloadSize: number): number {
+  return maxPayloadSize + Math.floor(maxPayloadSize / 4096) + Math.floor(maxPayloadSize / 16384) + 13;
+}
+
+/**
+ * Checks one data frame against the limits, from its header. `wireLength` is the payload bytes
+ * of the message's earlier frames; `fragmentCount` counts this frame. An uncompressed message
+ * may total `maxPayloadSize`; a compressed one `compressedBound(maxPayloadSize)` compressed
+ * bytes (its inflated size is checked as it inflates, see {@link inflatedSizeError}), so a
+ * compressed frame cannot declare more than the message may hold either. Null = fits.
  */
 export function dataFrameSizeError(
   limits: FrameLimits,
   payloadLength: number,
-  messageLength: number,
+  wireLength: number,
   compressed: boolean,
   fragmentCount: number,
 ): ProtocolError | null {
@@ -72,11 +84,14 @@ export function dataFrameSizeError(
       payloadLength,
     );
   }
-  if (!compressed && messageLength + payloadLength > limits.maxPayloadSize) {
+  const max = compressed ? compressedBound(limits.maxPayloadSize) : limits.maxPayloadSize;
+  if (wireLength + payloadLength > max) {
     return sizeError(
       StelarErrorCode.PayloadTooLarge,
-      `message exceeds maxPayloadSize ${limits.maxPayloadSize}`,
-      messageLength + payloadLength,
+      compressed
+        ? `compressed message exceeds maxPayloadSize ${limits.maxPayloadSize}`
+        : `message exceeds maxPayloadSize ${limits.maxPayloadSize}`,
+      wireLength + payloadLength,
     );
   }
   if (fragmentCount > limits.maxFragments) {

@@ -31,11 +31,15 @@ export function hasToken(value: string | string[] | undefined, token: string): b
 
 /**
  * Checks an upgrade request against RFC 6455 §4.2.1. Returns null when it is a valid version-13
- * opening handshake, otherwise the HTTP error to answer: 405 for a non-GET method, 400 for
- * malformed headers, 426 (with `Sec-WebSocket-Version: 13`) for another protocol version.
+ * opening handshake, otherwise the HTTP error to answer: 405 for a non-GET method, 400 for an
+ * HTTP version below 1.1 or malformed headers, 426 (with `Sec-WebSocket-Version: 13`) for another protocol version.
  */
 export function validateUpgradeRequest(req: IncomingMessage): HandshakeFailure | null {
   if (req.method !== 'GET') return { status: 405, message: 'Method Not Allowed', headers: { Allow: 'GET' } };
+  // §4.1: "the HTTP version MUST be at least 1.1" (an HTTP/1.0 upgrade is not a handshake).
+  if (req.httpVersionMajor < 1 || (req.httpVersionMajor === 1 && req.httpVersionMinor < 1)) {
+    return { status: 400, message: 'WebSocket requires HTTP/1.1 or later' };
+  }
   if (!hasToken(req.headers.upgrade, 'websocket')) return { status: 400, message: 'Invalid Upgrade header' };
   if (!hasToken(req.headers.connection, 'upgrade')) return { status: 400, message: 'Invalid Connection header' };
   const version = req.headers['sec-websocket-version'];

@@ -73,6 +73,8 @@ export class WsReceiver {
   private morePieces: Buffer[] | null = null;
   private fragmentCount = 0;
   private messageLength = 0;
+  // Payload bytes of the message's frames so far, as sent (compressed ones before inflating).
+  private wireLength = 0;
   // Made on the first text message that is not a single complete piece (fragments, chunked
   // frames, inflated output); a whole one is checked in one call instead.
   private utf8: Utf8Validator | null = null;
@@ -233,6 +235,7 @@ export class WsReceiver {
       this.compressed = (b0 & 0x40) === 0x40;
       this.fragmentCount = 0;
       this.messageLength = 0;
+      this.wireLength = 0;
     }
     if (this.payloadLength === 126) this.state = GET_LEN16;
     else if (this.payloadLength === 127) this.state = GET_LEN64;
@@ -264,8 +267,9 @@ export class WsReceiver {
   private haveLength(): void {
     if (this.opcode < Opcode.Close) {
       // Limits checked from the header, before a single payload byte is buffered.
-      const err = dataFrameSizeError(this.limits, this.payloadLength, this.messageLength, this.compressed, ++this.fragmentCount);
+      const err = dataFrameSizeError(this.limits, this.payloadLength, this.wireLength, this.compressed, ++this.fragmentCount);
       if (err !== null) return this.failWith(err);
+      this.wireLength += this.payloadLength;
     }
     this.state = this.masked ? GET_MASK : GET_DATA;
   }
@@ -387,6 +391,7 @@ export class WsReceiver {
     this.morePieces = null;
     this.messageOpcode = 0;
     this.messageLength = 0;
+    this.wireLength = 0;
     this.fragmentCount = 0;
     this.compressed = false;
     this.sink.onFrameMessage(payload, binary);

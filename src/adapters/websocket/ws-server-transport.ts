@@ -197,6 +197,7 @@ export class WsServerTransport implements Transport, UpgradeRoute {
     const info: HandshakeInfo = {
       protocol: 'ws',
       remoteAddress: remoteAddressOf(req, this.options.trustProxy === true),
+      originApplies: true,
       origin: typeof origin === 'string' ? origin : undefined,
       path: this.path,
       headers: req.headers,

@@ -1,6 +1,6 @@
 import type { TimerHandle } from '../../ports/clock.port';
 import type { ClientTransport, ClientTransportHandler } from '../../ports/client-transport.port';
-import type { OutboundMessage } from '../../ports/connection.port';
+import type { OutboundMessage, Protocol } from '../../ports/connection.port';
 import type { MessageCodec } from '../../ports/message-codec.port';
 import { AckRouter } from '../../domain/ack-router';
 import { BoundedQueue } from '../../domain/client/bounded-queue';
@@ -13,6 +13,7 @@ import { resolveTarget, type ClientTarget, type StelarClientOptions } from './cl
 import type { DisconnectInfo, QueuedMessage, StelarClientDeps } from './client-deps';
 import { ClientEventsBase, asError } from './client-events.base';
 import { handleInbound } from './client-inbound';
+import type { DefaultEventsMap, EventsMap } from '../event-map.types';
 
 // A dial that opens no session within this time is abandoned (socket.io's default `timeout`);
 // it is also capped at two heartbeat intervals so a short heartbeat gives a short dial timeout.
@@ -25,7 +26,7 @@ const CLOSE_SILENT = 4000;
  * session start on the server's Connect message, heartbeats, reconnection with full-jitter
  * backoff, the offline queue and room rejoin, and the low-level send path.
  */
-export abstract class ClientConnectionBase extends ClientEventsBase {
+export abstract class ClientConnectionBase<Listen extends EventsMap = DefaultEventsMap> extends ClientEventsBase<Listen> {
   /** @internal */ readonly acks: AckRouter;
   /** @internal */ readonly rooms = new Set<string>();
   /** @internal */ messagesReceived = 0;
@@ -51,7 +52,7 @@ export abstract class ClientConnectionBase extends ClientEventsBase {
   protected constructor(target: string | number, options: StelarClientOptions, deps: StelarClientDeps) {
     super(options, deps);
     this.rawTarget = target;
-    this.target = resolveTarget(target, this.opts.mode, this.opts.tls);
+    this.target = resolveTarget(target, this.opts.mode, this.opts.tls, deps.transports);
     this.machine = new ClientStateMachine((change) => this.onStateChange(change));
     this.acks = new AckRouter(deps.clock, this.opts.ackTimeout);
     this.queue = new BoundedQueue<QueuedMessage>(this.opts.messageQueueSize);
@@ -125,14 +126,14 @@ export abstract class ClientConnectionBase extends ClientEventsBase {
     return this.id;
   }
 
-  /** The URL dialed: `ws(s)://…` in WebSocket mode, `tcp://…`/`tls://…` in TCP mode. */
+  /** The URL dialed, in the scheme of the mode's transport (`ws(s)://…`, `tcp://…`/`tls://…`). */
   getUrl(): string {
     return this.target.url;
   }
 
   /** Changes the target; used by the next dial (call before connect(), or to move servers). */
   setUrl(url: string | number): this {
-    this.target = resolveTarget(url, this.opts.mode, this.opts.tls);
+    this.target = resolveTarget(url, this.opts.mode, this.opts.tls, this.deps.transports);
     this.rawTarget = url;
     return this;
   }
@@ -162,9 +163,9 @@ export abstract class ClientConnectionBase extends ClientEventsBase {
 
   /** @internal Answers a server Ping message. */
   sendPong(): void {
-    // The TCP client transport answers Ping frames itself (like a WebSocket client answers ping
-    // control frames); only the WS JSON {"t":2} needs an answer from here.
-    if (this.opts.mode === 'ws') this.sendControl(this.pongOut);
+    // A transport whose Ping is a frame it answers itself (TCP) says so; otherwise the Ping is a
+    // message (WS JSON {"t":2}) and the answer comes from here.
+    if (this.deps.transports[this.opts.mode]?.answersPing !== true) this.sendControl(this.pongOut);
   }
 
   /** @internal A room refused (ok:false): forget it and report. */
@@ -186,7 +187,7 @@ export abstract class ClientConnectionBase extends ClientEventsBase {
     return out;
   }
 
-  protected codecFor(mode: 'ws' | 'tcp'): MessageCodec {
+  protected codecFor(mode: Protocol): MessageCodec {
     const codec = this.deps.codecs[mode];
     if (!codec) throw new Error(`no ${mode} codec in this build`);
     return codec;
@@ -298,7 +299,15 @@ export abstract class ClientConnectionBase extends ClientEventsBase {
     }, dialTimeout);
     try {
       const transport = factory.connect(
-        { url: this.target.url, tls: this.target.tls, rejectUnauthorized: o.rejectUnauthorized, headers: o.headers, maxPayloadSize: o.maxPayloadSize, maxFrameSize: o.maxFrameSize },
+        {
+          url: this.target.url,
+          tls: this.target.tls,
+          rejectUnauthorized: o.rejectUnauthorized,
+          tlsSettings: { ca: o.ca, cert: o.cert, key: o.key, servername: o.servername },
+          headers: o.headers,
+          maxPayloadSize: o.maxPayloadSize,
+          maxFrameSize: o.maxFrameSize,
+        },
         link,
       );
       // A transport may fail synchronously inside connect() (onClose already handled): keep it
@@ -333,7 +342,11 @@ export abstract class ClientConnectionBase extends ClientEventsBase {
     for (const m of this.queue.toArray()) if (m.id !== undefined) queued.add(m.id);
     this.acks.rejectAll(new StelarError(StelarErrorCode.Disconnected, `connection lost: ${info.reason || info.code}`, info.code), (id) => queued.has(id));
     if (this.opts.reconnection) this.machine.transition('reconnecting');
-    else this.machine.transition('disconnected');
+    else {
+      this.machine.transition('disconnected');
+      // No retry will send them: settle queued requests now rather than at their ackTimeout.
+      this.rejectQueuedRequests(new StelarError(StelarErrorCode.Disconnected, `cannot connect to ${this.target.url}: ${info.reason || info.code}`, info.code));
+    }
     if (wasConnected) this.listeners.dispatch('disconnect', info);
     else if (!this.opts.reconnection) this.reportError(new Error(`cannot connect to ${this.target.url}: ${reason || code}`), 'connect');
     if (this.machine.state === 'reconnecting') this.scheduleReconnect();
@@ -344,8 +357,7 @@ export abstract class ClientConnectionBase extends ClientEventsBase {
     if (attempt > this.opts.reconnectionAttempts) {
       this.machine.transition('disconnected');
       // Nothing will be sent any more: settle what still waits in the queue now.
-      const failed = new StelarError(StelarErrorCode.Disconnected, 'reconnection failed', CloseCode.Abnormal);
-      for (const m of this.queue.removeWhere((q) => q.id !== undefined)) this.acks.reject(m.id!, failed);
+      this.rejectQueuedRequests(new StelarError(StelarErrorCode.Disconnected, 'reconnection failed', CloseCode.Abnormal));
       this.listeners.dispatch('reconnect_failed');
       return;
     }
@@ -361,6 +373,11 @@ export abstract class ClientConnectionBase extends ClientEventsBase {
       this.reconnectTimer = null;
       if (this.machine.state === 'reconnecting') this.dial();
     }, delay);
+  }
+
+  /** Removes the requests (and room requests) from the offline queue and rejects them; plain events stay queued. */
+  private rejectQueuedRequests(err: StelarError): void {
+    for (const m of this.queue.removeWhere((q) => q.id !== undefined)) this.acks.reject(m.id!, err);
   }
 
   private detach(): void {

@@ -1,17 +1,29 @@
 import type { Clock } from '../../ports/clock.port';
 import type { ClientTransportFactory } from '../../ports/client-transport.port';
-import type { OutboundMessage } from '../../ports/connection.port';
+import type { OutboundMessage, Protocol } from '../../ports/connection.port';
 import type { MessageCodec } from '../../ports/message-codec.port';
 
 /** The platform pieces a StelarClient runs on; the Node and browser entries supply them. */
 export interface StelarClientDeps {
-  readonly transports: { readonly ws?: ClientTransportFactory; readonly tcp?: ClientTransportFactory };
-  readonly codecs: { readonly ws?: MessageCodec; readonly tcp?: MessageCodec };
+  /** The client transports of this build, by protocol id (`mode` selects one). */
+  readonly transports: Readonly<Partial<Record<Protocol, ClientTransportFactory>>>;
+  /** The codec of each transport, by protocol id. */
+  readonly codecs: Readonly<Partial<Record<Protocol, MessageCodec>>>;
+  /**
+   * Every `mode` this build accepts; default: the keys of `transports`. A mode listed here
+   * without a transport is accepted and reports an error when dialing (TCP in browsers).
+   */
+  readonly modes?: readonly Protocol[];
   readonly clock: Clock;
   /** Source of jitter; Math.random by default (tests pass a fixed one). */
   readonly random?: () => number;
   /** Presents received bytes to listeners (Node wraps them in a Buffer view). */
   readonly wrapBinary?: (bytes: Uint8Array) => Uint8Array;
+}
+
+/** The modes a client built on `deps` accepts. */
+export function clientModes(deps: StelarClientDeps): readonly Protocol[] {
+  return deps.modes ?? Object.keys(deps.transports);
 }
 
 /** One message waiting in the offline queue, already encoded (encode once). */

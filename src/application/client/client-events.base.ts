@@ -3,7 +3,9 @@ import { ListenerRegistry, type Listener } from '../../domain/client/listener-re
 import type { BinaryMeta } from '../../domain/message';
 import { createClientLogger } from './client-logger';
 import { CLIENT_DEFAULTS, mergeClientOptions, type ResolvedClientOptions, type StelarClientOptions } from './client-options';
-import type { StelarClientDeps } from './client-deps';
+import { clientModes, type StelarClientDeps } from './client-deps';
+import type { DefaultEventsMap, EventsMap } from '../event-map.types';
+import type { ClientEventNames, ClientListener } from './client-event-map.types';
 
 /** Anything thrown, as an Error. */
 export function asError(err: unknown): Error {
@@ -14,7 +16,7 @@ export function asError(err: unknown): Error {
  * The listener and hook side of the client: on/off/once/onAll/onAck, error reporting and safe
  * hook calls. Extended by {@link ClientConnectionBase} and then `BaseStelarClient`.
  */
-export abstract class ClientEventsBase {
+export abstract class ClientEventsBase<Listen extends EventsMap = DefaultEventsMap> {
   /** @internal */ readonly deps: StelarClientDeps;
   /** @internal */ opts: ResolvedClientOptions;
   /** @internal */ logger: Logger;
@@ -25,7 +27,7 @@ export abstract class ClientEventsBase {
 
   protected constructor(options: StelarClientOptions, deps: StelarClientDeps) {
     this.deps = deps;
-    this.opts = mergeClientOptions(CLIENT_DEFAULTS, options);
+    this.opts = mergeClientOptions(CLIENT_DEFAULTS, options, clientModes(deps));
     this.logger = createClientLogger(this.opts.logger);
     const onListenerError = (err: unknown, event: string): void => this.reportError(asError(err), `listener:${event}`);
     this.listeners = new ListenerRegistry(onListenerError);
@@ -34,20 +36,20 @@ export abstract class ClientEventsBase {
 
   // ---- listeners -------------------------------------------------------------------------
   /** Listens to `event` (a server event, or connect/disconnect/reconnecting/reconnect_failed/error). */
-  on(event: string, handler: Listener): this {
-    this.listeners.on(event, handler);
+  on<E extends ClientEventNames<Listen>>(event: E, handler: ClientListener<Listen, E>): this {
+    this.listeners.on(event, handler as Listener);
     return this;
   }
 
   /** Removes one listener of `event` (also one registered with once). */
-  off(event: string, handler: Listener): this {
-    this.listeners.off(event, handler);
+  off<E extends ClientEventNames<Listen>>(event: E, handler: ClientListener<Listen, E>): this {
+    this.listeners.off(event, handler as Listener);
     return this;
   }
 
   /** Listens to the next `event` only. */
-  once(event: string, handler: Listener): this {
-    this.listeners.once(event, handler);
+  once<E extends ClientEventNames<Listen>>(event: E, handler: ClientListener<Listen, E>): this {
+    this.listeners.once(event, handler as Listener);
     return this;
   }
 
@@ -77,7 +79,7 @@ export abstract class ClientEventsBase {
   }
 
   /** Removes the listeners of `event`, or every listener (on, onAll, onAck) when omitted. */
-  removeAllListeners(event?: string): this {
+  removeAllListeners(event?: ClientEventNames<Listen>): this {
     this.listeners.removeAll(event);
     if (event === undefined) {
       this.ackListeners.removeAll();

@@ -1,10 +1,23 @@
 import { StelarErrorCode } from '../../domain/errors';
 import { isReservedEvent, nameProblem } from '../../domain/name-validation';
 
-function fail(code: string, message: string): never {
+function codedError(code: string, message: string): TypeError & { code: string } {
   const err = new TypeError(message) as TypeError & { code: string };
   err.code = code;
-  throw err;
+  return err;
+}
+
+function fail(code: string, message: string): never {
+  throw codedError(code, message);
+}
+
+/**
+ * The TypeError (code STELAR_ERR_INVALID_EVENT_NAME) an invalid room name gets, or null when it
+ * is valid. Room methods report it and resolve `false` instead of throwing (docs/API.md, "Rooms").
+ */
+export function roomNameError(room: unknown): (TypeError & { code: string }) | null {
+  const problem = nameProblem(room);
+  return problem === null ? null : codedError(StelarErrorCode.InvalidEventName, `room ${problem}`);
 }
 
 /**

@@ -4,10 +4,16 @@ import { readFileInput, toBytes, type BinaryData, type FileInput } from './binar
 import { createClientLogger } from './client-logger';
 import { mergeClientOptions, resolveTarget, type ResolvedClientOptions, type StelarClientOptions } from './client-options';
 import { ClientConnectionBase } from './client-connection.base';
-import type { StelarClientDeps } from './client-deps';
-import { assertName } from './event-name';
+import { clientModes, type StelarClientDeps } from './client-deps';
+import { assertName, roomNameError } from './event-name';
+import type { BinaryEventNames, DefaultEventsMap, EventAnswer, EventNames, EventPayload, EventsMap, IsUntyped } from '../event-map.types';
+import type { ClientEmitArgs, ClientRequestArgs, UntypedEventName } from './client-event-map.types';
 
 export type { StelarClientDeps, QueuedMessage, DisconnectInfo } from './client-deps';
+export type { ClientReservedEvents, ClientListener, ClientEventNames } from './client-event-map.types';
+
+/** What `request(E)` resolves to: the answer type of `E`, or `unknown` for an untyped client. */
+export type RequestAnswer<Emit extends EventsMap, E extends keyof Emit> = IsUntyped<Emit> extends true ? unknown : EventAnswer<Emit, E>;
 export { asError } from './client-events.base';
 
 /**
@@ -15,8 +21,12 @@ export { asError } from './client-events.base';
  * full-jitter backoff, bounded offline queue, room rejoin, request/answer correlation and
  * heartbeats. Platform pieces come in through {@link StelarClientDeps}; `src/client.ts` (Node)
  * and `src/browser.ts` export subclasses named `StelarClient` that supply them.
+ *
+ * Optionally typed, in socket.io's order: `StelarClient<Listen, Emit>` — the events the server
+ * sends (`Listen`), and the events and requests this client sends (`Emit`; a request's entry
+ * returns its answer type). See docs/API.md, "Typed events".
  */
-export class BaseStelarClient extends ClientConnectionBase {
+export class BaseStelarClient<Listen extends EventsMap = DefaultEventsMap, Emit extends EventsMap = DefaultEventsMap> extends ClientConnectionBase<Listen> {
   constructor(target: string | number, options: StelarClientOptions = {}, deps: StelarClientDeps) {
     super(target, options, deps);
   }
@@ -28,6 +38,7 @@ export class BaseStelarClient extends ClientConnectionBase {
    * ACK request whose answer is delivered as event `opts.ack` and to `onAck(opts.ack)`.
    * Returns false when `onBeforeEmit` cancelled it.
    */
+  emit<E extends EventNames<Emit>>(event: E, ...args: ClientEmitArgs<EventPayload<Emit, E>>): boolean;
   emit(event: string, data?: unknown, opts?: { ack?: string }): boolean {
     assertName(event, 'event', true);
     const ack = opts?.ack;
@@ -53,7 +64,12 @@ export class BaseStelarClient extends ClientConnectionBase {
   }
 
   /** Sends raw bytes as a binary event (no base64), or queues them while not connected. */
+  emitBinary<E extends BinaryEventNames<Emit>>(event: E, data: BinaryData, meta?: BinaryMeta): boolean;
   emitBinary(event: string, data: BinaryData, meta?: BinaryMeta): boolean {
+    return this.emitBytes(event, data, meta);
+  }
+
+  private emitBytes(event: string, data: BinaryData, meta?: BinaryMeta): boolean {
     assertName(event, 'event', true);
     const bytes = toBytes(data);
     if (!this.beforeEmit(event, bytes)) return false;
@@ -64,13 +80,13 @@ export class BaseStelarClient extends ClientConnectionBase {
   /** Sends a Blob/File (browser) or Buffer/Uint8Array as binary with `{ name, type, size }`. */
   async sendFile(file: FileInput, opts: { event?: string; name?: string; type?: string } = {}): Promise<boolean> {
     const { bytes, meta } = await readFileInput(file, { name: 'file', type: 'application/octet-stream' }, opts);
-    return this.emitBinary(opts.event ?? 'file', bytes, meta);
+    return this.emitBytes(opts.event ?? 'file', bytes, meta);
   }
 
   /** Like {@link sendFile}, as event `image` by default. */
   async sendImage(image: FileInput, opts: { event?: string; name?: string; type?: string } = {}): Promise<boolean> {
     const { bytes, meta } = await readFileInput(image, { name: 'image', type: 'application/octet-stream' }, opts);
-    return this.emitBinary(opts.event ?? 'image', bytes, meta);
+    return this.emitBytes(opts.event ?? 'image', bytes, meta);
   }
 
   /**
@@ -78,11 +94,14 @@ export class BaseStelarClient extends ClientConnectionBase {
    * (STELAR_ERR_ACK_TIMEOUT), on an error answer (an Error with the server's message), on
    * disconnect (STELAR_ERR_DISCONNECTED), or when `onBeforeEmit` cancels it. Never hangs.
    */
-  request<T = unknown>(event: string, data?: unknown, ackName: string = event): Promise<T> {
+  request<E extends EventNames<Emit>>(event: E, ...args: ClientRequestArgs<EventPayload<Emit, E>>): Promise<RequestAnswer<Emit, E>>;
+  /** Untyped clients: `request<T>(event, data?, ackName?)` resolves to the `T` you name. */
+  request<T = unknown>(event: UntypedEventName<Emit>, data?: unknown, ackName?: string): Promise<T>;
+  request(event: string, data?: unknown, ackName: string = event): Promise<unknown> {
     assertName(event, 'event', true);
     assertName(ackName, 'ack');
     if (!this.beforeEmit(event, data)) return Promise.reject(new Error(`request "${event}" cancelled by onBeforeEmit`));
-    const { id, promise } = this.acks.request<T>(this.opts.ackTimeout, `request "${event}"`);
+    const { id, promise } = this.acks.request<unknown>(this.opts.ackTimeout, `request "${event}"`);
     this.enqueueWithId(event, id, { type: MessageType.AckRequest, event, ack: ackName, id, data });
     return promise;
   }
@@ -90,17 +109,18 @@ export class BaseStelarClient extends ClientConnectionBase {
   /**
    * Joins `room` (queued while offline; rejoined automatically after every reconnect). The
    * promise resolves true when the server accepts, false when it refuses (an `error` event is
-   * emitted too), times out or the connection drops; it never rejects, so fire-and-forget use
-   * is safe.
+   * emitted too), times out or the connection drops; it never rejects nor throws, so
+   * fire-and-forget use is safe. An invalid name (empty, over 255 bytes, NUL, not a string) is
+   * refused here the same way: `false`, and an `error` (TypeError, STELAR_ERR_INVALID_EVENT_NAME).
    */
   joinRoom(room: string): Promise<boolean> {
-    assertName(room, 'room');
+    if (!this.roomNameOk(room, 'join')) return Promise.resolve(false);
     return this.roomRequest(MessageType.JoinRoom, room);
   }
 
   /** Leaves `room` (also cancels a join still in the offline queue). Same promise as joinRoom. */
   leaveRoom(room: string): Promise<boolean> {
-    assertName(room, 'room');
+    if (!this.roomNameOk(room, 'leave')) return Promise.resolve(false);
     this.rooms.delete(room);
     if (!this.isConnected()) {
       for (const q of this.queue.removeWhere((m) => m.joinRoom === room)) if (q.id !== undefined) this.acks.resolve(q.id, { ok: false });
@@ -136,20 +156,26 @@ export class BaseStelarClient extends ClientConnectionBase {
    * apply at once, ackTimeout to new requests, mode/tls/headers/limits to the next dial.
    */
   updateOptions(patch: StelarClientOptions): this {
-    const next = mergeClientOptions(this.opts, patch);
+    const next = mergeClientOptions(this.opts, patch, clientModes(this.deps));
     const prev = this.opts;
     this.opts = next;
     if (patch.logger !== undefined) this.logger = createClientLogger(next.logger);
     if (next.ackTimeout !== prev.ackTimeout) this.acks.setDefaultTimeout(next.ackTimeout);
     if (next.messageQueueSize !== prev.messageQueueSize) for (const m of this.queue.resize(next.messageQueueSize)) this.dropped(m);
     if (next.heartbeatInterval !== prev.heartbeatInterval && this.heartbeat.running) this.heartbeat.start(next.heartbeatInterval);
-    if (next.mode !== prev.mode || next.tls !== prev.tls) this.target = resolveTarget(this.rawTarget, next.mode, next.tls);
+    if (next.mode !== prev.mode || next.tls !== prev.tls) this.target = resolveTarget(this.rawTarget, next.mode, next.tls, this.deps.transports);
     return this;
   }
 
   /** A copy of the current options (hooks and headers copied too). */
   getOptions(): ResolvedClientOptions {
     return { ...this.opts, hooks: { ...this.opts.hooks }, headers: { ...this.opts.headers } };
+  }
+
+  private roomNameOk(room: unknown, verb: 'join' | 'leave'): boolean {
+    const err = roomNameError(room);
+    if (err !== null) this.reportError(err, `room:${verb}`);
+    return err === null;
   }
 
   private beforeEmit(event: string, data: unknown): boolean {

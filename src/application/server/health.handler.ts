@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { StelarStats } from './server-types';
+import type { HttpFallback } from '../../ports/http-fallback.port';
+import type { ResolvedOptions } from './server-options';
 
 /** What the health route needs from the server, read at request time (config is live). */
 export interface HealthSource {
@@ -63,4 +65,24 @@ export function handleHealthRequest(source: HealthSource, req: IncomingMessage, 
   });
   res.end(req.method === 'HEAD' ? undefined : body);
   return true;
+}
+
+/**
+ * The health route as the HTTP fallback of the transports (`TOKENS.HttpFallback`): reads the
+ * live options (healthEndpoint, allowedOrigins, customHealthHandler change with updateConfig).
+ */
+export class HealthRoute implements HttpFallback {
+  constructor(
+    private readonly opts: Pick<ResolvedOptions, 'healthEndpoint' | 'allowedOrigins' | 'customHealthHandler'>,
+    private readonly source: { stats(): StelarStats },
+  ) {}
+
+  handle(req: unknown, res: unknown): boolean {
+    const o = this.opts;
+    return handleHealthRequest(
+      { stats: () => this.source.stats(), path: o.healthEndpoint, allowedOrigins: o.allowedOrigins, customHandler: o.customHealthHandler },
+      req as IncomingMessage,
+      res as ServerResponse,
+    );
+  }
 }

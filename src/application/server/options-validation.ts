@@ -1,8 +1,17 @@
+import { resolveDashboardOption, resolveMetricsOption } from './operations/operations-options';
 import { STELAR_HOOK_NAMES } from '../../domain/hooks.types';
-import { DEFAULTS, type ResolvedOptions, type StelarOptions, type RateLimitConfig } from './server-options';
+import { CLUSTER_OPTIONS, DEFAULTS, SERVER_OPTIONS, sharedServerHealthPath, type ResolvedOptions, type StelarOptions, type RateLimitConfig } from './server-options';
+import { assertKnownKeys, unknownNameMessage } from '../unknown-options';
 
 const LOG_LEVELS = new Set(['debug', 'info', 'warn', 'error', 'silent']);
 const HOOK_NAMES: ReadonlySet<string> = new Set(STELAR_HOOK_NAMES);
+const OPTION_NAMES: ReadonlySet<string> = new Set(Object.keys(SERVER_OPTIONS));
+const CLUSTER_OPTION_NAMES: ReadonlySet<string> = new Set(Object.keys(CLUSTER_OPTIONS));
+
+/** Throws `StelarServer: unknown option "prot" (did you mean "port"?)` for a key no option has. */
+export function assertKnownOptions(o: object): void {
+  assertKnownKeys('StelarServer', 'option', o, OPTION_NAMES);
+}
 
 function fail(name: string, expected: string, got: unknown): never {
   throw new TypeError(`StelarServer: option "${name}" must be ${expected} (got ${describe(got)})`);
@@ -69,7 +78,7 @@ export function validateLiveOptions(o: Record<string, unknown>): void {
   if (o.hooks !== undefined) {
     if (typeof o.hooks !== 'object' || o.hooks === null) fail('hooks', 'an object', o.hooks);
     for (const [k, v] of Object.entries(o.hooks)) {
-      if (!HOOK_NAMES.has(k)) fail(`hooks.${k}`, `one of ${[...HOOK_NAMES].join(', ')}`, k);
+      if (!HOOK_NAMES.has(k)) throw new TypeError(`StelarServer: ${unknownNameMessage('hook', k, [...HOOK_NAMES])}`);
       if (v !== undefined && typeof v !== 'function') fail(`hooks.${k}`, 'a function', v);
     }
   }
@@ -79,6 +88,7 @@ export function validateLiveOptions(o: Record<string, unknown>): void {
 export function resolveOptions(input: StelarOptions = {}): ResolvedOptions {
   if (typeof input !== 'object' || input === null) fail('options', 'an object', input);
   const o = input as Record<string, unknown>;
+  assertKnownOptions(o);
   int(o, 'port', 0, 65535);
   if (o.tcpPort !== undefined && o.tcpPort !== false) int(o, 'tcpPort', 0, 65535);
   int(o, 'maxFrameSize', 14, 2 ** 32 - 1);
@@ -112,6 +122,7 @@ export function resolveOptions(input: StelarOptions = {}): ResolvedOptions {
     if (typeof c !== 'object' || c === null || (typeof c.redis !== 'string' && (typeof c.redis !== 'object' || c.redis === null))) {
       fail('cluster', "{ redis: 'redis://host:port' | [...nodes], prefix?, sharded? }", c);
     }
+    assertKnownKeys('StelarServer', 'cluster option', c, CLUSTER_OPTION_NAMES);
   }
   const hbi = (o.heartbeatInterval as number | undefined) ?? DEFAULTS.heartbeatInterval;
   const hbt = (o.heartbeatTimeout as number | undefined) ?? Math.max(DEFAULTS.heartbeatTimeout, hbi * 2);
@@ -141,16 +152,20 @@ export function resolveOptions(input: StelarOptions = {}): ResolvedOptions {
     gracefulShutdown: input.gracefulShutdown ?? true,
     shutdownTimeout: input.shutdownTimeout ?? DEFAULTS.shutdownTimeout,
     onShutdownComplete: input.onShutdownComplete,
-    healthEndpoint: input.healthEndpoint ?? DEFAULTS.healthEndpoint,
+    healthEndpoint:
+      input.healthEndpoint ??
+      (input.server !== undefined ? sharedServerHealthPath(input.namespace ?? DEFAULTS.namespace) : DEFAULTS.healthEndpoint),
     customHealthHandler: input.customHealthHandler,
     allowedOrigins: input.allowedOrigins && input.allowedOrigins.length > 0 ? [...input.allowedOrigins] : null,
     tls: input.tls,
     trustProxy: input.trustProxy ?? false,
-    logger: input.logger ?? 'info',
+    logger: input.logger,
     customIPTracker: input.customIPTracker,
     generateClientId: input.generateClientId,
     hooks: { ...(input.hooks ?? {}) },
     compression: input.compression ?? false,
     cluster: input.cluster,
+    metrics: resolveMetricsOption(input.metrics),
+    dashboard: resolveDashboardOption(input.dashboard),
   };
 }

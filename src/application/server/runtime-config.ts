@@ -6,8 +6,8 @@ import type { HookRunner } from '../../domain/hook-runner.service';
 import type { RateLimitPolicy } from '../../domain/rate-limit-policy.service';
 import type { AdmissionService } from '../../domain/admission.service';
 import { MemoryIPTracker } from '../../adapters/memory/ip-tracker.adapter';
-import { validateLiveOptions } from './options-validation';
-import type { ResolvedOptions, StelarOptions } from './server-options';
+import { assertKnownOptions, validateLiveOptions } from './options-validation';
+import { DEFAULTS, type ResolvedOptions, type StelarOptions } from './server-options';
 import type { StelarContext } from './server-types';
 
 /** `getConfig()`: the live configuration, with functions and instances reduced to names/flags. */
@@ -63,6 +63,7 @@ export class RuntimeConfig {
 
   update(partial: Partial<StelarOptions>): void {
     if (typeof partial !== 'object' || partial === null) throw new TypeError('updateConfig expects an object');
+    assertKnownOptions(partial);
     validateLiveOptions(partial as Record<string, unknown>);
     const o = this.opts;
     const p = partial;
@@ -84,7 +85,7 @@ export class RuntimeConfig {
       o.rateLimit =
         p.rateLimit === false
           ? false
-          : { maxPoints: p.rateLimit.maxPoints ?? (o.rateLimit ? o.rateLimit.maxPoints : 100), windowMs: p.rateLimit.windowMs ?? (o.rateLimit ? o.rateLimit.windowMs : 1000) };
+          : { maxPoints: p.rateLimit.maxPoints ?? (o.rateLimit ? o.rateLimit.maxPoints : DEFAULTS.rateLimit.maxPoints), windowMs: p.rateLimit.windowMs ?? (o.rateLimit ? o.rateLimit.windowMs : DEFAULTS.rateLimit.windowMs) };
       this.s.rateLimits.configure({ rateLimit: o.rateLimit });
     }
     if (p.eventRateLimits !== undefined) {

@@ -1,11 +1,13 @@
 import type { ClusterBus, ClusterDeliveryHandler, ClusterStateProvider } from '../../ports/cluster-bus.port';
 import type { Logger } from '../../ports/logger.port';
+import type { Protocol } from '../../ports/connection.port';
 import type { Transport } from '../../ports/transport.port';
 import type { ClientRegistry } from '../../domain/client-registry.service';
 import type { ConnectionService } from '../../domain/connection.service';
 import { CloseCode } from '../../domain/errors';
 import type { ResolvedOptions } from './server-options';
 import type { StelarContext } from './server-types';
+import type { Uptime } from './uptime';
 import { subscribeSignals, unsubscribeSignals, type SignalSubscriber } from './shutdown-signals';
 
 type State = 'idle' | 'starting' | 'running' | 'stopping';
@@ -19,7 +21,6 @@ const DRAIN_POLL_MS = 5;
  */
 export class ServerLifecycle implements SignalSubscriber {
   private state: State = 'idle';
-  private startedAt = 0;
   private starting: Promise<number> | null = null;
   private stopping: Promise<void> | null = null;
 
@@ -30,23 +31,31 @@ export class ServerLifecycle implements SignalSubscriber {
     private readonly clients: ClientRegistry,
     private readonly bus: ClusterBus,
     private readonly logger: Logger,
-    private readonly cluster: { onDelivery: ClusterDeliveryHandler; state: ClusterStateProvider },
+    private readonly cluster: {
+      onDelivery: ClusterDeliveryHandler;
+      state: ClusterStateProvider;
+      /** Runs first when stopping (the dashboard's own server, which shares the HTTP server). */
+      beforeStop?: () => Promise<void>;
+    },
+    private readonly uptime: Uptime,
   ) {}
 
-  uptime(): number {
-    return this.state === 'running' ? Date.now() - this.startedAt : 0;
+  /** The bound port of the first transport of `protocol`, or null (not installed, not listening). */
+  port(protocol: Protocol): number | null {
+    return this.transports.find((t) => t.protocol === protocol)?.port() ?? null;
   }
 
-  port(): number | null {
-    return this.transports.find((t) => t.protocol === 'ws')?.port() ?? null;
-  }
-
-  tcpPort(): number | null {
-    return this.transports.find((t) => t.protocol === 'tcp')?.port() ?? null;
+  /** The port start() resolves with: the first transport's that is listening. */
+  private mainPort(): number | null {
+    for (const t of this.transports) {
+      const p = t.port();
+      if (p !== null) return p;
+    }
+    return null;
   }
 
   start(): Promise<number> {
-    if (this.state === 'running') return Promise.resolve(this.port() ?? this.opts.port);
+    if (this.state === 'running') return Promise.resolve(this.mainPort() ?? this.opts.port);
     if (this.starting !== null) return this.starting;
     if (this.state === 'stopping') return Promise.reject(new Error('StelarServer is stopping'));
     this.state = 'starting';
@@ -71,11 +80,14 @@ export class ServerLifecycle implements SignalSubscriber {
     }
     this.conns.start();
     if (this.opts.gracefulShutdown) subscribeSignals(this);
-    this.startedAt = Date.now();
+    this.uptime.started();
     this.state = 'running';
-    const port = this.port() ?? this.opts.port;
-    const tcp = this.tcpPort();
-    this.logger.info(`listening on port ${port}${tcp !== null ? `, TCP ${tcp}` : ''}${this.opts.tls ? ' (TLS)' : ''}`);
+    const port = this.mainPort() ?? this.opts.port;
+    // "listening on port 3000, TCP 3001": the first port, then the other transports' by protocol.
+    const [first, ...others] = this.transports.filter((t) => t.port() !== null);
+    const rest = others.map((t) => `, ${t.protocol.toUpperCase()} ${t.port()}`).join('');
+    const where = first === undefined ? 'in-process only' : `on port ${first.port()}${rest}`;
+    this.logger.info(`listening ${where}${this.opts.tls ? ' (TLS)' : ''}`);
     return port;
   }
 
@@ -85,6 +97,7 @@ export class ServerLifecycle implements SignalSubscriber {
     this.stopping = this.doStop().finally(() => {
       this.stopping = null;
       this.state = 'idle';
+      this.uptime.stopped();
     });
     return this.stopping;
   }
@@ -93,6 +106,7 @@ export class ServerLifecycle implements SignalSubscriber {
     if (this.starting !== null) await this.starting.catch(() => undefined);
     this.state = 'stopping';
     unsubscribeSignals(this);
+    await this.cluster.beforeStop?.().catch((err: unknown) => this.logger.warn({ err }, 'operations stop failed'));
     // Stop accepting first, then tell every client (WS 1001 / TCP Disconnect) and wait for them.
     const closing = Promise.allSettled(this.transports.map((t) => t.close()));
     this.conns.closeAll(CloseCode.GoingAway, 'Server shutting down');

@@ -5,6 +5,13 @@ import type { IIPTracker } from '../../ports/ip-tracker.port';
 import type { Logger, LogLevel } from '../../ports/logger.port';
 import type { StelarHooks } from '../../domain/hooks.types';
 import type { StelarStats } from './server-types';
+import type {
+  DashboardOptions,
+  MetricsOptions,
+  ResolvedDashboardOptions,
+  ResolvedMetricsOptions,
+} from './operations/operations-options';
+export type { DashboardOptions, MetricsOptions, HttpAuth } from './operations/operations-options';
 
 import type { EventRateLimits } from '../../domain/rate-limit-policy.service';
 /** Per-event rate limits: event name → token bucket (`{ maxPoints, windowMs }`). */
@@ -26,7 +33,42 @@ export interface ClusterOptions {
   prefix?: string;
   /** Cluster-wide query timeout in ms. Default 1000. */
   queryTimeoutMs?: number;
+  /** This node's id (unique in the cluster). Default `<hostname>-<pid>-<random>`. */
+  nodeId?: string;
+  /** Presence refresh interval in ms. Default 5000. */
+  heartbeatMs?: number;
+  /** Presence key TTL in ms (> heartbeatMs). Default 3 × heartbeatMs. */
+  nodeTtlMs?: number;
+  /** Most deliveries held while Redis is away or slow (oldest dropped first). Default 10000. */
+  outboundQueueMax?: number;
+  /** Most payload bytes held in that queue. Default 8 MiB. */
+  outboundQueueBytes?: number;
+  /** A held delivery older than this is dropped instead of sent late. Default 10000 ms. */
+  outboundMaxAgeMs?: number;
+  /** Most publishes awaiting Redis's reply before new ones are held. Default 2000. */
+  maxInFlight?: number;
+  /** Redis silent this long with commands pending: the link is reconnected. Default 3000 ms. */
+  stallTimeoutMs?: number;
+  /** Longest a join confirmation waits for the room's subscription. Default 2000 ms. */
+  subscribeWaitMs?: number;
 }
+
+/** Every key of the `cluster` option (passed to the Redis cluster bus, docs/CLUSTER.md). */
+export const CLUSTER_OPTIONS: { readonly [K in keyof ClusterOptions]-?: true } = {
+  redis: true,
+  prefix: true,
+  queryTimeoutMs: true,
+  nodeId: true,
+  heartbeatMs: true,
+  nodeTtlMs: true,
+  sharded: true,
+  outboundQueueMax: true,
+  outboundQueueBytes: true,
+  outboundMaxAgeMs: true,
+  maxInFlight: true,
+  stallTimeoutMs: true,
+  subscribeWaitMs: true,
+};
 
 /** Constructor options for `new StelarServer(options)`. All fields are optional. */
 export interface StelarOptions {
@@ -89,7 +131,61 @@ export interface StelarOptions {
   compression?: boolean;
   /** Several nodes behind one Redis. */
   cluster?: ClusterOptions;
+
+  // Operations surface (docs/OPERATIONS.md)
+  /** Prometheus metrics on `/metrics` (needs the `prom-client` peer dependency). Default false. */
+  metrics?: boolean | MetricsOptions;
+  /** The built-in live dashboard on `/stelar`; `auth` is required. Default off. */
+  dashboard?: DashboardOptions | false;
 }
+
+/**
+ * When an option takes effect: `'live'` options can also be changed by `updateConfig`;
+ * `'construction'` ones are read once (updateConfig ignores them, as docs/API.md says).
+ */
+export type OptionPhase = 'live' | 'construction';
+
+/**
+ * Every server option, once (the compiler keeps this in step with {@link StelarOptions}: a new
+ * option is one entry here). The constructor and `updateConfig` refuse any other key, with a
+ * "did you mean" suggestion.
+ */
+export const SERVER_OPTIONS: { readonly [K in keyof StelarOptions]-?: OptionPhase } = {
+  port: 'construction',
+  host: 'construction',
+  server: 'construction',
+  namespace: 'construction',
+  tcpPort: 'construction',
+  maxConnections: 'live',
+  maxConnectionsPerIP: 'live',
+  maxRooms: 'live',
+  maxRoomsPerClient: 'live',
+  maxPayloadSize: 'live',
+  maxFrameSize: 'construction',
+  maxBufferedBytes: 'live',
+  rateLimit: 'live',
+  eventRateLimits: 'live',
+  customRateLimiter: 'live',
+  heartbeatInterval: 'live',
+  heartbeatTimeout: 'live',
+  connectTimeout: 'live',
+  gracefulShutdown: 'construction',
+  shutdownTimeout: 'live',
+  onShutdownComplete: 'construction',
+  healthEndpoint: 'live',
+  customHealthHandler: 'live',
+  allowedOrigins: 'live',
+  tls: 'construction',
+  trustProxy: 'construction',
+  logger: 'construction',
+  customIPTracker: 'construction',
+  generateClientId: 'construction',
+  hooks: 'live',
+  compression: 'construction',
+  cluster: 'construction',
+  metrics: 'construction',
+  dashboard: 'construction',
+};
 
 /** Options after defaults are applied. */
 export interface ResolvedOptions {
@@ -119,14 +215,22 @@ export interface ResolvedOptions {
   allowedOrigins: string[] | null;
   tls: TlsOptions | undefined;
   trustProxy: boolean;
-  logger: Logger | LogLevel | false;
+  /** As given: undefined means `DEFAULTS.logger`, so a rebinding of TOKENS.Logger is not a conflict. */
+  logger: Logger | LogLevel | false | undefined;
   customIPTracker: IIPTracker | undefined;
   generateClientId: (() => string) | undefined;
   hooks: StelarHooks;
   compression: boolean;
   cluster: ClusterOptions | undefined;
+  metrics: ResolvedMetricsOptions | false;
+  dashboard: ResolvedDashboardOptions | false;
 }
 
+/**
+ * The one table of server defaults. `resolveOptions` applies them; the container passes the
+ * resolved values to every service and transport (whose own fallbacks apply only when an
+ * adapter is used on its own).
+ */
 export const DEFAULTS = {
   port: 3000,
   namespace: '/',
@@ -143,4 +247,16 @@ export const DEFAULTS = {
   connectTimeout: 10_000,
   shutdownTimeout: 10_000,
   healthEndpoint: '/health',
+  logger: 'info',
 } as const;
+
+/**
+ * The default health path when Stelar is attached to the user's server (`server` option): under
+ * `/stelar/` so it never shadows the app's own `/health` route (`/stelar/health` for the root
+ * namespace, `/stelar/chat/health` for `/chat`). An explicit `healthEndpoint` is used as given.
+ */
+export function sharedServerHealthPath(namespace: string): string {
+  let ns = namespace;
+  while (ns.length > 1 && ns.endsWith('/')) ns = ns.slice(0, -1);
+  return `/stelar${ns === '/' ? '' : ns}/health`;
+}

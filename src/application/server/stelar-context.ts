@@ -1,3 +1,4 @@
+import type { Protocol } from '../../ports/connection.port';
 import type { Socket as NetSocket } from 'node:net';
 import type { IncomingMessage } from 'node:http';
 import type { ClientRecord, StelarClientInfo } from '../../domain/client-record';
@@ -5,7 +6,7 @@ import type { ContextFactory, InboundEvent, PendingRequest } from '../../domain/
 import type { BinaryMeta } from '../../domain/message';
 import type { StelarContext } from './server-types';
 
-/** What a context needs from the server (implemented by the StelarServer runtime). */
+/** What a context needs from the server (implemented by `ServerMessaging`). */
 export interface ContextOps {
   emitTo(record: ClientRecord, event: string, data: unknown): void;
   emitBinaryTo(record: ClientRecord, event: string, bytes: Uint8Array): void;
@@ -20,6 +21,8 @@ export interface ContextOps {
   reply(record: ClientRecord, request: PendingRequest, data: unknown, ackName: string): void;
   /** An unsolicited ack push to the client's onAck(name) listeners. */
   pushAck(record: ClientRecord, ackName: string, data: unknown): void;
+  /** Closes this client (`ctx.disconnect`). */
+  disconnectRecord(record: ClientRecord, code: number, reason: string): void;
 }
 
 /** Normalises an ArrayBuffer / typed array / Buffer to a Uint8Array view without copying. */
@@ -38,7 +41,7 @@ export function toBytes(buffer: ArrayBuffer | ArrayBufferView): Uint8Array {
 class Context implements StelarContext {
   // `declare`: no per-instance fields. A connection's context holds only `record` and `ops`
   // (idle memory); message contexts set the fields they carry as own properties.
-  declare data?: unknown;
+  declare data: unknown;
   declare buffer?: Uint8Array;
   declare isBinary?: boolean;
   declare event?: string;
@@ -75,7 +78,7 @@ class Context implements StelarContext {
     return (this.record.hello?.headers as Record<string, string> | undefined) ?? {};
   }
 
-  get protocol(): 'ws' | 'tcp' {
+  get protocol(): Protocol {
     return this.record.info.protocol;
   }
   get remoteAddress(): string {
@@ -124,6 +127,11 @@ class Context implements StelarContext {
     this.ops.leaveRoom(this.record, room);
   }
 
+  /** Closes this client's connection with `code` (default 1000) and `reason`. */
+  disconnect(code: number = 1000, reason = ''): void {
+    this.ops.disconnectRecord(this.record, code, reason);
+  }
+
   setMetadata(key: string, value: unknown): void {
     this.record.info.metadata.set(key, value);
   }
@@ -147,16 +155,11 @@ class Context implements StelarContext {
 
 /** Builds StelarContexts for the domain (ContextFactory port of the connection service). */
 export class StelarContextFactory implements ContextFactory<StelarContext> {
-  private ops: ContextOps | null = null;
-
-  /** The server runtime the contexts act on (set once by StelarServer; breaks the DI cycle). */
-  bind(ops: ContextOps): void {
-    this.ops = ops;
-  }
+  /** `ops`: what the contexts act on (the server's {@link ServerMessaging}). */
+  constructor(private readonly ops: ContextOps) {}
 
   create(record: ClientRecord, inbound?: InboundEvent): StelarContext {
     const ops = this.ops;
-    if (ops === null) throw new Error('StelarContextFactory used before bind()');
     if (inbound === undefined) return new Context(record, ops);
     const base = (record.connectionContext as Context | undefined) ?? new Context(record, ops);
     const ctx = Object.create(base) as Context;

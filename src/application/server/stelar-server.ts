@@ -1,170 +1,149 @@
-import type { Container } from 'inversify';
+import type { Container, ContainerModule } from 'inversify';
 import { TOKENS } from '../../ports';
-import type { ClusterBus, ClusterDelivery } from '../../ports/cluster-bus.port';
-import type { Logger } from '../../ports/logger.port';
-import type { IIPTracker } from '../../ports/ip-tracker.port';
-import type { Transport } from '../../ports/transport.port';
-import type { ClientRecord } from '../../domain/client-record';
-import type { ClientRegistry } from '../../domain/client-registry.service';
-import type { RoomRegistry } from '../../domain/room-registry.service';
-import type { HookRunner } from '../../domain/hook-runner.service';
-import type { RateLimitPolicy } from '../../domain/rate-limit-policy.service';
-import type { AdmissionService } from '../../domain/admission.service';
+import type { ClusterBus } from '../../ports/cluster-bus.port';
 import type { Dispatcher } from '../../domain/dispatcher.service';
-import type { ConnectionService } from '../../domain/connection.service';
-import type { PendingRequest } from '../../domain/context.types';
-import { LocalClusterState } from '../../domain/local-cluster-state';
+import type { LocalClusterState } from '../../domain/local-cluster-state';
 import type { SendOptions } from '../../domain/message-sender.service';
-import { MessageType, RESERVED_EVENTS, type StelarMessage } from '../../domain/message';
-import { nameProblem } from '../../domain/name-validation';
+import { WS_PROTOCOL } from '../../adapters/websocket/ws.protocol';
+import { TCP_PROTOCOL } from '../../adapters/tcp/tcp.protocol';
 import { createStelarContainer, type ContainerConfigurer } from '../container';
 import { APP_TOKENS } from './app-tokens';
+import { builtInTransports } from './builtin-transports';
 import { resolveOptions } from './options-validation';
 import type { ResolvedOptions, StelarOptions } from './server-options';
-import type { StelarStats, StelarContext, StelarEventHandler, StelarAckHandler, StelarMiddleware, StelarWildcardHandler } from './server-types';
-import { toBytes, type ContextOps, type StelarContextFactory } from './stelar-context';
-import type { HttpRequestHook } from './http-request-hook';
-import { handleHealthRequest } from './health.handler';
-import { ServerLifecycle } from './server-lifecycle';
-import { RuntimeConfig, type StelarConfigSnapshot } from './runtime-config';
+import type {
+  StelarStats,
+  StelarContext,
+  StelarEventHandler,
+  StelarAckHandler,
+  StelarMiddleware,
+  StelarWildcardHandler,
+  StelarConnectionHandler,
+} from './server-types';
+import type { BinaryEventNames, DefaultClientData, DefaultEventsMap, EventNames, EventPayload, EventsMap } from '../event-map.types';
+import { toBytes } from './stelar-context';
+import type { ServerLifecycle } from './server-lifecycle';
+import type { ServerMessaging } from './server-messaging.service';
+import type { ServerStats } from './server-stats';
+import type { RuntimeConfig, StelarConfigSnapshot } from './runtime-config';
+import type { Server as HttpServer } from 'node:http';
+import type { Transport } from '../../ports/transport.port';
+import { CloseCode } from '../../domain/errors';
+import type { ServerOperations } from './operations/server-operations';
 
-/** Advanced wiring: customise the container before anything is resolved. */
+/** Which transport plug-ins a server runs (see {@link StelarWiring.transports}). */
+export type TransportSelection =
+  | readonly ContainerModule[]
+  | ((builtIn: readonly ContainerModule[]) => readonly ContainerModule[]);
+
+/** Advanced wiring: the transports to run, and container customisation before anything is resolved. */
 export interface StelarWiring {
-  /** Rebind any port (e.g. `c.rebind(TOKENS.IRateLimiter).toConstantValue(myLimiter)`). */
+  /**
+   * Rebind any port (e.g. `c.rebind(TOKENS.IIPTracker).toConstantValue(myTracker)`). Rebinding
+   * the token of a sugar option that is also given (`customRateLimiter`, `customIPTracker`,
+   * `generateClientId`, `logger`) throws: use one or the other.
+   */
   configure?: ContainerConfigurer;
-}
-
-function isBinaryData(data: unknown): data is ArrayBuffer | ArrayBufferView {
-  return data instanceof ArrayBuffer || ArrayBuffer.isView(data);
-}
-
-function checkEventName(event: string): void {
-  const problem = nameProblem(event);
-  if (problem !== null) throw new TypeError(`Invalid event name: ${problem}`);
-  if (RESERVED_EVENTS.has(event)) throw new TypeError(`"${event}" is a reserved event name`);
-}
-
-/** JSON event, or a Binary message when `data` is an ArrayBuffer / typed array / Buffer. */
-function eventMessage(event: string, data: unknown): StelarMessage {
-  return isBinaryData(data)
-    ? { type: MessageType.Binary, event, bytes: toBytes(data) }
-    : { type: MessageType.Event, event, data };
+  /**
+   * The transport plug-ins (container modules) to run: a list replaces the built-in WebSocket +
+   * TCP ones (`[inProcessTransport({ name: 'app' })]` tests an app without sockets); a function
+   * receives the built-in ones and returns the list (`(d) => [...d, inProcessTransport()]` adds one).
+   */
+  transports?: TransportSelection;
 }
 
 /**
- * The server users import. A facade over the domain services the container assembles: it holds
- * no business logic of its own, only delivery glue (local + cluster), lifecycle and config.
+ * The server users import. A facade over the services the container assembles: it resolves
+ * them once and delegates; it holds no logic of its own.
+ *
+ * Optionally typed, in socket.io's order: `StelarServer<Listen, Emit, Data>` — the events and
+ * requests clients send (`Listen`), the events the server sends (`Emit`), and the per-client
+ * data of `ctx.setMetadata`/`ctx.getMetadata` (`Data`). The types only shape the signatures
+ * (the handlers are stored untyped). See docs/API.md, "Typed events".
  */
-export class StelarServer implements ContextOps {
+export class StelarServer<
+  Listen extends EventsMap = DefaultEventsMap,
+  Emit extends EventsMap = DefaultEventsMap,
+  Data extends object = DefaultClientData,
+> {
   /** The inversify container this server was assembled from. */
   readonly container: Container;
   private readonly opts: ResolvedOptions;
-  private readonly conns: ConnectionService<StelarContext>;
-  private readonly clients: ClientRegistry;
-  private readonly rooms: RoomRegistry;
-  private readonly hooks: HookRunner;
   private readonly dispatcher: Dispatcher<StelarContext>;
+  private readonly messaging: ServerMessaging;
+  private readonly stats: ServerStats;
+  private readonly local: LocalClusterState;
   private readonly bus: ClusterBus;
-  private readonly logger: Logger;
   private readonly lifecycle: ServerLifecycle;
   private readonly config: RuntimeConfig;
-  /** This node's rooms, members and clients (also what the cluster bus answers for this node). */
-  private readonly local: LocalClusterState;
+  private readonly ops: ServerOperations;
 
   /** A server on its own namespace path (`StelarServer.of('/chat', { server })`). */
-  static of(path: string, options: StelarOptions = {}): StelarServer {
-    return new StelarServer({ ...options, namespace: path });
+  static of<L extends EventsMap = DefaultEventsMap, E extends EventsMap = DefaultEventsMap, D extends object = DefaultClientData>(
+    path: string,
+    options: StelarOptions = {},
+  ): StelarServer<L, E, D> {
+    return new StelarServer<L, E, D>({ ...options, namespace: path });
   }
 
-  /** Like `new StelarServer(options)`, with custom container bindings. */
-  static create(options: StelarOptions = {}, wiring: StelarWiring = {}): StelarServer {
-    return new StelarServer(options, wiring);
+  /** Like `new StelarServer(options)`, with custom transports and container bindings. */
+  static create<L extends EventsMap = DefaultEventsMap, E extends EventsMap = DefaultEventsMap, D extends object = DefaultClientData>(
+    options: StelarOptions = {},
+    wiring: StelarWiring = {},
+  ): StelarServer<L, E, D> {
+    return new StelarServer<L, E, D>(options, wiring);
   }
 
   constructor(options: StelarOptions = {}, wiring: StelarWiring = {}) {
     this.opts = resolveOptions(options);
-    const c = createStelarContainer(this.opts, wiring.configure);
+    const builtIn = builtInTransports(this.opts);
+    const t = wiring.transports;
+    const c = createStelarContainer(this.opts, wiring.configure, typeof t === 'function' ? t(builtIn) : (t ?? builtIn));
     this.container = c;
-    this.logger = c.get<Logger>(TOKENS.Logger);
-    this.conns = c.get(APP_TOKENS.ConnectionService);
-    this.clients = c.get(APP_TOKENS.ClientRegistry);
-    this.rooms = c.get(APP_TOKENS.RoomRegistry);
-    this.hooks = c.get(APP_TOKENS.HookRunner);
     this.dispatcher = c.get(APP_TOKENS.Dispatcher);
+    this.messaging = c.get(APP_TOKENS.Messaging);
+    this.stats = c.get(APP_TOKENS.Stats);
+    this.local = c.get(APP_TOKENS.LocalState);
     this.bus = c.get<ClusterBus>(TOKENS.ClusterBus);
-    this.local = new LocalClusterState(this.clients, this.rooms, () => {
-      const { memoryUsage: _m, ...numbers } = this.getStats();
-      return numbers;
-    });
-    // Interest routing: the bus subscribes only to the rooms and clients this node holds.
-    if (this.bus.interest !== undefined) {
-      this.rooms.setInterest(this.bus.interest);
-      this.clients.setInterest(this.bus.interest);
-    }
-    c.get<StelarContextFactory>(APP_TOKENS.ContextFactory).bind(this);
-    const transports = c.get<Transport[]>(TOKENS.Transports);
-    for (const t of transports) t.setAcceptor(this.conns);
-    this.config = new RuntimeConfig(this.opts, {
-      conns: this.conns,
-      rooms: this.rooms,
-      hooks: this.hooks,
-      rateLimits: c.get<RateLimitPolicy>(APP_TOKENS.RateLimitPolicy),
-      admission: c.get<AdmissionService>(APP_TOKENS.AdmissionService),
-      tracker: c.get<IIPTracker>(TOKENS.IIPTracker),
-      transports,
-    });
-    c.get<HttpRequestHook>(APP_TOKENS.HttpRequestHook).setTarget((req, res) =>
-      handleHealthRequest(
-        {
-          stats: () => this.getStats(),
-          path: this.opts.healthEndpoint,
-          allowedOrigins: this.opts.allowedOrigins,
-          customHandler: this.opts.customHealthHandler,
-        },
-        req,
-        res,
-      ),
-    );
-    this.lifecycle = new ServerLifecycle(this.opts, transports, this.conns, this.clients, this.bus, this.logger, {
-      onDelivery: (d) => void this.conns.deliverFromCluster(d),
-      state: this.local,
-    });
+    this.lifecycle = c.get(APP_TOKENS.Lifecycle);
+    this.config = c.get(APP_TOKENS.RuntimeConfig);
+    this.ops = c.get(APP_TOKENS.Operations);
   }
 
   // ---------------------------------------------------------------- handlers
 
   /** Handle client event `event` (JSON or binary). */
-  on(event: string, handler: StelarEventHandler): this {
-    this.dispatcher.on(event, handler);
+  on<E extends EventNames<Listen>>(event: E, handler: StelarEventHandler<Listen, Emit, Data, E>): this {
+    this.dispatcher.on(event, handler as unknown as StelarEventHandler);
     return this;
   }
 
   /** Every client event: `handler({ event, data: ctx })`. */
-  onAll(handler: StelarWildcardHandler): this {
-    this.dispatcher.onAll(handler);
+  onAll(handler: StelarWildcardHandler<Listen, Emit, Data>): this {
+    this.dispatcher.onAll(handler as unknown as StelarWildcardHandler);
     return this;
   }
 
   /** A client was admitted (after every middleware called next()). */
-  onConnection(handler: StelarEventHandler): this {
-    this.dispatcher.onConnection(handler);
+  onConnection(handler: StelarConnectionHandler<Listen, Emit, Data>): this {
+    this.dispatcher.onConnection(handler as unknown as StelarEventHandler);
     return this;
   }
 
-  onDisconnect(handler: StelarEventHandler): this {
-    this.dispatcher.onDisconnect(handler);
+  onDisconnect(handler: StelarConnectionHandler<Listen, Emit, Data>): this {
+    this.dispatcher.onDisconnect(handler as unknown as StelarEventHandler);
     return this;
   }
 
   /** Answer `client.request(name, …)`: the handler's return value (or Promise) is the answer. */
-  onAck(name: string, handler: StelarAckHandler): this {
-    this.dispatcher.onAck(name, handler);
+  onAck<E extends EventNames<Listen>>(name: E, handler: StelarAckHandler<Listen, Emit, Data, E>): this {
+    this.dispatcher.onAck(name, handler as unknown as StelarAckHandler);
     return this;
   }
 
   /** Connection middleware, run in order; a connection is admitted only if every one calls next(). */
-  use(middleware: StelarMiddleware): this {
-    this.dispatcher.use(middleware);
+  use(middleware: StelarMiddleware<Listen, Emit, Data>): this {
+    this.dispatcher.use(middleware as unknown as StelarMiddleware);
     return this;
   }
 
@@ -175,87 +154,43 @@ export class StelarServer implements ContextOps {
    * `{ volatile: true }`: skipped (not queued) for clients whose send buffer is over
    * `maxBufferedBytes`, instead of dropping them as slow consumers.
    */
-  broadcast(event: string, data: unknown, excludeId?: string, options?: SendOptions): void {
-    checkEventName(event);
-    const message = eventMessage(event, data);
-    if (this.conns.broadcast(message, excludeId, options) === -1) return;
-    this.publish({ target: { kind: 'all' }, event, excludeId }, message);
-  }
-
-  /** ctx.broadcast: everyone but the sender (a local client) and but `excludeId`. */
-  broadcastFrom(senderId: string, event: string, data: unknown, excludeId?: string): void {
-    checkEventName(event);
-    const message = eventMessage(event, data);
-    const skip = excludeId ?? senderId;
-    if (this.conns.broadcast(message, skip, { alsoExclude: senderId }) === -1) return;
-    // Other nodes never hold the sender; they skip only the caller's excludeId.
-    this.publish({ target: { kind: 'all' }, event, excludeId: skip }, message);
+  broadcast<E extends EventNames<Emit>>(event: E, data: EventPayload<Emit, E>, excludeId?: string, options?: SendOptions): void {
+    this.messaging.broadcast(event, data, excludeId, options);
   }
 
   /** To every member of `room` (cluster-wide), except `excludeId`; `volatile` as for broadcast. */
-  to(room: string, event: string, data: unknown, excludeId?: string, options?: SendOptions): void {
-    checkEventName(event);
-    const message = eventMessage(event, data);
-    this.conns.toRoom(room, message, excludeId, options);
-    this.publish({ target: { kind: 'room', room }, event, excludeId }, message);
+  to<E extends EventNames<Emit>>(room: string, event: E, data: EventPayload<Emit, E>, excludeId?: string, options?: SendOptions): void {
+    this.messaging.to(room, event, data, excludeId, options);
   }
 
   /** To one client by id: O(1) locally, relayed through the cluster bus otherwise. */
-  toId(id: string, event: string, data: unknown): void {
-    checkEventName(event);
-    const message = eventMessage(event, data);
-    if (!this.conns.toId(id, message)) this.publish({ target: { kind: 'client', clientId: id }, event }, message);
+  toId<E extends EventNames<Emit>>(id: string, event: E, data: EventPayload<Emit, E>): void {
+    this.messaging.toId(id, event, data);
   }
 
   /** Binary to every client, except `excludeId`. */
-  broadcastBinary(event: string, buffer: ArrayBuffer | ArrayBufferView, excludeId?: string): void {
-    this.broadcast(event, toBytes(buffer), excludeId);
+  broadcastBinary<E extends BinaryEventNames<Emit>>(event: E, buffer: ArrayBuffer | ArrayBufferView, excludeId?: string): void {
+    this.messaging.broadcast(event, toBytes(buffer), excludeId);
   }
 
-  private publish(base: Omit<ClusterDelivery, 'data' | 'bytes'>, message: StelarMessage): void {
-    if (!this.bus.clustered) return;
-    const payload =
-      message.type === MessageType.Binary
-        ? { bytes: message.bytes, meta: message.meta }
-        : { data: (message as { data?: unknown }).data };
-    this.bus.publish({ ...base, ...payload });
+  // ---------------------------------------------------------------- operations
+
+  /**
+   * Closes client `id` with `code` (default 1000) and `reason`: a WebSocket close frame or a TCP
+   * Disconnect. True when the client was connected to this node; otherwise, in cluster mode, the
+   * other nodes are asked to close it (at most once) and false is returned.
+   * @throws RangeError for a close code a peer would reject or a reason over 123 bytes.
+   */
+  disconnect(id: string, code: number = CloseCode.Normal, reason = ''): boolean {
+    return this.messaging.disconnect(id, code, reason);
   }
 
-  // ---------------------------------------------------------------- ContextOps (ctx.*)
-
-  emitTo(record: ClientRecord, event: string, data: unknown): void {
-    checkEventName(event);
-    this.conns.sendTo(record, eventMessage(event, data));
-  }
-
-  emitBinaryTo(record: ClientRecord, event: string, bytes: Uint8Array): void {
-    checkEventName(event);
-    this.conns.sendTo(record, { type: MessageType.Binary, event, bytes });
-  }
-
-  joinRoom(record: ClientRecord, room: string): void {
-    const r = this.rooms.join(record, room);
-    // Tell the client, so its room list (rejoined after a reconnect) stays in step.
-    if (r.ok && r.changed) {
-      // Confirmed once deliveries to the room from other nodes reach this one (docs/CLUSTER.md).
-      const ready = this.rooms.ready(room);
-      const confirm = () => void this.conns.sendTo(record, { type: MessageType.JoinRoom, room, ok: true });
-      if (ready === undefined) confirm();
-      else void ready.then(confirm);
-    } else if (!r.ok) this.logger.debug(`join of "${room}" by ${record.id} refused: ${r.reason}`);
-  }
-
-  leaveRoom(record: ClientRecord, room: string): void {
-    const r = this.rooms.leave(record, room);
-    if (r.ok && r.changed) this.conns.sendTo(record, { type: MessageType.LeaveRoom, room, ok: true });
-  }
-
-  reply(record: ClientRecord, request: PendingRequest, data: unknown, ackName: string): void {
-    this.conns.reply(record, request, data, ackName);
-  }
-
-  pushAck(record: ClientRecord, ackName: string, data: unknown): void {
-    this.conns.sendTo(record, { type: MessageType.AckResponse, ack: ackName, data });
+  /**
+   * The Prometheus text exposition of this server's metrics (docs/OPERATIONS.md), for users who
+   * serve it themselves. Needs the `prom-client` peer dependency (loaded on first call).
+   */
+  metrics(): Promise<string> {
+    return this.ops.metrics();
   }
 
   // ---------------------------------------------------------------- information (this node)
@@ -276,17 +211,17 @@ export class StelarServer implements ContextOps {
   }
 
   getStats(): StelarStats {
-    return { ...this.conns.stats(), uptime: this.lifecycle.uptime(), memoryUsage: process.memoryUsage() };
+    return this.stats.stats();
   }
 
   /** The bound HTTP/WebSocket port (the configured one before start()). */
   getPort(): number {
-    return this.lifecycle.port() ?? this.opts.port;
+    return this.lifecycle.port(WS_PROTOCOL) ?? this.opts.port;
   }
 
   /** The bound TCP port, or null when TCP is disabled or not started. */
   getTcpPort(): number | null {
-    return this.lifecycle.tcpPort();
+    return this.lifecycle.port(TCP_PROTOCOL);
   }
 
   /**
@@ -315,13 +250,29 @@ export class StelarServer implements ContextOps {
   /** Starts every listener; resolves with the bound WebSocket port once all are listening. */
   async start(callback?: (port: number) => void): Promise<number> {
     const port = await this.lifecycle.start();
+    try {
+      await this.ops.start(this.httpServer());
+    } catch (err) {
+      await this.lifecycle.stop();
+      throw err;
+    }
     callback?.(port);
     return port;
   }
 
   /** Tells clients (WS 1001 / TCP Disconnect), closes every socket and listener, clears timers. */
-  stop(): Promise<void> {
-    return this.lifecycle.stop();
+  async stop(): Promise<void> {
+    await this.lifecycle.stop();
+    this.ops.dispose();
+  }
+
+  /** The WebSocket transport's HTTP server (the dashboard attaches its own namespace to it). */
+  private httpServer(): HttpServer | null {
+    for (const t of this.container.getAll<Transport>(TOKENS.Transport, { optional: true })) {
+      const s = (t as { httpServer?: () => HttpServer | null }).httpServer?.();
+      if (s) return s;
+    }
+    return null;
   }
 
   // ---------------------------------------------------------------- runtime config

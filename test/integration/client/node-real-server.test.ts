@@ -147,3 +147,24 @@ describe.each(VARIANTS)('Node StelarClient ↔ StelarServer over %s', (variant) 
   });
 });
 
+
+describe.each(['ws', 'tcp'] as const)('a failed connect over %s with reconnection off', (mode) => {
+  it('rejects the requests made before it at once, not after ackTimeout', async () => {
+    // A port that was just listening and is now closed: the dial is refused.
+    const probe = new StelarServer({ port: 0, tcpPort: 0, host: '127.0.0.1', logger: false, gracefulShutdown: false });
+    await probe.start();
+    const port = mode === 'ws' ? probe.getPort() : (probe.getTcpPort() as number);
+    await probe.stop();
+    const c = new StelarClient(`127.0.0.1:${port}`, { mode, reconnection: false, ackTimeout: 30_000, logger: 'silent' });
+    c.on('error', () => undefined);
+    const started = Date.now();
+    const pending = c.request('getUser', { id: 1 });
+    const joined = c.joinRoom('lobby');
+    c.connect();
+    await expect(pending).rejects.toMatchObject({ code: StelarErrorCode.Disconnected, message: expect.stringMatching(/cannot connect/) });
+    await expect(joined).resolves.toBe(false);
+    expect(Date.now() - started).toBeLessThan(15_000); // far below ackTimeout: settled by the failed dial
+    expect(c.getState()).toBe('disconnected');
+    c.disconnect();
+  });
+});

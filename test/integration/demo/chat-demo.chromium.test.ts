@@ -1,9 +1,15 @@
-import type { Browser, Page } from 'playwright-core';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { describeWithChromium, launchChromium } from '../../helpers/chromium';
 import { until } from '../../helpers/server-kit';
 
 // The README's main job: the chat demo (examples/chat-demo) served with the built browser
-// bundle, driven in two real Chromium pages.
+// bundle, driven in real Chromium pages: messages, presence, typing, files, reconnection, a
+// refused room, the rate-limit toast, and the layout at phone widths (360/390 px).
+//
+// Screenshots (desktop and 360 px) go to .tmp/screenshots/; with STELAR_SCREENSHOTS=docs they
+// replace the ones committed in docs/screenshots/ and shown by the README.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { createChatServer } = require('../../../examples/chat-demo/server.js') as {
   createChatServer: (o: { port: number; tcpPort: number | false; logger: false }) => {
@@ -11,51 +17,112 @@ const { createChatServer } = require('../../../examples/chat-demo/server.js') as
   };
 };
 
+const root = path.resolve(__dirname, '../../..');
+const shotDir = process.env.STELAR_SCREENSHOTS === 'docs' ? path.join(root, 'docs/screenshots') : path.join(root, '.tmp/screenshots');
+
+// Each test drives real pages for a few seconds; leave room for a loaded machine.
+jest.setTimeout(60_000);
+
 describeWithChromium('chat demo in Chromium', () => {
   let browser: Browser;
   let stelar: ReturnType<typeof createChatServer>['stelar'] | null = null;
   let port = 0;
+  const contexts: BrowserContext[] = [];
 
   beforeAll(async () => {
     browser = await launchChromium();
+    fs.mkdirSync(shotDir, { recursive: true });
   });
   afterAll(async () => {
     await browser?.close();
   });
+  beforeEach(async () => {
+    ({ stelar } = createChatServer({ port: 0, tcpPort: false, logger: false }));
+    port = await stelar.start();
+  });
   afterEach(async () => {
+    for (const c of contexts.splice(0)) await c.close();
     await stelar?.stop();
     stelar = null;
   });
 
-  async function open(): Promise<Page> {
-    const page = await browser.newPage();
+  async function open(viewport = { width: 1100, height: 720 }): Promise<Page> {
+    const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });
+    contexts.push(context);
+    const page = await context.newPage();
     await page.goto(`http://127.0.0.1:${port}/`);
     await page.waitForSelector('#state[data-state="connected"]', { timeout: 5000 });
     return page;
   }
 
-  async function join(page: Page, nick: string, room: string): Promise<void> {
+  async function setNick(page: Page, nick: string): Promise<void> {
     await page.fill('#nick', nick);
     await page.click('#nick-form button');
-    await page.fill('#room', room);
-    await page.click('#room-form button');
+    await page.waitForFunction((n) => document.getElementById('me')?.textContent === n, nick);
   }
 
-  it('shows a message typed in one page in the other, with typing, files and reconnection', async () => {
-    ({ stelar } = createChatServer({ port: 0, tcpPort: false, logger: false }));
-    port = await stelar.start();
+  async function join(page: Page, room: string): Promise<void> {
+    await page.fill('#room', room);
+    await page.click('#room-form button');
+    await page.waitForSelector(`#rooms li.active[data-room="${room}"]`);
+  }
+
+  const text = (page: Page, selector: string) => page.$eval(selector, (n) => n.textContent ?? '');
+  // What a tap in the middle of the Send button would hit (a toast must not cover it).
+  const sendIsTappable = (page: Page) =>
+    page.$eval('#send', (b) => {
+      const r = b.getBoundingClientRect();
+      const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+      return hit === b || b.contains(hit);
+    });
+  const noHorizontalOverflow = (page: Page) =>
+    page.evaluate(() => ({
+      scroll: document.documentElement.scrollWidth,
+      viewport: window.innerWidth,
+      // Elements sticking out on the right, except inside a scrolling/clipping box that itself
+      // fits (the room chips scroll sideways on purpose).
+      outside: [...document.querySelectorAll('body *')]
+        .filter((n) => n.getBoundingClientRect().right > window.innerWidth + 0.5)
+        .filter((n) => {
+          for (let a = n.parentElement; a !== null && a !== document.body; a = a.parentElement) {
+            if (getComputedStyle(a).overflowX !== 'visible' && a.getBoundingClientRect().right <= window.innerWidth + 0.5) return false;
+          }
+          return true;
+        })
+        .map((n) => `${n.tagName.toLowerCase()}${n.id ? `#${n.id}` : ''}.${n.className}`),
+    }));
+
+  it('messages (own/other, timestamps), presence, typing, files and reconnection', async () => {
     const alice = await open();
     const bob = await open();
-    await join(alice, 'alice', 'general');
-    await join(bob, 'bob', 'general');
-    await bob.waitForFunction(() => document.querySelector('#rooms')?.textContent?.includes('#general'));
+    // Nothing to send to before a room is joined.
+    expect(await alice.$eval('#send', (b) => (b as HTMLButtonElement).disabled)).toBe(true);
+    await setNick(alice, 'alice');
+    await setNick(bob, 'bob');
+    await join(alice, 'general');
+    await join(bob, 'general');
+    expect(await alice.$eval('#send', (b) => (b as HTMLButtonElement).disabled)).toBe(false);
     await until(() => stelar!.getStats().activeConnections === 2);
+
+    // Presence: both pages list both people of the room.
+    await alice.waitForFunction(() => document.querySelectorAll('#presence li').length === 2);
+    expect(await alice.$$eval('#presence li', (l) => l.map((n) => n.textContent))).toEqual(['alice (you)', 'bob']);
+    expect(await text(bob, '#presence-count')).toBe('(2)');
 
     await alice.fill('#text', 'hello from alice');
     await bob.waitForFunction(() => document.querySelector('#typing')?.textContent?.includes('alice is typing'));
-    await alice.click('#chat-form button');
-    await bob.waitForFunction(() => document.querySelector('#messages')?.textContent?.includes('alice: hello from alice'));
-    await alice.waitForFunction(() => document.querySelector('#messages')?.textContent?.includes('alice: hello from alice'));
+    await alice.click('#send');
+    await bob.waitForSelector('#messages li.msg.other');
+    await alice.waitForSelector('#messages li.msg.own');
+    const seenByBob = await bob.$eval('#messages li.msg.other', (n) => ({
+      from: n.querySelector('.from')?.textContent,
+      text: n.querySelector('.bubble')?.textContent,
+      time: n.querySelector('time')?.getAttribute('datetime'),
+    }));
+    expect(seenByBob.from).toBe('alice');
+    expect(seenByBob.text).toBe('hello from alice');
+    expect(Math.abs(Date.parse(seenByBob.time ?? '') - Date.now())).toBeLessThan(60_000);
+    expect(await alice.$eval('#messages li.msg.own .from', (n) => n.textContent)).toBe('You');
 
     // Drop a file on Alice's page: Bob gets it as binary with its name.
     await alice.evaluate(() => {
@@ -65,12 +132,90 @@ describeWithChromium('chat demo in Chromium', () => {
     });
     await bob.waitForFunction(() => document.querySelector('#messages')?.textContent?.includes('alice shared note.txt (3 bytes)'));
 
-    // Server restart: the badge shows reconnection, then connected again.
-    await stelar.stop();
+    // A second room: Bob's sidebar counts what he has not read there.
+    await join(alice, 'random');
+    await join(bob, 'random');
+    await bob.click('#rooms li[data-room="general"]');
+    await alice.fill('#text', 'over in random');
+    await alice.click('#send');
+    await bob.waitForSelector('#rooms li[data-room="random"] .unread');
+    expect(await text(bob, '#rooms li[data-room="random"] .unread')).toBe('1');
+    await alice.click('#rooms li[data-room="general"]');
+    await bob.fill('#text', 'hi alice, got the note, thanks!');
+    await bob.click('#send');
+    await alice.waitForSelector('#messages li.msg.other');
+    await bob.waitForFunction(() => document.querySelectorAll('#messages li.msg').length === 3);
+    await bob.screenshot({ path: path.join(shotDir, 'chat-desktop.png') });
+
+    // Bob leaves: Alice's presence list follows.
+    await bob.close();
+    await alice.waitForFunction(() => document.querySelectorAll('#presence li').length === 1);
+
+    // Server restart: the badge shows reconnection, sending is disabled, then connected again.
+    await stelar!.stop();
     await alice.waitForSelector('#state:not([data-state="connected"])', { timeout: 5000 });
+    expect(await alice.$eval('#send', (b) => (b as HTMLButtonElement).disabled)).toBe(true);
     ({ stelar } = createChatServer({ port, tcpPort: false, logger: false }));
     await stelar.start();
     await alice.waitForSelector('#state[data-state="connected"]', { timeout: 10000 });
-    await bob.waitForSelector('#state[data-state="connected"]', { timeout: 10000 });
+    await alice.waitForSelector('#send:not([disabled])');
+    // Back in its rooms under the same nickname, with the presence list refreshed.
+    await alice.waitForFunction(() => document.querySelector('#presence li')?.textContent === 'alice (you)');
+  });
+
+  it('a refused room is a toast, never a sidebar entry; a rate limit is a toast, not a disconnect', async () => {
+    const page = await open();
+    await page.fill('#room', 'no spaces allowed!');
+    await page.click('#room-form button');
+    await page.waitForSelector('.toast.error');
+    expect(await text(page, '.toast.error')).toContain('#no spaces allowed! was refused');
+    expect(await page.$$('#rooms li')).toHaveLength(0);
+    expect(await page.$eval('#send', (b) => (b as HTMLButtonElement).disabled)).toBe(true);
+    expect(await text(page, '#room-title')).toBe('No room selected');
+
+    await join(page, 'general');
+    await page.fill('#room', 'bad/room');
+    await page.click('#room-form button');
+    await page.waitForFunction(() => document.querySelectorAll('.toast.error').length === 2);
+    expect(await page.$$eval('#rooms li', (l) => l.map((n) => (n as HTMLElement).dataset.room))).toEqual(['general']);
+    expect(await page.$eval('#rooms li.active', (n) => (n as HTMLElement).dataset.room)).toBe('general');
+
+    // The demo allows 5 chat messages per 5 s: the 6th is dropped with a toast, the page stays up.
+    for (let i = 1; i <= 6; i++) {
+      await page.fill('#text', `message ${i}`);
+      await page.click('#send');
+    }
+    await page.waitForSelector('.toast.warn');
+    expect(await text(page, '.toast.warn')).toContain('Slow down');
+    expect(await sendIsTappable(page)).toBe(true);
+    await page.waitForFunction(() => document.querySelectorAll('#messages li.msg.own').length === 5);
+    expect(await page.$eval('#state', (n) => (n as HTMLElement).dataset.state)).toBe('connected');
+  });
+
+  it.each([360, 390])('fits a %i px wide phone without horizontal overflow', async (width) => {
+    const page = await open({ width, height: 760 });
+    await setNick(page, 'a-rather-long-nickname');
+    for (const room of ['design-review', 'random', 'project-alpha', 'general']) await join(page, room);
+    await page.fill('#text', 'Morning! Standup notes are in the doc.');
+    await page.click('#send');
+    await page.fill('#text', `a long unbroken word: ${'x'.repeat(120)} and a https://example.com/a/very/long/url/that/does/not/wrap`);
+    await page.click('#send');
+    await page.waitForFunction(() => document.querySelectorAll('#messages li.msg.own').length === 2);
+    await page.screenshot({ path: path.join(shotDir, `chat-mobile-${width}.png`), fullPage: true });
+    await page.fill('#room', 'not a valid room name');
+    await page.click('#room-form button');
+    await page.waitForSelector('.toast.error');
+    const m = await noHorizontalOverflow(page);
+    expect(m.viewport).toBe(width);
+    expect(m.scroll).toBeLessThanOrEqual(width);
+    expect(m.outside).toEqual([]);
+    // The composer and its button are on screen and usable.
+    const send = await page.$eval('#send', (b) => {
+      const r = b.getBoundingClientRect();
+      return { right: r.right, disabled: (b as HTMLButtonElement).disabled };
+    });
+    expect(send.right).toBeLessThanOrEqual(width);
+    expect(send.disabled).toBe(false);
+    expect(await sendIsTappable(page)).toBe(true); // the refusal toast is showing
   });
 });

@@ -1,9 +1,9 @@
-import { ServerKit, MODES, next, until, sleep } from '../../helpers/server-kit';
+import { ServerKit, DOMAIN_MODES, next, until, sleep } from '../../helpers/server-kit';
 
 const kit = new ServerKit();
 afterEach(() => kit.teardown());
 
-describe.each(MODES)('acks over %s', (mode) => {
+describe.each(DOMAIN_MODES)('acks over %s', (mode) => {
   it('answers request() with the onAck return value, or its resolved Promise', async () => {
     const server = await kit.server();
     server.onConnection((ctx) => ctx.setMetadata('role', 'user'));

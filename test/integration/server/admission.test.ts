@@ -1,12 +1,12 @@
 import { IncomingMessage } from 'node:http';
-import { ServerKit, MODES, until, next, sleep } from '../../helpers/server-kit';
+import { ServerKit, DOMAIN_MODES, until, next, sleep } from '../../helpers/server-kit';
 import { rawWs } from '../../helpers/raw-clients';
 import type { IIPTracker } from '../../../src';
 
 const kit = new ServerKit();
 afterEach(() => kit.teardown());
 
-describe.each(MODES)('middleware and admission over %s', (mode) => {
+describe.each(DOMAIN_MODES)('middleware and admission over %s', (mode) => {
   it('admits only after every (sync or async) middleware called next(), in order', async () => {
     const server = await kit.server();
     const order: string[] = [];

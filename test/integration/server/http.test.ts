@@ -73,7 +73,11 @@ describe('health endpoint and plain HTTP', () => {
       await game.start();
       expect(chat.getPort()).toBe(port);
       expect((await get(port, '/users')).text).toBe('app:/users');
-      expect(JSON.parse((await get(port, '/health')).text).status).toBe('ok');
+      // On a shared server the health path defaults under /stelar/ (per namespace), and the app's
+      // own /health stays the app's.
+      expect((await get(port, '/health')).text).toBe('app:/health');
+      expect(JSON.parse((await get(port, '/stelar/chat/health')).text).status).toBe('ok');
+      expect((await get(port, '/stelar/game/health')).text).toBe('app:/stelar/game/health');
       const a = await rawWs(`ws://127.0.0.1:${port}/chat`);
       const b = await rawWs(`ws://127.0.0.1:${port}/game`);
       const none = await rawWs(`ws://127.0.0.1:${port}/nowhere`);

@@ -1,3 +1,4 @@
+import * as http from 'node:http';
 import * as net from 'node:net';
 import { StelarServer, TOKENS, signalSubscriberCount, type IRateLimiter } from '../../../src';
 import { ServerKit, MODES, until, next, sleep } from '../../helpers/server-kit';
@@ -71,13 +72,53 @@ describe('lifecycle', () => {
   });
 });
 
+describe('the server option (a user-supplied http.Server) and stop()', () => {
+  const open = (srv: http.Server): Promise<number> =>
+    new Promise((resolve) => srv.listen(0, '127.0.0.1', () => resolve((srv.address() as net.AddressInfo).port)));
+
+  it('a server already listening at start() stays open after stop(): it is the user\'s', async () => {
+    const app = http.createServer((_req, res) => res.end('app'));
+    const port = await open(app);
+    const stelar = new StelarServer({ server: app, logger: false, gracefulShutdown: false });
+    try {
+      expect(await stelar.start()).toBe(port);
+      await stelar.stop();
+      expect(app.listening).toBe(true);
+      const body = await new Promise<string>((resolve, reject) =>
+        http.get(`http://127.0.0.1:${port}/`, (res) => {
+          let text = '';
+          res.on('data', (d: Buffer) => (text += d.toString()));
+          res.on('end', () => resolve(text));
+        }).on('error', reject),
+      );
+      expect(body).toBe('app');
+    } finally {
+      await new Promise((r) => app.close(r));
+    }
+  });
+
+  it('a server Stelar had to start listening (on `port`) is closed by stop(): Stelar releases what it bound', async () => {
+    const app = http.createServer((_req, res) => res.end('app'));
+    const stelar = new StelarServer({ server: app, port: 0, host: '127.0.0.1', logger: false, gracefulShutdown: false });
+    const port = await stelar.start();
+    expect(app.listening).toBe(true);
+    expect((app.address() as net.AddressInfo).port).toBe(port);
+    await stelar.stop();
+    expect(app.listening).toBe(false);
+    // The port is free again: something else can bind it.
+    const again = http.createServer();
+    await new Promise<void>((resolve, reject) => again.once('error', reject).listen(port, '127.0.0.1', resolve));
+    await new Promise((r) => again.close(r));
+  });
+});
+
 describe('configuration', () => {
   it('throws a clear error at construction for invalid options', () => {
     expect(() => new StelarServer({ port: -1 })).toThrow(/"port"/);
     expect(() => new StelarServer({ maxConnections: 1.5 })).toThrow(/"maxConnections"/);
     expect(() => new StelarServer({ rateLimit: { maxPoints: 0 } })).toThrow(/rateLimit.maxPoints/);
     expect(() => new StelarServer({ logger: 'loud' as never })).toThrow(/"logger"/);
-    expect(() => new StelarServer({ hooks: { onNothing: () => 1 } as never })).toThrow(/hooks.onNothing/);
+    expect(() => new StelarServer({ hooks: { onNothing: () => 1 } as never })).toThrow(/unknown hook "onNothing"/);
     expect(() => new StelarServer({ namespace: 'chat' })).toThrow(/"namespace"/);
     expect(() => new StelarServer({ customRateLimiter: {} as never })).toThrow(/customRateLimiter/);
   });

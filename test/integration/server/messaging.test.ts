@@ -1,9 +1,9 @@
-import { ServerKit, MODES, next, until, collect, sleep } from '../../helpers/server-kit';
+import { ServerKit, DOMAIN_MODES, next, until, collect, sleep } from '../../helpers/server-kit';
 
 const kit = new ServerKit();
 afterEach(() => kit.teardown());
 
-describe.each(MODES)('messaging over %s', (mode) => {
+describe.each(DOMAIN_MODES)('messaging over %s', (mode) => {
   it('knows its server-assigned id (UUID v4) inside the connect handler', async () => {
     const server = await kit.server();
     const seen: string[] = [];
@@ -100,7 +100,7 @@ describe.each(MODES)('messaging over %s', (mode) => {
     expect(await reply).toBe(1);
     const stats = server.getStats();
     expect(stats.activeConnections).toBe(1);
-    expect(stats[mode === 'ws' ? 'wsConnections' : 'tcpConnections']).toBe(1);
+    expect(stats[`${mode}Connections`]).toBe(1);
     expect(stats.totalMessagesReceived).toBe(1);
     expect(stats.totalMessagesSent).toBe(2); // Connect + pong-you
     expect(stats.memoryUsage.heapUsed).toBeGreaterThan(0);

@@ -1,9 +1,9 @@
-import { ServerKit, MODES, until, next } from '../../helpers/server-kit';
+import { ServerKit, DOMAIN_MODES, until, next } from '../../helpers/server-kit';
 
 const kit = new ServerKit();
 afterEach(() => kit.teardown());
 
-describe.each(MODES)('rooms over %s', (mode) => {
+describe.each(DOMAIN_MODES)('rooms over %s', (mode) => {
   it('joins and leaves from the client, confirmed; empty rooms disappear', async () => {
     const server = await kit.server();
     const c = await kit.connect(server, mode);
@@ -77,11 +77,21 @@ describe.each(MODES)('rooms over %s', (mode) => {
     expect(await c.joinRoom('one')).toBe(true); // joining an existing room is fine at the cap
   });
 
-  it('refuses invalid room names at the client (caller mistake)', async () => {
+  it('refuses invalid room names at the client: resolves false and reports an error, never throws', async () => {
     const server = await kit.server();
     const c = await kit.connect(server, mode);
-    expect(() => c.joinRoom('x'.repeat(300))).toThrow(TypeError);
-    expect(() => c.joinRoom('')).toThrow(TypeError);
-    expect(server.getRooms()).toEqual([]);
+    const errors: Error[] = [];
+    c.on('error', (err) => errors.push(err));
+    await expect(c.joinRoom('x'.repeat(300))).resolves.toBe(false);
+    await expect(c.joinRoom('')).resolves.toBe(false);
+    await expect(c.leaveRoom('')).resolves.toBe(false);
+    await expect(c.joinRoom(undefined as never)).resolves.toBe(false);
+    expect(errors.map((e) => [e.name, (e as Error & { code?: string }).code])).toEqual(
+      Array(4).fill(['TypeError', 'STELAR_ERR_INVALID_EVENT_NAME']),
+    );
+    expect(errors[1].message).toMatch(/room/);
+    // The connection is unaffected and valid names still work.
+    expect(await c.joinRoom('ok')).toBe(true);
+    expect(server.getRooms()).toEqual(['ok']);
   });
 });

@@ -81,7 +81,7 @@ describe('TcpServerTransport', () => {
     const c = client();
     await c.connected;
     await until(() => acceptor.screened.length === 1);
-    expect(acceptor.screened[0]).toEqual({ protocol: 'tcp', remoteAddress: '127.0.0.1', headers: {} });
+    expect(acceptor.screened[0]).toEqual({ protocol: 'tcp', remoteAddress: '127.0.0.1', originApplies: false, headers: {} });
     expect(acceptor.accepted).toHaveLength(0);
     c.hello({ authorization: 'Bearer t' });
     await c.waitFor(1);

@@ -8,7 +8,7 @@ export const ECHO_EXAMPLE_OPTIONS: WsServerTransportOptions = {
   host: '127.0.0.1',
   maxPayloadSize: 16 * 1024 * 1024,
   maxFrameSize: 16 * 1024 * 1024,
-  maxFragments: 65536,
+  maxFragments: 65537,
   maxBufferedBytes: 32 * 1024 * 1024,
   closeTimeout: 2000,
 };

@@ -1,4 +1,9 @@
 import { CLIENT_DEFAULTS, mergeClientOptions, resolveTarget } from '../../../src/application/client/client-options';
+import { WsClientTransportFactory } from '../../../src/adapters/websocket/ws-client-transport';
+import { TcpClientTransportFactory } from '../../../src/adapters/tcp/tcp-client-transport';
+
+// The Node build's transports: resolveTarget reads their schemes (the client names no protocol).
+const dialers = { ws: new WsClientTransportFactory(), tcp: new TcpClientTransportFactory() };
 import { createClientLogger } from '../../../src/application/client/client-logger';
 import { assertName } from '../../../src/application/client/event-name';
 
@@ -36,7 +41,7 @@ describe('client options', () => {
     expect(() => mergeClientOptions(CLIENT_DEFAULTS, { reconnectionDelay: -1 })).toThrow(RangeError);
     expect(() => mergeClientOptions(CLIENT_DEFAULTS, { ackTimeout: 0 })).toThrow(RangeError);
     expect(() => mergeClientOptions(CLIENT_DEFAULTS, { messageQueueSize: 1.5 })).toThrow(RangeError);
-    expect(() => mergeClientOptions(CLIENT_DEFAULTS, { mode: 'udp' as never })).toThrow(TypeError);
+    expect(() => mergeClientOptions(CLIENT_DEFAULTS, { mode: 'udp' as never }, Object.keys(dialers))).toThrow(TypeError);
     expect(() => mergeClientOptions(CLIENT_DEFAULTS, { hooks: { onError: 5 as never } })).toThrow(TypeError);
     expect(() => mergeClientOptions(CLIENT_DEFAULTS, { customReconnectDelay: 'x' as never })).toThrow(TypeError);
     expect(() => mergeClientOptions(CLIENT_DEFAULTS, null as never)).toThrow(TypeError);
@@ -56,11 +61,11 @@ describe('client options', () => {
     ['https://app.example', 'ws', false, 'wss://app.example', true],
     ['tcp://h:1', 'tcp', false, 'tcp://h:1', false],
   ] as const)('resolveTarget(%p, %s, tls=%p) → %s', (target, mode, tls, url, secure) => {
-    expect(resolveTarget(target, mode, tls)).toEqual({ url, tls: secure });
+    expect(resolveTarget(target, mode, tls, dialers)).toEqual({ url, tls: secure });
   });
 
   it.each([[-1], [70000], [''], ['nohost'], ['ftp://x'], ['host:99999'], [{} as never]])('rejects target %p', (t) => {
-    expect(() => resolveTarget(t as never, 'ws', false)).toThrow();
+    expect(() => resolveTarget(t as never, 'ws', false, dialers)).toThrow();
   });
 
   it('console logger filters by level; a custom logger is used as is', () => {

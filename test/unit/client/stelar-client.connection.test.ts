@@ -1,6 +1,6 @@
 import { MessageType } from '../../../src/domain/message';
 import { StelarErrorCode } from '../../../src/domain/errors';
-import { harness } from './client-harness';
+import { flush, harness } from './client-harness';
 
 describe('StelarClient connection lifecycle', () => {
   it('fires connect only after the server Connect message, with getId() known inside', () => {
@@ -156,6 +156,32 @@ describe('StelarClient connection lifecycle', () => {
     expect(clock.pending).toBe(0);
   });
 
+  it('without reconnection a failed connect rejects queued requests at once, not at ackTimeout', async () => {
+    const { client, ws, clock } = harness({ reconnection: false, ackTimeout: 60_000 });
+    const pending = client.request('getUser', { id: 1 });
+    const join = client.joinRoom('lobby');
+    client.emit('plain', 1);
+    client.connect();
+    ws.last.drop(1006, 'refused');
+    // No clock advance: the rejection comes from the failed dial itself.
+    await expect(pending).rejects.toMatchObject({ code: StelarErrorCode.Disconnected, message: expect.stringMatching(/cannot connect.*refused/) });
+    await expect(join).resolves.toBe(false);
+    expect(client.getQueueSize()).toBe(1); // the plain event stays queued for a later connect()
+    expect(clock.pending).toBe(0); // no ack timers left behind
+  });
+
+  it('with reconnection a failed connect keeps queued requests for the next attempt', async () => {
+    const { client, ws } = harness({ reconnection: true, ackTimeout: 60_000 });
+    let settled = false;
+    const pending = client.request('q', 1).finally(() => (settled = true));
+    client.connect();
+    ws.last.drop(1006, 'refused');
+    await flush();
+    expect(settled).toBe(false);
+    client.disconnect();
+    await expect(pending).rejects.toMatchObject({ code: StelarErrorCode.Disconnected });
+  });
+
   it('disconnect() is final: closes with 1000, rejects pending requests, no timers left', async () => {
     const { client, clock, ws, events } = harness();
     client.connect();
@@ -276,9 +302,10 @@ describe('StelarClient connection lifecycle', () => {
   });
 
   it('passes tls, rejectUnauthorized, headers and limits to the transport', () => {
-    const { client, ws } = harness({ tls: true, rejectUnauthorized: false, headers: { 'x-token': 's' }, maxPayloadSize: 5, maxFrameSize: 6 }, 'h:1');
+    const tlsSettings = { ca: 'CA PEM', cert: ['CERT PEM'], key: new Uint8Array([1]), servername: 'api.example' };
+    const { client, ws } = harness({ tls: true, rejectUnauthorized: false, headers: { 'x-token': 's' }, maxPayloadSize: 5, maxFrameSize: 6, ...tlsSettings }, 'h:1');
     client.connect();
-    expect(ws.last.options).toEqual({ url: 'wss://h:1', tls: true, rejectUnauthorized: false, headers: { 'x-token': 's' }, maxPayloadSize: 5, maxFrameSize: 6 });
+    expect(ws.last.options).toEqual({ url: 'wss://h:1', tls: true, rejectUnauthorized: false, tlsSettings, headers: { 'x-token': 's' }, maxPayloadSize: 5, maxFrameSize: 6 });
     client.disconnect();
   });
 

@@ -18,8 +18,8 @@ function setup(opts: { max?: number; origins?: string[]; tracker?: FakeIPTracker
   return { clients, hooks, tracker, adm, log };
 }
 
-const ws = (origin?: string, ip = '1.1.1.1'): HandshakeInfo => ({ protocol: 'ws', remoteAddress: ip, origin, headers: {} });
-const tcp = (ip = '1.1.1.1'): HandshakeInfo => ({ protocol: 'tcp', remoteAddress: ip, headers: {} });
+const ws = (origin?: string, ip = '1.1.1.1'): HandshakeInfo => ({ protocol: 'ws', remoteAddress: ip, originApplies: true, origin, headers: {} });
+const tcp = (ip = '1.1.1.1'): HandshakeInfo => ({ protocol: 'tcp', remoteAddress: ip, originApplies: false, headers: {} });
 
 describe('AdmissionService', () => {
   it('checks the Origin of WebSocket attempts exactly, never TCP', () => {

@@ -116,14 +116,14 @@ describe('ConnectionService admission', () => {
     const h = harness({ maxConnections: 1 });
     h.dispatcher.use(() => new Promise(() => {}));
     h.service.accept(new FakeConnection());
-    expect(h.service.screen({ protocol: 'tcp', remoteAddress: '9.9.9.9', headers: {} })).toMatchObject({ status: 503 });
+    expect(h.service.screen({ protocol: 'tcp', remoteAddress: '9.9.9.9', originApplies: false, headers: {} })).toMatchObject({ status: 503 });
   });
 
   it('screen delegates to admission', () => {
     const h = harness();
     h.admission.configure({ allowedOrigins: ['https://ok'] });
-    expect(h.service.screen({ protocol: 'ws', remoteAddress: '1.1.1.1', origin: 'https://bad', headers: {} })).toMatchObject({ status: 403 });
-    expect(h.service.screen({ protocol: 'ws', remoteAddress: '1.1.1.1', origin: 'https://ok', headers: {} })).toBeNull();
+    expect(h.service.screen({ protocol: 'ws', remoteAddress: '1.1.1.1', originApplies: true, origin: 'https://bad', headers: {} })).toMatchObject({ status: 403 });
+    expect(h.service.screen({ protocol: 'ws', remoteAddress: '1.1.1.1', originApplies: true, origin: 'https://ok', headers: {} })).toBeNull();
   });
 
   it('an id generator that throws or repeats closes the connection with 1011', async () => {

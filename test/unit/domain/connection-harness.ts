@@ -1,3 +1,4 @@
+import { CodecRegistry } from '../../../src/domain/codec-registry';
 import { AdmissionService } from '../../../src/domain/admission.service';
 import { ClientRegistry } from '../../../src/domain/client-registry.service';
 import { ConnectionService } from '../../../src/domain/connection.service';
@@ -52,7 +53,7 @@ export function harness(opts: HarnessOptions = {}) {
     ...opts.limits,
   };
   const service = new ConnectionService<FakeContext>({
-    codecs, clock, ids: opts.ids ?? new SequentialIdGenerator(), logger, clients, rooms, rateLimits, admission, hooks, dispatcher, contexts, limits,
+    codecs: new CodecRegistry(Object.values(codecs)), clock, ids: opts.ids ?? new SequentialIdGenerator(), logger, clients, rooms, rateLimits, admission, hooks, dispatcher, contexts, limits,
   });
 
   /** Accepts a connection and lets the (empty or sync) middleware chain finish. */

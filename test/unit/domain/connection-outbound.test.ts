@@ -94,6 +94,21 @@ describe('ConnectionService fan-out', () => {
     expect(slow.messages().filter((m) => m.type === MessageType.Event)).toHaveLength(0);
   });
 
+  it('one-recipient sends (answers, direct sends) follow the same bound: over it the client is dropped once', async () => {
+    const h = harness({ limits: { maxBufferedBytes: 100 } });
+    const slow = await h.connect();
+    const sent = slow.messages().length;
+    slow.bufferedAmount = 100;
+    // At the bound (not over it) a message is still written, whatever its size.
+    expect(h.service.toId('c1', ev('at-bound'))).toBe(true);
+    slow.bufferedAmount = 101;
+    expect(h.service.toId('c1', ev('over'))).toBe(false);
+    expect(h.service.toId('c1', ev('again'))).toBe(false);
+    expect(slow.terminated).toBe(true);
+    expect(slow.messages().slice(sent)).toEqual([ev('at-bound')]);
+    expect(h.logger.at('warn').filter((l) => /slow consumer: dropping c1/.test(l))).toHaveLength(1);
+  });
+
   it('sending to a closing client is a no-op', async () => {
     const h = harness();
     const a = await h.connect();

@@ -1,3 +1,4 @@
+import { CodecRegistry } from '../../../src/domain/codec-registry';
 import { AdmissionService } from '../../../src/domain/admission.service';
 import { ClientRegistry } from '../../../src/domain/client-registry.service';
 import { ConnectionService } from '../../../src/domain/connection.service';
@@ -29,7 +30,7 @@ function setup() {
   const dispatcher = new Dispatcher<FakeContext>(clock, logger);
   const limits = { maxPayloadSize: 4096, heartbeatInterval: 1000, heartbeatTimeout: 3000, connectTimeout: 1000, maxBufferedBytes: 1 << 20 };
   const service = new ConnectionService<FakeContext>({
-    codecs, clock, ids: new SequentialIdGenerator(), logger, clients, rooms, rateLimits, admission, hooks, dispatcher,
+    codecs: new CodecRegistry(Object.values(codecs)), clock, ids: new SequentialIdGenerator(), logger, clients, rooms, rateLimits, admission, hooks, dispatcher,
     contexts: new FakeContextFactory(), limits,
   });
   const settle = async () => {
@@ -40,11 +41,11 @@ function setup() {
   };
   // Inbound as each transport delivers it: WS message bodies; TCP frame bodies without totalLen.
   const send = (conn: FakeConnection, m: StelarMessage) => {
-    const out = codecs[conn.protocol].encode(m);
+    const out = codecs[conn.protocol as 'ws' | 'tcp'].encode(m);
     conn.receive(conn.protocol === 'tcp' ? out.payload.subarray(4) : out.payload, out.binary);
   };
   const received = (conn: FakeConnection) =>
-    conn.sent.map((o) => codecs[conn.protocol].decode(conn.protocol === 'tcp' ? o.payload.subarray(4) : o.payload, o.binary));
+    conn.sent.map((o) => codecs[conn.protocol as 'ws' | 'tcp'].decode(conn.protocol === 'tcp' ? o.payload.subarray(4) : o.payload, o.binary));
   return { service, dispatcher, clock, send, received, settle, clients };
 }
 

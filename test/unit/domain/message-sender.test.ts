@@ -1,3 +1,4 @@
+import { CodecRegistry } from '../../../src/domain/codec-registry';
 import { MessageSender } from '../../../src/domain/message-sender.service';
 import { ClientRegistry } from '../../../src/domain/client-registry.service';
 import { RoomRegistry } from '../../../src/domain/room-registry.service';
@@ -16,7 +17,7 @@ function setup() {
   const rooms = new RoomRegistry(hooks, { maxRooms: 10, maxRoomsPerClient: 10 });
   const codecs = { ws: new FakeCodec('ws'), tcp: new FakeCodec('tcp') };
   const limits = { maxPayloadSize: 100, heartbeatInterval: 0, heartbeatTimeout: 0, connectTimeout: 0, maxBufferedBytes: 0 };
-  const sender = new MessageSender(codecs, clients, rooms, hooks, limits, log);
+  const sender = new MessageSender(new CodecRegistry(Object.values(codecs)), clients, rooms, hooks, limits, log);
   const open = (id: string, p: 'ws' | 'tcp' = 'ws') => {
     const r = record(id, p);
     r.state = ClientState.Open;

@@ -16,6 +16,9 @@ describe('name validation', () => {
     expect(nameProblem('')).toMatch(/non-empty/);
     expect(nameProblem(5)).toMatch(/non-empty/);
     expect(nameProblem('a\0')).toMatch(/NUL/);
+    // Lone surrogates have no UTF-8 form (they would be echoed as U+FFFD): refused; pairs pass.
+    for (const lone of ['\ud800', 'a\udc00b', 'x\ud83d', '\ude00\ud83d']) expect(nameProblem(lone)).toMatch(/lone surrogate/);
+    expect(nameProblem('\ud83d\ude00')).toBeNull();
   });
 
   it('knows the reserved events', () => {

@@ -1,5 +1,5 @@
 import { StelarErrorCode } from '../../../src/domain/errors';
-import { dataFrameSizeError, inflatedSizeError, len64Error } from '../../../src/adapters/websocket/ws-frame-limits';
+import { compressedBound, dataFrameSizeError, inflatedSizeError, len64Error } from '../../../src/adapters/websocket/ws-frame-limits';
 import { makeReceiver, rawFrame } from '../../helpers/ws-frames';
 
 function sizeOf(err: unknown): unknown {
@@ -60,8 +60,13 @@ describe('frame size refusals carry the declared size', () => {
     expect(dataFrameSizeError(limits, 10, 10, false, 3)).toBeNull();
     expect(sizeOf(dataFrameSizeError(limits, 11, 0, false, 1))).toBe(11);
     expect(sizeOf(dataFrameSizeError(limits, 10, 11, false, 2))).toBe(21);
-    // compressed messages are measured after inflating, not from the header
-    expect(dataFrameSizeError(limits, 10, 11, true, 2)).toBeNull();
+    // compressed frames: the wire bytes are bounded by deflate's worst case for maxPayloadSize
+    // (20 + 0 + 0 + 13 = 33 here), the inflated size after inflating
+    expect(compressedBound(20)).toBe(33);
+    expect(compressedBound(10 * 1024 * 1024)).toBe(10 * 1024 * 1024 + 2560 + 640 + 13);
+    expect(dataFrameSizeError(limits, 10, 23, true, 2)).toBeNull();
+    expect(sizeOf(dataFrameSizeError(limits, 10, 24, true, 2))).toBe(34);
+    expect(dataFrameSizeError(limits, 10, 24, true, 2)?.message).toMatch(/compressed message exceeds maxPayloadSize 20/);
     expect(inflatedSizeError(20, 20)).toBeNull();
     expect(sizeOf(inflatedSizeError(21, 20))).toBe(21);
     expect(len64Error(0x1fffff, 0xffffffff)).toBeNull();

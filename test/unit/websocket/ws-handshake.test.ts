@@ -53,6 +53,15 @@ describe('opening handshake validation', () => {
     expect(remoteAddressOf(r, true)).toBe('203.0.113.9');
     expect(remoteAddressOf(req(good, 'GET', '::1'), true)).toBe('::1');
   });
+
+  it('refuses an HTTP/1.0 (or 0.9) upgrade with 400 and accepts HTTP/1.1 and 2+', () => {
+    const versioned = (major: number, minor: number) =>
+      Object.assign(req(good), { httpVersionMajor: major, httpVersionMinor: minor }) as IncomingMessage;
+    expect(validateUpgradeRequest(versioned(1, 0))).toEqual({ status: 400, message: 'WebSocket requires HTTP/1.1 or later' });
+    expect(validateUpgradeRequest(versioned(0, 9))?.status).toBe(400);
+    expect(validateUpgradeRequest(versioned(1, 1))).toBeNull();
+    expect(validateUpgradeRequest(versioned(2, 0))).toBeNull();
+  });
 });
 
 describe('Sec-WebSocket-Extensions parsing', () => {

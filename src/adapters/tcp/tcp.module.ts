@@ -1,0 +1,35 @@
+import { ContainerModule } from 'inversify';
+import { TOKENS } from '../../ports';
+import type { Logger } from '../../ports/logger.port';
+import type { MessageCodec } from '../../ports/message-codec.port';
+import type { Transport } from '../../ports/transport.port';
+import { TcpBinaryCodec } from '../codec/tcp-binary.codec';
+import { TcpServerTransport, type TcpServerTransportOptions } from './tcp-server-transport';
+
+/** The TCP plug-in's own tokens (rebind `Codec` to change what its connections and the domain use). */
+export const TCP_TOKENS = {
+  Codec: Symbol.for('stelar.TcpCodec'),
+} as const;
+
+/** The listener's options, without what the container injects. */
+export type TcpTransportOptions = Omit<TcpServerTransportOptions, 'codec' | 'logger'>;
+
+/**
+ * The binary TCP transport plug-in (net/tls): one container module that binds its codec
+ * (`TCP_TOKENS.Codec`, also registered under `TOKENS.MessageCodec`) and, unless `options` is
+ * null (no `tcpPort`), its listener under `TOKENS.Transport` with that codec and the logger
+ * injected. The codec stays registered without a listener, so `tcpConnections` is still counted.
+ */
+export function tcpTransport(options: TcpTransportOptions | null): ContainerModule {
+  return new ContainerModule(({ bind }) => {
+    bind<MessageCodec>(TCP_TOKENS.Codec).toResolvedValue(() => new TcpBinaryCodec()).inSingletonScope();
+    bind<MessageCodec>(TOKENS.MessageCodec).toService(TCP_TOKENS.Codec);
+    if (options === null) return;
+    bind<Transport>(TOKENS.Transport)
+      .toResolvedValue(
+        (codec: MessageCodec, logger: Logger) => new TcpServerTransport({ ...options, codec, logger }),
+        [TCP_TOKENS.Codec, TOKENS.Logger],
+      )
+      .inSingletonScope();
+  });
+}

@@ -1,0 +1,36 @@
+import { ContainerModule } from 'inversify';
+import { TOKENS } from '../../ports';
+import type { HttpFallback } from '../../ports/http-fallback.port';
+import type { MessageCodec } from '../../ports/message-codec.port';
+import type { Transport } from '../../ports/transport.port';
+import { WsJsonCodec } from '../codec/ws-json.codec';
+import { WsServerTransport, type WsServerTransportOptions } from './ws-server-transport';
+
+/** The WebSocket plug-in's own tokens (rebind `Codec` to change what it and the domain use). */
+export const WS_TOKENS = {
+  Codec: Symbol.for('stelar.WsCodec'),
+} as const;
+
+/** The listener's options, without what the container injects. */
+export type WebSocketTransportOptions = Omit<WsServerTransportOptions, 'httpHandler'>;
+
+/**
+ * The WebSocket transport plug-in (RFC 6455 over http/https): one container module that binds
+ * its codec (`WS_TOKENS.Codec`, also registered under `TOKENS.MessageCodec`) and, unless
+ * `options` is null, its listener under `TOKENS.Transport`, which answers plain HTTP requests
+ * through the injected `TOKENS.HttpFallback` (the health route).
+ */
+export function webSocketTransport(options: WebSocketTransportOptions | null): ContainerModule {
+  return new ContainerModule(({ bind }) => {
+    bind<MessageCodec>(WS_TOKENS.Codec).toResolvedValue(() => new WsJsonCodec()).inSingletonScope();
+    bind<MessageCodec>(TOKENS.MessageCodec).toService(WS_TOKENS.Codec);
+    if (options === null) return;
+    bind<Transport>(TOKENS.Transport)
+      .toResolvedValue(
+        (http: HttpFallback | undefined) =>
+          new WsServerTransport({ ...options, httpHandler: http === undefined ? undefined : (req, res) => http.handle(req, res) }),
+        [{ serviceIdentifier: TOKENS.HttpFallback, optional: true }],
+      )
+      .inSingletonScope();
+  });
+}

@@ -1,0 +1,161 @@
+import type { ClusterBus, ClusterDelivery } from '../../ports/cluster-bus.port';
+import type { Logger } from '../../ports/logger.port';
+import type { ClientRecord } from '../../domain/client-record';
+import type { ClientRegistry } from '../../domain/client-registry.service';
+import type { PendingRequest } from '../../domain/context.types';
+import { listClients } from '../../domain/local-cluster-state';
+import { MessageType, RESERVED_EVENTS, type StelarMessage } from '../../domain/message';
+import type { MessageSender, SendOptions } from '../../domain/message-sender.service';
+import { nameProblem } from '../../domain/name-validation';
+import type { RequestReplier } from '../../domain/request-replier.service';
+import type { RoomRegistry } from '../../domain/room-registry.service';
+import { toBytes, type ContextOps } from './stelar-context';
+import { checkAdminClose } from '../../domain/admin-close';
+
+function isBinaryData(data: unknown): data is ArrayBuffer | ArrayBufferView {
+  return data instanceof ArrayBuffer || ArrayBuffer.isView(data);
+}
+
+function checkEventName(event: string): void {
+  const problem = nameProblem(event);
+  if (problem !== null) throw new TypeError(`Invalid event name: ${problem}`);
+  if (RESERVED_EVENTS.has(event)) throw new TypeError(`"${event}" is a reserved event name`);
+}
+
+/** JSON event, or a Binary message when `data` is an ArrayBuffer / typed array / Buffer. */
+function eventMessage(event: string, data: unknown): StelarMessage {
+  return isBinaryData(data)
+    ? { type: MessageType.Binary, event, bytes: toBytes(data) }
+    : { type: MessageType.Event, event, data };
+}
+
+/**
+ * Server → client delivery for the facade (`server.broadcast`, `to`, `toId`) and for contexts
+ * (`ctx.emit`, `ctx.broadcast`, `ctx.join`, `ctx.ack` … through {@link ContextOps}): this node
+ * first (the domain's MessageSender), then the other nodes through the cluster bus. Built from
+ * the sender, the room registry and the replier only, so contexts depend on nothing that
+ * depends on them.
+ */
+export class ServerMessaging implements ContextOps {
+  constructor(
+    private readonly sender: MessageSender,
+    private readonly clients: ClientRegistry,
+    private readonly rooms: RoomRegistry,
+    private readonly replier: RequestReplier,
+    private readonly bus: ClusterBus,
+    private readonly logger: Logger,
+  ) {}
+
+  /**
+   * To every client (cluster-wide), except `excludeId`. `onBeforeBroadcast` may cancel it.
+   * `{ volatile: true }`: skipped (not queued) for clients whose send buffer is over
+   * `maxBufferedBytes`, instead of dropping them as slow consumers.
+   */
+  broadcast(event: string, data: unknown, excludeId?: string, options?: SendOptions): void {
+    checkEventName(event);
+    const message = eventMessage(event, data);
+    if (this.sender.broadcast(message, excludeId, options) === -1) return;
+    this.publish({ target: { kind: 'all' }, event, excludeId }, message);
+  }
+
+  /** ctx.broadcast: everyone but the sender (a local client) and but `excludeId`. */
+  broadcastFrom(senderId: string, event: string, data: unknown, excludeId?: string): void {
+    checkEventName(event);
+    const message = eventMessage(event, data);
+    const skip = excludeId ?? senderId;
+    if (this.sender.broadcast(message, skip, { alsoExclude: senderId }) === -1) return;
+    // Other nodes never hold the sender; they skip only the caller's excludeId.
+    this.publish({ target: { kind: 'all' }, event, excludeId: skip }, message);
+  }
+
+  /** To every member of `room` (cluster-wide), except `excludeId`; `volatile` as for broadcast. */
+  to(room: string, event: string, data: unknown, excludeId?: string, options?: SendOptions): void {
+    checkEventName(event);
+    const message = eventMessage(event, data);
+    this.sender.toRoom(room, message, excludeId, options);
+    this.publish({ target: { kind: 'room', room }, event, excludeId }, message);
+  }
+
+  /** To one client by id: O(1) locally, relayed through the cluster bus otherwise. */
+  toId(id: string, event: string, data: unknown): void {
+    checkEventName(event);
+    const message = eventMessage(event, data);
+    if (!this.sender.toId(id, message)) this.publish({ target: { kind: 'client', clientId: id }, event }, message);
+  }
+
+  private publish(base: Omit<ClusterDelivery, 'data' | 'bytes'>, message: StelarMessage): void {
+    if (!this.bus.clustered) return;
+    const payload =
+      message.type === MessageType.Binary
+        ? { bytes: message.bytes, meta: message.meta }
+        : { data: (message as { data?: unknown }).data };
+    this.bus.publish({ ...base, ...payload });
+  }
+
+  // ---------------------------------------------------------------- ContextOps (ctx.*)
+
+  emitTo(record: ClientRecord, event: string, data: unknown): void {
+    checkEventName(event);
+    this.sender.sendTo(record, eventMessage(event, data));
+  }
+
+  emitBinaryTo(record: ClientRecord, event: string, bytes: Uint8Array): void {
+    checkEventName(event);
+    this.sender.sendTo(record, { type: MessageType.Binary, event, bytes });
+  }
+
+  getClients(room?: string): { id: string; rooms: string[] }[] {
+    return listClients(this.clients, this.rooms, room);
+  }
+
+  joinRoom(record: ClientRecord, room: string): void {
+    const r = this.rooms.join(record, room);
+    // Tell the client, so its room list (rejoined after a reconnect) stays in step.
+    if (r.ok && r.changed) {
+      // Confirmed once deliveries to the room from other nodes reach this one (docs/CLUSTER.md).
+      const ready = this.rooms.ready(room);
+      const confirm = () => void this.sender.sendTo(record, { type: MessageType.JoinRoom, room, ok: true });
+      if (ready === undefined) confirm();
+      else void ready.then(confirm);
+    } else if (!r.ok) this.logger.debug(`join of "${room}" by ${record.id} refused: ${r.reason}`);
+  }
+
+  leaveRoom(record: ClientRecord, room: string): void {
+    const r = this.rooms.leave(record, room);
+    if (r.ok && r.changed) this.sender.sendTo(record, { type: MessageType.LeaveRoom, room, ok: true });
+  }
+
+  reply(record: ClientRecord, request: PendingRequest, data: unknown, ackName: string): void {
+    this.replier.reply(record, request, data, ackName);
+  }
+
+  pushAck(record: ClientRecord, ackName: string, data: unknown): void {
+    this.sender.sendTo(record, { type: MessageType.AckResponse, ack: ackName, data });
+  }
+
+  /** ctx.disconnect: closes this client. */
+  disconnectRecord(record: ClientRecord, code: number, reason: string): void {
+    checkAdminClose(code, reason);
+    this.sender.adminClose(record, code, reason);
+  }
+
+  /**
+   * server.disconnect: closes client `id` here (true), or asks the other nodes to (false;
+   * at most once, like every cluster delivery).
+   */
+  disconnect(id: string, code: number, reason: string): boolean {
+    checkAdminClose(code, reason);
+    const record = this.clients.get(id);
+    if (record !== undefined && this.sender.adminClose(record, code, reason)) return true;
+    if (record === undefined && this.bus.clustered) this.bus.disconnect?.(id, code, reason);
+    return false;
+  }
+
+  /** Removes client `id` from `room` (the dashboard); true when it was in it and left. */
+  removeFromRoom(id: string, room: string): boolean {
+    const record = this.clients.get(id);
+    if (record === undefined || !record.info.inRoom(room)) return false;
+    this.leaveRoom(record, room);
+    return !record.info.inRoom(room);
+  }
+}
