@@ -128,11 +128,11 @@ function bindPorts(c: Container, o: ResolvedOptions): Sugar[] {
     [TOKENS.Logger],
   );
   c.bind<HttpFallback>(TOKENS.HttpFallback).toResolvedValue(
-    (stats: ServerStats, ops: ServerOperations) => {
-      const health = new HealthRoute(o, stats);
+    (opts: ResolvedOptions, stats: ServerStats, ops: ServerOperations) => {
+      const health = new HealthRoute(opts, stats);
       return { handle: (req: unknown, res: unknown) => health.handle(req, res) || ops.handle(req, res) };
     },
-    [APP_TOKENS.Stats, APP_TOKENS.Operations],
+    [APP_TOKENS.Options, APP_TOKENS.Stats, APP_TOKENS.Operations],
   );
   return sugar;
 }
@@ -196,6 +196,8 @@ function bindDomain(c: Container, o: ResolvedOptions): void {
     (clock: Clock, clients: ClientRegistry, limits: ServerLimits, logger: Logger) => new HeartbeatService(clock, clients, limits, logger),
     [TOKENS.Clock, APP_TOKENS.ClientRegistry, APP_TOKENS.ServerLimits, TOKENS.Logger],
   );
+  // The transports' acceptor (a port token, so plug-in modules inject it without naming the domain).
+  c.bind(TOKENS.ConnectionAcceptor).toService(APP_TOKENS.ConnectionService);
   c.bind(APP_TOKENS.ConnectionService).toResolvedValue(
     (
       codecs: CodecRegistry, clock: Clock, ids: IdGenerator, logger: Logger, clients: ClientRegistry, rooms: RoomRegistry,
@@ -238,22 +240,21 @@ function bindApplication(c: Container, o: ResolvedOptions): void {
   );
   const allTransports = { serviceIdentifier: TOKENS.Transport, isMultiple: true, optional: true } as const;
   c.bind(APP_TOKENS.Lifecycle).toResolvedValue(
-    (transports: Transport[], conns: ConnectionService<StelarContext>, clients: ClientRegistry, bus: ClusterBus, logger: Logger, state: LocalClusterState, uptime: Uptime, ops: ServerOperations, rooms: RoomRegistry) => {
-      for (const t of transports) t.setAcceptor(conns);
+    (opts: ResolvedOptions, transports: Transport[], conns: ConnectionService<StelarContext>, clients: ClientRegistry, bus: ClusterBus, logger: Logger, state: LocalClusterState, uptime: Uptime, ops: ServerOperations, rooms: RoomRegistry) => {
       // Interest routing: the bus subscribes only to the rooms and clients this node holds.
       if (bus.interest !== undefined) {
         rooms.setInterest(bus.interest);
         clients.setInterest(bus.interest);
       }
       const cluster = { onDelivery: (d: ClusterDelivery) => void conns.deliverFromCluster(d), state, beforeStop: () => ops.stop() };
-      return new ServerLifecycle(o, transports, conns, clients, bus, logger, cluster, uptime);
+      return new ServerLifecycle(opts, transports, conns, clients, bus, logger, cluster, uptime);
     },
-    [allTransports, APP_TOKENS.ConnectionService, APP_TOKENS.ClientRegistry, TOKENS.ClusterBus, TOKENS.Logger, APP_TOKENS.LocalState, APP_TOKENS.Uptime, APP_TOKENS.Operations, APP_TOKENS.RoomRegistry],
+    [APP_TOKENS.Options, allTransports, APP_TOKENS.ConnectionService, APP_TOKENS.ClientRegistry, TOKENS.ClusterBus, TOKENS.Logger, APP_TOKENS.LocalState, APP_TOKENS.Uptime, APP_TOKENS.Operations, APP_TOKENS.RoomRegistry],
   );
   c.bind(APP_TOKENS.RuntimeConfig).toResolvedValue(
-    (conns: ConnectionService<StelarContext>, rooms: RoomRegistry, hooks: HookRunner, rateLimits: RateLimitPolicy, admission: AdmissionService, tracker: IIPTracker, transports: Transport[]) =>
-      new RuntimeConfig(o, { conns, rooms, hooks, rateLimits, admission, tracker, transports }),
-    [APP_TOKENS.ConnectionService, APP_TOKENS.RoomRegistry, APP_TOKENS.HookRunner, APP_TOKENS.RateLimitPolicy, APP_TOKENS.AdmissionService, TOKENS.IIPTracker, allTransports],
+    (opts: ResolvedOptions, conns: ConnectionService<StelarContext>, rooms: RoomRegistry, hooks: HookRunner, rateLimits: RateLimitPolicy, admission: AdmissionService, tracker: IIPTracker, transports: Transport[]) =>
+      new RuntimeConfig(opts, { conns, rooms, hooks, rateLimits, admission, tracker, transports }),
+    [APP_TOKENS.Options, APP_TOKENS.ConnectionService, APP_TOKENS.RoomRegistry, APP_TOKENS.HookRunner, APP_TOKENS.RateLimitPolicy, APP_TOKENS.AdmissionService, TOKENS.IIPTracker, allTransports],
   );
 }
 

@@ -28,11 +28,7 @@ export interface ConnectionServiceDeps<C extends HandlerContext = HandlerContext
   readonly admission: AdmissionService;
   readonly hooks: HookRunner;
   readonly dispatcher: Dispatcher<C>;
-  /**
-   * Builds handler contexts. Optional so the application can create its factory after this
-   * service (it usually needs the service to send) and install it with setContextFactory;
-   * until then a {@link BasicContextFactory} is used.
-   */
+  /** Builds handler contexts; a {@link BasicContextFactory} when absent (domain tests). */
   readonly contexts?: ContextFactory<C>;
   /** Read on every use: mutate it (or call updateLimits) to change limits live. */
   readonly limits: ServerLimits;

@@ -36,7 +36,7 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
   /** Plain integer counters every metric is read from (docs/OPERATIONS.md). */
   readonly counters: ServerCounters;
   private readonly d: ConnectionServiceDeps<C>;
-  private contexts: ContextFactory<C>;
+  private readonly contexts: ContextFactory<C>;
   private readonly admitting = new Set<ClientRecord>();
   private readonly startedAt: number;
   private cleanupTimer: TimerHandle | null = null;
@@ -56,12 +56,6 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
       deps.inbound ?? new InboundPipeline(codecs, clock, hooks, deps.rateLimits, limits, this.router, this.sender, logger, counters);
     this.heartbeats = deps.heartbeats ?? new HeartbeatService(clock, clients, limits, logger);
     this.startedAt = clock.now();
-  }
-
-  /** Installs the application's context factory (used for every context created from now). */
-  setContextFactory(contexts: ContextFactory<C>): void {
-    this.contexts = contexts;
-    this.router.setContextFactory(contexts);
   }
 
   // ---------------------------------------------------------------- timers

@@ -115,7 +115,7 @@ export class InboundPipeline {
       this.counters.slowConsumersDropped++;
       this.logger.warn(
         { clientId: record.id, ip: record.info.remoteAddress, protocol: record.protocol, reason: err.message },
-        'slow consumer dropped',
+        `slow consumer: dropping ${record.id} (${err.message})`,
       );
     } else if (err.code === StelarErrorCode.PayloadTooLarge || err.code === StelarErrorCode.FrameTooLarge) {
       this.counters.countInvalid(err.code);

@@ -216,7 +216,7 @@ export class MessageSender {
         bufferedBytes: r.conn.bufferedAmount,
         maxBufferedBytes: this.limits.maxBufferedBytes,
       },
-      `${SLOW_CONSUMER_REASON} dropped`,
+      `${SLOW_CONSUMER_REASON}: dropping ${r.id} (${r.conn.bufferedAmount} bytes buffered)`,
     );
     r.state = ClientState.Closing;
     r.inbox = null;

@@ -9,9 +9,10 @@ export * from './id-generator.port';
 export * from './logger.port';
 export * from './cluster-bus.port';
 export * from './client-transport.port';
+export * from './metrics.port';
 export * from './http-fallback.port';
 
-import { Transport } from './transport.port';
+import { ConnectionAcceptor, Transport } from './transport.port';
 import { MessageCodec } from './message-codec.port';
 import { IRateLimiter, RateLimiterFactory } from './rate-limiter.port';
 import { IIPTracker } from './ip-tracker.port';
@@ -28,6 +29,7 @@ import { HttpFallback } from './http-fallback.port';
  */
 export const TOKENS = {
   Transport,
+  ConnectionAcceptor,
   MessageCodec,
   IRateLimiter,
   RateLimiterFactory,

@@ -1,6 +1,8 @@
 import { StelarClient, type StelarServer } from '../../../src';
 import { ServerKit, next, until } from '../../helpers/server-kit';
+import * as https from 'node:https';
 import { acquireRedis, describeWithRedis, uniquePrefix, type TestRedis } from '../../helpers/redis';
+import { testCert } from '../../helpers/tls-cert';
 
 // The dashboard's own connection without a browser: a Node client on `<path>/ws` that passes
 // `auth` on its upgrade request gets the ticks and can act; one that does not is refused; in a
@@ -51,6 +53,35 @@ describe('dashboard connection', () => {
     expect(await v.request('admin:disconnect', { id: app.getId(), reason: 'bye' })).toEqual({ ok: true });
     await until(() => server.getStats().activeConnections === 0);
     expect(await v.request('admin:disconnect', { id: 'nobody' })).toEqual({ ok: false });
+  });
+
+  it('works over TLS: the page and metrics on https, the viewer on wss, TCP clients over TLS', async () => {
+    const server = await kit.server({ tls: testCert(), dashboard: { auth: AUTH }, metrics: { auth: AUTH } });
+    const app = await kit.connect(server, 'tcp', { tls: true, rejectUnauthorized: false });
+    const get = (path: string, headers: Record<string, string> = {}) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        https
+          .get({ host: '127.0.0.1', port: server.getPort(), path, headers, rejectUnauthorized: false }, (res) => {
+            let body = '';
+            res.setEncoding('utf8');
+            res.on('data', (c: string) => (body += c));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          })
+          .on('error', reject);
+      });
+    expect((await get('/stelar')).status).toBe(401);
+    expect((await get('/stelar', { authorization: basic })).body).toContain('stelar-token');
+    expect((await get('/metrics', { authorization: basic })).body).toMatch(/^stelar_connections\{namespace="\/",protocol="tcp"\} 1$/m);
+    const v = new StelarClient(`wss://127.0.0.1:${server.getPort()}/stelar/ws`, {
+      reconnection: false,
+      logger: 'silent',
+      headers: { authorization: basic },
+      rejectUnauthorized: false,
+    });
+    viewers.push(v);
+    expect(await connected(v)).toBe(true);
+    expect((await next<Tick>(v, 'tick', 3000)).connections).toEqual({ tcp: 1 });
+    expect(app.isConnected()).toBe(true);
   });
 
   it('refuses connections without auth or with a wrong password', async () => {

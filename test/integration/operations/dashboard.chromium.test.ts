@@ -18,6 +18,7 @@ const series = (page: Page): Promise<Series> =>
 const text = (page: Page, sel: string): Promise<string> => page.locator(sel).innerText();
 
 describeWithChromium('dashboard in Chromium', () => {
+  jest.setTimeout(60_000);
   const kit = new ServerKit();
   let browser: Browser;
   let server: StelarServer;
@@ -69,12 +70,12 @@ describeWithChromium('dashboard in Chromium', () => {
     const page = await ctx.newPage();
     page.on('console', (m) => logs.push(m.text()));
     page.on('pageerror', (e) => logs.push(String(e)));
-    const res = await page.goto(url(), { timeout: 5000 });
+    const res = await page.goto(url(), { timeout: 10_000 });
     expect(res?.status()).toBe(200);
-    await page.waitForSelector('#state[data-state="connected"]', { timeout: 5000 }).catch((err: unknown) => {
+    await page.waitForSelector('#state[data-state="connected"]', { timeout: 10_000 }).catch((err: unknown) => {
       throw new Error(`${String(err)}\npage log: ${logs.join('\n')}`);
     });
-    await page.waitForFunction(() => Number(document.body.dataset.ticks ?? 0) >= 1, undefined, { timeout: 5000 });
+    await page.waitForFunction(() => Number(document.body.dataset.ticks ?? 0) >= 1, undefined, { timeout: 10_000 });
     expect(await text(page, '#stat-connections')).toMatch(/^0/);
 
     const clients: StelarClient[] = [await kit.connect(server, 'ws'), await kit.connect(server, 'ws'), await kit.connect(server, 'tcp')];
@@ -82,8 +83,8 @@ describeWithChromium('dashboard in Chromium', () => {
     await clients[0].joinRoom('vip');
     for (let i = 0; i < 20; i++) clients[1].emit('say', { room: 'lobby', text: `m${i}` });
 
-    await page.waitForFunction(() => document.querySelector('#stat-connections')?.textContent?.startsWith('3 (ws 2 · tcp 1)'), undefined, { timeout: 5000 });
-    await page.waitForFunction(() => Number(document.querySelector('#stat-msgs-in')?.textContent) > 0, undefined, { timeout: 5000 });
+    await page.waitForFunction(() => document.querySelector('#stat-connections')?.textContent?.startsWith('3 (ws 2 · tcp 1)'), undefined, { timeout: 10_000 });
+    await page.waitForFunction(() => Number(document.querySelector('#stat-msgs-in')?.textContent) > 0, undefined, { timeout: 10_000 });
     expect(await text(page, '#stat-rooms')).toBe('2 · 4');
     let s = await series(page);
     expect(s.connections[1].at(-1)).toBe(2); // ws
@@ -91,18 +92,18 @@ describeWithChromium('dashboard in Chromium', () => {
     expect(Math.max(...s.messages[1])).toBeGreaterThan(0);
     expect(Math.max(...s.bytes[2])).toBeGreaterThan(0);
     expect(await page.locator('#chart-connections canvas').count()).toBe(1);
-    await page.waitForFunction(() => document.querySelector('#rooms-body')?.textContent?.includes('lobby3'), undefined, { timeout: 5000 });
+    await page.waitForFunction(() => document.querySelector('#rooms-body')?.textContent?.includes('lobby3'), undefined, { timeout: 10_000 });
 
     // Client list with search.
-    await page.waitForFunction(() => document.querySelectorAll('#clients-body tr').length === 3, undefined, { timeout: 5000 });
+    await page.waitForFunction(() => document.querySelectorAll('#clients-body tr').length === 3, undefined, { timeout: 10_000 });
     const target = clients[0].getId() as string;
     await page.fill('#search', target.slice(0, 8));
     await page.waitForFunction((id) => {
       const rows = document.querySelectorAll('#clients-body tr');
       return rows.length === 1 && rows[0].getAttribute('data-client') === id;
-    }, target, { timeout: 5000 });
+    }, target, { timeout: 10_000 });
     await page.fill('#search', 'vip');
-    await page.waitForFunction(() => document.querySelectorAll('#clients-body tr').length === 1, undefined, { timeout: 5000 });
+    await page.waitForFunction(() => document.querySelectorAll('#clients-body tr').length === 1, undefined, { timeout: 10_000 });
     await page.fill('#search', '');
 
     // Broadcast a test message to a room: its members get it.
@@ -132,12 +133,12 @@ describeWithChromium('dashboard in Chromium', () => {
     await gone;
     await until(() => server.getStats().activeConnections === 2, 5000, 'the disconnect');
     expect(await server.metrics()).toMatch(/^stelar_admin_disconnects_total\{namespace="\/"\} 1$/m);
-    await page.waitForFunction(() => document.querySelector('#actions-log')?.textContent?.includes('disconnected'), undefined, { timeout: 5000 });
+    await page.waitForFunction(() => document.querySelector('#actions-log')?.textContent?.includes('disconnected'), undefined, { timeout: 10_000 });
 
     // The others leave: the numbers and the chart go down.
     clients[1].disconnect();
     clients[2].disconnect();
-    await page.waitForFunction(() => document.querySelector('#stat-connections')?.textContent?.startsWith('0'), undefined, { timeout: 5000 });
+    await page.waitForFunction(() => document.querySelector('#stat-connections')?.textContent?.startsWith('0'), undefined, { timeout: 10_000 });
     s = await series(page);
     expect(s.connections[1].at(-1)).toBe(0);
     expect(Math.max(...s.connections[1])).toBe(2);

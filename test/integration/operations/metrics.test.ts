@@ -1,6 +1,6 @@
 import * as http from 'node:http';
 import { ServerKit, MODES, next, until } from '../../helpers/server-kit';
-import { StelarClient, type StelarServer } from '../../../src';
+import { MetricsExporterFactory, StelarClient, StelarServer } from '../../../src';
 import { rawWs } from '../../helpers/raw-clients';
 
 // Prometheus metrics over real WebSocket and TCP traffic: the numbers move as clients connect,
@@ -179,5 +179,32 @@ describe('metrics across a restart', () => {
     expect(res.status).toBe(200);
     expect(value(res.body, 'stelar_connections_opened_total', { protocol: 'ws' })).toBe(1);
     expect(value(res.body, 'stelar_connections', { protocol: 'ws' })).toBe(0);
+  });
+});
+
+describe('a custom metrics exporter', () => {
+  it('replaces prom-client when the MetricsExporterFactory port is bound', async () => {
+    const closed: string[] = [];
+    const factory: MetricsExporterFactory = (source) => ({
+      contentType: 'text/plain; charset=utf-8',
+      render: async () => `connections ${source.connections().reduce((n, c) => n + c.count, 0)}\n`,
+      close: () => void closed.push(source.namespace),
+    });
+    const server = StelarServer.create(
+      { port: 0, tcpPort: false, logger: false, gracefulShutdown: false, metrics: true },
+      { configure: (c) => c.bind(MetricsExporterFactory).toConstantValue(factory) },
+    );
+    await server.start();
+    const client = new StelarClient(`ws://127.0.0.1:${server.getPort()}/`, { reconnection: false, logger: 'silent' });
+    try {
+      await new Promise<void>((resolve) => client.once('connect', () => resolve()).connect());
+      await until(() => server.getStats().activeConnections === 1);
+      const res = await get(server.getPort(), '/metrics');
+      expect(res).toMatchObject({ status: 200, body: 'connections 1\n' });
+    } finally {
+      client.disconnect();
+      await server.stop();
+    }
+    expect(closed).toEqual(['/']);
   });
 });

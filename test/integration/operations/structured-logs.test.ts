@@ -52,6 +52,15 @@ describe('structured logs through pino', () => {
       expect(err.err).toMatchObject({ type: 'Error', message: 'kaboom' });
       expect(err.err.stack).toContain('explodingHandler');
 
+      server.onAck('refuse', async function refusingAck() {
+        throw new TypeError('not allowed');
+      });
+      await expect(c.request('refuse', 1)).rejects.toThrow('not allowed');
+      const ackLine = sink.find('ack handler for "refuse" rejected') as Line;
+      expect(ackLine).toMatchObject({ level: 40, event: 'refuse', clientId: id });
+      expect(ackLine.err).toMatchObject({ type: 'TypeError', message: 'not allowed' });
+      expect(ackLine.err.stack).toContain('refusingAck');
+
       const gone = new Promise<void>((resolve) => c.once('disconnect', () => resolve()));
       expect(server.disconnect(id, 4001, 'bye now')).toBe(true);
       await gone;
@@ -104,7 +113,7 @@ describe('structured logs through pino', () => {
     sender.broadcast({ type: MessageType.Event, event: 'e', data: 1 });
     expect(conn.terminated).toBe(true);
     expect(counters.slowConsumersDropped).toBe(1);
-    expect(sink.find('slow consumer dropped')).toMatchObject({
+    expect(sink.lines.find((l) => /^slow consumer: dropping slow-1 \(5000 bytes buffered\)$/.test(l.msg))).toMatchObject({
       level: 40,
       clientId: 'slow-1',
       ip: '10.1.2.3',

@@ -2,6 +2,7 @@ import type { Container } from 'inversify';
 import { TOKENS } from '../../../ports';
 import type { ClusterBus } from '../../../ports/cluster-bus.port';
 import type { Logger } from '../../../ports/logger.port';
+import { MetricsExporterFactory } from '../../../ports/metrics.port';
 import type { ClientRegistry } from '../../../domain/client-registry.service';
 import type { ConnectionService } from '../../../domain/connection.service';
 import { ServerCounters } from '../../../domain/metrics/server-counters';
@@ -24,7 +25,8 @@ function createHost(options: StelarOptions): DashboardHost {
 
 /**
  * Binds the operations concern: the counters the domain counts into (`APP_TOKENS.Counters`) and
- * the metrics route / dashboard / lag sampler (`APP_TOKENS.Operations`).
+ * the metrics route / dashboard / lag sampler (`APP_TOKENS.Operations`). Binding the
+ * `MetricsExporterFactory` port (ports/metrics.port.ts) replaces the prom-client exporter.
  */
 export function bindOperations(c: Container, o: ResolvedOptions): void {
   c.bind(APP_TOKENS.Counters).toResolvedValue(() => new ServerCounters());
@@ -37,6 +39,7 @@ export function bindOperations(c: Container, o: ResolvedOptions): void {
       logger: Logger,
       conns: ConnectionService<StelarContext>,
       messaging: ServerMessaging,
+      exporterFactory: MetricsExporterFactory | undefined,
     ) => {
       const sampler = new EventLoopLagSampler();
       const source = new ServerMetricsSource({
@@ -59,7 +62,7 @@ export function bindOperations(c: Container, o: ResolvedOptions): void {
         removeFromRoom: (id, room) => messaging.removeFromRoom(id, room),
         sendTest: (room, event, data) => (room === null ? messaging.broadcast(event, data) : messaging.to(room, event, data)),
       };
-      return new ServerOperations({ metrics: o.metrics, dashboard: o.dashboard, source, sampler, logger, target, createHost });
+      return new ServerOperations({ metrics: o.metrics, dashboard: o.dashboard, source, sampler, logger, target, createHost, exporterFactory });
     },
     [
       APP_TOKENS.Counters,
@@ -69,6 +72,8 @@ export function bindOperations(c: Container, o: ResolvedOptions): void {
       TOKENS.Logger,
       APP_TOKENS.ConnectionService,
       APP_TOKENS.Messaging,
+      // Optional: bind your own exporter (another format or library) instead of prom-client's.
+      { serviceIdentifier: MetricsExporterFactory, optional: true },
     ],
   );
 }
