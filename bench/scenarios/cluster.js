@@ -14,7 +14,25 @@ const { ServerProcess } = require('../lib/server-process');
 const { getSystem } = require('../systems');
 const { startPrivateRedis } = require('../../scripts/redis-test-server.js');
 
+const fs = require('node:fs');
+
 const REDIS_PORT = 7150;
+const TICK_US = 1e6 / 100; // /proc/<pid>/stat counts CPU in clock ticks (USER_HZ = 100 on Linux)
+
+/** CPU of a process we do not control over IPC (redis-server), in µs, from /proc. */
+function procCpuUs(pid) {
+  try {
+    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * TICK_US; // utime + stime
+  } catch {
+    return NaN;
+  }
+}
+
+function sleep(ms) {
+  return new Promise((r) => setTimeout(r, ms));
+}
 
 /** Starts `n` cluster nodes; resolves with their ServerProcess handles. */
 async function startNodes(system, n, redisUrl, prefix) {
@@ -36,7 +54,7 @@ async function startNodes(system, n, redisUrl, prefix) {
  * One fanout phase: `subsPerNode[i]` subscribers on node i join `room`, the publisher on node 0
  * sends warmup + messages with a bounded window; returns CPU per node over the measured part.
  */
-async function fanout(system, nodes, subsPerNode, idlePerNode, room, p) {
+async function fanout(system, nodes, subsPerNode, idlePerNode, room, p, redisPid) {
   const total = p.warmup + p.messages;
   const fastN = subsPerNode.reduce((a, b) => a + b, 0);
   const counts = new Uint32Array(total);
@@ -86,6 +104,7 @@ async function fanout(system, nodes, subsPerNode, idlePerNode, room, p) {
     pump();
     await warm;
     const cpu0 = await Promise.all(nodes.map((n) => n.cpu()));
+    const redis0 = procCpuUs(redisPid);
     const t0 = performance.now();
     const d0 = delivered;
     limit = total;
@@ -94,7 +113,19 @@ async function fanout(system, nodes, subsPerNode, idlePerNode, room, p) {
     await done;
     const t1 = performance.now();
     const cpu1 = await Promise.all(nodes.map((n) => n.cpu()));
-    return { cpu: cpu1.map((c, i) => c - cpu0[i]), deliveries: delivered - d0, wallMs: t1 - t0 };
+    const redisCpu = procCpuUs(redisPid) - redis0;
+    // The same wall time again with no traffic: what every node spends anyway (heartbeats,
+    // self-probes, the driver's CPU requests), to subtract from the idle nodes' figure.
+    await sleep(t1 - t0);
+    const cpu2 = await Promise.all(nodes.map((n) => n.cpu()));
+    return {
+      cpu: cpu1.map((c, i) => c - cpu0[i]),
+      baseline: cpu2.map((c, i) => c - cpu1[i]),
+      redisCpu,
+      messages: p.messages,
+      deliveries: delivered - d0,
+      wallMs: t1 - t0,
+    };
   } finally {
     destroyAll(conns);
     await Promise.all(nodes.map((n) => withTimeout(n.waitConns(0, 10000), 11000, 'teardown').catch(() => {})));
@@ -113,11 +144,14 @@ async function runStandalone(params, rounds, log) {
         try {
           const per = Math.floor(params.subscribers / n);
           const spreadSubs = Array.from({ length: n }, (_, i) => (i === 0 ? params.subscribers - per * (n - 1) : per));
-          const s = await fanout(system, nodes, spreadSubs, new Array(n).fill(0), 'spread', params);
+          const s = await fanout(system, nodes, spreadSubs, new Array(n).fill(0), 'spread', params, redis.pid);
           const localSubs = Array.from({ length: n }, (_, i) => (i === 0 ? params.subscribers : 0));
           const idle = Array.from({ length: n }, (_, i) => (i === 0 ? 0 : params.idleClients));
-          const l = await fanout(system, nodes, localSubs, idle, 'local', params);
+          const l = await fanout(system, nodes, localSubs, idle, 'local', params, redis.pid);
           const idleCpu = l.cpu.slice(1);
+          // The room's traffic on an idle node: its CPU during the phase minus the same
+          // wall time without traffic (never below 0).
+          const idleTraffic = idleCpu.map((c, i) => Math.max(0, c - l.baseline[i + 1]));
           const row = {
             nodes: n,
             round: r,
@@ -127,10 +161,17 @@ async function runStandalone(params, rounds, log) {
             busyNodeCpuMs: l.cpu[0] / 1000,
             idleNodeCpuMsMax: idleCpu.length ? Math.max(...idleCpu) / 1000 : null,
             idlePctOfBusy: idleCpu.length ? (100 * Math.max(...idleCpu)) / l.cpu[0] : null,
+            idleTrafficPctOfBusy: idleTraffic.length ? (100 * Math.max(...idleTraffic)) / l.cpu[0] : null,
+            redisCpuUsPerMessage: s.redisCpu / s.messages,
+            redisCpuUsPerMessageLocal: l.redisCpu / l.messages,
             localWallMs: l.wallMs,
           };
           rows.push(row);
-          log(`cluster N=${n} round ${r + 1}: spread ${row.spreadCpuUsPerDelivery.toFixed(3)} µs/delivery, local ${row.localCpuUsPerDelivery.toFixed(3)}, idle ${row.idlePctOfBusy === null ? '-' : row.idlePctOfBusy.toFixed(2) + ' %'}`);
+          log(
+            `cluster N=${n} round ${r + 1}: spread ${row.spreadCpuUsPerDelivery.toFixed(3)} µs/delivery, ` +
+              `local ${row.localCpuUsPerDelivery.toFixed(3)}, idle ${pct(row.idlePctOfBusy)} (traffic ${pct(row.idleTrafficPctOfBusy)}), ` +
+              `redis ${row.redisCpuUsPerMessage.toFixed(1)} µs/message`,
+          );
         } finally {
           await Promise.all(nodes.map((x) => x.stop()));
         }
@@ -140,6 +181,10 @@ async function runStandalone(params, rounds, log) {
     await redis.stop();
   }
   return { rows, markdown: markdown(params, rows) };
+}
+
+function pct(x) {
+  return x === null ? '-' : `${x.toFixed(2)} %`;
 }
 
 function median(xs) {
@@ -157,15 +202,16 @@ function markdown(params, rows) {
     '',
     `${params.subscribers} subscribers, ${params.messages} messages of ${params.bytes} B, window ${params.window}; idle nodes hold ${params.idleClients} clients each. Server CPU summed over all nodes.`,
     '',
-    '| nodes | spread: CPU µs/delivery (all nodes) | × N=1 | spread deliveries/s | local: busy node µs/delivery | idle node CPU ms (max) | idle % of busy |',
-    '|---:|---:|---:|---:|---:|---:|---:|',
+    '| nodes | spread: CPU µs/delivery (all nodes) | × N=1 | spread deliveries/s | Redis CPU µs/message | local: busy node µs/delivery | idle node CPU ms (max) | idle % of busy | idle % of busy, room traffic only |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const [n, rs] of byN) {
     const sp = median(rs.map((r) => r.spreadCpuUsPerDelivery));
-    const idle = median(rs.map((r) => r.idlePctOfBusy));
     const idleMs = median(rs.map((r) => r.idleNodeCpuMsMax));
     lines.push(
-      `| ${n} | ${sp.toFixed(3)} | ${base ? (sp / base).toFixed(2) : '-'} | ${median(rs.map((r) => r.spreadDeliveriesPerSec)).toFixed(0)} | ${median(rs.map((r) => r.localCpuUsPerDelivery)).toFixed(3)} | ${idleMs === null ? '-' : idleMs.toFixed(1)} | ${idle === null ? '-' : idle.toFixed(2) + ' %'} |`,
+      `| ${n} | ${sp.toFixed(3)} | ${base ? (sp / base).toFixed(2) : '-'} | ${median(rs.map((r) => r.spreadDeliveriesPerSec)).toFixed(0)} | ` +
+        `${median(rs.map((r) => r.redisCpuUsPerMessage)).toFixed(1)} | ${median(rs.map((r) => r.localCpuUsPerDelivery)).toFixed(3)} | ` +
+        `${idleMs === null ? '-' : idleMs.toFixed(1)} | ${pct(median(rs.map((r) => r.idlePctOfBusy)))} | ${pct(median(rs.map((r) => r.idleTrafficPctOfBusy)))} |`,
     );
   }
   lines.push('');
