@@ -27,6 +27,8 @@ export function createRedisClient(
     // At-most-once: a publish while disconnected fails now (and is dropped with a warning)
     // instead of being queued without bound, or re-sent (so maybe doubled) after a reconnect.
     Object.assign(opts, {
+      // Publishes issued in one event-loop turn leave in one socket write.
+      enableAutoPipelining: true,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       autoResendUnfulfilledCommands: false,
