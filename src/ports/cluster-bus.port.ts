@@ -51,6 +51,14 @@ export interface ClusterBusCounters {
   readonly queryTimeouts: number;
   /** Broker connections that came back after an outage. */
   readonly reconnects: number;
+  /** Deliveries other nodes sent that never reached this node (sequence gaps). */
+  readonly missed?: number;
+  /** Direct sends to a client no live node holds. */
+  readonly undeliverable?: number;
+  /** Deliveries held in the bounded outbound queue now. */
+  readonly queued?: number;
+  /** Room channels this node is subscribed to now (interest routing). */
+  readonly roomsSubscribed?: number;
 }
 
 /** A cluster-wide query result; `partial` is true when some node did not answer in time. */
