@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import { Server as TlsServer } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { abortHandshake } from '../websocket/ws-handshake';
+import { DeadlineSweep } from '../socket/deadline-sweep';
 
 /** One WebSocket namespace served on a shared http(s) server. */
 export interface UpgradeRoute {
@@ -50,12 +51,16 @@ export class UpgradeRouter {
   private readonly routes = new Map<string, UpgradeRoute>();
   private wrapped: RequestListener[] = [];
   private attached = false;
+  /** Sockets of an owned server that have not sent their request yet, with their deadlines. */
+  private readonly waiting: DeadlineSweep<Socket>;
 
   private constructor(
     readonly server: HttpServer,
     readonly owned: boolean,
     private readonly connectTimeout: number,
-  ) {}
+  ) {
+    this.waiting = new DeadlineSweep<Socket>(connectTimeout, (socket) => this.timedOut(socket));
+  }
 
   /** The router of `server`, created on first use. */
   static for(server: HttpServer, owned: boolean, connectTimeout: number): UpgradeRouter {
@@ -166,18 +171,11 @@ export class UpgradeRouter {
     this.firstRoute()?.handshakeEnded?.(raw);
   }
 
-  // Sockets of an owned server that have not sent their request yet, oldest first, with their
-  // deadlines. One timer per router sweeps them (instead of a Timeout per socket): with one
-  // timeout value, insertion order is deadline order, so a sweep stops at the first live one.
-  private readonly waiting = new Map<Socket, number>();
-  private sweepTimer: NodeJS.Timeout | null = null;
-
   /** @internal */
   watch(socket: Socket): void {
     // Re-inserted at the end: insertion order must stay deadline order.
     this.waiting.delete(socket);
-    this.waiting.set(socket, Date.now() + this.connectTimeout);
-    if (this.sweepTimer === null) this.arm(this.connectTimeout);
+    this.waiting.add(socket);
   }
 
   /** @internal */
@@ -185,26 +183,12 @@ export class UpgradeRouter {
     this.waiting.delete(socket);
   }
 
-  private arm(ms: number): void {
-    this.sweepTimer = setTimeout(sweepRouter, ms, this);
-    this.sweepTimer.unref();
-  }
-
-  /** @internal Destroys the sockets past their deadline, re-arms for the next one. */
-  sweep(): void {
-    this.sweepTimer = null;
-    const now = Date.now();
-    for (const [socket, deadline] of this.waiting) {
-      if (deadline > now) {
-        this.arm(deadline - now);
-        return;
-      }
-      this.waiting.delete(socket);
-      const inHandshake = this.handshaking.get(peerKey(socket)) === socket;
-      if (!inHandshake) (socket as WatchedSocket)[kRouter] = undefined;
-      this.firstRoute()?.socketTimedOut?.(socket, inHandshake ? 'tls' : 'request');
-      socket.destroy();
-    }
+  /** @internal a socket passed its deadline (the sweep already dropped it): destroyed, reported. */
+  timedOut(socket: Socket): void {
+    const inHandshake = this.handshaking.get(peerKey(socket)) === socket;
+    if (!inHandshake) (socket as WatchedSocket)[kRouter] = undefined;
+    this.firstRoute()?.socketTimedOut?.(socket, inHandshake ? 'tls' : 'request');
+    socket.destroy();
   }
 
   private readonly onRequest = (req: IncomingMessage, res: ServerResponse): void => {
@@ -267,10 +251,6 @@ function destroyClientSocket(_err: Error, socket: Socket): void {
 function watchSocket(router: UpgradeRouter, socket: Socket): void {
   (socket as WatchedSocket)[kRouter] = router;
   router.watch(socket);
-}
-
-function sweepRouter(router: UpgradeRouter): void {
-  router.sweep();
 }
 
 /** Clears the pre-request deadline of a socket of an owned server (handshake done or HTTP). */

@@ -3,14 +3,15 @@ import type * as tls from 'node:tls';
 import type { HandshakeInfo } from '../../ports/transport.port';
 import type { TcpConnection } from './tcp-connection';
 
-/** One connection attempt, from the socket's arrival to accept() (or its end). */
+/**
+ * One connection attempt, from the socket's arrival to accept() (or its end). Its deadline
+ * (TLS handshake and hello together) is kept by the transport's DeadlineSweep.
+ */
 export interface Attempt {
   /** The transport the attempt belongs to (told when a TLS attempt's raw socket closes). */
   readonly transport: { rawClosed(socket: net.Socket): void };
   /** What was screened; the same object goes to accept() / abandon(). */
   readonly info: HandshakeInfo;
-  /** performance.now() past which the attempt is ended (TLS handshake and hello together). */
-  readonly deadline: number;
   /** The accepted socket (for TLS, the raw one under the handshake). */
   readonly raw: net.Socket;
   /** The connection, once there is a (TLS) stream to read the hello from. */

@@ -1,5 +1,6 @@
 import type { MessageCodec } from '../../ports/message-codec.port';
-import { CloseCode, StelarErrorCode, protocolError, type StelarError } from '../../domain/errors';
+import { CloseCode, StelarErrorCode, type StelarError } from '../../domain/errors';
+import { ErrorPrefix, createError } from '../socket/protocol-errors';
 import { MessageType, type StelarMessage } from '../../domain/message';
 import type { TcpConnection } from './tcp-connection';
 
@@ -25,26 +26,18 @@ export function isPlainHello(payload: Uint8Array): boolean {
  */
 export function checkHello(conn: TcpConnection, payload: Uint8Array, helloCodec: MessageCodec): StelarError | null {
   if (payload[0] !== MessageType.Connect) {
-    return protocolError(
-      StelarErrorCode.InvalidMessage,
-      `Invalid message: the first frame must be Connect (6), got type ${payload[0]}`,
-      CloseCode.ProtocolError,
-    );
+    return createError(ErrorPrefix.Message, `the first frame must be Connect (6), got type ${payload[0]}`, StelarErrorCode.InvalidMessage, CloseCode.ProtocolError);
   }
   let hello: StelarMessage;
   try {
     hello = helloCodec.decode(payload, true);
   } catch (err) {
     const e = err as StelarError;
-    return protocolError(e.code, `${e.message} (in the Connect hello)`, CloseCode.ProtocolError);
+    return createError(ErrorPrefix.None, `${e.message} (in the Connect hello)`, e.code, CloseCode.ProtocolError);
   }
   if (hello.type !== MessageType.Connect || hello.version !== PROTOCOL_VERSION) {
     const v = hello.type === MessageType.Connect ? hello.version : undefined;
-    return protocolError(
-      StelarErrorCode.InvalidMessage,
-      `Invalid message: the Connect hello must carry {"v":${PROTOCOL_VERSION}}, got ${JSON.stringify(v ?? null)}`,
-      CloseCode.ProtocolError,
-    );
+    return createError(ErrorPrefix.Message, `the Connect hello must carry {"v":${PROTOCOL_VERSION}}, got ${JSON.stringify(v ?? null)}`, StelarErrorCode.InvalidMessage, CloseCode.ProtocolError);
   }
   conn.helloHeaders = hello.headers ?? NO_HEADERS;
   return null;

@@ -4,17 +4,15 @@ import type { Connection, ConnectionHandler } from '../../ports/connection.port'
 import type { Logger } from '../../ports/logger.port';
 import type { MessageCodec } from '../../ports/message-codec.port';
 import type { ConnectionAcceptor, HandshakeInfo, Refusal, Transport, TransportLimits } from '../../ports/transport.port';
-import {
-  CloseCode,
-  StelarErrorCode,
-  protocolError,
-  type ProtocolError,
-  type StelarError,
-} from '../../domain/errors';
+import { CloseCode, StelarErrorCode, type ProtocolError, type StelarError } from '../../domain/errors';
 import { TcpBinaryCodec } from '../codec/tcp-binary.codec';
 import { PAUSE_SCREENING, TcpConnection, normaliseAddress, type TcpConnectionOptions } from './tcp-connection';
 import { checkHello, isPlainHello } from './tcp-hello';
 import { destroyTlsSocket, kAttempt, onRawClose, peerKey, type Attempt, type RawSocket } from './tcp-attempt';
+import { DeadlineSweep } from '../socket/deadline-sweep';
+import { isPending, screenAttempt } from '../socket/screening';
+import { ErrorPrefix, createError } from '../socket/protocol-errors';
+import { positiveOption } from '../socket/option-checks';
 
 /** Options of the binary TCP listener. */
 export interface TcpServerTransportOptions {
@@ -30,7 +28,7 @@ export interface TcpServerTransportOptions {
   readonly maxPayloadSize?: number;
   /** Ms a new socket has to send its Connect hello (default 10000). Also the TLS handshake timeout. */
   readonly connectTimeout?: number;
-  /** Per-connection send-buffer cap before the peer is dropped as a slow consumer (default 16 MiB). */
+  /** send() returns false, and reading pauses, above this many buffered bytes per connection (default 16 MiB; dropping a slow consumer is the domain's rule). */
   readonly maxBufferedBytes?: number;
   /** Ms close() waits for the peer's FIN before destroying the socket (default 2000). */
   readonly closeTimeout?: number;
@@ -66,14 +64,12 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
   private server: net.Server | null = null;
   private boundPort: number | null = null;
   /**
-   * Attempts not yet accepted (from the socket's arrival: TLS handshake, screening, hello), in
-   * arrival order. connectTimeout is the same for all, so insertion order is deadline order: one
-   * timer serves them all, instead of a timer created and cleared per socket.
+   * Attempts not yet accepted (from the socket's arrival: TLS handshake, screening, hello), each
+   * with its connect deadline (one timer for them all).
    */
-  private readonly pending = new Set<Attempt>();
+  private readonly pending: DeadlineSweep<Attempt>;
   /** TLS only: attempts still in their handshake, by `address:port` of the peer. */
   private readonly handshaking = new Map<string, Attempt>();
-  private sweepTimer: NodeJS.Timeout | null = null;
   private connOptions: TcpConnectionOptions;
   private readonly connectTimeout: number;
 
@@ -82,22 +78,23 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
       throw new RangeError(`Invalid TCP port ${port}`);
     }
-    this.connectTimeout = positive(options.connectTimeout ?? TCP_DEFAULTS.connectTimeout, 'connectTimeout');
+    this.connectTimeout = positiveOption('connectTimeout', options.connectTimeout, TCP_DEFAULTS.connectTimeout);
     this.connOptions = {
-      maxFrameSize: positive(options.maxFrameSize ?? TCP_DEFAULTS.maxFrameSize, 'maxFrameSize'),
-      maxPayloadSize: positive(options.maxPayloadSize ?? TCP_DEFAULTS.maxPayloadSize, 'maxPayloadSize'),
-      maxBufferedBytes: positive(options.maxBufferedBytes ?? TCP_DEFAULTS.maxBufferedBytes, 'maxBufferedBytes'),
-      closeTimeout: positive(options.closeTimeout ?? TCP_DEFAULTS.closeTimeout, 'closeTimeout'),
+      maxFrameSize: positiveOption('maxFrameSize', options.maxFrameSize, TCP_DEFAULTS.maxFrameSize),
+      maxPayloadSize: positiveOption('maxPayloadSize', options.maxPayloadSize, TCP_DEFAULTS.maxPayloadSize),
+      maxBufferedBytes: positiveOption('maxBufferedBytes', options.maxBufferedBytes, TCP_DEFAULTS.maxBufferedBytes),
+      closeTimeout: positiveOption('closeTimeout', options.closeTimeout, TCP_DEFAULTS.closeTimeout),
       codec: options.codec ?? DEFAULT_CODEC,
     };
+    this.pending = new DeadlineSweep<Attempt>(this.connectTimeout, (attempt) => this.timedOut(attempt));
   }
 
   /** Live limit change; connections accepted afterwards parse with the new limits. */
   updateLimits(limits: TransportLimits): void {
     this.connOptions = {
       ...this.connOptions,
-      maxFrameSize: positive(limits.maxFrameSize ?? this.connOptions.maxFrameSize, 'maxFrameSize'),
-      maxPayloadSize: positive(limits.maxPayloadSize ?? this.connOptions.maxPayloadSize, 'maxPayloadSize'),
+      maxFrameSize: positiveOption('maxFrameSize', limits.maxFrameSize, this.connOptions.maxFrameSize),
+      maxPayloadSize: positiveOption('maxPayloadSize', limits.maxPayloadSize, this.connOptions.maxPayloadSize),
     };
   }
 
@@ -164,10 +161,9 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
     if (server === null) return Promise.resolve();
     this.server = null;
     this.boundPort = null;
-    const pending = [...this.pending];
-    this.stopSweep();
-    for (const attempt of pending) this.end(attempt, null);
+    const pending = [...this.pending.keys()];
     this.pending.clear();
+    for (const attempt of pending) this.end(attempt, null);
     this.handshaking.clear();
     return new Promise<void>((resolve) => {
       server.close();
@@ -191,27 +187,11 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
   private readonly onSocket = (socket: net.Socket): void => {
     const remoteAddress = normaliseAddress(socket.remoteAddress);
     const info: HandshakeInfo = { protocol: 'tcp', remoteAddress, originApplies: false, headers: NO_HEADERS };
-    const attempt: Attempt = {
-      transport: this,
-      info,
-      deadline: performance.now() + this.connectTimeout,
-      raw: socket,
-      conn: null,
-      screening: true,
-      reserved: false,
-    };
+    const attempt: Attempt = { transport: this, info, raw: socket, conn: null, screening: true, reserved: false };
     // Screen first: a synchronous verdict (the usual case) lets the socket flow from the start,
     // without a pause/resume round per socket.
-    const acceptor = this.acceptor;
-    let verdict: Refusal | null | Promise<Refusal | null> = INTERNAL_REFUSAL;
-    if (acceptor !== null) {
-      try {
-        verdict = acceptor.screen(info);
-      } catch {
-        verdict = INTERNAL_REFUSAL;
-      }
-    }
-    this.addPending(attempt);
+    const verdict = screenAttempt(this.acceptor, info);
+    this.pending.add(attempt);
     (socket as RawSocket)[kAttempt] = attempt;
     if (this.options.tls) {
       // The TLS socket arrives on 'secureConnection'; until then the attempt is the raw socket.
@@ -220,14 +200,11 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
     } else {
       attempt.conn = new TcpConnection(socket, this.connOptions, this, remoteAddress);
     }
-    if (verdict !== null && typeof (verdict as Promise<unknown>).then === 'function') {
+    if (isPending(verdict)) {
       attempt.conn?.pauseReading(PAUSE_SCREENING);
-      (verdict as Promise<Refusal | null>).then(
-        (r) => this.screened(attempt, r),
-        () => this.screened(attempt, INTERNAL_REFUSAL),
-      );
+      verdict.then((r) => this.screened(attempt, r));
     } else {
-      this.screened(attempt, verdict as Refusal | null);
+      this.screened(attempt, verdict);
     }
   };
 
@@ -284,51 +261,20 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
     this.acceptor?.abandon?.(attempt.info);
   }
 
-  private addPending(attempt: Attempt): void {
-    this.pending.add(attempt);
-    if (this.sweepTimer === null) this.armSweep(this.connectTimeout);
-  }
-
   /** The attempt of a connection still waiting for its hello, if any. */
   private attemptOf(conn: TcpConnection): Attempt | undefined {
     const a = (conn.socket as RawSocket)[kAttempt];
     return a !== undefined && a.conn === conn ? a : undefined;
   }
 
-  private armSweep(delay: number): void {
-    this.sweepTimer = setTimeout(sweepPending, delay, this);
-    this.sweepTimer.unref();
-  }
-
-  private stopSweep(): void {
-    if (this.sweepTimer !== null) {
-      clearTimeout(this.sweepTimer);
-      this.sweepTimer = null;
-    }
-  }
-
-  /** @internal the sweep timer fired: ends every attempt past its deadline. */
-  sweep(): void {
-    this.sweepTimer = null;
-    const now = performance.now();
-    for (const attempt of this.pending) {
-      if (attempt.deadline > now) {
-        this.armSweep(Math.ceil(attempt.deadline - now));
-        return;
-      }
-      this.pending.delete(attempt);
-      const inHandshake = attempt.conn === null;
-      const reason = inHandshake
+  /** The sweep found an attempt past its deadline (already out of `pending`). */
+  private timedOut(attempt: Attempt): void {
+    const reason =
+      attempt.conn === null
         ? `TLS handshake not finished within ${this.connectTimeout} ms`
         : `No Connect frame within ${this.connectTimeout} ms`;
-      this.acceptor?.attemptEnded?.({
-        protocol: 'tcp',
-        remoteAddress: attempt.info.remoteAddress,
-        code: StelarErrorCode.ConnectTimeout,
-        reason,
-      });
-      this.end(attempt, protocolError(StelarErrorCode.ConnectTimeout, reason, CloseCode.PolicyViolation));
-    }
+    this.acceptor?.attemptEnded?.({ protocol: 'tcp', remoteAddress: attempt.info.remoteAddress, code: StelarErrorCode.ConnectTimeout, reason });
+    this.end(attempt, createError(ErrorPrefix.None, reason, StelarErrorCode.ConnectTimeout, CloseCode.PolicyViolation));
   }
 
   /** @internal the raw socket of a TLS attempt closed (handshake failed, peer left…). */
@@ -378,28 +324,9 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
 
 const DEFAULT_CODEC = new TcpBinaryCodec();
 
-const INTERNAL_REFUSAL: Refusal = {
-  status: 500,
-  closeCode: CloseCode.InternalError,
-  code: StelarErrorCode.Internal,
-  reason: 'The server could not screen the connection',
-};
-
 const INTERNAL_ERROR = {
   code: StelarErrorCode.Internal,
   message: 'The server could not accept the connection',
   closeCode: CloseCode.InternalError,
 } as const;
 
-function sweepPending(transport: TcpServerTransport): void {
-  transport.sweep();
-}
-
-function positive(value: number, name: string): number {
-  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
-    throw new RangeError(`${name} must be a positive number, got ${value}`);
-  }
-  return value;
-}
-
-function ignore(): void {}
