@@ -1,15 +1,22 @@
 'use strict';
 // decodeEnvelope (the Redis cluster bus wire format) on arbitrary bytes. Invariants: only
 // STELAR_ERR_INVALID_MESSAGE escapes; a decoded envelope re-encodes (encodeDelivery /
-// encodeQuery / encodeReply) to bytes that decode equal.
+// encodeQuery / encodeReply / encodeProbe, the seq written as the publisher writes it) to bytes
+// that decode equal.
 const { dist, check, expectProtocolError, sameMessage, show, StelarErrorCode } = require('../lib/invariants');
 
 const env = dist('adapters/redis/cluster-envelope.codec.js');
 const ALLOWED = new Set([StelarErrorCode.InvalidMessage]);
 
 function encode(e) {
-  if (e.type === env.EnvelopeType.Delivery) return env.encodeDelivery(e.origin, e.delivery);
+  if (e.type === env.EnvelopeType.Delivery) {
+    // The publisher numbers a delivery after encoding it (the outbound pipeline's seq).
+    const buf = env.encodeDelivery(e.origin, e.delivery);
+    env.writeDeliverySeq(buf, e.seq);
+    return buf;
+  }
   if (e.type === env.EnvelopeType.Query) return env.encodeQuery(e.origin, e.id, e.kind, e.arg);
+  if (e.type === env.EnvelopeType.Probe) return env.encodeProbe(e.origin, e.id);
   return env.encodeReply(e.origin, e.id, e.value);
 }
 
@@ -33,9 +40,10 @@ function arbitrary(fc) {
   );
   const id = fc.integer({ min: 0, max: 0xffffffff });
   return fc.oneof(
-    fc.record({ type: fc.constant(1), origin, delivery }),
+    fc.record({ type: fc.constant(1), origin, seq: id, delivery }),
     fc.record({ type: fc.constant(2), origin, id, kind: fc.integer({ min: 0, max: 4 }), arg: str }, { requiredKeys: ['type', 'origin', 'id', 'kind'] }),
     fc.record({ type: fc.constant(3), origin, id, value: fc.jsonValue({ maxDepth: 2 }) }),
+    fc.record({ type: fc.constant(4), origin, id }),
   );
 }
 
