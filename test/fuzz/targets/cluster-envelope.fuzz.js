@@ -1,8 +1,8 @@
 'use strict';
 // decodeEnvelope (the Redis cluster bus wire format) on arbitrary bytes. Invariants: only
 // STELAR_ERR_INVALID_MESSAGE escapes; a decoded envelope re-encodes (encodeDelivery /
-// encodeQuery / encodeReply / encodeProbe, the seq written as the publisher writes it) to bytes
-// that decode equal.
+// encodeQuery / encodeReply / encodeProbe, the delivery's sequence number written in place) to
+// bytes that decode equal.
 const { dist, check, expectProtocolError, sameMessage, show, StelarErrorCode } = require('../lib/invariants');
 
 const env = dist('adapters/redis/cluster-envelope.codec.js');
@@ -10,7 +10,6 @@ const ALLOWED = new Set([StelarErrorCode.InvalidMessage]);
 
 function encode(e) {
   if (e.type === env.EnvelopeType.Delivery) {
-    // The publisher numbers a delivery after encoding it (the outbound pipeline's seq).
     const buf = env.encodeDelivery(e.origin, e.delivery);
     env.writeDeliverySeq(buf, e.seq);
     return buf;
@@ -60,5 +59,5 @@ module.exports = {
     roundTrip(e);
   },
   properties: (fc) => [fc.property(arbitrary(fc), (e) => roundTrip(e))],
-  dictionary: ['\x01\x01', '\x01\x02', '\x01\x03', '\x00\x00', '\x00\x05', '\xff\xff', '{}', '{"a":1}', 'null', '[1,2]', '"x"', '1e999', '\xc0\x80'],
+  dictionary: ['\x02\x01', '\x02\x02', '\x02\x03', '\x02\x04', '\x00\x00', '\x00\x05', '\xff\xff', '{}', '{"a":1}', 'null', '[1,2]', '"x"', '1e999', '\xc0\x80'],
 };
