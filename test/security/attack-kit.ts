@@ -110,6 +110,12 @@ export class AttackServer {
     return this.proc.exitCode === null && this.proc.signalCode === null;
   }
 
+  /** Log lines matching every one of `res`, once at least one arrived (IPC lags the sockets; 3 s at most). */
+  async untilLogged(...res: RegExp[]): Promise<string[]> {
+    await waitFor(() => this.logged(...res).length > 0, `a log line matching ${res.join(' ')}`, 3000).catch(() => undefined);
+    return this.logged(...res);
+  }
+
   /** Log lines matching every one of `res`. */
   logged(...res: RegExp[]): string[] {
     return this.logs.filter((l) => res.every((re) => re.test(l.msg))).map((l) => l.msg);

@@ -50,9 +50,9 @@ it('finding 3: pre-hello TCP sockets count toward both caps; buffered memory is 
   expect(Math.max(...times)).toBeLessThan(CONNECT_TIMEOUT + 3000);
   // ≤ 10 sockets × 1 MiB buffered (was 100 MiB and more); runtime noise allowed.
   expect(rss.growth).toBeLessThan(48 * MiB);
-  expect(server.logged(/connection refused/, /"code":"STELAR_ERR_TOO_MANY_FROM_IP"/, /"ip":"127\.0\.0\.2","protocol":"tcp"/).length).toBeGreaterThan(0);
-  expect(server.logged(/connection refused/, /"code":"STELAR_ERR_SERVER_FULL"/, /"ip":"127\.0\.0\.3","protocol":"tcp"/).length).toBeGreaterThan(0);
-  expect(server.logged(/STELAR_ERR_CONNECT_TIMEOUT: No Connect frame within 2000 ms \(tcp 127\.0\.0\.2\)/).length).toBeGreaterThan(0);
+  expect((await server.untilLogged(/connection refused/, /"code":"STELAR_ERR_TOO_MANY_FROM_IP"/, /"ip":"127\.0\.0\.2","protocol":"tcp"/)).length).toBeGreaterThan(0);
+  expect((await server.untilLogged(/connection refused/, /"code":"STELAR_ERR_SERVER_FULL"/, /"ip":"127\.0\.0\.3","protocol":"tcp"/)).length).toBeGreaterThan(0);
+  expect((await server.untilLogged(/STELAR_ERR_CONNECT_TIMEOUT: No Connect frame within 2000 ms \(tcp 127\.0\.0\.2\)/)).length).toBeGreaterThan(0);
   const { problems, exchanged } = await canaries.finish();
   expect(problems).toEqual([]);
   expect(exchanged).toBeGreaterThan(0);

@@ -5,7 +5,7 @@
 import { createConnection } from 'node:net';
 import WebSocket from 'ws';
 import { rawFrame } from '../helpers/ws-frames';
-import { AttackServer, Canaries, MiB, peakRssGrowth, rawUpgrade } from './attack-kit';
+import { AttackServer, Canaries, MiB, peakRssGrowth, rawUpgrade, waitFor } from './attack-kit';
 
 let server: AttackServer;
 afterEach(() => server?.stop());
@@ -26,7 +26,7 @@ it('finding 8: a never-reading client asking for 150 × 1 MB answers is dropped 
   expect(await closed).toBeLessThan(10_000);
   // Bounded by maxBufferedBytes (4 MiB) plus one answer, not 150 MB; runtime noise allowed.
   expect(rss.growth).toBeLessThan(48 * MiB);
-  expect(server.logged(/slow consumer: dropping/)).toHaveLength(1);
+  expect(await server.untilLogged(/slow consumer: dropping/)).toHaveLength(1);
   const { problems, exchanged } = await canaries.finish();
   expect(problems).toEqual([]);
   expect(exchanged).toBeGreaterThan(0);
@@ -42,16 +42,11 @@ it('finding 8: a lone-surrogate room name is refused, never joined or echoed as 
   // The JSON escape survives JSON.stringify as the 6 characters \ud800 (a lone surrogate once parsed).
   ws.send('{"t":8,"room":"a\\ud800b","i":1}');
   ws.send('{"t":8,"room":"ok-room","i":2}');
-  await new Promise<void>((resolve) => {
-    const check = (): void => {
-      if (texts.some((t) => t.includes('ok-room'))) resolve();
-      else setTimeout(check, 10);
-    };
-    check();
-  });
+  await waitFor(() => texts.some((t) => t.includes('ok-room')), 'the answer to the valid join');
   const answers = texts.map((t) => JSON.parse(t) as Record<string, unknown>);
   expect(answers.some((a) => a.t === 8 && a.i === 1 && a.ok === true)).toBe(false);
   // Refused as an invalid message (dropped, onInvalidMessage fired), the connection kept.
+  await waitFor(() => server.logs.some((l) => l.level === 'invalid'), 'the onInvalidMessage hook');
   expect(server.logs.filter((l) => l.level === 'invalid' && /lone surrogate/.test(l.msg))).toHaveLength(1);
   expect(texts.some((t) => t.includes('\ufffd') || t.includes('\\ufffd'))).toBe(false);
   expect(answers.find((a) => a.t === 8 && a.i === 2)).toMatchObject({ room: 'ok-room', ok: true });
