@@ -1,7 +1,8 @@
+import type { ClusterInterest } from '../ports/cluster-bus.port';
 import type { ClientRecord } from './client-record';
 import { StelarErrorCode } from './errors';
 import type { HookRunner } from './hook-runner.service';
-import { nameProblem } from './name-validation';
+import { nameViolation } from './name-validation';
 
 /** Outcome of a join or leave. `changed` is false when the call was a no-op. */
 export type RoomResult =
@@ -34,6 +35,8 @@ export class RoomRegistry {
   private readonly rooms = new Map<string, Map<string, ClientRecord>>();
   private readonly caps: RoomLimits;
   private memberships = 0;
+  /** Told when a room gains its first / loses its last member (cluster interest routing). */
+  private interest: Pick<ClusterInterest, 'roomOpened' | 'roomClosed' | 'roomReady'> | null = null;
 
   constructor(
     private readonly hooks: HookRunner,
@@ -41,6 +44,19 @@ export class RoomRegistry {
   ) {
     this.caps = { maxRooms: 0, maxRoomsPerClient: 0 };
     this.setLimits(limits);
+  }
+
+  /** Reports room openings and closings to `interest` from now on (null: to nobody). */
+  setInterest(interest: Pick<ClusterInterest, 'roomOpened' | 'roomClosed' | 'roomReady'> | null): void {
+    this.interest = interest;
+  }
+
+  /**
+   * Undefined when deliveries to `room` from anywhere in the cluster already reach this node;
+   * else settles once they do (a join is confirmed to its client after that).
+   */
+  ready(room: string): PromiseLike<void> | undefined {
+    return this.interest === null ? undefined : this.interest.roomReady(room);
   }
 
   /** The current caps (a copy). */
@@ -58,10 +74,8 @@ export class RoomRegistry {
 
   /** Adds the client to `room`. Joining a room it is already in is ok and changes nothing. */
   join(record: ClientRecord, room: string): RoomResult {
-    const problem = nameProblem(room);
-    if (problem !== null) {
-      return { ok: false, reason: `Invalid room name: ${problem}`, code: StelarErrorCode.InvalidEventName };
-    }
+    const violation = nameViolation(room, 'room');
+    if (violation !== null) return { ok: false, reason: violation.message, code: violation.code };
     const info = record.info;
     if (info.inRoom(room)) return UNCHANGED;
     const clientId = record.id;
@@ -94,6 +108,7 @@ export class RoomRegistry {
     if (members === undefined) {
       members = new Map();
       this.rooms.set(room, members);
+      this.interest?.roomOpened(room);
     }
     members.set(clientId, record);
     info.rooms.add(room);
@@ -163,7 +178,10 @@ export class RoomRegistry {
     if (members === undefined || members.get(record.id) !== record) return;
     members.delete(record.id);
     this.memberships--;
-    if (members.size === 0) this.rooms.delete(room);
+    if (members.size === 0) {
+      this.rooms.delete(room);
+      this.interest?.roomClosed(room);
+    }
   }
 }
 

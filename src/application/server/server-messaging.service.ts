@@ -4,9 +4,9 @@ import type { ClientRecord } from '../../domain/client-record';
 import type { ClientRegistry } from '../../domain/client-registry.service';
 import type { PendingRequest } from '../../domain/context.types';
 import { listClients } from '../../domain/local-cluster-state';
-import { MessageType, RESERVED_EVENTS, type StelarMessage } from '../../domain/message';
+import { MessageType, type StelarMessage } from '../../domain/message';
 import type { MessageSender, SendOptions } from '../../domain/message-sender.service';
-import { nameProblem } from '../../domain/name-validation';
+import { assertName } from '../../domain/name-validation';
 import type { RequestReplier } from '../../domain/request-replier.service';
 import type { RoomRegistry } from '../../domain/room-registry.service';
 import { toBytes, type ContextOps } from './stelar-context';
@@ -17,9 +17,7 @@ function isBinaryData(data: unknown): data is ArrayBuffer | ArrayBufferView {
 }
 
 function checkEventName(event: string): void {
-  const problem = nameProblem(event);
-  if (problem !== null) throw new TypeError(`Invalid event name: ${problem}`);
-  if (RESERVED_EVENTS.has(event)) throw new TypeError(`"${event}" is a reserved event name`);
+  assertName(event, 'event', true);
 }
 
 /** JSON event, or a Binary message when `data` is an ArrayBuffer / typed array / Buffer. */
@@ -111,8 +109,13 @@ export class ServerMessaging implements ContextOps {
   joinRoom(record: ClientRecord, room: string): void {
     const r = this.rooms.join(record, room);
     // Tell the client, so its room list (rejoined after a reconnect) stays in step.
-    if (r.ok && r.changed) this.sender.sendTo(record, { type: MessageType.JoinRoom, room, ok: true });
-    else if (!r.ok) this.logger.debug(`join of "${room}" by ${record.id} refused: ${r.reason}`);
+    if (r.ok && r.changed) {
+      // Confirmed once deliveries to the room from other nodes reach this one (docs/CLUSTER.md).
+      const ready = this.rooms.ready(room);
+      const confirm = () => void this.sender.sendTo(record, { type: MessageType.JoinRoom, room, ok: true });
+      if (ready === undefined) confirm();
+      else void ready.then(confirm);
+    } else if (!r.ok) this.logger.debug(`join of "${room}" by ${record.id} refused: ${r.reason}`);
   }
 
   leaveRoom(record: ClientRecord, room: string): void {
