@@ -14,6 +14,7 @@ import type { HeartbeatService } from './heartbeat.service';
 import type { InboundPipeline } from './inbound-pipeline.service';
 import type { MessageRouter } from './message-router.service';
 import type { ServerLimits } from './server-limits';
+import type { RecoveryService } from './recovery/recovery.service';
 
 /** Everything the connection service is built from (the composition root supplies it). */
 export interface ConnectionServiceDeps<C extends HandlerContext = HandlerContext> {
@@ -43,6 +44,8 @@ export interface ConnectionServiceDeps<C extends HandlerContext = HandlerContext
   readonly router?: MessageRouter<C>;
   readonly inbound?: InboundPipeline;
   readonly heartbeats?: HeartbeatService;
+  /** Session recovery; absent or disabled: connections never hold a session. */
+  readonly recovery?: RecoveryService;
 }
 
 /** The numbers of StelarStats the domain knows (everything except memoryUsage). */

@@ -17,6 +17,7 @@ import { MessageSender, type SendOptions } from './message-sender.service';
 import { isPromise } from './rate-limit-policy.service';
 import { CLEANUP_INTERVAL_MS, type ServerLimits } from './server-limits';
 import type { ConnectionServiceDeps, DomainStats } from './connection-service.types';
+import { SessionAdmission } from './recovery/session-admission';
 
 /**
  * The connection lifecycle: admission (screen → middleware → Connect), the inbound pipeline,
@@ -38,6 +39,8 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
   private cleanupTimer: TimerHandle | null = null;
   private limiterEntries = 0;
   private limiterSizeIsAsync = false;
+  /** Session recovery (null when the `recovery` option is off). */
+  private readonly sessions: SessionAdmission | null;
 
   constructor(deps: ConnectionServiceDeps<C>) {
     const { codecs, clock, logger, clients, rooms, hooks, limits } = deps;
@@ -49,6 +52,10 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
       deps.inbound ?? new InboundPipeline(codecs, clock, hooks, deps.rateLimits, limits, this.router, this.sender, logger);
     this.heartbeats = deps.heartbeats ?? new HeartbeatService(clock, clients, limits, logger);
     this.startedAt = clock.now();
+    this.sessions =
+      deps.recovery !== undefined && deps.recovery.enabled
+        ? new SessionAdmission(deps.recovery, clients, rooms, clock, (r, code, reason) => this.onClose(r.conn, code, reason))
+        : null;
   }
 
   /** Installs the application's context factory (used for every context created from now). */
@@ -86,6 +93,7 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
   maintenance(): void {
     this.guard('rate limiter cleanup', () => this.d.rateLimits.cleanup());
     this.d.admission.cleanup();
+    if (this.sessions !== null) this.sessions.sweep();
     this.refreshLimiterEntries();
   }
 
@@ -131,6 +139,8 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
   private runAdmission(record: ClientRecord): void {
     // Closed before the microtask (onClose releases the slot, or is on its way).
     if (record.state !== ClientState.Admitting || !record.conn.isOpen) return;
+    // A resume takes the session's id before the middleware runs (it sees the resumed id).
+    if (this.sessions !== null) this.sessions.begin(record);
     let ctx: C;
     try {
       ctx = this.contexts.create(record);
@@ -140,6 +150,7 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
       return this.sender.closeWithError(record, StelarErrorCode.Internal, 'Internal error', CloseCode.InternalError);
     }
     record.connectionContext = ctx;
+    if (this.sessions !== null && this.sessions.skipsMiddleware(record)) return this.finishAdmission(record, { ok: true });
     this.d.dispatcher
       .runMiddleware(ctx, this.d.limits.connectTimeout)
       .then(
@@ -155,9 +166,12 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
     // Closed while the middleware ran (or the peer left and onClose is on its way).
     if (record.state !== ClientState.Admitting || !record.conn.isOpen) return;
     if (!result.ok) {
+      if (this.sessions !== null) this.sessions.refused(record);
       const code = result.reason === MIDDLEWARE_TIMEOUT ? StelarErrorCode.ConnectTimeout : StelarErrorCode.Unauthorized;
       return this.sender.closeWithError(record, code, result.reason, CloseCode.PolicyViolation);
     }
+    // Session recovery: replaces a resumed session's old connection, restores rooms/metadata.
+    const outcome = this.sessions === null ? null : this.sessions.finish(record);
     if (this.d.clients.has(record.id)) {
       return this.sender.closeWithError(record, StelarErrorCode.Internal, 'Duplicate client id', CloseCode.InternalError);
     }
@@ -172,7 +186,11 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
       clientId: info.id,
       maxPayloadSize: this.d.limits.maxPayloadSize,
       heartbeatInterval: this.d.limits.heartbeatInterval,
+      session: outcome?.grant,
     });
+    // A resumed session's missed messages, in order, before anything new.
+    const recovered = outcome !== null && outcome.grant.recovered;
+    if (recovered) for (const m of outcome.missed) this.sender.sendTo(record, m);
     // Payloads only for hooks that are set: `info.metadata` is created on first access.
     if (this.d.hooks.has('onClientConnect')) {
       this.d.hooks.call('onClientConnect', {
@@ -180,10 +198,20 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
         ip: info.remoteAddress,
         protocol: info.protocol,
         metadata: info.metadata,
+        recovered,
+      });
+    }
+    if (recovered && this.d.hooks.has('onClientResume')) {
+      this.d.hooks.call('onClientResume', {
+        clientId: info.id,
+        ip: info.remoteAddress,
+        protocol: info.protocol,
+        missed: outcome.missed.length,
       });
     }
     if (record.state === ClientState.Open && conn.isOpen) {
-      this.d.dispatcher.dispatchConnection(record.connectionContext as C);
+      if (recovered) this.d.dispatcher.dispatchResume(record.connectionContext as C);
+      else this.d.dispatcher.dispatchConnection(record.connectionContext as C);
     }
   }
 
@@ -210,7 +238,7 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
   }
 
   /** Exactly once per connection: hooks and handlers first, then every index entry goes. */
-  onClose(conn: Connection, _code: number, _reason: string): void {
+  onClose(conn: Connection, code: number, _reason: string): void {
     const record = conn.owner as ClientRecord | null;
     if (!(record instanceof ClientRecord) || record.state === ClientState.Closed) return;
     const registered = this.d.clients.get(record.id) === record;
@@ -218,6 +246,10 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
     record.inbox = null;
     this.releaseAdmissionSlot(record);
     const info = record.info;
+    if (this.sessions !== null) {
+      this.sessions.refused(record); // closed while a resume was being admitted
+      if (registered) this.sessions.closed(record, code);
+    }
     if (registered) {
       // Rooms are reported as they were, before the cleanup below empties the live set.
       if (this.d.hooks.has('onClientDisconnect')) {
@@ -245,6 +277,7 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
   disconnect(id: string, code: number = CloseCode.Normal, reason = ''): boolean {
     const record = this.d.clients.get(id);
     if (record === undefined || record.state !== ClientState.Open) return false;
+    record.endSession = true; // a kick is not a drop: the session is not kept for a resume
     this.sender.close(record, code, reason);
     return true;
   }

@@ -1,3 +1,4 @@
+import type { Clock } from '../ports/clock.port';
 import type { OutboundMessage, Protocol } from '../ports/connection.port';
 import type { Logger } from '../ports/logger.port';
 import { ClientState, type ClientRecord } from './client-record';
@@ -9,6 +10,7 @@ import { MessageType, type StelarMessage } from './message';
 import type { RoomRegistry } from './room-registry.service';
 import type { CodecRegistry } from './codec-registry';
 import type { ServerLimits } from './server-limits';
+import type { RecoveryService } from './recovery/recovery.service';
 
 /** Options of a fan-out send. */
 export interface SendOptions {
@@ -37,7 +39,19 @@ export class MessageSender {
     private readonly hooks: HookRunner,
     private readonly limits: ServerLimits,
     private readonly logger: Logger,
+    /** Session recovery (null or disabled: messages are not recorded nor positioned). */
+    private readonly recovery: RecoveryService | null = null,
+    private readonly clock: Clock | null = null,
   ) {}
+
+  /** True when sends are recorded in streams (recovery on). */
+  private get recording(): boolean {
+    return this.recovery !== null && this.recovery.enabled;
+  }
+
+  private now(): number {
+    return this.clock === null ? Date.now() : this.clock.now();
+  }
 
   /** Messages written since start (StelarStats.totalMessagesSent). */
   get totalSent(): number {
@@ -67,10 +81,26 @@ export class MessageSender {
     return this.write(record, this.encode(record.protocol, message));
   }
 
-  /** Sends to a registered client by id; false when it is not connected here. */
+  /**
+   * Sends to a registered client by id; false when it is not connected here. With recovery the
+   * message is also recorded in the session's direct stream, so a suspended session gets it on
+   * resume (still false: it is not delivered now).
+   */
   toId(id: string, message: StelarMessage): boolean {
+    const positioned = this.recording ? this.recovery!.recordDirect(id, message, this.now()) : null;
     const record = this.clients.get(id);
-    return record !== undefined && this.sendTo(record, message);
+    if (record === undefined) return false;
+    return this.sendTo(record, positioned !== null && record.session !== null ? positioned : message);
+  }
+
+  /**
+   * A direct message to one client (`ctx.emit`, `ctx.ack` pushes): like sendTo, but recorded in
+   * the client's direct stream when it holds a session.
+   */
+  sendDirect(record: ClientRecord, message: StelarMessage): boolean {
+    if (record.session === null || !this.recording) return this.sendTo(record, message);
+    const positioned = this.recovery!.recordDirect(record.id, message, this.now());
+    return this.sendTo(record, positioned ?? message);
   }
 
   /**
@@ -82,7 +112,7 @@ export class MessageSender {
       const info = broadcastInfo(message, excludeId);
       if (info !== null && !this.hooks.call('onBeforeBroadcast', info)) return -1;
     }
-    return this.fanOut(this.clients.values(), message, excludeId, options);
+    return this.deliverToAll(message, excludeId, options);
   }
 
   /**
@@ -91,25 +121,30 @@ export class MessageSender {
    * broadcast, on the node that started it.
    */
   deliverToAll(message: StelarMessage, excludeId?: string, options?: SendOptions): number {
-    return this.fanOut(this.clients.values(), message, excludeId, options);
+    const positioned = this.recording ? this.recovery!.recordAll(message, excludeId, options?.alsoExclude, this.now()) : null;
+    return this.fanOut(this.clients.values(), message, positioned, excludeId, options);
   }
 
   /** Sends to every member of `room` except `excludeId`; returns the recipient count. */
   toRoom(room: string, message: StelarMessage, excludeId?: string, options?: SendOptions): number {
+    // Recorded even without live members: suspended sessions of the room get it on resume.
+    const positioned = this.recording ? this.recovery!.recordRoom(room, message, excludeId, options?.alsoExclude, this.now()) : null;
     const members = this.rooms.members(room);
     if (members === undefined) return 0;
     // The room holds the records themselves: no registry lookup per member. A member still
     // running its middleware is not Open and is skipped like an unregistered one.
-    return this.fanOut(members.values(), message, excludeId, options);
+    return this.fanOut(members.values(), message, positioned, excludeId, options);
   }
 
   private fanOut(
     targets: Iterable<ClientRecord>,
     message: StelarMessage,
+    positioned: StelarMessage | null,
     excludeId: string | undefined,
     options: SendOptions | undefined,
   ): number {
-    // One encoding per protocol, made on its first recipient. Two slots cover the usual mix
+    // One encoding per protocol (and per form: session records get the positioned message, the
+    // same object for all of them, under their `positionedKey`), made on its first recipient. Two slots cover the usual mix
     // (WebSocket + TCP) without allocating; a third protocol in the same fan-out gets a Map.
     let p1: Protocol | null = null;
     let out1: OutboundMessage | null = null;
@@ -130,16 +165,17 @@ export class MessageSender {
         if (!volatile) this.dropSlowConsumer(r);
         continue;
       }
-      const p = r.protocol;
+      const pos = positioned !== null && r.session !== null;
+      const p = pos ? r.positionedKey : r.protocol;
       let out: OutboundMessage;
       if (p === p1) out = out1!;
-      else if (p1 === null) out = out1 = this.encode((p1 = p), message);
+      else if (p1 === null) out = out1 = this.encode(((p1 = p), r.protocol), pos ? positioned! : message);
       else if (p === p2) out = out2!;
-      else if (p2 === null) out = out2 = this.encode((p2 = p), message);
+      else if (p2 === null) out = out2 = this.encode(((p2 = p), r.protocol), pos ? positioned! : message);
       else {
         more ??= new Map();
         let o = more.get(p);
-        if (o === undefined) more.set(p, (o = this.encode(p, message)));
+        if (o === undefined) more.set(p, (o = this.encode(r.protocol, pos ? positioned! : message)));
         out = o;
       }
       if (this.write(r, out)) count++;
@@ -165,6 +201,7 @@ export class MessageSender {
    * refusals, rate limiting and oversize messages.
    */
   closeWithError(record: ClientRecord, code: StelarErrorCode, message: string, closeCode: number): void {
+    record.endSession = true; // refusals and protocol errors end a session (no resume)
     this.sendTo(record, { type: MessageType.Error, code, message });
     this.close(record, closeCode, message);
   }

@@ -1,6 +1,6 @@
 import type { MessageCodec } from '../../ports/message-codec.port';
 import type { OutboundMessage } from '../../ports/connection.port';
-import { MessageType, type StelarMessage } from '../../domain/message';
+import { MessageType, type MessagePosition, type StelarMessage } from '../../domain/message';
 import { TCP_PROTOCOL } from '../tcp/tcp.protocol';
 import { CloseCode, StelarErrorCode, protocolError } from '../../domain/errors';
 import {
@@ -23,6 +23,9 @@ import {
   readOptionalString,
   readString,
   readUint,
+  positionJson,
+  readOptionalPosition,
+  readOptionalSession,
 } from './message-fields';
 
 /** The complete Ping frame: totalLen 3, type 2, eventLen 0. */
@@ -47,7 +50,7 @@ export class TcpBinaryCodec implements MessageCodec {
     switch (message.type) {
       case MessageType.Event:
         checkName(message.event, 'event name');
-        frame = encodeEnvelope(MessageType.Event, message.event, json(message.data), true);
+        frame = encodeEnvelope(MessageType.Event, withPos(message.event, message.pos), json(message.data), true);
         break;
       case MessageType.Binary:
         frame = encodeBinaryMessage(message, true);
@@ -72,7 +75,7 @@ export class TcpBinaryCodec implements MessageCodec {
         checkName(message.ack, 'ack name');
         frame = encodeEnvelope(
           MessageType.AckResponse,
-          message.ack,
+          withPos(message.ack, message.pos),
           jsonObject3('"id":', message.id, '"data":', message.data, '"error":', message.error),
           true,
         );
@@ -92,6 +95,7 @@ export class TcpBinaryCodec implements MessageCodec {
                 JSON.stringify({
                   maxPayloadSize: message.maxPayloadSize,
                   heartbeatInterval: message.heartbeatInterval,
+                  session: message.session,
                 }),
                 true,
               );
@@ -139,12 +143,13 @@ export class TcpBinaryCodec implements MessageCodec {
   decode(payload: Uint8Array, _binary = true): StelarMessage {
     const env = decodeEnvelope(payload);
     switch (env.type) {
-      case MessageType.Event:
-        return {
-          type: MessageType.Event,
-          event: readName(decodeUtf8(env.head), 'event name'),
-          data: jsonBody(env.body),
-        };
+      case MessageType.Event: {
+        const [name, pos] = splitPos(decodeUtf8(env.head));
+        const event = readName(name, 'event name');
+        return pos === undefined
+          ? { type: MessageType.Event, event, data: jsonBody(env.body) }
+          : { type: MessageType.Event, event, data: jsonBody(env.body), pos };
+      }
       case MessageType.Binary:
         return decodeBinaryMessage(env);
       case MessageType.Ping:
@@ -164,7 +169,8 @@ export class TcpBinaryCodec implements MessageCodec {
         };
       }
       case MessageType.AckResponse: {
-        const ack = readName(decodeUtf8(env.head), 'ack name');
+        const [name, pos] = splitPos(decodeUtf8(env.head));
+        const ack = readName(name, 'ack name');
         const o = objectBody(env.body, 'the ACK response payload');
         return {
           type: MessageType.AckResponse,
@@ -172,6 +178,7 @@ export class TcpBinaryCodec implements MessageCodec {
           id: readOptionalId(o.id),
           data: o.data,
           error: readOptionalString(o.error, 'error'),
+          ...(pos === undefined ? undefined : { pos }),
         };
       }
       case MessageType.Connect: {
@@ -192,6 +199,7 @@ export class TcpBinaryCodec implements MessageCodec {
           clientId,
           maxPayloadSize: readUint(o.maxPayloadSize, 'maxPayloadSize'),
           heartbeatInterval: readUint(o.heartbeatInterval, 'heartbeatInterval'),
+          ...(o.session === undefined ? undefined : { session: readOptionalSession(o.session) }),
         };
       }
       case MessageType.Disconnect: {
@@ -227,6 +235,22 @@ export class TcpBinaryCodec implements MessageCodec {
         );
     }
   }
+}
+
+/**
+ * Session recovery: a positioned message's `event` field is `name NUL [stream,offset,epoch]`
+ * (docs/PROTOCOL.md); names never contain NUL, so an old reader never sees one from a server
+ * that only positions messages for session clients.
+ */
+function withPos(name: string, pos: MessagePosition | undefined): string {
+  return pos === undefined ? name : name + '\0' + positionJson(pos);
+}
+
+function splitPos(head: string): [string, MessagePosition | undefined] {
+  const nul = head.indexOf('\0');
+  // Not a position: the whole head is checked as a name (and refused for its NUL).
+  if (nul === -1 || head.charCodeAt(nul + 1) !== 0x5b /* [ */) return [head, undefined];
+  return [head.slice(0, nul), readOptionalPosition(parseJson(head.slice(nul + 1)))];
 }
 
 /** JSON text of `data`, or undefined (empty payload) when there is none. */

@@ -19,6 +19,9 @@ import {
   readOptionalString,
   readString,
   readUint,
+  positionJson,
+  readOptionalPosition,
+  readOptionalSession,
 } from './message-fields';
 
 // Constant messages are encoded once at load time; each encode() still returns a fresh
@@ -44,7 +47,12 @@ export class WsJsonCodec implements MessageCodec {
     switch (message.type) {
       case MessageType.Event:
         checkName(message.event, 'event name');
-        json = '{"t":0,"e":' + quoteName(message.event) + jsonField(',"d":', message.data) + '}';
+        json =
+          '{"t":0,"e":' +
+          quoteName(message.event) +
+          jsonField(',"d":', message.data) +
+          (message.pos === undefined ? '' : ',"p":' + positionJson(message.pos)) +
+          '}';
         break;
       case MessageType.Binary:
         return { payload: encodeBinaryMessage(message, false), binary: true, frameCache: undefined };
@@ -72,6 +80,7 @@ export class WsJsonCodec implements MessageCodec {
           jsonField(',"i":', message.id) +
           jsonField(',"d":', message.data) +
           jsonField(',"x":', message.error) +
+          (message.pos === undefined ? '' : ',"p":' + positionJson(message.pos)) +
           '}';
         break;
       case MessageType.Connect:
@@ -83,6 +92,7 @@ export class WsJsonCodec implements MessageCodec {
                 id: message.clientId,
                 maxPayloadSize: message.maxPayloadSize,
                 heartbeatInterval: message.heartbeatInterval,
+                session: message.session,
               });
         break;
       case MessageType.Disconnect:
@@ -129,7 +139,9 @@ export class WsJsonCodec implements MessageCodec {
     const t = o.t;
     switch (t) {
       case MessageType.Event:
-        return { type: MessageType.Event, event: readName(o.e, 'event name'), data: o.d };
+        return o.p === undefined
+          ? { type: MessageType.Event, event: readName(o.e, 'event name'), data: o.d }
+          : { type: MessageType.Event, event: readName(o.e, 'event name'), data: o.d, pos: readOptionalPosition(o.p) };
       case MessageType.Ping:
         return { type: MessageType.Ping };
       case MessageType.Pong:
@@ -149,6 +161,7 @@ export class WsJsonCodec implements MessageCodec {
           id: readOptionalId(o.i),
           data: o.d,
           error: readOptionalString(o.x, 'x (error)'),
+          ...(o.p === undefined ? undefined : { pos: readOptionalPosition(o.p) }),
         };
       case MessageType.Connect:
         if (o.v !== undefined) {
@@ -166,6 +179,7 @@ export class WsJsonCodec implements MessageCodec {
           clientId: readString(o.id, 'id'),
           maxPayloadSize: readUint(o.maxPayloadSize, 'maxPayloadSize'),
           heartbeatInterval: readUint(o.heartbeatInterval, 'heartbeatInterval'),
+          ...(o.session === undefined ? undefined : { session: readOptionalSession(o.session) }),
         };
       case MessageType.Disconnect:
         return {

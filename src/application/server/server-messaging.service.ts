@@ -95,7 +95,7 @@ export class ServerMessaging implements ContextOps {
 
   emitTo(record: ClientRecord, event: string, data: unknown): void {
     checkEventName(event);
-    this.sender.sendTo(record, eventMessage(event, data));
+    this.sender.sendDirect(record, eventMessage(event, data));
   }
 
   emitBinaryTo(record: ClientRecord, event: string, bytes: Uint8Array): void {
@@ -124,6 +124,6 @@ export class ServerMessaging implements ContextOps {
   }
 
   pushAck(record: ClientRecord, ackName: string, data: unknown): void {
-    this.sender.sendTo(record, { type: MessageType.AckResponse, ack: ackName, data });
+    this.sender.sendDirect(record, { type: MessageType.AckResponse, ack: ackName, data });
   }
 }

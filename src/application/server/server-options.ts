@@ -5,6 +5,7 @@ import type { IIPTracker } from '../../ports/ip-tracker.port';
 import type { Logger, LogLevel } from '../../ports/logger.port';
 import type { StelarHooks } from '../../domain/hooks.types';
 import type { StelarStats } from './server-types';
+import type { RecoveryConfig, RecoveryOption } from '../../domain/recovery/recovery-config';
 
 import type { EventRateLimits } from '../../domain/rate-limit-policy.service';
 /** Per-event rate limits: event name → token bucket (`{ maxPoints, windowMs }`). */
@@ -103,6 +104,11 @@ export interface StelarOptions {
   compression?: boolean;
   /** Several nodes behind one Redis. */
   cluster?: ClusterOptions;
+  /**
+   * Session recovery (docs/API.md, "Session recovery"): `false` (default), `true`, or
+   * `{ windowMs = 120000, historySize = 1000, skipMiddleware = false }`. Single node in phase 1.
+   */
+  recovery?: RecoveryOption;
 }
 
 /**
@@ -149,6 +155,7 @@ export const SERVER_OPTIONS: { readonly [K in keyof StelarOptions]-?: OptionPhas
   hooks: 'live',
   compression: 'construction',
   cluster: 'construction',
+  recovery: 'construction',
 };
 
 /** Options after defaults are applied. */
@@ -186,6 +193,7 @@ export interface ResolvedOptions {
   hooks: StelarHooks;
   compression: boolean;
   cluster: ClusterOptions | undefined;
+  recovery: RecoveryConfig;
 }
 
 /**

@@ -102,7 +102,14 @@ export class RecoveryService {
       return { ok: false, reason: 'expired' };
     }
     s.token = this.tokens.next();
+    // The resuming connection's middleware may take up to connectTimeout: not swept meanwhile.
+    if (s.suspendedAt !== null) s.expiresAt = Math.max(s.expiresAt, now + this.config.windowMs);
     return { ok: true, session: s };
+  }
+
+  /** True while the store still holds this session (not ended, not swept). */
+  holds(s: StoredSession): boolean {
+    return this.sessions.get(s.id) === s;
   }
 
   /**
