@@ -15,6 +15,8 @@ export class ClientResumeState {
   private token = '';
   private readonly positions = new Map<string, StreamPosition>();
   private offered = false;
+  /** A Connect arrived since the last forget(): a later one is a reconnect. */
+  private connectedBefore = false;
   /** True when the last Connect resumed the session. */
   recovered = false;
 
@@ -27,11 +29,16 @@ export class ClientResumeState {
   /** The server's Connect: what the `connect` event reports. */
   started(clientId: string, grant: SessionGrant | undefined): ConnectInfo {
     const offered = this.offered;
+    const reconnect = this.connectedBefore;
     this.offered = false;
+    this.connectedBefore = true;
     if (grant === undefined) {
-      this.forget();
+      // A server without recovery: a reconnect starts over, and says why.
+      this.id = '';
+      this.token = '';
+      this.positions.clear();
       this.recovered = false;
-      return offered ? { recovered: false, reason: 'disabled' } : { recovered: false };
+      return offered || reconnect ? { recovered: false, reason: 'disabled' } : { recovered: false };
     }
     this.recovered = grant.recovered;
     if (!grant.recovered) this.positions.clear();
@@ -55,5 +62,6 @@ export class ClientResumeState {
     this.token = '';
     this.positions.clear();
     this.recovered = false;
+    this.connectedBefore = false;
   }
 }
