@@ -95,6 +95,27 @@ if (fs.existsSync(browserEntry)) {
   );
 }
 
+// ---- dashboard page (option `dashboard`): its code with uPlot and the browser client in one
+// script, uPlot's styles with the page's in one stylesheet. Users need no build step. The server
+// reads them through `asset('…')` paths, which the package graph follows.
+const dashboardEntry = path.join(root, 'src/dashboard/dashboard.page.ts');
+if (fs.existsSync(dashboardEntry)) {
+  const esbuild = require('esbuild');
+  const out = path.join(dist, 'dashboard');
+  esbuild.buildSync({
+    entryPoints: [dashboardEntry],
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2020',
+    minify: true,
+    outfile: path.join(out, 'dashboard.js'),
+    legalComments: 'none',
+  });
+  const css = [require.resolve('uplot/dist/uPlot.min.css'), path.join(root, 'src/dashboard/dashboard.css')];
+  fs.writeFileSync(path.join(out, 'dashboard.css'), css.map((f) => fs.readFileSync(f, 'utf8')).join('\n'));
+}
+
 // ---- prune what no export can reach
 const { reachableFiles } = require('./package-graph');
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));

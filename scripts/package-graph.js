@@ -12,7 +12,8 @@ function exportTargets(node, out) {
   return out;
 }
 
-const JS_SPEC = /(?:require\(|from\s*|import\(\s*|\)\()\s*(['"])(\.{1,2}\/[^'"]+)\1/g;
+// `asset('../x')`: a file read at run time (the dashboard's page bundle), shipped like a module.
+const JS_SPEC = /(?:require\(|from\s*|import\(\s*|\)\(|asset\()\s*(['"])(\.{1,2}\/[^'"]+)\1/g;
 const DTS_SPEC = /(?:from\s*|import\(\s*|<reference path=)\s*(['"])(\.{1,2}\/[^'"]+)\1/g;
 
 function resolveJs(from, spec) {

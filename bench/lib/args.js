@@ -3,7 +3,8 @@
 
 const USAGE = `usage: node bench/run.js [options]
   --scenarios a,b     scenarios to run (fanout,echo,idle,connect,slow; default all)
-  --systems x,y       systems to run (ws,uws,socketio,stelar,stelar-tcp; default all)
+  --systems x,y       systems to run (ws,uws,socketio,stelar,stelar-tcp; default all; also
+                      stelar-metrics,stelar-tcp-metrics: Stelar with metrics on)
   --rounds N          rounds per scenario (default: per scenario, 2-3)
   --quick             small sizes and 1 round, for a smoke run (~1 min)
   --set k=v[,k=v]     override scenario parameters, e.g. --set subscribers=500,messages=1000

@@ -23,6 +23,24 @@ const SYSTEMS = {
     client: 'stelar-tcp.client.js',
     options: { tcp: true },
   },
+  // Stelar with `metrics: true` and a scrape every second (docs/OPERATIONS.md, "Cost"): run
+  // beside the plain ones, e.g. --systems stelar,stelar-metrics --scenarios fanout,echo, and
+  // read the same-round ratio. Never run unless named (or STELAR_BENCH_METRICS=1, which turns
+  // metrics on for the plain Stelar systems too).
+  'stelar-metrics': {
+    label: 'Stelar (WS, metrics on)',
+    server: 'stelar.server.js',
+    client: 'stelar-ws.client.js',
+    options: { metrics: true },
+    hidden: true,
+  },
+  'stelar-tcp-metrics': {
+    label: 'Stelar (TCP, metrics on)',
+    server: 'stelar.server.js',
+    client: 'stelar-tcp.client.js',
+    options: { tcp: true, metrics: true },
+    hidden: true,
+  },
   // Protocol stand-ins used only to self-test the Stelar clients; never run unless named.
   'fake-stelar': {
     label: 'fake Stelar (WS)',

@@ -4,7 +4,9 @@
 // event forwarded with server.to(room, 'msg', d), and an 'echo' ACK handler returning its data.
 // Also answers a 'join' event (ctx.joinRoom + ctx.emit('joined')) for clients that prefer it.
 // Requires the built package (npm run build -> dist/src/index.js).
-// Options: { tcp: boolean } also opens the TCP transport (tcpPort 0, read back with getTcpPort()).
+// Options: { tcp: boolean } also opens the TCP transport (tcpPort 0, read back with getTcpPort());
+// { metrics: boolean } (or STELAR_BENCH_METRICS=1) turns Prometheus metrics on and scrapes them
+// once a second in the server process, as a scraper would (a pessimistic 1 s interval).
 
 const net = require('node:net');
 const path = require('node:path');
@@ -34,6 +36,7 @@ module.exports = async function start(options) {
   // may take it in between); the probe is only a fallback for a build without getTcpPort.
   const canReport = typeof StelarServer.prototype.getTcpPort === 'function';
   const tcpPort = options && options.tcp ? (canReport ? 0 : await freePort()) : false;
+  const metrics = Boolean(options && options.metrics) || process.env.STELAR_BENCH_METRICS === '1';
   const server = new StelarServer({
     port: 0,
     tcpPort,
@@ -42,7 +45,14 @@ module.exports = async function start(options) {
     maxConnections: 1e6,
     gracefulShutdown: false,
     logger: false,
+    ...(metrics ? { metrics: true } : {}),
   });
+  let scrape = null;
+  if (metrics) {
+    if (typeof server.metrics !== 'function') throw new Error('this Stelar build has no metrics()');
+    scrape = setInterval(() => void server.metrics().catch(() => undefined), 1000);
+    scrape.unref();
+  }
 
   server.on('pub', (ctx) => server.to(ctx.data.room, 'msg', ctx.data.d));
   server.on('join', (ctx) => {
@@ -59,6 +69,9 @@ module.exports = async function start(options) {
     port,
     tcpPort: actualTcpPort,
     connections: () => server.getStats().activeConnections,
-    stop: () => server.stop(),
+    stop: () => {
+      if (scrape !== null) clearInterval(scrape);
+      return server.stop();
+    },
   };
 };

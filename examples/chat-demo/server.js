@@ -2,10 +2,13 @@
 'use strict';
 // The demo main job: a chat server on the default in-memory wiring.
 //   npm start            → http://localhost:3000/ (PORT=… to change, TCP clients on 3001)
+//                          dashboard on http://localhost:3000/stelar (credentials printed at start;
+//                          STELAR_DASHBOARD_PASSWORD=… to choose the password), metrics on /metrics
 // Serves the chat page and the browser bundle, and runs StelarServer on the same HTTP server.
 const http = require('node:http');
 const fs = require('node:fs');
 const path = require('node:path');
+const crypto = require('node:crypto');
 const { StelarServer } = require('../../dist/src/index.js');
 
 const PORT = Number(process.env.PORT ?? 3000);
@@ -19,7 +22,12 @@ const FILES = {
   '/stelar-client.mjs': [BUNDLE, 'text/javascript; charset=utf-8'],
 };
 
-function createChatServer({ port = PORT, tcpPort = TCP_PORT, logger = 'info' } = {}) {
+/** The dashboard's credentials: admin and STELAR_DASHBOARD_PASSWORD, or a fresh random password. */
+function dashboardCredentials() {
+  return { username: 'admin', password: process.env.STELAR_DASHBOARD_PASSWORD || crypto.randomBytes(9).toString('base64url') };
+}
+
+function createChatServer({ port = PORT, tcpPort = TCP_PORT, logger = 'info', dashboard = dashboardCredentials() } = {}) {
   const httpServer = http.createServer((req, res) => {
     const entry = FILES[(req.url || '/').split('?')[0]];
     if (!entry) return; // not ours: a 404 below (Stelar answers /stelar/health before this listener)
@@ -46,6 +54,9 @@ function createChatServer({ port = PORT, tcpPort = TCP_PORT, logger = 'info' } =
     port,
     tcpPort,
     logger,
+    // Operations (docs/OPERATIONS.md): the live dashboard behind Basic auth, Prometheus metrics.
+    dashboard: { path: '/stelar', auth: dashboard },
+    metrics: { path: '/metrics', auth: dashboard },
     maxPayloadSize: 8 * 1024 * 1024,
     eventRateLimits: { typing: { maxPoints: 10, windowMs: 1000 }, chat: { maxPoints: 5, windowMs: 5000 } },
     hooks: {
@@ -125,14 +136,16 @@ function createChatServer({ port = PORT, tcpPort = TCP_PORT, logger = 'info' } =
 
   stelar.onAck('who', (ctx) => ({ room: ctx.data?.room, members: members(String(ctx.data?.room ?? '')) }));
 
-  return { httpServer, stelar };
+  return { httpServer, stelar, dashboard };
 }
 
 module.exports = { createChatServer };
 
 if (require.main === module) {
-  const { stelar } = createChatServer();
+  const { stelar, dashboard } = createChatServer();
   stelar.start().then((port) => {
     console.log(`Stelar chat demo on http://localhost:${port}/  (TCP clients: port ${stelar.getTcpPort()})`);
+    console.log(`Dashboard on http://localhost:${port}/stelar  user: ${dashboard.username}  password: ${dashboard.password}`);
+    console.log(`Prometheus metrics on http://localhost:${port}/metrics (same credentials)`);
   });
 }

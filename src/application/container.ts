@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Container, ContainerModule } from 'inversify';
 import { TOKENS } from '../ports';
 import type { Clock } from '../ports/clock.port';
-import type { ClusterBus } from '../ports/cluster-bus.port';
+import type { ClusterBus, ClusterDelivery } from '../ports/cluster-bus.port';
 import type { HttpFallback } from '../ports/http-fallback.port';
 import type { IdGenerator } from '../ports/id-generator.port';
 import type { IIPTracker } from '../ports/ip-tracker.port';
@@ -48,6 +48,9 @@ import { ServerStats } from './server/server-stats';
 import type { StelarContext } from './server/server-types';
 import { StelarContextFactory } from './server/stelar-context';
 import { Uptime } from './server/uptime';
+import { bindOperations } from './server/operations/operations.module';
+import type { ServerOperations } from './server/operations/server-operations';
+import type { ServerCounters } from '../domain/metrics/server-counters';
 
 /** How a user customises the wiring: runs after the defaults are bound, before any resolution. */
 export type ContainerConfigurer = (container: Container) => void;
@@ -85,6 +88,7 @@ export function createStelarContainer(
   const sugar = bindPorts(c, options);
   bindDomain(c, options);
   bindApplication(c, options);
+  bindOperations(c, options);
   for (const module of transports) c.load(module);
   if (configure !== undefined) {
     configure(c);
@@ -135,8 +139,11 @@ function bindPorts(c: Container, o: ResolvedOptions): Sugar[] {
   );
   c.bind<SessionTokenGenerator>(TOKENS.SessionTokenGenerator).toResolvedValue(() => new RandomSessionTokenGenerator());
   c.bind<HttpFallback>(TOKENS.HttpFallback).toResolvedValue(
-    (stats: ServerStats) => new HealthRoute(o, stats),
-    [APP_TOKENS.Stats],
+    (opts: ResolvedOptions, stats: ServerStats, ops: ServerOperations) => {
+      const health = new HealthRoute(opts, stats);
+      return { handle: (req: unknown, res: unknown) => health.handle(req, res) || ops.handle(req, res) };
+    },
+    [APP_TOKENS.Options, APP_TOKENS.Stats, APP_TOKENS.Operations],
   );
   return sugar;
 }
@@ -183,13 +190,13 @@ function bindDomain(c: Container, o: ResolvedOptions): void {
     [TOKENS.SessionStore, TOKENS.StreamStore, TOKENS.SessionTokenGenerator, APP_TOKENS.RoomRegistry],
   );
   c.bind(APP_TOKENS.MessageSender).toResolvedValue(
-    (codecs: CodecRegistry, clients: ClientRegistry, rooms: RoomRegistry, hooks: HookRunner, limits: ServerLimits, logger: Logger, recovery: RecoveryService, clock: Clock) =>
-      new MessageSender(codecs, clients, rooms, hooks, limits, logger, recovery, clock),
-    [APP_TOKENS.Codecs, APP_TOKENS.ClientRegistry, APP_TOKENS.RoomRegistry, APP_TOKENS.HookRunner, APP_TOKENS.ServerLimits, TOKENS.Logger, APP_TOKENS.Recovery, TOKENS.Clock],
+    (codecs: CodecRegistry, clients: ClientRegistry, rooms: RoomRegistry, hooks: HookRunner, limits: ServerLimits, logger: Logger, counters: ServerCounters, recovery: RecoveryService, clock: Clock) =>
+      new MessageSender(codecs, clients, rooms, hooks, limits, logger, counters, recovery, clock),
+    [APP_TOKENS.Codecs, APP_TOKENS.ClientRegistry, APP_TOKENS.RoomRegistry, APP_TOKENS.HookRunner, APP_TOKENS.ServerLimits, TOKENS.Logger, APP_TOKENS.Counters, APP_TOKENS.Recovery, TOKENS.Clock],
   );
   c.bind(APP_TOKENS.RequestReplier).toResolvedValue(
-    (sender: MessageSender, logger: Logger) => new RequestReplier(sender, logger),
-    [APP_TOKENS.MessageSender, TOKENS.Logger],
+    (sender: MessageSender, logger: Logger, counters: ServerCounters, clock: Clock) => new RequestReplier(sender, logger, counters, clock),
+    [APP_TOKENS.MessageSender, TOKENS.Logger, APP_TOKENS.Counters, TOKENS.Clock],
   );
   c.bind(APP_TOKENS.MessageRouter).toResolvedValue(
     (dispatcher: Dispatcher<StelarContext>, contexts: StelarContextFactory, rooms: RoomRegistry, sender: MessageSender, logger: Logger, replier: RequestReplier) =>
@@ -197,29 +204,31 @@ function bindDomain(c: Container, o: ResolvedOptions): void {
     [APP_TOKENS.Dispatcher, APP_TOKENS.ContextFactory, APP_TOKENS.RoomRegistry, APP_TOKENS.MessageSender, TOKENS.Logger, APP_TOKENS.RequestReplier],
   );
   c.bind(APP_TOKENS.InboundPipeline).toResolvedValue(
-    (codecs: CodecRegistry, clock: Clock, hooks: HookRunner, rateLimits: RateLimitPolicy, limits: ServerLimits, router: MessageRouter<StelarContext>, sender: MessageSender, logger: Logger) =>
-      new InboundPipeline(codecs, clock, hooks, rateLimits, limits, router, sender, logger),
-    [APP_TOKENS.Codecs, TOKENS.Clock, APP_TOKENS.HookRunner, APP_TOKENS.RateLimitPolicy, APP_TOKENS.ServerLimits, APP_TOKENS.MessageRouter, APP_TOKENS.MessageSender, TOKENS.Logger],
+    (codecs: CodecRegistry, clock: Clock, hooks: HookRunner, rateLimits: RateLimitPolicy, limits: ServerLimits, router: MessageRouter<StelarContext>, sender: MessageSender, logger: Logger, counters: ServerCounters) =>
+      new InboundPipeline(codecs, clock, hooks, rateLimits, limits, router, sender, logger, counters),
+    [APP_TOKENS.Codecs, TOKENS.Clock, APP_TOKENS.HookRunner, APP_TOKENS.RateLimitPolicy, APP_TOKENS.ServerLimits, APP_TOKENS.MessageRouter, APP_TOKENS.MessageSender, TOKENS.Logger, APP_TOKENS.Counters],
   );
   c.bind(APP_TOKENS.HeartbeatService).toResolvedValue(
     (clock: Clock, clients: ClientRegistry, limits: ServerLimits, logger: Logger) => new HeartbeatService(clock, clients, limits, logger),
     [TOKENS.Clock, APP_TOKENS.ClientRegistry, APP_TOKENS.ServerLimits, TOKENS.Logger],
   );
+  // The transports' acceptor (a port token, so plug-in modules inject it without naming the domain).
+  c.bind(TOKENS.ConnectionAcceptor).toService(APP_TOKENS.ConnectionService);
   c.bind(APP_TOKENS.ConnectionService).toResolvedValue(
     (
       codecs: CodecRegistry, clock: Clock, ids: IdGenerator, logger: Logger, clients: ClientRegistry, rooms: RoomRegistry,
       rateLimits: RateLimitPolicy, admission: AdmissionService, hooks: HookRunner, dispatcher: Dispatcher<StelarContext>,
       contexts: StelarContextFactory, limits: ServerLimits, sender: MessageSender, router: MessageRouter<StelarContext>,
-      inbound: InboundPipeline, heartbeats: HeartbeatService, recovery: RecoveryService,
+      inbound: InboundPipeline, heartbeats: HeartbeatService, counters: ServerCounters, recovery: RecoveryService,
     ) =>
       new ConnectionService<StelarContext>({
-        codecs, clock, ids, logger, clients, rooms, rateLimits, admission, hooks, dispatcher, contexts, limits, sender, router, inbound, heartbeats, recovery,
+        codecs, clock, ids, logger, clients, rooms, rateLimits, admission, hooks, dispatcher, contexts, limits, sender, router, inbound, heartbeats, counters, recovery,
       }),
     [
       APP_TOKENS.Codecs, TOKENS.Clock, TOKENS.IdGenerator, TOKENS.Logger, APP_TOKENS.ClientRegistry, APP_TOKENS.RoomRegistry,
       APP_TOKENS.RateLimitPolicy, APP_TOKENS.AdmissionService, APP_TOKENS.HookRunner, APP_TOKENS.Dispatcher,
       APP_TOKENS.ContextFactory, APP_TOKENS.ServerLimits, APP_TOKENS.MessageSender, APP_TOKENS.MessageRouter,
-      APP_TOKENS.InboundPipeline, APP_TOKENS.HeartbeatService, APP_TOKENS.Recovery,
+      APP_TOKENS.InboundPipeline, APP_TOKENS.HeartbeatService, APP_TOKENS.Counters, APP_TOKENS.Recovery,
     ],
   );
 }
@@ -241,21 +250,22 @@ function bindApplication(c: Container, o: ResolvedOptions): void {
     [APP_TOKENS.ConnectionService, APP_TOKENS.Uptime],
   );
   c.bind(APP_TOKENS.LocalState).toResolvedValue(
-    (clients: ClientRegistry, rooms: RoomRegistry, stats: ServerStats) => new LocalClusterState(clients, rooms, () => stats.numbers()),
-    [APP_TOKENS.ClientRegistry, APP_TOKENS.RoomRegistry, APP_TOKENS.Stats],
+    (clients: ClientRegistry, rooms: RoomRegistry, stats: ServerStats, messaging: ServerMessaging) =>
+      new LocalClusterState(clients, rooms, () => stats.numbers(), (id, code, reason) => messaging.disconnect(id, code, reason)),
+    [APP_TOKENS.ClientRegistry, APP_TOKENS.RoomRegistry, APP_TOKENS.Stats, APP_TOKENS.Messaging],
   );
   const allTransports = { serviceIdentifier: TOKENS.Transport, isMultiple: true, optional: true } as const;
   c.bind(APP_TOKENS.Lifecycle).toResolvedValue(
-    (transports: Transport[], conns: ConnectionService<StelarContext>, clients: ClientRegistry, bus: ClusterBus, logger: Logger, state: LocalClusterState, uptime: Uptime) => {
-      for (const t of transports) t.setAcceptor(conns);
-      return new ServerLifecycle(o, transports, conns, clients, bus, logger, { onDelivery: (d) => void conns.deliverFromCluster(d), state }, uptime);
+    (opts: ResolvedOptions, transports: Transport[], conns: ConnectionService<StelarContext>, clients: ClientRegistry, bus: ClusterBus, logger: Logger, state: LocalClusterState, uptime: Uptime, ops: ServerOperations) => {
+      const cluster = { onDelivery: (d: ClusterDelivery) => void conns.deliverFromCluster(d), state, beforeStop: () => ops.stop() };
+      return new ServerLifecycle(opts, transports, conns, clients, bus, logger, cluster, uptime);
     },
-    [allTransports, APP_TOKENS.ConnectionService, APP_TOKENS.ClientRegistry, TOKENS.ClusterBus, TOKENS.Logger, APP_TOKENS.LocalState, APP_TOKENS.Uptime],
+    [APP_TOKENS.Options, allTransports, APP_TOKENS.ConnectionService, APP_TOKENS.ClientRegistry, TOKENS.ClusterBus, TOKENS.Logger, APP_TOKENS.LocalState, APP_TOKENS.Uptime, APP_TOKENS.Operations],
   );
   c.bind(APP_TOKENS.RuntimeConfig).toResolvedValue(
-    (conns: ConnectionService<StelarContext>, rooms: RoomRegistry, hooks: HookRunner, rateLimits: RateLimitPolicy, admission: AdmissionService, tracker: IIPTracker, transports: Transport[]) =>
-      new RuntimeConfig(o, { conns, rooms, hooks, rateLimits, admission, tracker, transports }),
-    [APP_TOKENS.ConnectionService, APP_TOKENS.RoomRegistry, APP_TOKENS.HookRunner, APP_TOKENS.RateLimitPolicy, APP_TOKENS.AdmissionService, TOKENS.IIPTracker, allTransports],
+    (opts: ResolvedOptions, conns: ConnectionService<StelarContext>, rooms: RoomRegistry, hooks: HookRunner, rateLimits: RateLimitPolicy, admission: AdmissionService, tracker: IIPTracker, transports: Transport[]) =>
+      new RuntimeConfig(opts, { conns, rooms, hooks, rateLimits, admission, tracker, transports }),
+    [APP_TOKENS.Options, APP_TOKENS.ConnectionService, APP_TOKENS.RoomRegistry, APP_TOKENS.HookRunner, APP_TOKENS.RateLimitPolicy, APP_TOKENS.AdmissionService, TOKENS.IIPTracker, allTransports],
   );
 }
 

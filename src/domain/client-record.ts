@@ -2,6 +2,7 @@ import type { Connection, Protocol } from '../ports/connection.port';
 import type { StoredSession } from '../ports/session-store.port';
 import type { ConnectMessage, StelarMessage } from './message';
 import type { ResumeOffer } from './recovery/resume-offer';
+import { TrafficCounters } from './metrics/server-counters';
 
 /**
  * Describes a connected client (`ctx.clientInfo`, `server.getClients()`), exactly as the public
@@ -151,13 +152,19 @@ export class ClientRecord {
   resuming: { readonly session: StoredSession; readonly offer: ResumeOffer } | null = null;
   /** While admitting: the offer was a new client's, or a resume that failed (`reason`). */
   sessionOffer: { readonly reason?: string } | null = null;
+  /** The reason the server gave when it closed this client (logged on close), else null. */
+  closeReason: string | null = null;
+  /** The traffic counters of this client's transport (shared by every client of it). */
+  readonly traffic: TrafficCounters;
 
   constructor(
     id: string,
     readonly conn: Connection,
     now: number,
+    traffic?: TrafficCounters,
   ) {
     this.info = new ClientInfo(id, conn.protocol, conn.remoteAddress, now);
+    this.traffic = traffic ?? new TrafficCounters(conn.protocol);
   }
 
   get id(): string {

@@ -15,6 +15,7 @@ import type { InboundPipeline } from './inbound-pipeline.service';
 import type { MessageRouter } from './message-router.service';
 import type { ServerLimits } from './server-limits';
 import type { RecoveryService } from './recovery/recovery.service';
+import type { ServerCounters } from './metrics/server-counters';
 
 /** Everything the connection service is built from (the composition root supplies it). */
 export interface ConnectionServiceDeps<C extends HandlerContext = HandlerContext> {
@@ -28,11 +29,7 @@ export interface ConnectionServiceDeps<C extends HandlerContext = HandlerContext
   readonly admission: AdmissionService;
   readonly hooks: HookRunner;
   readonly dispatcher: Dispatcher<C>;
-  /**
-   * Builds handler contexts. Optional so the application can create its factory after this
-   * service (it usually needs the service to send) and install it with setContextFactory;
-   * until then a {@link BasicContextFactory} is used.
-   */
+  /** Builds handler contexts; a {@link BasicContextFactory} when absent (domain tests). */
   readonly contexts?: ContextFactory<C>;
   /** Read on every use: mutate it (or call updateLimits) to change limits live. */
   readonly limits: ServerLimits;
@@ -46,6 +43,8 @@ export interface ConnectionServiceDeps<C extends HandlerContext = HandlerContext
   readonly heartbeats?: HeartbeatService;
   /** Session recovery; absent or disabled: connections never hold a session. */
   readonly recovery?: RecoveryService;
+  /** The counters every stage counts into (else the service creates its own). */
+  readonly counters?: ServerCounters;
 }
 
 /** The numbers of StelarStats the domain knows (everything except memoryUsage). */

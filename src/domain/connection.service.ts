@@ -14,10 +14,12 @@ import { InboundPipeline } from './inbound-pipeline.service';
 import { MessageType, type StelarMessage } from './message';
 import { MessageRouter } from './message-router.service';
 import { MessageSender, type SendOptions } from './message-sender.service';
+import { RequestReplier } from './request-replier.service';
 import { isPromise } from './rate-limit-policy.service';
 import { CLEANUP_INTERVAL_MS, type ServerLimits } from './server-limits';
 import type { ConnectionServiceDeps, DomainStats } from './connection-service.types';
 import { SessionAdmission } from './recovery/session-admission';
+import { ServerCounters } from './metrics/server-counters';
 
 /**
  * The connection lifecycle: admission (screen → middleware → Connect), the inbound pipeline,
@@ -32,8 +34,10 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
   readonly router: MessageRouter<C>;
   readonly inbound: InboundPipeline;
   readonly heartbeats: HeartbeatService;
+  /** Plain integer counters every metric is read from (docs/OPERATIONS.md). */
+  readonly counters: ServerCounters;
   private readonly d: ConnectionServiceDeps<C>;
-  private contexts: ContextFactory<C>;
+  private readonly contexts: ContextFactory<C>;
   private readonly admitting = new Set<ClientRecord>();
   private readonly startedAt: number;
   private cleanupTimer: TimerHandle | null = null;
@@ -45,23 +49,20 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
   constructor(deps: ConnectionServiceDeps<C>) {
     const { codecs, clock, logger, clients, rooms, hooks, limits } = deps;
     this.d = deps;
-    this.sender = deps.sender ?? new MessageSender(codecs, clients, rooms, hooks, limits, logger);
+    const counters = (this.counters = deps.counters ?? new ServerCounters());
+    this.sender = deps.sender ?? new MessageSender(codecs, clients, rooms, hooks, limits, logger, counters);
     this.contexts = deps.contexts ?? (new BasicContextFactory() as unknown as ContextFactory<C>);
-    this.router = deps.router ?? new MessageRouter(deps.dispatcher, this.contexts, rooms, this.sender, logger);
+    this.router =
+      deps.router ??
+      new MessageRouter(deps.dispatcher, this.contexts, rooms, this.sender, logger, new RequestReplier(this.sender, logger, counters, clock));
     this.inbound =
-      deps.inbound ?? new InboundPipeline(codecs, clock, hooks, deps.rateLimits, limits, this.router, this.sender, logger);
+      deps.inbound ?? new InboundPipeline(codecs, clock, hooks, deps.rateLimits, limits, this.router, this.sender, logger, counters);
     this.heartbeats = deps.heartbeats ?? new HeartbeatService(clock, clients, limits, logger);
     this.startedAt = clock.now();
     this.sessions =
       deps.recovery !== undefined && deps.recovery.enabled
         ? new SessionAdmission(deps.recovery, clients, rooms, clock, (r, code, reason) => this.onClose(r.conn, code, reason))
         : null;
-  }
-
-  /** Installs the application's context factory (used for every context created from now). */
-  setContextFactory(contexts: ContextFactory<C>): void {
-    this.contexts = contexts;
-    this.router.setContextFactory(contexts);
   }
 
   // ---------------------------------------------------------------- timers
@@ -101,7 +102,28 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
 
   /** ConnectionAcceptor: screening before the protocol handshake. */
   screen(info: HandshakeInfo): MaybePromise<Refusal | null> {
-    return this.d.admission.screen(info);
+    const r = this.d.admission.screen(info);
+    if (r === null) return null;
+    if (!isPromise<Refusal | null>(r)) {
+      this.refused(info.remoteAddress, info.protocol, r.code, r.reason);
+      return r;
+    }
+    return r.then((refusal) => {
+      if (refusal !== null) this.refused(info.remoteAddress, info.protocol, refusal.code, refusal.reason);
+      return refusal;
+    });
+  }
+
+  /** Counts and logs one refused connection attempt (screening, admission or middleware). */
+  private refused(ip: string, protocol: string, code: string, reason: string): void {
+    this.counters.countRefusal(code);
+    this.d.logger.info({ ip, protocol, code, reason }, 'connection refused');
+  }
+
+  /** A refusal after the handshake: counted, logged, then the client is told and closed. */
+  private refuse(record: ClientRecord, code: StelarErrorCode, reason: string, closeCode: number): void {
+    this.refused(record.info.remoteAddress, record.protocol, code, reason);
+    this.sender.closeWithError(record, code, reason, closeCode);
   }
 
   /**
@@ -115,20 +137,20 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
     conn.setHandler(this);
     let record: ClientRecord;
     try {
-      record = new ClientRecord(this.d.ids.next(), conn, this.d.clock.now());
+      record = new ClientRecord(this.d.ids.next(), conn, this.d.clock.now(), this.counters.traffic(conn.protocol));
     } catch (err) {
-      this.d.logger.error(`cannot accept connection: ${errorMessage(err)}`);
+      this.d.logger.error({ err, ip: conn.remoteAddress, protocol: conn.protocol }, 'cannot accept connection');
       conn.close(CloseCode.InternalError, 'Internal error');
       return;
     }
     conn.owner = record;
     if (this.d.clients.has(record.id)) {
-      this.d.logger.error(`client id "${record.id}" is already in use`);
-      return this.sender.closeWithError(record, StelarErrorCode.Internal, 'Duplicate client id', CloseCode.InternalError);
+      this.d.logger.error({ clientId: record.id }, 'client id is already in use');
+      return this.refuse(record, StelarErrorCode.Internal, 'Duplicate client id', CloseCode.InternalError);
     }
     // Screening happened before the handshake; the server may have filled up since.
     if (this.d.admission.isFull(record.info.remoteAddress)) {
-      return this.sender.closeWithError(record, StelarErrorCode.ServerFull, 'Server is full', CloseCode.TryAgainLater);
+      return this.refuse(record, StelarErrorCode.ServerFull, 'Server is full', CloseCode.TryAgainLater);
     }
     this.d.admission.beginAdmission();
     record.holdsAdmissionSlot = true;
@@ -145,9 +167,9 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
     try {
       ctx = this.contexts.create(record);
     } catch (err) {
-      this.d.logger.error(`cannot create the connection context: ${errorMessage(err)}`);
+      this.d.logger.error({ err, clientId: record.id }, 'cannot create the connection context');
       this.releaseAdmissionSlot(record);
-      return this.sender.closeWithError(record, StelarErrorCode.Internal, 'Internal error', CloseCode.InternalError);
+      return this.refuse(record, StelarErrorCode.Internal, 'Internal error', CloseCode.InternalError);
     }
     record.connectionContext = ctx;
     if (this.sessions !== null && this.sessions.skipsMiddleware(record)) return this.finishAdmission(record, { ok: true });
@@ -158,7 +180,7 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
         () => this.finishAdmission(record, { ok: false, reason: MIDDLEWARE_ERROR }),
       )
       // Never leave a rejection unhandled (Node 20 would exit): log whatever escaped.
-      .then(undefined, (err: unknown) => this.d.logger.error(`admission of ${record.id} failed: ${errorMessage(err)}`, err));
+      .then(undefined, (err: unknown) => this.d.logger.error({ err, clientId: record.id }, 'admission failed'));
   }
 
   private finishAdmission(record: ClientRecord, result: MiddlewareResult): void {
@@ -168,16 +190,18 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
     if (!result.ok) {
       if (this.sessions !== null) this.sessions.refused(record);
       const code = result.reason === MIDDLEWARE_TIMEOUT ? StelarErrorCode.ConnectTimeout : StelarErrorCode.Unauthorized;
-      return this.sender.closeWithError(record, code, result.reason, CloseCode.PolicyViolation);
+      return this.refuse(record, code, result.reason, CloseCode.PolicyViolation);
     }
     // Session recovery: replaces a resumed session's old connection, restores rooms/metadata.
     const outcome = this.sessions === null ? null : this.sessions.finish(record);
     if (this.d.clients.has(record.id)) {
-      return this.sender.closeWithError(record, StelarErrorCode.Internal, 'Duplicate client id', CloseCode.InternalError);
+      return this.refuse(record, StelarErrorCode.Internal, 'Duplicate client id', CloseCode.InternalError);
     }
     const { info, conn } = record;
     this.d.clients.add(record);
     record.state = ClientState.Open;
+    record.traffic.connectionsOpened++;
+    this.d.logger.info({ clientId: info.id, ip: info.remoteAddress, protocol: info.protocol }, 'client connected');
     info.lastPing = this.d.clock.now();
     this.d.admission.admitted(info.remoteAddress);
     // The Connect message is the first thing an admitted client receives.
@@ -238,7 +262,7 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
   }
 
   /** Exactly once per connection: hooks and handlers first, then every index entry goes. */
-  onClose(conn: Connection, code: number, _reason: string): void {
+  onClose(conn: Connection, code: number, reason: string): void {
     const record = conn.owner as ClientRecord | null;
     if (!(record instanceof ClientRecord) || record.state === ClientState.Closed) return;
     const registered = this.d.clients.get(record.id) === record;
@@ -251,6 +275,19 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
       if (registered) this.sessions.closed(record, code);
     }
     if (registered) {
+      record.traffic.connectionsClosed++;
+      this.d.logger.info(
+        {
+          clientId: info.id,
+          ip: info.remoteAddress,
+          protocol: info.protocol,
+          code,
+          // A WebSocket peer's close frame may echo no reason: log the one the server gave.
+          reason: record.closeReason ?? reason,
+          connectedMs: this.d.clock.now() - info.connectedAt,
+        },
+        'client disconnected',
+      );
       // Rooms are reported as they were, before the cleanup below empties the live set.
       if (this.d.hooks.has('onClientDisconnect')) {
         this.d.hooks.call('onClientDisconnect', {
@@ -276,10 +313,7 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
   /** Closes one client by id; false when it is not connected here. */
   disconnect(id: string, code: number = CloseCode.Normal, reason = ''): boolean {
     const record = this.d.clients.get(id);
-    if (record === undefined || record.state !== ClientState.Open) return false;
-    record.endSession = true; // a kick is not a drop: the session is not kept for a resume
-    this.sender.close(record, code, reason);
-    return true;
+    return record !== undefined && this.sender.adminClose(record, code, reason);
   }
 
   /** Closes every connection, admitted or still in middleware (shutdown). */

@@ -7,6 +7,8 @@ import type { BinaryMeta } from './message';
  */
 export class PendingRequest {
   answered = false;
+  /** Clock time the request arrived, when durations are measured (metrics on); else 0. */
+  startedAt = 0;
 
   constructor(
     /** Correlation id of the request (echoed in the AckResponse). */

@@ -197,10 +197,18 @@ export class Dispatcher<C extends HandlerContext = HandlerContext> {
   private invoke<A>(h: (arg: A) => unknown, arg: A, label: string): void {
     try {
       const r = h(arg);
-      if (isPromise(r)) r.then(undefined, (err: unknown) => this.logger.error(`handler for "${label}" rejected: ${errorMessage(err)}`, err));
+      if (isPromise(r)) r.then(undefined, (err: unknown) => this.handlerFailed(err, arg, label, 'rejected'));
     } catch (err) {
-      this.logger.error(`handler for "${label}" threw: ${errorMessage(err)}`, err);
+      this.handlerFailed(err, arg, label, 'threw');
     }
+  }
+
+  /** One structured line per failed handler, the error (and its stack) in `err`. */
+  private handlerFailed(err: unknown, arg: unknown, label: string, how: 'threw' | 'rejected'): void {
+    // The context (or the wildcard payload's) carries the client id.
+    const a = arg as { id?: unknown; data?: { id?: unknown } } | null;
+    const clientId = typeof a?.id === 'string' ? a.id : typeof a?.data?.id === 'string' ? a.data.id : undefined;
+    this.logger.error({ err, event: label, clientId }, `handler for "${label}" ${how}`);
   }
 }
 

@@ -12,6 +12,7 @@ import { isReservedEvent, nameProblem } from './name-validation';
 import { isPromise, type RateLimitPolicy } from './rate-limit-policy.service';
 import type { CodecRegistry } from './codec-registry';
 import type { ServerLimits } from './server-limits';
+import { ServerCounters } from './metrics/server-counters';
 
 /** Where admitted, validated, rate-checked messages go (the MessageRouter). */
 export interface InboundRouter {
@@ -58,6 +59,7 @@ export class InboundPipeline {
     private readonly router: InboundRouter,
     private readonly sender: MessageSender,
     private readonly logger: Logger,
+    private readonly counters: ServerCounters = new ServerCounters(),
   ) {}
 
   /** Inbound messages since start (StelarStats.totalMessagesReceived). */
@@ -68,9 +70,11 @@ export class InboundPipeline {
   onMessage(conn: Connection, payload: Uint8Array, binary: boolean): void {
     const record = conn.owner as ClientRecord | null;
     if (!(record instanceof ClientRecord) || record.state >= ClientState.Closing) return;
+    record.traffic.bytesIn += payload.byteLength;
     const max = this.limits.maxPayloadSize;
     if (payload.byteLength > max) {
       this.count(record);
+      this.counters.countInvalid(StelarErrorCode.PayloadTooLarge);
       this.hooks.call('onPayloadTooLarge', { clientId: record.id, size: payload.byteLength, max });
       return this.sender.closeWithError(record, StelarErrorCode.PayloadTooLarge, 'Message too big', CloseCode.MessageTooBig);
     }
@@ -79,7 +83,7 @@ export class InboundPipeline {
       msg = this.codecs.get(record.protocol).decode(payload, binary);
     } catch (err) {
       this.count(record);
-      return this.invalid(record, errorMessage(err));
+      return this.invalid(record, errorMessage(err), errorCode(err));
     }
     // Handshake and heartbeat messages are transport chatter, not application messages.
     if (msg.type !== MessageType.Connect && msg.type !== MessageType.Ping && msg.type !== MessageType.Pong) {
@@ -88,7 +92,9 @@ export class InboundPipeline {
     if (record.state !== ClientState.Open) {
       // docs/PROTOCOL.md: frames before the Connect answer are dropped as invalid. The TCP
       // transport forwards the client's hello right after accept(): keep it for middleware.
-      if (msg.type !== MessageType.Connect) this.invalid(record, 'message before the connection was admitted');
+      if (msg.type !== MessageType.Connect) {
+        this.invalid(record, 'message before the connection was admitted', StelarErrorCode.InvalidMessage);
+      }
       else if (record.hello === null) record.hello = keptHello(msg);
       return;
     }
@@ -97,6 +103,7 @@ export class InboundPipeline {
 
   private count(record: ClientRecord): void {
     record.info.messagesReceived++;
+    record.traffic.messagesIn++;
     this.received++;
   }
 
@@ -105,8 +112,13 @@ export class InboundPipeline {
     if (!(record instanceof ClientRecord)) return;
     if (err.code === StelarErrorCode.SlowConsumer) {
       // The transport dropped a peer over an output bound it enforces itself (pongs).
-      this.logger.warn(`slow consumer: dropping ${record.id} (${err.message})`);
+      this.counters.slowConsumersDropped++;
+      this.logger.warn(
+        { clientId: record.id, ip: record.info.remoteAddress, protocol: record.protocol, reason: err.message },
+        `slow consumer: dropping ${record.id} (${err.message})`,
+      );
     } else if (err.code === StelarErrorCode.PayloadTooLarge || err.code === StelarErrorCode.FrameTooLarge) {
+      this.counters.countInvalid(err.code);
       // The transport rejected the frame from its header; it may attach the declared `size`.
       const size = (err as { size?: unknown }).size;
       this.hooks.call('onPayloadTooLarge', {
@@ -115,7 +127,7 @@ export class InboundPipeline {
         max: this.limits.maxPayloadSize,
       });
     } else {
-      this.invalid(record, err.message);
+      this.invalid(record, err.message, err.code);
     }
   }
 
@@ -139,8 +151,10 @@ export class InboundPipeline {
       case MessageType.AckRequest: {
         event = msg.event;
         const problem = nameProblem(event);
-        if (problem !== null) return this.invalid(record, `invalid event name: ${problem}`);
-        if (isReservedEvent(event)) return this.invalid(record, `reserved event name "${event}"`);
+        if (problem !== null) return this.invalid(record, `invalid event name: ${problem}`, StelarErrorCode.InvalidEventName);
+        if (isReservedEvent(event)) {
+          return this.invalid(record, `reserved event name "${event}"`, StelarErrorCode.ReservedEventName);
+        }
         break;
       }
       case MessageType.JoinRoom:
@@ -151,7 +165,7 @@ export class InboundPipeline {
       case MessageType.Disconnect:
         return this.sender.close(record, CloseCode.Normal, '');
       default:
-        return this.invalid(record, `unexpected message type ${msg.type} from a client`);
+        return this.invalid(record, `unexpected message type ${msg.type} from a client`, StelarErrorCode.InvalidMessage);
     }
     if (record.inbox !== null) {
       // An async check is pending for an earlier message: queue behind it to keep order.
@@ -217,13 +231,15 @@ export class InboundPipeline {
   }
 
   private rateLimited(record: ClientRecord, event: string | undefined): void {
+    this.counters.rateLimited++;
     if (this.hooks.call('onRateLimitExceeded', { clientId: record.id, event, protocol: record.protocol })) {
       this.sender.closeWithError(record, StelarErrorCode.RateLimited, 'Rate limit exceeded', CloseCode.PolicyViolation);
     }
     // The hook returned false: this message is dropped and the client stays connected.
   }
 
-  private invalid(record: ClientRecord, reason: string): void {
+  private invalid(record: ClientRecord, reason: string, code: string): void {
+    this.counters.countInvalid(code);
     this.logger.debug(`invalid message from ${record.id}: ${reason}`);
     this.hooks.call('onInvalidMessage', { clientId: record.id, reason, protocol: record.protocol });
   }
@@ -239,4 +255,10 @@ function eventOf(msg: StelarMessage): string | undefined {
     default:
       return undefined;
   }
+}
+
+/** The stable code of a decoding error (codecs throw ProtocolErrors), else INVALID_MESSAGE. */
+function errorCode(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('STELAR_ERR_') ? code : StelarErrorCode.InvalidMessage;
 }

@@ -12,7 +12,13 @@ export class LocalClusterState implements ClusterStateProvider {
     private readonly clients: ClientRegistry,
     private readonly rooms: RoomRegistry,
     private readonly stats: () => object,
+    private readonly disconnect?: (clientId: string, code: number, reason: string) => boolean,
   ) {}
+
+  /** Closes a client of this node on another node's request (`server.disconnect`). */
+  disconnectLocal(clientId: string, code: number, reason: string): boolean {
+    return this.disconnect !== undefined && this.disconnect(clientId, code, reason);
+  }
 
   localRooms(): string[] {
     return this.rooms.names();

@@ -27,17 +27,12 @@ export function noHandlerMessage(event: string): string {
 export class MessageRouter<C extends HandlerContext = HandlerContext> {
   constructor(
     private readonly dispatcher: Dispatcher<C>,
-    private contexts: ContextFactory<C>,
+    private readonly contexts: ContextFactory<C>,
     private readonly rooms: RoomRegistry,
     private readonly sender: MessageSender,
     private readonly logger: Logger,
     private readonly replier: RequestReplier = new RequestReplier(sender, logger),
   ) {}
-
-  /** Swaps the context factory (the application may build it after this service). */
-  setContextFactory(contexts: ContextFactory<C>): void {
-    this.contexts = contexts;
-  }
 
   route(record: ClientRecord, msg: StelarMessage): void {
     switch (msg.type) {
@@ -74,6 +69,7 @@ export class MessageRouter<C extends HandlerContext = HandlerContext> {
 
   private request(record: ClientRecord, msg: AckRequestMessage): void {
     const request = new PendingRequest(msg.id, msg.ack);
+    this.replier.received(request);
     const handler = this.dispatcher.getAck(msg.event);
     if (handler === undefined && !this.dispatcher.hasHandlers(msg.event)) {
       this.logger.debug(`${StelarErrorCode.NoHandler}: request "${msg.event}" from ${record.id}`);
@@ -90,17 +86,26 @@ export class MessageRouter<C extends HandlerContext = HandlerContext> {
     try {
       value = handler(ctx);
     } catch (err) {
-      this.replyError(record, request, errorMessage(err));
+      this.ackFailed(record, request, msg.event, err, 'threw');
       return;
     }
     if (isPromise(value)) {
       value.then(
         (v) => this.reply(record, request, v),
-        (err: unknown) => this.replyError(record, request, errorMessage(err)),
+        (err: unknown) => this.ackFailed(record, request, msg.event, err, 'rejected'),
       );
     } else {
       this.reply(record, request, value);
     }
+  }
+
+  /**
+   * The requester gets the error's message (never its stack); the log gets the Error itself at
+   * warn (a handler may throw on purpose to refuse a request).
+   */
+  private ackFailed(record: ClientRecord, request: PendingRequest, event: string, err: unknown, how: string): void {
+    this.logger.warn({ err, event, clientId: record.id }, `ack handler for "${event}" ${how}`);
+    this.replyError(record, request, errorMessage(err));
   }
 
   private room(record: ClientRecord, msg: RoomMessage): void {

@@ -11,6 +11,7 @@ import type { RoomRegistry } from './room-registry.service';
 import type { CodecRegistry } from './codec-registry';
 import type { ServerLimits } from './server-limits';
 import type { RecoveryService } from './recovery/recovery.service';
+import { ServerCounters } from './metrics/server-counters';
 
 /** Options of a fan-out send. */
 export interface SendOptions {
@@ -39,6 +40,7 @@ export class MessageSender {
     private readonly hooks: HookRunner,
     private readonly limits: ServerLimits,
     private readonly logger: Logger,
+    private readonly counters: ServerCounters = new ServerCounters(),
     /** Session recovery (null or disabled: messages are not recorded nor positioned). */
     private readonly recovery: RecoveryService | null = null,
     private readonly clock: Clock | null = null,
@@ -180,6 +182,8 @@ export class MessageSender {
       }
       if (this.write(r, out)) count++;
     }
+    this.counters.broadcasts++;
+    this.counters.deliveries += count;
     return count;
   }
 
@@ -193,6 +197,9 @@ export class MessageSender {
     }
     record.info.messagesSent++;
     this.sent++;
+    const t = record.traffic;
+    t.messagesOut++;
+    t.bytesOut += out.payload.byteLength;
     return true;
   }
 
@@ -206,11 +213,28 @@ export class MessageSender {
     this.close(record, closeCode, message);
   }
 
+  /**
+   * An admin close (`server.disconnect`, `ctx.disconnect`, the dashboard): counted and logged,
+   * then a normal close. False when the client is not open.
+   */
+  adminClose(record: ClientRecord, closeCode: number, reason: string): boolean {
+    if (record.state !== ClientState.Open) return false;
+    record.endSession = true; // a kick is not a drop: the session is not kept for a resume
+    this.counters.adminDisconnects++;
+    this.logger.info(
+      { clientId: record.id, ip: record.info.remoteAddress, protocol: record.protocol, code: closeCode, reason },
+      'disconnecting client',
+    );
+    this.close(record, closeCode, reason);
+    return true;
+  }
+
   /** Starts closing a client once: marks it Closing (messages dropped) and closes the wire. */
   close(record: ClientRecord, closeCode: number, reason: string): void {
     if (record.state >= ClientState.Closing) return;
     record.state = ClientState.Closing;
     record.inbox = null;
+    record.closeReason = reason;
     record.conn.close(closeCode, reason);
   }
 
@@ -221,7 +245,17 @@ export class MessageSender {
    */
   private dropSlowConsumer(r: ClientRecord): void {
     if (r.state >= ClientState.Closing) return;
-    this.logger.warn(`${SLOW_CONSUMER_REASON}: dropping ${r.id} (${r.conn.bufferedAmount} bytes buffered)`);
+    this.counters.slowConsumersDropped++;
+    this.logger.warn(
+      {
+        clientId: r.id,
+        ip: r.info.remoteAddress,
+        protocol: r.protocol,
+        bufferedBytes: r.conn.bufferedAmount,
+        maxBufferedBytes: this.limits.maxBufferedBytes,
+      },
+      `${SLOW_CONSUMER_REASON}: dropping ${r.id} (${r.conn.bufferedAmount} bytes buffered)`,
+    );
     r.state = ClientState.Closing;
     r.inbox = null;
     r.conn.terminate();

@@ -4,6 +4,8 @@ import type { PendingRequest } from './context.types';
 import { errorMessage } from './hook-runner.service';
 import { MessageType } from './message';
 import type { MessageSender } from './message-sender.service';
+import type { Clock } from '../ports/clock.port';
+import { ServerCounters } from './metrics/server-counters';
 
 /**
  * Answers client requests, each at most once: `onAck` return values, `ctx.ack`/`ctx.send`
@@ -14,7 +16,15 @@ export class RequestReplier {
   constructor(
     private readonly sender: MessageSender,
     private readonly logger: Logger,
+    private readonly counters: ServerCounters = new ServerCounters(),
+    private readonly clock: Clock | null = null,
   ) {}
+
+  /** Counts a request that arrived; stamps it when durations are measured (metrics on). */
+  received(request: PendingRequest): void {
+    this.counters.acks.requests++;
+    if (this.counters.timing && this.clock !== null) request.startedAt = this.clock.now();
+  }
 
   /**
    * Answers a request with `data` (ack name defaults to the request's). Returns false when the
@@ -24,16 +34,17 @@ export class RequestReplier {
     if (request.answered) return false;
     request.answered = true;
     try {
-      return this.sender.sendTo(record, { type: MessageType.AckResponse, ack: ackName, id: request.id, data });
+      return this.answered(request, this.sender.sendTo(record, { type: MessageType.AckResponse, ack: ackName, id: request.id, data }), false);
     } catch (err) {
       // The answer cannot be encoded (e.g. cyclic data): the requester still gets one answer.
       this.logger.error(`cannot encode the answer to "${request.ack}": ${errorMessage(err)}`);
-      return this.sender.sendTo(record, {
+      const sent = this.sender.sendTo(record, {
         type: MessageType.AckResponse,
         ack: ackName,
         id: request.id,
         error: 'The answer could not be encoded',
       });
+      return this.answered(request, sent, true);
     }
   }
 
@@ -41,6 +52,17 @@ export class RequestReplier {
   replyError(record: ClientRecord, request: PendingRequest, message: string): boolean {
     if (request.answered) return false;
     request.answered = true;
-    return this.sender.sendTo(record, { type: MessageType.AckResponse, ack: request.ack, id: request.id, error: message });
+    const sent = this.sender.sendTo(record, { type: MessageType.AckResponse, ack: request.ack, id: request.id, error: message });
+    return this.answered(request, sent, true);
+  }
+
+  /** Counts one answer (and its handler's duration while timing is on); returns `sent`. */
+  private answered(request: PendingRequest, sent: boolean, error: boolean): boolean {
+    const acks = this.counters.acks;
+    if (!sent) acks.undelivered++;
+    else if (error) acks.errors++;
+    else acks.answered++;
+    if (request.startedAt !== 0 && this.clock !== null) acks.duration.observe(this.clock.now() - request.startedAt);
+    return sent;
   }
 }

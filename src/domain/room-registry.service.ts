@@ -35,6 +35,7 @@ export class RoomRegistry {
   private readonly caps: RoomLimits;
   /** Session recovery: told when a record holding a session joins or leaves a room. */
   private observer: RoomObserver | null = null;
+  private memberships = 0;
 
   constructor(
     private readonly hooks: HookRunner,
@@ -119,6 +120,7 @@ export class RoomRegistry {
     members.set(clientId, record);
     info.rooms.add(room);
     if (record.session !== null) this.observer?.joined(record, room);
+    this.memberships++;
     return CHANGED;
   }
 
@@ -163,6 +165,11 @@ export class RoomRegistry {
     return [...this.rooms.keys()];
   }
 
+  /** Sum of the room sizes (a client in 3 rooms counts 3). */
+  get memberCount(): number {
+    return this.memberships;
+  }
+
   /** Number of rooms (StelarStats.totalRooms). */
   get size(): number {
     return this.rooms.size;
@@ -179,6 +186,7 @@ export class RoomRegistry {
     // Only this record's own entry (never another record's that shares a broken id).
     if (members === undefined || members.get(record.id) !== record) return;
     members.delete(record.id);
+    this.memberships--;
     if (members.size === 0) this.rooms.delete(room);
   }
 }

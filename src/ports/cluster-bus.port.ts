@@ -33,6 +33,24 @@ export interface ClusterStateProvider {
   localStats(): Record<string, number>;
   /** O(1) "is this client connected here?" for `hasRemoteClient`; else `localClients()` is scanned. */
   hasLocalClient?(clientId: string): boolean;
+  /** Closes `clientId` if it is connected here (a `disconnect` from another node); true if it was. */
+  disconnectLocal?(clientId: string, code: number, reason: string): boolean;
+}
+
+/** Live counters of a networked bus (read by the metrics exporter at collect time). */
+export interface ClusterBusCounters {
+  /** Deliveries handed to the broker. */
+  readonly published: number;
+  /** Deliveries dropped while the broker was unavailable. */
+  readonly dropped: number;
+  /** Deliveries received from other nodes. */
+  readonly received: number;
+  /** Malformed messages ignored. */
+  readonly invalid: number;
+  /** Cluster queries some live node did not answer in time. */
+  readonly queryTimeouts: number;
+  /** Broker connections that came back after an outage. */
+  readonly reconnects: number;
 }
 
 /** A cluster-wide query result; `partial` is true when some node did not answer in time. */
@@ -55,6 +73,10 @@ export interface ClusterBus {
   stop(): Promise<void>;
   /** Send to the other nodes (never echoed to this node). */
   publish(delivery: ClusterDelivery): void;
+  /** Counters for monitoring (networked buses). */
+  readonly counters?: ClusterBusCounters;
+  /** Asks every other node to close `clientId` (server.disconnect of a client not on this node). */
+  disconnect?(clientId: string, code: number, reason: string): void;
   /** True when `clientId` is connected to some other node (for toId). */
   hasRemoteClient?(clientId: string): MaybePromise<boolean>;
   rooms(): Promise<ClusterQueryResult<string[]>>;

@@ -9,11 +9,12 @@ export * from './id-generator.port';
 export * from './logger.port';
 export * from './cluster-bus.port';
 export * from './client-transport.port';
+export * from './metrics.port';
 export * from './http-fallback.port';
 export * from './session-store.port';
 export * from './stream-store.port';
 
-import { Transport } from './transport.port';
+import { ConnectionAcceptor, Transport } from './transport.port';
 import { MessageCodec } from './message-codec.port';
 import { IRateLimiter, RateLimiterFactory } from './rate-limiter.port';
 import { IIPTracker } from './ip-tracker.port';
@@ -32,6 +33,7 @@ import { StreamStore } from './stream-store.port';
  */
 export const TOKENS = {
   Transport,
+  ConnectionAcceptor,
   MessageCodec,
   IRateLimiter,
   RateLimiterFactory,

@@ -53,6 +53,9 @@ export interface Transport {
   updateLimits?(limits: TransportLimits): void;
 }
 
+/** The domain's acceptor (the connection service), injected into every transport plug-in's listener. */
+export const ConnectionAcceptor = Symbol.for('stelar.ConnectionAcceptor');
+
 /**
  * Multi-bound: each transport plug-in's container module binds its listener here (or nothing,
  * e.g. TCP without a `tcpPort`); the server runs every one (`container.getAll(TOKENS.Transport)`).

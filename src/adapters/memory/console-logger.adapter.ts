@@ -1,11 +1,16 @@
-import type { Logger, LogLevel } from '../../ports/logger.port';
+import type { LogFields, Logger, LogLevel } from '../../ports/logger.port';
+import { formatLogCall } from './log-line.format';
 
 const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3, silent: 4 };
 
 /** The console methods the logger writes to (injectable for tests). */
 export type ConsoleSink = Pick<Console, 'debug' | 'info' | 'warn' | 'error'>;
 
-/** Console logger with a minimum level; every line is prefixed with `[stelar]`. */
+/**
+ * Console logger with a minimum level; every line is prefixed with `[stelar]`. Structured calls
+ * (`info({ clientId, ip }, 'client connected')`) read as `[stelar] client connected clientId=… ip=…`;
+ * an `err` field is handed to the console as well, so its stack is printed.
+ */
 export class ConsoleLogger implements Logger {
   private threshold: number;
 
@@ -20,20 +25,25 @@ export class ConsoleLogger implements Logger {
     this.threshold = ConsoleLogger.rank(level);
   }
 
-  debug(message: string, ...args: unknown[]): void {
-    if (this.threshold <= RANK.debug) this.sink.debug(`[stelar] ${message}`, ...args);
+  debug(message: LogFields | string, ...args: unknown[]): void {
+    if (this.threshold <= RANK.debug) this.write('debug', message, args);
   }
 
-  info(message: string, ...args: unknown[]): void {
-    if (this.threshold <= RANK.info) this.sink.info(`[stelar] ${message}`, ...args);
+  info(message: LogFields | string, ...args: unknown[]): void {
+    if (this.threshold <= RANK.info) this.write('info', message, args);
   }
 
-  warn(message: string, ...args: unknown[]): void {
-    if (this.threshold <= RANK.warn) this.sink.warn(`[stelar] ${message}`, ...args);
+  warn(message: LogFields | string, ...args: unknown[]): void {
+    if (this.threshold <= RANK.warn) this.write('warn', message, args);
   }
 
-  error(message: string, ...args: unknown[]): void {
-    if (this.threshold <= RANK.error) this.sink.error(`[stelar] ${message}`, ...args);
+  error(message: LogFields | string, ...args: unknown[]): void {
+    if (this.threshold <= RANK.error) this.write('error', message, args);
+  }
+
+  private write(level: 'debug' | 'info' | 'warn' | 'error', message: LogFields | string, args: unknown[]): void {
+    const { line, rest } = formatLogCall(message, args);
+    this.sink[level](`[stelar] ${line}`, ...rest);
   }
 
   private static rank(level: LogLevel): number {

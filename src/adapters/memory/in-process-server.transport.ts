@@ -5,7 +5,7 @@ import type { ConnectionAcceptor, HandshakeInfo, Refusal, Transport } from '../.
 import { CloseCode, StelarErrorCode } from '../../domain/errors';
 import { MessageType } from '../../domain/message';
 import { InProcessCodec } from './in-process.codec';
-import { IN_PROCESS_NETWORK, type InProcessNetwork } from './in-process.network';
+import { IN_PROCESS_NETWORK, type InProcessListener, type InProcessNetwork } from './in-process.network';
 import { InProcessConnection, type InProcessClientEnd } from './in-process.pipe';
 import { MEMORY_PROTOCOL } from './in-process.protocol';
 
@@ -36,7 +36,7 @@ const INTERNAL_REFUSAL: Refusal = Object.freeze({
  * as an Error message then a close with the refusal's close code, as over TCP. Messages cross
  * on the next event-loop turn, so an app behaves as it would over the network.
  */
-export class InProcessServerTransport implements Transport {
+export class InProcessServerTransport implements Transport, InProcessListener {
   readonly protocol = MEMORY_PROTOCOL;
   readonly name: string;
   private readonly network: InProcessNetwork;

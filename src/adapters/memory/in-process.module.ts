@@ -2,7 +2,8 @@ import { ContainerModule } from 'inversify';
 import { TOKENS } from '../../ports';
 import type { Logger } from '../../ports/logger.port';
 import type { MessageCodec } from '../../ports/message-codec.port';
-import type { Transport } from '../../ports/transport.port';
+import type { ConnectionAcceptor, Transport } from '../../ports/transport.port';
+import { accepting } from '../transport-plugin';
 import { InProcessCodec } from './in-process.codec';
 import { InProcessServerTransport, type InProcessServerTransportOptions } from './in-process-server.transport';
 
@@ -27,8 +28,9 @@ export function inProcessTransport(options: InProcessTransportOptions = {}): Con
     bind<MessageCodec>(TOKENS.MessageCodec).toService(MEMORY_TOKENS.Codec);
     bind<Transport>(TOKENS.Transport)
       .toResolvedValue(
-        (codec: MessageCodec, logger: Logger) => new InProcessServerTransport({ ...options, codec, logger }),
-        [MEMORY_TOKENS.Codec, TOKENS.Logger],
+        (acceptor: ConnectionAcceptor, codec: MessageCodec, logger: Logger) =>
+          accepting(new InProcessServerTransport({ ...options, codec, logger }), acceptor),
+        [TOKENS.ConnectionAcceptor, MEMORY_TOKENS.Codec, TOKENS.Logger],
       )
       .inSingletonScope();
   });

@@ -37,15 +37,16 @@ export interface RedisConstructorLike {
 /** A `require`-shaped function (injectable so the "not installed" path can be tested). */
 export type RequireLike = (id: string) => unknown;
 
-/** Thrown when cluster mode is configured but `ioredis` cannot be loaded. */
+/** Thrown when a feature needs an optional peer (`ioredis`, `prom-client`) that cannot be loaded. */
 export class MissingPeerDependencyError extends Error {
   readonly code = 'STELAR_ERR_MISSING_PEER_DEPENDENCY';
   constructor(
     readonly packageName: string,
     cause: unknown,
+    feature = 'cluster mode',
   ) {
     super(
-      `Stelar cluster mode needs the optional peer dependency '${packageName}', which could ` +
+      `Stelar ${feature} needs the optional peer dependency '${packageName}', which could ` +
         `not be loaded. Install it with \`npm install ${packageName}\`. (${describe(cause)})`,
       { cause },
     );

@@ -50,6 +50,7 @@ import {
   settleWithin,
 } from './redis-client.util';
 import { localAnswer } from './local-query.answer';
+import { decodeControl, encodeDisconnect, isControlEnvelope } from './cluster-control.codec';
 
 const IDLE = 0;
 const STARTING = 1;
@@ -66,6 +67,10 @@ export interface RedisClusterBusCounters {
   received: number;
   /** Malformed envelopes ignored. */
   invalid: number;
+  /** Cluster queries some live node did not answer in time (the result was partial). */
+  queryTimeouts: number;
+  /** Times a Redis connection (publisher or subscriber) came back after an outage. */
+  reconnects: number;
 }
 
 /** The Redis implementation of the {@link ClusterBus} port. */
@@ -73,7 +78,14 @@ export class RedisClusterBus implements ClusterBus {
   readonly nodeId: string;
   readonly clustered = true;
   /** Live counters (mutated in place). */
-  readonly counters: RedisClusterBusCounters = { published: 0, dropped: 0, received: 0, invalid: 0 };
+  readonly counters: RedisClusterBusCounters = {
+    published: 0,
+    dropped: 0,
+    received: 0,
+    invalid: 0,
+    queryTimeouts: 0,
+    reconnects: 0,
+  };
 
   private readonly Redis: RedisConstructorLike;
   private readonly redisTarget: string | RedisConnectionOptions;
@@ -204,6 +216,20 @@ export class RedisClusterBus implements ClusterBus {
     this.pub!.publish(this.deliveryChannel, envelope).catch(this.onPublishError);
   }
 
+  /**
+   * Asks the other nodes to close `clientId` (at most once, like deliveries: dropped while Redis
+   * is unavailable). The node holding the client closes it with `code` and `reason`.
+   */
+  disconnect(clientId: string, code: number, reason: string): void {
+    if (this.phase !== RUNNING) return;
+    const envelope = encodeDisconnect(this.nodeId, clientId, code, reason);
+    if (this.pub!.status !== 'ready') {
+      this.drop('Redis is not connected');
+      return;
+    }
+    this.pub!.publish(this.deliveryChannel, envelope).catch(this.onReplyError);
+  }
+
   /** True when some other node has `clientId` connected (settles on the first "yes"). */
   async hasRemoteClient(clientId: string): Promise<boolean> {
     if (typeof clientId !== 'string') throw new TypeError('clientId must be a string');
@@ -277,6 +303,7 @@ export class RedisClusterBus implements ClusterBus {
       this.queries.settle(id),
     );
     const { answers, missing } = await outcome;
+    if (missing > 0) this.counters.queryTimeouts++;
     const values: T[] = [local];
     const nodeIds = [this.nodeId];
     let invalid = 0;
@@ -317,6 +344,7 @@ export class RedisClusterBus implements ClusterBus {
   private readonly onMessage = (_channel: Buffer, message: Buffer): void => {
     // Our own deliveries and queries come back through the subscription: skip them unparsed.
     if (isFromOrigin(message, this.nodeIdBytes)) return;
+    if (isControlEnvelope(message)) return this.onControl(message);
     let env: ClusterEnvelope;
     try {
       env = decodeEnvelope(message);
@@ -339,6 +367,24 @@ export class RedisClusterBus implements ClusterBus {
     }
   };
 
+  private onControl(message: Buffer): void {
+    const cmd = decodeControl(message);
+    if (cmd === null) {
+      this.counters.invalid++;
+      return;
+    }
+    try {
+      if (this.state?.disconnectLocal?.(cmd.clientId, cmd.code, cmd.reason)) {
+        this.logger.info(
+          { component: 'cluster', clientId: cmd.clientId, code: cmd.code, reason: cmd.reason, fromNode: cmd.origin },
+          'client disconnected on request of another node',
+        );
+      }
+    } catch (err) {
+      this.logger.error({ err, component: 'cluster' }, '[stelar:cluster] disconnect handler threw');
+    }
+  }
+
   private readonly beat = (): void => {
     if (this.phase !== RUNNING || this.pub!.status !== 'ready') return;
     this.presence!.announce()
@@ -352,7 +398,9 @@ export class RedisClusterBus implements ClusterBus {
     this.beat();
     if (this.pubHealthy) return;
     this.pubHealthy = true;
+    this.counters.reconnects++;
     this.logger.info(
+      { component: 'cluster', nodeId: this.nodeId, connection: 'pub', droppedDeliveries: this.droppedInOutage },
       `[stelar:cluster] Redis reconnected; ${this.droppedInOutage} cluster deliveries were dropped meanwhile`,
     );
     this.droppedInOutage = 0;
@@ -361,7 +409,11 @@ export class RedisClusterBus implements ClusterBus {
   private readonly onSubReady = (): void => {
     if (this.subHealthy || this.phase !== RUNNING) return;
     this.subHealthy = true;
-    this.logger.info('[stelar:cluster] Redis subscriber reconnected and resubscribed');
+    this.counters.reconnects++;
+    this.logger.info(
+      { component: 'cluster', nodeId: this.nodeId, connection: 'sub' },
+      '[stelar:cluster] Redis subscriber reconnected and resubscribed',
+    );
   };
 
   /** 'error' (with an Error) or 'reconnecting' (with the delay): log once per outage. */
@@ -369,6 +421,7 @@ export class RedisClusterBus implements ClusterBus {
     if (!this.pubHealthy || this.phase !== RUNNING) return;
     this.pubHealthy = false;
     this.logger.warn(
+      { component: 'cluster', nodeId: this.nodeId, connection: 'pub', ...outage(why) },
       `[stelar:cluster] Redis connection lost (${reason(why)}); local delivery continues, ` +
         'cluster deliveries are dropped until it reconnects',
     );
@@ -377,7 +430,10 @@ export class RedisClusterBus implements ClusterBus {
   private readonly onSubDown = (why: unknown): void => {
     if (!this.subHealthy || this.phase !== RUNNING) return;
     this.subHealthy = false;
-    this.logger.warn(`[stelar:cluster] Redis subscriber connection lost (${reason(why)})`);
+    this.logger.warn(
+      { component: 'cluster', nodeId: this.nodeId, connection: 'sub', ...outage(why) },
+      `[stelar:cluster] Redis subscriber connection lost (${reason(why)})`,
+    );
   };
 
   private readonly onPublishError = (err: unknown): void => {
@@ -392,7 +448,7 @@ export class RedisClusterBus implements ClusterBus {
   private drop(reason: string): void {
     this.counters.dropped++;
     if (this.droppedInOutage++ === 0) {
-      this.logger.warn(`[stelar:cluster] dropping cluster deliveries: ${reason}`);
+      this.logger.warn({ component: 'cluster', nodeId: this.nodeId, reason }, `[stelar:cluster] dropping cluster deliveries: ${reason}`);
     }
     this.pubHealthy = false;
   }
@@ -419,6 +475,11 @@ const EMPTY_STATE: ClusterStateProvider = {
 const isBoolean = (v: unknown): v is boolean => typeof v === 'boolean';
 const isTrue = (v: unknown): boolean => v === true;
 const anyTrue = (l: boolean[]): boolean => l.some(isTrue);
+
+/** The fields of an outage line: the Error as `err`, or the reconnect delay. */
+function outage(why: unknown): Record<string, unknown> {
+  return typeof why === 'number' ? { reconnectInMs: why } : why instanceof Error ? { err: why } : { reason: String(why) };
+}
 
 function reason(why: unknown): string {
   return typeof why === 'number' ? `reconnecting in ${why} ms` : msg(why);

@@ -2,7 +2,8 @@ import { ContainerModule } from 'inversify';
 import { TOKENS } from '../../ports';
 import type { Logger } from '../../ports/logger.port';
 import type { MessageCodec } from '../../ports/message-codec.port';
-import type { Transport } from '../../ports/transport.port';
+import type { ConnectionAcceptor, Transport } from '../../ports/transport.port';
+import { accepting } from '../transport-plugin';
 import { TcpBinaryCodec } from '../codec/tcp-binary.codec';
 import { TcpServerTransport, type TcpServerTransportOptions } from './tcp-server-transport';
 
@@ -27,8 +28,9 @@ export function tcpTransport(options: TcpTransportOptions | null): ContainerModu
     if (options === null) return;
     bind<Transport>(TOKENS.Transport)
       .toResolvedValue(
-        (codec: MessageCodec, logger: Logger) => new TcpServerTransport({ ...options, codec, logger }),
-        [TCP_TOKENS.Codec, TOKENS.Logger],
+        (acceptor: ConnectionAcceptor, codec: MessageCodec, logger: Logger) =>
+          accepting(new TcpServerTransport({ ...options, codec, logger }), acceptor),
+        [TOKENS.ConnectionAcceptor, TCP_TOKENS.Codec, TOKENS.Logger],
       )
       .inSingletonScope();
   });

@@ -1,4 +1,5 @@
 import * as http from 'node:http';
+import type { Logger } from '../../ports/logger.port';
 import * as https from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -41,6 +42,11 @@ export interface WsServerTransportOptions {
   readonly maxBufferedBytes?: number;
   /** Plain HTTP requests (e.g. the health endpoint): return true when handled. */
   readonly httpHandler?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean;
+  /**
+   * Where errors of a server this transport started are reported after listen() (e.g. EMFILE
+   * on accept), instead of an unhandled 'error' event (injected: `TOKENS.Logger`).
+   */
+  readonly logger?: Logger;
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {
@@ -127,6 +133,7 @@ export class WsServerTransport implements Transport, UpgradeRoute {
         server.listen(this.options.port ?? 0, this.options.host);
       }).then(() => {
         this.startedServer = true;
+        server.on('error', this.onServerError);
       }).catch((err: unknown) => {
         this.detach();
         throw err;
@@ -134,6 +141,11 @@ export class WsServerTransport implements Transport, UpgradeRoute {
     }
     return this.port() ?? 0;
   }
+
+  /** An error of the listening server after listen(): logged, never thrown. */
+  private readonly onServerError = (err: Error): void => {
+    this.options.logger?.warn(`WebSocket listener error: ${err.message}`);
+  };
 
   /** The bound port, or null when not listening. */
   port(): number | null {
@@ -147,6 +159,7 @@ export class WsServerTransport implements Transport, UpgradeRoute {
     if (!this.listening) return;
     const server = this.server as http.Server;
     const router = this.router;
+    server.removeListener('error', this.onServerError);
     this.detach();
     for (const socket of this.pending) socket.destroy();
     this.pending.clear();

@@ -1,8 +1,10 @@
 import { ContainerModule } from 'inversify';
 import { TOKENS } from '../../ports';
 import type { HttpFallback } from '../../ports/http-fallback.port';
+import type { Logger } from '../../ports/logger.port';
 import type { MessageCodec } from '../../ports/message-codec.port';
-import type { Transport } from '../../ports/transport.port';
+import type { ConnectionAcceptor, Transport } from '../../ports/transport.port';
+import { accepting } from '../transport-plugin';
 import { WsJsonCodec } from '../codec/ws-json.codec';
 import { WsServerTransport, type WsServerTransportOptions } from './ws-server-transport';
 
@@ -12,13 +14,13 @@ export const WS_TOKENS = {
 } as const;
 
 /** The listener's options, without what the container injects. */
-export type WebSocketTransportOptions = Omit<WsServerTransportOptions, 'httpHandler'>;
+export type WebSocketTransportOptions = Omit<WsServerTransportOptions, 'httpHandler' | 'logger'>;
 
 /**
  * The WebSocket transport plug-in (RFC 6455 over http/https): one container module that binds
  * its codec (`WS_TOKENS.Codec`, also registered under `TOKENS.MessageCodec`) and, unless
- * `options` is null, its listener under `TOKENS.Transport`, which answers plain HTTP requests
- * through the injected `TOKENS.HttpFallback` (the health route).
+ * `options` is null, its listener under `TOKENS.Transport`, with the `TOKENS.Logger` injected
+ * and plain HTTP requests answered through the injected `TOKENS.HttpFallback` (the health route).
  */
 export function webSocketTransport(options: WebSocketTransportOptions | null): ContainerModule {
   return new ContainerModule(({ bind }) => {
@@ -27,9 +29,16 @@ export function webSocketTransport(options: WebSocketTransportOptions | null): C
     if (options === null) return;
     bind<Transport>(TOKENS.Transport)
       .toResolvedValue(
-        (http: HttpFallback | undefined) =>
-          new WsServerTransport({ ...options, httpHandler: http === undefined ? undefined : (req, res) => http.handle(req, res) }),
-        [{ serviceIdentifier: TOKENS.HttpFallback, optional: true }],
+        (acceptor: ConnectionAcceptor, logger: Logger, http: HttpFallback | undefined) =>
+          accepting(
+            new WsServerTransport({
+              ...options,
+              logger,
+              httpHandler: http === undefined ? undefined : (req, res) => http.handle(req, res),
+            }),
+            acceptor,
+          ),
+        [TOKENS.ConnectionAcceptor, TOKENS.Logger, { serviceIdentifier: TOKENS.HttpFallback, optional: true }],
       )
       .inSingletonScope();
   });

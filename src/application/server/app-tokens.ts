@@ -28,4 +28,8 @@ export const APP_TOKENS = {
   LocalState: Symbol.for('stelar.LocalState'),
   Lifecycle: Symbol.for('stelar.Lifecycle'),
   RuntimeConfig: Symbol.for('stelar.RuntimeConfig'),
+  /** The domain's plain integer counters (metrics, dashboard). */
+  Counters: Symbol.for('stelar.Counters'),
+  /** Metrics route, dashboard, event-loop lag sampler (operations/operations.module.ts). */
+  Operations: Symbol.for('stelar.Operations'),
 } as const;

@@ -1,3 +1,4 @@
+import { resolveDashboardOption, resolveMetricsOption } from './operations/operations-options';
 import { STELAR_HOOK_NAMES } from '../../domain/hooks.types';
 import { CLUSTER_OPTIONS, DEFAULTS, SERVER_OPTIONS, sharedServerHealthPath, type ResolvedOptions, type StelarOptions, type RateLimitConfig } from './server-options';
 import { assertKnownKeys, unknownNameMessage } from '../unknown-options';
@@ -176,5 +177,7 @@ export function resolveOptions(input: StelarOptions = {}): ResolvedOptions {
     compression: input.compression ?? false,
     cluster: input.cluster,
     recovery: recoveryOption(input.recovery),
+    metrics: resolveMetricsOption(input.metrics),
+    dashboard: resolveDashboardOption(input.dashboard),
   };
 }

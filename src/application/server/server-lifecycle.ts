@@ -31,7 +31,12 @@ export class ServerLifecycle implements SignalSubscriber {
     private readonly clients: ClientRegistry,
     private readonly bus: ClusterBus,
     private readonly logger: Logger,
-    private readonly cluster: { onDelivery: ClusterDeliveryHandler; state: ClusterStateProvider },
+    private readonly cluster: {
+      onDelivery: ClusterDeliveryHandler;
+      state: ClusterStateProvider;
+      /** Runs first when stopping (the dashboard's own server, which shares the HTTP server). */
+      beforeStop?: () => Promise<void>;
+    },
     private readonly uptime: Uptime,
   ) {}
 
@@ -101,6 +106,7 @@ export class ServerLifecycle implements SignalSubscriber {
     if (this.starting !== null) await this.starting.catch(() => undefined);
     this.state = 'stopping';
     unsubscribeSignals(this);
+    await this.cluster.beforeStop?.().catch((err: unknown) => this.logger.warn({ err }, 'operations stop failed'));
     // Stop accepting first, then tell every client (WS 1001 / TCP Disconnect) and wait for them.
     const closing = Promise.allSettled(this.transports.map((t) => t.close()));
     this.conns.closeAll(CloseCode.GoingAway, 'Server shutting down');

@@ -10,6 +10,7 @@ import { nameProblem } from '../../domain/name-validation';
 import type { RequestReplier } from '../../domain/request-replier.service';
 import type { RoomRegistry } from '../../domain/room-registry.service';
 import { toBytes, type ContextOps } from './stelar-context';
+import { checkAdminClose } from '../../domain/admin-close';
 
 function isBinaryData(data: unknown): data is ArrayBuffer | ArrayBufferView {
   return data instanceof ArrayBuffer || ArrayBuffer.isView(data);
@@ -125,5 +126,31 @@ export class ServerMessaging implements ContextOps {
 
   pushAck(record: ClientRecord, ackName: string, data: unknown): void {
     this.sender.sendDirect(record, { type: MessageType.AckResponse, ack: ackName, data });
+  }
+
+  /** ctx.disconnect: closes this client. */
+  disconnectRecord(record: ClientRecord, code: number, reason: string): void {
+    checkAdminClose(code, reason);
+    this.sender.adminClose(record, code, reason);
+  }
+
+  /**
+   * server.disconnect: closes client `id` here (true), or asks the other nodes to (false;
+   * at most once, like every cluster delivery).
+   */
+  disconnect(id: string, code: number, reason: string): boolean {
+    checkAdminClose(code, reason);
+    const record = this.clients.get(id);
+    if (record !== undefined && this.sender.adminClose(record, code, reason)) return true;
+    if (record === undefined && this.bus.clustered) this.bus.disconnect?.(id, code, reason);
+    return false;
+  }
+
+  /** Removes client `id` from `room` (the dashboard); true when it was in it and left. */
+  removeFromRoom(id: string, room: string): boolean {
+    const record = this.clients.get(id);
+    if (record === undefined || !record.info.inRoom(room)) return false;
+    this.leaveRoom(record, room);
+    return !record.info.inRoom(room);
   }
 }

@@ -6,6 +6,13 @@ import type { Logger, LogLevel } from '../../ports/logger.port';
 import type { StelarHooks } from '../../domain/hooks.types';
 import type { StelarStats } from './server-types';
 import type { RecoveryConfig, RecoveryOption } from '../../domain/recovery/recovery-config';
+import type {
+  DashboardOptions,
+  MetricsOptions,
+  ResolvedDashboardOptions,
+  ResolvedMetricsOptions,
+} from './operations/operations-options';
+export type { DashboardOptions, MetricsOptions, HttpAuth } from './operations/operations-options';
 
 import type { EventRateLimits } from '../../domain/rate-limit-policy.service';
 /** Per-event rate limits: event name → token bucket (`{ maxPoints, windowMs }`). */
@@ -109,6 +116,12 @@ export interface StelarOptions {
    * `{ windowMs = 120000, historySize = 1000, skipMiddleware = false }`. Single node in phase 1.
    */
   recovery?: RecoveryOption;
+
+  // Operations surface (docs/OPERATIONS.md)
+  /** Prometheus metrics on `/metrics` (needs the `prom-client` peer dependency). Default false. */
+  metrics?: boolean | MetricsOptions;
+  /** The built-in live dashboard on `/stelar`; `auth` is required. Default off. */
+  dashboard?: DashboardOptions | false;
 }
 
 /**
@@ -156,6 +169,8 @@ export const SERVER_OPTIONS: { readonly [K in keyof StelarOptions]-?: OptionPhas
   compression: 'construction',
   cluster: 'construction',
   recovery: 'construction',
+  metrics: 'construction',
+  dashboard: 'construction',
 };
 
 /** Options after defaults are applied. */
@@ -194,6 +209,8 @@ export interface ResolvedOptions {
   compression: boolean;
   cluster: ClusterOptions | undefined;
   recovery: RecoveryConfig;
+  metrics: ResolvedMetricsOptions | false;
+  dashboard: ResolvedDashboardOptions | false;
 }
 
 /**

@@ -79,6 +79,10 @@ export interface StelarContext<
   joinRoom: (room: string) => void;
   leaveRoom: (room: string) => void;
 
+  // Connection
+  /** Closes this client (WS close frame / TCP Disconnect) with `code` (default 1000) and `reason`. */
+  disconnect: (code?: number, reason?: string) => void;
+
   // Metadata (the per-client data, typed by `Data`)
   setMetadata: <K extends keyof Data & string>(key: K, value: Data[K]) => void;
   getMetadata: <K extends keyof Data & string>(key: K) => Data[K] | undefined;

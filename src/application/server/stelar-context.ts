@@ -21,6 +21,8 @@ export interface ContextOps {
   reply(record: ClientRecord, request: PendingRequest, data: unknown, ackName: string): void;
   /** An unsolicited ack push to the client's onAck(name) listeners. */
   pushAck(record: ClientRecord, ackName: string, data: unknown): void;
+  /** Closes this client (`ctx.disconnect`). */
+  disconnectRecord(record: ClientRecord, code: number, reason: string): void;
 }
 
 /** Normalises an ArrayBuffer / typed array / Buffer to a Uint8Array view without copying. */
@@ -123,6 +125,11 @@ class Context implements StelarContext {
 
   leaveRoom(room: string): void {
     this.ops.leaveRoom(this.record, room);
+  }
+
+  /** Closes this client's connection with `code` (default 1000) and `reason`. */
+  disconnect(code: number = 1000, reason = ''): void {
+    this.ops.disconnectRecord(this.record, code, reason);
   }
 
   setMetadata(key: string, value: unknown): void {

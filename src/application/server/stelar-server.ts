@@ -26,6 +26,10 @@ import type { ServerLifecycle } from './server-lifecycle';
 import type { ServerMessaging } from './server-messaging.service';
 import type { ServerStats } from './server-stats';
 import type { RuntimeConfig, StelarConfigSnapshot } from './runtime-config';
+import type { Server as HttpServer } from 'node:http';
+import type { Transport } from '../../ports/transport.port';
+import { CloseCode } from '../../domain/errors';
+import type { ServerOperations } from './operations/server-operations';
 
 /** Which transport plug-ins a server runs (see {@link StelarWiring.transports}). */
 export type TransportSelection =
@@ -72,6 +76,7 @@ export class StelarServer<
   private readonly bus: ClusterBus;
   private readonly lifecycle: ServerLifecycle;
   private readonly config: RuntimeConfig;
+  private readonly ops: ServerOperations;
 
   /** A server on its own namespace path (`StelarServer.of('/chat', { server })`). */
   static of<L extends EventsMap = DefaultEventsMap, E extends EventsMap = DefaultEventsMap, D extends object = DefaultClientData>(
@@ -102,6 +107,7 @@ export class StelarServer<
     this.bus = c.get<ClusterBus>(TOKENS.ClusterBus);
     this.lifecycle = c.get(APP_TOKENS.Lifecycle);
     this.config = c.get(APP_TOKENS.RuntimeConfig);
+    this.ops = c.get(APP_TOKENS.Operations);
   }
 
   // ---------------------------------------------------------------- handlers
@@ -176,6 +182,26 @@ export class StelarServer<
     this.messaging.broadcast(event, toBytes(buffer), excludeId);
   }
 
+  // ---------------------------------------------------------------- operations
+
+  /**
+   * Closes client `id` with `code` (default 1000) and `reason`: a WebSocket close frame or a TCP
+   * Disconnect. True when the client was connected to this node; otherwise, in cluster mode, the
+   * other nodes are asked to close it (at most once) and false is returned.
+   * @throws RangeError for a close code a peer would reject or a reason over 123 bytes.
+   */
+  disconnect(id: string, code: number = CloseCode.Normal, reason = ''): boolean {
+    return this.messaging.disconnect(id, code, reason);
+  }
+
+  /**
+   * The Prometheus text exposition of this server's metrics (docs/OPERATIONS.md), for users who
+   * serve it themselves. Needs the `prom-client` peer dependency (loaded on first call).
+   */
+  metrics(): Promise<string> {
+    return this.ops.metrics();
+  }
+
   // ---------------------------------------------------------------- information (this node)
 
   /** Connected clients with their rooms (members of `room` only, when given). */
@@ -233,13 +259,29 @@ export class StelarServer<
   /** Starts every listener; resolves with the bound WebSocket port once all are listening. */
   async start(callback?: (port: number) => void): Promise<number> {
     const port = await this.lifecycle.start();
+    try {
+      await this.ops.start(this.httpServer());
+    } catch (err) {
+      await this.lifecycle.stop();
+      throw err;
+    }
     callback?.(port);
     return port;
   }
 
   /** Tells clients (WS 1001 / TCP Disconnect), closes every socket and listener, clears timers. */
-  stop(): Promise<void> {
-    return this.lifecycle.stop();
+  async stop(): Promise<void> {
+    await this.lifecycle.stop();
+    this.ops.dispose();
+  }
+
+  /** The WebSocket transport's HTTP server (the dashboard attaches its own namespace to it). */
+  private httpServer(): HttpServer | null {
+    for (const t of this.container.getAll<Transport>(TOKENS.Transport, { optional: true })) {
+      const s = (t as { httpServer?: () => HttpServer | null }).httpServer?.();
+      if (s) return s;
+    }
+    return null;
   }
 
   // ---------------------------------------------------------------- runtime config

@@ -20,6 +20,9 @@ const { createChatServer } = require('../../../examples/chat-demo/server.js') as
 const root = path.resolve(__dirname, '../../..');
 const shotDir = process.env.STELAR_SCREENSHOTS === 'docs' ? path.join(root, 'docs/screenshots') : path.join(root, '.tmp/screenshots');
 
+// Each test drives real pages for a few seconds; leave room for a loaded machine.
+jest.setTimeout(60_000);
+
 describeWithChromium('chat demo in Chromium', () => {
   let browser: Browser;
   let stelar: ReturnType<typeof createChatServer>['stelar'] | null = null;
@@ -65,6 +68,13 @@ describeWithChromium('chat demo in Chromium', () => {
   }
 
   const text = (page: Page, selector: string) => page.$eval(selector, (n) => n.textContent ?? '');
+  // What a tap in the middle of the Send button would hit (a toast must not cover it).
+  const sendIsTappable = (page: Page) =>
+    page.$eval('#send', (b) => {
+      const r = b.getBoundingClientRect();
+      const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+      return hit === b || b.contains(hit);
+    });
   const noHorizontalOverflow = (page: Page) =>
     page.evaluate(() => ({
       scroll: document.documentElement.scrollWidth,
@@ -177,6 +187,7 @@ describeWithChromium('chat demo in Chromium', () => {
     }
     await page.waitForSelector('.toast.warn');
     expect(await text(page, '.toast.warn')).toContain('Slow down');
+    expect(await sendIsTappable(page)).toBe(true);
     await page.waitForFunction(() => document.querySelectorAll('#messages li.msg.own').length === 5);
     expect(await page.$eval('#state', (n) => (n as HTMLElement).dataset.state)).toBe('connected');
   });
@@ -205,5 +216,6 @@ describeWithChromium('chat demo in Chromium', () => {
     });
     expect(send.right).toBeLessThanOrEqual(width);
     expect(send.disabled).toBe(false);
+    expect(await sendIsTappable(page)).toBe(true); // the refusal toast is showing
   });
 });

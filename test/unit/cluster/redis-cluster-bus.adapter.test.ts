@@ -150,6 +150,10 @@ describe('RedisClusterBus (fake Redis, manual clock)', () => {
     await a.bus.liveNodes(); // learn about b
     broker.goDown();
     expect(a.logger.has('warn', /Redis connection lost \(read ECONNRESET\)/)).toBe(true);
+    // One structured line per outage: the Error itself as `err` (pino keeps its stack).
+    const lost = a.logger.lines.find((l) => l.level === 'warn' && l.fields?.connection === 'pub');
+    expect(lost?.fields).toMatchObject({ component: 'cluster', nodeId: 'a' });
+    expect((lost?.fields?.err as Error).message).toBe('read ECONNRESET');
     const before = broker.published;
     for (let i = 0; i < 100; i++) a.bus.publish({ target: { kind: 'all' }, event: 'lost', data: i });
     expect(broker.published).toBe(before);
@@ -162,6 +166,8 @@ describe('RedisClusterBus (fake Redis, manual clock)', () => {
     broker.comeBack(true); // restarted empty
     await settle();
     expect(a.logger.has('info', /reconnected; 100 cluster deliveries were dropped/)).toBe(true);
+    expect(a.logger.lines.find((l) => l.level === 'info' && l.fields?.connection === 'pub')?.fields).toMatchObject({ droppedDeliveries: 100 });
+    expect(a.bus.counters.reconnects).toBeGreaterThanOrEqual(1);
     expect((await a.bus.liveNodes()).sort()).toEqual(['a', 'b']); // re-announced at once
     a.bus.publish({ target: { kind: 'all' }, event: 'back' });
     await settle();

@@ -37,7 +37,11 @@ describe('Dispatcher handlers', () => {
     d.dispatch('e', ctx);
     await flush();
     expect(seen).toEqual(['ok']);
-    expect(log.at('error')).toEqual(['handler for "e" threw: bad', 'handler for "e" rejected: worse']);
+    // One structured line each, the Error itself in `err` (so pino keeps its stack).
+    const errors = log.lines.filter((l) => l.level === 'error');
+    expect(errors.map((l) => l.args[0])).toEqual(['handler for "e" threw', 'handler for "e" rejected']);
+    expect(errors.map((l) => (l.fields?.err as Error).message)).toEqual(['bad', 'worse']);
+    expect(errors.map((l) => l.fields?.event)).toEqual(['e', 'e']);
   });
 
   it('registration during dispatch does not affect the dispatch in progress; off removes', () => {

@@ -1,0 +1,74 @@
+/**
+ * Admin control messages between nodes, in their own envelope type so they stay apart from the
+ * delivery/query envelopes (cluster-envelope.codec.ts): same first three fields (version, type,
+ * origin), then the command.
+ *
+ * ```
+ * u8 version (1) | u8 type (16 CONTROL) | u8 originLen | origin | u8 op
+ * op 1 DISCONNECT: u16 closeCode | u16 len | clientId | reason (rest, UTF-8)
+ * ```
+ */
+import { ENVELOPE_VERSION, MAX_NODE_ID_BYTES } from './cluster-envelope.codec';
+
+/** Envelope type byte of control messages (well apart from the delivery/query/reply types). */
+export const CONTROL_ENVELOPE = 16;
+const OP_DISCONNECT = 1;
+const MAX_U16 = 0xffff;
+/** Close reasons are short (a WebSocket close reason is at most 123 bytes). */
+const MAX_REASON_BYTES = 123;
+
+/** A decoded control command. */
+export interface DisconnectCommand {
+  readonly origin: string;
+  readonly clientId: string;
+  readonly code: number;
+  readonly reason: string;
+}
+
+/** True when `buf` is a control envelope (checked before the regular decoder). */
+export function isControlEnvelope(buf: Uint8Array): boolean {
+  return buf.byteLength >= 3 && buf[0] === ENVELOPE_VERSION && buf[1] === CONTROL_ENVELOPE;
+}
+
+/** Encodes "disconnect client `clientId` wherever it is connected". */
+export function encodeDisconnect(origin: string, clientId: string, code: number, reason: string): Buffer {
+  const o = Buffer.from(origin, 'utf8');
+  const id = Buffer.from(clientId, 'utf8');
+  let r = Buffer.from(reason, 'utf8');
+  if (o.byteLength > MAX_NODE_ID_BYTES) throw new RangeError('node id too long');
+  if (id.byteLength > MAX_U16) throw new RangeError('client id too long');
+  if (!Number.isInteger(code) || code < 0 || code > MAX_U16) throw new RangeError(`invalid close code ${code}`);
+  if (r.byteLength > MAX_REASON_BYTES) r = r.subarray(0, MAX_REASON_BYTES);
+  const buf = Buffer.allocUnsafe(3 + o.byteLength + 1 + 2 + 2 + id.byteLength + r.byteLength);
+  let at = 0;
+  buf[at++] = ENVELOPE_VERSION;
+  buf[at++] = CONTROL_ENVELOPE;
+  buf[at++] = o.byteLength;
+  at += o.copy(buf, at);
+  buf[at++] = OP_DISCONNECT;
+  buf.writeUInt16BE(code, at);
+  at += 2;
+  buf.writeUInt16BE(id.byteLength, at);
+  at += 2;
+  at += id.copy(buf, at);
+  r.copy(buf, at);
+  return buf;
+}
+
+/** Decodes a control envelope; null when it is malformed or an unknown command (ignored). */
+export function decodeControl(buf: Buffer): DisconnectCommand | null {
+  if (!isControlEnvelope(buf)) return null;
+  const originLen = buf[2];
+  let at = 3 + originLen;
+  if (buf.byteLength < at + 5) return null;
+  const origin = buf.toString('utf8', 3, 3 + originLen);
+  if (buf[at++] !== OP_DISCONNECT) return null;
+  const code = buf.readUInt16BE(at);
+  at += 2;
+  const idLen = buf.readUInt16BE(at);
+  at += 2;
+  if (buf.byteLength < at + idLen || idLen === 0) return null;
+  const clientId = buf.toString('utf8', at, at + idLen);
+  const reason = buf.toString('utf8', at + idLen);
+  return { origin, clientId, code, reason };
+}
