@@ -171,10 +171,14 @@ export class MessageSender {
       const p = pos ? r.positionedKey : r.protocol;
       let out: OutboundMessage;
       if (p === p1) out = out1!;
-      else if (p1 === null) out = out1 = this.encode(((p1 = p), r.protocol), pos ? positioned! : message);
-      else if (p === p2) out = out2!;
-      else if (p2 === null) out = out2 = this.encode(((p2 = p), r.protocol), pos ? positioned! : message);
-      else {
+      else if (p1 === null) {
+        p1 = p;
+        out = out1 = this.encode(r.protocol, pos ? positioned! : message);
+      } else if (p === p2) out = out2!;
+      else if (p2 === null) {
+        p2 = p;
+        out = out2 = this.encode(r.protocol, pos ? positioned! : message);
+      } else {
         more ??= new Map();
         let o = more.get(p);
         if (o === undefined) more.set(p, (o = this.encode(r.protocol, pos ? positioned! : message)));

@@ -8,6 +8,7 @@ import * as net from 'node:net';
 export class DropProxy {
   private readonly server: net.Server;
   private readonly pairs = new Set<[net.Socket, net.Socket]>();
+  private readonly frozen: net.Socket[] = [];
   /** Connections accepted so far. */
   accepted = 0;
 
@@ -43,6 +44,25 @@ export class DropProxy {
     this.target = port;
   }
 
+  /**
+   * Stops forwarding on every open pair without closing anything: both ends keep a socket that
+   * looks alive and never gets another byte (a half-open connection). Whatever either side
+   * closes later stays on its side.
+   */
+  freeze(): void {
+    for (const pair of [...this.pairs]) {
+      for (const s of pair) {
+        s.unpipe();
+        s.pause();
+        s.removeAllListeners('close');
+        s.removeAllListeners('error');
+        s.on('error', () => {});
+        this.frozen.push(s);
+      }
+    }
+    this.pairs.clear();
+  }
+
   /** Resets every open pair at once (both sides see ECONNRESET / an abnormal close). */
   cut(): void {
     for (const [a, b] of [...this.pairs]) {
@@ -54,6 +74,7 @@ export class DropProxy {
 
   async close(): Promise<void> {
     this.cut();
+    for (const s of this.frozen.splice(0)) s.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 }
