@@ -1,4 +1,5 @@
-import { StelarClient, type StelarServer } from '../../../src';
+import { StelarClient, StelarServer, TOKENS } from '../../../src';
+import { MemoryStreamStore } from '../../../src/adapters/memory/memory-stream-store.adapter';
 import { DropProxy } from '../../helpers/drop-proxy';
 import { ServerKit, collect, until } from '../../helpers/server-kit';
 import { testCert } from '../../helpers/tls-cert';
@@ -128,6 +129,43 @@ describe.each(VARIANTS)('session recovery edges over $name', ({ mode, tls }) => 
     refuse = false;
     await until(() => connects.length === 3, 5000, 'connect after the refusal');
     expect(connects[2]).toEqual({ recovered: false, reason: 'unknown' });
+  });
+
+  it("reason 'epoch': the stream store lost the room's history (a rebound StreamStore port, flushed)", async () => {
+    const store = new MemoryStreamStore({ historySize: 1000, windowMs: 120000 });
+    const server = StelarServer.create(
+      { port: 0, tcpPort: 0, logger: false, gracefulShutdown: false, recovery: true },
+      { configure: (c) => c.rebind(TOKENS.StreamStore).toConstantValue(store) },
+    );
+    await server.start();
+    try {
+      const proxy = await DropProxy.start(mode === 'ws' ? server.getPort() : server.getTcpPort()!);
+      proxies.push(proxy);
+      const client = new StelarClient(mode === 'ws' ? `ws://127.0.0.1:${proxy.port}/` : `127.0.0.1:${proxy.port}`, {
+        mode, logger: 'silent', reconnection: true, reconnectionDelay: 20, maxReconnectionDelay: 40,
+      });
+      clients.push(client);
+      const connects: ConnectInfo[] = [];
+      client.on('connect', (info: ConnectInfo) => connects.push(info));
+      const got = collect<number>(client, 'n');
+      client.connect();
+      await until(() => connects.length === 1, 5000, 'first connect');
+      expect(await client.joinRoom('r')).toBe(true);
+      const gone: string[] = [];
+      server.onDisconnect((ctx) => gone.push(ctx.id));
+      server.to('r', 'n', 1);
+      await until(() => got.length === 1, 3000, 'message 1');
+      const id = client.getId()!;
+      proxy.cut();
+      await until(() => gone.includes(id), 5000, 'drop noticed');
+      store.delete('#r'); // as a flushed or restarted store would: the next message starts a new epoch
+      server.to('r', 'n', 2);
+      await until(() => connects.length === 2, 5000, 'reconnect');
+      expect(connects[1]).toEqual({ recovered: false, reason: 'epoch' });
+      await until(() => server.getRoomMembers('r').length === 1, 3000, 'rejoin');
+    } finally {
+      await server.stop();
+    }
   });
 
   it('skipMiddleware true: a resume skips the middleware', async () => {
