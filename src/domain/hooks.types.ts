@@ -176,7 +176,7 @@ export type StelarHookName = keyof StelarHooks;
 /** The payload a hook receives. */
 export type StelarHookPayload<K extends StelarHookName> = Parameters<NonNullable<StelarHooks[K]>>[0];
 
-/** All eleven hook names, in the order of the type reference. */
+/** Every hook name: the eleven of the type reference, in its order, then `onClientResume` (session recovery). */
 export const STELAR_HOOK_NAMES: readonly StelarHookName[] = [
   'onRateLimitExceeded',
   'onMaxConnectionsReached',
