@@ -233,6 +233,14 @@ export class MessageSender {
     return true;
   }
 
+  /**
+   * Session recovery: `server.disconnect(id)` of a client that is away ends its suspended
+   * session (a kick cannot be undone by a resume). No-op without recovery.
+   */
+  endSession(id: string): void {
+    if (this.recording) this.recovery!.endById(id);
+  }
+
   /** Starts closing a client once: marks it Closing (messages dropped) and closes the wire. */
   close(record: ClientRecord, closeCode: number, reason: string): void {
     if (record.state >= ClientState.Closing) return;

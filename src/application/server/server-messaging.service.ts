@@ -142,6 +142,7 @@ export class ServerMessaging implements ContextOps {
     checkAdminClose(code, reason);
     const record = this.clients.get(id);
     if (record !== undefined && this.sender.adminClose(record, code, reason)) return true;
+    if (record === undefined) this.sender.endSession(id); // a suspended session (recovery) ends too
     if (record === undefined && this.bus.clustered) this.bus.disconnect?.(id, code, reason);
     return false;
   }

@@ -171,6 +171,12 @@ export class RecoveryService {
     s.expiresAt = -Infinity;
   }
 
+  /** Ends the session with this id, if any (a kick of a client that is away). */
+  endById(id: string): void {
+    const s = this.sessions.get(id);
+    if (s !== undefined) this.end(s);
+  }
+
   /** The session's client joined `room`: the replay baseline is the room's current position. */
   joined(s: StoredSession, room: string, now: number): void {
     const wire = roomStream(room);

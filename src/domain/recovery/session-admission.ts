@@ -102,11 +102,6 @@ export class SessionAdmission implements RoomObserver {
     else this.recovery.suspend(s, record.info.roomsIfAny(), record.info.metadataIfAny(), this.clock.now());
   }
 
-  /** The server ends this connection on purpose (kick, refusal): no resume. */
-  endOnClose(record: ClientRecord): void {
-    record.endSession = true;
-  }
-
   /** The 30 s maintenance. */
   sweep(): void {
     this.recovery.sweep(this.clock.now());

@@ -173,6 +173,17 @@ describe.each(MODES)('session recovery over %s', (mode) => {
     expect(connects[1]).toEqual({ recovered: false, reason: 'unknown' });
   });
 
+  it('server.disconnect(id) of a client that is away ends its session: the resume says unknown', async () => {
+    const { server, proxy, client, connects } = await setup({ windowMs: 10000 }, { customReconnectDelay: () => 300 });
+    const gone = disconnects(server);
+    const id = client.getId()!;
+    proxy.cut();
+    await until(() => gone.includes(id), 5000, 'drop noticed');
+    expect(server.disconnect(id)).toBe(false); // not connected here, but its session ends
+    await until(() => connects.length === 2, 5000, 'reconnect');
+    expect(connects[1]).toEqual({ recovered: false, reason: 'unknown' });
+  });
+
   it('a client that stops on purpose ends its session (disconnect() is not a drop)', async () => {
     const { server, client } = await setup(true);
     const gone = disconnects(server);
