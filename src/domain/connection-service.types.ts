@@ -17,7 +17,7 @@ import type { ServerLimits } from './server-limits';
 import type { RecoveryService } from './recovery/recovery.service';
 import type { ServerCounters } from './metrics/server-counters';
 
-/** Everything the connection service is built from (the composition root supplies it). */
+/** Everything the connection service is built from; it builds nothing itself (the composition root supplies it). */
 export interface ConnectionServiceDeps<C extends HandlerContext = HandlerContext> {
   readonly codecs: CodecRegistry;
   readonly clock: Clock;
@@ -29,22 +29,19 @@ export interface ConnectionServiceDeps<C extends HandlerContext = HandlerContext
   readonly admission: AdmissionService;
   readonly hooks: HookRunner;
   readonly dispatcher: Dispatcher<C>;
-  /** Builds handler contexts; a {@link BasicContextFactory} when absent (domain tests). */
-  readonly contexts?: ContextFactory<C>;
+  /** Builds handler contexts (the connection context here, message contexts in the router). */
+  readonly contexts: ContextFactory<C>;
   /** Read on every use: mutate it (or call updateLimits) to change limits live. */
   readonly limits: ServerLimits;
-  /**
-   * The pipeline stages. The composition root binds and injects each one; when absent (domain
-   * tests wired by hand) they are built from the deps above.
-   */
-  readonly sender?: MessageSender;
-  readonly router?: MessageRouter<C>;
-  readonly inbound?: InboundPipeline;
-  readonly heartbeats?: HeartbeatService;
+  /** The pipeline stages, each bound by the composition root (or built by a test's harness). */
+  readonly sender: MessageSender;
+  readonly router: MessageRouter<C>;
+  readonly inbound: InboundPipeline;
+  readonly heartbeats: HeartbeatService;
+  /** The counters every stage counts into. */
+  readonly counters: ServerCounters;
   /** Session recovery; absent or disabled: connections never hold a session. */
   readonly recovery?: RecoveryService;
-  /** The counters every stage counts into (else the service creates its own). */
-  readonly counters?: ServerCounters;
 }
 
 /** The numbers of StelarStats the domain knows (everything except memoryUsage). */

@@ -3,23 +3,21 @@ import type { ClusterDelivery } from '../ports/cluster-bus.port';
 import type { Connection, ConnectionHandler } from '../ports/connection.port';
 import type { MaybePromise } from '../ports/maybe-promise';
 import type { ConnectionAcceptor, HandshakeInfo, Refusal } from '../ports/transport.port';
-import { BasicContextFactory } from './basic-context.factory';
 import { ClientRecord, ClientState } from './client-record';
 import type { ContextFactory, HandlerContext, PendingRequest } from './context.types';
 import { MIDDLEWARE_ERROR, MIDDLEWARE_TIMEOUT, type MiddlewareResult } from './dispatcher.service';
 import { CloseCode, StelarErrorCode, type ProtocolError } from './errors';
-import { HeartbeatService } from './heartbeat.service';
 import { errorMessage } from './hook-runner.service';
-import { InboundPipeline } from './inbound-pipeline.service';
 import { MessageType, type StelarMessage } from './message';
-import { MessageRouter } from './message-router.service';
-import { MessageSender, type SendOptions } from './message-sender.service';
-import { RequestReplier } from './request-replier.service';
+import type { MessageSender, SendOptions } from './message-sender.service';
+import type { HeartbeatService } from './heartbeat.service';
+import type { InboundPipeline } from './inbound-pipeline.service';
+import type { MessageRouter } from './message-router.service';
 import { isPromise } from './rate-limit-policy.service';
 import { CLEANUP_INTERVAL_MS, type ServerLimits } from './server-limits';
 import type { ConnectionServiceDeps, DomainStats } from './connection-service.types';
 import { SessionAdmission } from './recovery/session-admission';
-import { ServerCounters } from './metrics/server-counters';
+import type { ServerCounters } from './metrics/server-counters';
 
 /**
  * The connection lifecycle: admission (screen → middleware → Connect), the inbound pipeline,
@@ -47,21 +45,17 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
   private readonly sessions: SessionAdmission | null;
 
   constructor(deps: ConnectionServiceDeps<C>) {
-    const { codecs, clock, logger, clients, rooms, hooks, limits } = deps;
     this.d = deps;
-    const counters = (this.counters = deps.counters ?? new ServerCounters());
-    this.sender = deps.sender ?? new MessageSender(codecs, clients, rooms, hooks, limits, logger, counters);
-    this.contexts = deps.contexts ?? (new BasicContextFactory() as unknown as ContextFactory<C>);
-    this.router =
-      deps.router ??
-      new MessageRouter(deps.dispatcher, this.contexts, rooms, this.sender, logger, new RequestReplier(this.sender, logger, counters, clock));
-    this.inbound =
-      deps.inbound ?? new InboundPipeline(codecs, clock, hooks, deps.rateLimits, limits, this.router, this.sender, logger, counters);
-    this.heartbeats = deps.heartbeats ?? new HeartbeatService(clock, clients, limits, logger);
-    this.startedAt = clock.now();
+    this.counters = deps.counters;
+    this.sender = deps.sender;
+    this.contexts = deps.contexts;
+    this.router = deps.router;
+    this.inbound = deps.inbound;
+    this.heartbeats = deps.heartbeats;
+    this.startedAt = deps.clock.now();
     this.sessions =
       deps.recovery !== undefined && deps.recovery.enabled
-        ? new SessionAdmission(deps.recovery, clients, rooms, clock, (r, code, reason) => this.onClose(r.conn, code, reason))
+        ? new SessionAdmission(deps.recovery, deps.clients, deps.rooms, deps.clock, (r, code, reason) => this.onClose(r.conn, code, reason))
         : null;
   }
 

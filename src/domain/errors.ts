@@ -1,6 +1,7 @@
 /**
  * Errors that carry a stable string code and the close code the connection layer should use.
- * Created through {@link protocolError} so every parser fails the same way.
+ * The adapters create protocol errors through one factory, `createError` in
+ * adapters/socket/protocol-errors.ts, so every parser and decoder fails the same way.
  */
 export const CloseCode = {
   Normal: 1000,
@@ -83,13 +84,23 @@ export class StelarError extends Error {
 
 /** A peer broke the wire protocol; the connection must be closed with `closeCode`. */
 export class ProtocolError extends StelarError {
-  constructor(code: StelarErrorCode, message: string, closeCode: number) {
+  /**
+   * Size refusals only (STELAR_ERR_FRAME_TOO_LARGE, STELAR_ERR_PAYLOAD_TOO_LARGE): the declared
+   * size of the frame or message, read by the `onPayloadTooLarge` hook. Undefined otherwise.
+   */
+  readonly size?: number;
+
+  constructor(code: StelarErrorCode, message: string, closeCode: number, size?: number) {
     super(code, message, closeCode);
     this.name = 'ProtocolError';
+    if (size !== undefined) this.size = size;
   }
 }
 
-/** The single factory parsers use, so stack traces stop at the parser. */
+/**
+ * A ProtocolError whose stack stops at `caller`, for code outside the adapters (the adapters use
+ * `createError`, which also adds the layer's message prefix).
+ */
 export function protocolError(
   code: StelarErrorCode,
   message: string,

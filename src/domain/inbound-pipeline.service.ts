@@ -120,10 +120,9 @@ export class InboundPipeline {
     } else if (err.code === StelarErrorCode.PayloadTooLarge || err.code === StelarErrorCode.FrameTooLarge) {
       this.counters.countInvalid(err.code);
       // The transport rejected the frame from its header; it may attach the declared `size`.
-      const size = (err as { size?: unknown }).size;
       this.hooks.call('onPayloadTooLarge', {
         clientId: record.id,
-        size: typeof size === 'number' ? size : -1,
+        size: err.size ?? -1,
         max: this.limits.maxPayloadSize,
       });
     } else {

@@ -9,7 +9,6 @@ export * from './room-registry.service';
 export * from './rate-limit-policy.service';
 export * from './admission.service';
 export * from './context.types';
-export * from './basic-context.factory';
 export * from './dispatcher.service';
 export * from './server-limits';
 export * from './message-sender.service';

@@ -15,7 +15,7 @@ import { ServerCounters } from './metrics/server-counters';
 
 /** Options of a fan-out send. */
 export interface SendOptions {
-  /** May be dropped for a client whose send buffer is over `maxBufferedBytes`. */
+  /** Skipped (and counted) for a client whose send buffer is over `maxBufferedBytes`. */
   readonly volatile?: boolean;
   /** A second id to skip besides `excludeId` (ctx.broadcast: the sender and the caller's id). */
   readonly alsoExclude?: string;
@@ -29,9 +29,19 @@ export const SLOW_CONSUMER_REASON = 'slow consumer';
  * protocol, lazily (only for protocols that have a recipient), and hand the same
  * OutboundMessage to every connection so the transport can also frame it once.
  * Counts `messagesSent` per client and in total (a broadcast to N counts N).
+ *
+ * The backpressure policy, one for every transport: the bound applies to what a connection
+ * already buffers. A message is written when the connection's `bufferedAmount` is at most
+ * `maxBufferedBytes`, whatever its own size (so one large answer below `maxPayloadSize` is
+ * delivered); over the bound, a volatile message is skipped (counted in `volatileSkipped`) and
+ * any other one drops the client as a slow consumer, with one `slow consumer` log line. Memory
+ * per connection is therefore bounded by `maxBufferedBytes` plus one message (plus the
+ * kernel's socket buffers). Direct sends (answers, replies, Connect and Error messages) follow
+ * the same rule as fan-out sends.
  */
 export class MessageSender {
   private sent = 0;
+  private skipped = 0;
 
   constructor(
     private readonly codecs: CodecRegistry,
@@ -60,6 +70,11 @@ export class MessageSender {
     return this.sent;
   }
 
+  /** Volatile messages skipped since start because their client was over `maxBufferedBytes`. */
+  get volatileSkipped(): number {
+    return this.skipped;
+  }
+
   /** Encodes `message` for one transport (throws on an unencodable message). */
   encode(protocol: Protocol, message: StelarMessage): OutboundMessage {
     return this.codecs.get(protocol).encode(message);
@@ -75,12 +90,8 @@ export class MessageSender {
     if (record.state >= ClientState.Closing || !record.conn.isOpen) return false;
     // The fan-out rule for one recipient too (answers, pongs, direct sends): a peer that does
     // not read what it asks for cannot make the server hold more than maxBufferedBytes.
-    const cap = this.limits.maxBufferedBytes;
-    if (cap > 0 && record.conn.bufferedAmount > cap) {
-      this.dropSlowConsumer(record);
-      return false;
-    }
-    return this.write(record, this.encode(record.protocol, message));
+    const out = this.encode(record.protocol, message);
+    return this.hasRoom(record, false) && this.write(record, out);
   }
 
   /**
@@ -154,7 +165,6 @@ export class MessageSender {
     let out2: OutboundMessage | null = null;
     let more: Map<Protocol, OutboundMessage> | null = null;
     let count = 0;
-    const cap = this.limits.maxBufferedBytes;
     const volatile = options?.volatile === true;
     const also = options?.alsoExclude;
     // No snapshot needed: a transport that reports onClose synchronously from close() deletes
@@ -163,10 +173,7 @@ export class MessageSender {
     // first recipient.
     for (const r of targets) {
       if (r.id === excludeId || r.id === also || r.state !== ClientState.Open || !r.conn.isOpen) continue;
-      if (cap > 0 && r.conn.bufferedAmount > cap) {
-        if (!volatile) this.dropSlowConsumer(r);
-        continue;
-      }
+      if (!this.hasRoom(r, volatile)) continue;
       const pos = positioned !== null && r.session !== null;
       const p = pos ? r.positionedKey : r.protocol;
       let out: OutboundMessage;
@@ -191,7 +198,19 @@ export class MessageSender {
     return count;
   }
 
-  /** Writes an already-encoded message; counts it. */
+  /**
+   * The slow-consumer rule (see the class comment): true when `record` may be written to;
+   * otherwise skips a volatile message or drops the client, and returns false.
+   */
+  private hasRoom(record: ClientRecord, volatile: boolean): boolean {
+    const cap = this.limits.maxBufferedBytes;
+    if (!(cap > 0) || record.conn.bufferedAmount <= cap) return true;
+    if (volatile) this.skipped++;
+    else this.dropSlowConsumer(record);
+    return false;
+  }
+
+  /** Writes an already-encoded message, without the buffer check; counts it. */
   write(record: ClientRecord, out: OutboundMessage): boolean {
     try {
       record.conn.send(out);
@@ -253,7 +272,8 @@ export class MessageSender {
   /**
    * A client over `maxBufferedBytes` is dropped at once: a close frame or Disconnect would queue
    * behind the very backlog it is not reading, so a polite close would keep its memory until the
-   * close timeout. The transport reports the close (1006) and the usual cleanup runs.
+   * close timeout. The peer sees an abnormal close (1006); the transport reports the close and
+   * the usual cleanup runs. Logged once per client (it is Closing afterwards).
    */
   private dropSlowConsumer(r: ClientRecord): void {
     if (r.state >= ClientState.Closing) return;
@@ -265,6 +285,7 @@ export class MessageSender {
         protocol: r.protocol,
         bufferedBytes: r.conn.bufferedAmount,
         maxBufferedBytes: this.limits.maxBufferedBytes,
+        code: SLOW_CONSUMER_CODE,
       },
       `${SLOW_CONSUMER_REASON}: dropping ${r.id} (${r.conn.bufferedAmount} bytes buffered)`,
     );

@@ -1,4 +1,5 @@
-import { MAX_NAME_BYTES, RESERVED_EVENTS } from './message';
+import { MAX_NAME_BYTES, MessageType, RESERVED_EVENTS, type StelarMessage } from './message';
+import { StelarErrorCode } from './errors';
 
 /** UTF-8 byte length of a JS string (lone surrogates count as U+FFFD, 3 bytes). */
 export function utf8Length(s: string): number {
@@ -38,6 +39,70 @@ export function nameProblem(name: unknown): string | null {
 /** True for the library's own event names, which users cannot emit. */
 export function isReservedEvent(name: string): boolean {
   return RESERVED_EVENTS.has(name);
+}
+
+/** What a name names, for messages ("Invalid room name: …"). */
+export type NameKind = 'event' | 'room' | 'ack';
+
+
+/** Why a name may not be used: its stable code and the message. */
+export interface NameViolation {
+  readonly code: typeof StelarErrorCode.InvalidEventName | typeof StelarErrorCode.ReservedEventName;
+  readonly message: string;
+}
+
+/**
+ * The one name check of the library, for every caller (codecs, the client and server APIs,
+ * wire decoding, rooms): null when `name` is a valid `what` name (see {@link nameProblem});
+ * with `reserved`, an event name a user emits must not be one of the library's own either.
+ * Each caller turns a violation into its kind of error (TypeError for a caller mistake, a
+ * ProtocolError for wire input) with the same code and message.
+ */
+export function nameViolation(name: unknown, what: NameKind, reserved = false): NameViolation | null {
+  const problem = nameProblem(name);
+  if (problem !== null) return { code: StelarErrorCode.InvalidEventName, message: `Invalid ${what} name: ${problem}` };
+  if (reserved && RESERVED_EVENTS.has(name as string)) {
+    return { code: StelarErrorCode.ReservedEventName, message: `"${name as string}" is a reserved event name` };
+  }
+  return null;
+}
+
+/**
+ * {@link nameViolation} for caller mistakes: throws a TypeError carrying the stable `code`,
+ * synchronously.
+ */
+export function assertName(name: unknown, what: NameKind, reserved = false): asserts name is string {
+  const violation = nameViolation(name, what, reserved);
+  if (violation !== null) {
+    const err = new TypeError(violation.message) as TypeError & { code: string };
+    err.code = violation.code;
+    throw err;
+  }
+}
+
+/**
+ * Checks the names a message carries (event, ack, room) before it is encoded, for every codec:
+ * an invalid one is a caller mistake and throws a TypeError ({@link assertName}).
+ */
+export function assertMessageNames(message: StelarMessage): void {
+  switch (message.type) {
+    case MessageType.Event:
+      assertName(message.event, 'event');
+      break;
+    // Binary: binaryHead() checks the event while building the envelope head.
+    case MessageType.AckRequest:
+      assertName(message.event, 'event');
+      assertName(message.ack, 'ack');
+      break;
+    case MessageType.AckResponse:
+      assertName(message.ack, 'ack');
+      break;
+    case MessageType.JoinRoom:
+    case MessageType.LeaveRoom:
+      assertName(message.room, 'room');
+      break;
+    default:
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { ClientRecord } from './client-record';
 import { StelarErrorCode } from './errors';
 import type { HookRunner } from './hook-runner.service';
-import { nameProblem } from './name-validation';
+import { nameViolation } from './name-validation';
 
 /** Outcome of a join or leave. `changed` is false when the call was a no-op. */
 export type RoomResult =
@@ -80,10 +80,8 @@ export class RoomRegistry {
 
   /** Adds the client to `room`. Joining a room it is already in is ok and changes nothing. */
   join(record: ClientRecord, room: string): RoomResult {
-    const problem = nameProblem(room);
-    if (problem !== null) {
-      return { ok: false, reason: `Invalid room name: ${problem}`, code: StelarErrorCode.InvalidEventName };
-    }
+    const violation = nameViolation(room, 'room');
+    if (violation !== null) return { ok: false, reason: violation.message, code: violation.code };
     const info = record.info;
     if (info.inRoom(room)) return UNCHANGED;
     const clientId = record.id;

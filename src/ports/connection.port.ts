@@ -39,7 +39,10 @@ export interface ConnectionHandler {
   onProtocolError(conn: Connection, err: ProtocolError): void;
   /** Transport-level pong (WS pong frame); application pings/pongs arrive as messages. */
   onPong?(conn: Connection): void;
-  /** The send buffer fell below the high-water mark again. */
+  /**
+   * The connection can take more again: after send() returned false, its socket drained. Fires
+   * once per false (adapters/socket/socket-outbox.ts).
+   */
   onDrain?(conn: Connection): void;
   /** Called exactly once, whatever the cause. */
   onClose(conn: Connection, code: number, reason: string): void;
@@ -71,7 +74,13 @@ export interface Connection {
   owner: unknown;
 
   setHandler(handler: ConnectionHandler): void;
-  /** Queue one message; returns false when the send buffer is above its high-water mark. */
+  /**
+   * Queues one message. The same meaning on every transport: false when, after queuing,
+   * `bufferedAmount` is above the connection's send limit (`maxBufferedBytes`); the connection
+   * then stops reading from the peer until it drains (`onDrain`). The message is queued either
+   * way: whether a peer over the limit gets more, or is dropped, is the domain's policy
+   * (message-sender.service.ts), the same for every transport.
+   */
   send(message: OutboundMessage): boolean;
   /** Transport-level heartbeat (WS ping frame, TCP Ping frame). */
   ping(): void;

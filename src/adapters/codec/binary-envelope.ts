@@ -1,6 +1,7 @@
 import { MessageType, type BinaryMessage, type BinaryMeta } from '../../domain/message';
-import { CloseCode, StelarErrorCode, protocolError } from '../../domain/errors';
-import { nameProblem } from './name-validation';
+import { CloseCode, StelarErrorCode } from '../../domain/errors';
+import { ErrorPrefix, createError } from '../socket/protocol-errors';
+import { assertName, nameViolation } from '../../domain/name-validation';
 import { allocBytes, decodeUtf8, utf8Length, writeUtf8 } from './utf8';
 
 /**
@@ -92,22 +93,12 @@ function isShortAscii(s: string): boolean {
  */
 export function decodeEnvelope(frame: Uint8Array): Envelope {
   if (frame.length < ENVELOPE_HEADER_BYTES) {
-    throw protocolError(
-      StelarErrorCode.TruncatedFrame,
-      `Invalid frame: ${frame.length} bytes, the header alone is ${ENVELOPE_HEADER_BYTES}`,
-      CloseCode.ProtocolError,
-      decodeEnvelope,
-    );
+    throw createError(ErrorPrefix.TcpFrame, `${frame.length} bytes, the header alone is ${ENVELOPE_HEADER_BYTES}`, StelarErrorCode.TruncatedFrame, CloseCode.ProtocolError);
   }
   const headLen = (frame[1] << 8) | frame[2];
   const bodyStart = ENVELOPE_HEADER_BYTES + headLen;
   if (bodyStart > frame.length) {
-    throw protocolError(
-      StelarErrorCode.TruncatedFrame,
-      `Invalid frame: eventLen ${headLen} exceeds the ${frame.length - ENVELOPE_HEADER_BYTES} bytes left`,
-      CloseCode.ProtocolError,
-      decodeEnvelope,
-    );
+    throw createError(ErrorPrefix.TcpFrame, `eventLen ${headLen} exceeds the ${frame.length - ENVELOPE_HEADER_BYTES} bytes left`, StelarErrorCode.TruncatedFrame, CloseCode.ProtocolError);
   }
   return {
     type: frame[0],
@@ -121,8 +112,7 @@ export function decodeEnvelope(frame: Uint8Array): Envelope {
  * Throws TypeError for an invalid name (the caller validated user input already).
  */
 export function binaryHead(message: BinaryMessage): string {
-  const problem = nameProblem(message.event);
-  if (problem !== null) throw new TypeError(`Invalid event name: ${problem}`);
+  assertName(message.event, 'event');
   return message.meta === undefined
     ? message.event
     : message.event + NUL + JSON.stringify(message.meta);
@@ -141,15 +131,8 @@ export function decodeBinaryMessage(env: Envelope): BinaryMessage {
   const head = decodeUtf8(env.head);
   const nul = head.indexOf(NUL);
   const event = nul === -1 ? head : head.slice(0, nul);
-  const problem = nameProblem(event);
-  if (problem !== null) {
-    throw protocolError(
-      StelarErrorCode.InvalidEventName,
-      `Invalid event name: ${problem}`,
-      CloseCode.ProtocolError,
-      decodeBinaryMessage,
-    );
-  }
+  const violation = nameViolation(event, 'event');
+  if (violation !== null) throw createError(ErrorPrefix.None, violation.message, violation.code, CloseCode.ProtocolError);
   if (nul === -1) return { type: MessageType.Binary, event, bytes: env.body };
   return { type: MessageType.Binary, event, bytes: env.body, meta: parseMeta(head.slice(nul + 1)) };
 }
@@ -159,30 +142,15 @@ function parseMeta(json: string): BinaryMeta {
   try {
     meta = JSON.parse(json);
   } catch {
-    throw protocolError(
-      StelarErrorCode.InvalidJson,
-      'Invalid message: binary metadata is not valid JSON',
-      CloseCode.InvalidPayload,
-      parseMeta,
-    );
+    throw createError(ErrorPrefix.Message, 'binary metadata is not valid JSON', StelarErrorCode.InvalidJson, CloseCode.InvalidPayload);
   }
   if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) {
-    throw protocolError(
-      StelarErrorCode.InvalidMessage,
-      'Invalid message: binary metadata must be a JSON object',
-      CloseCode.ProtocolError,
-      parseMeta,
-    );
+    throw createError(ErrorPrefix.Message, 'binary metadata must be a JSON object', StelarErrorCode.InvalidMessage, CloseCode.ProtocolError);
   }
   for (const key in meta) {
     const v = (meta as Record<string, unknown>)[key];
     if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
-      throw protocolError(
-        StelarErrorCode.InvalidMessage,
-        `Invalid message: binary metadata "${key}" must be a string, number or boolean`,
-        CloseCode.ProtocolError,
-        parseMeta,
-      );
+      throw createError(ErrorPrefix.Message, `binary metadata "${key}" must be a string, number or boolean`, StelarErrorCode.InvalidMessage, CloseCode.ProtocolError);
     }
   }
   return meta as BinaryMeta;

@@ -1,5 +1,6 @@
-import { CloseCode, StelarErrorCode, protocolError, type ProtocolError } from '../../domain/errors';
-import { nameProblem } from './name-validation';
+import { CloseCode, StelarErrorCode, type ProtocolError } from '../../domain/errors';
+import { ErrorPrefix, createError } from '../socket/protocol-errors';
+import { nameViolation, type NameKind } from '../../domain/name-validation';
 import type { MessagePosition, SessionGrant } from '../../domain/message';
 
 // Field checks shared by both codecs' decoders. Each throws a ProtocolError with a stable code:
@@ -10,12 +11,7 @@ export const MAX_CORRELATION_ID = 0x7fffffff;
 
 /** `STELAR_ERR_INVALID_MESSAGE` (1002): a field is missing or has the wrong type. */
 export function invalidMessage(detail: string): ProtocolError {
-  return protocolError(
-    StelarErrorCode.InvalidMessage,
-    `Invalid message: ${detail}`,
-    CloseCode.ProtocolError,
-    invalidMessage,
-  );
+  return createError(ErrorPrefix.Message, detail, StelarErrorCode.InvalidMessage, CloseCode.ProtocolError);
 }
 
 /** Parses JSON text; `STELAR_ERR_INVALID_JSON` (1007) when it is not JSON. */
@@ -23,12 +19,7 @@ export function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    throw protocolError(
-      StelarErrorCode.InvalidJson,
-      'Invalid message: payload is not valid JSON',
-      CloseCode.InvalidPayload,
-      parseJson,
-    );
+    throw createError(ErrorPrefix.Message, 'payload is not valid JSON', StelarErrorCode.InvalidJson, CloseCode.InvalidPayload);
   }
 }
 
@@ -41,17 +32,10 @@ export function asObject(value: unknown, what: string): Record<string, unknown> 
 }
 
 /** A valid event/room/ack name: InvalidMessage when not a string, InvalidEventName otherwise. */
-export function readName(value: unknown, what: string): string {
-  if (typeof value !== 'string') throw invalidMessage(`${what} must be a string`);
-  const problem = nameProblem(value);
-  if (problem !== null) {
-    throw protocolError(
-      StelarErrorCode.InvalidEventName,
-      `Invalid ${what}: ${problem}`,
-      CloseCode.ProtocolError,
-      readName,
-    );
-  }
+export function readName(value: unknown, what: NameKind): string {
+  if (typeof value !== 'string') throw invalidMessage(`${what} name must be a string`);
+  const violation = nameViolation(value, what);
+  if (violation !== null) throw createError(ErrorPrefix.None, violation.message, violation.code, CloseCode.ProtocolError);
   return value;
 }
 

@@ -2,7 +2,8 @@ import type { MessageCodec } from '../../ports/message-codec.port';
 import type { OutboundMessage } from '../../ports/connection.port';
 import { MessageType, type MessagePosition, type StelarMessage } from '../../domain/message';
 import { TCP_PROTOCOL } from '../tcp/tcp.protocol';
-import { CloseCode, StelarErrorCode, protocolError } from '../../domain/errors';
+import { CloseCode, StelarErrorCode } from '../../domain/errors';
+import { ErrorPrefix, createError } from '../socket/protocol-errors';
 import {
   decodeBinaryMessage,
   decodeEnvelope,
@@ -10,7 +11,7 @@ import {
   encodeEnvelope,
 } from './binary-envelope';
 import { jsonObject3 } from './json-text';
-import { nameProblem } from './name-validation';
+import { assertMessageNames } from '../../domain/name-validation';
 import { decodeUtf8 } from './utf8';
 import {
   asObject,
@@ -46,10 +47,10 @@ export class TcpBinaryCodec implements MessageCodec {
    * for an invalid event/room/ack name, RangeError for an `event` field above 65535 bytes.
    */
   encode(message: StelarMessage): OutboundMessage {
+    assertMessageNames(message);
     let frame: Uint8Array;
     switch (message.type) {
       case MessageType.Event:
-        checkName(message.event, 'event name');
         frame = encodeEnvelope(MessageType.Event, withPos(message.event, message.pos), json(message.data), true);
         break;
       case MessageType.Binary:
@@ -62,8 +63,6 @@ export class TcpBinaryCodec implements MessageCodec {
         frame = TCP_PONG_FRAME;
         break;
       case MessageType.AckRequest:
-        checkName(message.event, 'event name');
-        checkName(message.ack, 'ack name');
         frame = encodeEnvelope(
           MessageType.AckRequest,
           message.event,
@@ -72,7 +71,6 @@ export class TcpBinaryCodec implements MessageCodec {
         );
         break;
       case MessageType.AckResponse:
-        checkName(message.ack, 'ack name');
         frame = encodeEnvelope(
           MessageType.AckResponse,
           withPos(message.ack, message.pos),
@@ -110,7 +108,6 @@ export class TcpBinaryCodec implements MessageCodec {
         break;
       case MessageType.JoinRoom:
       case MessageType.LeaveRoom:
-        checkName(message.room, 'room name');
         frame = encodeEnvelope(
           message.type,
           message.room,
@@ -145,7 +142,7 @@ export class TcpBinaryCodec implements MessageCodec {
     switch (env.type) {
       case MessageType.Event: {
         const [name, pos] = splitPos(decodeUtf8(env.head));
-        const event = readName(name, 'event name');
+        const event = readName(name, 'event');
         return pos === undefined
           ? { type: MessageType.Event, event, data: jsonBody(env.body) }
           : { type: MessageType.Event, event, data: jsonBody(env.body), pos };
@@ -158,19 +155,19 @@ export class TcpBinaryCodec implements MessageCodec {
         // A Pong may echo opaque Ping bytes; they carry no meaning.
         return { type: MessageType.Pong };
       case MessageType.AckRequest: {
-        const event = readName(decodeUtf8(env.head), 'event name');
+        const event = readName(decodeUtf8(env.head), 'event');
         const o = asObject(jsonBody(env.body), 'the ACK request payload');
         return {
           type: MessageType.AckRequest,
           event,
-          ack: readName(o.ack, 'ack name'),
+          ack: readName(o.ack, 'ack'),
           id: readId(o.id),
           data: o.data,
         };
       }
       case MessageType.AckResponse: {
         const [name, pos] = splitPos(decodeUtf8(env.head));
-        const ack = readName(name, 'ack name');
+        const ack = readName(name, 'ack');
         const o = objectBody(env.body, 'the ACK response payload');
         return {
           type: MessageType.AckResponse,
@@ -212,7 +209,7 @@ export class TcpBinaryCodec implements MessageCodec {
       }
       case MessageType.JoinRoom:
       case MessageType.LeaveRoom: {
-        const room = readName(decodeUtf8(env.head), 'room name');
+        const room = readName(decodeUtf8(env.head), 'room');
         const o = objectBody(env.body, 'the room payload');
         return {
           type: env.type,
@@ -228,11 +225,7 @@ export class TcpBinaryCodec implements MessageCodec {
         return { type: MessageType.Error, code, message: readString(o.message, 'message') };
       }
       default:
-        throw protocolError(
-          StelarErrorCode.InvalidFrameType,
-          `Invalid frame: unknown type ${env.type}`,
-          CloseCode.UnsupportedData,
-        );
+        throw createError(ErrorPrefix.TcpFrame, `unknown type ${env.type}`, StelarErrorCode.InvalidFrameType, CloseCode.UnsupportedData);
     }
   }
 }
@@ -268,9 +261,4 @@ const EMPTY: Record<string, unknown> = Object.freeze({}) as Record<string, unkno
 /** A payload that is a JSON object or empty (no optional fields). */
 function objectBody(body: Uint8Array, what: string): Record<string, unknown> {
   return body.length === 0 ? EMPTY : asObject(parseJson(decodeUtf8(body)), what);
-}
-
-function checkName(name: string, what: string): void {
-  const problem = nameProblem(name);
-  if (problem !== null) throw new TypeError(`Invalid ${what}: ${problem}`);
 }

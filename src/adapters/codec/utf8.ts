@@ -1,4 +1,5 @@
-import { CloseCode, StelarErrorCode, protocolError } from '../../domain/errors';
+import { CloseCode, StelarErrorCode } from '../../domain/errors';
+import { ErrorPrefix, createError } from '../socket/protocol-errors';
 import { utf8Length as countUtf8Bytes } from '../../domain/name-validation';
 
 // The codecs run in Node (server, Node client) and in browsers (the WebSocket client bundle), so
@@ -44,11 +45,6 @@ export function decodeUtf8(bytes: Uint8Array): string {
   try {
     return fatalDecoder.decode(bytes);
   } catch {
-    throw protocolError(
-      StelarErrorCode.InvalidUtf8,
-      'Invalid message: text is not valid UTF-8',
-      CloseCode.InvalidPayload,
-      decodeUtf8,
-    );
+    throw createError(ErrorPrefix.Message, 'text is not valid UTF-8', StelarErrorCode.InvalidUtf8, CloseCode.InvalidPayload);
   }
 }

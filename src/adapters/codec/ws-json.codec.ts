@@ -2,9 +2,10 @@ import type { MessageCodec } from '../../ports/message-codec.port';
 import type { OutboundMessage } from '../../ports/connection.port';
 import { MessageType, type StelarMessage } from '../../domain/message';
 import { WS_PROTOCOL } from '../websocket/ws.protocol';
-import { CloseCode, StelarErrorCode, protocolError } from '../../domain/errors';
+import { CloseCode, StelarErrorCode } from '../../domain/errors';
+import { ErrorPrefix, createError } from '../socket/protocol-errors';
 import { decodeBinaryMessage, decodeEnvelope, encodeBinaryMessage } from './binary-envelope';
-import { nameProblem } from './name-validation';
+import { assertMessageNames } from '../../domain/name-validation';
 import { jsonField, quoteName } from './json-text';
 import { decodeUtf8, encodeUtf8 } from './utf8';
 import {
@@ -43,10 +44,10 @@ export class WsJsonCodec implements MessageCodec {
    * event/room/ack name and whatever JSON.stringify throws for unserialisable data.
    */
   encode(message: StelarMessage): OutboundMessage {
+    assertMessageNames(message);
     let json: string;
     switch (message.type) {
       case MessageType.Event:
-        checkName(message.event, 'event name');
         json =
           '{"t":0,"e":' +
           quoteName(message.event) +
@@ -61,8 +62,6 @@ export class WsJsonCodec implements MessageCodec {
       case MessageType.Pong:
         return { payload: PONG_TEXT, binary: false, frameCache: undefined };
       case MessageType.AckRequest:
-        checkName(message.event, 'event name');
-        checkName(message.ack, 'ack name');
         json =
           '{"t":4,"e":' +
           quoteName(message.event) +
@@ -73,7 +72,6 @@ export class WsJsonCodec implements MessageCodec {
           '}';
         break;
       case MessageType.AckResponse:
-        checkName(message.ack, 'ack name');
         json =
           '{"t":5,"a":' +
           quoteName(message.ack) +
@@ -100,7 +98,6 @@ export class WsJsonCodec implements MessageCodec {
         break;
       case MessageType.JoinRoom:
       case MessageType.LeaveRoom:
-        checkName(message.room, 'room name');
         json = JSON.stringify({
           t: message.type,
           room: message.room,
@@ -127,11 +124,7 @@ export class WsJsonCodec implements MessageCodec {
     if (binary) {
       const env = decodeEnvelope(payload);
       if (env.type !== MessageType.Binary) {
-        throw protocolError(
-          StelarErrorCode.InvalidFrameType,
-          `Invalid message: binary WebSocket messages must be type 1, got ${env.type}`,
-          CloseCode.UnsupportedData,
-        );
+        throw createError(ErrorPrefix.Message, `binary WebSocket messages must be type 1, got ${env.type}`, StelarErrorCode.InvalidFrameType, CloseCode.UnsupportedData);
       }
       return decodeBinaryMessage(env);
     }
@@ -140,8 +133,8 @@ export class WsJsonCodec implements MessageCodec {
     switch (t) {
       case MessageType.Event:
         return o.p === undefined
-          ? { type: MessageType.Event, event: readName(o.e, 'event name'), data: o.d }
-          : { type: MessageType.Event, event: readName(o.e, 'event name'), data: o.d, pos: readOptionalPosition(o.p) };
+          ? { type: MessageType.Event, event: readName(o.e, 'event'), data: o.d }
+          : { type: MessageType.Event, event: readName(o.e, 'event'), data: o.d, pos: readOptionalPosition(o.p) };
       case MessageType.Ping:
         return { type: MessageType.Ping };
       case MessageType.Pong:
@@ -149,15 +142,15 @@ export class WsJsonCodec implements MessageCodec {
       case MessageType.AckRequest:
         return {
           type: MessageType.AckRequest,
-          event: readName(o.e, 'event name'),
-          ack: readName(o.a, 'ack name'),
+          event: readName(o.e, 'event'),
+          ack: readName(o.a, 'ack'),
           id: readId(o.i),
           data: o.d,
         };
       case MessageType.AckResponse:
         return {
           type: MessageType.AckResponse,
-          ack: readName(o.a, 'ack name'),
+          ack: readName(o.a, 'ack'),
           id: readOptionalId(o.i),
           data: o.d,
           error: readOptionalString(o.x, 'x (error)'),
@@ -191,7 +184,7 @@ export class WsJsonCodec implements MessageCodec {
       case MessageType.LeaveRoom:
         return {
           type: t,
-          room: readName(o.room, 'room name'),
+          room: readName(o.room, 'room'),
           id: readOptionalId(o.i),
           ok: readOptionalBoolean(o.ok, 'ok'),
           reason: readOptionalString(o.x, 'x (reason)'),
@@ -206,16 +199,7 @@ export class WsJsonCodec implements MessageCodec {
         throw invalidMessage('binary events travel in binary WebSocket messages');
       default:
         if (typeof t !== 'number') throw invalidMessage('"t" (the type code) must be a number');
-        throw protocolError(
-          StelarErrorCode.InvalidFrameType,
-          `Invalid message: unknown type ${t}`,
-          CloseCode.UnsupportedData,
-        );
+        throw createError(ErrorPrefix.Message, `unknown type ${t}`, StelarErrorCode.InvalidFrameType, CloseCode.UnsupportedData);
     }
   }
-}
-
-function checkName(name: string, what: string): void {
-  const problem = nameProblem(name);
-  if (problem !== null) throw new TypeError(`Invalid ${what}: ${problem}`);
 }

@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import { Server as TlsServer } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { abortHandshake } from '../websocket/ws-handshake';
+import { DeadlineSweep } from '../socket/deadline-sweep';
 
 /** One WebSocket namespace served on a shared http(s) server. */
 export interface UpgradeRoute {
@@ -42,12 +43,16 @@ export class UpgradeRouter {
   private readonly routes = new Map<string, UpgradeRoute>();
   private wrapped: RequestListener[] = [];
   private attached = false;
+  /** Sockets of an owned server that have not sent their request yet, with their deadlines. */
+  private readonly waiting: DeadlineSweep<Socket>;
 
   private constructor(
     readonly server: HttpServer,
     readonly owned: boolean,
     private readonly connectTimeout: number,
-  ) {}
+  ) {
+    this.waiting = new DeadlineSweep<Socket>(connectTimeout, requestTimedOut);
+  }
 
   /** The router of `server`, created on first use. */
   static for(server: HttpServer, owned: boolean, connectTimeout: number): UpgradeRouter {
@@ -112,41 +117,14 @@ export class UpgradeRouter {
     if (this.connectTimeout > 0) watchSocket(this, socket);
   };
 
-  // Sockets of an owned server that have not sent their request yet, oldest first, with their
-  // deadlines. One timer per router sweeps them (instead of a Timeout per socket): with one
-  // timeout value, insertion order is deadline order, so a sweep stops at the first live one.
-  private readonly waiting = new Map<Socket, number>();
-  private sweepTimer: NodeJS.Timeout | null = null;
-
   /** @internal */
   watch(socket: Socket): void {
-    this.waiting.set(socket, Date.now() + this.connectTimeout);
-    if (this.sweepTimer === null) this.arm(this.connectTimeout);
+    this.waiting.add(socket);
   }
 
   /** @internal */
   unwatch(socket: Socket): void {
     this.waiting.delete(socket);
-  }
-
-  private arm(ms: number): void {
-    this.sweepTimer = setTimeout(sweepRouter, ms, this);
-    this.sweepTimer.unref();
-  }
-
-  /** @internal Destroys the sockets past their deadline, re-arms for the next one. */
-  sweep(): void {
-    this.sweepTimer = null;
-    const now = Date.now();
-    for (const [socket, deadline] of this.waiting) {
-      if (deadline > now) {
-        this.arm(deadline - now);
-        return;
-      }
-      this.waiting.delete(socket);
-      (socket as WatchedSocket)[kRouter] = undefined;
-      socket.destroy();
-    }
   }
 
   private readonly onRequest = (req: IncomingMessage, res: ServerResponse): void => {
@@ -183,8 +161,9 @@ function watchSocket(router: UpgradeRouter, socket: Socket): void {
   router.watch(socket);
 }
 
-function sweepRouter(router: UpgradeRouter): void {
-  router.sweep();
+function requestTimedOut(socket: Socket): void {
+  (socket as WatchedSocket)[kRouter] = undefined;
+  socket.destroy();
 }
 
 /** Clears the pre-request deadline of a socket of an owned server (handshake done or HTTP). */

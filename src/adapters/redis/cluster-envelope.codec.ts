@@ -13,7 +13,8 @@
  * ```
  */
 import type { ClusterDelivery, DeliveryTarget } from '../../ports/cluster-bus.port';
-import { CloseCode, StelarErrorCode, protocolError } from '../../domain/errors';
+import { CloseCode, StelarErrorCode } from '../../domain/errors';
+import { ErrorPrefix, createError } from '../socket/protocol-errors';
 import type { BinaryMeta } from '../../domain/message';
 
 /** Envelope format version (first byte); a node drops envelopes of any other version. */
@@ -283,10 +284,5 @@ function parseJson(bytes: Buffer): unknown {
 }
 
 function invalid(why: string) {
-  return protocolError(
-    StelarErrorCode.InvalidMessage,
-    `Invalid cluster envelope: ${why}`,
-    CloseCode.InvalidPayload,
-    decodeEnvelope,
-  );
+  return createError(ErrorPrefix.ClusterEnvelope, `${why}`, StelarErrorCode.InvalidMessage, CloseCode.InvalidPayload);
 }

@@ -1,19 +1,17 @@
 import { TCP_PROTOCOL } from './tcp.protocol';
 import * as net from 'node:net';
-import * as tls from 'node:tls';
 import type {
   ClientDialOptions,
   ClientTransport,
   ClientTransportFactory,
   ClientTransportHandler,
 } from '../../ports/client-transport.port';
-import type { OutboundMessage } from '../../ports/connection.port';
-import { CloseCode, type ProtocolError } from '../../domain/errors';
+import type { Connection, ConnectionHandler, OutboundMessage } from '../../ports/connection.port';
+import type { ProtocolError } from '../../domain/errors';
 import { MessageType } from '../../domain/message';
 import { TcpBinaryCodec, TCP_PONG_FRAME } from '../codec/tcp-binary.codec';
-import { clientTlsOptions } from '../socket/client-tls-options';
-import { peerDisconnectOf } from './tcp-peer-disconnect';
-import { TcpFrameParser, type TcpFrameSink } from './tcp-frame-parser';
+import { dialSocket } from '../socket/dial';
+import { TcpConnection } from './tcp-connection';
 
 /** Where to dial, parsed from `host:port`, `tcp://host:port` or `tls://host:port`. */
 export interface TcpAddress {
@@ -61,64 +59,55 @@ export class TcpClientTransportFactory implements ClientTransportFactory {
 }
 
 const codec = new TcpBinaryCodec();
-
-// States of a client connection.
-const CONNECTING = 0;
-const OPEN = 1;
-const CLOSING = 2;
-const CLOSED = 3;
+const PONG: OutboundMessage = { payload: TCP_PONG_FRAME, binary: true };
 
 /**
- * One TCP client connection: sends the Connect hello `{"v":1}` (with the dial headers) as soon as
- * the socket (or TLS session) is up, then reports `onOpen`. Every inbound frame body (type byte
- * first) goes to `onMessage(body, true)`; Ping frames are also answered with Pong right away,
- * as a WebSocket client answers ping frames (RFC 6455 §5.5.2), so the core need not answer them.
+ * One TCP client connection: a {@link TcpConnection} over a dialled socket (the same framing,
+ * write batching, close handshake and backpressure as the server side), which sends the Connect
+ * hello `{"v":1}` (with the dial headers) as soon as the socket (or TLS session) is up, then
+ * reports `onOpen`. Every inbound frame body (type byte first) goes to `onMessage(body, true)`;
+ * Ping frames are also answered with Pong right away, as a WebSocket client answers ping frames
+ * (RFC 6455 §5.5.2), so the core need not answer them.
  */
-export class TcpClientTransport implements ClientTransport, TcpFrameSink {
-  private readonly socket: net.Socket;
-  private readonly parser: TcpFrameParser;
-  private state = CONNECTING;
-  private corked = false;
-  private closeTimer: NodeJS.Timeout | null = null;
-  private closeCode: number = CloseCode.Abnormal;
-  private closeReason = '';
-  private closeKnown = false;
+export class TcpClientTransport implements ClientTransport, ConnectionHandler {
+  private readonly conn: TcpConnection;
+  private opened = false;
+  private closed = false;
 
   constructor(
     private readonly options: ClientDialOptions,
     private readonly handler: ClientTransportHandler,
-    private readonly closeTimeout: number,
+    closeTimeout: number,
   ) {
     const address = parseTcpAddress(options.url);
-    this.parser = new TcpFrameParser(this, {
-      maxFrameSize: options.maxFrameSize,
-      maxPayloadSize: options.maxPayloadSize,
-    });
-    if (options.tls || address.tls) {
-      this.socket = tls.connect(clientTlsOptions(address.host, address.port, options.rejectUnauthorized, options.tlsSettings));
-      this.socket.once('secureConnect', this.onConnect);
-    } else {
-      this.socket = net.connect({ host: address.host, port: address.port });
-      this.socket.once('connect', this.onConnect);
-    }
-    this.socket.on('data', this.onData);
-    this.socket.on('error', this.onError);
-    this.socket.on('close', this.onSocketClose);
+    const socket = dialSocket(address.host, address.port, options.tls || address.tls, options.rejectUnauthorized, options.tlsSettings, this.onConnect);
+    this.conn = new TcpConnection(
+      socket,
+      {
+        maxFrameSize: options.maxFrameSize,
+        maxPayloadSize: options.maxPayloadSize,
+        // A client's send buffer is bounded by what its application sends (bufferedAmount).
+        maxBufferedBytes: Number.POSITIVE_INFINITY,
+        closeTimeout,
+        errorFrames: false,
+      },
+      this,
+    );
+    socket.on('error', this.onError);
   }
 
   get bufferedAmount(): number {
-    return this.socket.writableLength;
+    return this.conn.bufferedAmount;
   }
 
   /** The underlying socket (for diagnostics and tests). */
   get rawSocket(): net.Socket {
-    return this.socket;
+    return this.conn.socket;
   }
 
   /** Queues one complete frame (the TcpBinaryCodec output) for the server. */
   send(message: OutboundMessage): void {
-    if (this.state !== OPEN) return;
-    this.write(message.payload);
+    if (this.opened) this.conn.send(message);
   }
 
   /** Sends Disconnect, then FIN; destroys after closeTimeout if the server lingers. */
@@ -126,71 +115,17 @@ export class TcpClientTransport implements ClientTransport, TcpFrameSink {
     if (!Number.isInteger(code) || code < 0 || code > 0xffff) {
       throw new RangeError(`Invalid close code ${code}`);
     }
-    if (this.state === CLOSING || this.state === CLOSED) return;
-    this.recordClose(code, String(reason));
-    if (this.state === CONNECTING) {
-      this.state = CLOSING;
-      this.socket.destroy();
-      return;
-    }
-    this.write(codec.encode({ type: MessageType.Disconnect, code, reason: String(reason) }).payload);
-    this.state = CLOSING;
-    this.parser.halt();
-    this.flush();
-    this.socket.end();
-    this.closeTimer = setTimeout(destroySocket, this.closeTimeout, this.socket);
-    this.closeTimer.unref();
-  }
-
-  onFrame(body: Uint8Array): void {
-    if (this.state !== OPEN) return;
-    const type = body[0];
-    if (type === MessageType.Ping) this.write(TCP_PONG_FRAME);
-    else if (type === MessageType.Disconnect) this.notePeerDisconnect(body);
-    this.handler.onMessage(body, true);
-  }
-
-  onFrameError(err: ProtocolError): void {
-    if (this.state !== OPEN) return;
-    // Error frames flow server → client only; the client just reports and closes.
-    this.handler.onError(err);
-    this.close(err.closeCode, err.message);
-  }
-
-  /** @internal flushes the corked writes of this turn. */
-  flush(): void {
-    if (!this.corked) return;
-    this.corked = false;
-    if (!this.socket.destroyed) this.socket.uncork();
-  }
-
-  private write(bytes: Uint8Array): void {
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(uncork, this);
-    }
-    this.socket.write(bytes);
-  }
-
-  private recordClose(code: number, reason: string): void {
-    if (this.closeKnown) return;
-    this.closeKnown = true;
-    this.closeCode = code;
-    this.closeReason = reason;
-  }
-
-  private notePeerDisconnect(body: Uint8Array): void {
-    const peer = peerDisconnectOf(body);
-    this.recordClose(peer.code, peer.reason);
+    // Before the socket is up there is nobody to say goodbye to.
+    if (!this.opened) this.conn.abort(code, String(reason));
+    else this.conn.close(code, reason);
   }
 
   private readonly onConnect = (): void => {
-    if (this.state !== CONNECTING) return;
-    this.state = OPEN;
-    this.socket.setNoDelay(true);
+    if (this.opened || !this.conn.isOpen) return;
+    this.opened = true;
+    this.conn.socket.setNoDelay(true);
     const headers = this.options.headers;
-    this.write(
+    this.conn.send(
       codec.encode({
         type: MessageType.Connect,
         clientId: '',
@@ -198,40 +133,35 @@ export class TcpClientTransport implements ClientTransport, TcpFrameSink {
         heartbeatInterval: 0,
         version: 1,
         headers: Object.keys(headers).length > 0 ? headers : undefined,
-      }).payload,
+      }),
     );
     this.handler.onOpen();
   };
 
-  private readonly onData = (chunk: Buffer): void => {
-    this.parser.push(chunk);
-  };
-
   private readonly onError = (err: Error): void => {
-    this.recordClose(CloseCode.Abnormal, err.message);
-    if (this.state !== CLOSED) this.handler.onError(err);
+    if (!this.closed) this.handler.onError(err);
   };
 
-  private readonly onSocketClose = (): void => {
-    if (this.state === CLOSED) return;
-    this.state = CLOSED;
-    this.parser.halt();
-    if (this.closeTimer !== null) {
-      clearTimeout(this.closeTimer);
-      this.closeTimer = null;
-    }
-    this.socket.removeListener('data', this.onData);
-    this.socket.removeListener('close', this.onSocketClose);
-    this.socket.removeListener('connect', this.onConnect);
-    this.socket.removeListener('secureConnect', this.onConnect);
-    this.handler.onClose(this.closeCode, this.closeReason);
-  };
-}
+  // ---- ConnectionHandler (the connection reports here) ---------------------------------------
 
-function uncork(t: TcpClientTransport): void {
-  t.flush();
-}
+  /** @internal */
+  onMessage(conn: Connection, body: Uint8Array): void {
+    if (body[0] === MessageType.Ping) conn.send(PONG);
+    this.handler.onMessage(body, true);
+  }
 
-function destroySocket(socket: net.Socket): void {
-  socket.destroy();
+  /** @internal the connection closes itself afterwards (Disconnect, no Error frame). */
+  onProtocolError(_conn: Connection, err: ProtocolError): void {
+    this.handler.onError(err);
+  }
+
+  /** @internal */
+  onClose(_conn: Connection, code: number, reason: string): void {
+    const socket = this.conn.socket;
+    socket.removeListener('connect', this.onConnect);
+    socket.removeListener('secureConnect', this.onConnect);
+    socket.removeListener('error', this.onError);
+    this.closed = true;
+    this.handler.onClose(code, reason);
+  }
 }

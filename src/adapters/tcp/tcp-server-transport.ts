@@ -3,17 +3,20 @@ import * as tls from 'node:tls';
 import type { Connection, ConnectionHandler } from '../../ports/connection.port';
 import type { Logger } from '../../ports/logger.port';
 import type { MessageCodec } from '../../ports/message-codec.port';
-import type { ConnectionAcceptor, HandshakeInfo, Refusal, Transport, TransportLimits } from '../../ports/transport.port';
+import type { ConnectionAcceptor, Refusal, Transport, TransportLimits } from '../../ports/transport.port';
 import {
   CloseCode,
   StelarErrorCode,
-  protocolError,
   type ProtocolError,
   type StelarError,
 } from '../../domain/errors';
 import { MessageType, type StelarMessage } from '../../domain/message';
 import { TcpBinaryCodec } from '../codec/tcp-binary.codec';
 import { PAUSE_SCREENING, TcpConnection, normaliseAddress, type TcpConnectionOptions } from './tcp-connection';
+import { DeadlineSweep } from '../socket/deadline-sweep';
+import { isPending, screenAttempt } from '../socket/screening';
+import { ErrorPrefix, createError } from '../socket/protocol-errors';
+import { positiveOption } from '../socket/option-checks';
 
 /** Options of the binary TCP listener. */
 export interface TcpServerTransportOptions {
@@ -29,7 +32,7 @@ export interface TcpServerTransportOptions {
   readonly maxPayloadSize?: number;
   /** Ms a new socket has to send its Connect hello (default 10000). Also the TLS handshake timeout. */
   readonly connectTimeout?: number;
-  /** Per-connection send-buffer cap before the peer is dropped as a slow consumer (default 16 MiB). */
+  /** send() returns false, and reading pauses, above this many buffered bytes per connection (default 16 MiB; dropping a slow consumer is the domain's rule). */
   readonly maxBufferedBytes?: number;
   /** Ms close() waits for the peer's FIN before destroying the socket (default 2000). */
   readonly closeTimeout?: number;
@@ -65,13 +68,8 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
   private acceptor: ConnectionAcceptor | null = null;
   private server: net.Server | null = null;
   private boundPort: number | null = null;
-  /**
-   * Sockets not yet accepted, with their connect deadline (ms, monotonic). connectTimeout is the
-   * same for all, so insertion order is deadline order: one timer serves them all, instead of
-   * a timer created and cleared per socket.
-   */
-  private readonly pending = new Map<TcpConnection, number>();
-  private sweepTimer: NodeJS.Timeout | null = null;
+  /** Sockets not yet accepted, each with its connect deadline (one timer for them all). */
+  private readonly pending: DeadlineSweep<TcpConnection>;
   private connOptions: TcpConnectionOptions;
   private readonly connectTimeout: number;
 
@@ -80,22 +78,23 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
       throw new RangeError(`Invalid TCP port ${port}`);
     }
-    this.connectTimeout = positive(options.connectTimeout ?? TCP_DEFAULTS.connectTimeout, 'connectTimeout');
+    this.connectTimeout = positiveOption('connectTimeout', options.connectTimeout, TCP_DEFAULTS.connectTimeout);
     this.connOptions = {
-      maxFrameSize: positive(options.maxFrameSize ?? TCP_DEFAULTS.maxFrameSize, 'maxFrameSize'),
-      maxPayloadSize: positive(options.maxPayloadSize ?? TCP_DEFAULTS.maxPayloadSize, 'maxPayloadSize'),
-      maxBufferedBytes: positive(options.maxBufferedBytes ?? TCP_DEFAULTS.maxBufferedBytes, 'maxBufferedBytes'),
-      closeTimeout: positive(options.closeTimeout ?? TCP_DEFAULTS.closeTimeout, 'closeTimeout'),
+      maxFrameSize: positiveOption('maxFrameSize', options.maxFrameSize, TCP_DEFAULTS.maxFrameSize),
+      maxPayloadSize: positiveOption('maxPayloadSize', options.maxPayloadSize, TCP_DEFAULTS.maxPayloadSize),
+      maxBufferedBytes: positiveOption('maxBufferedBytes', options.maxBufferedBytes, TCP_DEFAULTS.maxBufferedBytes),
+      closeTimeout: positiveOption('closeTimeout', options.closeTimeout, TCP_DEFAULTS.closeTimeout),
       codec: options.codec ?? DEFAULT_CODEC,
     };
+    this.pending = new DeadlineSweep<TcpConnection>(this.connectTimeout, (conn) => this.helloTimedOut(conn));
   }
 
   /** Live limit change; connections accepted afterwards parse with the new limits. */
   updateLimits(limits: TransportLimits): void {
     this.connOptions = {
       ...this.connOptions,
-      maxFrameSize: positive(limits.maxFrameSize ?? this.connOptions.maxFrameSize, 'maxFrameSize'),
-      maxPayloadSize: positive(limits.maxPayloadSize ?? this.connOptions.maxPayloadSize, 'maxPayloadSize'),
+      maxFrameSize: positiveOption('maxFrameSize', limits.maxFrameSize, this.connOptions.maxFrameSize),
+      maxPayloadSize: positiveOption('maxPayloadSize', limits.maxPayloadSize, this.connOptions.maxPayloadSize),
     };
   }
 
@@ -159,7 +158,6 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
     this.boundPort = null;
     const pending = [...this.pending.keys()];
     this.pending.clear();
-    this.stopSweep();
     for (const conn of pending) conn.terminate();
     return new Promise<void>((resolve) => {
       server.close();
@@ -180,80 +178,32 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
     const remoteAddress = normaliseAddress(socket.remoteAddress);
     // Screen first: a synchronous verdict (the usual case) lets the socket flow from the start,
     // without a pause/resume round per socket.
-    const acceptor = this.acceptor;
-    let verdict: Refusal | null | Promise<Refusal | null> = INTERNAL_REFUSAL;
-    if (acceptor !== null) {
-      try {
-        verdict = acceptor.screen({ protocol: 'tcp', remoteAddress, originApplies: false, headers: NO_HEADERS });
-      } catch {
-        verdict = INTERNAL_REFUSAL;
-      }
-    }
+    const verdict = screenAttempt(this.acceptor, { protocol: 'tcp', remoteAddress, originApplies: false, headers: NO_HEADERS });
     const conn = new TcpConnection(socket, this.connOptions, this, remoteAddress);
-    this.addPending(conn);
+    this.pending.add(conn);
     if (verdict === null) return;
-    if (typeof (verdict as Promise<unknown>).then === 'function') {
+    if (isPending(verdict)) {
       conn.pauseReading(PAUSE_SCREENING);
-      (verdict as Promise<Refusal | null>).then(
-        (r) => this.screened(conn, r),
-        () => this.screened(conn, INTERNAL_REFUSAL),
-      );
+      verdict.then((r) => this.screened(conn, r));
     } else {
-      this.screened(conn, verdict as Refusal);
+      this.screened(conn, verdict);
     }
   };
 
   private screened(conn: TcpConnection, refusal: Refusal | null): void {
     if (!conn.isOpen) return;
     if (refusal !== null) {
-      this.dropPending(conn);
+      this.pending.delete(conn);
       conn.fail({ code: refusal.code, message: refusal.reason, closeCode: refusal.closeCode });
       return;
     }
     conn.resumeReading(PAUSE_SCREENING);
   }
 
-  private addPending(conn: TcpConnection): void {
-    this.pending.set(conn, performance.now() + this.connectTimeout);
-    if (this.sweepTimer === null) this.armSweep(this.connectTimeout);
-  }
-
-  private dropPending(conn: TcpConnection): void {
-    // The sweep timer stays armed when the map empties: it finds nothing and stops (cheaper
-    // than clearing and re-creating it for every socket of a connect burst).
-    this.pending.delete(conn);
-  }
-
-  private armSweep(delay: number): void {
-    this.sweepTimer = setTimeout(sweepPending, delay, this);
-    this.sweepTimer.unref();
-  }
-
-  private stopSweep(): void {
-    if (this.sweepTimer !== null) {
-      clearTimeout(this.sweepTimer);
-      this.sweepTimer = null;
-    }
-  }
-
-  /** @internal the sweep timer fired: fails every socket past its connect deadline. */
-  sweep(): void {
-    this.sweepTimer = null;
-    const now = performance.now();
-    for (const [conn, deadline] of this.pending) {
-      if (deadline > now) {
-        this.armSweep(Math.ceil(deadline - now));
-        return;
-      }
-      this.pending.delete(conn);
-      conn.fail(
-        protocolError(
-          StelarErrorCode.ConnectTimeout,
-          `No Connect frame within ${this.connectTimeout} ms`,
-          CloseCode.PolicyViolation,
-        ),
-      );
-    }
+  private helloTimedOut(conn: TcpConnection): void {
+    conn.fail(
+      createError(ErrorPrefix.None, `No Connect frame within ${this.connectTimeout} ms`, StelarErrorCode.ConnectTimeout, CloseCode.PolicyViolation),
+    );
   }
 
   // --- ConnectionHandler until accepted -------------------------------------------------------
@@ -281,7 +231,7 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
   }
 
   onClose(conn: Connection): void {
-    this.dropPending(conn as TcpConnection);
+    this.pending.delete(conn as TcpConnection);
   }
 }
 
@@ -304,53 +254,27 @@ function isPlainHello(payload: Uint8Array): boolean {
  */
 function checkHello(conn: TcpConnection, payload: Uint8Array, helloCodec: MessageCodec): StelarError | null {
   if (payload[0] !== MessageType.Connect) {
-    return protocolError(
-      StelarErrorCode.InvalidMessage,
-      `Invalid message: the first frame must be Connect (6), got type ${payload[0]}`,
-      CloseCode.ProtocolError,
-    );
+    return createError(ErrorPrefix.Message, `the first frame must be Connect (6), got type ${payload[0]}`, StelarErrorCode.InvalidMessage, CloseCode.ProtocolError);
   }
   let hello: StelarMessage;
   try {
     hello = helloCodec.decode(payload, true);
   } catch (err) {
     const e = err as StelarError;
-    return protocolError(e.code, `${e.message} (in the Connect hello)`, CloseCode.ProtocolError);
+    return createError(ErrorPrefix.None, `${e.message} (in the Connect hello)`, e.code, CloseCode.ProtocolError);
   }
   if (hello.type !== MessageType.Connect || hello.version !== PROTOCOL_VERSION) {
     const v = hello.type === MessageType.Connect ? hello.version : undefined;
-    return protocolError(
-      StelarErrorCode.InvalidMessage,
-      `Invalid message: the Connect hello must carry {"v":${PROTOCOL_VERSION}}, got ${JSON.stringify(v ?? null)}`,
-      CloseCode.ProtocolError,
-    );
+    return createError(ErrorPrefix.Message, `the Connect hello must carry {"v":${PROTOCOL_VERSION}}, got ${JSON.stringify(v ?? null)}`, StelarErrorCode.InvalidMessage, CloseCode.ProtocolError);
   }
   conn.helloHeaders = hello.headers ?? NO_HEADERS;
   return null;
 }
-
-const INTERNAL_REFUSAL: Refusal = {
-  status: 500,
-  closeCode: CloseCode.InternalError,
-  code: StelarErrorCode.Internal,
-  reason: 'The server could not screen the connection',
-};
 
 const INTERNAL_ERROR = {
   code: StelarErrorCode.Internal,
   message: 'The server could not accept the connection',
   closeCode: CloseCode.InternalError,
 } as const;
-
-function sweepPending(transport: TcpServerTransport): void {
-  transport.sweep();
-}
-
-function positive(value: number, name: string): number {
-  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
-    throw new RangeError(`${name} must be a positive number, got ${value}`);
-  }
-  return value;
-}
 
 function ignore(): void {}

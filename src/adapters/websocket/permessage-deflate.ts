@@ -1,5 +1,6 @@
 import * as zlib from 'node:zlib';
-import { CloseCode, StelarErrorCode, protocolError, type ProtocolError } from '../../domain/errors';
+import { CloseCode, StelarErrorCode, type ProtocolError } from '../../domain/errors';
+import { ErrorPrefix, createError } from '../socket/protocol-errors';
 import type { DeflateParams, PerMessageDeflateOptions } from './permessage-deflate-negotiation';
 import { sharedZlibLimiter, type ZlibLimiter } from './zlib-limiter';
 
@@ -147,10 +148,12 @@ export class PerMessageDeflate {
     if (this.inflateError !== null || this.inflateTarget === null) return;
     this.messageInflated += chunk.length;
     if (this.messageInflated > this.maxPayloadSize) {
-      this.inflateError = protocolError(
+      this.inflateError = createError(
+        ErrorPrefix.WsFrame,
+        `inflated message exceeds maxPayloadSize ${this.maxPayloadSize}`,
         StelarErrorCode.PayloadTooLarge,
-        `Invalid WebSocket frame: inflated message exceeds maxPayloadSize ${this.maxPayloadSize}`,
         CloseCode.MessageTooBig,
+        this.messageInflated,
       );
       this.inflateChunks = [];
       // Stop inflating the rest of the bomb right away.
@@ -176,11 +179,7 @@ export class PerMessageDeflate {
     }
     if (stream === this.inflater) {
       if (this.inflateError === null) {
-        this.inflateError = protocolError(
-          StelarErrorCode.InvalidFrame,
-          `Invalid WebSocket frame: ${err.message}`,
-          CloseCode.InvalidPayload,
-        );
+        this.inflateError = createError(ErrorPrefix.WsFrame, err.message, StelarErrorCode.InvalidFrame, CloseCode.InvalidPayload);
       }
       this.finishInflate();
     }

@@ -1,6 +1,5 @@
 import { WS_PROTOCOL, WS_SCHEME_ALIASES } from './ws.protocol';
-import * as net from 'node:net';
-import * as tls from 'node:tls';
+import type * as net from 'node:net';
 import type {
   ClientDialOptions,
   ClientTransport,
@@ -10,9 +9,9 @@ import type {
 import type { Connection, ConnectionHandler, OutboundMessage } from '../../ports/connection.port';
 import type { ProtocolError } from '../../domain/errors';
 import { CloseCode } from '../../domain/errors';
-import { clientTlsOptions } from '../socket/client-tls-options';
 import { WS_DEFAULTS } from './ws-constants';
 import { WsConnection } from './ws-connection';
+import { dialSocket } from '../socket/dial';
 import { parseExtensions } from './ws-extensions';
 import { PerMessageDeflate, acceptClientResponse, clientOffer, type PerMessageDeflateOptions } from './permessage-deflate';
 import {
@@ -78,13 +77,9 @@ export class WsClientTransport implements ClientTransport, ConnectionHandler {
     const target = parseWsUrl(dial.url, dial.tls);
     this.offer = dial.compression ? clientOffer(settings.deflate ?? {}) : null;
     const request = buildUpgradeRequest(target, this.key, dial.headers, this.offer);
-    if (target.secure) {
-      this.socket = tls.connect(clientTlsOptions(target.host, target.port, dial.rejectUnauthorized, dial.tlsSettings));
-      this.socket.once('secureConnect', () => this.socket.write(request));
-    } else {
-      this.socket = net.connect({ host: target.host, port: target.port });
-      this.socket.once('connect', () => this.socket.write(request));
-    }
+    this.socket = dialSocket(target.host, target.port, target.secure, dial.rejectUnauthorized, dial.tlsSettings, () =>
+      this.socket.write(request),
+    );
     this.socket.on('data', this.onHandshakeData);
     this.socket.on('error', this.onHandshakeError);
     this.socket.on('close', this.onHandshakeClose);

@@ -1,14 +1,16 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Connection, ConnectionHandler, OutboundMessage } from '../../ports/connection.port';
-import { CloseCode, StelarErrorCode, protocolError, type ProtocolError } from '../../domain/errors';
+import { CloseCode, StelarErrorCode, type ProtocolError } from '../../domain/errors';
+import { ErrorPrefix, createError } from '../socket/protocol-errors';
 import { EMPTY_BUFFER, Opcode } from './ws-constants';
 import { WsReceiver, type WsReceiverSink } from './ws-receiver';
 import { closeBody, controlFrame, dataOpcode, frame, toBuffer } from './ws-sender';
 import type { DeflateTarget, PerMessageDeflate } from './permessage-deflate';
 import { cacheOf } from './ws-frame-cache';
-import { bindSocket, unbindSocket, type SocketOwner } from './ws-socket-binding';
-import { WsOutbox } from './ws-outbox';
+import { bindSocket, unbindSocket, type SocketOwner } from '../socket/socket-binding';
+import { PAUSE_PARSER, SocketOutbox } from '../socket/socket-outbox';
+import { armCloseTimer, clearTimer } from '../socket/socket-timers';
 import { UpgradeRequestSnapshot } from './upgrade-request.snapshot';
 
 export { WsFrameCache } from './ws-frame-cache';
@@ -22,7 +24,7 @@ export interface WsConnectionOptions {
   readonly maxFragments?: number;
   /** How long to wait for the peer's close frame / FIN before destroying the socket (ms). */
   readonly closeTimeout: number;
-  /** send() returns false, and reading pauses, while more than this many bytes are buffered. */
+  /** send() returns false, and reading pauses, while more than this many bytes are buffered (socket-outbox.ts). */
   readonly maxBufferedBytes: number;
   readonly deflate: PerMessageDeflate | null;
   readonly remoteAddress: string;
@@ -47,7 +49,7 @@ const NOOP_HANDLER: ConnectionHandler = {
  * domain and the receiver sink for the parser. It answers pings, runs the close handshake
  * (§7.1.2), applies backpressure both ways and reports `onClose` exactly once.
  */
-export class WsConnection extends WsOutbox implements Connection, WsReceiverSink, DeflateTarget, SocketOwner {
+export class WsConnection extends SocketOutbox implements Connection, WsReceiverSink, DeflateTarget, SocketOwner {
   readonly protocol = 'ws' as const;
   readonly remoteAddress: string;
   owner: unknown = null;
@@ -64,16 +66,12 @@ export class WsConnection extends WsOutbox implements Connection, WsReceiverSink
   private remoteReason = '';
   private localReason = '';
   private closeTimer: NodeJS.Timeout | null = null;
-  private needDrain = false;
-  private readPaused = false;
   // Messages waiting behind a compression in flight (RFC 7692 forbids reordering).
   // Only a connection with permessage-deflate ever queues: the others share an empty list.
   private readonly queue: OutboundMessage[];
   private queuedBytes = 0;
   private readonly closeTimeout: number;
   private readonly maxBufferedBytes: number;
-  /** maxBufferedBytes less the socket's high-water mark (see checkBackpressure). */
-  private readonly fastBacklogLimit: number;
   private deflating = false;
   private pendingClose: Buffer | null = null;
   private started = false;
@@ -91,7 +89,6 @@ export class WsConnection extends WsOutbox implements Connection, WsReceiverSink
     this.queue = options.deflate === null ? NO_QUEUE : [];
     this.closeTimeout = options.closeTimeout;
     this.maxBufferedBytes = options.maxBufferedBytes;
-    this.fastBacklogLimit = options.maxBufferedBytes - (socket.writableHighWaterMark ?? 16384);
     this.mask = !options.isServer;
     this.receiver = new WsReceiver(this, {
       isServer: options.isServer,
@@ -120,7 +117,7 @@ export class WsConnection extends WsOutbox implements Connection, WsReceiverSink
   }
 
   /** Bytes accepted by send() and not yet flushed to the kernel. */
-  get bufferedAmount(): number {
+  override get bufferedAmount(): number {
     return this.socket.writableLength + this.outBytes + this.queuedBytes;
   }
 
@@ -141,12 +138,12 @@ export class WsConnection extends WsOutbox implements Connection, WsReceiverSink
   start(head: Buffer | null): void {
     if (this.started) return;
     this.started = true;
-    bindSocket(this.socket, this);
+    bindSocket(this.socket, this, true);
     if (head !== null && head.length > 0) this.receiver.push(head);
-    if (this.socket.destroyed) this.finalize();
+    if (this.socket.destroyed) this.socketClosed();
   }
 
-  /** Queues one message; false when the send buffer is above `maxBufferedBytes`. */
+  /** Queues one message; false when the send buffer is above `maxBufferedBytes` (socket-outbox.ts). */
   send(message: OutboundMessage): boolean {
     if (this.state !== OPEN) return false;
     const deflate = this.deflate;
@@ -157,7 +154,7 @@ export class WsConnection extends WsOutbox implements Connection, WsReceiverSink
     } else {
       this.write(this.plainFrame(message));
     }
-    return this.checkBackpressure();
+    return this.hasRoom(this.maxBufferedBytes, this.queuedBytes);
   }
 
   /** Sends a ping control frame (the domain schedules heartbeats). */
@@ -244,12 +241,12 @@ export class WsConnection extends WsOutbox implements Connection, WsReceiverSink
     }
     this.endSocket();
     this.armCloseTimer();
-    if (this.readPaused) this.resumeReading();
+    this.resumeAll();
   }
 
   /** @internal */
   onFrameResume(): void {
-    if (this.readPaused && !this.needDrain) this.resumeReading();
+    this.resumeReading(PAUSE_PARSER);
   }
 
   /** @internal compressed message ready (in order). */
@@ -274,7 +271,7 @@ export class WsConnection extends WsOutbox implements Connection, WsReceiverSink
     }
     this.write(frames);
     this.pump();
-    this.checkBackpressure();
+    this.hasRoom(this.maxBufferedBytes, this.queuedBytes);
   }
 
   // ---- socket events (module-level listeners call these) ------------------------------------
@@ -282,7 +279,7 @@ export class WsConnection extends WsOutbox implements Connection, WsReceiverSink
   /** @internal */
   socketData(chunk: Buffer): void {
     this.receiver.push(chunk);
-    if (this.receiver.busy && !this.readPaused) this.pauseReading();
+    if (this.receiver.busy) this.pauseReading(PAUSE_PARSER);
   }
 
   /** @internal */
@@ -292,25 +289,19 @@ export class WsConnection extends WsOutbox implements Connection, WsReceiverSink
     this.endSocket();
   }
 
-  /** @internal */
-  socketDrain(): void {
-    this.socketFull = false;
-    if (this.needDrain && this.bufferedAmount < this.maxBufferedBytes) {
-      this.needDrain = false;
-      if (this.readPaused && !this.receiver.busy) this.resumeReading();
-      if (this.state === OPEN && this.handler.onDrain) this.handler.onDrain(this);
-    }
+  /** @internal socket error: 'close' follows (the binding destroys the socket). */
+  socketError(): void {}
+
+  protected onWritable(): void {
+    if (this.state === OPEN && this.handler.onDrain) this.handler.onDrain(this);
   }
 
   /** @internal Called once when the socket is gone. */
-  finalize(): void {
+  socketClosed(): void {
     // Once only: the binding is removed on the first call.
     if (!unbindSocket(this.socket, this)) return;
     this.state = CLOSED;
-    if (this.closeTimer !== null) {
-      clearTimeout(this.closeTimer);
-      this.closeTimer = null;
-    }
+    this.closeTimer = clearTimer(this.closeTimer);
     this.receiver.stop();
     this.dropWrites();
     if (this.deflate !== null) this.deflate.close();
@@ -336,9 +327,10 @@ export class WsConnection extends WsOutbox implements Connection, WsReceiverSink
    * STELAR_ERR_SLOW_CONSUMER, closed with 1008 and the socket destroyed at once.
    */
   private dropSlowConsumer(): void {
-    const err = protocolError(
-      StelarErrorCode.SlowConsumer,
+    const err = createError(
+      ErrorPrefix.None,
       `${StelarErrorCode.SlowConsumer}: more than ${this.maxBufferedBytes} bytes buffered for a peer that does not read`,
+      StelarErrorCode.SlowConsumer,
       CloseCode.PolicyViolation,
     );
     const wasOpen = this.state === OPEN;
@@ -371,8 +363,7 @@ export class WsConnection extends WsOutbox implements Connection, WsReceiverSink
 
   private armCloseTimer(): void {
     if (this.closeTimer !== null || this.state === CLOSED) return;
-    this.closeTimer = setTimeout(onCloseTimeout, this.closeTimeout, this);
-    this.closeTimer.unref();
+    this.closeTimer = armCloseTimer(this.socket, this.closeTimeout);
   }
 
   private plainFrame(message: OutboundMessage): Buffer[] {
@@ -412,29 +403,4 @@ export class WsConnection extends WsOutbox implements Connection, WsReceiverSink
       this.sendClose(body);
     }
   }
-
-  private checkBackpressure(): boolean {
-    // Fast path without the socket's writableLength getter: a socket whose last write returned
-    // true holds less than its high-water mark, and only drains between our writes.
-    if (!this.socketFull && this.outBytes + this.queuedBytes < this.fastBacklogLimit) return true;
-    if (this.bufferedAmount < this.maxBufferedBytes) return true;
-    this.needDrain = true;
-    // The peer is not reading what we send: stop reading what it sends until it catches up.
-    if (!this.readPaused) this.pauseReading();
-    return false;
-  }
-
-  private pauseReading(): void {
-    this.readPaused = true;
-    this.socket.pause();
-  }
-
-  private resumeReading(): void {
-    this.readPaused = false;
-    this.socket.resume();
-  }
-}
-
-function onCloseTimeout(conn: WsConnection): void {
-  conn.socket.destroy();
 }

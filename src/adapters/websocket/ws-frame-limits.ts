@@ -3,10 +3,8 @@
  * buffers and fail the connection with 1009 beyond that), checked from a frame's header so no
  * payload byte of an oversized frame is ever buffered.
  */
-import { CloseCode, StelarErrorCode, protocolError, type ProtocolError } from '../../domain/errors';
-
-/** A size refusal carrying the declared size (read by the domain's onPayloadTooLarge hook). */
-export type SizeError = ProtocolError & { readonly size: number };
+import { CloseCode, StelarErrorCode, type ProtocolError } from '../../domain/errors';
+import { ErrorPrefix, createError } from '../socket/protocol-errors';
 
 /** The limits a receiver applies to data frames and messages. */
 export interface FrameLimits {
@@ -33,13 +31,6 @@ export function frameLimits(maxFrameSize: number, maxPayloadSize: number, maxFra
   return lastLimits;
 }
 
-/** A 1009 error with the declared `size` attached as a numeric property. */
-export function sizeError(code: StelarErrorCode, message: string, size: number): SizeError {
-  const err = protocolError(code, `Invalid WebSocket frame: ${message}`, CloseCode.MessageTooBig) as ProtocolError & { size: number };
-  err.size = size;
-  return err;
-}
-
 /**
  * Checks the high 32 bits of a 64-bit payload length (§5.2). Returns null when the length is
  * usable, else the error: the top bit must be 0 (1002), and anything at or above 2^53 cannot
@@ -47,9 +38,11 @@ export function sizeError(code: StelarErrorCode, message: string, size: number):
  */
 export function len64Error(high: number, low: number): ProtocolError | null {
   if (high & 0x80000000) {
-    return protocolError(StelarErrorCode.InvalidFrame, 'Invalid WebSocket frame: invalid 64-bit payload length', CloseCode.ProtocolError);
+    return createError(ErrorPrefix.WsFrame, 'invalid 64-bit payload length', StelarErrorCode.InvalidFrame, CloseCode.ProtocolError);
   }
-  if (high > 0x1fffff) return sizeError(StelarErrorCode.FrameTooLarge, 'payload length too large', high * 0x100000000 + low);
+  if (high > 0x1fffff) {
+    return createError(ErrorPrefix.WsFrame, 'payload length too large', StelarErrorCode.FrameTooLarge, CloseCode.MessageTooBig, high * 0x100000000 + low);
+  }
   return null;
 }
 
@@ -78,26 +71,31 @@ export function dataFrameSizeError(
   fragmentCount: number,
 ): ProtocolError | null {
   if (payloadLength > limits.maxFrameSize) {
-    return sizeError(
-      StelarErrorCode.FrameTooLarge,
+    return createError(
+      ErrorPrefix.WsFrame,
       `frame of ${payloadLength} bytes exceeds maxFrameSize ${limits.maxFrameSize}`,
+      StelarErrorCode.FrameTooLarge,
+      CloseCode.MessageTooBig,
       payloadLength,
     );
   }
   const max = compressed ? compressedBound(limits.maxPayloadSize) : limits.maxPayloadSize;
   if (wireLength + payloadLength > max) {
-    return sizeError(
-      StelarErrorCode.PayloadTooLarge,
+    return createError(
+      ErrorPrefix.WsFrame,
       compressed
         ? `compressed message exceeds maxPayloadSize ${limits.maxPayloadSize}`
         : `message exceeds maxPayloadSize ${limits.maxPayloadSize}`,
+      StelarErrorCode.PayloadTooLarge,
+      CloseCode.MessageTooBig,
       wireLength + payloadLength,
     );
   }
   if (fragmentCount > limits.maxFragments) {
-    return protocolError(
+    return createError(
+      ErrorPrefix.WsFrame,
+      `message has more than ${limits.maxFragments} fragments`,
       StelarErrorCode.PayloadTooLarge,
-      `Invalid WebSocket frame: message has more than ${limits.maxFragments} fragments`,
       CloseCode.MessageTooBig,
     );
   }
@@ -107,5 +105,11 @@ export function dataFrameSizeError(
 /** Checks an inflated message's running length (the compressed size says nothing). */
 export function inflatedSizeError(messageLength: number, maxPayloadSize: number): ProtocolError | null {
   if (messageLength <= maxPayloadSize) return null;
-  return sizeError(StelarErrorCode.PayloadTooLarge, `message exceeds maxPayloadSize ${maxPayloadSize}`, messageLength);
+  return createError(
+    ErrorPrefix.WsFrame,
+    `message exceeds maxPayloadSize ${maxPayloadSize}`,
+    StelarErrorCode.PayloadTooLarge,
+    CloseCode.MessageTooBig,
+    messageLength,
+  );
 }

@@ -3,7 +3,9 @@ import { EMPTY_BUFFER, Opcode, WS_DEFAULTS } from './ws-constants';
 import { Utf8Validator, isValidUtf8 } from './utf8-validator';
 import type { PerMessageDeflate } from './permessage-deflate';
 import { unmaskWithKey } from './ws-mask';
-import { closeBodyProblem, frameError, frameHeaderProblem } from './ws-frame-header';
+import { closeBodyProblem, frameHeaderProblem } from './ws-frame-header';
+import { ErrorPrefix, createError } from '../socket/protocol-errors';
+import { ChunkQueue } from '../socket/chunk-queue';
 import { dataFrameSizeError, frameLimits, inflatedSizeError, len64Error, type FrameLimits } from './ws-frame-limits';
 
 /** What a receiver reports to its owner (the connection implements it: no closures). */
@@ -46,12 +48,9 @@ const STOPPED = 6;
  * allow, so any chunking works, one byte at a time included. Limits are checked from the frame
  * header, before the payload is buffered.
  */
-export class WsReceiver {
-  private readonly chunks: Buffer[] = [];
-  // Bytes of chunks[0] already parsed: reading a header advances this offset instead of
-  // re-slicing the chunk (no Buffer view per header field).
-  private head = 0;
-  private buffered = 0;
+export class WsReceiver extends ChunkQueue {
+  // The unparsed input is a ChunkQueue (shared with the TCP frame parser): reading a header
+  // advances an offset into the oldest chunk instead of re-slicing it (no Buffer view per field).
   private state = GET_INFO;
   private loopOn = false;
 
@@ -87,14 +86,10 @@ export class WsReceiver {
     private readonly sink: WsReceiverSink,
     options: WsReceiverOptions,
   ) {
+    super();
     this.isServer = options.isServer;
     this.limits = frameLimits(options.maxFrameSize, options.maxPayloadSize, options.maxFragments ?? WS_DEFAULTS.maxFragments);
     this.deflate = options.deflate ?? null;
-  }
-
-  /** Bytes buffered and not yet parsed. */
-  get bufferedBytes(): number {
-    return this.buffered;
   }
 
   /** True while an inflate is in flight (the owner may pause the socket meanwhile). */
@@ -110,9 +105,7 @@ export class WsReceiver {
   /** Stops parsing for good and drops buffered bytes (connection closing). */
   stop(): void {
     this.state = STOPPED;
-    this.chunks.length = 0;
-    this.head = 0;
-    this.buffered = 0;
+    this.clearChunks();
     this.firstPiece = null;
     this.morePieces = null;
     this.frameConsumed = 0;
@@ -121,8 +114,7 @@ export class WsReceiver {
   /** Appends a chunk and parses as far as possible. */
   push(chunk: Buffer): void {
     if (this.state === STOPPED || chunk.length === 0) return;
-    this.chunks.push(chunk);
-    this.buffered += chunk.length;
+    this.pushChunk(chunk);
     if (this.state !== INFLATING) this.run();
   }
 
@@ -152,62 +144,9 @@ export class WsReceiver {
     } while (this.loopOn);
   }
 
-  /** Zero-copy consume of `n` buffered bytes (copies only when spanning chunks). */
-  private consume(n: number): Buffer {
-    this.buffered -= n;
-    const first = this.chunks[0];
-    const start = this.head;
-    const end = start + n;
-    if (end <= first.length) {
-      if (end === first.length) {
-        this.chunks.shift();
-        this.head = 0;
-        if (start === 0) return first;
-      } else {
-        this.head = end;
-      }
-      return first.subarray(start, end);
-    }
-    const dst = Buffer.allocUnsafe(n);
-    let off = 0;
-    do {
-      const buf = this.chunks[0];
-      const from = this.head;
-      const take = Math.min(buf.length - from, n - off);
-      buf.copy(dst, off, from, from + take);
-      off += take;
-      if (from + take === buf.length) {
-        this.chunks.shift();
-        this.head = 0;
-      } else {
-        this.head = from + take;
-      }
-    } while (off < n);
-    return dst;
-  }
-
-  /** The next buffered byte (the caller checked `buffered`). */
-  private byte(): number {
-    const first = this.chunks[0];
-    const b = first[this.head++];
-    this.buffered--;
-    if (this.head === first.length) {
-      this.chunks.shift();
-      this.head = 0;
-    }
-    return b;
-  }
-
-  /** The next `n` (<= 4) buffered bytes as a big-endian unsigned number. */
-  private uintBE(n: number): number {
-    let v = 0;
-    for (let i = 0; i < n; i++) v = v * 256 + this.byte();
-    return v;
-  }
-
   /** Fails with a protocol error (1002 unless told otherwise) and stops the parser. */
   private fail(code: StelarErrorCode, message: string, closeCode: number = CloseCode.ProtocolError): void {
-    this.failWith(frameError(code, message, closeCode));
+    this.failWith(createError(ErrorPrefix.WsFrame, message, code, closeCode));
   }
 
   private failWith(err: ProtocolError): void {
@@ -217,12 +156,12 @@ export class WsReceiver {
   }
 
   private getInfo(): void {
-    if (this.buffered < 2) {
+    if (this.queuedBytes < 2) {
       this.loopOn = false;
       return;
     }
-    const b0 = this.byte();
-    const b1 = this.byte();
+    const b0 = this.readByte();
+    const b1 = this.readByte();
     const problem = frameHeaderProblem(b0, b1, this.messageOpcode, this.deflate !== null, this.isServer);
     if (problem !== null) return this.failWith(problem);
     this.fin = (b0 & 0x80) === 0x80;
@@ -243,21 +182,21 @@ export class WsReceiver {
   }
 
   private getLen16(): void {
-    if (this.buffered < 2) {
+    if (this.queuedBytes < 2) {
       this.loopOn = false;
       return;
     }
-    this.payloadLength = this.uintBE(2);
+    this.payloadLength = this.readUintBE(2);
     this.haveLength();
   }
 
   private getLen64(): void {
-    if (this.buffered < 8) {
+    if (this.queuedBytes < 8) {
       this.loopOn = false;
       return;
     }
-    const high = this.uintBE(4);
-    const low = this.uintBE(4);
+    const high = this.readUintBE(4);
+    const low = this.readUintBE(4);
     const err = len64Error(high, low);
     if (err !== null) return this.failWith(err);
     this.payloadLength = high * 0x100000000 + low;
@@ -275,14 +214,14 @@ export class WsReceiver {
   }
 
   private getMask(): void {
-    if (this.buffered < 4) {
+    if (this.queuedBytes < 4) {
       this.loopOn = false;
       return;
     }
-    const b0 = this.byte();
-    const b1 = this.byte();
-    const b2 = this.byte();
-    this.maskKey = (b0 | (b1 << 8) | (b2 << 16) | (this.byte() << 24)) >>> 0;
+    const b0 = this.readByte();
+    const b1 = this.readByte();
+    const b2 = this.readByte();
+    this.maskKey = (b0 | (b1 << 8) | (b2 << 16) | (this.readByte() << 24)) >>> 0;
     this.state = GET_DATA;
   }
 
@@ -290,7 +229,7 @@ export class WsReceiver {
     if (this.opcode < Opcode.Close && !this.compressed) return this.streamData();
     let data = EMPTY_BUFFER;
     if (this.payloadLength > 0) {
-      if (this.buffered < this.payloadLength) {
+      if (this.queuedBytes < this.payloadLength) {
         this.loopOn = false;
         return;
       }
@@ -310,11 +249,11 @@ export class WsReceiver {
   private streamData(): void {
     const remaining = this.payloadLength - this.frameConsumed;
     if (remaining > 0) {
-      if (this.buffered === 0) {
+      if (this.queuedBytes === 0) {
         this.loopOn = false;
         return;
       }
-      const data = this.consume(Math.min(remaining, this.chunks[0].length - this.head));
+      const data = this.consume(Math.min(remaining, this.headAvailable()));
       if (this.masked) unmaskWithKey(data, this.maskKey, this.frameConsumed);
       this.frameConsumed += data.length;
       this.messageLength += data.length;

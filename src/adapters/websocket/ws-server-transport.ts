@@ -11,6 +11,9 @@ import { WsConnection } from './ws-connection';
 import { abortHandshake, remoteAddressOf, switchingProtocolsResponse, validateUpgradeRequest } from './ws-handshake';
 import { parseExtensions } from './ws-extensions';
 import { PerMessageDeflate, negotiateServer, type DeflateParams, type PerMessageDeflateOptions } from './permessage-deflate';
+import { DeadlineSweep } from '../socket/deadline-sweep';
+import { isPending, screenAttempt } from '../socket/screening';
+import { positiveOption as positive } from '../socket/option-checks';
 
 /** Options of {@link WsServerTransport}. Every field is optional. */
 export interface WsServerTransportOptions {
@@ -49,12 +52,6 @@ export interface WsServerTransportOptions {
   readonly logger?: Logger;
 }
 
-function positive(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !(value > 0)) throw new RangeError(`${name} must be a positive number`);
-  return value;
-}
-
 /**
  * RFC 6455 server transport on Node's http/https: validates upgrade requests, lets the domain's
  * acceptor screen them, negotiates permessage-deflate, and hands each established
@@ -73,7 +70,8 @@ export class WsServerTransport implements Transport, UpgradeRoute {
   private readonly closeTimeout: number;
   private readonly maxBufferedBytes: number;
   private readonly deflateOptions: PerMessageDeflateOptions | null;
-  private readonly pending = new Set<Duplex>();
+  /** Upgrades waiting for an asynchronous screening, bounded by connectTimeout (one timer). */
+  private readonly pending: DeadlineSweep<Duplex>;
   private listening = false;
   /** True when this transport called listen() on the server (so close() must close it). */
   private startedServer = false;
@@ -91,6 +89,7 @@ export class WsServerTransport implements Transport, UpgradeRoute {
     const c = options.compression;
     this.deflateOptions = c === true ? {} : c ? c : null;
     if (this.deflateOptions !== null) negotiateServer([], this.deflateOptions); // validates window bits
+    this.pending = new DeadlineSweep<Duplex>(this.connectTimeout, destroySocket);
   }
 
   /** Sets the domain side that screens and takes connections. */
@@ -161,7 +160,7 @@ export class WsServerTransport implements Transport, UpgradeRoute {
     const router = this.router;
     server.removeListener('error', this.onServerError);
     this.detach();
-    for (const socket of this.pending) socket.destroy();
+    for (const socket of this.pending.keys()) socket.destroy();
     this.pending.clear();
     // A user's server that was already listening stays the user's; one we started listening
     // (the `server` option plus `port`) is closed with its last namespace.
@@ -216,24 +215,17 @@ export class WsServerTransport implements Transport, UpgradeRoute {
       headers: req.headers,
     };
     clearConnectTimer(socket);
-    let verdict: Refusal | null | Promise<Refusal | null>;
-    try {
-      verdict = acceptor.screen(info);
-    } catch {
-      verdict = INTERNAL_REFUSAL;
-    }
-    if (verdict !== null && typeof (verdict as Promise<unknown>).then === 'function') {
+    const verdict = screenAttempt(acceptor, info);
+    if (isPending(verdict)) {
       // An async screening (distributed limits…) is bounded by connectTimeout too; a synchronous
-      // one (the common case) needs no timer at all.
+      // one (the common case) is not even registered.
       this.pending.add(socket);
-      const timer = setTimeout(onHandshakeTimeout, this.connectTimeout, socket);
-      timer.unref();
-      (verdict as Promise<Refusal | null>).then(
-        (v) => this.complete(req, socket, head, info, deflate, v, timer),
-        () => this.complete(req, socket, head, info, deflate, INTERNAL_REFUSAL, timer),
-      );
+      verdict.then((v) => {
+        this.pending.delete(socket);
+        this.complete(req, socket, head, info, deflate, v);
+      });
     } else {
-      this.complete(req, socket, head, info, deflate, verdict as Refusal | null, null);
+      this.complete(req, socket, head, info, deflate, verdict);
     }
   }
 
@@ -244,12 +236,7 @@ export class WsServerTransport implements Transport, UpgradeRoute {
     info: HandshakeInfo,
     negotiated: { params: DeflateParams; header: string } | null,
     refusal: Refusal | null,
-    timer: NodeJS.Timeout | null,
   ): void {
-    if (timer !== null) {
-      clearTimeout(timer);
-      this.pending.delete(socket);
-    }
     if (socket.destroyed || !socket.writable) {
       socket.destroy();
       return;
@@ -281,17 +268,10 @@ export class WsServerTransport implements Transport, UpgradeRoute {
   }
 }
 
-const INTERNAL_REFUSAL: Refusal = {
-  status: 500,
-  closeCode: 1011,
-  code: 'STELAR_ERR_INTERNAL',
-  reason: 'Internal Server Error',
-};
-
 function onHandshakeSocketError(this: Duplex): void {
   this.destroy();
 }
 
-function onHandshakeTimeout(socket: Duplex): void {
+function destroySocket(socket: Duplex): void {
   socket.destroy();
 }

@@ -4,9 +4,9 @@ import type { ClientRecord } from '../../domain/client-record';
 import type { ClientRegistry } from '../../domain/client-registry.service';
 import type { PendingRequest } from '../../domain/context.types';
 import { listClients } from '../../domain/local-cluster-state';
-import { MessageType, RESERVED_EVENTS, type StelarMessage } from '../../domain/message';
+import { MessageType, type StelarMessage } from '../../domain/message';
 import type { MessageSender, SendOptions } from '../../domain/message-sender.service';
-import { nameProblem } from '../../domain/name-validation';
+import { assertName } from '../../domain/name-validation';
 import type { RequestReplier } from '../../domain/request-replier.service';
 import type { RoomRegistry } from '../../domain/room-registry.service';
 import { toBytes, type ContextOps } from './stelar-context';
@@ -17,9 +17,7 @@ function isBinaryData(data: unknown): data is ArrayBuffer | ArrayBufferView {
 }
 
 function checkEventName(event: string): void {
-  const problem = nameProblem(event);
-  if (problem !== null) throw new TypeError(`Invalid event name: ${problem}`);
-  if (RESERVED_EVENTS.has(event)) throw new TypeError(`"${event}" is a reserved event name`);
+  assertName(event, 'event', true);
 }
 
 /** JSON event, or a Binary message when `data` is an ArrayBuffer / typed array / Buffer. */

@@ -195,6 +195,14 @@ export class StelarServer<
   }
 
   /**
+   * Removes client `id` (connected to this node) from `room`, as if it had left: the client is
+   * told, and `onClientLeaveRoom` may refuse. True when it was in the room and left.
+   */
+  removeFromRoom(id: string, room: string): boolean {
+    return this.messaging.removeFromRoom(id, room);
+  }
+
+  /**
    * The Prometheus text exposition of this server's metrics (docs/OPERATIONS.md), for users who
    * serve it themselves. Needs the `prom-client` peer dependency (loaded on first call).
    */

@@ -29,6 +29,19 @@ describe('admin disconnect', () => {
       expect(other.isConnected()).toBe(true);
     });
 
+    it('server.removeFromRoom takes a client out of a room and tells it', async () => {
+      const server = await kit.server();
+      const c = await kit.connect(server, mode);
+      const id = c.getId() as string;
+      await c.joinRoom('lobby');
+      expect(server.removeFromRoom(id, 'elsewhere')).toBe(false);
+      expect(server.removeFromRoom('nobody', 'lobby')).toBe(false);
+      const before = c.getMessagesReceived();
+      expect(server.removeFromRoom(id, 'lobby')).toBe(true);
+      expect(server.getRoomMembers('lobby')).toEqual([]);
+      await until(() => c.getMessagesReceived() > before, 3000, 'the client to hear it left');
+    });
+
     it('ctx.disconnect closes the calling client from a handler', async () => {
       const server = await kit.server();
       server.on('quit', (ctx) => ctx.disconnect(4100, 'asked to'));

@@ -75,10 +75,12 @@ describe.each(MODES)('session recovery over %s', (mode) => {
     await until(() => got.length === 1, 3000, 'message 1');
     // Message 2 is written and the wire is cut in the same tick: it may or may not arrive.
     server.to('r', 'n', 2);
+    proxy.hold(); // the reconnection waits until the "while away" sends are done
     proxy.cut();
     await until(() => gone.includes(id), 5000, 'server to notice the drop');
     server.to('r', 'n', 3);
     server.toId(id, 'd', 'while-away');
+    proxy.release();
     await until(() => connects.length === 2, 5000, 'reconnect');
     expect(connects[1]).toEqual({ recovered: true });
     expect(client.isRecovered()).toBe(true);
@@ -106,10 +108,12 @@ describe.each(MODES)('session recovery over %s', (mode) => {
     const id = client.getId()!;
     server.broadcast('all', 'a1');
     await until(() => all.length === 1, 3000, 'a1');
+    proxy.hold(); // the reconnection waits until the "while away" sends are done
     proxy.cut();
     await until(() => gone.includes(id), 5000, 'drop noticed');
     server.broadcast('all', 'a2');
     server.broadcast('all', 'skip-me', id);
+    proxy.release();
     await until(() => connects.length === 2, 5000, 'reconnect');
     expect(connects[1]).toEqual({ recovered: true });
     server.broadcast('all', 'a3');
@@ -122,8 +126,10 @@ describe.each(MODES)('session recovery over %s', (mode) => {
     const gone = disconnects(server);
     expect(await client.joinRoom('r')).toBe(true);
     const id = client.getId()!;
+    proxy.hold(); // the reconnection waits until the "while away" sends are done
     proxy.cut();
     await until(() => gone.includes(id), 5000, 'drop noticed');
+    proxy.release();
     await until(() => connects.length === 2, 5000, 'reconnect');
     expect(connects[1]).toEqual({ recovered: false, reason: 'disabled' });
     expect(client.isRecovered()).toBe(false);
@@ -136,8 +142,10 @@ describe.each(MODES)('session recovery over %s', (mode) => {
     const { server, proxy, client, connects } = await setup({ windowMs: 150 }, { customReconnectDelay: () => 400 });
     const gone = disconnects(server);
     const id = client.getId()!;
+    proxy.hold(); // the reconnection waits until the "while away" sends are done
     proxy.cut();
     await until(() => gone.includes(id), 5000, 'drop noticed');
+    proxy.release();
     await until(() => connects.length === 2, 5000, 'reconnect');
     expect(connects[1]).toEqual({ recovered: false, reason: 'expired' });
     expect(client.isRecovered()).toBe(false);
@@ -151,9 +159,11 @@ describe.each(MODES)('session recovery over %s', (mode) => {
     server.to('r', 'n', 0);
     await until(() => got.length === 1, 3000, 'message 0');
     const id = client.getId()!;
+    proxy.hold(); // the reconnection waits until the "while away" sends are done
     proxy.cut();
     await until(() => gone.includes(id), 5000, 'drop noticed');
     for (let i = 1; i <= 5; i++) server.to('r', 'n', i);
+    proxy.release();
     await until(() => connects.length === 2, 5000, 'reconnect');
     expect(connects[1]).toEqual({ recovered: false, reason: 'history' });
     // Never a partial replay.
@@ -167,8 +177,10 @@ describe.each(MODES)('session recovery over %s', (mode) => {
     const gone = disconnects(server);
     const id = client.getId()!;
     proxy.retarget(mode === 'ws' ? other.getPort() : other.getTcpPort()!);
+    proxy.hold(); // the reconnection waits until the "while away" sends are done
     proxy.cut();
     await until(() => gone.includes(id), 5000, 'drop noticed');
+    proxy.release();
     await until(() => connects.length === 2, 5000, 'reconnect');
     expect(connects[1]).toEqual({ recovered: false, reason: 'unknown' });
   });
@@ -177,9 +189,11 @@ describe.each(MODES)('session recovery over %s', (mode) => {
     const { server, proxy, client, connects } = await setup({ windowMs: 10000 }, { customReconnectDelay: () => 300 });
     const gone = disconnects(server);
     const id = client.getId()!;
+    proxy.hold(); // the reconnection waits until the "while away" sends are done
     proxy.cut();
     await until(() => gone.includes(id), 5000, 'drop noticed');
     expect(server.disconnect(id)).toBe(false); // not connected here, but its session ends
+    proxy.release();
     await until(() => connects.length === 2, 5000, 'reconnect');
     expect(connects[1]).toEqual({ recovered: false, reason: 'unknown' });
   });

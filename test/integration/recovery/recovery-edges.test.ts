@@ -64,9 +64,11 @@ describe.each(VARIANTS)('session recovery edges over $name', ({ mode, tls }) => 
     server.to('r', 'n', 1);
     await until(() => got.length === 1, 3000, 'message 1');
     server.to('r', 'n', 2);
+    proxy.hold(); // the reconnection waits until the "while away" sends are done
     proxy.cut();
     await until(() => gone.includes(id), 5000, 'drop noticed');
     server.to('r', 'n', 3);
+    proxy.release();
     await until(() => connects.length === 2, 5000, 'reconnect');
     server.to('r', 'n', 4);
     await until(() => got.length >= 4, 3000, 'message 4');
@@ -115,8 +117,10 @@ describe.each(VARIANTS)('session recovery edges over $name', ({ mode, tls }) => 
     const gone: string[] = [];
     server.onDisconnect((ctx) => gone.push(ctx.id));
     const id = client.getId()!;
+    proxy.hold(); // the reconnection waits until the "while away" sends are done
     proxy.cut();
     await until(() => gone.includes(id), 5000, 'drop noticed');
+    proxy.release();
     await until(() => connects.length === 2, 5000, 'resume');
     expect(connects[1]).toEqual({ recovered: true });
     expect(seen).toEqual([id, id]);
@@ -156,10 +160,12 @@ describe.each(VARIANTS)('session recovery edges over $name', ({ mode, tls }) => 
       server.to('r', 'n', 1);
       await until(() => got.length === 1, 3000, 'message 1');
       const id = client.getId()!;
+      proxy.hold();
       proxy.cut();
       await until(() => gone.includes(id), 5000, 'drop noticed');
       store.delete('#r'); // as a flushed or restarted store would: the next message starts a new epoch
       server.to('r', 'n', 2);
+      proxy.release();
       await until(() => connects.length === 2, 5000, 'reconnect');
       expect(connects[1]).toEqual({ recovered: false, reason: 'epoch' });
       await until(() => server.getRoomMembers('r').length === 1, 3000, 'rejoin');
@@ -179,8 +185,10 @@ describe.each(VARIANTS)('session recovery edges over $name', ({ mode, tls }) => 
     const gone: string[] = [];
     server.onDisconnect((ctx) => gone.push(ctx.id));
     const id = client.getId()!;
+    proxy.hold(); // the reconnection waits until the "while away" sends are done
     proxy.cut();
     await until(() => gone.includes(id), 5000, 'drop noticed');
+    proxy.release();
     await until(() => connects.length === 2, 5000, 'resume');
     expect(connects[1]).toEqual({ recovered: true });
     expect(seen).toEqual([id]);

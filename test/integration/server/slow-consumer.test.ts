@@ -1,6 +1,7 @@
 import { ServerKit, MODES, until } from '../../helpers/server-kit';
 import { rawTcp, tcpFrame } from '../../helpers/raw-clients';
 import WebSocket from 'ws';
+import { floodRoom } from '../../helpers/flood';
 
 const kit = new ServerKit();
 afterEach(() => kit.teardown());
@@ -32,15 +33,8 @@ describe.each(MODES)('slow consumers over %s', (mode) => {
     await until(() => server.getRoomMembers('feed').length === 2);
     pauseSlow();
 
-    const payload = 'x'.repeat(8 * 1024);
-    let sent = 0;
-    // One message per event-loop turn (the fast reader keeps up), until the paused reader has
-    // filled the kernel's socket buffers (a few MB on loopback) and then the 256 KiB cap.
-    while (server.getRoomMembers('feed').length === 2 && sent < 5000) {
-      server.to('feed', 'tick', payload);
-      sent++;
-      await new Promise((r) => setImmediate(r));
-    }
+    // One message per event-loop turn until the paused reader passed the 256 KiB cap.
+    const sent = await floodRoom(server, 'feed', 'x'.repeat(8 * 1024), 2);
     expect(server.getRoomMembers('feed')).toEqual([fast.getId()]);
     await until(() => fastGot === sent, 10_000, 'every tick at the fast reader');
     expect(fast.isConnected()).toBe(true);

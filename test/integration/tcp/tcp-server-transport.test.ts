@@ -328,7 +328,9 @@ describe('TcpServerTransport', () => {
     expect(acceptor.received.at(-1)).toEqual({ type: MessageType.Pong });
   });
 
-  it('a reader that stops reading is dropped before its queue passes maxBufferedBytes', async () => {
+  // Dropping a slow consumer is the domain's rule, the same for both transports
+  // (test/security/slow-consumer-log.test.ts); the transport reports it through send().
+  it('send() returns false once the queue is above maxBufferedBytes; the connection stays open', async () => {
     const cap = 1 << 20;
     await start({ maxBufferedBytes: cap });
     const c = await connected();
@@ -338,17 +340,16 @@ describe('TcpServerTransport', () => {
     let maxQueued = 0;
     let refusedSends = 0;
     // 1000 × 64 KiB = 64 MiB, far beyond what the kernel buffers absorb on loopback.
-    for (let i = 0; i < 1000 && conn.isOpen; i++) {
+    for (let i = 0; i < 1000 && refusedSends === 0; i++) {
       if (!conn.send(big)) refusedSends++;
       maxQueued = Math.max(maxQueued, conn.bufferedAmount);
       await new Promise((r) => setImmediate(r));
     }
-    expect(conn.isOpen).toBe(false);
     expect(refusedSends).toBeGreaterThan(0);
+    expect(maxQueued).toBeGreaterThan(cap);
     expect(maxQueued).toBeLessThanOrEqual(cap + big.payload.length);
-    await until(() => acceptor.closes.length === 1);
-    expect(acceptor.closes[0].code).toBe(CloseCode.PolicyViolation);
-    expect(acceptor.closes[0].reason).toMatch(E.SlowConsumer);
+    expect(conn.isOpen).toBe(true);
+    expect(acceptor.closes).toEqual([]);
   });
 
   it('pauses reading while the peer is behind, then resumes and fires onDrain', async () => {

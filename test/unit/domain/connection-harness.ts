@@ -1,3 +1,4 @@
+import { pipelineStages } from './pipeline-stages';
 import { CodecRegistry } from '../../../src/domain/codec-registry';
 import { AdmissionService } from '../../../src/domain/admission.service';
 import { ClientRegistry } from '../../../src/domain/client-registry.service';
@@ -52,8 +53,11 @@ export function harness(opts: HarnessOptions = {}) {
     maxBufferedBytes: 10_000,
     ...opts.limits,
   };
+  const registry = new CodecRegistry(Object.values(codecs));
+  const stages = pipelineStages<FakeContext>({ codecs: registry, clock, logger, clients, rooms, hooks, rateLimits, dispatcher, contexts, limits });
   const service = new ConnectionService<FakeContext>({
-    codecs: new CodecRegistry(Object.values(codecs)), clock, ids: opts.ids ?? new SequentialIdGenerator(), logger, clients, rooms, rateLimits, admission, hooks, dispatcher, contexts, limits,
+    codecs: registry, clock, ids: opts.ids ?? new SequentialIdGenerator(), logger, clients, rooms, rateLimits, admission, hooks, dispatcher, contexts, limits,
+    ...stages,
   });
 
   /** Accepts a connection and lets the (empty or sync) middleware chain finish. */

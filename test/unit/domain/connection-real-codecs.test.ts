@@ -1,3 +1,4 @@
+import { pipelineStages } from './pipeline-stages';
 import { CodecRegistry } from '../../../src/domain/codec-registry';
 import { AdmissionService } from '../../../src/domain/admission.service';
 import { ClientRegistry } from '../../../src/domain/client-registry.service';
@@ -29,9 +30,12 @@ function setup() {
   const admission = new AdmissionService(clients, new MemoryIPTracker(10), hooks, logger, { maxConnections: 10 });
   const dispatcher = new Dispatcher<FakeContext>(clock, logger);
   const limits = { maxPayloadSize: 4096, heartbeatInterval: 1000, heartbeatTimeout: 3000, connectTimeout: 1000, maxBufferedBytes: 1 << 20 };
+  const registry = new CodecRegistry(Object.values(codecs));
+  const contexts = new FakeContextFactory();
+  const stages = pipelineStages<FakeContext>({ codecs: registry, clock, logger, clients, rooms, hooks, rateLimits, dispatcher, contexts, limits });
   const service = new ConnectionService<FakeContext>({
-    codecs: new CodecRegistry(Object.values(codecs)), clock, ids: new SequentialIdGenerator(), logger, clients, rooms, rateLimits, admission, hooks, dispatcher,
-    contexts: new FakeContextFactory(), limits,
+    codecs: registry, clock, ids: new SequentialIdGenerator(), logger, clients, rooms, rateLimits, admission, hooks, dispatcher, contexts, limits,
+    ...stages,
   });
   const settle = async () => {
     for (let i = 0; i < 3; i++) {

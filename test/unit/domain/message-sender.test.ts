@@ -58,6 +58,54 @@ describe('MessageSender', () => {
     expect(sender.broadcast({ type: MessageType.Event, event: 'e', data: 1 })).toBe(1);
   });
 
+  describe('the backpressure policy (one rule for every transport)', () => {
+    const ev = (data: unknown) => ({ type: MessageType.Event, event: 'e', data }) as const;
+
+    it('writes while the buffered bytes are at most maxBufferedBytes, whatever the message size', () => {
+      const { sender, open, limits } = setup();
+      limits.maxBufferedBytes = 100;
+      const r = open('a', 'tcp');
+      const conn = r.conn as FakeConnection;
+      conn.bufferedAmount = 100; // at the bound: still written
+      expect(sender.sendTo(r, ev('x'.repeat(10_000)))).toBe(true);
+      expect(sender.broadcast(ev(1))).toBe(1);
+      expect(conn.sent).toHaveLength(2);
+      expect(conn.terminated).toBe(false);
+    });
+
+    it('over the bound a direct send drops the client once, with one slow consumer line', () => {
+      const { sender, open, limits, log } = setup();
+      limits.maxBufferedBytes = 100;
+      const r = open('a', 'ws');
+      const conn = r.conn as FakeConnection;
+      conn.bufferedAmount = 101;
+      expect(sender.sendTo(r, ev(1))).toBe(false);
+      expect(sender.sendTo(r, ev(2))).toBe(false);
+      expect(sender.broadcast(ev(3))).toBe(0);
+      expect(conn.sent).toEqual([]);
+      expect(conn.terminated).toBe(true);
+      expect(r.state).toBe(ClientState.Closing);
+      const lines = log.at('warn').filter((l) => l.includes('slow consumer'));
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain('a');
+      expect(lines[0]).toContain('STELAR_ERR_SLOW_CONSUMER');
+    });
+
+    it('over the bound volatile messages are skipped and counted; the client stays', () => {
+      const { sender, open, limits, log } = setup();
+      limits.maxBufferedBytes = 100;
+      const slow = open('slow', 'tcp');
+      const fast = open('fast', 'ws');
+      (slow.conn as FakeConnection).bufferedAmount = 1000;
+      expect(sender.broadcast(ev(1), undefined, { volatile: true })).toBe(1);
+      expect(sender.broadcast(ev(2), undefined, { volatile: true })).toBe(1);
+      expect(sender.volatileSkipped).toBe(2);
+      expect((slow.conn as FakeConnection).terminated).toBe(false);
+      expect((fast.conn as FakeConnection).sent).toHaveLength(2);
+      expect(log.at('warn')).toEqual([]);
+    });
+  });
+
   it('onBeforeBroadcast sees binary payloads and ack pushes; other types skip the hook', () => {
     const { sender, open, hooks } = setup();
     const seen: unknown[] = [];

@@ -8,7 +8,7 @@ import { ConnectionService } from '../../../../src/domain/connection.service';
 import { Dispatcher } from '../../../../src/domain/dispatcher.service';
 import { HookRunner } from '../../../../src/domain/hook-runner.service';
 import { MessageType, type StelarMessage } from '../../../../src/domain/message';
-import { MessageSender } from '../../../../src/domain/message-sender.service';
+import { pipelineStages } from '../pipeline-stages';
 import { RateLimitPolicy } from '../../../../src/domain/rate-limit-policy.service';
 import { resolveRecovery } from '../../../../src/domain/recovery/recovery-config';
 import { RecoveryService } from '../../../../src/domain/recovery/recovery.service';
@@ -46,12 +46,13 @@ function domain(historySize: number) {
   const limits: ServerLimits = { maxPayloadSize: 1024, heartbeatInterval: 1000, heartbeatTimeout: 3000, connectTimeout: 5000, maxBufferedBytes: 0 };
   const config = resolveRecovery({ historySize, windowMs: 60000 });
   const recovery = new RecoveryService(config, new FakeSessionStore(), new MemoryStreamStore(config), new FakeTokenGenerator(), '/', (r) => rooms.has(r));
-  const sender = new MessageSender(codecs, clients, rooms, hooks, limits, logger, undefined, recovery, clock);
+  const contexts = new FakeContextFactory();
+  const stages = pipelineStages<FakeContext>({ codecs, clock, logger, clients, rooms, hooks, rateLimits, dispatcher, contexts, limits, recovery });
   const service = new ConnectionService<FakeContext>({
-    codecs, clock, ids: new SequentialIdGenerator(), logger, clients, rooms, rateLimits, admission, hooks, dispatcher,
-    contexts: new FakeContextFactory(), limits, sender, recovery,
+    codecs, clock, ids: new SequentialIdGenerator(), logger, clients, rooms, rateLimits, admission, hooks, dispatcher, contexts, limits,
+    ...stages, recovery,
   });
-  return { clock, clients, rooms, service, sender };
+  return { clock, clients, rooms, service, sender: stages.sender };
 }
 
 async function settle(clock: FakeClock): Promise<void> {

@@ -12,6 +12,7 @@ class RecordingSocket extends EventEmitter {
   writableLength = 0;
 
   write(data: Buffer | string, encoding?: BufferEncoding): boolean {
+    if (this.throwOnWrite) throw new Error('write exploded');
     this.calls.push({ op: 'write', data: typeof data === 'string' ? Buffer.from(data, encoding ?? 'utf8') : data });
     return true;
   }
@@ -28,10 +29,15 @@ class RecordingSocket extends EventEmitter {
   uncork(): void {
     this.calls.push({ op: 'uncork' });
   }
+  paused = false;
+  writableNeedDrain = false;
+  throwOnWrite = false;
   pause(): this {
+    this.paused = true;
     return this;
   }
   resume(): this {
+    this.paused = false;
     return this;
   }
   destroy(): this {
@@ -51,19 +57,19 @@ class RecordingSocket extends EventEmitter {
 
 const handler: ConnectionHandler = { onMessage() {}, onProtocolError() {}, onClose() {} };
 
-function connection(): { conn: WsConnection; socket: RecordingSocket } {
+function connection(maxBufferedBytes = 1 << 20, onDrain?: () => void): { conn: WsConnection; socket: RecordingSocket } {
   const socket = new RecordingSocket();
   const conn = new WsConnection(socket as unknown as Socket, {
     isServer: true,
     maxPayloadSize: 1 << 20,
     maxFrameSize: 1 << 20,
     closeTimeout: 1000,
-    maxBufferedBytes: 1 << 20,
+    maxBufferedBytes,
     deflate: null,
     remoteAddress: '127.0.0.1',
     request: null,
   });
-  conn.setHandler(handler);
+  conn.setHandler(onDrain === undefined ? handler : { ...handler, onDrain });
   conn.start(null);
   return { conn, socket };
 }
@@ -76,7 +82,7 @@ function textFrame(s: string): Buffer {
   return Buffer.concat([Buffer.from([0x81, Buffer.byteLength(s)]), Buffer.from(s)]);
 }
 
-describe('WebSocket write batching (ws-write-batch + WsOutbox)', () => {
+describe('write batching of a WebSocket connection (write-scheduler + SocketOutbox)', () => {
   it('holds the frames of one turn and writes them with a single socket write', async () => {
     const { conn, socket } = connection();
     conn.send(text('a'));
@@ -196,5 +202,48 @@ describe('WebSocket write batching (ws-write-batch + WsOutbox)', () => {
     x.conn.send(a);
     await afterFlush();
     expect(x.socket.calls[1].data).toEqual(Buffer.concat([textFrame('a'), textFrame('a')]));
+  });
+
+  it('send() is false over maxBufferedBytes and reading pauses; a flush with room is the drain', async () => {
+    let drains = 0;
+    // A limit below the socket's high-water mark: the socket takes the bytes without asking
+    // for a 'drain', so the flush itself must end the wait (else reading would stay paused).
+    const { conn, socket } = connection(10, () => drains++);
+    expect(conn.send(text('abc'))).toBe(true); // 5 bytes buffered
+    expect(conn.send(text('defgh'))).toBe(false); // 12 bytes > 10
+    expect(socket.paused).toBe(true);
+    expect(drains).toBe(0);
+    await afterFlush();
+    expect(socket.paused).toBe(false);
+    expect(drains).toBe(1);
+    expect(conn.bufferedAmount).toBe(0);
+  });
+
+  it('a socket that asks for a drain keeps reading paused until its drain event', async () => {
+    let drains = 0;
+    const { conn, socket } = connection(10, () => drains++);
+    socket.writableNeedDrain = true;
+    expect(conn.send(text('0123456789ab'))).toBe(false);
+    await afterFlush();
+    expect(socket.paused).toBe(true);
+    expect(drains).toBe(0);
+    socket.writableNeedDrain = false;
+    socket.emit('drain');
+    expect(socket.paused).toBe(false);
+    expect(drains).toBe(1);
+    socket.emit('drain'); // not waiting any more: ignored
+    expect(drains).toBe(1);
+  });
+
+  it('a flush that throws destroys only its own connection', async () => {
+    const bad = connection();
+    const good = connection();
+    bad.socket.throwOnWrite = true;
+    bad.conn.send(text('x'));
+    good.conn.send(text('y'));
+    await afterFlush();
+    expect(bad.socket.destroyed).toBe(true);
+    expect(good.socket.destroyed).toBe(false);
+    expect(good.socket.bytes()).toEqual(textFrame('y'));
   });
 });
