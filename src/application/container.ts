@@ -256,11 +256,16 @@ function bindApplication(c: Container, o: ResolvedOptions): void {
   );
   const allTransports = { serviceIdentifier: TOKENS.Transport, isMultiple: true, optional: true } as const;
   c.bind(APP_TOKENS.Lifecycle).toResolvedValue(
-    (opts: ResolvedOptions, transports: Transport[], conns: ConnectionService<StelarContext>, clients: ClientRegistry, bus: ClusterBus, logger: Logger, state: LocalClusterState, uptime: Uptime, ops: ServerOperations) => {
+    (opts: ResolvedOptions, transports: Transport[], conns: ConnectionService<StelarContext>, clients: ClientRegistry, bus: ClusterBus, logger: Logger, state: LocalClusterState, uptime: Uptime, ops: ServerOperations, rooms: RoomRegistry) => {
+      // Interest routing: the bus subscribes only to the rooms and clients this node holds.
+      if (bus.interest !== undefined) {
+        rooms.setInterest(bus.interest);
+        clients.setInterest(bus.interest);
+      }
       const cluster = { onDelivery: (d: ClusterDelivery) => void conns.deliverFromCluster(d), state, beforeStop: () => ops.stop() };
       return new ServerLifecycle(opts, transports, conns, clients, bus, logger, cluster, uptime);
     },
-    [APP_TOKENS.Options, allTransports, APP_TOKENS.ConnectionService, APP_TOKENS.ClientRegistry, TOKENS.ClusterBus, TOKENS.Logger, APP_TOKENS.LocalState, APP_TOKENS.Uptime, APP_TOKENS.Operations],
+    [APP_TOKENS.Options, allTransports, APP_TOKENS.ConnectionService, APP_TOKENS.ClientRegistry, TOKENS.ClusterBus, TOKENS.Logger, APP_TOKENS.LocalState, APP_TOKENS.Uptime, APP_TOKENS.Operations, APP_TOKENS.RoomRegistry],
   );
   c.bind(APP_TOKENS.RuntimeConfig).toResolvedValue(
     (opts: ResolvedOptions, conns: ConnectionService<StelarContext>, rooms: RoomRegistry, hooks: HookRunner, rateLimits: RateLimitPolicy, admission: AdmissionService, tracker: IIPTracker, transports: Transport[]) =>

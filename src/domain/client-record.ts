@@ -126,6 +126,8 @@ export class ClientRecord {
   state: ClientState = ClientState.Admitting;
   /** True while this record holds an admission slot (middleware running). */
   holdsAdmissionSlot = false;
+  /** True while this client (or its attempt, since arrival) counts in the per-IP tracker. */
+  countedByTracker = false;
   /**
    * Inbound messages waiting for an async rate-limit answer, head first; null when none is
    * pending (always null with a synchronous limiter), so order is kept without per-message

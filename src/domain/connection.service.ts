@@ -2,7 +2,8 @@ import type { TimerHandle } from '../ports/clock.port';
 import type { ClusterDelivery } from '../ports/cluster-bus.port';
 import type { Connection, ConnectionHandler } from '../ports/connection.port';
 import type { MaybePromise } from '../ports/maybe-promise';
-import type { ConnectionAcceptor, HandshakeInfo, Refusal } from '../ports/transport.port';
+import type { AttemptEnded, ConnectionAcceptor, HandshakeInfo, Refusal } from '../ports/transport.port';
+import { AttemptLog } from './attempt-log';
 import { ClientRecord, ClientState } from './client-record';
 import type { ContextFactory, HandlerContext, PendingRequest } from './context.types';
 import { MIDDLEWARE_ERROR, MIDDLEWARE_TIMEOUT, type MiddlewareResult } from './dispatcher.service';
@@ -43,6 +44,7 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
   private limiterSizeIsAsync = false;
   /** Session recovery (null when the `recovery` option is off). */
   private readonly sessions: SessionAdmission | null;
+  private readonly attemptLog: AttemptLog;
 
   constructor(deps: ConnectionServiceDeps<C>) {
     this.d = deps;
@@ -57,6 +59,7 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
       deps.recovery !== undefined && deps.recovery.enabled
         ? new SessionAdmission(deps.recovery, deps.clients, deps.rooms, deps.clock, (r, code, reason) => this.onClose(r.conn, code, reason))
         : null;
+    this.attemptLog = new AttemptLog(deps.logger, deps.clock);
   }
 
   // ---------------------------------------------------------------- timers
@@ -94,7 +97,7 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
 
   // ---------------------------------------------------------------- admission
 
-  /** ConnectionAcceptor: screening before the protocol handshake. */
+  /** ConnectionAcceptor: screening before the protocol handshake (a passed attempt holds a slot). */
   screen(info: HandshakeInfo): MaybePromise<Refusal | null> {
     const r = this.d.admission.screen(info);
     if (r === null) return null;
@@ -106,6 +109,17 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
       if (refusal !== null) this.refused(info.remoteAddress, info.protocol, refusal.code, refusal.reason);
       return refusal;
     });
+  }
+
+  /** ConnectionAcceptor: a screened attempt died before its handshake completed. */
+  abandon(info: HandshakeInfo): void {
+    this.d.admission.abandon(info);
+  }
+
+  /** ConnectionAcceptor: a transport ended an attempt at one of its bounds (logged, throttled). */
+  attemptEnded(event: AttemptEnded): void {
+    this.counters.countRefusal(event.code);
+    this.attemptLog.report(event);
   }
 
   /** Counts and logs one refused connection attempt (screening, admission or middleware). */
@@ -126,7 +140,9 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
    * over right after accept() (docs/PROTOCOL.md, TCP lifecycle) is on the record
    * (`record.hello`, with the middleware headers) before any middleware runs.
    */
-  accept(conn: Connection): void {
+  accept(conn: Connection, info?: HandshakeInfo): void {
+    // The attempt's slot (screened with `info`) passes to the connection, whatever happens next.
+    const claimed = this.d.admission.claim(info);
     this.start();
     conn.setHandler(this);
     let record: ClientRecord;
@@ -134,20 +150,28 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
       record = new ClientRecord(this.d.ids.next(), conn, this.d.clock.now(), this.counters.traffic(conn.protocol));
     } catch (err) {
       this.d.logger.error({ err, ip: conn.remoteAddress, protocol: conn.protocol }, 'cannot accept connection');
+      if (claimed) this.d.admission.releaseClaim(conn.remoteAddress);
       conn.close(CloseCode.InternalError, 'Internal error');
       return;
     }
     conn.owner = record;
+    if (claimed) {
+      // Counted since its arrival: the slot and the tracker entry are this record's now.
+      record.holdsAdmissionSlot = true;
+      record.countedByTracker = true;
+    }
     if (this.d.clients.has(record.id)) {
       this.d.logger.error({ clientId: record.id }, 'client id is already in use');
       return this.refuse(record, StelarErrorCode.Internal, 'Duplicate client id', CloseCode.InternalError);
     }
-    // Screening happened before the handshake; the server may have filled up since.
-    if (this.d.admission.isFull(record.info.remoteAddress)) {
-      return this.refuse(record, StelarErrorCode.ServerFull, 'Server is full', CloseCode.TryAgainLater);
+    if (!claimed) {
+      // Not screened by this service (or its slot is gone): take a slot now, if one is free.
+      if (this.d.admission.isFull(record.info.remoteAddress)) {
+        return this.refuse(record, StelarErrorCode.ServerFull, 'Server is full', CloseCode.TryAgainLater);
+      }
+      this.d.admission.beginAdmission();
+      record.holdsAdmissionSlot = true;
     }
-    this.d.admission.beginAdmission();
-    record.holdsAdmissionSlot = true;
     this.admitting.add(record);
     queueMicrotask(() => this.runAdmission(record));
   }
@@ -197,7 +221,10 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
     record.traffic.connectionsOpened++;
     this.d.logger.info({ clientId: info.id, ip: info.remoteAddress, protocol: info.protocol }, 'client connected');
     info.lastPing = this.d.clock.now();
-    this.d.admission.admitted(info.remoteAddress);
+    if (!record.countedByTracker) {
+      record.countedByTracker = true;
+      this.d.admission.admitted(info.remoteAddress);
+    }
     // The Connect message is the first thing an admitted client receives.
     this.sender.sendTo(record, {
       type: MessageType.Connect,
@@ -294,8 +321,9 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
       this.d.dispatcher.dispatchDisconnect(record.connectionContext as C);
     }
     this.d.rooms.leaveAll(record);
-    if (registered) {
-      this.d.clients.remove(info.id);
+    if (registered) this.d.clients.remove(info.id);
+    if (record.countedByTracker) {
+      record.countedByTracker = false;
       this.d.admission.released(info.remoteAddress);
     }
     const id = info.id;

@@ -1,3 +1,4 @@
+import type { ClusterInterest } from '../ports/cluster-bus.port';
 import type { ClientRecord } from './client-record';
 import { StelarErrorCode } from './errors';
 import type { HookRunner } from './hook-runner.service';
@@ -36,6 +37,8 @@ export class RoomRegistry {
   /** Session recovery: told when a record holding a session joins or leaves a room. */
   private observer: RoomObserver | null = null;
   private memberships = 0;
+  /** Told when a room gains its first / loses its last member (cluster interest routing). */
+  private interest: Pick<ClusterInterest, 'roomOpened' | 'roomClosed' | 'roomReady'> | null = null;
 
   constructor(
     private readonly hooks: HookRunner,
@@ -60,9 +63,24 @@ export class RoomRegistry {
     if (members === undefined) {
       members = new Map();
       this.rooms.set(room, members);
+      this.interest?.roomOpened(room);
     }
     members.set(record.id, record);
     record.info.rooms.add(room);
+    this.memberships++;
+  }
+
+  /** Reports room openings and closings to `interest` from now on (null: to nobody). */
+  setInterest(interest: Pick<ClusterInterest, 'roomOpened' | 'roomClosed' | 'roomReady'> | null): void {
+    this.interest = interest;
+  }
+
+  /**
+   * Undefined when deliveries to `room` from anywhere in the cluster already reach this node;
+   * else settles once they do (a join is confirmed to its client after that).
+   */
+  ready(room: string): PromiseLike<void> | undefined {
+    return this.interest === null ? undefined : this.interest.roomReady(room);
   }
 
   /** The current caps (a copy). */
@@ -114,6 +132,7 @@ export class RoomRegistry {
     if (members === undefined) {
       members = new Map();
       this.rooms.set(room, members);
+      this.interest?.roomOpened(room);
     }
     members.set(clientId, record);
     info.rooms.add(room);
@@ -185,7 +204,10 @@ export class RoomRegistry {
     if (members === undefined || members.get(record.id) !== record) return;
     members.delete(record.id);
     this.memberships--;
-    if (members.size === 0) this.rooms.delete(room);
+    if (members.size === 0) {
+      this.rooms.delete(room);
+      this.interest?.roomClosed(room);
+    }
   }
 }
 

@@ -131,7 +131,7 @@ export function resolveOptions(input: StelarOptions = {}): ResolvedOptions {
   if (o.cluster !== undefined) {
     const c = o.cluster as Record<string, unknown> | null;
     if (typeof c !== 'object' || c === null || (typeof c.redis !== 'string' && (typeof c.redis !== 'object' || c.redis === null))) {
-      fail('cluster', "{ redis: 'redis://host:port', prefix? }", c);
+      fail('cluster', "{ redis: 'redis://host:port' | [...nodes], prefix?, sharded? }", c);
     }
     assertKnownKeys('StelarServer', 'cluster option', c, CLUSTER_OPTION_NAMES);
   }

@@ -109,8 +109,13 @@ export class ServerMessaging implements ContextOps {
   joinRoom(record: ClientRecord, room: string): void {
     const r = this.rooms.join(record, room);
     // Tell the client, so its room list (rejoined after a reconnect) stays in step.
-    if (r.ok && r.changed) this.sender.sendTo(record, { type: MessageType.JoinRoom, room, ok: true });
-    else if (!r.ok) this.logger.debug(`join of "${room}" by ${record.id} refused: ${r.reason}`);
+    if (r.ok && r.changed) {
+      // Confirmed once deliveries to the room from other nodes reach this one (docs/CLUSTER.md).
+      const ready = this.rooms.ready(room);
+      const confirm = () => void this.sender.sendTo(record, { type: MessageType.JoinRoom, room, ok: true });
+      if (ready === undefined) confirm();
+      else void ready.then(confirm);
+    } else if (!r.ok) this.logger.debug(`join of "${room}" by ${record.id} refused: ${r.reason}`);
   }
 
   leaveRoom(record: ClientRecord, room: string): void {

@@ -26,8 +26,10 @@ export interface RateLimitConfig {
 
 /** Redis clustering (see docs/CLUSTER.md). */
 export interface ClusterOptions {
-  /** `redis://host:port` or ioredis options. */
-  redis: string | Record<string, unknown>;
+  /** `redis://host:port` or ioredis options; a list of them is a Redis Cluster's startup nodes. */
+  redis: string | Record<string, unknown> | readonly (string | Record<string, unknown>)[];
+  /** Sharded pub/sub (SPUBLISH/SSUBSCRIBE, Redis ≥ 7): a room's traffic stays on its shard. */
+  sharded?: boolean;
   /** Key and channel prefix. Default 'stelar'. */
   prefix?: string;
   /** Cluster-wide query timeout in ms. Default 1000. */
@@ -38,6 +40,18 @@ export interface ClusterOptions {
   heartbeatMs?: number;
   /** Presence key TTL in ms (> heartbeatMs). Default 3 × heartbeatMs. */
   nodeTtlMs?: number;
+  /** Most deliveries held while Redis is away or slow (oldest dropped first). Default 10000. */
+  outboundQueueMax?: number;
+  /** Most payload bytes held in that queue. Default 8 MiB. */
+  outboundQueueBytes?: number;
+  /** A held delivery older than this is dropped instead of sent late. Default 10000 ms. */
+  outboundMaxAgeMs?: number;
+  /** Most publishes awaiting Redis's reply before new ones are held. Default 2000. */
+  maxInFlight?: number;
+  /** Redis silent this long with commands pending: the link is reconnected. Default 3000 ms. */
+  stallTimeoutMs?: number;
+  /** Longest a join confirmation waits for the room's subscription. Default 2000 ms. */
+  subscribeWaitMs?: number;
 }
 
 /** Every key of the `cluster` option (passed to the Redis cluster bus, docs/CLUSTER.md). */
@@ -48,6 +62,13 @@ export const CLUSTER_OPTIONS: { readonly [K in keyof ClusterOptions]-?: true } =
   nodeId: true,
   heartbeatMs: true,
   nodeTtlMs: true,
+  sharded: true,
+  outboundQueueMax: true,
+  outboundQueueBytes: true,
+  outboundMaxAgeMs: true,
+  maxInFlight: true,
+  stallTimeoutMs: true,
+  subscribeWaitMs: true,
 };
 
 /** Constructor options for `new StelarServer(options)`. All fields are optional. */

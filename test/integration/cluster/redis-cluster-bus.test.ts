@@ -59,11 +59,15 @@ describeWithRedis('RedisClusterBus: three nodes on one Redis', () => {
       a.bus.publish(d);
     }
     await flush(a, [b, c]);
-    expect(b.received).toEqual(sent);
+    // Interest routing: the direct sends to c1 go to node-c only; b is in the lobby, so it gets
+    // the room deliveries and the broadcasts. Order is kept across the three channels.
+    expect(b.received).toEqual(sent.filter((d) => d.target.kind !== 'client'));
     expect(c.received).toEqual(sent);
     expect(a.received).toEqual([]);
-    expect(b.bus.counters.received).toBe(31);
+    expect(b.bus.counters.received).toBe(21);
+    expect(c.bus.counters.received).toBe(31);
     expect(a.bus.counters.published).toBe(31);
+    expect(a.bus.counters.undeliverable).toBe(0);
   });
 
   it('three publishers at once: each node gets every other node\'s stream once, in order', async () => {
@@ -154,6 +158,7 @@ describeWithRedis('RedisClusterBus: three nodes on one Redis', () => {
 
   it('sees state changes on other nodes at query time', async () => {
     c.state.add('c3', ['late-room']);
+    c.bus.interest.clientAdded('c3');
     expect((await a.bus.rooms()).value).toContain('late-room');
     expect(await a.bus.hasRemoteClient('c3')).toBe(true);
     expect(await a.bus.hasRemoteClient('a1')).toBe(false); // local, not remote
@@ -195,8 +200,8 @@ describeWithRedis('RedisClusterBus: three nodes on one Redis', () => {
     const Redis = require('ioredis');
     const raw = new Redis(redis.url);
     try {
-      await raw.publish(`${prefix}:d`, Buffer.from([1, 1, 200, 0]));
-      await raw.publish(`${prefix}:q`, 'not an envelope');
+      await raw.publish(`${prefix}:all`, Buffer.from([1, 1, 200, 0]));
+      await raw.publish(`${prefix}:n:{node-b}`, 'not an envelope');
       await waitFor(() => b.bus.counters.invalid >= 2, 'invalid envelopes counted');
     } finally {
       await raw.quit();
@@ -233,7 +238,7 @@ describeWithRedis('RedisClusterBus: lifecycle', () => {
     await bus.start(() => {}, new FakeClusterStateProvider());
     expect(bus.running).toBe(true);
     expect(clock.pending).toBeGreaterThan(0); // the heartbeat
-    const clients = [(bus as any).pub, (bus as any).sub];
+    const clients = [(bus as any).links.pub, (bus as any).links.sub];
     await bus.stop();
     expect(bus.running).toBe(false);
     expect(clock.pending).toBe(0);
@@ -263,7 +268,7 @@ describeWithRedis('RedisClusterBus: lifecycle', () => {
     await bus.stop();
     await started;
     expect(bus.running).toBe(false);
-    expect((bus as any).pub).toBeUndefined();
+    expect((bus as any).links).toBeUndefined();
   });
 
   it('start() rejects clearly and leaves nothing running when Redis is unreachable', async () => {
@@ -273,7 +278,7 @@ describeWithRedis('RedisClusterBus: lifecycle', () => {
       /cannot use Redis at redis:\/\/127\.0\.0\.1:1/,
     );
     expect(bus.running).toBe(false);
-    expect((bus as any).pub).toBeUndefined();
+    expect((bus as any).links).toBeUndefined();
   });
 
   it('a single node answers queries alone, complete', async () => {
