@@ -21,6 +21,7 @@ const SCENARIOS = {
   idle: require('./scenarios/idle'),
   connect: require('./scenarios/connect'),
   slow: require('./scenarios/slow'),
+  cluster: require('./scenarios/cluster'),
 };
 
 function log(msg) {
@@ -93,6 +94,14 @@ async function main() {
     const scenario = SCENARIOS[name];
     const params = paramsFor(scenario, opts);
     const roundsWanted = opts.rounds || (opts.quick ? 1 : scenario.rounds);
+    if (scenario.standalone) {
+      // Runs its own server processes (several per system, e.g. the cluster nodes).
+      const r = await scenario.runStandalone(params, roundsWanted, log);
+      results.scenarios[name] = { params, roundsRun: roundsWanted, rows: r.rows };
+      out.push(r.markdown);
+      process.stdout.write(r.markdown + '\n');
+      continue;
+    }
     const rounds = [];
     for (let r = 0; r < roundsWanted; r++) {
       const round = { round: r, results: {} };

@@ -46,6 +46,8 @@ module.exports = async function start(options) {
     gracefulShutdown: false,
     logger: false,
     ...(metrics ? { metrics: true } : {}),
+    // The cluster scenario (bench/scenarios/cluster.js) runs several nodes on one Redis.
+    ...(options && options.cluster ? { cluster: options.cluster } : {}),
   });
   let scrape = null;
   if (metrics) {

@@ -69,14 +69,8 @@ interface ChartSpec {
 }
 
 const CHARTS: ChartSpec[] = [
-  {
-    id: 'connections',
-    title: 'Connections',
-    series: [
-      { label: 'WebSocket', color: '#4f9cf9', pick: (t) => t.connections.ws ?? 0 },
-      { label: 'TCP', color: '#f5a524', pick: (t) => t.connections.tcp ?? 0 },
-    ],
-  },
+  // One series per installed transport, created from the first tick (see connectionsSpec).
+  { id: 'connections', title: 'Connections', series: [] },
   {
     id: 'messages',
     title: 'Messages / s',
@@ -126,6 +120,19 @@ const CHARTS: ChartSpec[] = [
   },
 ];
 
+const PROTOCOL_LABELS: Record<string, string> = { ws: 'WebSocket', tcp: 'TCP' };
+const PALETTE = ['#4f9cf9', '#f5a524', '#17c964', '#9353d3', '#06b7db', '#f31260'];
+
+/** The connections chart: a series per transport the server reports, in its order. */
+function connectionsSpec(base: ChartSpec, t: Tick): ChartSpec {
+  const series = Object.keys(t.connections).map((p, i) => ({
+    label: PROTOCOL_LABELS[p] ?? p,
+    color: PALETTE[i % PALETTE.length],
+    pick: (x: Tick) => x.connections[p] ?? 0,
+  }));
+  return { ...base, series };
+}
+
 class Chart {
   readonly data: number[][];
   readonly plot: uPlot;
@@ -171,6 +178,7 @@ class Dashboard {
   private readonly charts: Chart[] = [];
   private readonly tiles = new Map<string, HTMLElement>();
   private query = '';
+  private pendingConnections: { spec: ChartSpec; body: HTMLElement } | null = null;
   private ticks = 0;
   private readonly log: HTMLElement;
   private readonly clientsBody: HTMLElement;
@@ -209,7 +217,8 @@ class Dashboard {
     for (const spec of CHARTS) {
       const body = el('div', { class: 'chart', id: `chart-${spec.id}` });
       grid.append(el('div', { class: 'card' }, el('h2', {}, spec.title), body));
-      this.charts.push(new Chart(spec, body));
+      if (spec.series.length === 0) this.pendingConnections = { spec, body };
+      else this.charts.push(new Chart(spec, body));
     }
     addEventListener('resize', () => {
       for (const c of this.charts) c.resize((c.plot.root.parentElement as HTMLElement).clientWidth);
@@ -297,6 +306,7 @@ class Dashboard {
   private onTick(t: Tick): void {
     this.ticks++;
     const conn = Object.entries(t.connections)
+      .filter(([, n]) => n > 0)
       .map(([p, n]) => `${p} ${n}`)
       .join(' · ');
     this.tile('connections', `${t.total}${conn ? ` (${conn})` : ''}`);
@@ -309,6 +319,11 @@ class Dashboard {
     this.tile('lag', `${t.eventLoopLagMs} ms`);
     this.tile('refused', `${t.totals.refused} · ${t.totals.slowConsumers} · ${t.totals.rateLimited}`);
     (document.getElementById('uptime') as HTMLElement).textContent = `up ${duration(t.uptimeMs)}`;
+    if (this.pendingConnections !== null) {
+      const { spec, body } = this.pendingConnections;
+      this.pendingConnections = null;
+      this.charts.unshift(new Chart(connectionsSpec(spec, t), body));
+    }
     for (const c of this.charts) c.push(t);
     this.roomsBody.replaceChildren(...t.largestRooms.map((r) => el('tr', {}, el('td', {}, r.room), el('td', {}, String(r.members)))));
     if (t.nodes !== null) {

@@ -41,8 +41,15 @@ export const Refusals = {
 /**
  * Screens connection attempts before the protocol handshake: origin whitelist (403), global
  * connection cap (503 / 1013, fires `onMaxConnectionsReached`), then the per-IP tracker
- * (429 / 1008). Attempts in progress hold a slot ("pending"), so concurrent attempts cannot
- * overshoot `maxConnections` while an async tracker or the middleware chain is running.
+ * (429 / 1008).
+ *
+ * An attempt counts from its arrival: one that passes `screen` holds a slot ("pending") of the
+ * global cap and is added to the per-IP tracker at once, until the transport either hands over
+ * the connection (`accept` with the same info: the slot passes to the client, released when it
+ * closes) or abandons it (`abandon`). So sockets that never say hello, unfinished handshakes
+ * and connections still in middleware all count, and a burst of attempts from one address
+ * cannot overshoot its cap while they are all in progress. An async tracker is asked for one
+ * address at a time (check then add, in order), for the same reason.
  *
  * A tracker that throws or rejects is logged and treated as allowing the connection
  * (availability over strictness: the global cap still holds).
@@ -51,6 +58,12 @@ export class AdmissionService {
   private max: number;
   private origins: ReadonlySet<string> | null;
   private pendingCount = 0;
+  /** Screened attempts holding a slot and a tracker entry, until accept or abandon. */
+  private readonly reservations = new Set<HandshakeInfo>();
+  /** Per address: the tail of the async tracker answers in progress (serialised). */
+  private readonly ipQueues = new Map<string, Promise<unknown>>();
+  /** The last tracker add when it was async (read right after by reserveAsync). */
+  private lastAdd: Promise<void> | undefined = undefined;
 
   constructor(
     private readonly clients: ClientRegistry,
@@ -81,7 +94,7 @@ export class AdmissionService {
     return this.max;
   }
 
-  /** Attempts holding a slot: screens awaiting the tracker plus admissions in progress. */
+  /** Slots held by attempts: screened and not yet accepted, being screened, or in middleware. */
   get pending(): number {
     return this.pendingCount;
   }
@@ -91,7 +104,10 @@ export class AdmissionService {
     return this.clients.size + this.pendingCount;
   }
 
-  /** Null admits; a Refusal rejects. Async only when the tracker's `check` is. */
+  /**
+   * Null admits (and reserves a slot for `info`, see the class comment); a Refusal rejects.
+   * Async only when the tracker's `check` is.
+   */
   screen(info: HandshakeInfo): MaybePromise<Refusal | null> {
     // RFC 6455 §10.2: the Origin header is only meaningful for browser clients; the transport
     // says whether it has one (WebSocket), others (TCP, in-process) are never origin-checked.
@@ -99,33 +115,74 @@ export class AdmissionService {
       if (info.origin === undefined || !this.origins.has(info.origin)) return Refusals.originNotAllowed;
     }
     if (this.isFull(info.remoteAddress)) return Refusals.serverFull;
-    let allowed: MaybePromise<boolean>;
+    const ip = info.remoteAddress;
+    // A slot is held from now on: while an async tracker answers, parallel attempts see it.
+    this.pendingCount++;
+    const queued = this.ipQueues.get(ip);
+    if (queued === undefined) {
+      let allowed: MaybePromise<boolean>;
+      try {
+        allowed = this.tracker.check(ip);
+      } catch (err) {
+        this.logger.warn(`IP tracker check failed: ${errorMessage(err)}`);
+        return this.reserve(info, true);
+      }
+      if (!isPromise<boolean>(allowed)) return this.reserve(info, allowed);
+      return this.queue(ip, allowed.then(
+        (ok) => this.reserveAsync(info, ok),
+        (err: unknown) => {
+          this.logger.warn(`IP tracker check failed: ${errorMessage(err)}`);
+          return this.reserveAsync(info, true);
+        },
+      ));
+    }
+    // An answer for this address is in progress: check after it (and its add) settled.
+    return this.queue(ip, queued.then(() => this.screenQueued(info)));
+  }
+
+  /** The tracker check of an attempt that waited for the previous one from its address. */
+  private async screenQueued(info: HandshakeInfo): Promise<Refusal | null> {
+    let allowed = true;
     try {
-      allowed = this.tracker.check(info.remoteAddress);
+      allowed = await this.tracker.check(info.remoteAddress);
     } catch (err) {
       this.logger.warn(`IP tracker check failed: ${errorMessage(err)}`);
-      return null;
     }
-    if (!isPromise<boolean>(allowed)) return allowed ? null : Refusals.tooManyFromIp;
-    // Hold a slot while the tracker answers, so parallel attempts see each other.
-    this.pendingCount++;
-    return allowed.then(
-      (ok) => {
-        this.pendingCount--;
-        return ok ? null : Refusals.tooManyFromIp;
-      },
-      (err: unknown) => {
-        this.pendingCount--;
-        this.logger.warn(`IP tracker check failed: ${errorMessage(err)}`);
-        return null;
-      },
-    );
+    return this.reserveAsync(info, allowed);
+  }
+
+  /** reserve(), settling once the tracker's add is done (the next check from the address sees it). */
+  private reserveAsync(info: HandshakeInfo, allowed: boolean): Promise<Refusal | null> | Refusal | null {
+    const verdict = this.reserve(info, allowed);
+    const added = this.lastAdd;
+    this.lastAdd = undefined;
+    return added === undefined ? verdict : added.then(() => verdict);
+  }
+
+  private queue(ip: string, answer: Promise<Refusal | null>): Promise<Refusal | null> {
+    // (reserveAsync may return a plain verdict inside then(): the chain flattens it.)
+    this.ipQueues.set(ip, answer);
+    const done = (): void => {
+      if (this.ipQueues.get(ip) === answer) this.ipQueues.delete(ip);
+    };
+    answer.then(done, done);
+    return answer;
+  }
+
+  /** The tracker's verdict for an attempt holding a pending slot: keep it (and add) or free it. */
+  private reserve(info: HandshakeInfo, allowed: boolean): Refusal | null {
+    if (!allowed) {
+      this.pendingCount--;
+      return Refusals.tooManyFromIp;
+    }
+    this.reservations.add(info);
+    this.trackerAdd(info.remoteAddress);
+    return null;
   }
 
   /**
    * True (and fires `onMaxConnectionsReached`) when no slot is free. The connection service
-   * calls it again when a connection is accepted, because time passes between screening and
-   * the end of the handshake.
+   * calls it again when an unscreened connection is accepted.
    */
   isFull(ip: string): boolean {
     const active = this.load;
@@ -134,7 +191,29 @@ export class AdmissionService {
     return true;
   }
 
-  /** An accepted connection starts its admission (middleware): it holds a slot until end. */
+  /**
+   * The attempt screened with `info` became a connection: its slot (and tracker entry) now
+   * belong to that connection's admission. False when `info` holds no reservation (a transport
+   * that does not screen): the caller then takes a slot with {@link beginAdmission}.
+   */
+  claim(info: HandshakeInfo | undefined): boolean {
+    return info !== undefined && this.reservations.delete(info);
+  }
+
+  /** A claimed attempt could not become a record after all: frees the slot claim() passed on. */
+  releaseClaim(ip: string): void {
+    this.endAdmission();
+    this.released(ip);
+  }
+
+  /** The attempt screened with `info` ended before it became a connection: frees its slot. */
+  abandon(info: HandshakeInfo): void {
+    if (!this.reservations.delete(info)) return;
+    this.pendingCount--;
+    this.released(info.remoteAddress);
+  }
+
+  /** An unscreened accepted connection starts its admission (middleware): it holds a slot until end. */
   beginAdmission(): void {
     this.pendingCount++;
   }
@@ -144,14 +223,18 @@ export class AdmissionService {
     if (this.pendingCount > 0) this.pendingCount--;
   }
 
-  /** A client from `ip` was admitted: count it in the tracker. */
+  /** A client from `ip` counts in the tracker (unscreened connections, at admission). */
   admitted(ip: string): void {
-    this.guard('add', () => this.tracker.add(ip));
+    this.trackerAdd(ip);
   }
 
-  /** An admitted client from `ip` went away. */
+  /** A client (or attempt) from `ip` that counted in the tracker went away. */
   released(ip: string): void {
     this.guard('remove', () => this.tracker.remove(ip));
+  }
+
+  private trackerAdd(ip: string): void {
+    this.lastAdd = this.guard('add', () => this.tracker.add(ip));
   }
 
   /** Purges the tracker (called every 30 s). */
@@ -159,12 +242,14 @@ export class AdmissionService {
     this.guard('cleanup', () => this.tracker.cleanup());
   }
 
-  private guard(what: string, fn: () => MaybePromise<void>): void {
+  /** Runs a tracker call; failures are logged. Returns the (caught) promise of an async one. */
+  private guard(what: string, fn: () => MaybePromise<void>): Promise<void> | undefined {
     try {
       const r = fn();
-      if (isPromise(r)) r.then(undefined, (err: unknown) => this.logger.warn(`IP tracker ${what} failed: ${errorMessage(err)}`));
+      if (isPromise(r)) return r.then(undefined, (err: unknown) => this.logger.warn(`IP tracker ${what} failed: ${errorMessage(err)}`));
     } catch (err) {
       this.logger.warn(`IP tracker ${what} failed: ${errorMessage(err)}`);
     }
+    return undefined;
   }
 }

@@ -1,4 +1,5 @@
 import type { Protocol } from '../ports/connection.port';
+import type { ClusterInterest } from '../ports/cluster-bus.port';
 import type { ClientRecord } from './client-record';
 
 /** Registered (admitted) clients: O(1) by id, live counts per protocol. */
@@ -6,6 +7,13 @@ export class ClientRegistry {
   private readonly byId = new Map<string, ClientRecord>();
   private readonly perProtocol = new Map<Protocol, number>();
   private total = 0;
+  /** Told of every registration and removal (the cluster's client → node directory). */
+  private interest: Pick<ClusterInterest, 'clientAdded' | 'clientRemoved'> | null = null;
+
+  /** Reports registrations and removals to `interest` from now on (null: to nobody). */
+  setInterest(interest: Pick<ClusterInterest, 'clientAdded' | 'clientRemoved'> | null): void {
+    this.interest = interest;
+  }
 
   /** Registers `record`; throws if the id is already taken (a broken `generateClientId`). */
   add(record: ClientRecord): void {
@@ -13,6 +21,7 @@ export class ClientRegistry {
     this.byId.set(record.id, record);
     this.perProtocol.set(record.protocol, (this.perProtocol.get(record.protocol) ?? 0) + 1);
     this.total++;
+    this.interest?.clientAdded(record.id);
   }
 
   /** Removes and returns the record, or undefined when it was not registered. */
@@ -21,6 +30,7 @@ export class ClientRegistry {
     if (record === undefined) return undefined;
     this.byId.delete(id);
     this.perProtocol.set(record.protocol, (this.perProtocol.get(record.protocol) ?? 1) - 1);
+    this.interest?.clientRemoved(id);
     return record;
   }
 

@@ -2,7 +2,8 @@ import type { TimerHandle } from '../ports/clock.port';
 import type { ClusterDelivery } from '../ports/cluster-bus.port';
 import type { Connection, ConnectionHandler } from '../ports/connection.port';
 import type { MaybePromise } from '../ports/maybe-promise';
-import type { ConnectionAcceptor, HandshakeInfo, Refusal } from '../ports/transport.port';
+import type { AttemptEnded, ConnectionAcceptor, HandshakeInfo, Refusal } from '../ports/transport.port';
+import { AttemptLog } from './attempt-log';
 import { ClientRecord, ClientState } from './client-record';
 import type { ContextFactory, HandlerContext, PendingRequest } from './context.types';
 import { MIDDLEWARE_ERROR, MIDDLEWARE_TIMEOUT, type MiddlewareResult } from './dispatcher.service';
@@ -16,6 +17,7 @@ import type { MessageRouter } from './message-router.service';
 import { isPromise } from './rate-limit-policy.service';
 import { CLEANUP_INTERVAL_MS, type ServerLimits } from './server-limits';
 import type { ConnectionServiceDeps, DomainStats } from './connection-service.types';
+import { SessionAdmission } from './recovery/session-admission';
 import type { ServerCounters } from './metrics/server-counters';
 
 /**
@@ -40,6 +42,9 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
   private cleanupTimer: TimerHandle | null = null;
   private limiterEntries = 0;
   private limiterSizeIsAsync = false;
+  /** Session recovery (null when the `recovery` option is off). */
+  private readonly sessions: SessionAdmission | null;
+  private readonly attemptLog: AttemptLog;
 
   constructor(deps: ConnectionServiceDeps<C>) {
     this.d = deps;
@@ -50,6 +55,11 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
     this.inbound = deps.inbound;
     this.heartbeats = deps.heartbeats;
     this.startedAt = deps.clock.now();
+    this.sessions =
+      deps.recovery !== undefined && deps.recovery.enabled
+        ? new SessionAdmission(deps.recovery, deps.clients, deps.rooms, deps.clock, (r, code, reason) => this.onClose(r.conn, code, reason))
+        : null;
+    this.attemptLog = new AttemptLog(deps.logger, deps.clock);
   }
 
   // ---------------------------------------------------------------- timers
@@ -81,12 +91,13 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
   maintenance(): void {
     this.guard('rate limiter cleanup', () => this.d.rateLimits.cleanup());
     this.d.admission.cleanup();
+    if (this.sessions !== null) this.sessions.sweep();
     this.refreshLimiterEntries();
   }
 
   // ---------------------------------------------------------------- admission
 
-  /** ConnectionAcceptor: screening before the protocol handshake. */
+  /** ConnectionAcceptor: screening before the protocol handshake (a passed attempt holds a slot). */
   screen(info: HandshakeInfo): MaybePromise<Refusal | null> {
     const r = this.d.admission.screen(info);
     if (r === null) return null;
@@ -98,6 +109,17 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
       if (refusal !== null) this.refused(info.remoteAddress, info.protocol, refusal.code, refusal.reason);
       return refusal;
     });
+  }
+
+  /** ConnectionAcceptor: a screened attempt died before its handshake completed. */
+  abandon(info: HandshakeInfo): void {
+    this.d.admission.abandon(info);
+  }
+
+  /** ConnectionAcceptor: a transport ended an attempt at one of its bounds (logged, throttled). */
+  attemptEnded(event: AttemptEnded): void {
+    this.counters.countRefusal(event.code);
+    this.attemptLog.report(event);
   }
 
   /** Counts and logs one refused connection attempt (screening, admission or middleware). */
@@ -118,7 +140,9 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
    * over right after accept() (docs/PROTOCOL.md, TCP lifecycle) is on the record
    * (`record.hello`, with the middleware headers) before any middleware runs.
    */
-  accept(conn: Connection): void {
+  accept(conn: Connection, info?: HandshakeInfo): void {
+    // The attempt's slot (screened with `info`) passes to the connection, whatever happens next.
+    const claimed = this.d.admission.claim(info);
     this.start();
     conn.setHandler(this);
     let record: ClientRecord;
@@ -126,20 +150,28 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
       record = new ClientRecord(this.d.ids.next(), conn, this.d.clock.now(), this.counters.traffic(conn.protocol));
     } catch (err) {
       this.d.logger.error({ err, ip: conn.remoteAddress, protocol: conn.protocol }, 'cannot accept connection');
+      if (claimed) this.d.admission.releaseClaim(conn.remoteAddress);
       conn.close(CloseCode.InternalError, 'Internal error');
       return;
     }
     conn.owner = record;
+    if (claimed) {
+      // Counted since its arrival: the slot and the tracker entry are this record's now.
+      record.holdsAdmissionSlot = true;
+      record.countedByTracker = true;
+    }
     if (this.d.clients.has(record.id)) {
       this.d.logger.error({ clientId: record.id }, 'client id is already in use');
       return this.refuse(record, StelarErrorCode.Internal, 'Duplicate client id', CloseCode.InternalError);
     }
-    // Screening happened before the handshake; the server may have filled up since.
-    if (this.d.admission.isFull(record.info.remoteAddress)) {
-      return this.refuse(record, StelarErrorCode.ServerFull, 'Server is full', CloseCode.TryAgainLater);
+    if (!claimed) {
+      // Not screened by this service (or its slot is gone): take a slot now, if one is free.
+      if (this.d.admission.isFull(record.info.remoteAddress)) {
+        return this.refuse(record, StelarErrorCode.ServerFull, 'Server is full', CloseCode.TryAgainLater);
+      }
+      this.d.admission.beginAdmission();
+      record.holdsAdmissionSlot = true;
     }
-    this.d.admission.beginAdmission();
-    record.holdsAdmissionSlot = true;
     this.admitting.add(record);
     queueMicrotask(() => this.runAdmission(record));
   }
@@ -147,6 +179,8 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
   private runAdmission(record: ClientRecord): void {
     // Closed before the microtask (onClose releases the slot, or is on its way).
     if (record.state !== ClientState.Admitting || !record.conn.isOpen) return;
+    // A resume takes the session's id before the middleware runs (it sees the resumed id).
+    if (this.sessions !== null) this.sessions.begin(record);
     let ctx: C;
     try {
       ctx = this.contexts.create(record);
@@ -156,6 +190,7 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
       return this.refuse(record, StelarErrorCode.Internal, 'Internal error', CloseCode.InternalError);
     }
     record.connectionContext = ctx;
+    if (this.sessions !== null && this.sessions.skipsMiddleware(record)) return this.finishAdmission(record, { ok: true });
     this.d.dispatcher
       .runMiddleware(ctx, this.d.limits.connectTimeout)
       .then(
@@ -171,9 +206,12 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
     // Closed while the middleware ran (or the peer left and onClose is on its way).
     if (record.state !== ClientState.Admitting || !record.conn.isOpen) return;
     if (!result.ok) {
+      if (this.sessions !== null) this.sessions.refused(record);
       const code = result.reason === MIDDLEWARE_TIMEOUT ? StelarErrorCode.ConnectTimeout : StelarErrorCode.Unauthorized;
       return this.refuse(record, code, result.reason, CloseCode.PolicyViolation);
     }
+    // Session recovery: replaces a resumed session's old connection, restores rooms/metadata.
+    const outcome = this.sessions === null ? null : this.sessions.finish(record);
     if (this.d.clients.has(record.id)) {
       return this.refuse(record, StelarErrorCode.Internal, 'Duplicate client id', CloseCode.InternalError);
     }
@@ -183,14 +221,21 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
     record.traffic.connectionsOpened++;
     this.d.logger.info({ clientId: info.id, ip: info.remoteAddress, protocol: info.protocol }, 'client connected');
     info.lastPing = this.d.clock.now();
-    this.d.admission.admitted(info.remoteAddress);
+    if (!record.countedByTracker) {
+      record.countedByTracker = true;
+      this.d.admission.admitted(info.remoteAddress);
+    }
     // The Connect message is the first thing an admitted client receives.
     this.sender.sendTo(record, {
       type: MessageType.Connect,
       clientId: info.id,
       maxPayloadSize: this.d.limits.maxPayloadSize,
       heartbeatInterval: this.d.limits.heartbeatInterval,
+      session: outcome?.grant,
     });
+    // A resumed session's missed messages, in order, before anything new.
+    const recovered = outcome !== null && outcome.grant.recovered;
+    if (recovered) for (const m of outcome.missed) this.sender.sendTo(record, m);
     // Payloads only for hooks that are set: `info.metadata` is created on first access.
     if (this.d.hooks.has('onClientConnect')) {
       this.d.hooks.call('onClientConnect', {
@@ -198,10 +243,20 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
         ip: info.remoteAddress,
         protocol: info.protocol,
         metadata: info.metadata,
+        recovered,
+      });
+    }
+    if (recovered && this.d.hooks.has('onClientResume')) {
+      this.d.hooks.call('onClientResume', {
+        clientId: info.id,
+        ip: info.remoteAddress,
+        protocol: info.protocol,
+        missed: outcome.missed.length,
       });
     }
     if (record.state === ClientState.Open && conn.isOpen) {
-      this.d.dispatcher.dispatchConnection(record.connectionContext as C);
+      if (recovered) this.d.dispatcher.dispatchResume(record.connectionContext as C);
+      else this.d.dispatcher.dispatchConnection(record.connectionContext as C);
     }
   }
 
@@ -236,6 +291,10 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
     record.inbox = null;
     this.releaseAdmissionSlot(record);
     const info = record.info;
+    if (this.sessions !== null) {
+      this.sessions.refused(record); // closed while a resume was being admitted
+      if (registered) this.sessions.closed(record, code);
+    }
     if (registered) {
       record.traffic.connectionsClosed++;
       this.d.logger.info(
@@ -262,8 +321,9 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
       this.d.dispatcher.dispatchDisconnect(record.connectionContext as C);
     }
     this.d.rooms.leaveAll(record);
-    if (registered) {
-      this.d.clients.remove(info.id);
+    if (registered) this.d.clients.remove(info.id);
+    if (record.countedByTracker) {
+      record.countedByTracker = false;
       this.d.admission.released(info.remoteAddress);
     }
     const id = info.id;

@@ -1,6 +1,7 @@
 import type { Clock } from '../ports/clock.port';
 import type { Connection } from '../ports/connection.port';
 import type { Logger } from '../ports/logger.port';
+import { AttemptLog } from './attempt-log';
 import type { MaybePromise } from '../ports/maybe-promise';
 import { ClientRecord, ClientState } from './client-record';
 import { CloseCode, StelarErrorCode, type ProtocolError } from './errors';
@@ -49,6 +50,8 @@ function keptHello(msg: ConnectMessage): ConnectMessage {
  */
 export class InboundPipeline {
   private received = 0;
+  /** Size refusals are logged throttled (an attack must not become a log flood). */
+  private readonly limitLog: AttemptLog;
 
   constructor(
     private readonly codecs: CodecRegistry,
@@ -60,7 +63,9 @@ export class InboundPipeline {
     private readonly sender: MessageSender,
     private readonly logger: Logger,
     private readonly counters: ServerCounters = new ServerCounters(),
-  ) {}
+  ) {
+    this.limitLog = new AttemptLog(logger, clock);
+  }
 
   /** Inbound messages since start (StelarStats.totalMessagesReceived). */
   get totalReceived(): number {
@@ -76,6 +81,12 @@ export class InboundPipeline {
       this.count(record);
       this.counters.countInvalid(StelarErrorCode.PayloadTooLarge);
       this.hooks.call('onPayloadTooLarge', { clientId: record.id, size: payload.byteLength, max });
+      this.limitLog.report({
+        protocol: record.protocol,
+        remoteAddress: record.info.remoteAddress,
+        code: StelarErrorCode.PayloadTooLarge,
+        reason: `message of ${payload.byteLength} bytes exceeds maxPayloadSize ${max}`,
+      });
       return this.sender.closeWithError(record, StelarErrorCode.PayloadTooLarge, 'Message too big', CloseCode.MessageTooBig);
     }
     let msg: StelarMessage;
@@ -120,6 +131,7 @@ export class InboundPipeline {
     } else if (err.code === StelarErrorCode.PayloadTooLarge || err.code === StelarErrorCode.FrameTooLarge) {
       this.counters.countInvalid(err.code);
       // The transport rejected the frame from its header; it may attach the declared `size`.
+      this.limitLog.report({ protocol: record.protocol, remoteAddress: record.info.remoteAddress, code: err.code, reason: err.message });
       this.hooks.call('onPayloadTooLarge', {
         clientId: record.id,
         size: err.size ?? -1,

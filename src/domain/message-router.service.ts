@@ -25,6 +25,9 @@ export function noHandlerMessage(event: string): string {
  * room registry, and answers requests (each at most once).
  */
 export class MessageRouter<C extends HandlerContext = HandlerContext> {
+  /** Room answers waiting on a room subscription (cluster mode only; entries go when sent). */
+  private readonly pendingAnswers = new WeakMap<ClientRecord, Promise<void>>();
+
   constructor(
     private readonly dispatcher: Dispatcher<C>,
     private readonly contexts: ContextFactory<C>,
@@ -114,6 +117,23 @@ export class MessageRouter<C extends HandlerContext = HandlerContext> {
     // Echo the id only when the request carried one (docs/PROTOCOL.md, types 8/9).
     const base = msg.id === undefined ? { type: msg.type, room: msg.room } : { type: msg.type, room: msg.room, id: msg.id };
     const answer: RoomMessage = r.ok ? { ...base, ok: true } : { ...base, ok: false, reason: r.reason };
-    this.sender.sendTo(record, answer);
+    // The join-vs-subscription rule (docs/CLUSTER.md): a join is confirmed once deliveries to the
+    // room from every node reach this one. Later answers to the same client queue behind a
+    // pending one, so a client sees its room answers in request order.
+    const ready = r.ok && join ? this.rooms.ready(msg.room) : undefined;
+    const before = this.pendingAnswers.get(record);
+    if (ready === undefined && before === undefined) {
+      this.sender.sendTo(record, answer);
+      return;
+    }
+    const chain: Promise<void> = Promise.all([before, ready]).then(() => {
+      if (this.pendingAnswers.get(record) === chain) this.pendingAnswers.delete(record);
+      try {
+        this.sender.sendTo(record, answer);
+      } catch (err) {
+        this.logger.warn(`room answer to ${record.id} failed: ${errorMessage(err)}`);
+      }
+    });
+    this.pendingAnswers.set(record, chain);
   }
 }

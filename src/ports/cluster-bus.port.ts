@@ -51,6 +51,14 @@ export interface ClusterBusCounters {
   readonly queryTimeouts: number;
   /** Broker connections that came back after an outage. */
   readonly reconnects: number;
+  /** Deliveries other nodes sent that never reached this node (sequence gaps). */
+  readonly missed?: number;
+  /** Direct sends to a client no live node holds. */
+  readonly undeliverable?: number;
+  /** Deliveries held in the bounded outbound queue now. */
+  readonly queued?: number;
+  /** Room channels this node is subscribed to now (interest routing). */
+  readonly roomsSubscribed?: number;
 }
 
 /** A cluster-wide query result; `partial` is true when some node did not answer in time. */
@@ -60,6 +68,25 @@ export interface ClusterQueryResult<T> {
   readonly nodes: number;
   /** Ids of the nodes that answered, in the order of their entries (this node first). */
   readonly nodeIds?: readonly string[];
+}
+
+/**
+ * Interest routing: the domain tells the bus, as it happens, which rooms and clients this node
+ * holds, so the bus subscribes only to what has local recipients (docs/CLUSTER.md). Transitions
+ * only: `roomOpened` on a room's first local member, `roomClosed` on its last one leaving.
+ */
+export interface ClusterInterest {
+  roomOpened(room: string): void;
+  roomClosed(room: string): void;
+  /**
+   * Undefined when deliveries published to `room` from now on already reach this node; else a
+   * promise that settles (never rejects) once they do, or once waiting is pointless (Redis away).
+   * The join confirmation a client receives waits on it: the join-vs-subscription rule.
+   */
+  roomReady(room: string): PromiseLike<void> | undefined;
+  /** A client was admitted here / left (the cluster-wide client → node directory). */
+  clientAdded(clientId: string): void;
+  clientRemoved(clientId: string): void;
 }
 
 /**
@@ -73,6 +100,8 @@ export interface ClusterBus {
   stop(): Promise<void>;
   /** Send to the other nodes (never echoed to this node). */
   publish(delivery: ClusterDelivery): void;
+  /** Present when the bus routes by interest; the domain reports rooms and clients to it. */
+  readonly interest?: ClusterInterest;
   /** Counters for monitoring (networked buses). */
   readonly counters?: ClusterBusCounters;
   /** Asks every other node to close `clientId` (server.disconnect of a client not on this node). */

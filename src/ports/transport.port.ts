@@ -25,12 +25,38 @@ export interface Refusal {
   readonly reason: string;
 }
 
-/** The domain side of a transport: screens attempts and takes ownership of connections. */
+/**
+ * An attempt a transport ended at one of its own bounds before it became a connection (TLS
+ * handshake or hello/upgrade deadline, …): reported so the domain can log it.
+ */
+export interface AttemptEnded {
+  readonly protocol: Protocol;
+  readonly remoteAddress: string;
+  /** A StelarErrorCode, e.g. STELAR_ERR_CONNECT_TIMEOUT. */
+  readonly code: string;
+  readonly reason: string;
+}
+
+/**
+ * The domain side of a transport: screens attempts and takes ownership of connections.
+ *
+ * An attempt that passes `screen` holds a slot of the connection caps (`maxConnections` and the
+ * per-IP tracker) from that moment: the transport then calls exactly one of `accept(conn, info)`
+ * (the slot passes to the connection) or `abandon(info)` (the attempt died first: socket closed,
+ * handshake or hello failed or timed out), with the same `info` object it screened.
+ */
 export interface ConnectionAcceptor {
-  /** Called before the protocol handshake completes; null admits, a Refusal rejects. */
+  /** Called before the protocol handshake completes; null admits (and reserves), a Refusal rejects. */
   screen(info: HandshakeInfo): MaybePromise<Refusal | null>;
-  /** A connection passed screening and completed its handshake. */
-  accept(conn: Connection): void;
+  /**
+   * A connection passed screening and completed its handshake. `info`: the screened attempt
+   * whose slot it takes (omitted by transports that do not screen).
+   */
+  accept(conn: Connection, info?: HandshakeInfo): void;
+  /** The attempt screened (admitted) with `info` ended before accept(): releases its slot. */
+  abandon?(info: HandshakeInfo): void;
+  /** A transport ended an attempt at one of its bounds (for the log; no slot involved). */
+  attemptEnded?(event: AttemptEnded): void;
 }
 
 /** Size limits a transport enforces while parsing (from the frame header, before buffering). */

@@ -110,9 +110,15 @@ export class AttackServer {
     return this.proc.exitCode === null && this.proc.signalCode === null;
   }
 
-  /** Log lines (warn and above) matching `re`. */
-  logged(re: RegExp): string[] {
-    return this.logs.filter((l) => re.test(l.msg)).map((l) => l.msg);
+  /** Log lines matching every one of `res`, once at least one arrived (IPC lags the sockets; 3 s at most). */
+  async untilLogged(...res: RegExp[]): Promise<string[]> {
+    await waitFor(() => this.logged(...res).length > 0, `a log line matching ${res.join(' ')}`, 3000).catch(() => undefined);
+    return this.logged(...res);
+  }
+
+  /** Log lines matching every one of `res`. */
+  logged(...res: RegExp[]): string[] {
+    return this.logs.filter((l) => res.every((re) => re.test(l.msg))).map((l) => l.msg);
   }
 
   /** Graceful stop (IPC disconnect → server.stop()), SIGKILL after 5 s. */
@@ -138,20 +144,28 @@ export class Canaries {
   private readonly failures: string[] = [];
   private timer: NodeJS.Timeout | null = null;
 
-  static async start(server: AttackServer, intervalMs = 20): Promise<Canaries> {
+  /** `tls`: the server serves wss:// and TLS-over-TCP (its throw-away certificate is trusted). */
+  static async start(server: AttackServer, options: { tls?: boolean; intervalMs?: number } = {}): Promise<Canaries> {
     const c = new Canaries();
-    await c.connect(server);
+    await c.connect(server, options.tls === true);
+    const intervalMs = options.intervalMs ?? 20;
     c.timer = setInterval(() => c.tick(), intervalMs);
     return c;
   }
 
-  private async connect(server: AttackServer): Promise<void> {
+  private async connect(server: AttackServer, tls: boolean): Promise<void> {
     const targets: [string, 'ws' | 'tcp'][] = [
-      [`ws://127.0.0.1:${server.port}/`, 'ws'],
+      [`${tls ? 'wss' : 'ws'}://127.0.0.1:${server.port}/`, 'ws'],
       [`127.0.0.1:${server.tcpPort}`, 'tcp'],
     ];
     for (const [url, mode] of targets) {
-      const c = new StelarClient(url, { mode, reconnection: false, logger: 'silent', ackTimeout: 10_000 });
+      const c = new StelarClient(url, {
+        mode,
+        reconnection: false,
+        logger: 'silent',
+        ackTimeout: 10_000,
+        ...(tls ? { tls: true, rejectUnauthorized: false } : {}),
+      });
       this.clients.push(c);
       const i = this.clients.length - 1;
       c.on('canary', (d: { seq: number }) => this.received[i].push(d.seq));
@@ -206,14 +220,22 @@ export async function waitFor(check: () => boolean, what: string, timeoutMs = 10
   }
 }
 
-/** Opens `n` plain TCP sockets to `port` (resolves once all are connected). */
-export async function openSockets(port: number, n: number, host = '127.0.0.1'): Promise<net.Socket[]> {
+/**
+ * Opens `n` plain TCP sockets to `port` from `localAddress` (another 127.0.0.0/8 address than
+ * the canaries' 127.0.0.1, so per-IP caps tell attacker and canaries apart).
+ */
+export async function openSockets(port: number, n: number, localAddress = '127.0.0.2'): Promise<net.Socket[]> {
   const sockets = await Promise.all(
     Array.from(
       { length: n },
       () =>
         new Promise<net.Socket>((resolve, reject) => {
-          const s = net.connect(port, host);
+          const s = net.connect({ port, host: '127.0.0.1', localAddress });
+          // Recorded from the start: a refused socket may be gone before the caller looks.
+          closes.set(s, new Promise((r) => s.once('close', () => r(Date.now()))));
+          const chunks: Buffer[] = [];
+          inputs.set(s, chunks);
+          s.on('data', (d: Buffer) => chunks.push(d));
           s.on('error', () => undefined);
           s.once('connect', () => resolve(s));
           s.once('error', reject);
@@ -223,12 +245,17 @@ export async function openSockets(port: number, n: number, host = '127.0.0.1'): 
   return sockets;
 }
 
-/** Resolves when `socket` is closed, with the time it took from `since` (ms). */
+const closes = new WeakMap<net.Socket, Promise<number>>();
+const inputs = new WeakMap<net.Socket, Buffer[]>();
+
+/** Resolves when a socket of {@link openSockets} is closed, with the time (ms) since `since`. */
 export function closedAfter(socket: net.Socket, since: number): Promise<number> {
-  return new Promise((resolve) => {
-    if (socket.destroyed && socket.closed) return resolve(Date.now() - since);
-    socket.once('close', () => resolve(Date.now() - since));
-  });
+  return (closes.get(socket) as Promise<number>).then((at) => at - since);
+}
+
+/** Everything a socket of {@link openSockets} received so far. */
+export function receivedBy(socket: net.Socket): Buffer {
+  return Buffer.concat(inputs.get(socket) ?? []);
 }
 
 export const MiB = 1024 * 1024;

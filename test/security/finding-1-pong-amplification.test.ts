@@ -39,7 +39,7 @@ it('finding 1: a never-reading pinger is dropped at maxBufferedBytes; RSS stays 
   expect(server.alive).toBe(true);
   // The bound is 1 MiB of queued output; allow the runtime's own noise, far below the 1.5 GB of old.
   expect(rss.growth).toBeLessThan(64 * MiB);
-  expect(server.logged(/slow consumer: dropping .*STELAR_ERR_SLOW_CONSUMER/)).toHaveLength(1);
+  expect(await server.untilLogged(/slow consumer: dropping .*STELAR_ERR_SLOW_CONSUMER/)).toHaveLength(1);
   expect(problems).toEqual([]);
   expect(exchanged).toBeGreaterThan(0);
   expect(await server.stats()).toMatchObject({ activeConnections: 2 });

@@ -13,6 +13,14 @@ export interface UpgradeRoute {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   /** Plain HTTP requests (health endpoint…): true when the route answered the request. */
   handleRequest?(req: IncomingMessage, res: ServerResponse): boolean;
+  /**
+   * Owned TLS server: a socket arrived and starts its TLS handshake (the route may screen and
+   * count it); exactly one {@link handshakeEnded} follows, when it finished or the socket went.
+   */
+  handshakeStarted?(socket: Socket): void;
+  handshakeEnded?(socket: Socket): void;
+  /** Owned server: a socket was destroyed at its deadline (`tls`: handshake, `request`: request head). */
+  socketTimedOut?(socket: Socket, phase: 'tls' | 'request'): void;
 }
 
 type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
@@ -53,7 +61,7 @@ export class UpgradeRouter {
     private readonly connectTimeout: number,
     clock: Clock | undefined,
   ) {
-    this.waiting = new DeadlineSweep<Socket>(connectTimeout, requestTimedOut, clock);
+    this.waiting = new DeadlineSweep<Socket>(connectTimeout, (socket) => this.timedOut(socket), clock);
   }
 
   /**
@@ -97,7 +105,15 @@ export class UpgradeRouter {
     }
     server.on('request', this.onRequest);
     server.on('upgrade', this.onUpgrade);
-    if (this.owned) server.on(this.connectionEvent(), this.onConnection);
+    if (this.owned) {
+      server.on('connection', this.onConnection);
+      if (this.tls) {
+        server.on('secureConnection', this.onSecure);
+        // Node leaves a socket whose handshake failed or timed out open once this event has a
+        // listener: it is destroyed here (the raw socket's close ends the attempt).
+        server.on('tlsClientError', destroyClientSocket);
+      }
+    }
   }
 
   private detach(): void {
@@ -105,25 +121,65 @@ export class UpgradeRouter {
     const server = this.server;
     server.removeListener('request', this.onRequest);
     server.removeListener('upgrade', this.onUpgrade);
-    server.removeListener(this.connectionEvent(), this.onConnection);
+    server.removeListener('connection', this.onConnection);
+    server.removeListener('secureConnection', this.onSecure);
+    server.removeListener('tlsClientError', destroyClientSocket);
+    for (const socket of this.handshaking.values()) this.endHandshake(socket);
+    this.handshaking.clear();
     for (const listener of this.wrapped) server.on('request', listener);
     this.wrapped = [];
     routers.delete(server);
   }
 
-  // An https server's requests arrive on the TLSSocket of 'secureConnection', not on the raw
-  // socket of 'connection': time the socket the request will be seen on (TLS handshakes have
-  // their own handshakeTimeout).
-  private connectionEvent(): 'connection' | 'secureConnection' {
-    return this.server instanceof TlsServer ? 'secureConnection' : 'connection';
+  private get tls(): boolean {
+    return this.server instanceof TlsServer;
   }
 
+  /** The route told about TLS attempts and timeouts (an owned server has the one that made it). */
+  private firstRoute(): UpgradeRoute | undefined {
+    for (const route of this.routes.values()) return route;
+    return undefined;
+  }
+
+  // Every socket of an owned server is timed from its arrival: over TLS, the raw socket until
+  // its handshake finishes (connectTimeout, however slowly the peer trickles), then the TLSSocket
+  // the request arrives on (connectTimeout again); over plain HTTP the socket itself.
   private readonly onConnection = (socket: Socket): void => {
+    if (this.tls) {
+      this.handshaking.set(peerKey(socket), socket);
+      socket.once('close', onRawClose);
+      (socket as WatchedSocket)[kRouter] = this;
+      this.firstRoute()?.handshakeStarted?.(socket);
+      if (this.connectTimeout > 0) this.watch(socket);
+      return;
+    }
     if (this.connectTimeout > 0) watchSocket(this, socket);
   };
 
+  /** TLS raw sockets in their handshake, by `address:port` of the peer (same on the TLSSocket). */
+  private readonly handshaking = new Map<string, Socket>();
+
+  private readonly onSecure = (socket: Socket): void => {
+    const raw = this.handshaking.get(peerKey(socket));
+    if (raw !== undefined) this.endHandshake(raw);
+    if (this.connectTimeout > 0) watchSocket(this, socket);
+  };
+
+  /** @internal the raw socket of a TLS attempt: handshake finished or socket gone (once). */
+  endHandshake(raw: Socket): void {
+    const key = peerKey(raw);
+    if (this.handshaking.get(key) !== raw) return;
+    this.handshaking.delete(key);
+    raw.removeListener('close', onRawClose);
+    (raw as WatchedSocket)[kRouter] = undefined;
+    this.waiting.delete(raw);
+    this.firstRoute()?.handshakeEnded?.(raw);
+  }
+
   /** @internal */
   watch(socket: Socket): void {
+    // Re-inserted at the end: insertion order must stay deadline order.
+    this.waiting.delete(socket);
     this.waiting.add(socket);
   }
 
@@ -132,8 +188,19 @@ export class UpgradeRouter {
     this.waiting.delete(socket);
   }
 
+  /** @internal a socket passed its deadline (the sweep already dropped it): destroyed, reported. */
+  timedOut(socket: Socket): void {
+    const inHandshake = this.handshaking.get(peerKey(socket)) === socket;
+    if (!inHandshake) (socket as WatchedSocket)[kRouter] = undefined;
+    this.firstRoute()?.socketTimedOut?.(socket, inHandshake ? 'tls' : 'request');
+    socket.destroy();
+  }
+
   private readonly onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     clearConnectTimer(req.socket);
+    // Keep-alive: the guard covers every request on the socket, not only the first. Once the
+    // socket has no request in flight, the next request head has connectTimeout again.
+    if (this.owned && this.connectTimeout > 0) trackRequest(this, req.socket, res);
     for (const route of this.routes.values()) {
       if (route.handleRequest !== undefined && route.handleRequest(req, res)) return;
     }
@@ -159,16 +226,36 @@ export class UpgradeRouter {
 }
 
 const kRouter = Symbol('stelar.connectTimeoutRouter');
-type WatchedSocket = Socket & { [kRouter]?: UpgradeRouter };
+const kInFlight = Symbol('stelar.requestsInFlight');
+type WatchedSocket = Socket & { [kRouter]?: UpgradeRouter; [kInFlight]?: number };
+
+/** Counts a request in flight on `socket`; when its response is done and none is left, re-arms the guard. */
+function trackRequest(router: UpgradeRouter, socket: Socket, res: ServerResponse): void {
+  const s = socket as WatchedSocket;
+  s[kInFlight] = (s[kInFlight] ?? 0) + 1;
+  res.once('close', () => {
+    const left = (s[kInFlight] ?? 1) - 1;
+    s[kInFlight] = left;
+    if (left === 0 && !socket.destroyed && socket.readable) watchSocket(router, socket);
+  });
+}
+
+/** `address:port` of the peer: the same on a TLSSocket and on the raw socket under it. */
+function peerKey(socket: Socket): string {
+  return `${socket.remoteAddress}:${socket.remotePort}`;
+}
+
+function onRawClose(this: Socket): void {
+  (this as WatchedSocket)[kRouter]?.endHandshake(this);
+}
+
+function destroyClientSocket(_err: Error, socket: Socket): void {
+  socket.destroy();
+}
 
 function watchSocket(router: UpgradeRouter, socket: Socket): void {
   (socket as WatchedSocket)[kRouter] = router;
   router.watch(socket);
-}
-
-function requestTimedOut(socket: Socket): void {
-  (socket as WatchedSocket)[kRouter] = undefined;
-  socket.destroy();
 }
 
 /** Clears the pre-request deadline of a socket of an owned server (handshake done or HTTP). */

@@ -111,24 +111,28 @@ export class InProcessServerTransport implements Transport, InProcessListener {
     }
     if (verdict !== null && typeof (verdict as Promise<unknown>).then === 'function') {
       (verdict as Promise<Refusal | null>).then(
-        (r) => this.decide(conn, r),
-        () => this.decide(conn, INTERNAL_REFUSAL),
+        (r) => this.decide(conn, info, r),
+        () => this.decide(conn, info, INTERNAL_REFUSAL),
       );
     } else {
-      this.decide(conn, verdict as Refusal | null);
+      this.decide(conn, info, verdict as Refusal | null);
     }
   }
 
-  private decide(conn: InProcessConnection, refusal: Refusal | null): void {
-    // Gone meanwhile: the client closed, or this transport did.
-    if (!this.pending.delete(conn) || !conn.isOpen) return;
+  private decide(conn: InProcessConnection, info: HandshakeInfo, refusal: Refusal | null): void {
+    // Gone meanwhile: the client closed, or this transport did (an admitted attempt gives its
+    // slot back: see ConnectionAcceptor).
+    if (!this.pending.delete(conn) || !conn.isOpen) {
+      if (refusal === null) this.acceptor?.abandon?.(info);
+      return;
+    }
     if (refusal !== null) {
       conn.send(this.codec.encode({ type: MessageType.Error, code: refusal.code, message: refusal.reason }));
       conn.close(refusal.closeCode, refusal.reason);
       return;
     }
     conn.client.handler.onOpen();
-    this.acceptor!.accept(conn);
+    this.acceptor!.accept(conn, info);
   }
 }
 

@@ -49,7 +49,8 @@ function* perKey(map: ReadonlyMap<string, number>, label: string): Iterable<[Lab
 
 function* cluster(s: MetricsSource, field: keyof ClusterBusCounters): Iterable<[Labels, number]> {
   const c = s.cluster();
-  if (c !== undefined) yield [NONE, c[field]];
+  const v = c?.[field];
+  if (v !== undefined) yield [NONE, v];
 }
 
 const counter = (name: string, help: string, labels: readonly string[], samples: (s: MetricsSource) => Iterable<[Labels, number]>): MetricDef => ({
@@ -125,7 +126,7 @@ export const METRIC_DEFS: readonly MetricDef[] = [
     histogram: (s) => s.eventLoopLag,
     scale: 1 / 1000,
   },
-  counter('stelar_cluster_publishes_total', 'Deliveries published to the cluster bus.', [], (s) => cluster(s, 'published')),
+  counter('stelar_cluster_publishes_total', 'Deliveries published to the cluster bus (acknowledged by Redis).', [], (s) => cluster(s, 'published')),
   counter('stelar_cluster_receives_total', 'Deliveries received from other nodes.', [], (s) => cluster(s, 'received')),
   counter('stelar_cluster_dropped_total', 'Deliveries dropped while Redis was unavailable.', [], (s) => cluster(s, 'dropped')),
   counter('stelar_cluster_invalid_total', 'Malformed cluster messages ignored.', [], (s) => cluster(s, 'invalid')),
@@ -134,5 +135,15 @@ export const METRIC_DEFS: readonly MetricDef[] = [
   ),
   counter('stelar_cluster_redis_reconnects_total', 'Redis connections that came back after an outage.', [], (s) =>
     cluster(s, 'reconnects'),
+  ),
+  counter('stelar_cluster_missed_total', 'Deliveries other nodes sent that never reached this node.', [], (s) =>
+    cluster(s, 'missed'),
+  ),
+  counter('stelar_cluster_undeliverable_total', 'Direct sends to a client no live node holds.', [], (s) =>
+    cluster(s, 'undeliverable'),
+  ),
+  gauge('stelar_cluster_outbound_queued', 'Deliveries held in the bounded outbound queue.', [], (s) => cluster(s, 'queued')),
+  gauge('stelar_cluster_rooms_subscribed', 'Room channels this node subscribes to (interest routing).', [], (s) =>
+    cluster(s, 'roomsSubscribed'),
   ),
 ];

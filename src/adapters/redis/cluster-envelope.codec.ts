@@ -4,13 +4,16 @@
  *
  * Layout (all integers big-endian):
  * ```
- * u8 version (1) | u8 type | u8 originLen | origin (UTF-8)
- * type 1 DELIVERY: u8 flags | u8 targetKind | [u16 len | target] | u16 len | event
+ * u8 version (2) | u8 type | u8 originLen | origin (UTF-8)
+ * type 1 DELIVERY: u32 seq | u8 flags | u8 targetKind | [u16 len | target] | u16 len | event
  *                  | [u16 len | excludeId] | [u16 len | meta JSON] | payload (rest: raw bytes
  *                  or JSON text)
  * type 2 QUERY:    u32 id | u8 kind | u8 flags | [u16 len | arg]
  * type 3 REPLY:    u32 id | JSON text (rest)
+ * type 4 PROBE:    u32 id   (a node's message to itself through Redis: end-to-end liveness)
  * ```
+ * `seq` numbers one publisher's deliveries per channel (written by the outbound pipeline when it
+ * sends, see {@link writeDeliverySeq}); receivers count the gaps (delivery-gap.tracker.ts).
  */
 import type { ClusterDelivery, DeliveryTarget } from '../../ports/cluster-bus.port';
 import { CloseCode, StelarErrorCode } from '../../domain/errors';
@@ -18,10 +21,10 @@ import { ErrorPrefix, createError } from '../socket/protocol-errors';
 import type { BinaryMeta } from '../../domain/message';
 
 /** Envelope format version (first byte); a node drops envelopes of any other version. */
-export const ENVELOPE_VERSION = 1;
+export const ENVELOPE_VERSION = 2;
 
 /** Envelope types (second byte). */
-export const EnvelopeType = { Delivery: 1, Query: 2, Reply: 3 } as const;
+export const EnvelopeType = { Delivery: 1, Query: 2, Reply: 3, Probe: 4 } as const;
 export type EnvelopeType = (typeof EnvelopeType)[keyof typeof EnvelopeType];
 
 /** Cluster-wide query kinds. */
@@ -44,7 +47,7 @@ export const MAX_NODE_ID_BYTES = 0xff;
 
 /** A decoded envelope. */
 export type ClusterEnvelope =
-  | { readonly type: 1; readonly origin: string; readonly delivery: ClusterDelivery }
+  | { readonly type: 1; readonly origin: string; readonly seq: number; readonly delivery: ClusterDelivery }
   | {
       readonly type: 2;
       readonly origin: string;
@@ -52,7 +55,8 @@ export type ClusterEnvelope =
       readonly kind: QueryKind;
       readonly arg?: string;
     }
-  | { readonly type: 3; readonly origin: string; readonly id: number; readonly value: unknown };
+  | { readonly type: 3; readonly origin: string; readonly id: number; readonly value: unknown }
+  | { readonly type: 4; readonly origin: string; readonly id: number };
 
 /**
  * Encodes a delivery once for every node. JSON `data` is stringified here; `bytes` are copied
@@ -76,10 +80,11 @@ export function encodeDelivery(origin: string, delivery: ClusterDelivery): Buffe
       ? Buffer.byteLength(json)
       : 0;
   const size =
-    3 + originLen + 2 + (target === undefined ? 0 : 2 + targetLen) + 2 + eventLen +
+    3 + originLen + 4 + 2 + (target === undefined ? 0 : 2 + targetLen) + 2 + eventLen +
     (hasExclude ? 2 + excludeLen : 0) + (meta === undefined ? 0 : 2 + metaLen) + payloadLen;
   const buf = Buffer.allocUnsafe(size);
   let o = writeHeader(buf, EnvelopeType.Delivery, origin, originLen);
+  o = buf.writeUInt32BE(0, o); // seq: set when sent
   buf[o++] =
     (hasExclude ? F_EXCLUDE : 0) |
     (binary ? F_BINARY : 0) |
@@ -97,6 +102,11 @@ export function encodeDelivery(origin: string, delivery: ClusterDelivery): Buffe
     buf.write(json, o, 'utf8');
   }
   return buf;
+}
+
+/** Sets the sequence number of an encoded delivery in place (before it is published). */
+export function writeDeliverySeq(envelope: Buffer, seq: number): void {
+  envelope.writeUInt32BE(seq >>> 0, 3 + envelope[2]);
 }
 
 /** Encodes a query that every other node answers. */
@@ -123,6 +133,15 @@ export function encodeReply(origin: string, id: number, value: unknown): Buffer 
   return buf;
 }
 
+/** Encodes a probe a node sends to its own channel to check that Redis carries its traffic. */
+export function encodeProbe(origin: string, id: number): Buffer {
+  const originLen = checkedLength(origin, MAX_NODE_ID_BYTES, 'node id');
+  const buf = Buffer.allocUnsafe(3 + originLen + 4);
+  const o = writeHeader(buf, EnvelopeType.Probe, origin, originLen);
+  buf.writeUInt32BE(id >>> 0, o);
+  return buf;
+}
+
 /**
  * True when `buf` was published by the node whose UTF-8 id is `originBytes` (checked without
  * decoding, so a node skips its own deliveries cheaply).
@@ -146,6 +165,7 @@ export function decodeEnvelope(buf: Buffer): ClusterEnvelope {
   const origin = r.str(r.u8());
   switch (type) {
     case EnvelopeType.Delivery: {
+      const seq = r.u32();
       const flags = r.u8();
       const kind = r.u8();
       let target: DeliveryTarget;
@@ -169,7 +189,7 @@ export function decodeEnvelope(buf: Buffer): ClusterEnvelope {
       if (flags & F_BINARY) delivery.bytes = rest;
       else if (flags & F_DATA) delivery.data = parseJson(rest);
       else if (rest.byteLength !== 0) throw invalid('trailing bytes after delivery');
-      return { type: EnvelopeType.Delivery, origin, delivery };
+      return { type: EnvelopeType.Delivery, origin, seq, delivery };
     }
     case EnvelopeType.Query: {
       const id = r.u32();
@@ -185,6 +205,11 @@ export function decodeEnvelope(buf: Buffer): ClusterEnvelope {
     case EnvelopeType.Reply: {
       const id = r.u32();
       return { type: EnvelopeType.Reply, origin, id, value: parseJson(r.rest()) };
+    }
+    case EnvelopeType.Probe: {
+      const id = r.u32();
+      if (r.rest().byteLength !== 0) throw invalid('trailing bytes after probe');
+      return { type: EnvelopeType.Probe, origin, id };
     }
     default:
       throw invalid(`unknown envelope type ${type}`);

@@ -10,8 +10,19 @@ export interface RedisClientLike {
   quit(): Promise<unknown>;
   disconnect(reconnect?: boolean): void;
   publish(channel: string | Buffer, message: string | Buffer): Promise<number>;
+  spublish(channel: string | Buffer, message: string | Buffer): Promise<number>;
   subscribe(...channels: (string | Buffer)[]): Promise<unknown>;
+  unsubscribe(...channels: (string | Buffer)[]): Promise<unknown>;
+  ssubscribe(...channels: (string | Buffer)[]): Promise<unknown>;
+  sunsubscribe(...channels: (string | Buffer)[]): Promise<unknown>;
   smembers(key: string): Promise<string[]>;
+  get(key: string): Promise<string | null>;
+  exists(key: string): Promise<number>;
+  set(key: string, value: string): Promise<unknown>;
+  sadd(key: string, ...members: string[]): Promise<number>;
+  srem(key: string, ...members: string[]): Promise<number>;
+  del(key: string): Promise<number>;
+  eval(script: string, numKeys: number, ...args: string[]): Promise<unknown>;
   pipeline(): RedisPipelineLike;
   on(event: string, listener: (...args: any[]) => void): this;
   removeAllListeners(event?: string): this;
@@ -32,6 +43,11 @@ export interface RedisPipelineLike {
 export interface RedisConstructorLike {
   new (url: string, options: Record<string, unknown>): RedisClientLike;
   new (options: Record<string, unknown>): RedisClientLike;
+}
+
+/** The ioredis Cluster constructor: `new Cluster(startupNodes, options)`. */
+export interface RedisClusterConstructorLike {
+  new (nodes: (string | Record<string, unknown>)[], options: Record<string, unknown>): RedisClientLike;
 }
 
 /** A `require`-shaped function (injectable so the "not installed" path can be tested). */
@@ -73,6 +89,24 @@ export function loadIoredis(requireFn: RequireLike = require): RedisConstructorL
     throw new MissingPeerDependencyError('ioredis', new Error('module has no Redis constructor'));
   }
   return ctor as RedisConstructorLike;
+}
+
+/**
+ * Returns ioredis's Cluster constructor (Redis Cluster mode), loaded like {@link loadIoredis}.
+ * @throws MissingPeerDependencyError when the module is missing or has no Cluster.
+ */
+export function loadIoredisCluster(requireFn: RequireLike = require): RedisClusterConstructorLike {
+  let mod: unknown;
+  try {
+    mod = requireFn('ioredis');
+  } catch (err) {
+    throw new MissingPeerDependencyError('ioredis', err);
+  }
+  const ctor = (mod as { Cluster?: unknown } | undefined)?.Cluster;
+  if (typeof ctor !== 'function') {
+    throw new MissingPeerDependencyError('ioredis', new Error('module has no Cluster constructor'));
+  }
+  return ctor as RedisClusterConstructorLike;
 }
 
 function describe(err: unknown): string {

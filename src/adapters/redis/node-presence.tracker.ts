@@ -1,6 +1,7 @@
 /**
- * Node presence in Redis: each node keeps a heartbeat key `<prefix>:node:<id>` alive with a TTL
- * and is listed in the set `<prefix>:nodes`. A node that dies stops refreshing its key, so it
+ * Node presence in Redis: each node keeps a heartbeat key `{<prefix>}:node:<id>` alive with a TTL
+ * and is listed in the set `{<prefix>}:nodes` (one hash tag: on a Redis Cluster all presence keys
+ * share a slot, so the pipelines below stay on one shard). A node that dies stops refreshing its key, so it
  * drops out of presence once the TTL expires; whoever lists the nodes next prunes the set.
  * Using Redis key expiry (not timestamps) keeps presence independent of clock skew between hosts.
  */
@@ -19,8 +20,8 @@ export class NodePresenceTracker {
     private readonly nodeId: string,
     private readonly ttlMs: number,
   ) {
-    this.setKey = `${prefix}:nodes`;
-    this.keyPrefix = `${prefix}:node:`;
+    this.setKey = `{${prefix}}:nodes`;
+    this.keyPrefix = `{${prefix}}:node:`;
     this.selfKey = this.keyPrefix + nodeId;
     this.info = JSON.stringify({ pid: process.pid, since: Date.now() });
   }
@@ -47,7 +48,7 @@ export class NodePresenceTracker {
    * Lists the nodes whose heartbeat key is alive (this node included when announced), and
    * removes expired ones from the set.
    */
-  async liveNodes(): Promise<string[]> {
+  async liveNodes(onDead?: (deadIds: string[]) => void): Promise<string[]> {
     const members = await this.redis.smembers(this.setKey);
     if (members.length === 0) return [];
     const p = this.redis.pipeline();
@@ -61,8 +62,16 @@ export class NodePresenceTracker {
       else dead.push(members[i]);
     }
     // Best effort: a node that re-announced in between simply re-adds itself on its next beat.
-    if (dead.length > 0) await this.redis.pipeline().srem(this.setKey, ...dead).exec();
+    if (dead.length > 0) {
+      await this.redis.pipeline().srem(this.setKey, ...dead).exec();
+      onDead?.(dead);
+    }
     return live;
+  }
+
+  /** True when node `id`'s heartbeat key is alive. */
+  async isAlive(id: string): Promise<boolean> {
+    return (await this.redis.exists(this.keyPrefix + id)) === 1;
   }
 }
 

@@ -1,7 +1,7 @@
 /** Small helpers for closing ioredis clients and bounding waits on them. */
 import type { Clock } from '../../ports/clock.port';
 import type { RedisClientLike, RedisConstructorLike } from './ioredis.loader';
-import type { RedisConnectionOptions } from './redis-cluster-bus.options';
+import { type RedisConnectionOptions, type RedisTarget, isNodeList } from './redis-cluster-bus.options';
 
 /**
  * Creates (without connecting: `lazyConnect`) the publisher or subscriber connection. User
@@ -18,6 +18,8 @@ export function createRedisClient(
     // ioredis arms this (non-unref'd) timer on disconnect() even when the socket is already
     // gone (stop() during an outage); keep it short so stop() leaves nothing running for long.
     disconnectTimeout: 200,
+    // A Redis that accepts the TCP connection but never answers must not hold a reconnect forever.
+    connectTimeout: 2000,
     ...(typeof target === 'string' ? {} : target),
     lazyConnect: true,
   };
@@ -25,6 +27,8 @@ export function createRedisClient(
     // At-most-once: a publish while disconnected fails now (and is dropped with a warning)
     // instead of being queued without bound, or re-sent (so maybe doubled) after a reconnect.
     Object.assign(opts, {
+      // Publishes issued in one event-loop turn leave in one socket write.
+      enableAutoPipelining: true,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       autoResendUnfulfilledCommands: false,
@@ -36,7 +40,8 @@ export function createRedisClient(
 }
 
 /** Where the bus connects, for error messages (the password is masked). */
-export function describeRedisTarget(target: string | RedisConnectionOptions): string {
+export function describeRedisTarget(target: RedisTarget): string {
+  if (isNodeList(target)) return target.map(describeRedisTarget).join(', ');
   if (typeof target === 'string') return target.replace(/\/\/[^@/]*@/, '//***@');
   return target.path ?? `${target.host ?? '127.0.0.1'}:${target.port ?? 6379}`;
 }

@@ -27,10 +27,35 @@ export interface RedisConnectionOptions {
   [option: string]: unknown;
 }
 
+/** One Redis (URL or ioredis options), or the startup nodes of a Redis Cluster (a list). */
+export type RedisTarget = string | RedisConnectionOptions | readonly (string | RedisConnectionOptions)[];
+
+/** True when `t` lists Redis Cluster startup nodes. */
+export function isNodeList(t: RedisTarget): t is readonly (string | RedisConnectionOptions)[] {
+  return Array.isArray(t);
+}
+
 /** Options of {@link RedisClusterBus}. */
 export interface RedisClusterBusOptions {
-  /** `redis://[user:pass@]host:port[/db]` URL or ioredis connection options. */
-  redis: string | RedisConnectionOptions;
+  /**
+   * `redis://[user:pass@]host:port[/db]` URL or ioredis connection options; a list of them is a
+   * Redis Cluster's startup nodes.
+   */
+  redis: RedisTarget;
+  /** SPUBLISH/SSUBSCRIBE (Redis ≥ 7) instead of PUBLISH/SUBSCRIBE. Default false. */
+  sharded?: boolean;
+  /** Most deliveries held while Redis is away or slow; the oldest goes first. Default 10000. */
+  outboundQueueMax?: number;
+  /** Most payload bytes held in that queue. Default 8 MiB. */
+  outboundQueueBytes?: number;
+  /** A held delivery older than this is dropped rather than sent late. Default 10000 ms. */
+  outboundMaxAgeMs?: number;
+  /** Most publishes awaiting Redis's reply before new ones are held. Default 2000. */
+  maxInFlight?: number;
+  /** Redis silent this long with commands pending: the link is declared stalled. Default 3000 ms. */
+  stallTimeoutMs?: number;
+  /** Longest a join confirmation waits for the room's subscription. Default 2000 ms. */
+  subscribeWaitMs?: number;
   /** Prefix of every Redis key and channel, to share one Redis between apps. Default `stelar`. */
   prefix?: string;
   /** This node's id (≤ 255 UTF-8 bytes). Default `<hostname>-<pid>-<random>`. */
@@ -56,6 +81,13 @@ export interface ResolvedClusterBusOptions {
   readonly heartbeatMs: number;
   readonly nodeTtlMs: number;
   readonly queryTimeoutMs: number;
+  readonly sharded: boolean;
+  readonly outboundQueueMax: number;
+  readonly outboundQueueBytes: number;
+  readonly outboundMaxAgeMs: number;
+  readonly maxInFlight: number;
+  readonly stallTimeoutMs: number;
+  readonly subscribeWaitMs: number;
   readonly logger: Logger;
   readonly clock: Clock;
 }
@@ -70,8 +102,14 @@ export function resolveClusterBusOptions(opts: RedisClusterBusOptions): Resolved
   if (opts === null || typeof opts !== 'object') {
     throw new TypeError('RedisClusterBus options must be an object');
   }
-  if (typeof opts.redis !== 'string' && (opts.redis === null || typeof opts.redis !== 'object')) {
-    throw new TypeError("RedisClusterBus option 'redis' must be a URL string or ioredis options");
+  const one = (r: unknown) => typeof r === 'string' || (r !== null && typeof r === 'object' && !Array.isArray(r));
+  if (Array.isArray(opts.redis) ? opts.redis.length === 0 || !opts.redis.every(one) : !one(opts.redis)) {
+    throw new TypeError(
+      "RedisClusterBus option 'redis' must be a URL string, ioredis options, or a non-empty list of them",
+    );
+  }
+  if (opts.sharded !== undefined && typeof opts.sharded !== 'boolean') {
+    throw new TypeError("RedisClusterBus option 'sharded' must be a boolean");
   }
   const prefix = opts.prefix ?? 'stelar';
   if (typeof prefix !== 'string' || prefix.length === 0 || /\s/.test(prefix)) {
@@ -96,14 +134,22 @@ export function resolveClusterBusOptions(opts: RedisClusterBusOptions): Resolved
     heartbeatMs,
     nodeTtlMs,
     queryTimeoutMs,
+    sharded: opts.sharded ?? false,
+    outboundQueueMax: positive('outboundQueueMax', opts.outboundQueueMax ?? 10_000, 'count'),
+    outboundQueueBytes: positive('outboundQueueBytes', opts.outboundQueueBytes ?? 8 * 1024 * 1024, 'count'),
+    outboundMaxAgeMs: positive('outboundMaxAgeMs', opts.outboundMaxAgeMs ?? 10_000),
+    maxInFlight: positive('maxInFlight', opts.maxInFlight ?? 2000, 'count'),
+    stallTimeoutMs: positive('stallTimeoutMs', opts.stallTimeoutMs ?? 3000),
+    subscribeWaitMs: positive('subscribeWaitMs', opts.subscribeWaitMs ?? 2000),
     logger: opts.logger ?? consoleWarnLogger,
     clock: opts.clock ?? systemClock,
   };
 }
 
-function positive(name: string, v: unknown): number {
+function positive(name: string, v: unknown, unit: 'ms' | 'count' = 'ms'): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
-    throw new RangeError(`RedisClusterBus option '${name}' must be a positive number of ms`);
+    const what = unit === 'ms' ? 'a positive number of ms' : 'a positive number';
+    throw new RangeError(`RedisClusterBus option '${name}' must be ${what}`);
   }
   return v;
 }

@@ -32,6 +32,11 @@ export class DeadlineSweep<K> {
     return this.deadlines.keys();
   }
 
+  /** True while `key` is waiting. */
+  has(key: K): boolean {
+    return this.deadlines.has(key);
+  }
+
   /** Starts the clock of `key`. */
   add(key: K): void {
     this.deadlines.set(key, this.clock.now() + this.timeout);

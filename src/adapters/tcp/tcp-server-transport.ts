@@ -4,16 +4,12 @@ import type { Connection, ConnectionHandler } from '../../ports/connection.port'
 import type { Clock } from '../../ports/clock.port';
 import type { Logger } from '../../ports/logger.port';
 import type { MessageCodec } from '../../ports/message-codec.port';
-import type { ConnectionAcceptor, Refusal, Transport, TransportLimits } from '../../ports/transport.port';
-import {
-  CloseCode,
-  StelarErrorCode,
-  type ProtocolError,
-  type StelarError,
-} from '../../domain/errors';
-import { MessageType, type StelarMessage } from '../../domain/message';
+import type { ConnectionAcceptor, HandshakeInfo, Refusal, Transport, TransportLimits } from '../../ports/transport.port';
+import { CloseCode, StelarErrorCode, type ProtocolError, type StelarError } from '../../domain/errors';
 import { TcpBinaryCodec } from '../codec/tcp-binary.codec';
 import { PAUSE_SCREENING, TcpConnection, normaliseAddress, type TcpConnectionOptions } from './tcp-connection';
+import { checkHello, isPlainHello } from './tcp-hello';
+import { destroyTlsSocket, kAttempt, onRawClose, peerKey, type Attempt, type RawSocket } from './tcp-attempt';
 import { DeadlineSweep } from '../socket/deadline-sweep';
 import { isPending, screenAttempt } from '../socket/screening';
 import { ErrorPrefix, createError } from '../socket/protocol-errors';
@@ -58,8 +54,7 @@ export const TCP_DEFAULTS = {
 } as const;
 
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
-/** The protocol version a client hello must announce. */
-export const PROTOCOL_VERSION = 1;
+export { PROTOCOL_VERSION } from './tcp-hello';
 
 /**
  * The binary TCP listener (plain `net` or `tls`) behind the Transport port. For each socket:
@@ -74,8 +69,13 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
   private acceptor: ConnectionAcceptor | null = null;
   private server: net.Server | null = null;
   private boundPort: number | null = null;
-  /** Sockets not yet accepted, each with its connect deadline (one timer for them all). */
-  private readonly pending: DeadlineSweep<TcpConnection>;
+  /**
+   * Attempts not yet accepted (from the socket's arrival: TLS handshake, screening, hello), each
+   * with its connect deadline (one timer for them all).
+   */
+  private readonly pending: DeadlineSweep<Attempt>;
+  /** TLS only: attempts still in their handshake, by `address:port` of the peer. */
+  private readonly handshaking = new Map<string, Attempt>();
   private connOptions: TcpConnectionOptions;
   private readonly connectTimeout: number;
 
@@ -93,7 +93,7 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
       codec: options.codec ?? DEFAULT_CODEC,
       clock: options.clock,
     };
-    this.pending = new DeadlineSweep<TcpConnection>(this.connectTimeout, (conn) => this.helloTimedOut(conn), options.clock);
+    this.pending = new DeadlineSweep<Attempt>(this.connectTimeout, (attempt) => this.timedOut(attempt), options.clock);
   }
 
   /** Live limit change; connections accepted afterwards parse with the new limits. */
@@ -129,14 +129,19 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
       return Promise.reject(err);
     }
     this.server = server;
-    server.on(this.options.tls ? 'secureConnection' : 'connection', this.onSocket);
-    // A failed TLS handshake destroys that socket; it must not reach the server 'error' path.
-    if (this.options.tls) server.on('tlsClientError', ignore);
+    // Every socket is an attempt from its arrival (before its TLS handshake): screened and
+    // counted then, and given connectTimeout in all for the handshake and the hello.
+    server.on('connection', this.onSocket);
+    if (this.options.tls) {
+      server.on('secureConnection', this.onSecure);
+      // A failed or timed-out handshake: Node leaves the socket open once this event has a
+      // listener, so it is destroyed here (the raw socket's 'close' releases the attempt).
+      server.on('tlsClientError', destroyTlsSocket);
+    }
     return new Promise<number>((resolve, reject) => {
       const onListenError = (err: Error): void => {
         this.server = null;
-        server.removeListener('connection', this.onSocket);
-        server.removeListener('secureConnection', this.onSocket);
+        this.detach(server);
         reject(err);
       };
       server.once('error', onListenError);
@@ -165,16 +170,21 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
     this.boundPort = null;
     const pending = [...this.pending.keys()];
     this.pending.clear();
-    for (const conn of pending) conn.terminate();
+    for (const attempt of pending) this.end(attempt, null);
+    this.handshaking.clear();
     return new Promise<void>((resolve) => {
       server.close();
-      server.removeListener('connection', this.onSocket);
-      server.removeListener('secureConnection', this.onSocket);
+      this.detach(server);
       setImmediate(resolve);
     });
   }
 
-  /** Number of sockets waiting for screening or their Connect hello. */
+  private detach(server: net.Server): void {
+    server.removeListener('connection', this.onSocket);
+    server.removeListener('secureConnection', this.onSecure);
+  }
+
+  /** Number of attempts in their TLS handshake, screening or waiting for their Connect hello. */
   pendingCount(): number {
     return this.pending.size;
   }
@@ -183,34 +193,104 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
 
   private readonly onSocket = (socket: net.Socket): void => {
     const remoteAddress = normaliseAddress(socket.remoteAddress);
+    const info: HandshakeInfo = { protocol: 'tcp', remoteAddress, originApplies: false, headers: NO_HEADERS };
+    const attempt: Attempt = { transport: this, info, raw: socket, conn: null, screening: true, reserved: false };
     // Screen first: a synchronous verdict (the usual case) lets the socket flow from the start,
     // without a pause/resume round per socket.
-    const verdict = screenAttempt(this.acceptor, { protocol: 'tcp', remoteAddress, originApplies: false, headers: NO_HEADERS });
-    const conn = new TcpConnection(socket, this.connOptions, this, remoteAddress);
-    this.pending.add(conn);
-    if (verdict === null) return;
-    if (isPending(verdict)) {
-      conn.pauseReading(PAUSE_SCREENING);
-      verdict.then((r) => this.screened(conn, r));
+    const verdict = screenAttempt(this.acceptor, info);
+    this.pending.add(attempt);
+    (socket as RawSocket)[kAttempt] = attempt;
+    if (this.options.tls) {
+      // The TLS socket arrives on 'secureConnection'; until then the attempt is the raw socket.
+      this.handshaking.set(peerKey(socket), attempt);
+      socket.once('close', onRawClose);
     } else {
-      this.screened(conn, verdict);
+      attempt.conn = new TcpConnection(socket, this.connOptions, this, remoteAddress);
+    }
+    if (isPending(verdict)) {
+      attempt.conn?.pauseReading(PAUSE_SCREENING);
+      verdict.then((r) => this.screened(attempt, r));
+    } else {
+      this.screened(attempt, verdict);
     }
   };
 
-  private screened(conn: TcpConnection, refusal: Refusal | null): void {
-    if (!conn.isOpen) return;
-    if (refusal !== null) {
-      this.pending.delete(conn);
-      conn.fail({ code: refusal.code, message: refusal.reason, closeCode: refusal.closeCode });
+  /** TLS: the handshake of an attempt finished; its connection starts (hello deadline unchanged). */
+  private readonly onSecure = (socket: tls.TLSSocket): void => {
+    const key = peerKey(socket);
+    const attempt = this.handshaking.get(key);
+    if (attempt === undefined || !this.pending.has(attempt)) {
+      // Ended meanwhile (refused, timed out, transport closed).
+      socket.destroy();
       return;
     }
-    conn.resumeReading(PAUSE_SCREENING);
+    this.handshaking.delete(key);
+    const raw = attempt.raw as RawSocket;
+    raw[kAttempt] = undefined;
+    raw.removeListener('close', onRawClose);
+    (socket as RawSocket)[kAttempt] = attempt;
+    const conn = new TcpConnection(socket, this.connOptions, this, attempt.info.remoteAddress);
+    attempt.conn = conn;
+    if (attempt.screening) conn.pauseReading(PAUSE_SCREENING);
+  };
+
+  private screened(attempt: Attempt, refusal: Refusal | null): void {
+    attempt.screening = false;
+    if (refusal === null) attempt.reserved = true;
+    if (!this.pending.has(attempt)) {
+      // Gone while the verdict was on its way: give the slot back.
+      this.release(attempt);
+      return;
+    }
+    if (refusal !== null) {
+      this.pending.delete(attempt);
+      this.end(attempt, { code: refusal.code, message: refusal.reason, closeCode: refusal.closeCode });
+      return;
+    }
+    attempt.conn?.resumeReading(PAUSE_SCREENING);
   }
 
-  private helloTimedOut(conn: TcpConnection): void {
-    conn.fail(
-      createError(ErrorPrefix.None, `No Connect frame within ${this.connectTimeout} ms`, StelarErrorCode.ConnectTimeout, CloseCode.PolicyViolation),
-    );
+  /** Ends an attempt (already out of `pending`): the error frame when it has a connection. */
+  private end(attempt: Attempt, err: StelarError | { code: string; message: string; closeCode: number } | null): void {
+    this.release(attempt);
+    const conn = attempt.conn;
+    if (conn === null) this.handshaking.delete(peerKey(attempt.raw));
+    else (conn.socket as RawSocket)[kAttempt] = undefined;
+    if (conn === null) attempt.raw.destroy();
+    else if (err === null) conn.terminate();
+    else conn.fail(err);
+  }
+
+  /** Gives the attempt's slot back to the acceptor (once). */
+  private release(attempt: Attempt): void {
+    if (!attempt.reserved) return;
+    attempt.reserved = false;
+    this.acceptor?.abandon?.(attempt.info);
+  }
+
+  /** The attempt of a connection still waiting for its hello, if any. */
+  private attemptOf(conn: TcpConnection): Attempt | undefined {
+    const a = (conn.socket as RawSocket)[kAttempt];
+    return a !== undefined && a.conn === conn ? a : undefined;
+  }
+
+  /** The sweep found an attempt past its deadline (already out of `pending`). */
+  private timedOut(attempt: Attempt): void {
+    const reason =
+      attempt.conn === null
+        ? `TLS handshake not finished within ${this.connectTimeout} ms`
+        : `No Connect frame within ${this.connectTimeout} ms`;
+    this.acceptor?.attemptEnded?.({ protocol: 'tcp', remoteAddress: attempt.info.remoteAddress, code: StelarErrorCode.ConnectTimeout, reason });
+    this.end(attempt, createError(ErrorPrefix.None, reason, StelarErrorCode.ConnectTimeout, CloseCode.PolicyViolation));
+  }
+
+  /** @internal the raw socket of a TLS attempt closed (handshake failed, peer left…). */
+  rawClosed(socket: net.Socket): void {
+    const attempt = (socket as RawSocket)[kAttempt];
+    (socket as RawSocket)[kAttempt] = undefined;
+    if (attempt === undefined || attempt.conn !== null) return;
+    this.handshaking.delete(peerKey(socket));
+    if (this.pending.delete(attempt)) this.release(attempt);
   }
 
   // --- ConnectionHandler until accepted -------------------------------------------------------
@@ -218,13 +298,16 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
   /** The first frame must be the Connect hello; it is then handed over with the connection. */
   onMessage(conn: Connection, payload: Uint8Array, binary: boolean): void {
     const tcp = conn as TcpConnection;
-    if (!this.pending.delete(tcp)) return;
+    const attempt = this.attemptOf(tcp);
+    if (attempt === undefined || !this.pending.delete(attempt)) return;
     const problem = isPlainHello(payload) ? null : checkHello(tcp, payload, this.connOptions.codec ?? DEFAULT_CODEC);
-    if (problem !== null) return tcp.fail(problem);
+    if (problem !== null) return this.end(attempt, problem);
     const acceptor = this.acceptor;
-    if (acceptor === null) return tcp.fail(INTERNAL_ERROR);
+    if (acceptor === null) return this.end(attempt, INTERNAL_ERROR);
+    attempt.reserved = false;
+    (tcp.socket as RawSocket)[kAttempt] = undefined;
     try {
-      acceptor.accept(tcp);
+      acceptor.accept(tcp, attempt.info);
     } catch {
       return tcp.fail(INTERNAL_ERROR);
     }
@@ -238,45 +321,15 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
   }
 
   onClose(conn: Connection): void {
-    this.pending.delete(conn as TcpConnection);
+    const tcp = conn as TcpConnection;
+    const attempt = this.attemptOf(tcp);
+    if (attempt === undefined) return;
+    (tcp.socket as RawSocket)[kAttempt] = undefined;
+    if (this.pending.delete(attempt)) this.release(attempt);
   }
 }
 
 const DEFAULT_CODEC = new TcpBinaryCodec();
-
-/** The body of the usual hello, Connect `{"v":1}` without headers: type 6, eventLen 0, JSON. */
-const PLAIN_HELLO = Uint8Array.of(MessageType.Connect, 0, 0, ...Buffer.from(`{"v":${PROTOCOL_VERSION}}`));
-
-/** True for exactly the usual hello bytes (no decoding needed; its headers are none). */
-function isPlainHello(payload: Uint8Array): boolean {
-  if (payload.length !== PLAIN_HELLO.length) return false;
-  for (let i = 0; i < PLAIN_HELLO.length; i++) if (payload[i] !== PLAIN_HELLO[i]) return false;
-  return true;
-}
-
-/**
- * Validates the first frame: a Connect hello `{"v":1}` (docs/PROTOCOL.md, TCP connection
- * lifecycle). On success records its headers on the connection; otherwise returns the error to
- * send (1002) before closing.
- */
-function checkHello(conn: TcpConnection, payload: Uint8Array, helloCodec: MessageCodec): StelarError | null {
-  if (payload[0] !== MessageType.Connect) {
-    return createError(ErrorPrefix.Message, `the first frame must be Connect (6), got type ${payload[0]}`, StelarErrorCode.InvalidMessage, CloseCode.ProtocolError);
-  }
-  let hello: StelarMessage;
-  try {
-    hello = helloCodec.decode(payload, true);
-  } catch (err) {
-    const e = err as StelarError;
-    return createError(ErrorPrefix.None, `${e.message} (in the Connect hello)`, e.code, CloseCode.ProtocolError);
-  }
-  if (hello.type !== MessageType.Connect || hello.version !== PROTOCOL_VERSION) {
-    const v = hello.type === MessageType.Connect ? hello.version : undefined;
-    return createError(ErrorPrefix.Message, `the Connect hello must carry {"v":${PROTOCOL_VERSION}}, got ${JSON.stringify(v ?? null)}`, StelarErrorCode.InvalidMessage, CloseCode.ProtocolError);
-  }
-  conn.helloHeaders = hello.headers ?? NO_HEADERS;
-  return null;
-}
 
 const INTERNAL_ERROR = {
   code: StelarErrorCode.Internal,
@@ -284,4 +337,3 @@ const INTERNAL_ERROR = {
   closeCode: CloseCode.InternalError,
 } as const;
 
-function ignore(): void {}

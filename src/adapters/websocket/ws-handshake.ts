@@ -106,6 +106,7 @@ export function remoteAddressOf(req: IncomingMessage, trustProxy: boolean): stri
   return stripMapped(req.socket.remoteAddress ?? '');
 }
 
-function stripMapped(addr: string): string {
+/** `::ffff:1.2.3.4` (IPv4-mapped IPv6) → `1.2.3.4`. */
+export function stripMapped(addr: string): string {
   return addr.startsWith('::ffff:') && addr.indexOf('.') !== -1 ? addr.slice(7) : addr;
 }

@@ -9,7 +9,7 @@ import { UpgradeRouter, clearConnectTimer, normalizePath, type UpgradeRoute } fr
 import { WS_DEFAULTS } from './ws-constants';
 import { UpgradeRequestSnapshot } from './upgrade-request.snapshot';
 import { WsConnection } from './ws-connection';
-import { abortHandshake, remoteAddressOf, switchingProtocolsResponse, validateUpgradeRequest } from './ws-handshake';
+import { abortHandshake, remoteAddressOf, stripMapped, switchingProtocolsResponse, validateUpgradeRequest } from './ws-handshake';
 import { parseExtensions } from './ws-extensions';
 import { PerMessageDeflate, negotiateServer, type DeflateParams, type PerMessageDeflateOptions } from './permessage-deflate';
 import { DeadlineSweep } from '../socket/deadline-sweep';
@@ -80,6 +80,8 @@ export class WsServerTransport implements Transport, UpgradeRoute {
   private readonly deflateOptions: PerMessageDeflateOptions | null;
   /** Upgrades waiting for an asynchronous screening, bounded by connectTimeout (one timer). */
   private readonly pending: DeadlineSweep<Duplex>;
+  /** Owned TLS server: sockets in their handshake that were screened (see handshakeStarted). */
+  private readonly tlsAttempts = new Map<Socket, TlsAttempt>();
   private listening = false;
   /** True when this transport called listen() on the server (so close() must close it). */
   private startedServer = false;
@@ -97,7 +99,7 @@ export class WsServerTransport implements Transport, UpgradeRoute {
     const c = options.compression;
     this.deflateOptions = c === true ? {} : c ? c : null;
     if (this.deflateOptions !== null) negotiateServer([], this.deflateOptions); // validates window bits
-    this.pending = new DeadlineSweep<Duplex>(this.connectTimeout, destroySocket, options.clock);
+    this.pending = new DeadlineSweep<Duplex>(this.connectTimeout, (socket) => this.handshakeTimedOut(socket), options.clock);
   }
 
   /** Sets the domain side that screens and takes connections. */
@@ -119,8 +121,11 @@ export class WsServerTransport implements Transport, UpgradeRoute {
   /** Starts serving; resolves with the bound port. */
   async listen(): Promise<number> {
     if (this.listening) return this.port() ?? 0;
+    // handshakeTimeout: Node's own idle timer for the TLS handshake (the router also bounds it
+    // from the socket's arrival, however slowly the peer trickles).
     const server: http.Server =
-      this.options.server ?? (this.options.tls ? https.createServer(this.options.tls) : http.createServer());
+      this.options.server ??
+      (this.options.tls ? https.createServer({ handshakeTimeout: this.connectTimeout, ...this.options.tls }) : http.createServer());
     this.server = server;
     this.router = UpgradeRouter.for(server, this.owned, this.connectTimeout, this.options.clock);
     this.router.add(this);
@@ -170,6 +175,10 @@ export class WsServerTransport implements Transport, UpgradeRoute {
     this.detach();
     for (const socket of this.pending.keys()) socket.destroy();
     this.pending.clear();
+    for (const socket of [...this.tlsAttempts.keys()]) {
+      this.handshakeEnded(socket);
+      socket.destroy();
+    }
     // A user's server that was already listening stays the user's; one we started listening
     // (the `server` option plus `port`) is closed with its last namespace.
     const started = this.startedServer && (router === null || router.size === 0);
@@ -188,6 +197,74 @@ export class WsServerTransport implements Transport, UpgradeRoute {
     this.listening = false;
     if (this.router !== null) this.router.remove(this);
     this.router = null;
+  }
+
+  /** @internal an async screening outlived connectTimeout: the socket goes (complete() releases its slot). */
+  handshakeTimedOut(socket: Duplex): void {
+    this.acceptor?.attemptEnded?.({
+      protocol: 'ws',
+      remoteAddress: stripMapped((socket as Socket).remoteAddress ?? ''),
+      code: 'STELAR_ERR_CONNECT_TIMEOUT',
+      reason: `Upgrade not screened within ${this.connectTimeout} ms`,
+    });
+    socket.destroy();
+  }
+
+  /**
+   * @internal UpgradeRoute (owned TLS server): a socket starts its TLS handshake. It is
+   * screened and counted toward the connection caps until the handshake ends (then its upgrade
+   * request is screened as usual). Behind a trusted proxy the socket's address is the proxy's,
+   * so per-address counting would throttle the proxy: only time bounds those handshakes.
+   */
+  handshakeStarted(socket: Socket): void {
+    const acceptor = this.acceptor;
+    if (acceptor === null || this.options.trustProxy === true) return;
+    const info: HandshakeInfo = {
+      protocol: 'ws',
+      remoteAddress: stripMapped(socket.remoteAddress ?? ''),
+      originApplies: false,
+      headers: NO_HEADERS,
+    };
+    const attempt: TlsAttempt = { info, ended: false, reserved: false };
+    this.tlsAttempts.set(socket, attempt);
+    const verdict = screenAttempt(acceptor, info);
+    if (isPending(verdict)) verdict.then((v) => this.tlsScreened(socket, attempt, v));
+    else this.tlsScreened(socket, attempt, verdict);
+  }
+
+  private tlsScreened(socket: Socket, attempt: TlsAttempt, refusal: Refusal | null): void {
+    if (refusal !== null) {
+      // No HTTP answer is possible before the handshake: the socket just goes.
+      socket.destroy();
+      return;
+    }
+    if (attempt.ended) this.acceptor?.abandon?.(attempt.info);
+    else attempt.reserved = true;
+  }
+
+  /** @internal UpgradeRoute: the TLS handshake of `socket` finished, or the socket went. */
+  handshakeEnded(socket: Socket): void {
+    const attempt = this.tlsAttempts.get(socket);
+    if (attempt === undefined) return;
+    this.tlsAttempts.delete(socket);
+    attempt.ended = true;
+    if (attempt.reserved) {
+      attempt.reserved = false;
+      this.acceptor?.abandon?.(attempt.info);
+    }
+  }
+
+  /** @internal UpgradeRoute: a socket of the owned server was destroyed at its deadline. */
+  socketTimedOut(socket: Socket, phase: 'tls' | 'request'): void {
+    this.acceptor?.attemptEnded?.({
+      protocol: 'ws',
+      remoteAddress: stripMapped(socket.remoteAddress ?? ''),
+      code: 'STELAR_ERR_CONNECT_TIMEOUT',
+      reason:
+        phase === 'tls'
+          ? `TLS handshake not finished within ${this.connectTimeout} ms`
+          : `No complete request head within ${this.connectTimeout} ms`,
+    });
   }
 
   /** @internal UpgradeRoute: plain HTTP requests. */
@@ -245,13 +322,18 @@ export class WsServerTransport implements Transport, UpgradeRoute {
     negotiated: { params: DeflateParams; header: string } | null,
     refusal: Refusal | null,
   ): void {
+    if (refusal !== null) return abortHandshake(socket, refusal.status, refusal.reason);
+    // Admitted: the attempt holds a slot until accept() takes it or abandon() gives it back.
+    const acceptor = this.acceptor;
     if (socket.destroyed || !socket.writable) {
+      acceptor?.abandon?.(info);
       socket.destroy();
       return;
     }
-    const acceptor = this.acceptor;
-    if (!this.listening || acceptor === null) return abortHandshake(socket, 503, 'Server not accepting connections');
-    if (refusal !== null) return abortHandshake(socket, refusal.status, refusal.reason);
+    if (!this.listening || acceptor === null) {
+      acceptor?.abandon?.(info);
+      return abortHandshake(socket, 503, 'Server not accepting connections');
+    }
 
     const key = req.headers['sec-websocket-key'] as string;
     socket.removeListener('error', onHandshakeSocketError);
@@ -271,15 +353,22 @@ export class WsServerTransport implements Transport, UpgradeRoute {
     });
     // The 101 leaves together with the first frames the domain sends while accepting.
     conn.writeHandshake(switchingProtocolsResponse(key, negotiated === null ? null : negotiated.header));
-    acceptor.accept(conn);
+    acceptor.accept(conn, info);
     conn.start(head);
   }
 }
 
-function onHandshakeSocketError(this: Duplex): void {
-  this.destroy();
+/** A TLS handshake counted toward the caps (owned wss:// server). */
+interface TlsAttempt {
+  readonly info: HandshakeInfo;
+  /** The handshake finished or the socket went (the verdict may still be on its way). */
+  ended: boolean;
+  /** Admitted: holds a slot until the handshake ends. */
+  reserved: boolean;
 }
 
-function destroySocket(socket: Duplex): void {
-  socket.destroy();
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
+function onHandshakeSocketError(this: Duplex): void {
+  this.destroy();
 }

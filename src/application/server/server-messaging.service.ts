@@ -94,7 +94,7 @@ export class ServerMessaging implements ContextOps {
 
   emitTo(record: ClientRecord, event: string, data: unknown): void {
     checkEventName(event);
-    this.sender.sendTo(record, eventMessage(event, data));
+    this.sender.sendDirect(record, eventMessage(event, data));
   }
 
   emitBinaryTo(record: ClientRecord, event: string, bytes: Uint8Array): void {
@@ -109,8 +109,13 @@ export class ServerMessaging implements ContextOps {
   joinRoom(record: ClientRecord, room: string): void {
     const r = this.rooms.join(record, room);
     // Tell the client, so its room list (rejoined after a reconnect) stays in step.
-    if (r.ok && r.changed) this.sender.sendTo(record, { type: MessageType.JoinRoom, room, ok: true });
-    else if (!r.ok) this.logger.debug(`join of "${room}" by ${record.id} refused: ${r.reason}`);
+    if (r.ok && r.changed) {
+      // Confirmed once deliveries to the room from other nodes reach this one (docs/CLUSTER.md).
+      const ready = this.rooms.ready(room);
+      const confirm = () => void this.sender.sendTo(record, { type: MessageType.JoinRoom, room, ok: true });
+      if (ready === undefined) confirm();
+      else void ready.then(confirm);
+    } else if (!r.ok) this.logger.debug(`join of "${room}" by ${record.id} refused: ${r.reason}`);
   }
 
   leaveRoom(record: ClientRecord, room: string): void {
@@ -123,7 +128,7 @@ export class ServerMessaging implements ContextOps {
   }
 
   pushAck(record: ClientRecord, ackName: string, data: unknown): void {
-    this.sender.sendTo(record, { type: MessageType.AckResponse, ack: ackName, data });
+    this.sender.sendDirect(record, { type: MessageType.AckResponse, ack: ackName, data });
   }
 
   /** ctx.disconnect: closes this client. */
@@ -140,6 +145,7 @@ export class ServerMessaging implements ContextOps {
     checkAdminClose(code, reason);
     const record = this.clients.get(id);
     if (record !== undefined && this.sender.adminClose(record, code, reason)) return true;
+    if (record === undefined) this.sender.endSession(id); // a suspended session (recovery) ends too
     if (record === undefined && this.bus.clustered) this.bus.disconnect?.(id, code, reason);
     return false;
   }

@@ -5,6 +5,7 @@ import type { IIPTracker } from '../../ports/ip-tracker.port';
 import type { Logger, LogLevel } from '../../ports/logger.port';
 import type { StelarHooks } from '../../domain/hooks.types';
 import type { StelarStats } from './server-types';
+import type { RecoveryConfig, RecoveryOption } from '../../domain/recovery/recovery-config';
 import type {
   DashboardOptions,
   MetricsOptions,
@@ -25,8 +26,10 @@ export interface RateLimitConfig {
 
 /** Redis clustering (see docs/CLUSTER.md). */
 export interface ClusterOptions {
-  /** `redis://host:port` or ioredis options. */
-  redis: string | Record<string, unknown>;
+  /** `redis://host:port` or ioredis options; a list of them is a Redis Cluster's startup nodes. */
+  redis: string | Record<string, unknown> | readonly (string | Record<string, unknown>)[];
+  /** Sharded pub/sub (SPUBLISH/SSUBSCRIBE, Redis ≥ 7): a room's traffic stays on its shard. */
+  sharded?: boolean;
   /** Key and channel prefix. Default 'stelar'. */
   prefix?: string;
   /** Cluster-wide query timeout in ms. Default 1000. */
@@ -37,6 +40,18 @@ export interface ClusterOptions {
   heartbeatMs?: number;
   /** Presence key TTL in ms (> heartbeatMs). Default 3 × heartbeatMs. */
   nodeTtlMs?: number;
+  /** Most deliveries held while Redis is away or slow (oldest dropped first). Default 10000. */
+  outboundQueueMax?: number;
+  /** Most payload bytes held in that queue. Default 8 MiB. */
+  outboundQueueBytes?: number;
+  /** A held delivery older than this is dropped instead of sent late. Default 10000 ms. */
+  outboundMaxAgeMs?: number;
+  /** Most publishes awaiting Redis's reply before new ones are held. Default 2000. */
+  maxInFlight?: number;
+  /** Redis silent this long with commands pending: the link is reconnected. Default 3000 ms. */
+  stallTimeoutMs?: number;
+  /** Longest a join confirmation waits for the room's subscription. Default 2000 ms. */
+  subscribeWaitMs?: number;
 }
 
 /** Every key of the `cluster` option (passed to the Redis cluster bus, docs/CLUSTER.md). */
@@ -47,6 +62,13 @@ export const CLUSTER_OPTIONS: { readonly [K in keyof ClusterOptions]-?: true } =
   nodeId: true,
   heartbeatMs: true,
   nodeTtlMs: true,
+  sharded: true,
+  outboundQueueMax: true,
+  outboundQueueBytes: true,
+  outboundMaxAgeMs: true,
+  maxInFlight: true,
+  stallTimeoutMs: true,
+  subscribeWaitMs: true,
 };
 
 /** Constructor options for `new StelarServer(options)`. All fields are optional. */
@@ -110,6 +132,11 @@ export interface StelarOptions {
   compression?: boolean;
   /** Several nodes behind one Redis. */
   cluster?: ClusterOptions;
+  /**
+   * Session recovery (docs/API.md, "Session recovery"): `false` (default), `true`, or
+   * `{ windowMs = 120000, historySize = 1000, skipMiddleware = false }`. Single node in phase 1.
+   */
+  recovery?: RecoveryOption;
 
   // Operations surface (docs/OPERATIONS.md)
   /** Prometheus metrics on `/metrics` (needs the `prom-client` peer dependency). Default false. */
@@ -162,6 +189,7 @@ export const SERVER_OPTIONS: { readonly [K in keyof StelarOptions]-?: OptionPhas
   hooks: 'live',
   compression: 'construction',
   cluster: 'construction',
+  recovery: 'construction',
   metrics: 'construction',
   dashboard: 'construction',
 };
@@ -201,6 +229,7 @@ export interface ResolvedOptions {
   hooks: StelarHooks;
   compression: boolean;
   cluster: ClusterOptions | undefined;
+  recovery: RecoveryConfig;
   metrics: ResolvedMetricsOptions | false;
   dashboard: ResolvedDashboardOptions | false;
 }

@@ -1,15 +1,21 @@
 'use strict';
 // decodeEnvelope (the Redis cluster bus wire format) on arbitrary bytes. Invariants: only
 // STELAR_ERR_INVALID_MESSAGE escapes; a decoded envelope re-encodes (encodeDelivery /
-// encodeQuery / encodeReply) to bytes that decode equal.
+// encodeQuery / encodeReply / encodeProbe, the delivery's sequence number written in place) to
+// bytes that decode equal.
 const { dist, check, expectProtocolError, sameMessage, show, StelarErrorCode } = require('../lib/invariants');
 
 const env = dist('adapters/redis/cluster-envelope.codec.js');
 const ALLOWED = new Set([StelarErrorCode.InvalidMessage]);
 
 function encode(e) {
-  if (e.type === env.EnvelopeType.Delivery) return env.encodeDelivery(e.origin, e.delivery);
+  if (e.type === env.EnvelopeType.Delivery) {
+    const buf = env.encodeDelivery(e.origin, e.delivery);
+    env.writeDeliverySeq(buf, e.seq);
+    return buf;
+  }
   if (e.type === env.EnvelopeType.Query) return env.encodeQuery(e.origin, e.id, e.kind, e.arg);
+  if (e.type === env.EnvelopeType.Probe) return env.encodeProbe(e.origin, e.id);
   return env.encodeReply(e.origin, e.id, e.value);
 }
 
@@ -33,9 +39,10 @@ function arbitrary(fc) {
   );
   const id = fc.integer({ min: 0, max: 0xffffffff });
   return fc.oneof(
-    fc.record({ type: fc.constant(1), origin, delivery }),
+    fc.record({ type: fc.constant(1), origin, seq: id, delivery }),
     fc.record({ type: fc.constant(2), origin, id, kind: fc.integer({ min: 0, max: 4 }), arg: str }, { requiredKeys: ['type', 'origin', 'id', 'kind'] }),
     fc.record({ type: fc.constant(3), origin, id, value: fc.jsonValue({ maxDepth: 2 }) }),
+    fc.record({ type: fc.constant(4), origin, id }),
   );
 }
 
@@ -52,5 +59,5 @@ module.exports = {
     roundTrip(e);
   },
   properties: (fc) => [fc.property(arbitrary(fc), (e) => roundTrip(e))],
-  dictionary: ['\x01\x01', '\x01\x02', '\x01\x03', '\x00\x00', '\x00\x05', '\xff\xff', '{}', '{"a":1}', 'null', '[1,2]', '"x"', '1e999', '\xc0\x80'],
+  dictionary: ['\x02\x01', '\x02\x02', '\x02\x03', '\x02\x04', '\x00\x00', '\x00\x05', '\xff\xff', '{}', '{"a":1}', 'null', '[1,2]', '"x"', '1e999', '\xc0\x80'],
 };

@@ -22,6 +22,10 @@ const httpServer = http.createServer((req, res) => {
 });
 const stelar = new StelarServer({
   server: httpServer,
+  // Stelar listens on an attached server that is not listening yet: keep that on an ephemeral
+  // loopback port (inputs arrive on in-memory sockets; nothing connects there).
+  port: 0,
+  host: '127.0.0.1',
   tcpPort: false,
   logger: false,
   gracefulShutdown: false,

@@ -57,9 +57,14 @@ describeWithRedis('RedisClusterBus: a node killed mid-run', () => {
     expect(during.nodes).toBe(2);
     expect(during.nodeIds).toEqual(['node-a', 'node-b']);
     expect(during.value).toEqual(['lobby']);
-    expect(await a.bus.hasRemoteClient('k1')).toBe(false);
+    // A direct send to its client now reaches nobody: counted, not silently lost.
+    const before = a.bus.counters.undeliverable;
+    a.bus.publish({ target: { kind: 'client', clientId: 'k1' }, event: 'to-the-dead' });
+    await waitFor(() => a.bus.counters.undeliverable === before + 1, 'undeliverable counted');
 
     await waitFor(async () => !(await a.bus.liveNodes()).includes('node-child'), 'TTL drop-out', 6000);
+    // The directory entries of the dead node are purged by whoever saw it die.
+    await waitFor(async () => !(await a.bus.hasRemoteClient('k1')), 'directory purged');
     const after = await a.bus.rooms();
     expect(after).toMatchObject({ partial: false, nodes: 2 });
     expect(after.value).toEqual(['lobby']);

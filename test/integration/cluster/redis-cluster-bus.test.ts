@@ -7,7 +7,9 @@ import { acquireRedis, describeWithRedis, uniquePrefix, type TestRedis } from '.
 import { ManualClock } from '../../unit/cluster/manual-clock';
 import { type TestNode, startNode, waitFor } from './cluster-kit';
 
-describeWithRedis('RedisClusterBus: three nodes on one Redis', () => {
+// The same suite over plain pub/sub and over sharded pub/sub (SPUBLISH/SSUBSCRIBE) on one Redis:
+// one code path above the links (redis-links.ts).
+for (const sharded of [false, true]) describeWithRedis(`RedisClusterBus: three nodes on one Redis (${sharded ? 'sharded' : 'plain'} pub/sub)`, () => {
   let redis: TestRedis;
   let prefix: string;
   let a: TestNode, b: TestNode, c: TestNode;
@@ -25,9 +27,9 @@ describeWithRedis('RedisClusterBus: three nodes on one Redis', () => {
 
   beforeEach(async () => {
     prefix = uniquePrefix('bus');
-    a = await startNode(redis.url, prefix, 'node-a', { a1: ['lobby', 'a-only'], a2: [] });
-    b = await startNode(redis.url, prefix, 'node-b', { b1: ['lobby'] });
-    c = await startNode(redis.url, prefix, 'node-c', { c1: ['lobby', 'c-room'], c2: ['c-room'] });
+    a = await startNode(redis.url, prefix, 'node-a', { a1: ['lobby', 'a-only'], a2: [] }, { sharded });
+    b = await startNode(redis.url, prefix, 'node-b', { b1: ['lobby'] }, { sharded });
+    c = await startNode(redis.url, prefix, 'node-c', { c1: ['lobby', 'c-room'], c2: ['c-room'] }, { sharded });
   });
   afterEach(async () => {
     await Promise.all([a, b, c].map((n) => n.bus.stop()));
@@ -59,11 +61,15 @@ describeWithRedis('RedisClusterBus: three nodes on one Redis', () => {
       a.bus.publish(d);
     }
     await flush(a, [b, c]);
-    expect(b.received).toEqual(sent);
+    // Interest routing: the direct sends to c1 go to node-c only; b is in the lobby, so it gets
+    // the room deliveries and the broadcasts. Order is kept across the three channels.
+    expect(b.received).toEqual(sent.filter((d) => d.target.kind !== 'client'));
     expect(c.received).toEqual(sent);
     expect(a.received).toEqual([]);
-    expect(b.bus.counters.received).toBe(31);
+    expect(b.bus.counters.received).toBe(21);
+    expect(c.bus.counters.received).toBe(31);
     expect(a.bus.counters.published).toBe(31);
+    expect(a.bus.counters.undeliverable).toBe(0);
   });
 
   it('three publishers at once: each node gets every other node\'s stream once, in order', async () => {
@@ -154,6 +160,7 @@ describeWithRedis('RedisClusterBus: three nodes on one Redis', () => {
 
   it('sees state changes on other nodes at query time', async () => {
     c.state.add('c3', ['late-room']);
+    c.bus.interest.clientAdded('c3');
     expect((await a.bus.rooms()).value).toContain('late-room');
     expect(await a.bus.hasRemoteClient('c3')).toBe(true);
     expect(await a.bus.hasRemoteClient('a1')).toBe(false); // local, not remote
@@ -195,8 +202,9 @@ describeWithRedis('RedisClusterBus: three nodes on one Redis', () => {
     const Redis = require('ioredis');
     const raw = new Redis(redis.url);
     try {
-      await raw.publish(`${prefix}:d`, Buffer.from([1, 1, 200, 0]));
-      await raw.publish(`${prefix}:q`, 'not an envelope');
+      const pub = (ch: string, m: string | Buffer) => (sharded ? raw.spublish(ch, m) : raw.publish(ch, m));
+      await pub(`${prefix}:all`, Buffer.from([2, 1, 200, 0]));
+      await pub(`${prefix}:n:{node-b}`, 'not an envelope');
       await waitFor(() => b.bus.counters.invalid >= 2, 'invalid envelopes counted');
     } finally {
       await raw.quit();
@@ -208,7 +216,7 @@ describeWithRedis('RedisClusterBus: three nodes on one Redis', () => {
   });
 
   it('a throwing delivery handler is logged, not fatal', async () => {
-    const bad = new RedisClusterBus({ redis: redis.url, prefix, nodeId: 'node-bad', logger: b.logger });
+    const bad = new RedisClusterBus({ redis: redis.url, prefix, nodeId: 'node-bad', logger: b.logger, sharded });
     await bad.start(() => {
       throw new Error('handler exploded');
     }, new FakeClusterStateProvider());
@@ -233,7 +241,7 @@ describeWithRedis('RedisClusterBus: lifecycle', () => {
     await bus.start(() => {}, new FakeClusterStateProvider());
     expect(bus.running).toBe(true);
     expect(clock.pending).toBeGreaterThan(0); // the heartbeat
-    const clients = [(bus as any).pub, (bus as any).sub];
+    const clients = [(bus as any).links.pub, (bus as any).links.sub];
     await bus.stop();
     expect(bus.running).toBe(false);
     expect(clock.pending).toBe(0);
@@ -263,7 +271,7 @@ describeWithRedis('RedisClusterBus: lifecycle', () => {
     await bus.stop();
     await started;
     expect(bus.running).toBe(false);
-    expect((bus as any).pub).toBeUndefined();
+    expect((bus as any).links).toBeUndefined();
   });
 
   it('start() rejects clearly and leaves nothing running when Redis is unreachable', async () => {
@@ -273,7 +281,7 @@ describeWithRedis('RedisClusterBus: lifecycle', () => {
       /cannot use Redis at redis:\/\/127\.0\.0\.1:1/,
     );
     expect(bus.running).toBe(false);
-    expect((bus as any).pub).toBeUndefined();
+    expect((bus as any).links).toBeUndefined();
   });
 
   it('a single node answers queries alone, complete', async () => {

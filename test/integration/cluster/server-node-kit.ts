@@ -39,7 +39,7 @@ export class ServerNode {
   }
 
   /** Spawns a node and waits until it listens. */
-  static async spawn(redis: unknown, prefix: string, nodeId: string): Promise<ServerNode> {
+  static async spawn(redis: unknown, prefix: string, nodeId: string, sharded = false): Promise<ServerNode> {
     const root = path.resolve(__dirname, '../../..');
     const proc = spawn(
       process.execPath,
@@ -52,6 +52,7 @@ export class ServerNode {
           STELAR_FIXTURE_REDIS: JSON.stringify(redis),
           STELAR_FIXTURE_PREFIX: prefix,
           STELAR_FIXTURE_NODE_ID: nodeId,
+          STELAR_FIXTURE_SHARDED: sharded ? '1' : '0',
         },
       },
     );

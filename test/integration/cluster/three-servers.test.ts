@@ -145,8 +145,11 @@ describeWithRedis(
         'cluster delivery after the restart',
         20000,
       );
-      // Nothing said during the outage was replayed to the other nodes.
-      for (const c of [bob, carol]) expect(c.got.some((g) => (g.data as { text: string }).text === 'during')).toBe(false);
+      // What was said during the outage was held (bounded) and sent once after it, or lost and
+      // counted: never delivered twice.
+      for (const c of [bob, carol]) {
+        expect(c.got.filter((g) => (g.data as { text: string }).text === 'during').length).toBeLessThanOrEqual(1);
+      }
       await waitFor(async () => (await nodes[1].ask('members', 'lobby')).nodes === 3, 'nodes re-announced', 10000);
       const members = await nodes[1].ask('members', 'lobby');
       expect(members.partial).toBe(false);

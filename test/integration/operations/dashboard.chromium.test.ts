@@ -3,7 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import { describeWithChromium, launchChromium } from '../../helpers/chromium';
 import { ServerKit, next, until } from '../../helpers/server-kit';
 import { rawWs } from '../../helpers/raw-clients';
-import type { StelarClient, StelarServer } from '../../../src';
+import { StelarServer, type StelarClient } from '../../../src';
 
 // The built-in dashboard in a real Chromium: behind auth, live over its own namespace, numbers
 // and charts that follow real WS and TCP clients, and actions that act. Needs `npm run build`
@@ -30,10 +30,16 @@ describeWithChromium('dashboard in Chromium', () => {
     await browser?.close();
   });
   beforeEach(async () => {
-    server = await kit.server({ dashboard: { auth: AUTH }, metrics: true });
+    // The socket transports only (the kit's servers also run the in-process one): the screenshot
+    // shows what a user's server shows.
+    server = new StelarServer({ port: 0, tcpPort: 0, logger: false, gracefulShutdown: false, dashboard: { auth: AUTH }, metrics: true });
+    await server.start();
     server.on('say', (ctx) => server.to(String(ctx.data.room), 'said', ctx.data.text));
   });
-  afterEach(() => kit.teardown());
+  afterEach(async () => {
+    await kit.teardown();
+    await server.stop();
+  });
 
   const url = () => `http://127.0.0.1:${server.getPort()}/stelar`;
 

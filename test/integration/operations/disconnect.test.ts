@@ -84,6 +84,8 @@ describeWithRedis('admin disconnect across the cluster', () => {
     await gone;
     await until(() => b.getStats().activeConnections === 0, 5000, 'node b to drop the client');
     a.broadcast('hello', 1);
+    // `published` counts what Redis acknowledged: one round trip after the broadcast.
+    await until(() => (a.cluster as unknown as { counters: { published: number } }).counters.published === 1, 3000, 'publish acknowledged');
     expect(await a.metrics()).toMatch(/^stelar_cluster_publishes_total\{namespace="\/"\} 1$/m);
     expect(await b.metrics()).toMatch(/^stelar_admin_disconnects_total\{namespace="\/"\} 1$/m);
   });

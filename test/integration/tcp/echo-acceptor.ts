@@ -1,5 +1,5 @@
 import type { Connection, ConnectionHandler } from '../../../src/ports/connection.port';
-import type { ConnectionAcceptor, HandshakeInfo, Refusal } from '../../../src/ports/transport.port';
+import type { AttemptEnded, ConnectionAcceptor, HandshakeInfo, Refusal } from '../../../src/ports/transport.port';
 import { TcpBinaryCodec } from '../../../src/adapters/codec/tcp-binary.codec';
 import { MessageType, type StelarMessage } from '../../../src/domain/message';
 import { StelarError, type ProtocolError } from '../../../src/domain/errors';
@@ -15,6 +15,10 @@ export class EchoAcceptor implements ConnectionAcceptor, ConnectionHandler {
   verdict: Refusal | null | Promise<Refusal | null> = null;
   readonly screened: HandshakeInfo[] = [];
   readonly accepted: Connection[] = [];
+  /** The screened info each accept() named (the attempt whose slot it takes). */
+  readonly acceptedInfo: (HandshakeInfo | undefined)[] = [];
+  readonly abandoned: HandshakeInfo[] = [];
+  readonly ended: AttemptEnded[] = [];
   readonly received: StelarMessage[] = [];
   readonly protocolErrors: ProtocolError[] = [];
   readonly closes: { conn: Connection; code: number; reason: string }[] = [];
@@ -29,9 +33,18 @@ export class EchoAcceptor implements ConnectionAcceptor, ConnectionHandler {
     return this.verdict;
   }
 
-  accept(conn: Connection): void {
+  accept(conn: Connection, info?: HandshakeInfo): void {
     this.accepted.push(conn);
+    this.acceptedInfo.push(info);
     conn.setHandler(this);
+  }
+
+  abandon(info: HandshakeInfo): void {
+    this.abandoned.push(info);
+  }
+
+  attemptEnded(event: AttemptEnded): void {
+    this.ended.push(event);
   }
 
   onMessage(conn: Connection, payload: Uint8Array): void {

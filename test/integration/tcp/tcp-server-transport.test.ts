@@ -235,6 +235,36 @@ describe('TcpServerTransport', () => {
     expect(acceptor.accepted).toHaveLength(0);
   });
 
+  it('every admitted attempt ends in exactly one accept(conn, info) or abandon(info), with the screened info', async () => {
+    await start({ connectTimeout: 150 });
+    const ok = await connected();
+    const leaver = client();
+    await leaver.connected;
+    const silent = client();
+    await until(() => acceptor.screened.length === 3);
+    leaver.destroy();
+    await until(() => acceptor.abandoned.length === 1);
+    await silent.closed;
+    await until(() => acceptor.abandoned.length === 2);
+    const [okInfo, leaverInfo, silentInfo] = acceptor.screened;
+    expect(acceptor.acceptedInfo).toEqual([okInfo]);
+    expect(acceptor.acceptedInfo[0]).toBe(okInfo);
+    expect(acceptor.abandoned).toEqual([leaverInfo, silentInfo]);
+    expect(acceptor.abandoned[0]).toBe(leaverInfo);
+    expect(acceptor.abandoned[1]).toBe(silentInfo);
+    // The deadline is reported once, for the log.
+    expect(acceptor.ended).toEqual([
+      { protocol: 'tcp', remoteAddress: '127.0.0.1', code: E.ConnectTimeout, reason: 'No Connect frame within 150 ms' },
+    ]);
+    // A refused attempt holds nothing: no abandon for it.
+    acceptor.verdict = { status: 429, closeCode: 1008, code: E.TooManyFromIp, reason: 'Too many' };
+    const refused = client();
+    await refused.closed;
+    expect(acceptor.abandoned).toHaveLength(2);
+    expect(transport.pendingCount()).toBe(0);
+    ok.destroy();
+  });
+
   it('times out silent sockets that arrive at different times, each after its own connectTimeout', async () => {
     await start({ connectTimeout: 120 });
     const first = client();

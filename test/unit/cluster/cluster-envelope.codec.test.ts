@@ -7,6 +7,7 @@ import {
   encodeQuery,
   encodeReply,
   isFromOrigin,
+  writeDeliverySeq,
 } from '../../../src/adapters/redis/cluster-envelope.codec';
 import type { ClusterDelivery } from '../../../src/ports/cluster-bus.port';
 import { ProtocolError, StelarErrorCode } from '../../../src/domain/errors';
@@ -41,8 +42,8 @@ describe('cluster envelope: deliveries', () => {
   it('carries binary payloads raw (no base64) and decodes them as views', () => {
     const bytes = Uint8Array.from({ length: 300 }, (_, i) => (i * 7) & 0xff);
     const buf = encodeDelivery('n', { target: { kind: 'all' }, event: 'bin', bytes });
-    // header 3+1, flags+kind 2, event 2+3: the payload follows verbatim.
-    expect(buf.byteLength).toBe(4 + 2 + 5 + 300);
+    // header 3+1, seq 4, flags+kind 2, event 2+3: the payload follows verbatim.
+    expect(buf.byteLength).toBe(4 + 4 + 2 + 5 + 300);
     expect(Buffer.from(buf.subarray(buf.byteLength - 300)).equals(Buffer.from(bytes))).toBe(true);
     const d = roundTrip({ target: { kind: 'all' }, event: 'bin', bytes }, 'n');
     expect(Buffer.from(d.bytes!).equals(Buffer.from(bytes))).toBe(true);
@@ -127,6 +128,13 @@ describe('cluster envelope: queries and replies', () => {
 });
 
 describe('cluster envelope: origin check', () => {
+  it('carries the sequence number the pipeline writes in place', () => {
+    const buf = encodeDelivery('node-7', { target: { kind: 'room', room: 'r' }, event: 'e', data: [1] });
+    expect(decodeEnvelope(buf)).toMatchObject({ seq: 0 });
+    writeDeliverySeq(buf, 0xfffffffe);
+    expect(decodeEnvelope(buf)).toMatchObject({ seq: 0xfffffffe, delivery: { event: 'e', data: [1] } });
+  });
+
   it('recognises its own origin without decoding', () => {
     const buf = encodeDelivery('node-1', { target: { kind: 'all' }, event: 'e' });
     expect(isFromOrigin(buf, Buffer.from('node-1'))).toBe(true);
@@ -165,7 +173,7 @@ describe('cluster envelope: malformed input', () => {
     expectInvalid(v, /unsupported version 9/);
     const t = Buffer.from(good); t[1] = 42;
     expectInvalid(t, /unknown envelope type 42/);
-    const k = Buffer.from(good); k[3 + 1 + 1] = 7;
+    const k = Buffer.from(good); k[3 + 1 + 4 + 1] = 7; // header, origin 'n', seq, flags
     expectInvalid(k, /unknown target kind 7/);
     const q = encodeQuery('n', 1, QueryKind.Rooms); q[3 + 1 + 4] = 99;
     expectInvalid(q, /unknown query kind 99/);
@@ -174,9 +182,9 @@ describe('cluster envelope: malformed input', () => {
   it('rejects malformed binary meta', () => {
     const withMeta = (metaJson: string, binary = true) => {
       const good = encodeDelivery('n', { target: { kind: 'all' }, event: 'e', bytes: Uint8Array.of(9), meta: { k: 'v' } });
-      // Rebuild with a different meta text: header 4 + flags/kind 2 + event 3, then u16 + meta.
-      const head = Buffer.from(good.subarray(0, 9));
-      if (!binary) head[4] &= ~0x02;
+      // Rebuild with a different meta text: header 4 + seq 4 + flags/kind 2 + event 3, then u16 + meta.
+      const head = Buffer.from(good.subarray(0, 13));
+      if (!binary) head[8] &= ~0x02;
       const len = Buffer.alloc(2);
       len.writeUInt16BE(Buffer.byteLength(metaJson));
       return Buffer.concat([head, len, Buffer.from(metaJson), Buffer.of(9)]);

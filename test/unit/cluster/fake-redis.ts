@@ -11,6 +11,8 @@ export class FakeRedisBroker {
   readonly sets = new Map<string, { members: Set<string>; expiresAt: number }>();
   up = true;
   published = 0;
+  /** Every (un)subscribe command, in order: [command, ...channels]. */
+  readonly commands: string[][] = [];
 
   constructor(readonly clock: ManualClock) {}
 
@@ -37,7 +39,10 @@ export class FakeRedisBroker {
       this.strings.clear();
       this.sets.clear();
     }
-    for (const c of this.clients) c.regain();
+    // Every connection is back before any of them reports 'ready' (as if all reconnected at once).
+    const back = [...this.clients].filter((c) => c.status === 'reconnecting');
+    for (const c of back) c.status = 'ready';
+    for (const c of back) c.emit('ready');
   }
 
   alive(key: string): boolean {
@@ -59,6 +64,7 @@ export class FakeRedisBroker {
 export class FakeRedis extends EventEmitter implements RedisClientLike {
   status = 'wait';
   readonly channels = new Set<string>();
+  readonly schannels = new Set<string>();
 
   constructor(
     private readonly broker: FakeRedisBroker,
@@ -96,10 +102,83 @@ export class FakeRedis extends EventEmitter implements RedisClientLike {
     }
     return n;
   }
+  async spublish(channel: string | Buffer, message: string | Buffer): Promise<number> {
+    this.mustBeReady();
+    this.broker.published++;
+    const ch = channel.toString();
+    const msg = Buffer.from(message);
+    let n = 0;
+    for (const c of this.broker.clients) {
+      if (c.status !== 'ready' || !c.schannels.has(ch)) continue;
+      n++;
+      void Promise.resolve().then(() => c.emit('smessageBuffer', Buffer.from(ch), msg));
+    }
+    return n;
+  }
   async subscribe(...channels: (string | Buffer)[]): Promise<unknown> {
     this.mustBeReady();
+    this.broker.commands.push(['subscribe', ...channels.map(String)]);
     for (const ch of channels) this.channels.add(ch.toString());
     return this.channels.size;
+  }
+  async unsubscribe(...channels: (string | Buffer)[]): Promise<unknown> {
+    this.mustBeReady();
+    this.broker.commands.push(['unsubscribe', ...channels.map(String)]);
+    for (const ch of channels) this.channels.delete(ch.toString());
+    return this.channels.size;
+  }
+  async ssubscribe(...channels: (string | Buffer)[]): Promise<unknown> {
+    this.mustBeReady();
+    this.broker.commands.push(['ssubscribe', ...channels.map(String)]);
+    for (const ch of channels) this.schannels.add(ch.toString());
+    return this.schannels.size;
+  }
+  async sunsubscribe(...channels: (string | Buffer)[]): Promise<unknown> {
+    this.mustBeReady();
+    this.broker.commands.push(['sunsubscribe', ...channels.map(String)]);
+    for (const ch of channels) this.schannels.delete(ch.toString());
+    return this.schannels.size;
+  }
+  async get(key: string): Promise<string | null> {
+    this.mustBeReady();
+    return this.broker.alive(key) ? this.broker.strings.get(key)!.value : null;
+  }
+  async exists(key: string): Promise<number> {
+    this.mustBeReady();
+    return this.broker.alive(key) ? 1 : 0;
+  }
+  async set(key: string, value: string): Promise<unknown> {
+    this.mustBeReady();
+    this.broker.strings.set(key, { value, expiresAt: Infinity });
+    return 'OK';
+  }
+  async sadd(key: string, ...members: string[]): Promise<number> {
+    this.mustBeReady();
+    const s = this.broker.set(key);
+    const before = s.size;
+    for (const m of members) s.add(m);
+    return s.size - before;
+  }
+  async srem(key: string, ...members: string[]): Promise<number> {
+    this.mustBeReady();
+    let n = 0;
+    for (const m of members) if (this.broker.set(key).delete(m)) n++;
+    return n;
+  }
+  async del(key: string): Promise<number> {
+    this.mustBeReady();
+    const n = (this.broker.strings.delete(key) ? 1 : 0) + (this.broker.sets.delete(key) ? 1 : 0);
+    return n;
+  }
+  /** Only the directory's compare-and-delete script is understood. */
+  async eval(script: string, _numKeys: number, key: string, owner: string): Promise<unknown> {
+    this.mustBeReady();
+    if (!script.includes("'del'")) throw new Error('fake Redis: unknown script');
+    if (this.broker.alive(key) && this.broker.strings.get(key)!.value === owner) {
+      this.broker.strings.delete(key);
+      return 1;
+    }
+    return 0;
   }
   async smembers(key: string): Promise<string[]> {
     this.mustBeReady();
@@ -128,6 +207,7 @@ export class FakeRedis extends EventEmitter implements RedisClientLike {
     if (this.status === 'end') return;
     this.status = 'end';
     this.channels.clear();
+    this.schannels.clear();
     this.broker.clients.delete(this);
     this.emit('end');
   }

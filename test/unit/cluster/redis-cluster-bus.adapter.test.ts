@@ -20,7 +20,11 @@ describe('RedisClusterBus (fake Redis, manual clock)', () => {
   let broker: FakeRedisBroker;
   let nodes: Node[];
 
-  async function node(id: string, clients: Record<string, string[]> = {}): Promise<Node> {
+  async function node(
+    id: string,
+    clients: Record<string, string[]> = {},
+    extra: Partial<ConstructorParameters<typeof RedisClusterBus>[0]> = {},
+  ): Promise<Node> {
     const logger = new RecordingLogger();
     const bus = new RedisClusterBus({
       redis: 'redis://fake:6379',
@@ -32,6 +36,7 @@ describe('RedisClusterBus (fake Redis, manual clock)', () => {
       logger,
       clock,
       requireFn: broker.requireFn,
+      ...extra,
     });
     const state = new FakeClusterStateProvider(clients);
     const received: ClusterDelivery[] = [];
@@ -62,7 +67,7 @@ describe('RedisClusterBus (fake Redis, manual clock)', () => {
       autoResendUnfulfilledCommands: false,
     });
     expect(sub.options).toMatchObject({ lazyConnect: true, autoResubscribe: true });
-    expect([...sub.channels].sort()).toEqual(['p:d', 'p:q', 'p:r:a']);
+    expect([...sub.channels].sort()).toEqual(['p:all', 'p:n:{a}']);
   });
 
   it('lets user connection options through but not over the guarantees', async () => {
@@ -101,8 +106,8 @@ describe('RedisClusterBus (fake Redis, manual clock)', () => {
   it('drops a silent node after its TTL and reports partial until then', async () => {
     const a = await node('a', { a1: ['r'] });
     // A node that announced itself once and then died (no heartbeat, no answers).
-    broker.set('p:nodes').add('ghost');
-    broker.strings.set('p:node:ghost', { value: '{}', expiresAt: clock.now() + 3000 });
+    broker.set('{p}:nodes').add('ghost');
+    broker.strings.set('{p}:node:ghost', { value: '{}', expiresAt: clock.now() + 3000 });
 
     const pending = a.bus.rooms();
     await settle();
@@ -117,15 +122,15 @@ describe('RedisClusterBus (fake Redis, manual clock)', () => {
 
     clock.advance(2500); // past the ghost's TTL
     expect(await a.bus.liveNodes()).toEqual(['a']);
-    expect(broker.set('p:nodes').has('ghost')).toBe(false); // pruned
+    expect(broker.set('{p}:nodes').has('ghost')).toBe(false); // pruned
     expect(await a.bus.rooms()).toMatchObject({ partial: false, nodes: 1 });
   });
 
   it('settles hasRemoteClient on the first yes, without waiting for silent nodes', async () => {
     const a = await node('a');
     await node('b', { x: [] });
-    broker.set('p:nodes').add('ghost');
-    broker.strings.set('p:node:ghost', { value: '{}', expiresAt: clock.now() + 3000 });
+    broker.set('{p}:nodes').add('ghost');
+    broker.strings.set('{p}:node:ghost', { value: '{}', expiresAt: clock.now() + 3000 });
     const yes = a.bus.hasRemoteClient('x');
     await settle();
     expect(await yes).toBe(true); // no clock advance needed
@@ -144,8 +149,8 @@ describe('RedisClusterBus (fake Redis, manual clock)', () => {
     expect(a.logger.has('warn', /malformed answer from node b/)).toBe(true);
   });
 
-  it('survives an outage: drops (never queues), answers locally, then re-announces', async () => {
-    const a = await node('a', { a1: ['r'] });
+  it('survives an outage: holds a bounded queue (oldest dropped, counted), answers locally, then re-announces', async () => {
+    const a = await node('a', { a1: ['r'] }, { outboundQueueMax: 40 });
     const b = await node('b', { b1: ['r'] });
     await a.bus.liveNodes(); // learn about b
     broker.goDown();
@@ -155,24 +160,40 @@ describe('RedisClusterBus (fake Redis, manual clock)', () => {
     expect(lost?.fields).toMatchObject({ component: 'cluster', nodeId: 'a' });
     expect((lost?.fields?.err as Error).message).toBe('read ECONNRESET');
     const before = broker.published;
-    for (let i = 0; i < 100; i++) a.bus.publish({ target: { kind: 'all' }, event: 'lost', data: i });
+    for (let i = 0; i < 100; i++) a.bus.publish({ target: { kind: 'all' }, event: 'held', data: i });
     expect(broker.published).toBe(before);
-    expect(a.bus.counters.dropped).toBe(100);
-    expect(a.logger.lines.filter((l) => l.level === 'warn').length).toBe(3); // lost, sub lost, dropping
+    expect(a.bus.counters).toMatchObject({ queued: 40, queuedPeak: 40, droppedQueueFull: 60, dropped: 60 });
+    expect(a.logger.lines.filter((l) => l.level === 'warn').length).toBe(3); // lost, sub lost, losing
     expect(await a.bus.roomMembers('r')).toEqual({ value: ['a1'], partial: true, nodes: 1, nodeIds: ['a'] });
     clock.advance(5000); // heartbeats during the outage do nothing and throw nothing
     await settle();
 
     broker.comeBack(true); // restarted empty
     await settle();
-    expect(a.logger.has('info', /reconnected; 100 cluster deliveries were dropped/)).toBe(true);
-    expect(a.logger.lines.find((l) => l.level === 'info' && l.fields?.connection === 'pub')?.fields).toMatchObject({ droppedDeliveries: 100 });
+    expect(a.logger.has('info', /reconnected; 60 cluster deliveries were lost/)).toBe(true);
+    expect(a.logger.lines.find((l) => l.level === 'info' && l.fields?.connection === 'pub')?.fields).toMatchObject({ droppedDeliveries: 60 });
     expect(a.bus.counters.reconnects).toBeGreaterThanOrEqual(1);
     expect((await a.bus.liveNodes()).sort()).toEqual(['a', 'b']); // re-announced at once
     a.bus.publish({ target: { kind: 'all' }, event: 'back' });
     await settle();
-    expect(b.received.map((d) => d.event)).toEqual(['back']);
+    // The 40 most recent held deliveries went out first, in order, then the new one.
+    expect(b.received.map((d) => d.data ?? d.event)).toEqual([...Array.from({ length: 40 }, (_, i) => 60 + i), 'back']);
+    expect(a.bus.counters).toMatchObject({ queued: 0, published: 41, dropped: 60 });
     expect((await b.bus.roomMembers('r')).value.sort()).toEqual(['a1', 'b1']);
+  });
+
+  it('drops a held delivery older than outboundMaxAgeMs instead of sending it late', async () => {
+    const a = await node('a', {}, { outboundMaxAgeMs: 2000 });
+    const b = await node('b');
+    broker.goDown();
+    a.bus.publish({ target: { kind: 'all' }, event: 'old' });
+    clock.advance(1500);
+    a.bus.publish({ target: { kind: 'all' }, event: 'young' });
+    clock.advance(1000);
+    broker.comeBack(false);
+    await settle();
+    expect(b.received.map((d) => d.event)).toEqual(['young']);
+    expect(a.bus.counters).toMatchObject({ droppedStale: 1, dropped: 1, published: 1 });
   });
 
   it('a failed presence lookup degrades to a local answer', async () => {
@@ -187,13 +208,13 @@ describe('RedisClusterBus (fake Redis, manual clock)', () => {
 
   it('stop() settles queries in flight with what arrived', async () => {
     const a = await node('a', { a1: ['r'] });
-    broker.set('p:nodes').add('ghost');
-    broker.strings.set('p:node:ghost', { value: '{}', expiresAt: clock.now() + 3000 });
+    broker.set('{p}:nodes').add('ghost');
+    broker.strings.set('{p}:node:ghost', { value: '{}', expiresAt: clock.now() + 3000 });
     const q = a.bus.rooms();
     await settle();
     await a.bus.stop();
     expect(await q).toMatchObject({ value: ['r'], partial: true });
-    expect(broker.set('p:nodes').has('a')).toBe(false); // withdrawn
+    expect(broker.set('{p}:nodes').has('a')).toBe(false); // withdrawn
     // Stopped: answers empty and complete, like the in-memory bus (peers are forgotten).
     expect(await a.bus.rooms()).toEqual({ value: [], partial: false, nodes: 1, nodeIds: ['a'] });
     expect(await a.bus.hasRemoteClient('x')).toBe(false);

@@ -70,7 +70,8 @@ describe('AdmissionService', () => {
     expect(adm.pending).toBe(1);
     expect(adm.screen(tcp('1.0.0.2'))).toBe(Refusals.serverFull);
     await expect(first).resolves.toBeNull();
-    expect(adm.pending).toBe(0);
+    // Admitted: the attempt keeps its slot until the transport accepts or abandons it.
+    expect(adm.pending).toBe(1);
   });
 
   it('a failing tracker is logged and does not block admission', async () => {
@@ -79,11 +80,54 @@ describe('AdmissionService', () => {
       throw new Error('down');
     };
     const { adm, log } = setup({ tracker });
-    expect(adm.screen(tcp())).toBeNull();
+    const a = tcp();
+    expect(adm.screen(a)).toBeNull();
     tracker.check = () => Promise.reject(new Error('down'));
-    await expect(adm.screen(tcp())).resolves.toBeNull();
+    const b = tcp();
+    await expect(adm.screen(b)).resolves.toBeNull();
+    expect(adm.pending).toBe(2);
+    adm.abandon(a);
+    adm.abandon(b);
     expect(adm.pending).toBe(0);
     expect(log.at('warn')).toHaveLength(2);
+  });
+
+  it('an attempt counts from its arrival: per-IP and global caps see screened attempts', () => {
+    const { adm, tracker } = setup({ max: 3, tracker: new FakeIPTracker(2) });
+    const a = tcp('7.7.7.7');
+    const b = ws(undefined, '7.7.7.7');
+    expect(adm.screen(a)).toBeNull();
+    expect(adm.screen(b)).toBeNull();
+    expect(tracker.counts.get('7.7.7.7')).toBe(2);
+    // A third attempt from the same address is refused before any of them finished its hello.
+    expect(adm.screen(tcp('7.7.7.7'))).toBe(Refusals.tooManyFromIp);
+    expect(adm.pending).toBe(2);
+    const c = tcp('8.8.8.8');
+    expect(adm.screen(c)).toBeNull();
+    expect(adm.screen(tcp('9.9.9.9'))).toBe(Refusals.serverFull);
+    // abandon frees both the slot and the tracker entry, once; claim hands them over.
+    adm.abandon(a);
+    adm.abandon(a);
+    expect(tracker.counts.get('7.7.7.7')).toBe(1);
+    expect(adm.pending).toBe(2);
+    expect(adm.claim(b)).toBe(true);
+    expect(adm.claim(b)).toBe(false);
+    expect(adm.claim(undefined)).toBe(false);
+    adm.abandon(b); // claimed: no longer the transport's to abandon
+    expect(adm.pending).toBe(2);
+    expect(tracker.counts.get('7.7.7.7')).toBe(1);
+  });
+
+  it('an async tracker is asked one attempt at a time per address (check, add, next check)', async () => {
+    const tracker = new FakeIPTracker(2, true);
+    const { adm } = setup({ max: 100, tracker });
+    const verdicts = await Promise.all(Array.from({ length: 5 }, () => adm.screen(tcp('6.6.6.6'))));
+    expect(verdicts.filter((v) => v === null)).toHaveLength(2);
+    expect(verdicts.filter((v) => v === Refusals.tooManyFromIp)).toHaveLength(3);
+    expect(tracker.counts.get('6.6.6.6')).toBe(2);
+    expect(adm.pending).toBe(2);
+    // Other addresses are not held up by this one's queue.
+    await expect(adm.screen(tcp('5.5.5.5'))).resolves.toBeNull();
   });
 
   it('admitted/released/cleanup reach the tracker; configure is live', () => {

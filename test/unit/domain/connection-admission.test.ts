@@ -1,3 +1,4 @@
+import { FakeIPTracker } from '../../fakes/fake-ip-tracker';
 import { MessageType } from '../../../src/domain/message';
 import { REJECTED_BY_MIDDLEWARE, MIDDLEWARE_TIMEOUT } from '../../../src/domain/dispatcher.service';
 import { FakeConnection } from '../../fakes/fake-connection';
@@ -117,6 +118,46 @@ describe('ConnectionService admission', () => {
     h.dispatcher.use(() => new Promise(() => {}));
     h.service.accept(new FakeConnection());
     expect(h.service.screen({ protocol: 'tcp', remoteAddress: '9.9.9.9', originApplies: false, headers: {} })).toMatchObject({ status: 503 });
+  });
+
+  it('a screened attempt keeps its slot and tracker entry through accept(conn, info) until the client closes', async () => {
+    const tracker = new FakeIPTracker(1);
+    const h = harness({ maxConnections: 2, tracker });
+    const info = { protocol: 'tcp' as const, remoteAddress: '4.4.4.4', originApplies: false, headers: {} };
+    expect(h.service.screen(info)).toBeNull();
+    // Counted from the screen on: a second attempt from 4.4.4.4 is refused before any accept.
+    expect(h.service.screen({ ...info })).toMatchObject({ status: 429 });
+    expect(h.admission.pending).toBe(1);
+    const conn = new FakeConnection('tcp', '4.4.4.4');
+    h.service.accept(conn, info);
+    await h.settle();
+    expect(h.clients.size).toBe(1);
+    expect(h.admission.pending).toBe(0);
+    // One tracker add for the attempt (not a second one at admission), one remove at close.
+    expect(tracker.calls.filter((c) => c.startsWith('add'))).toEqual(['add 4.4.4.4']);
+    conn.finishClose(1000, "");
+    expect(tracker.counts.get('4.4.4.4')).toBeUndefined();
+    expect(tracker.calls.filter((c) => c.startsWith('remove'))).toEqual(['remove 4.4.4.4']);
+    // An abandoned attempt gives both back.
+    const other = { ...info, remoteAddress: '5.5.5.5' };
+    expect(h.service.screen(other)).toBeNull();
+    h.service.abandon(other);
+    expect(h.admission.pending).toBe(0);
+    expect(tracker.counts.get('5.5.5.5')).toBeUndefined();
+  });
+
+  it('a deadline reported by a transport is logged once per second per code, with the count of the rest', () => {
+    const h = harness();
+    const e = { protocol: 'tcp' as const, remoteAddress: '6.6.6.6', code: 'STELAR_ERR_CONNECT_TIMEOUT', reason: 'No Connect frame within 10 ms' };
+    h.service.attemptEnded(e);
+    h.service.attemptEnded(e);
+    h.service.attemptEnded(e);
+    expect(h.logger.at('warn')).toHaveLength(1);
+    h.clock.advance(1000);
+    h.service.attemptEnded(e);
+    const lines = h.logger.at('warn');
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatch(/STELAR_ERR_CONNECT_TIMEOUT: No Connect frame within 10 ms \(tcp 6\.6\.6\.6\) \(\+2 more since the last line\)/);
   });
 
   it('screen delegates to admission', () => {

@@ -6,6 +6,7 @@ import { MetricsExporterFactory } from '../../../ports/metrics.port';
 import type { ClientRegistry } from '../../../domain/client-registry.service';
 import type { ConnectionService } from '../../../domain/connection.service';
 import { ServerCounters } from '../../../domain/metrics/server-counters';
+import type { CodecRegistry } from '../../../domain/codec-registry';
 import type { RoomRegistry } from '../../../domain/room-registry.service';
 import { EventLoopLagSampler } from '../../../adapters/metrics/event-loop-lag.sampler';
 import { APP_TOKENS } from '../app-tokens';
@@ -29,7 +30,16 @@ function createHost(options: StelarOptions): DashboardHost {
  * `MetricsExporterFactory` port (ports/metrics.port.ts) replaces the prom-client exporter.
  */
 export function bindOperations(c: Container, o: ResolvedOptions): void {
-  c.bind(APP_TOKENS.Counters).toResolvedValue(() => new ServerCounters());
+  // One traffic entry per installed transport from the start, so every `protocol` series exists
+  // (at 0) before the first connection: alerts and rate() see them.
+  c.bind(APP_TOKENS.Counters).toResolvedValue(
+    (codecs: CodecRegistry) => {
+      const counters = new ServerCounters();
+      for (const protocol of codecs.protocols()) counters.traffic(protocol);
+      return counters;
+    },
+    [APP_TOKENS.Codecs],
+  );
   c.bind(APP_TOKENS.Operations).toResolvedValue(
     (
       counters: ServerCounters,

@@ -1,0 +1,40 @@
+import type * as net from 'node:net';
+import type * as tls from 'node:tls';
+import type { HandshakeInfo } from '../../ports/transport.port';
+import type { TcpConnection } from './tcp-connection';
+
+/**
+ * One connection attempt, from the socket's arrival to accept() (or its end). Its deadline
+ * (TLS handshake and hello together) is kept by the transport's DeadlineSweep.
+ */
+export interface Attempt {
+  /** The transport the attempt belongs to (told when a TLS attempt's raw socket closes). */
+  readonly transport: { rawClosed(socket: net.Socket): void };
+  /** What was screened; the same object goes to accept() / abandon(). */
+  readonly info: HandshakeInfo;
+  /** The accepted socket (for TLS, the raw one under the handshake). */
+  readonly raw: net.Socket;
+  /** The connection, once there is a (TLS) stream to read the hello from. */
+  conn: TcpConnection | null;
+  /** The acceptor's verdict is not in yet. */
+  screening: boolean;
+  /** The acceptor admitted it and holds a slot for it (released exactly once). */
+  reserved: boolean;
+}
+
+export const kAttempt = Symbol('stelar.tcpAttempt');
+export type RawSocket = net.Socket & { [kAttempt]?: Attempt };
+
+/** `address:port` of the peer: the same on a TLS socket and on the raw socket under it. */
+export function peerKey(socket: net.Socket): string {
+  return `${socket.remoteAddress}:${socket.remotePort}`;
+}
+
+export function onRawClose(this: net.Socket): void {
+  const attempt = (this as RawSocket)[kAttempt];
+  if (attempt !== undefined) attempt.transport.rawClosed(this);
+}
+
+export function destroyTlsSocket(_err: Error, socket: tls.TLSSocket): void {
+  socket.destroy();
+}

@@ -1,0 +1,64 @@
+// Finding 7 (issue #14): the slowloris guard covered the first request of a socket only: after
+// a `GET /health` on a kept-alive socket, an upgrade request trickled 1 byte per 2 s lived 88 s.
+// Every request on a keep-alive socket now has connectTimeout for its head (logged when it
+// passes), while a client that sends its requests in time keeps its socket.
+import * as net from 'node:net';
+import { AttackServer, Canaries, waitFor } from './attack-kit';
+
+let server: AttackServer;
+afterEach(() => server?.stop());
+
+const CONNECT_TIMEOUT = 1500;
+
+/** A raw keep-alive HTTP socket from 127.0.0.2 that records what it receives. */
+async function keepAlive(port: number): Promise<{ socket: net.Socket; text: () => string; closed: Promise<number> }> {
+  const socket = net.connect({ port, host: '127.0.0.1', localAddress: '127.0.0.2' });
+  socket.on('error', () => undefined);
+  let text = '';
+  socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
+  const closed = new Promise<number>((r) => socket.once('close', () => r(Date.now())));
+  await new Promise<void>((r) => socket.once('connect', () => r()));
+  return { socket, text: () => text, closed };
+}
+
+const HEALTH = 'GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n';
+
+it('finding 7: an upgrade trickled after a kept-alive GET /health is closed at connectTimeout; canaries lossless', async () => {
+  server = await AttackServer.spawn({ connectTimeout: CONNECT_TIMEOUT, rateLimit: false });
+  const canaries = await Canaries.start(server);
+
+  // A polite keep-alive client: three requests, each well within the deadline, one socket.
+  const polite = await keepAlive(server.port);
+  for (let i = 1; i <= 3; i++) {
+    polite.socket.write(HEALTH);
+    await waitFor(() => polite.text().split('HTTP/1.1 200').length - 1 === i, `polite answer ${i}`);
+    if (i < 3) await new Promise((r) => setTimeout(r, CONNECT_TIMEOUT / 2));
+  }
+  expect(polite.socket.destroyed).toBe(false);
+
+  // The attacker: one quick GET /health, then an upgrade request at 1 byte per 200 ms.
+  const slow = await keepAlive(server.port);
+  slow.socket.write(HEALTH);
+  await waitFor(() => slow.text().includes('HTTP/1.1 200'), 'the health answer');
+  const answeredAt = Date.now();
+  const upgrade = Buffer.from(
+    'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+  );
+  let i = 0;
+  const trickle = setInterval(() => {
+    if (!slow.socket.destroyed && i < upgrade.length) slow.socket.write(upgrade.subarray(i, ++i));
+  }, 200);
+  const closedAt = await slow.closed;
+  clearInterval(trickle);
+  expect(closedAt - answeredAt).toBeLessThan(CONNECT_TIMEOUT + 1500);
+  expect(closedAt - answeredAt).toBeGreaterThanOrEqual(CONNECT_TIMEOUT - 100);
+  expect(i).toBeLessThan(upgrade.length);
+  expect(slow.text()).not.toContain('101');
+  expect((await server.untilLogged(/STELAR_ERR_CONNECT_TIMEOUT: No complete request head within 1500 ms \(ws 127\.0\.0\.2\)/)).length).toBeGreaterThan(0);
+
+  polite.socket.destroy();
+  const { problems, exchanged } = await canaries.finish();
+  expect(problems).toEqual([]);
+  expect(exchanged).toBeGreaterThan(0);
+}, 30_000);
