@@ -15,6 +15,11 @@ import { TokenBucketRateLimiterFactory } from '../adapters/memory/token-bucket-r
 import { MemoryIPTracker } from '../adapters/memory/ip-tracker.adapter';
 import { FunctionIdGenerator, UuidIdGenerator } from '../adapters/memory/uuid-id-generator.adapter';
 import { MemoryClusterBus } from '../adapters/memory/memory-cluster-bus.adapter';
+import { MemorySessionStore, RandomSessionTokenGenerator } from '../adapters/memory/memory-session-store.adapter';
+import { MemoryStreamStore } from '../adapters/memory/memory-stream-store.adapter';
+import { RecoveryService } from '../domain/recovery/recovery.service';
+import type { SessionStore, SessionTokenGenerator } from '../ports/session-store.port';
+import type { StreamStore } from '../ports/stream-store.port';
 import { AdmissionService } from '../domain/admission.service';
 import { ClientRegistry } from '../domain/client-registry.service';
 import { CodecRegistry } from '../domain/codec-registry';
@@ -127,6 +132,12 @@ function bindPorts(c: Container, o: ResolvedOptions): Sugar[] {
     (logger: Logger) => (o.cluster ? createClusterBus(o.cluster, logger) : new MemoryClusterBus()),
     [TOKENS.Logger],
   );
+  // Session recovery (single node in phase 1): sessions and stream histories in memory.
+  c.bind<SessionStore>(TOKENS.SessionStore).toResolvedValue(() => new MemorySessionStore());
+  c.bind<StreamStore>(TOKENS.StreamStore).toResolvedValue(
+    () => new MemoryStreamStore({ historySize: o.recovery.historySize, windowMs: o.recovery.windowMs }),
+  );
+  c.bind<SessionTokenGenerator>(TOKENS.SessionTokenGenerator).toResolvedValue(() => new RandomSessionTokenGenerator());
   c.bind<HttpFallback>(TOKENS.HttpFallback).toResolvedValue(
     (opts: ResolvedOptions, stats: ServerStats, ops: ServerOperations) => {
       const health = new HealthRoute(opts, stats);
@@ -173,10 +184,15 @@ function bindDomain(c: Container, o: ResolvedOptions): void {
     (clock: Clock, logger: Logger) => new Dispatcher<StelarContext>(clock, logger),
     [TOKENS.Clock, TOKENS.Logger],
   );
+  c.bind(APP_TOKENS.Recovery).toResolvedValue(
+    (sessions: SessionStore, streams: StreamStore, tokens: SessionTokenGenerator, rooms: RoomRegistry) =>
+      new RecoveryService(o.recovery, sessions, streams, tokens, o.namespace, (room) => rooms.has(room)),
+    [TOKENS.SessionStore, TOKENS.StreamStore, TOKENS.SessionTokenGenerator, APP_TOKENS.RoomRegistry],
+  );
   c.bind(APP_TOKENS.MessageSender).toResolvedValue(
-    (codecs: CodecRegistry, clients: ClientRegistry, rooms: RoomRegistry, hooks: HookRunner, limits: ServerLimits, logger: Logger, counters: ServerCounters) =>
-      new MessageSender(codecs, clients, rooms, hooks, limits, logger, counters),
-    [APP_TOKENS.Codecs, APP_TOKENS.ClientRegistry, APP_TOKENS.RoomRegistry, APP_TOKENS.HookRunner, APP_TOKENS.ServerLimits, TOKENS.Logger, APP_TOKENS.Counters],
+    (codecs: CodecRegistry, clients: ClientRegistry, rooms: RoomRegistry, hooks: HookRunner, limits: ServerLimits, logger: Logger, counters: ServerCounters, recovery: RecoveryService, clock: Clock) =>
+      new MessageSender(codecs, clients, rooms, hooks, limits, logger, counters, recovery, clock),
+    [APP_TOKENS.Codecs, APP_TOKENS.ClientRegistry, APP_TOKENS.RoomRegistry, APP_TOKENS.HookRunner, APP_TOKENS.ServerLimits, TOKENS.Logger, APP_TOKENS.Counters, APP_TOKENS.Recovery, TOKENS.Clock],
   );
   c.bind(APP_TOKENS.RequestReplier).toResolvedValue(
     (sender: MessageSender, logger: Logger, counters: ServerCounters, clock: Clock) => new RequestReplier(sender, logger, counters, clock),
@@ -203,16 +219,16 @@ function bindDomain(c: Container, o: ResolvedOptions): void {
       codecs: CodecRegistry, clock: Clock, ids: IdGenerator, logger: Logger, clients: ClientRegistry, rooms: RoomRegistry,
       rateLimits: RateLimitPolicy, admission: AdmissionService, hooks: HookRunner, dispatcher: Dispatcher<StelarContext>,
       contexts: StelarContextFactory, limits: ServerLimits, sender: MessageSender, router: MessageRouter<StelarContext>,
-      inbound: InboundPipeline, heartbeats: HeartbeatService, counters: ServerCounters,
+      inbound: InboundPipeline, heartbeats: HeartbeatService, counters: ServerCounters, recovery: RecoveryService,
     ) =>
       new ConnectionService<StelarContext>({
-        codecs, clock, ids, logger, clients, rooms, rateLimits, admission, hooks, dispatcher, contexts, limits, sender, router, inbound, heartbeats, counters,
+        codecs, clock, ids, logger, clients, rooms, rateLimits, admission, hooks, dispatcher, contexts, limits, sender, router, inbound, heartbeats, counters, recovery,
       }),
     [
       APP_TOKENS.Codecs, TOKENS.Clock, TOKENS.IdGenerator, TOKENS.Logger, APP_TOKENS.ClientRegistry, APP_TOKENS.RoomRegistry,
       APP_TOKENS.RateLimitPolicy, APP_TOKENS.AdmissionService, APP_TOKENS.HookRunner, APP_TOKENS.Dispatcher,
       APP_TOKENS.ContextFactory, APP_TOKENS.ServerLimits, APP_TOKENS.MessageSender, APP_TOKENS.MessageRouter,
-      APP_TOKENS.InboundPipeline, APP_TOKENS.HeartbeatService, APP_TOKENS.Counters,
+      APP_TOKENS.InboundPipeline, APP_TOKENS.HeartbeatService, APP_TOKENS.Counters, APP_TOKENS.Recovery,
     ],
   );
 }

@@ -1,5 +1,7 @@
 import type { Connection, Protocol } from '../ports/connection.port';
+import type { StoredSession } from '../ports/session-store.port';
 import type { ConnectMessage, StelarMessage } from './message';
+import type { ResumeOffer } from './recovery/resume-offer';
 import { TrafficCounters } from './metrics/server-counters';
 
 /**
@@ -139,6 +141,19 @@ export class ClientRecord {
    * headers); null for WebSocket, whose HTTP upgrade request is the hello.
    */
   hello: ConnectMessage | null = null;
+  /**
+   * Session recovery: the session this connection holds, or null (recovery off, or a client
+   * that did not offer it). Such records receive messages with their stream position.
+   */
+  session: StoredSession | null = null;
+  /** Fan-out encoding key of positioned messages for this record (`protocol` + NUL + 'p'). */
+  positionedKey: string = '';
+  /** Set when the server ends the connection on purpose: its session is not kept for a resume. */
+  endSession = false;
+  /** While admitting: the session it is resuming and the offer (positions), else null. */
+  resuming: { readonly session: StoredSession; readonly offer: ResumeOffer } | null = null;
+  /** While admitting: the offer was a new client's, or a resume that failed (`reason`). */
+  sessionOffer: { readonly reason?: string } | null = null;
   /** The reason the server gave when it closed this client (logged on close), else null. */
   closeReason: string | null = null;
   /** The traffic counters of this client's transport (shared by every client of it). */

@@ -14,6 +14,7 @@ import type { HeartbeatService } from './heartbeat.service';
 import type { InboundPipeline } from './inbound-pipeline.service';
 import type { MessageRouter } from './message-router.service';
 import type { ServerLimits } from './server-limits';
+import type { RecoveryService } from './recovery/recovery.service';
 import type { ServerCounters } from './metrics/server-counters';
 
 /** Everything the connection service is built from; it builds nothing itself (the composition root supplies it). */
@@ -39,6 +40,8 @@ export interface ConnectionServiceDeps<C extends HandlerContext = HandlerContext
   readonly heartbeats: HeartbeatService;
   /** The counters every stage counts into. */
   readonly counters: ServerCounters;
+  /** Session recovery; absent or disabled: connections never hold a session. */
+  readonly recovery?: RecoveryService;
 }
 
 /** The numbers of StelarStats the domain knows (everything except memoryUsage). */

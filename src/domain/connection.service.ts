@@ -17,6 +17,7 @@ import type { MessageRouter } from './message-router.service';
 import { isPromise } from './rate-limit-policy.service';
 import { CLEANUP_INTERVAL_MS, type ServerLimits } from './server-limits';
 import type { ConnectionServiceDeps, DomainStats } from './connection-service.types';
+import { SessionAdmission } from './recovery/session-admission';
 import type { ServerCounters } from './metrics/server-counters';
 
 /**
@@ -41,6 +42,8 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
   private cleanupTimer: TimerHandle | null = null;
   private limiterEntries = 0;
   private limiterSizeIsAsync = false;
+  /** Session recovery (null when the `recovery` option is off). */
+  private readonly sessions: SessionAdmission | null;
   private readonly attemptLog: AttemptLog;
 
   constructor(deps: ConnectionServiceDeps<C>) {
@@ -52,6 +55,10 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
     this.inbound = deps.inbound;
     this.heartbeats = deps.heartbeats;
     this.startedAt = deps.clock.now();
+    this.sessions =
+      deps.recovery !== undefined && deps.recovery.enabled
+        ? new SessionAdmission(deps.recovery, deps.clients, deps.rooms, deps.clock, (r, code, reason) => this.onClose(r.conn, code, reason))
+        : null;
     this.attemptLog = new AttemptLog(deps.logger, deps.clock);
   }
 
@@ -84,6 +91,7 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
   maintenance(): void {
     this.guard('rate limiter cleanup', () => this.d.rateLimits.cleanup());
     this.d.admission.cleanup();
+    if (this.sessions !== null) this.sessions.sweep();
     this.refreshLimiterEntries();
   }
 
@@ -171,6 +179,8 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
   private runAdmission(record: ClientRecord): void {
     // Closed before the microtask (onClose releases the slot, or is on its way).
     if (record.state !== ClientState.Admitting || !record.conn.isOpen) return;
+    // A resume takes the session's id before the middleware runs (it sees the resumed id).
+    if (this.sessions !== null) this.sessions.begin(record);
     let ctx: C;
     try {
       ctx = this.contexts.create(record);
@@ -180,6 +190,7 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
       return this.refuse(record, StelarErrorCode.Internal, 'Internal error', CloseCode.InternalError);
     }
     record.connectionContext = ctx;
+    if (this.sessions !== null && this.sessions.skipsMiddleware(record)) return this.finishAdmission(record, { ok: true });
     this.d.dispatcher
       .runMiddleware(ctx, this.d.limits.connectTimeout)
       .then(
@@ -195,9 +206,12 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
     // Closed while the middleware ran (or the peer left and onClose is on its way).
     if (record.state !== ClientState.Admitting || !record.conn.isOpen) return;
     if (!result.ok) {
+      if (this.sessions !== null) this.sessions.refused(record);
       const code = result.reason === MIDDLEWARE_TIMEOUT ? StelarErrorCode.ConnectTimeout : StelarErrorCode.Unauthorized;
       return this.refuse(record, code, result.reason, CloseCode.PolicyViolation);
     }
+    // Session recovery: replaces a resumed session's old connection, restores rooms/metadata.
+    const outcome = this.sessions === null ? null : this.sessions.finish(record);
     if (this.d.clients.has(record.id)) {
       return this.refuse(record, StelarErrorCode.Internal, 'Duplicate client id', CloseCode.InternalError);
     }
@@ -217,7 +231,11 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
       clientId: info.id,
       maxPayloadSize: this.d.limits.maxPayloadSize,
       heartbeatInterval: this.d.limits.heartbeatInterval,
+      session: outcome?.grant,
     });
+    // A resumed session's missed messages, in order, before anything new.
+    const recovered = outcome !== null && outcome.grant.recovered;
+    if (recovered) for (const m of outcome.missed) this.sender.sendTo(record, m);
     // Payloads only for hooks that are set: `info.metadata` is created on first access.
     if (this.d.hooks.has('onClientConnect')) {
       this.d.hooks.call('onClientConnect', {
@@ -225,10 +243,20 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
         ip: info.remoteAddress,
         protocol: info.protocol,
         metadata: info.metadata,
+        recovered,
+      });
+    }
+    if (recovered && this.d.hooks.has('onClientResume')) {
+      this.d.hooks.call('onClientResume', {
+        clientId: info.id,
+        ip: info.remoteAddress,
+        protocol: info.protocol,
+        missed: outcome.missed.length,
       });
     }
     if (record.state === ClientState.Open && conn.isOpen) {
-      this.d.dispatcher.dispatchConnection(record.connectionContext as C);
+      if (recovered) this.d.dispatcher.dispatchResume(record.connectionContext as C);
+      else this.d.dispatcher.dispatchConnection(record.connectionContext as C);
     }
   }
 
@@ -263,6 +291,10 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
     record.inbox = null;
     this.releaseAdmissionSlot(record);
     const info = record.info;
+    if (this.sessions !== null) {
+      this.sessions.refused(record); // closed while a resume was being admitted
+      if (registered) this.sessions.closed(record, code);
+    }
     if (registered) {
       record.traffic.connectionsClosed++;
       this.d.logger.info(

@@ -33,6 +33,7 @@ export class Dispatcher<C extends HandlerContext = HandlerContext> {
   private middleware: Middleware<C>[] = [];
   private connection: EventHandler<C>[] = [];
   private disconnect: EventHandler<C>[] = [];
+  private resume: EventHandler<C>[] = [];
 
   constructor(
     private readonly clock: Clock,
@@ -76,6 +77,12 @@ export class Dispatcher<C extends HandlerContext = HandlerContext> {
     this.connection = [...this.connection, handler];
   }
 
+  /** Session recovery: runs instead of onConnection handlers when a session is resumed. */
+  onResume(handler: EventHandler<C>): void {
+    fn(handler);
+    this.resume = [...this.resume, handler];
+  }
+
   onDisconnect(handler: EventHandler<C>): void {
     fn(handler);
     this.disconnect = [...this.disconnect, handler];
@@ -104,6 +111,11 @@ export class Dispatcher<C extends HandlerContext = HandlerContext> {
   dispatchConnection(ctx: C): void {
     const list = this.connection;
     for (let i = 0; i < list.length; i++) this.invoke(list[i], ctx, 'onConnection');
+  }
+
+  dispatchResume(ctx: C): void {
+    const list = this.resume;
+    for (let i = 0; i < list.length; i++) this.invoke(list[i], ctx, 'onResume');
   }
 
   dispatchDisconnect(ctx: C): void {

@@ -17,6 +17,11 @@ export const CloseCode = {
   InternalError: 1011,
   ServiceRestart: 1012,
   TryAgainLater: 1013,
+  /**
+   * Private use (4000-4999): the connection was replaced by a newer one that resumed its
+   * session (session recovery) while this one still looked alive.
+   */
+  SessionResumed: 4001,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 

@@ -61,6 +61,16 @@ export interface ClientConnectInfo {
   ip: string;
   protocol: Protocol;
   metadata: Map<string, unknown>;
+  /** True when the connection resumed its previous session (session recovery). */
+  recovered: boolean;
+}
+/** Payload of `onClientResume` (session recovery: a dropped client resumed its session). */
+export interface ClientResumeInfo {
+  clientId: string;
+  ip: string;
+  protocol: Protocol;
+  /** Messages replayed to it (missed while it was away). */
+  missed: number;
 }
 /** Payload of `onClientDisconnect`. */
 export interface ClientDisconnectInfo {
@@ -137,6 +147,19 @@ export interface StelarHooks {
     ip: string;
     protocol: Protocol;
     metadata: Map<string, unknown>;
+    /** True when the connection resumed its previous session (session recovery). */
+    recovered: boolean;
+  }) => void;
+
+  /**
+   * Session recovery: a dropped client resumed its session (same id, rooms and metadata; its
+   * missed messages were replayed). Fires instead of the `onConnection` handlers.
+   */
+  onClientResume?: (i: {
+    clientId: string;
+    ip: string;
+    protocol: Protocol;
+    missed: number;
   }) => void;
 
   onClientDisconnect?: (i: {
@@ -153,7 +176,7 @@ export type StelarHookName = keyof StelarHooks;
 /** The payload a hook receives. */
 export type StelarHookPayload<K extends StelarHookName> = Parameters<NonNullable<StelarHooks[K]>>[0];
 
-/** All eleven hook names, in the order of the type reference. */
+/** Every hook name: the eleven of the type reference, in its order, then `onClientResume` (session recovery). */
 export const STELAR_HOOK_NAMES: readonly StelarHookName[] = [
   'onRateLimitExceeded',
   'onMaxConnectionsReached',
@@ -166,4 +189,5 @@ export const STELAR_HOOK_NAMES: readonly StelarHookName[] = [
   'onBeforeBroadcast',
   'onClientConnect',
   'onClientDisconnect',
+  'onClientResume',
 ];

@@ -1,3 +1,4 @@
+import type { Clock } from '../ports/clock.port';
 import type { OutboundMessage, Protocol } from '../ports/connection.port';
 import type { Logger } from '../ports/logger.port';
 import { ClientState, type ClientRecord } from './client-record';
@@ -9,6 +10,7 @@ import { MessageType, type StelarMessage } from './message';
 import type { RoomRegistry } from './room-registry.service';
 import type { CodecRegistry } from './codec-registry';
 import type { ServerLimits } from './server-limits';
+import type { RecoveryService } from './recovery/recovery.service';
 import { ServerCounters } from './metrics/server-counters';
 
 /** Options of a fan-out send. */
@@ -49,7 +51,19 @@ export class MessageSender {
     private readonly limits: ServerLimits,
     private readonly logger: Logger,
     private readonly counters: ServerCounters = new ServerCounters(),
+    /** Session recovery (null or disabled: messages are not recorded nor positioned). */
+    private readonly recovery: RecoveryService | null = null,
+    private readonly clock: Clock | null = null,
   ) {}
+
+  /** True when sends are recorded in streams (recovery on). */
+  private get recording(): boolean {
+    return this.recovery !== null && this.recovery.enabled;
+  }
+
+  private now(): number {
+    return this.clock === null ? Date.now() : this.clock.now();
+  }
 
   /** Messages written since start (StelarStats.totalMessagesSent). */
   get totalSent(): number {
@@ -80,10 +94,26 @@ export class MessageSender {
     return this.hasRoom(record, false) && this.write(record, out);
   }
 
-  /** Sends to a registered client by id; false when it is not connected here. */
+  /**
+   * Sends to a registered client by id; false when it is not connected here. With recovery the
+   * message is also recorded in the session's direct stream, so a suspended session gets it on
+   * resume (still false: it is not delivered now).
+   */
   toId(id: string, message: StelarMessage): boolean {
+    const positioned = this.recording ? this.recovery!.recordDirect(id, message, this.now()) : null;
     const record = this.clients.get(id);
-    return record !== undefined && this.sendTo(record, message);
+    if (record === undefined) return false;
+    return this.sendTo(record, positioned !== null && record.session !== null ? positioned : message);
+  }
+
+  /**
+   * A direct message to one client (`ctx.emit`, `ctx.ack` pushes): like sendTo, but recorded in
+   * the client's direct stream when it holds a session.
+   */
+  sendDirect(record: ClientRecord, message: StelarMessage): boolean {
+    if (record.session === null || !this.recording) return this.sendTo(record, message);
+    const positioned = this.recovery!.recordDirect(record.id, message, this.now());
+    return this.sendTo(record, positioned ?? message);
   }
 
   /**
@@ -95,7 +125,7 @@ export class MessageSender {
       const info = broadcastInfo(message, excludeId);
       if (info !== null && !this.hooks.call('onBeforeBroadcast', info)) return -1;
     }
-    return this.fanOut(this.clients.values(), message, excludeId, options);
+    return this.deliverToAll(message, excludeId, options);
   }
 
   /**
@@ -104,25 +134,30 @@ export class MessageSender {
    * broadcast, on the node that started it.
    */
   deliverToAll(message: StelarMessage, excludeId?: string, options?: SendOptions): number {
-    return this.fanOut(this.clients.values(), message, excludeId, options);
+    const positioned = this.recording ? this.recovery!.recordAll(message, excludeId, options?.alsoExclude, this.now()) : null;
+    return this.fanOut(this.clients.values(), message, positioned, excludeId, options);
   }
 
   /** Sends to every member of `room` except `excludeId`; returns the recipient count. */
   toRoom(room: string, message: StelarMessage, excludeId?: string, options?: SendOptions): number {
+    // Recorded even without live members: suspended sessions of the room get it on resume.
+    const positioned = this.recording ? this.recovery!.recordRoom(room, message, excludeId, options?.alsoExclude, this.now()) : null;
     const members = this.rooms.members(room);
     if (members === undefined) return 0;
     // The room holds the records themselves: no registry lookup per member. A member still
     // running its middleware is not Open and is skipped like an unregistered one.
-    return this.fanOut(members.values(), message, excludeId, options);
+    return this.fanOut(members.values(), message, positioned, excludeId, options);
   }
 
   private fanOut(
     targets: Iterable<ClientRecord>,
     message: StelarMessage,
+    positioned: StelarMessage | null,
     excludeId: string | undefined,
     options: SendOptions | undefined,
   ): number {
-    // One encoding per protocol, made on its first recipient. Two slots cover the usual mix
+    // One encoding per protocol (and per form: session records get the positioned message, the
+    // same object for all of them, under their `positionedKey`), made on its first recipient. Two slots cover the usual mix
     // (WebSocket + TCP) without allocating; a third protocol in the same fan-out gets a Map.
     let p1: Protocol | null = null;
     let out1: OutboundMessage | null = null;
@@ -139,16 +174,21 @@ export class MessageSender {
     for (const r of targets) {
       if (r.id === excludeId || r.id === also || r.state !== ClientState.Open || !r.conn.isOpen) continue;
       if (!this.hasRoom(r, volatile)) continue;
-      const p = r.protocol;
+      const pos = positioned !== null && r.session !== null;
+      const p = pos ? r.positionedKey : r.protocol;
       let out: OutboundMessage;
       if (p === p1) out = out1!;
-      else if (p1 === null) out = out1 = this.encode((p1 = p), message);
-      else if (p === p2) out = out2!;
-      else if (p2 === null) out = out2 = this.encode((p2 = p), message);
-      else {
+      else if (p1 === null) {
+        p1 = p;
+        out = out1 = this.encode(r.protocol, pos ? positioned! : message);
+      } else if (p === p2) out = out2!;
+      else if (p2 === null) {
+        p2 = p;
+        out = out2 = this.encode(r.protocol, pos ? positioned! : message);
+      } else {
         more ??= new Map();
         let o = more.get(p);
-        if (o === undefined) more.set(p, (o = this.encode(p, message)));
+        if (o === undefined) more.set(p, (o = this.encode(r.protocol, pos ? positioned! : message)));
         out = o;
       }
       if (this.write(r, out)) count++;
@@ -191,6 +231,7 @@ export class MessageSender {
    * refusals, rate limiting and oversize messages.
    */
   closeWithError(record: ClientRecord, code: StelarErrorCode, message: string, closeCode: number): void {
+    record.endSession = true; // refusals and protocol errors end a session (no resume)
     this.sendTo(record, { type: MessageType.Error, code, message });
     this.close(record, closeCode, message);
   }
@@ -201,6 +242,7 @@ export class MessageSender {
    */
   adminClose(record: ClientRecord, closeCode: number, reason: string): boolean {
     if (record.state !== ClientState.Open) return false;
+    record.endSession = true; // a kick is not a drop: the session is not kept for a resume
     this.counters.adminDisconnects++;
     this.logger.info(
       { clientId: record.id, ip: record.info.remoteAddress, protocol: record.protocol, code: closeCode, reason },
@@ -208,6 +250,14 @@ export class MessageSender {
     );
     this.close(record, closeCode, reason);
     return true;
+  }
+
+  /**
+   * Session recovery: `server.disconnect(id)` of a client that is away ends its suspended
+   * session (a kick cannot be undone by a resume). No-op without recovery.
+   */
+  endSession(id: string): void {
+    if (this.recording) this.recovery!.endById(id);
   }
 
   /** Starts closing a client once: marks it Closing (messages dropped) and closes the wire. */

@@ -19,11 +19,24 @@ export const MessageType = {
 } as const;
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
 
+/**
+ * Where a server → client message sits in its stream (session recovery): sent only to clients
+ * that hold a session (docs/PROTOCOL.md, "Session recovery"). `stream` is the wire name:
+ * `'#' + room`, `'@'` (the client's own direct stream) or `'*'` (broadcasts to everyone).
+ */
+export interface MessagePosition {
+  readonly stream: string;
+  readonly offset: number;
+  readonly epoch: string;
+}
+
 /** An event carrying JSON-compatible data. */
 export interface EventMessage {
   readonly type: typeof MessageType.Event;
   readonly event: string;
   readonly data: unknown;
+  /** Session recovery: the message's stream position (server → session clients only). */
+  readonly pos?: MessagePosition;
 }
 
 /** Optional metadata of a binary message (file name, MIME type…), sent by sendFile/sendImage. */
@@ -66,6 +79,24 @@ export interface AckResponseMessage {
   readonly data?: unknown;
   /** Present when the handler threw or rejected: the error's message, never its stack. */
   readonly error?: string;
+  /** Session recovery: the position of an unsolicited push (no `id`) in the direct stream. */
+  readonly pos?: MessagePosition;
+}
+
+/**
+ * What the server's Connect message tells a recovery-capable client about its session
+ * (docs/PROTOCOL.md, "Session recovery"). Absent when the server has recovery off or the
+ * client did not offer it.
+ */
+export interface SessionGrant {
+  /** The resume token for the next reconnect (single use; a new one on every Connect). */
+  readonly token: string;
+  /** True when this connection resumed the previous session. */
+  readonly recovered: boolean;
+  /** Why a resume offer could not be honoured: 'expired' | 'history' | 'epoch' | 'unknown'. */
+  readonly reason?: string;
+  /** How many missed messages follow the Connect message (0 when not recovered). */
+  readonly missed: number;
 }
 
 /**
@@ -82,6 +113,8 @@ export interface ConnectMessage {
   readonly version?: number;
   /** Client hello only: handshake headers for middleware. */
   readonly headers?: Readonly<Record<string, string>>;
+  /** Server → client only, with recovery: the session (see {@link SessionGrant}). */
+  readonly session?: SessionGrant;
 }
 
 export interface DisconnectMessage {

@@ -34,6 +34,8 @@ const UNCHANGED: RoomResult = { ok: true, changed: false };
 export class RoomRegistry {
   private readonly rooms = new Map<string, Map<string, ClientRecord>>();
   private readonly caps: RoomLimits;
+  /** Session recovery: told when a record holding a session joins or leaves a room. */
+  private observer: RoomObserver | null = null;
   private memberships = 0;
   /** Told when a room gains its first / loses its last member (cluster interest routing). */
   private interest: Pick<ClusterInterest, 'roomOpened' | 'roomClosed' | 'roomReady'> | null = null;
@@ -44,6 +46,28 @@ export class RoomRegistry {
   ) {
     this.caps = { maxRooms: 0, maxRoomsPerClient: 0 };
     this.setLimits(limits);
+  }
+
+  /** Installs the membership observer (session recovery keeps each room's join position). */
+  observe(observer: RoomObserver | null): void {
+    this.observer = observer;
+  }
+
+  /**
+   * Session recovery: puts a resumed client back in a room it was in, without hooks or caps
+   * (the membership was admitted before the drop).
+   */
+  restore(record: ClientRecord, room: string): void {
+    if (record.info.inRoom(room)) return;
+    let members = this.rooms.get(room);
+    if (members === undefined) {
+      members = new Map();
+      this.rooms.set(room, members);
+      this.interest?.roomOpened(room);
+    }
+    members.set(record.id, record);
+    record.info.rooms.add(room);
+    this.memberships++;
   }
 
   /** Reports room openings and closings to `interest` from now on (null: to nobody). */
@@ -112,6 +136,7 @@ export class RoomRegistry {
     }
     members.set(clientId, record);
     info.rooms.add(room);
+    if (record.session !== null) this.observer?.joined(record, room);
     this.memberships++;
     return CHANGED;
   }
@@ -169,6 +194,7 @@ export class RoomRegistry {
 
   private remove(record: ClientRecord, room: string): void {
     record.info.rooms.delete(room);
+    if (record.session !== null) this.observer?.left(record, room);
     this.detach(record, room);
   }
 
@@ -183,6 +209,12 @@ export class RoomRegistry {
       this.interest?.roomClosed(room);
     }
   }
+}
+
+/** What session recovery wants to know about memberships. */
+export interface RoomObserver {
+  joined(record: ClientRecord, room: string): void;
+  left(record: ClientRecord, room: string): void;
 }
 
 function positive(name: string, n: number): number {

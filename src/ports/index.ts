@@ -11,6 +11,8 @@ export * from './cluster-bus.port';
 export * from './client-transport.port';
 export * from './metrics.port';
 export * from './http-fallback.port';
+export * from './session-store.port';
+export * from './stream-store.port';
 
 import { ConnectionAcceptor, Transport } from './transport.port';
 import { MessageCodec } from './message-codec.port';
@@ -21,6 +23,8 @@ import { IdGenerator } from './id-generator.port';
 import { Logger } from './logger.port';
 import { ClusterBus } from './cluster-bus.port';
 import { HttpFallback } from './http-fallback.port';
+import { SessionStore, SessionTokenGenerator } from './session-store.port';
+import { StreamStore } from './stream-store.port';
 
 /**
  * Every port token in one place (the ports' Symbol.for('stelar.…') ids). Each is bound by the
@@ -39,4 +43,7 @@ export const TOKENS = {
   Logger,
   ClusterBus,
   HttpFallback,
+  SessionStore,
+  SessionTokenGenerator,
+  StreamStore,
 } as const;

@@ -1,6 +1,7 @@
 import { CloseCode, StelarErrorCode, type ProtocolError } from '../../domain/errors';
 import { ErrorPrefix, createError } from '../socket/protocol-errors';
 import { nameViolation, type NameKind } from '../../domain/name-validation';
+import type { MessagePosition, SessionGrant } from '../../domain/message';
 
 // Field checks shared by both codecs' decoders. Each throws a ProtocolError with a stable code:
 // the domain drops the message and fires onInvalidMessage, the connection stays open.
@@ -93,4 +94,33 @@ export function readHeaders(value: unknown): Readonly<Record<string, string>> | 
     if (typeof obj[key] !== 'string') throw invalidMessage(`header "${key}" must be a string`);
   }
   return obj as Record<string, string>;
+}
+
+/**
+ * The wire form of a stream position (session recovery): `[stream, offset, epoch]`. JSON text,
+ * made once per send and shared by every recipient of a broadcast.
+ */
+export function positionJson(pos: MessagePosition): string {
+  return JSON.stringify([pos.stream, pos.offset, pos.epoch]);
+}
+
+/** An optional `[stream, offset, epoch]` position. */
+export function readOptionalPosition(value: unknown): MessagePosition | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.length !== 3) throw invalidMessage('p (position) must be [stream, offset, epoch]');
+  const [stream, offset, epoch] = value as unknown[];
+  if (typeof stream !== 'string' || typeof epoch !== 'string') throw invalidMessage('p (position) must be [stream, offset, epoch]');
+  return { stream, offset: readUint(offset, 'position offset'), epoch };
+}
+
+/** The optional `session` of a server Connect message. */
+export function readOptionalSession(value: unknown): SessionGrant | undefined {
+  if (value === undefined) return undefined;
+  const o = asObject(value, 'session');
+  return {
+    token: readString(o.token, 'session.token'),
+    recovered: readOptionalBoolean(o.recovered, 'session.recovered') ?? false,
+    reason: readOptionalString(o.reason, 'session.reason'),
+    missed: o.missed === undefined ? 0 : readUint(o.missed, 'session.missed'),
+  };
 }

@@ -1,6 +1,6 @@
 import type { MessageCodec } from '../../ports/message-codec.port';
 import type { OutboundMessage } from '../../ports/connection.port';
-import { MessageType, type StelarMessage } from '../../domain/message';
+import { MessageType, type MessagePosition, type StelarMessage } from '../../domain/message';
 import { TCP_PROTOCOL } from '../tcp/tcp.protocol';
 import { CloseCode, StelarErrorCode } from '../../domain/errors';
 import { ErrorPrefix, createError } from '../socket/protocol-errors';
@@ -24,6 +24,9 @@ import {
   readOptionalString,
   readString,
   readUint,
+  positionJson,
+  readOptionalPosition,
+  readOptionalSession,
 } from './message-fields';
 
 /** The complete Ping frame: totalLen 3, type 2, eventLen 0. */
@@ -48,7 +51,7 @@ export class TcpBinaryCodec implements MessageCodec {
     let frame: Uint8Array;
     switch (message.type) {
       case MessageType.Event:
-        frame = encodeEnvelope(MessageType.Event, message.event, json(message.data), true);
+        frame = encodeEnvelope(MessageType.Event, withPos(message.event, message.pos), json(message.data), true);
         break;
       case MessageType.Binary:
         frame = encodeBinaryMessage(message, true);
@@ -70,7 +73,7 @@ export class TcpBinaryCodec implements MessageCodec {
       case MessageType.AckResponse:
         frame = encodeEnvelope(
           MessageType.AckResponse,
-          message.ack,
+          withPos(message.ack, message.pos),
           jsonObject3('"id":', message.id, '"data":', message.data, '"error":', message.error),
           true,
         );
@@ -90,6 +93,7 @@ export class TcpBinaryCodec implements MessageCodec {
                 JSON.stringify({
                   maxPayloadSize: message.maxPayloadSize,
                   heartbeatInterval: message.heartbeatInterval,
+                  session: message.session,
                 }),
                 true,
               );
@@ -136,12 +140,13 @@ export class TcpBinaryCodec implements MessageCodec {
   decode(payload: Uint8Array, _binary = true): StelarMessage {
     const env = decodeEnvelope(payload);
     switch (env.type) {
-      case MessageType.Event:
-        return {
-          type: MessageType.Event,
-          event: readName(decodeUtf8(env.head), 'event'),
-          data: jsonBody(env.body),
-        };
+      case MessageType.Event: {
+        const [name, pos] = splitPos(decodeUtf8(env.head));
+        const event = readName(name, 'event');
+        return pos === undefined
+          ? { type: MessageType.Event, event, data: jsonBody(env.body) }
+          : { type: MessageType.Event, event, data: jsonBody(env.body), pos };
+      }
       case MessageType.Binary:
         return decodeBinaryMessage(env);
       case MessageType.Ping:
@@ -161,7 +166,8 @@ export class TcpBinaryCodec implements MessageCodec {
         };
       }
       case MessageType.AckResponse: {
-        const ack = readName(decodeUtf8(env.head), 'ack');
+        const [name, pos] = splitPos(decodeUtf8(env.head));
+        const ack = readName(name, 'ack');
         const o = objectBody(env.body, 'the ACK response payload');
         return {
           type: MessageType.AckResponse,
@@ -169,6 +175,7 @@ export class TcpBinaryCodec implements MessageCodec {
           id: readOptionalId(o.id),
           data: o.data,
           error: readOptionalString(o.error, 'error'),
+          ...(pos === undefined ? undefined : { pos }),
         };
       }
       case MessageType.Connect: {
@@ -189,6 +196,7 @@ export class TcpBinaryCodec implements MessageCodec {
           clientId,
           maxPayloadSize: readUint(o.maxPayloadSize, 'maxPayloadSize'),
           heartbeatInterval: readUint(o.heartbeatInterval, 'heartbeatInterval'),
+          ...(o.session === undefined ? undefined : { session: readOptionalSession(o.session) }),
         };
       }
       case MessageType.Disconnect: {
@@ -220,6 +228,22 @@ export class TcpBinaryCodec implements MessageCodec {
         throw createError(ErrorPrefix.TcpFrame, `unknown type ${env.type}`, StelarErrorCode.InvalidFrameType, CloseCode.UnsupportedData);
     }
   }
+}
+
+/**
+ * Session recovery: a positioned message's `event` field is `name NUL [stream,offset,epoch]`
+ * (docs/PROTOCOL.md); names never contain NUL, so an old reader never sees one from a server
+ * that only positions messages for session clients.
+ */
+function withPos(name: string, pos: MessagePosition | undefined): string {
+  return pos === undefined ? name : name + '\0' + positionJson(pos);
+}
+
+function splitPos(head: string): [string, MessagePosition | undefined] {
+  const nul = head.indexOf('\0');
+  // Not a position: the whole head is checked as a name (and refused for its NUL).
+  if (nul === -1 || head.charCodeAt(nul + 1) !== 0x5b /* [ */) return [head, undefined];
+  return [head.slice(0, nul), readOptionalPosition(parseJson(head.slice(nul + 1)))];
 }
 
 /** JSON text of `data`, or undefined (empty payload) when there is none. */

@@ -20,6 +20,9 @@ import {
   readOptionalString,
   readString,
   readUint,
+  positionJson,
+  readOptionalPosition,
+  readOptionalSession,
 } from './message-fields';
 
 // Constant messages are encoded once at load time; each encode() still returns a fresh
@@ -45,7 +48,12 @@ export class WsJsonCodec implements MessageCodec {
     let json: string;
     switch (message.type) {
       case MessageType.Event:
-        json = '{"t":0,"e":' + quoteName(message.event) + jsonField(',"d":', message.data) + '}';
+        json =
+          '{"t":0,"e":' +
+          quoteName(message.event) +
+          jsonField(',"d":', message.data) +
+          (message.pos === undefined ? '' : ',"p":' + positionJson(message.pos)) +
+          '}';
         break;
       case MessageType.Binary:
         return { payload: encodeBinaryMessage(message, false), binary: true, frameCache: undefined };
@@ -70,6 +78,7 @@ export class WsJsonCodec implements MessageCodec {
           jsonField(',"i":', message.id) +
           jsonField(',"d":', message.data) +
           jsonField(',"x":', message.error) +
+          (message.pos === undefined ? '' : ',"p":' + positionJson(message.pos)) +
           '}';
         break;
       case MessageType.Connect:
@@ -81,6 +90,7 @@ export class WsJsonCodec implements MessageCodec {
                 id: message.clientId,
                 maxPayloadSize: message.maxPayloadSize,
                 heartbeatInterval: message.heartbeatInterval,
+                session: message.session,
               });
         break;
       case MessageType.Disconnect:
@@ -122,7 +132,9 @@ export class WsJsonCodec implements MessageCodec {
     const t = o.t;
     switch (t) {
       case MessageType.Event:
-        return { type: MessageType.Event, event: readName(o.e, 'event'), data: o.d };
+        return o.p === undefined
+          ? { type: MessageType.Event, event: readName(o.e, 'event'), data: o.d }
+          : { type: MessageType.Event, event: readName(o.e, 'event'), data: o.d, pos: readOptionalPosition(o.p) };
       case MessageType.Ping:
         return { type: MessageType.Ping };
       case MessageType.Pong:
@@ -142,6 +154,7 @@ export class WsJsonCodec implements MessageCodec {
           id: readOptionalId(o.i),
           data: o.d,
           error: readOptionalString(o.x, 'x (error)'),
+          ...(o.p === undefined ? undefined : { pos: readOptionalPosition(o.p) }),
         };
       case MessageType.Connect:
         if (o.v !== undefined) {
@@ -159,6 +172,7 @@ export class WsJsonCodec implements MessageCodec {
           clientId: readString(o.id, 'id'),
           maxPayloadSize: readUint(o.maxPayloadSize, 'maxPayloadSize'),
           heartbeatInterval: readUint(o.heartbeatInterval, 'heartbeatInterval'),
+          ...(o.session === undefined ? undefined : { session: readOptionalSession(o.session) }),
         };
       case MessageType.Disconnect:
         return {

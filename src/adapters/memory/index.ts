@@ -5,6 +5,8 @@ export * from './system-clock.adapter';
 export * from './uuid-id-generator.adapter';
 export * from './console-logger.adapter';
 export * from './memory-cluster-bus.adapter';
+export * from './memory-session-store.adapter';
+export * from './memory-stream-store.adapter';
 export * from './in-process.protocol';
 export * from './in-process.codec';
 export * from './in-process.network';

@@ -8,7 +8,9 @@ import { ClientStateMachine, type ClientState, type StateChange } from '../../do
 import { HeartbeatMonitor } from '../../domain/client/heartbeat-monitor';
 import { resolveReconnectDelay } from '../../domain/client/reconnect-backoff.policy';
 import { CloseCode, StelarError, StelarErrorCode } from '../../domain/errors';
-import { MessageType, type RoomMessage, type StelarMessage } from '../../domain/message';
+import { MessageType, type RoomMessage, type SessionGrant, type StelarMessage } from '../../domain/message';
+import { SESSION_HEADER } from '../../domain/recovery/resume-offer';
+import { ClientResumeState } from './client-resume-state';
 import { resolveTarget, type ClientTarget, type StelarClientOptions } from './client-options';
 import type { DisconnectInfo, QueuedMessage, StelarClientDeps } from './client-deps';
 import { ClientEventsBase, asError } from './client-events.base';
@@ -33,6 +35,7 @@ export abstract class ClientConnectionBase<Listen extends EventsMap = DefaultEve
   /** @internal */ serverDisconnect: DisconnectInfo | null = null;
   /** @internal */ serverMaxPayload = Infinity;
   /** @internal */ readonly heartbeat: HeartbeatMonitor;
+  /** @internal Session recovery: id, token and stream positions. */ readonly resume = new ClientResumeState();
 
   protected rawTarget: string | number;
   protected target: ClientTarget;
@@ -96,6 +99,7 @@ export abstract class ClientConnectionBase<Listen extends EventsMap = DefaultEve
     }
     this.queue.clear();
     this.rooms.clear();
+    this.resume.forget();
     this.acks.rejectAll(new StelarError(StelarErrorCode.Disconnected, 'client disconnected', CloseCode.Normal));
     if (this.machine.state !== 'disconnected') this.machine.transition('disconnected');
     if (wasConnected) this.listeners.dispatch('disconnect', { code: CloseCode.Normal, reason: 'client disconnect' });
@@ -126,6 +130,14 @@ export abstract class ClientConnectionBase<Listen extends EventsMap = DefaultEve
     return this.id;
   }
 
+  /**
+   * True when the current connection resumed the previous session (session recovery): same
+   * id, rooms restored by the server, every missed message delivered.
+   */
+  isRecovered(): boolean {
+    return this.machine.state === 'connected' && this.resume.recovered;
+  }
+
   /** The URL dialed, in the scheme of the mode's transport (`ws(s)://…`, `tcp://…`/`tls://…`). */
   getUrl(): string {
     return this.target.url;
@@ -141,8 +153,9 @@ export abstract class ClientConnectionBase<Listen extends EventsMap = DefaultEve
   // ---- internals used by client-inbound.ts -----------------------------------------------
 
   /** @internal The server's Connect message: the session is up. */
-  sessionStarted(clientId: string, maxPayloadSize: number): void {
+  sessionStarted(clientId: string, maxPayloadSize: number, grant?: SessionGrant): void {
     if (this.machine.state === 'connected') return;
+    const info = this.resume.started(clientId, grant);
     this.clearDialTimer();
     this.id = clientId;
     this.serverMaxPayload = maxPayloadSize > 0 ? maxPayloadSize : Infinity;
@@ -150,15 +163,16 @@ export abstract class ClientConnectionBase<Listen extends EventsMap = DefaultEve
     this.attempt = 0;
     this.machine.transition('connected');
     this.heartbeat.start(this.opts.heartbeatInterval);
-    // Rejoin first, then flush: queued messages may be meant for those rooms.
-    for (const room of [...this.rooms]) this.roomRequest(MessageType.JoinRoom, room);
+    // Rejoin first, then flush: queued messages may be meant for those rooms. A resumed
+    // session's rooms were restored by the server.
+    if (!info.recovered) for (const room of [...this.rooms]) this.roomRequest(MessageType.JoinRoom, room);
     let count = 0;
     for (let m = this.queue.shift(); m !== undefined; m = this.queue.shift()) {
       this.write(m);
       count++;
     }
     if (count > 0) this.callHook('onQueueDrained', { count });
-    this.listeners.dispatch('connect');
+    this.listeners.dispatch('connect', info);
   }
 
   /** @internal Answers a server Ping message. */
@@ -304,7 +318,7 @@ export abstract class ClientConnectionBase<Listen extends EventsMap = DefaultEve
           tls: this.target.tls,
           rejectUnauthorized: o.rejectUnauthorized,
           tlsSettings: { ca: o.ca, cert: o.cert, key: o.key, servername: o.servername },
-          headers: o.headers,
+          headers: { ...o.headers, [SESSION_HEADER]: this.resume.offer() },
           maxPayloadSize: o.maxPayloadSize,
           maxFrameSize: o.maxFrameSize,
         },

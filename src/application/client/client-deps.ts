@@ -36,6 +36,17 @@ export interface QueuedMessage {
   readonly joinRoom?: string;
 }
 
+/**
+ * What a `connect` listener receives. `recovered`: this connection resumed the previous session
+ * (same id and rooms, every missed message delivered before this event's later messages).
+ * `reason`: why a resume offered on reconnect was not possible — `'expired'`, `'history'`,
+ * `'epoch'`, `'unknown'` or `'disabled'` (the server has recovery off); absent on a first connect.
+ */
+export interface ConnectInfo {
+  readonly recovered: boolean;
+  readonly reason?: string;
+}
+
 /** What a `disconnect` listener receives. */
 export interface DisconnectInfo {
   readonly code: number;

@@ -1,10 +1,11 @@
 import type { EventNames, EventPayload, EventsMap, IsUntyped } from '../event-map.types';
 import type { BinaryMeta } from '../../domain/message';
-import type { DisconnectInfo } from './client-deps';
+import type { ConnectInfo, DisconnectInfo } from './client-deps';
 
 /** The events every client emits itself, whatever its maps say. */
 export interface ClientReservedEvents {
-  connect: () => void;
+  /** `info.recovered`: the session (id, rooms, missed messages) was resumed (session recovery). */
+  connect: (info: ConnectInfo) => void;
   disconnect: (info: DisconnectInfo) => void;
   reconnecting: (attempt: number) => void;
   reconnect_failed: () => void;

@@ -25,9 +25,14 @@ export function handleInbound(client: BaseStelarClient, codec: MessageCodec, pay
     case MessageType.Pong:
       return;
     case MessageType.Connect:
-      client.sessionStarted(msg.clientId, msg.maxPayloadSize);
+      client.sessionStarted(msg.clientId, msg.maxPayloadSize, msg.session);
       return;
     case MessageType.Event:
+      // Session recovery: a position already seen is a duplicate (replay overlap): dropped.
+      if (msg.pos !== undefined && !client.resume.seen(msg.pos)) return;
+      client.messagesReceived++;
+      deliver(client, msg.event, msg.data, false, undefined);
+      return;
     case MessageType.AckRequest:
       // The client has no request handlers: a server request is delivered as a plain event.
       client.messagesReceived++;
@@ -40,6 +45,7 @@ export function handleInbound(client: BaseStelarClient, codec: MessageCodec, pay
       return;
     }
     case MessageType.AckResponse:
+      if (msg.pos !== undefined && !client.resume.seen(msg.pos)) return;
       client.messagesReceived++;
       client.callHook('onMessage', { event: msg.ack, data: msg.error !== undefined ? { error: msg.error } : msg.data, isBinary: false });
       if (msg.id !== undefined) {

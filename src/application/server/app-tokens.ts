@@ -22,6 +22,7 @@ export const APP_TOKENS = {
   InboundPipeline: Symbol.for('stelar.InboundPipeline'),
   HeartbeatService: Symbol.for('stelar.HeartbeatService'),
   ConnectionService: Symbol.for('stelar.ConnectionService'),
+  Recovery: Symbol.for('stelar.Recovery'),
   Uptime: Symbol.for('stelar.Uptime'),
   Stats: Symbol.for('stelar.Stats'),
   LocalState: Symbol.for('stelar.LocalState'),

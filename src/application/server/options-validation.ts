@@ -2,6 +2,7 @@ import { resolveDashboardOption, resolveMetricsOption } from './operations/opera
 import { STELAR_HOOK_NAMES } from '../../domain/hooks.types';
 import { CLUSTER_OPTIONS, DEFAULTS, SERVER_OPTIONS, sharedServerHealthPath, type ResolvedOptions, type StelarOptions, type RateLimitConfig } from './server-options';
 import { assertKnownKeys, unknownNameMessage } from '../unknown-options';
+import { resolveRecovery } from '../../domain/recovery/recovery-config';
 
 const LOG_LEVELS = new Set(['debug', 'info', 'warn', 'error', 'silent']);
 const HOOK_NAMES: ReadonlySet<string> = new Set(STELAR_HOOK_NAMES);
@@ -15,6 +16,16 @@ export function assertKnownOptions(o: object): void {
 
 function fail(name: string, expected: string, got: unknown): never {
   throw new TypeError(`StelarServer: option "${name}" must be ${expected} (got ${describe(got)})`);
+}
+
+/** `recovery`, resolved; its errors are prefixed like the other options'. */
+function recoveryOption(value: unknown): ReturnType<typeof resolveRecovery> {
+  try {
+    return resolveRecovery(value);
+  } catch (err) {
+    const e = err as Error;
+    throw new (e instanceof RangeError ? RangeError : TypeError)(`StelarServer: option ${e.message}`);
+  }
 }
 
 function describe(v: unknown): string {
@@ -165,6 +176,7 @@ export function resolveOptions(input: StelarOptions = {}): ResolvedOptions {
     hooks: { ...(input.hooks ?? {}) },
     compression: input.compression ?? false,
     cluster: input.cluster,
+    recovery: recoveryOption(input.recovery),
     metrics: resolveMetricsOption(input.metrics),
     dashboard: resolveDashboardOption(input.dashboard),
   };

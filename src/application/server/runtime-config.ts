@@ -34,6 +34,8 @@ export interface StelarConfigSnapshot {
   tls: boolean;
   trustProxy: boolean;
   cluster: boolean;
+  /** Session recovery: false, or its resolved settings. */
+  recovery: false | { windowMs: number; historySize: number; skipMiddleware: boolean };
   hasCustomRateLimiter: boolean;
   hasCustomIPTracker: boolean;
   hasCustomHealthHandler: boolean;
@@ -144,6 +146,9 @@ export class RuntimeConfig {
       tls: o.tls !== undefined,
       trustProxy: o.trustProxy,
       cluster: o.cluster !== undefined,
+      recovery: o.recovery.enabled
+        ? { windowMs: o.recovery.windowMs, historySize: o.recovery.historySize, skipMiddleware: o.recovery.skipMiddleware }
+        : false,
       hasCustomRateLimiter: o.customRateLimiter !== undefined,
       hasCustomIPTracker: o.customIPTracker !== undefined,
       hasCustomHealthHandler: o.customHealthHandler !== undefined,

@@ -94,7 +94,7 @@ export class ServerMessaging implements ContextOps {
 
   emitTo(record: ClientRecord, event: string, data: unknown): void {
     checkEventName(event);
-    this.sender.sendTo(record, eventMessage(event, data));
+    this.sender.sendDirect(record, eventMessage(event, data));
   }
 
   emitBinaryTo(record: ClientRecord, event: string, bytes: Uint8Array): void {
@@ -128,7 +128,7 @@ export class ServerMessaging implements ContextOps {
   }
 
   pushAck(record: ClientRecord, ackName: string, data: unknown): void {
-    this.sender.sendTo(record, { type: MessageType.AckResponse, ack: ackName, data });
+    this.sender.sendDirect(record, { type: MessageType.AckResponse, ack: ackName, data });
   }
 
   /** ctx.disconnect: closes this client. */
@@ -145,6 +145,7 @@ export class ServerMessaging implements ContextOps {
     checkAdminClose(code, reason);
     const record = this.clients.get(id);
     if (record !== undefined && this.sender.adminClose(record, code, reason)) return true;
+    if (record === undefined) this.sender.endSession(id); // a suspended session (recovery) ends too
     if (record === undefined && this.bus.clustered) this.bus.disconnect?.(id, code, reason);
     return false;
   }

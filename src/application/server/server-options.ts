@@ -5,6 +5,7 @@ import type { IIPTracker } from '../../ports/ip-tracker.port';
 import type { Logger, LogLevel } from '../../ports/logger.port';
 import type { StelarHooks } from '../../domain/hooks.types';
 import type { StelarStats } from './server-types';
+import type { RecoveryConfig, RecoveryOption } from '../../domain/recovery/recovery-config';
 import type {
   DashboardOptions,
   MetricsOptions,
@@ -131,6 +132,11 @@ export interface StelarOptions {
   compression?: boolean;
   /** Several nodes behind one Redis. */
   cluster?: ClusterOptions;
+  /**
+   * Session recovery (docs/API.md, "Session recovery"): `false` (default), `true`, or
+   * `{ windowMs = 120000, historySize = 1000, skipMiddleware = false }`. Single node in phase 1.
+   */
+  recovery?: RecoveryOption;
 
   // Operations surface (docs/OPERATIONS.md)
   /** Prometheus metrics on `/metrics` (needs the `prom-client` peer dependency). Default false. */
@@ -183,6 +189,7 @@ export const SERVER_OPTIONS: { readonly [K in keyof StelarOptions]-?: OptionPhas
   hooks: 'live',
   compression: 'construction',
   cluster: 'construction',
+  recovery: 'construction',
   metrics: 'construction',
   dashboard: 'construction',
 };
@@ -222,6 +229,7 @@ export interface ResolvedOptions {
   hooks: StelarHooks;
   compression: boolean;
   cluster: ClusterOptions | undefined;
+  recovery: RecoveryConfig;
   metrics: ResolvedMetricsOptions | false;
   dashboard: ResolvedDashboardOptions | false;
 }

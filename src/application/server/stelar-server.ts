@@ -130,6 +130,15 @@ export class StelarServer<
     return this;
   }
 
+  /**
+   * Session recovery: a dropped client resumed its session (same id, rooms and metadata, missed
+   * messages replayed). Runs instead of the onConnection handlers for that connection.
+   */
+  onResume(handler: StelarConnectionHandler<Listen, Emit, Data>): this {
+    this.dispatcher.onResume(handler as unknown as StelarEventHandler);
+    return this;
+  }
+
   onDisconnect(handler: StelarConnectionHandler<Listen, Emit, Data>): this {
     this.dispatcher.onDisconnect(handler as unknown as StelarEventHandler);
     return this;

@@ -7,7 +7,9 @@ import { acquireRedis, describeWithRedis, uniquePrefix, type TestRedis } from '.
 import { ManualClock } from '../../unit/cluster/manual-clock';
 import { type TestNode, startNode, waitFor } from './cluster-kit';
 
-describeWithRedis('RedisClusterBus: three nodes on one Redis', () => {
+// The same suite over plain pub/sub and over sharded pub/sub (SPUBLISH/SSUBSCRIBE) on one Redis:
+// one code path above the links (redis-links.ts).
+for (const sharded of [false, true]) describeWithRedis(`RedisClusterBus: three nodes on one Redis (${sharded ? 'sharded' : 'plain'} pub/sub)`, () => {
   let redis: TestRedis;
   let prefix: string;
   let a: TestNode, b: TestNode, c: TestNode;
@@ -25,9 +27,9 @@ describeWithRedis('RedisClusterBus: three nodes on one Redis', () => {
 
   beforeEach(async () => {
     prefix = uniquePrefix('bus');
-    a = await startNode(redis.url, prefix, 'node-a', { a1: ['lobby', 'a-only'], a2: [] });
-    b = await startNode(redis.url, prefix, 'node-b', { b1: ['lobby'] });
-    c = await startNode(redis.url, prefix, 'node-c', { c1: ['lobby', 'c-room'], c2: ['c-room'] });
+    a = await startNode(redis.url, prefix, 'node-a', { a1: ['lobby', 'a-only'], a2: [] }, { sharded });
+    b = await startNode(redis.url, prefix, 'node-b', { b1: ['lobby'] }, { sharded });
+    c = await startNode(redis.url, prefix, 'node-c', { c1: ['lobby', 'c-room'], c2: ['c-room'] }, { sharded });
   });
   afterEach(async () => {
     await Promise.all([a, b, c].map((n) => n.bus.stop()));
@@ -200,8 +202,9 @@ describeWithRedis('RedisClusterBus: three nodes on one Redis', () => {
     const Redis = require('ioredis');
     const raw = new Redis(redis.url);
     try {
-      await raw.publish(`${prefix}:all`, Buffer.from([1, 1, 200, 0]));
-      await raw.publish(`${prefix}:n:{node-b}`, 'not an envelope');
+      const pub = (ch: string, m: string | Buffer) => (sharded ? raw.spublish(ch, m) : raw.publish(ch, m));
+      await pub(`${prefix}:all`, Buffer.from([2, 1, 200, 0]));
+      await pub(`${prefix}:n:{node-b}`, 'not an envelope');
       await waitFor(() => b.bus.counters.invalid >= 2, 'invalid envelopes counted');
     } finally {
       await raw.quit();
@@ -213,7 +216,7 @@ describeWithRedis('RedisClusterBus: three nodes on one Redis', () => {
   });
 
   it('a throwing delivery handler is logged, not fatal', async () => {
-    const bad = new RedisClusterBus({ redis: redis.url, prefix, nodeId: 'node-bad', logger: b.logger });
+    const bad = new RedisClusterBus({ redis: redis.url, prefix, nodeId: 'node-bad', logger: b.logger, sharded });
     await bad.start(() => {
       throw new Error('handler exploded');
     }, new FakeClusterStateProvider());

@@ -44,7 +44,7 @@ describe('StelarClient connection lifecycle', () => {
     ws.last.drop(1006, 'gone');
     expect(client.getState()).toBe('reconnecting');
     expect(client.getId()).toBeNull();
-    expect(events).toEqual([['connect'], ['disconnect', { code: 1006, reason: 'gone' }], ['reconnecting', 1]]);
+    expect(events).toEqual([['connect', { recovered: false }], ['disconnect', { code: 1006, reason: 'gone' }], ['reconnecting', 1]]);
     // random() = 0.5: delays 500, 1000, 1500 (capped at 3000 → 1500), 1500
     clock.advance(499);
     expect(ws.dials).toHaveLength(1);
@@ -305,7 +305,7 @@ describe('StelarClient connection lifecycle', () => {
     const tlsSettings = { ca: 'CA PEM', cert: ['CERT PEM'], key: new Uint8Array([1]), servername: 'api.example' };
     const { client, ws } = harness({ tls: true, rejectUnauthorized: false, headers: { 'x-token': 's' }, maxPayloadSize: 5, maxFrameSize: 6, ...tlsSettings }, 'h:1');
     client.connect();
-    expect(ws.last.options).toEqual({ url: 'wss://h:1', tls: true, rejectUnauthorized: false, tlsSettings, headers: { 'x-token': 's' }, maxPayloadSize: 5, maxFrameSize: 6 });
+    expect(ws.last.options).toEqual({ url: 'wss://h:1', tls: true, rejectUnauthorized: false, tlsSettings, headers: { 'x-token': 's', 'x-stelar-session': '{"v":1}' }, maxPayloadSize: 5, maxFrameSize: 6 });
     client.disconnect();
   });
 

@@ -44,6 +44,6 @@ describe('HookRunner', () => {
     const h = new HookRunner(new FakeLogger());
     expect(() => h.update({ onNope: () => {} } as never)).toThrow(TypeError);
     expect(() => h.update({ onClientConnect: 5 } as never)).toThrow(TypeError);
-    expect(STELAR_HOOK_NAMES).toHaveLength(11);
+    expect(STELAR_HOOK_NAMES).toHaveLength(12);
   });
 });

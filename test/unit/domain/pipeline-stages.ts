@@ -14,6 +14,7 @@ import type { RateLimitPolicy } from '../../../src/domain/rate-limit-policy.serv
 import { RequestReplier } from '../../../src/domain/request-replier.service';
 import type { RoomRegistry } from '../../../src/domain/room-registry.service';
 import type { ServerLimits } from '../../../src/domain/server-limits';
+import type { RecoveryService } from '../../../src/domain/recovery/recovery.service';
 
 /**
  * The connection service's pipeline stages wired by hand for domain tests, as the composition
@@ -30,9 +31,11 @@ export function pipelineStages<C extends HandlerContext>(d: {
   dispatcher: Dispatcher<C>;
   contexts: ContextFactory<C>;
   limits: ServerLimits;
+  /** Session recovery (the sender records and positions messages). */
+  recovery?: RecoveryService;
 }) {
   const counters = new ServerCounters();
-  const sender = new MessageSender(d.codecs, d.clients, d.rooms, d.hooks, d.limits, d.logger, counters);
+  const sender = new MessageSender(d.codecs, d.clients, d.rooms, d.hooks, d.limits, d.logger, counters, d.recovery ?? null, d.clock);
   const replier = new RequestReplier(sender, d.logger, counters, d.clock);
   const router = new MessageRouter<C>(d.dispatcher, d.contexts, d.rooms, sender, d.logger, replier);
   const inbound = new InboundPipeline(d.codecs, d.clock, d.hooks, d.rateLimits, d.limits, router, sender, d.logger, counters);
