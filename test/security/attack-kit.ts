@@ -149,6 +149,8 @@ export class Canaries {
     const c = new Canaries();
     await c.connect(server, options.tls === true);
     const intervalMs = options.intervalMs ?? 20;
+    // One exchange right away: even an attack over within one interval has canary traffic.
+    c.tick();
     c.timer = setInterval(() => c.tick(), intervalMs);
     return c;
   }
