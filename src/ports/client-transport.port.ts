@@ -1,4 +1,5 @@
 import type { OutboundMessage, Protocol } from './connection.port';
+import type { MessageCodec } from './message-codec.port';
 
 /** Events a client transport reports to the StelarClient core. */
 export interface ClientTransportHandler {
@@ -32,6 +33,14 @@ export interface ClientDialOptions {
   readonly maxPayloadSize: number;
   readonly maxFrameSize: number;
   readonly compression?: boolean;
+  /**
+   * The codec of this transport, injected from the client's codec registry (`deps.codecs`,
+   * keyed by the factory's protocol id; the client core always passes it): what a transport
+   * encodes itself (the TCP hello, Disconnect) uses it, as the server transports use their
+   * plug-in's codec. Transports that encode nothing themselves (WebSocket) ignore it; the TCP
+   * transport requires it.
+   */
+  readonly codec?: MessageCodec;
 }
 
 /**

@@ -9,6 +9,12 @@ export interface Clock {
   /** Milliseconds since the epoch. */
   now(): number;
   setTimeout(fn: () => void, ms: number): TimerHandle;
+  /**
+   * `setTimeout` that calls `fn(arg)`: with a module-level `fn`, arming a timer for one of many
+   * sockets creates no closure (the transports' close timers and deadline sweeps use it).
+   * Cleared with {@link clearTimeout}.
+   */
+  setTimeoutWith<A>(fn: (arg: A) => void, ms: number, arg: A): TimerHandle;
   clearTimeout(handle: TimerHandle): void;
   setInterval(fn: () => void, ms: number): TimerHandle;
   clearInterval(handle: TimerHandle): void;

@@ -31,6 +31,11 @@ export class FakeClock implements Clock {
     return this.add(fn, ms, null);
   }
 
+  setTimeoutWith<A>(fn: (arg: A) => void, ms: number, arg: A): TimerHandle {
+    this.timeoutDelays.push(ms);
+    return this.add(() => fn(arg), ms, null);
+  }
+
   clearTimeout(handle: TimerHandle): void {
     this.timers.delete(handle as number);
   }

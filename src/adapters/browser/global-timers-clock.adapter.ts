@@ -19,6 +19,12 @@ export class GlobalTimersClock implements Clock {
     return t;
   }
 
+  setTimeoutWith<A>(fn: (arg: A) => void, ms: number, arg: A): TimerHandle {
+    const t = globalThis.setTimeout(fn, ms, arg) as unknown as Timer;
+    if (this.unref) t.unref?.();
+    return t;
+  }
+
   clearTimeout(handle: TimerHandle): void {
     globalThis.clearTimeout(handle as Parameters<typeof clearTimeout>[0]);
   }

@@ -2,6 +2,7 @@ import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node
 import type { Socket } from 'node:net';
 import { Server as TlsServer } from 'node:tls';
 import type { Duplex } from 'node:stream';
+import type { Clock } from '../../ports/clock.port';
 import { abortHandshake } from '../websocket/ws-handshake';
 import { DeadlineSweep } from '../socket/deadline-sweep';
 
@@ -58,15 +59,19 @@ export class UpgradeRouter {
     readonly server: HttpServer,
     readonly owned: boolean,
     private readonly connectTimeout: number,
+    clock: Clock | undefined,
   ) {
-    this.waiting = new DeadlineSweep<Socket>(connectTimeout, (socket) => this.timedOut(socket));
+    this.waiting = new DeadlineSweep<Socket>(connectTimeout, (socket) => this.timedOut(socket), clock);
   }
 
-  /** The router of `server`, created on first use. */
-  static for(server: HttpServer, owned: boolean, connectTimeout: number): UpgradeRouter {
+  /**
+   * The router of `server`, created on first use (with the first route's connect timeout and
+   * clock, default the system clock).
+   */
+  static for(server: HttpServer, owned: boolean, connectTimeout: number, clock?: Clock): UpgradeRouter {
     let router = routers.get(server);
     if (router === undefined) {
-      router = new UpgradeRouter(server, owned, connectTimeout);
+      router = new UpgradeRouter(server, owned, connectTimeout, clock);
       routers.set(server, router);
     }
     return router;

@@ -12,6 +12,12 @@ export class SystemClock implements Clock {
     return t;
   }
 
+  setTimeoutWith<A>(fn: (arg: A) => void, ms: number, arg: A): TimerHandle {
+    const t = setTimeout(fn, ms, arg);
+    t.unref();
+    return t;
+  }
+
   clearTimeout(handle: TimerHandle): void {
     clearTimeout(handle as NodeJS.Timeout);
   }

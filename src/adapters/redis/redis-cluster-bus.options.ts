@@ -166,6 +166,7 @@ const consoleWarnLogger: Logger = {
 const systemClock: Clock = {
   now: () => Date.now(),
   setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
+  setTimeoutWith: (fn, ms, arg) => setTimeout(fn, ms, arg).unref(),
   clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
   setInterval: (fn, ms) => setInterval(fn, ms).unref(),
   clearInterval: (h) => clearInterval(h as NodeJS.Timeout),

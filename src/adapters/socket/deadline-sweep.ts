@@ -1,20 +1,25 @@
+import type { Clock, TimerHandle } from '../../ports/clock.port';
+import { SYSTEM_CLOCK } from './socket-timers';
+
 /**
  * Deadlines of pending handshakes (a socket that has not sent its HTTP request or its TCP hello
  * yet), swept by one timer per transport instead of one timer per socket. Every entry gets the
  * same timeout, so insertion order is deadline order and a sweep stops at the first entry that
- * is still in time. One object per transport (or per HTTP server), none per connection.
+ * is still in time. One object per transport (or per HTTP server), none per connection. Time
+ * and the timer come from the transport's injected Clock (`TOKENS.Clock`); the timer is unref'd.
  */
 export class DeadlineSweep<K> {
   private readonly deadlines = new Map<K, number>();
-  private timer: NodeJS.Timeout | null = null;
+  private timer: TimerHandle | null = null;
 
   /**
    * `timeout`: ms each entry may wait; `expired(key)` is called for each entry past it, after
-   * the entry was removed.
+   * the entry was removed. `clock`: default {@link SYSTEM_CLOCK}.
    */
   constructor(
     readonly timeout: number,
     private readonly expired: (key: K) => void,
+    private readonly clock: Clock = SYSTEM_CLOCK,
   ) {}
 
   /** Entries waiting. */
@@ -34,7 +39,7 @@ export class DeadlineSweep<K> {
 
   /** Starts the clock of `key`. */
   add(key: K): void {
-    this.deadlines.set(key, performance.now() + this.timeout);
+    this.deadlines.set(key, this.clock.now() + this.timeout);
     if (this.timer === null) this.arm(this.timeout);
   }
 
@@ -51,20 +56,19 @@ export class DeadlineSweep<K> {
   clear(): void {
     this.deadlines.clear();
     if (this.timer !== null) {
-      clearTimeout(this.timer);
+      this.clock.clearTimeout(this.timer);
       this.timer = null;
     }
   }
 
   private arm(ms: number): void {
-    this.timer = setTimeout(sweepDeadlines, ms, this);
-    this.timer.unref();
+    this.timer = this.clock.setTimeoutWith(sweepDeadlines, ms, this);
   }
 
   /** @internal the timer fired: expires every entry past its deadline, re-arms for the next. */
   sweep(): void {
     this.timer = null;
-    const now = performance.now();
+    const now = this.clock.now();
     for (const [key, deadline] of this.deadlines) {
       if (deadline > now) {
         this.arm(Math.ceil(deadline - now));

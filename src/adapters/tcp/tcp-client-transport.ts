@@ -6,10 +6,12 @@ import type {
   ClientTransportFactory,
   ClientTransportHandler,
 } from '../../ports/client-transport.port';
+import type { Clock } from '../../ports/clock.port';
 import type { Connection, ConnectionHandler, OutboundMessage } from '../../ports/connection.port';
+import type { MessageCodec } from '../../ports/message-codec.port';
 import type { ProtocolError } from '../../domain/errors';
 import { MessageType } from '../../domain/message';
-import { TcpBinaryCodec, TCP_PONG_FRAME } from '../codec/tcp-binary.codec';
+import { TCP_PONG_FRAME } from '../codec/tcp-binary.codec';
 import { dialSocket } from '../socket/dial';
 import { TcpConnection } from './tcp-connection';
 
@@ -39,10 +41,13 @@ export function parseTcpAddress(url: string): TcpAddress {
 export interface TcpClientTransportOptions {
   /** Ms close() waits for the server's FIN before destroying the socket (default 2000). */
   readonly closeTimeout?: number;
+  /** The clock of the close timers. Default: the system clock; every timer unref'd. */
+  readonly clock?: Clock;
 }
 
 /**
- * Dials the binary TCP protocol for `StelarClient` mode 'tcp' (Node only), plain or TLS.
+ * Dials the binary TCP protocol for `StelarClient` mode 'tcp' (Node only), plain or TLS. The
+ * codec of each dial comes from the client's codec registry (`ClientDialOptions.codec`).
  */
 export class TcpClientTransportFactory implements ClientTransportFactory {
   readonly protocol = TCP_PROTOCOL;
@@ -54,11 +59,11 @@ export class TcpClientTransportFactory implements ClientTransportFactory {
   constructor(private readonly factoryOptions: TcpClientTransportOptions = {}) {}
 
   connect(options: ClientDialOptions, handler: ClientTransportHandler): ClientTransport {
-    return new TcpClientTransport(options, handler, this.factoryOptions.closeTimeout ?? 2_000);
+    if (options.codec === undefined) throw new TypeError('The TCP client transport needs the codec of its dial (ClientDialOptions.codec)');
+    return new TcpClientTransport(options, handler, this.factoryOptions.closeTimeout ?? 2_000, this.factoryOptions.clock);
   }
 }
 
-const codec = new TcpBinaryCodec();
 const PONG: OutboundMessage = { payload: TCP_PONG_FRAME, binary: true };
 
 /**
@@ -71,6 +76,7 @@ const PONG: OutboundMessage = { payload: TCP_PONG_FRAME, binary: true };
  */
 export class TcpClientTransport implements ClientTransport, ConnectionHandler {
   private readonly conn: TcpConnection;
+  private readonly codec: MessageCodec;
   private opened = false;
   private closed = false;
 
@@ -78,7 +84,9 @@ export class TcpClientTransport implements ClientTransport, ConnectionHandler {
     private readonly options: ClientDialOptions,
     private readonly handler: ClientTransportHandler,
     closeTimeout: number,
+    clock: Clock | undefined,
   ) {
+    this.codec = options.codec as MessageCodec;
     const address = parseTcpAddress(options.url);
     const socket = dialSocket(address.host, address.port, options.tls || address.tls, options.rejectUnauthorized, options.tlsSettings, this.onConnect);
     this.conn = new TcpConnection(
@@ -90,6 +98,8 @@ export class TcpClientTransport implements ClientTransport, ConnectionHandler {
         maxBufferedBytes: Number.POSITIVE_INFINITY,
         closeTimeout,
         errorFrames: false,
+        codec: this.codec,
+        clock,
       },
       this,
     );
@@ -126,7 +136,7 @@ export class TcpClientTransport implements ClientTransport, ConnectionHandler {
     this.conn.socket.setNoDelay(true);
     const headers = this.options.headers;
     this.conn.send(
-      codec.encode({
+      this.codec.encode({
         type: MessageType.Connect,
         clientId: '',
         maxPayloadSize: 0,

@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import type { Clock, TimerHandle } from '../../ports/clock.port';
 import type { MessageCodec } from '../../ports/message-codec.port';
 import type { Connection, ConnectionHandler, OutboundMessage } from '../../ports/connection.port';
 import { CloseCode, type ProtocolError } from '../../domain/errors';
@@ -35,6 +36,8 @@ export interface TcpConnectionOptions {
    * codec (`TCP_TOKENS.Codec`). Default: a {@link TcpBinaryCodec}.
    */
   readonly codec?: MessageCodec;
+  /** The close timer's clock (injected: `TOKENS.Clock`). Default: the system clock, unref'd. */
+  readonly clock?: Clock;
 }
 
 // Connection states.
@@ -82,7 +85,7 @@ export class TcpConnection extends SocketOutbox implements Connection, TcpFrameS
   private handler: ConnectionHandler;
   private readonly parser: TcpFrameParser;
   private state = OPEN;
-  private closeTimer: NodeJS.Timeout | null = null;
+  private closeTimer: TimerHandle | null = null;
   private closeCode: number = CloseCode.Abnormal;
   private closeReason = '';
   private closeKnown = false;
@@ -199,7 +202,7 @@ export class TcpConnection extends SocketOutbox implements Connection, TcpFrameS
     // Keep reading (and discarding) until the peer's FIN: destroying with unread input would
     // send RST and could discard the Disconnect frame before the peer reads it.
     this.resumeAll();
-    this.closeTimer = armCloseTimer(this.socket, this.options.closeTimeout);
+    this.closeTimer = armCloseTimer(this.options, this.socket);
   }
 
   private recordClose(code: number, reason: string): void {
@@ -237,7 +240,7 @@ export class TcpConnection extends SocketOutbox implements Connection, TcpFrameS
     this.state = CLOSED;
     this.parser.halt();
     this.dropWrites();
-    this.closeTimer = clearTimer(this.closeTimer);
+    this.closeTimer = clearTimer(this.options.clock, this.closeTimer);
     // 'error' stays attached: a late error on a dead socket must not become an uncaught one.
     unbindSocket(this.socket, this);
     this.handler.onClose(this, this.closeCode, this.closeReason);

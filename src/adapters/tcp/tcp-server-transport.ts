@@ -1,6 +1,7 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import type { Connection, ConnectionHandler } from '../../ports/connection.port';
+import type { Clock } from '../../ports/clock.port';
 import type { Logger } from '../../ports/logger.port';
 import type { MessageCodec } from '../../ports/message-codec.port';
 import type { ConnectionAcceptor, HandshakeInfo, Refusal, Transport, TransportLimits } from '../../ports/transport.port';
@@ -36,6 +37,11 @@ export interface TcpServerTransportOptions {
   readonly codec?: MessageCodec;
   /** Where errors of the listening socket are reported (injected: `TOKENS.Logger`). Default: nowhere. */
   readonly logger?: Logger;
+  /**
+   * The clock of the hello deadlines and close timers (injected: `TOKENS.Clock`). Default: the
+   * system clock; every timer unref'd.
+   */
+  readonly clock?: Clock;
 }
 
 /** Defaults of {@link TcpServerTransportOptions}. */
@@ -85,8 +91,9 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
       maxBufferedBytes: positiveOption('maxBufferedBytes', options.maxBufferedBytes, TCP_DEFAULTS.maxBufferedBytes),
       closeTimeout: positiveOption('closeTimeout', options.closeTimeout, TCP_DEFAULTS.closeTimeout),
       codec: options.codec ?? DEFAULT_CODEC,
+      clock: options.clock,
     };
-    this.pending = new DeadlineSweep<Attempt>(this.connectTimeout, (attempt) => this.timedOut(attempt));
+    this.pending = new DeadlineSweep<Attempt>(this.connectTimeout, (attempt) => this.timedOut(attempt), options.clock);
   }
 
   /** Live limit change; connections accepted afterwards parse with the new limits. */

@@ -1,5 +1,6 @@
 import { ContainerModule } from 'inversify';
 import { TOKENS } from '../../ports';
+import type { Clock } from '../../ports/clock.port';
 import type { Logger } from '../../ports/logger.port';
 import type { MessageCodec } from '../../ports/message-codec.port';
 import type { ConnectionAcceptor, Transport } from '../../ports/transport.port';
@@ -13,13 +14,13 @@ export const TCP_TOKENS = {
 } as const;
 
 /** The listener's options, without what the container injects. */
-export type TcpTransportOptions = Omit<TcpServerTransportOptions, 'codec' | 'logger'>;
+export type TcpTransportOptions = Omit<TcpServerTransportOptions, 'codec' | 'logger' | 'clock'>;
 
 /**
  * The binary TCP transport plug-in (net/tls): one container module that binds its codec
  * (`TCP_TOKENS.Codec`, also registered under `TOKENS.MessageCodec`) and, unless `options` is
- * null (no `tcpPort`), its listener under `TOKENS.Transport` with that codec and the logger
- * injected. The codec stays registered without a listener, so `tcpConnections` is still counted.
+ * null (no `tcpPort`), its listener under `TOKENS.Transport` with that codec, the logger and the
+ * clock (`TOKENS.Clock`: hello deadlines and close timers) injected. The codec stays registered without a listener, so `tcpConnections` is still counted.
  */
 export function tcpTransport(options: TcpTransportOptions | null): ContainerModule {
   return new ContainerModule(({ bind }) => {
@@ -28,9 +29,9 @@ export function tcpTransport(options: TcpTransportOptions | null): ContainerModu
     if (options === null) return;
     bind<Transport>(TOKENS.Transport)
       .toResolvedValue(
-        (acceptor: ConnectionAcceptor, codec: MessageCodec, logger: Logger) =>
-          accepting(new TcpServerTransport({ ...options, codec, logger }), acceptor),
-        [TOKENS.ConnectionAcceptor, TCP_TOKENS.Codec, TOKENS.Logger],
+        (acceptor: ConnectionAcceptor, codec: MessageCodec, logger: Logger, clock: Clock) =>
+          accepting(new TcpServerTransport({ ...options, codec, logger, clock }), acceptor),
+        [TOKENS.ConnectionAcceptor, TCP_TOKENS.Codec, TOKENS.Logger, TOKENS.Clock],
       )
       .inSingletonScope();
   });

@@ -6,12 +6,14 @@ import type {
   ClientTransportFactory,
   ClientTransportHandler,
 } from '../../ports/client-transport.port';
+import type { Clock, TimerHandle } from '../../ports/clock.port';
 import type { Connection, ConnectionHandler, OutboundMessage } from '../../ports/connection.port';
 import type { ProtocolError } from '../../domain/errors';
 import { CloseCode } from '../../domain/errors';
 import { WS_DEFAULTS } from './ws-constants';
 import { WsConnection } from './ws-connection';
 import { dialSocket } from '../socket/dial';
+import { armTimer, clearTimer, type CloseTimerSettings } from '../socket/socket-timers';
 import { parseExtensions } from './ws-extensions';
 import { PerMessageDeflate, acceptClientResponse, clientOffer, type PerMessageDeflateOptions } from './permessage-deflate';
 import {
@@ -32,6 +34,8 @@ export interface WsClientTransportOptions {
   readonly maxBufferedBytes?: number;
   /** permessage-deflate settings used when a dial asks for compression. */
   readonly deflate?: PerMessageDeflateOptions;
+  /** The clock of the connect timeout and close timers. Default: the system clock; every timer unref'd. */
+  readonly clock?: Clock;
 }
 
 /** RFC 6455 client for Node over net/tls (browsers use the native WebSocket instead). */
@@ -45,11 +49,16 @@ export class WsClientTransportFactory implements ClientTransportFactory {
   /** A WebSocket ping frame is answered by the transport; a Ping message by the client. */
   readonly answersPing = false;
 
-  constructor(private readonly options: WsClientTransportOptions = {}) {}
+  /** closeTimeout and the clock, one object shared by every connection of this factory. */
+  private readonly closeTimer: CloseTimerSettings;
+
+  constructor(private readonly options: WsClientTransportOptions = {}) {
+    this.closeTimer = { clock: options.clock, closeTimeout: options.closeTimeout ?? WS_DEFAULTS.closeTimeout };
+  }
 
   /** Dials `options.url`; events go to `handler` (onOpen, onMessage, then onClose once). */
   connect(options: ClientDialOptions, handler: ClientTransportHandler): ClientTransport {
-    return new WsClientTransport(options, handler, this.options);
+    return new WsClientTransport(options, handler, this.options, this.closeTimer);
   }
 }
 
@@ -66,13 +75,14 @@ export class WsClientTransport implements ClientTransport, ConnectionHandler {
   private head: Buffer[] = [];
   private headLength = 0;
   private pending: OutboundMessage[] = [];
-  private timer: NodeJS.Timeout | null;
+  private timer: TimerHandle | null;
   private readonly offer: string | null;
 
   constructor(
     private readonly dial: ClientDialOptions,
     private readonly handler: ClientTransportHandler,
     private readonly settings: WsClientTransportOptions,
+    private readonly closeTimer: CloseTimerSettings,
   ) {
     const target = parseWsUrl(dial.url, dial.tls);
     this.offer = dial.compression ? clientOffer(settings.deflate ?? {}) : null;
@@ -83,8 +93,7 @@ export class WsClientTransport implements ClientTransport, ConnectionHandler {
     this.socket.on('data', this.onHandshakeData);
     this.socket.on('error', this.onHandshakeError);
     this.socket.on('close', this.onHandshakeClose);
-    this.timer = setTimeout(this.onHandshakeTimeout, settings.connectTimeout ?? WS_DEFAULTS.connectTimeout);
-    this.timer.unref();
+    this.timer = armTimer(settings.clock, handshakeTimedOut, settings.connectTimeout ?? WS_DEFAULTS.connectTimeout, this);
   }
 
   /** Bytes queued and not yet flushed. */
@@ -152,7 +161,7 @@ export class WsClientTransport implements ClientTransport, ConnectionHandler {
       maxPayloadSize: this.dial.maxPayloadSize,
       maxFrameSize: this.dial.maxFrameSize,
       maxFragments: Number.MAX_SAFE_INTEGER,
-      closeTimeout: this.settings.closeTimeout ?? WS_DEFAULTS.closeTimeout,
+      closeTimer: this.closeTimer,
       maxBufferedBytes: this.settings.maxBufferedBytes ?? WS_DEFAULTS.maxBufferedBytes,
       deflate,
       remoteAddress: socket.remoteAddress ?? '',
@@ -175,16 +184,14 @@ export class WsClientTransport implements ClientTransport, ConnectionHandler {
     this.fail(new Error('Socket closed before the WebSocket handshake completed'));
   };
 
-  private readonly onHandshakeTimeout = (): void => {
+  /** @internal the connect timeout fired (module-level {@link handshakeTimedOut}). */
+  handshakeTimedOut(): void {
     this.timer = null;
     this.fail(new Error('WebSocket opening handshake timed out'));
-  };
+  }
 
   private clearTimer(): void {
-    if (this.timer !== null) {
-      clearTimeout(this.timer);
-      this.timer = null;
-    }
+    this.timer = clearTimer(this.settings.clock, this.timer);
   }
 
   /** Ends a failed attempt: onError (if any), then onClose exactly once. */
@@ -223,3 +230,7 @@ export class WsClientTransport implements ClientTransport, ConnectionHandler {
 }
 
 function noop(): void {}
+
+function handshakeTimedOut(attempt: WsClientTransport): void {
+  attempt.handshakeTimedOut();
+}

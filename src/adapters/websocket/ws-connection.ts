@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
+import type { TimerHandle } from '../../ports/clock.port';
 import type { Connection, ConnectionHandler, OutboundMessage } from '../../ports/connection.port';
 import { CloseCode, StelarErrorCode, type ProtocolError } from '../../domain/errors';
 import { ErrorPrefix, createError } from '../socket/protocol-errors';
@@ -10,7 +11,7 @@ import type { DeflateTarget, PerMessageDeflate } from './permessage-deflate';
 import { cacheOf } from './ws-frame-cache';
 import { bindSocket, unbindSocket, type SocketOwner } from '../socket/socket-binding';
 import { PAUSE_PARSER, SocketOutbox } from '../socket/socket-outbox';
-import { armCloseTimer, clearTimer } from '../socket/socket-timers';
+import { armCloseTimer, clearTimer, type CloseTimerSettings } from '../socket/socket-timers';
 import { UpgradeRequestSnapshot } from './upgrade-request.snapshot';
 
 export { WsFrameCache } from './ws-frame-cache';
@@ -22,8 +23,11 @@ export interface WsConnectionOptions {
   readonly maxPayloadSize: number;
   readonly maxFrameSize: number;
   readonly maxFragments?: number;
-  /** How long to wait for the peer's close frame / FIN before destroying the socket (ms). */
-  readonly closeTimeout: number;
+  /**
+   * How long to wait for the peer's close frame / FIN before destroying the socket, and on which
+   * clock: the transport's one settings object (injected clock), shared by its connections.
+   */
+  readonly closeTimer: CloseTimerSettings;
   /** send() returns false, and reading pauses, while more than this many bytes are buffered (socket-outbox.ts). */
   readonly maxBufferedBytes: number;
   readonly deflate: PerMessageDeflate | null;
@@ -65,12 +69,12 @@ export class WsConnection extends SocketOutbox implements Connection, WsReceiver
   private remoteCode = 0;
   private remoteReason = '';
   private localReason = '';
-  private closeTimer: NodeJS.Timeout | null = null;
+  private closeTimer: TimerHandle | null = null;
   // Messages waiting behind a compression in flight (RFC 7692 forbids reordering).
   // Only a connection with permessage-deflate ever queues: the others share an empty list.
   private readonly queue: OutboundMessage[];
   private queuedBytes = 0;
-  private readonly closeTimeout: number;
+  private readonly closeSettings: CloseTimerSettings;
   private readonly maxBufferedBytes: number;
   private deflating = false;
   private pendingClose: Buffer | null = null;
@@ -87,7 +91,7 @@ export class WsConnection extends SocketOutbox implements Connection, WsReceiver
     this.req = options.request;
     this.deflate = options.deflate;
     this.queue = options.deflate === null ? NO_QUEUE : [];
-    this.closeTimeout = options.closeTimeout;
+    this.closeSettings = options.closeTimer;
     this.maxBufferedBytes = options.maxBufferedBytes;
     this.mask = !options.isServer;
     this.receiver = new WsReceiver(this, {
@@ -301,7 +305,7 @@ export class WsConnection extends SocketOutbox implements Connection, WsReceiver
     // Once only: the binding is removed on the first call.
     if (!unbindSocket(this.socket, this)) return;
     this.state = CLOSED;
-    this.closeTimer = clearTimer(this.closeTimer);
+    this.closeTimer = clearTimer(this.closeSettings.clock, this.closeTimer);
     this.receiver.stop();
     this.dropWrites();
     if (this.deflate !== null) this.deflate.close();
@@ -363,7 +367,7 @@ export class WsConnection extends SocketOutbox implements Connection, WsReceiver
 
   private armCloseTimer(): void {
     if (this.closeTimer !== null || this.state === CLOSED) return;
-    this.closeTimer = armCloseTimer(this.socket, this.closeTimeout);
+    this.closeTimer = armCloseTimer(this.closeSettings, this.socket);
   }
 
   private plainFrame(message: OutboundMessage): Buffer[] {

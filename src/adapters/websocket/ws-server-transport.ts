@@ -1,4 +1,5 @@
 import * as http from 'node:http';
+import type { Clock } from '../../ports/clock.port';
 import type { Logger } from '../../ports/logger.port';
 import * as https from 'node:https';
 import type { Socket } from 'node:net';
@@ -12,6 +13,7 @@ import { abortHandshake, remoteAddressOf, stripMapped, switchingProtocolsRespons
 import { parseExtensions } from './ws-extensions';
 import { PerMessageDeflate, negotiateServer, type DeflateParams, type PerMessageDeflateOptions } from './permessage-deflate';
 import { DeadlineSweep } from '../socket/deadline-sweep';
+import type { CloseTimerSettings } from '../socket/socket-timers';
 import { isPending, screenAttempt } from '../socket/screening';
 import { positiveOption as positive } from '../socket/option-checks';
 
@@ -50,6 +52,11 @@ export interface WsServerTransportOptions {
    * on accept), instead of an unhandled 'error' event (injected: `TOKENS.Logger`).
    */
   readonly logger?: Logger;
+  /**
+   * The clock of the handshake deadlines and close timers (injected: `TOKENS.Clock`). Default:
+   * the system clock; every timer unref'd.
+   */
+  readonly clock?: Clock;
 }
 
 /**
@@ -67,7 +74,8 @@ export class WsServerTransport implements Transport, UpgradeRoute {
   private maxPayloadSize: number;
   private maxFrameSize: number;
   private readonly connectTimeout: number;
-  private readonly closeTimeout: number;
+  /** closeTimeout and the clock, one object shared by every connection of this transport. */
+  private readonly closeTimer: CloseTimerSettings;
   private readonly maxBufferedBytes: number;
   private readonly deflateOptions: PerMessageDeflateOptions | null;
   /** Upgrades waiting for an asynchronous screening, bounded by connectTimeout (one timer). */
@@ -86,12 +94,12 @@ export class WsServerTransport implements Transport, UpgradeRoute {
     this.maxPayloadSize = positive('maxPayloadSize', options.maxPayloadSize, WS_DEFAULTS.maxPayloadSize);
     this.maxFrameSize = positive('maxFrameSize', options.maxFrameSize, this.maxPayloadSize);
     this.connectTimeout = positive('connectTimeout', options.connectTimeout, WS_DEFAULTS.connectTimeout);
-    this.closeTimeout = positive('closeTimeout', options.closeTimeout, WS_DEFAULTS.closeTimeout);
+    this.closeTimer = { clock: options.clock, closeTimeout: positive('closeTimeout', options.closeTimeout, WS_DEFAULTS.closeTimeout) };
     this.maxBufferedBytes = positive('maxBufferedBytes', options.maxBufferedBytes, WS_DEFAULTS.maxBufferedBytes);
     const c = options.compression;
     this.deflateOptions = c === true ? {} : c ? c : null;
     if (this.deflateOptions !== null) negotiateServer([], this.deflateOptions); // validates window bits
-    this.pending = new DeadlineSweep<Duplex>(this.connectTimeout, (socket) => this.handshakeTimedOut(socket));
+    this.pending = new DeadlineSweep<Duplex>(this.connectTimeout, (socket) => this.handshakeTimedOut(socket), options.clock);
   }
 
   /** Sets the domain side that screens and takes connections. */
@@ -119,7 +127,7 @@ export class WsServerTransport implements Transport, UpgradeRoute {
       this.options.server ??
       (this.options.tls ? https.createServer({ handshakeTimeout: this.connectTimeout, ...this.options.tls }) : http.createServer());
     this.server = server;
-    this.router = UpgradeRouter.for(server, this.owned, this.connectTimeout);
+    this.router = UpgradeRouter.for(server, this.owned, this.connectTimeout, this.options.clock);
     this.router.add(this);
     this.listening = true;
     if (!server.listening && (this.owned || this.options.port !== undefined)) {
@@ -334,7 +342,7 @@ export class WsServerTransport implements Transport, UpgradeRoute {
       maxPayloadSize: this.maxPayloadSize,
       maxFrameSize: this.maxFrameSize,
       maxFragments: this.options.maxFragments,
-      closeTimeout: this.closeTimeout,
+      closeTimer: this.closeTimer,
       maxBufferedBytes: this.maxBufferedBytes,
       deflate:
         negotiated === null

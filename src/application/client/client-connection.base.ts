@@ -321,6 +321,7 @@ export abstract class ClientConnectionBase<Listen extends EventsMap = DefaultEve
           headers: { ...o.headers, [SESSION_HEADER]: this.resume.offer() },
           maxPayloadSize: o.maxPayloadSize,
           maxFrameSize: o.maxFrameSize,
+          codec,
         },
         link,
       );

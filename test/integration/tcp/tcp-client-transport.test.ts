@@ -138,4 +138,26 @@ describe('TcpClientTransport against TcpServerTransport', () => {
     expect(() => dial({}, 'ws://127.0.0.1:80')).toThrow(TypeError);
     expect(() => dial({}, '127.0.0.1:70000')).toThrow(TypeError);
   });
+
+  it('encodes the hello and its Disconnect with the codec of its dial (the client registry), not its own', async () => {
+    const encoded: MessageType[] = [];
+    const injected = new TcpBinaryCodec();
+    const encode = injected.encode.bind(injected);
+    injected.encode = (m) => {
+      encoded.push(m.type);
+      return encode(m);
+    };
+    const { t, handler } = dial({ codec: injected });
+    await until(() => handler.messages.length === 1);
+    expect(encoded).toEqual([MessageType.Connect]);
+    t.close(1000, 'bye');
+    await handler.closed;
+    expect(encoded).toEqual([MessageType.Connect, MessageType.Disconnect]);
+    await until(() => acceptor.closes.length === 1);
+    expect(acceptor.closes[0]).toMatchObject({ code: 1000, reason: 'bye' });
+  });
+
+  it('refuses a dial without a codec (the client core always injects one)', () => {
+    expect(() => dial({ codec: undefined })).toThrow(/ClientDialOptions.codec/);
+  });
 });

@@ -31,7 +31,7 @@ export class RecordingClientHandler implements ClientTransportHandler {
   }
 }
 
-/** Dial options with test defaults. */
+/** Dial options with test defaults (the codec is what the client core injects from its registry). */
 export function dialOptions(url: string, extra: Partial<ClientDialOptions> = {}): ClientDialOptions {
   return {
     url,
@@ -40,6 +40,7 @@ export function dialOptions(url: string, extra: Partial<ClientDialOptions> = {})
     headers: {},
     maxPayloadSize: 1 << 20,
     maxFrameSize: 1 << 20,
+    codec,
     ...extra,
   };
 }

@@ -305,7 +305,9 @@ describe('StelarClient connection lifecycle', () => {
     const tlsSettings = { ca: 'CA PEM', cert: ['CERT PEM'], key: new Uint8Array([1]), servername: 'api.example' };
     const { client, ws } = harness({ tls: true, rejectUnauthorized: false, headers: { 'x-token': 's' }, maxPayloadSize: 5, maxFrameSize: 6, ...tlsSettings }, 'h:1');
     client.connect();
-    expect(ws.last.options).toEqual({ url: 'wss://h:1', tls: true, rejectUnauthorized: false, tlsSettings, headers: { 'x-token': 's', 'x-stelar-session': '{"v":1}' }, maxPayloadSize: 5, maxFrameSize: 6 });
+    expect(ws.last.options).toEqual({ url: 'wss://h:1', tls: true, rejectUnauthorized: false, tlsSettings, headers: { 'x-token': 's', 'x-stelar-session': '{"v":1}' }, maxPayloadSize: 5, maxFrameSize: 6, codec: ws.codec });
+    // The codec is the client registry's, keyed by the mode (deps.codecs.ws), not a copy.
+    expect(ws.last.options.codec).toBe(ws.codec);
     client.disconnect();
   });
 

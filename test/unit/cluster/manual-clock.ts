@@ -13,6 +13,9 @@ export class ManualClock implements Clock {
     this.timers.set(++this.seq, { at: this.t + ms, fn });
     return this.seq;
   }
+  setTimeoutWith<A>(fn: (arg: A) => void, ms: number, arg: A): TimerHandle {
+    return this.setTimeout(() => fn(arg), ms);
+  }
   clearTimeout(h: TimerHandle): void {
     this.timers.delete(h as number);
   }

@@ -63,7 +63,7 @@ function connection(maxBufferedBytes = 1 << 20, onDrain?: () => void): { conn: W
     isServer: true,
     maxPayloadSize: 1 << 20,
     maxFrameSize: 1 << 20,
-    closeTimeout: 1000,
+    closeTimer: { closeTimeout: 1000 },
     maxBufferedBytes,
     deflate: null,
     remoteAddress: '127.0.0.1',
