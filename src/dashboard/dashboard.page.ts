@@ -6,34 +6,12 @@
  */
 import uPlot from 'uplot';
 import { StelarClient } from '../browser';
+// Types only (erased by the bundler): the page reads what the server's snapshot sends.
+import type { DashboardClientRow, DashboardTick } from '../application/server/operations/dashboard-snapshot';
 
-interface Tick {
-  t: number;
-  connections: Record<string, number>;
-  total: number;
-  rates: { messagesIn: number; messagesOut: number; bytesIn: number; bytesOut: number; acks: number };
-  ackLatencyMs: number;
-  ackP99Ms: number;
-  rooms: number;
-  roomMembers: number;
-  largestRooms: { room: string; members: number }[];
-  memory: { rss: number; heapUsed: number; heapTotal: number };
-  eventLoopLagMs: number;
-  totals: { opened: number; closed: number; refused: number; slowConsumers: number; rateLimited: number; invalid: number };
-  uptimeMs: number;
-  nodes: { nodeId: string; activeConnections: number; totalRooms: number }[] | null;
-}
-
-interface ClientRow {
-  id: string;
-  ip: string;
-  protocol: string;
-  rooms: string[];
-  connectedAt: number;
-  bufferedBytes: number;
-  messagesIn: number;
-  messagesOut: number;
-}
+/** A tick as the server broadcasts it: the snapshot plus the cluster's nodes (null on one node). */
+type Tick = DashboardTick & { nodes: { nodeId: string; activeConnections: number; totalRooms: number }[] | null };
+type ClientRow = DashboardClientRow;
 
 /** Points kept per chart (5 minutes at one tick a second). */
 const WINDOW = 300;
