@@ -212,6 +212,7 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
     }
     // Session recovery: replaces a resumed session's old connection, restores rooms/metadata.
     const outcome = this.sessions === null ? null : this.sessions.finish(record);
+    if (outcome !== null) this.counters.countRecovery(outcome.grant.recovered ? 'recovered' : (outcome.grant.reason ?? 'new'));
     if (this.d.clients.has(record.id)) {
       return this.refuse(record, StelarErrorCode.Internal, 'Duplicate client id', CloseCode.InternalError);
     }

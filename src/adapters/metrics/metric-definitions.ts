@@ -80,6 +80,9 @@ export const METRIC_DEFS: readonly MetricDef[] = [
   counter('stelar_connections_refused_total', 'Connection attempts refused, by reason code.', ['reason'], (s) =>
     perKey(s.counters.refused, 'reason'),
   ),
+  counter('stelar_recovery_total', 'Session recovery outcomes of clients that offered a session, by outcome.', ['outcome'], (s) =>
+    perKey(s.counters.recovery, 'outcome'),
+  ),
   counter('stelar_messages_received_total', 'Application messages received from clients.', ['protocol'], (s) =>
     perProtocol(s, 'messagesIn'),
   ),

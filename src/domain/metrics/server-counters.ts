@@ -42,6 +42,11 @@ export class ServerCounters {
   readonly refused = new Map<string, number>();
   /** Invalid inbound messages by error code. */
   readonly invalid = new Map<string, number>();
+  /**
+   * Session recovery outcomes of admitted clients that offered a session: `recovered`, `new` (a
+   * first connection) or the reason it could not resume (`expired`, `history`, `epoch`…).
+   */
+  readonly recovery = new Map<string, number>();
   readonly acks = new AckCounters();
   /** Fan-out sends (broadcast, room, cluster delivery) and the messages they wrote. */
   broadcasts = 0;
@@ -73,6 +78,10 @@ export class ServerCounters {
 
   countRefusal(code: string): void {
     this.refused.set(code, (this.refused.get(code) ?? 0) + 1);
+  }
+
+  countRecovery(outcome: string): void {
+    this.recovery.set(outcome, (this.recovery.get(outcome) ?? 0) + 1);
   }
 
   countInvalid(code: string): void {

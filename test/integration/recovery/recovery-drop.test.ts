@@ -99,6 +99,10 @@ describe.each(MODES)('session recovery over %s', (mode) => {
     expect(hookResumes).toHaveLength(1);
     expect(hookResumes[0].clientId).toBe(id);
     expect(hookResumes[0].missed).toBeGreaterThanOrEqual(2); // 3 and the direct one, and 2 if it was lost
+    // The outcomes are counted (docs/OPERATIONS.md, stelar_recovery_total).
+    const text = await server.metrics();
+    expect(text).toMatch(/^stelar_recovery_total\{[^}]*outcome="new"[^}]*\} 1$/m);
+    expect(text).toMatch(/^stelar_recovery_total\{[^}]*outcome="recovered"[^}]*\} 1$/m);
   });
 
   it('broadcasts and ctx.emit sent while away are replayed; the sender is not sent its own ctx.broadcast', async () => {
@@ -149,6 +153,7 @@ describe.each(MODES)('session recovery over %s', (mode) => {
     await until(() => connects.length === 2, 5000, 'reconnect');
     expect(connects[1]).toEqual({ recovered: false, reason: 'expired' });
     expect(client.isRecovered()).toBe(false);
+    expect(await server.metrics()).toMatch(/^stelar_recovery_total\{[^}]*outcome="expired"[^}]*\} 1$/m);
   });
 
   it("reason 'history': more missed room messages than historySize; the client rejoins its rooms", async () => {
