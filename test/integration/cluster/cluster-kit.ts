@@ -5,29 +5,11 @@ import * as path from 'node:path';
 import { RedisClusterBus } from '../../../src/adapters/redis';
 import type { RedisClusterBusOptions } from '../../../src/adapters/redis';
 import type { ClusterDelivery } from '../../../src/ports/cluster-bus.port';
-import type { LogFields, Logger } from '../../../src/ports/logger.port';
 import { FakeClusterStateProvider } from '../../fakes/fake-cluster-state.provider';
+import { FakeLogger } from '../../fakes/fake-logger';
 
-/** A logger that keeps every line (tests assert on warnings). */
-export class RecordingLogger implements Logger {
-  readonly lines: { level: string; message: string; fields?: LogFields }[] = [];
-  debug(message: LogFields | string, ...args: unknown[]): void {
-    this.push('debug', message, args);
-  }
-  info(message: LogFields | string, ...args: unknown[]): void {
-    this.push('info', message, args);
-  }
-  warn(message: LogFields | string, ...args: unknown[]): void {
-    this.push('warn', message, args);
-  }
-  error(message: LogFields | string, ...args: unknown[]): void {
-    this.push('error', message, args);
-  }
-  /** Structured calls (`warn({ err }, 'message')`) keep their fields; `message` is the text. */
-  private push(level: string, m: LogFields | string, args: unknown[]): void {
-    if (typeof m === 'string') this.lines.push({ level, message: m });
-    else this.lines.push({ level, message: String(args[0] ?? ''), fields: m });
-  }
+/** The shared FakeLogger, with the one query the cluster tests use. */
+export class RecordingLogger extends FakeLogger {
   has(level: string, re: RegExp): boolean {
     return this.lines.some((l) => l.level === level && re.test(l.message));
   }
