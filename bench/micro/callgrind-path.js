@@ -11,8 +11,8 @@
 //   lowrate  M messages to the N members, one at a time (every message its own turn: the
 //            publisher waits until every subscriber has the previous one)
 //   echo     C clients × R ACK requests answered by the server, one outstanding per client
-// Each phase starts after a full GC (--expose-gc) and the zeroing, so a major GC is counted only
-// when the phase's own allocations cause one.
+// A full GC (--expose-gc) runs before the warm-up; V8's compiler and its GC still show in the
+// counts when they run inside a phase: callgrind-self.py lists them as layers of their own.
 // Usage (after `npm run build`; needs valgrind):
 //   node bench/micro/callgrind-path.js [--dist DIR] [--out DIR] [--subscribers 200]
 //        [--messages 200] [--clients 20] [--requests 100] [--phases fanout,lowrate,echo]
@@ -47,9 +47,7 @@ if (process.argv[2] === '--server') {
   server.on('pub', (ctx) => server.to(ctx.data.room, 'msg', ctx.data.d));
   server.onAck('echo', (ctx) => ctx.data);
   server.on('quit', () => process.exit(0));
-  // A full collection before each counted phase (node --expose-gc), so that a major GC left
-  // over from the warm-up or the previous phase does not land in the counts; answered with an
-  // event once done.
+  // A full collection on request (node --expose-gc), answered with an event once done.
   server.on('gc', (ctx) => {
     global.gc();
     ctx.emit('gcdone', {});
@@ -212,16 +210,17 @@ async function main() {
   };
 
   const control = (...a) => execFileSync('callgrind_control', [...a, String(vg.pid)], { stdio: 'pipe', timeout: 600_000 }).toString();
-  // Warm-up: V8 optimises the paths before anything is counted.
-  await windowed(Math.max(100, M), 32);
-  await oneByOne(Math.min(100, M));
-  await echoStrict(Math.max(50, R));
+  // A full collection after the connects (what setting up left), then the warm-up: V8
+  // optimises the paths before anything is counted. (A gc() right before a phase would make
+  // V8 recompile inside it.)
+  pub.write(frame(T_EVENT, 'gc', '{}'));
+  await waitFor(() => gcs > 0, 'the gc');
+  await windowed(Math.max(300, M), 32);
+  await oneByOne(Math.max(100, M));
+  await echoStrict(Math.max(300, R));
   const results = [];
+  control('-z');
   for (const phase of phases) {
-    const before = gcs;
-    pub.write(frame(T_EVENT, 'gc', '{}'));
-    await waitFor(() => gcs > before, 'the gc');
-    control('-z');
     if (phase === 'fanout') await windowed(M, 32);
     else if (phase === 'lowrate') await oneByOne(M);
     else if (phase === 'echo') await echoStrict(R);

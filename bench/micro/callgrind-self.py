@@ -13,8 +13,10 @@ def parse(path):
     names = {'fn': {}, 'ob': {}, 'fl': {}}
     cur = {'fn': '?', 'ob': '?'}
     selfc = defaultdict(int)
+    calls = defaultdict(int)  # (caller (ob, fn), callee fn) -> inclusive Ir of those calls
     pid = None
     skip_next = False
+    callee = None
     def name(kind, rest):
         m = re.match(r'\((\d+)\)(?:\s+(.*))?', rest)
         if m:
@@ -31,6 +33,9 @@ def parse(path):
             if c.isdigit() or c in '+-*':
                 if skip_next:
                     skip_next = False
+                    parts = line.split()
+                    if len(parts) >= 2 and callee is not None:
+                        calls[((cur['ob'], cur['fn']), callee)] += int(parts[1])
                     continue
                 parts = line.split()
                 if len(parts) >= 2:
@@ -45,14 +50,14 @@ def parse(path):
             elif line.startswith('fl=') or line.startswith('fi=') or line.startswith('fe='):
                 name('fl', line[3:])
             elif line.startswith('cfn='):
-                name('fn', line[4:])
+                callee = name('fn', line[4:])
             elif line.startswith('cob='):
                 name('ob', line[4:])
             elif line.startswith('cfi=') or line.startswith('cfl='):
                 name('fl', line[4:])
             elif line.startswith('calls='):
                 skip_next = True
-    return selfc, pid
+    return selfc, pid, calls
 
 def load_map(path):
     starts, ends, syms = [], [], []
@@ -85,15 +90,20 @@ def resolve(m, addr):
 def layer(ob, fn):
     if fn.startswith('JS:'):
         src = fn
-        if '/dist/src/' in src:
-            return 'stelar JS ' + src.split('/dist/src/')[1].split('/')[0]
+        mm = re.search(r'/dist[^/ ]*/src/(\w+)/', src)
+        if mm:
+            return 'stelar JS ' + mm.group(1)
         if 'node:' in src:
             return 'node JS (lib)'
         return 'other JS'
     if fn.startswith('Builtins_') or fn.startswith('Builtin:'):
         return 'V8 builtins'
-    if 'v8::' in fn or fn.startswith('v8_') or 'Heap' in fn:
-        return 'V8 C++ (runtime, GC, compiler)'
+    if 'v8::internal::compiler::' in fn or 'v8::internal::maglev::' in fn or 'Pipeline' in fn:
+        return 'V8 compiler (TurboFan: warm-up, not per message)'
+    if re.search(r'Heap|Marking|Scavenge|Sweeper|MarkCompact|heap::base|Worklist|Evacuat|Remembered|GCTracer|IncrementalMarking', fn):
+        return 'V8 GC'
+    if 'v8::' in fn or fn.startswith('v8_'):
+        return 'V8 C++ runtime (API calls, JSON, ICs)'
     if '/deps/uv/' in fn or fn.startswith('uv_') or fn.startswith('uv__'):
         return 'libuv'
     if 'libc.so' in ob or 'ld-linux' in ob:
@@ -109,7 +119,7 @@ def main():
     path = args[0]
     top = int(args[args.index('--top') + 1]) if '--top' in args else 40
     per = float(args[args.index('--per') + 1]) if '--per' in args else 1.0
-    selfc, pid = parse(path)
+    selfc, pid, calls = parse(path)
     mp = args[args.index('--map') + 1] if '--map' in args else f'/tmp/perf-{pid}.map'
     m = load_map(mp)
     named = defaultdict(int)
@@ -121,11 +131,29 @@ def main():
             if sym is not None:
                 nm = ('Builtin:' + sym[len('Builtin:'):]) if sym.startswith('Builtin:') else 'JS:' + sym
         named[(ob, nm)] += v
+    def jsname(fn):
+        mm = re.match(r'0x([0-9a-fA-F]+)$', fn)
+        if mm:
+            sym = resolve(m, int(mm.group(1), 16))
+            if sym is not None:
+                return sym
+        return fn
+    if '--callers' in args:
+        target = args[args.index('--callers') + 1]
+        agg = defaultdict(int)
+        for ((ob, fn), callee), v in calls.items():
+            if target in jsname(callee):
+                agg[jsname(fn)] += v
+        print(f'-- callers of {target} (inclusive Ir of the calls, per unit)')
+        for k, v in sorted(agg.items(), key=lambda kv: -kv[1])[:top]:
+            print(f'{v / per:12,.0f}  {k[:150]}')
+        return
     total = sum(named.values())
     layers = defaultdict(int)
     for (ob, fn), v in named.items():
         layers[layer(ob, fn)] += v
-    print(f'total {total:,} Ir  ({total / per:,.0f} per unit)')
+    comp = layers.get('V8 compiler (TurboFan: warm-up, not per message)', 0)
+    print(f'total {total:,} Ir  ({total / per:,.0f} per unit; {(total - comp) / per:,.0f} without the compiler)')
     print('-- by layer (self Ir per unit)')
     for k, v in sorted(layers.items(), key=lambda kv: -kv[1]):
         print(f'{v / per:12,.0f}  {100 * v / total:5.1f}%  {k}')
