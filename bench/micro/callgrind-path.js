@@ -122,9 +122,15 @@ async function main() {
   const portFile = path.join(out, 'ports.json');
   fs.rmSync(portFile, { force: true });
   const base = path.join(out, 'callgrind.out');
+  // --plain: the server without valgrind (to look at V8's --trace-opt/--trace-deopt output,
+  // given with --node-flags "…", in OUT/valgrind.log); nothing is counted.
+  const plain = process.argv.includes('--plain');
+  const nodeFlags = String(arg('node-flags', '')).split(' ').filter(Boolean);
   const vg = spawn(
-    'valgrind',
+    plain ? process.execPath : 'valgrind',
     [
+      ...(plain ? ['--single-threaded', '--expose-gc', ...nodeFlags, __filename, '--server', dist, portFile] : []),
+    ].concat(plain ? [] : [
       '--tool=callgrind',
       `--callgrind-out-file=${base}`,
       process.execPath,
@@ -136,8 +142,8 @@ async function main() {
       '--server',
       dist,
       portFile,
-    ],
-    { stdio: ['ignore', 'ignore', fs.openSync(path.join(out, 'valgrind.log'), 'w')] },
+    ]),
+    { stdio: ['ignore', plain ? fs.openSync(path.join(out, 'trace.log'), 'w') : 'ignore', fs.openSync(path.join(out, 'valgrind.log'), 'w')] },
   );
   await waitFor(() => fs.existsSync(portFile) && fs.statSync(portFile).size > 0, 'the server');
   const { tcpPort } = JSON.parse(fs.readFileSync(portFile, 'utf8'));
@@ -209,7 +215,7 @@ async function main() {
     );
   };
 
-  const control = (...a) => execFileSync('callgrind_control', [...a, String(vg.pid)], { stdio: 'pipe', timeout: 600_000 }).toString();
+  const control = (...a) => plain ? '' : execFileSync('callgrind_control', [...a, String(vg.pid)], { stdio: 'pipe', timeout: 600_000 }).toString();
   // A full collection after the connects (what setting up left), then the warm-up: V8
   // optimises the paths before anything is counted. (A gc() right before a phase would make
   // V8 recompile inside it.)

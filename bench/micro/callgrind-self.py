@@ -96,6 +96,8 @@ def layer(ob, fn):
         if 'node:' in src:
             return 'node JS (lib)'
         return 'other JS'
+    if re.search(r'RecordWrite|MarkingBarrier|WriteBarrier', fn):
+        return 'V8 GC'  # the write barrier's slow path runs while marking is on
     if fn.startswith('Builtins_') or fn.startswith('Builtin:'):
         return 'V8 builtins'
     if 'v8::internal::compiler::' in fn or 'v8::internal::maglev::' in fn or 'Pipeline' in fn:
@@ -153,7 +155,9 @@ def main():
     for (ob, fn), v in named.items():
         layers[layer(ob, fn)] += v
     comp = layers.get('V8 compiler (TurboFan: warm-up, not per message)', 0)
-    print(f'total {total:,} Ir  ({total / per:,.0f} per unit; {(total - comp) / per:,.0f} without the compiler)')
+    gc = layers.get('V8 GC', 0)
+    print(f'total {total:,} Ir  ({total / per:,.0f} per unit; {(total - comp) / per:,.0f} without the compiler; '
+          f'{(total - comp - gc) / per:,.0f} without the compiler and the GC)')
     print('-- by layer (self Ir per unit)')
     for k, v in sorted(layers.items(), key=lambda kv: -kv[1]):
         print(f'{v / per:12,.0f}  {100 * v / total:5.1f}%  {k}')

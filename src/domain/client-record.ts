@@ -116,6 +116,17 @@ export const ClientState = {
 } as const;
 export type ClientState = (typeof ClientState)[keyof typeof ClientState];
 
+/**
+ * Traffic counters for records built without the server's (tests, tools): one per protocol as
+ * well, since the fan-out uses the object as its per-transport encoding key.
+ */
+const DEFAULT_TRAFFIC = new Map<Protocol, TrafficCounters>();
+function defaultTraffic(protocol: Protocol): TrafficCounters {
+  let t = DEFAULT_TRAFFIC.get(protocol);
+  if (t === undefined) DEFAULT_TRAFFIC.set(protocol, (t = new TrafficCounters(protocol)));
+  return t;
+}
+
 /** Bits of {@link ClientRecord}'s `flags` (three booleans in one field). */
 const HOLDS_ADMISSION_SLOT = 1;
 const COUNTED_BY_TRACKER = 2;
@@ -166,7 +177,7 @@ export class ClientRecord {
     traffic?: TrafficCounters,
   ) {
     this.info = new ClientInfo(id, conn.protocol, conn.remoteAddress, now);
-    this.traffic = traffic ?? new TrafficCounters(conn.protocol);
+    this.traffic = traffic ?? defaultTraffic(conn.protocol);
   }
 
   /** True while this record holds an admission slot (middleware running). */

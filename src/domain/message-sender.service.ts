@@ -159,11 +159,13 @@ export class MessageSender {
     // One encoding per protocol (and per form: session records get the positioned message, the
     // same object for all of them, under their `positionedKey`), made on its first recipient. Two slots cover the usual mix
     // (WebSocket + TCP) without allocating; a third protocol in the same fan-out gets a Map.
-    let p1: Protocol | null = null;
+    // Slot keys: a plain message's is the recipient's traffic counters (one object per protocol,
+    // so a key compare is a pointer compare), a positioned one's its `positionedKey` string.
+    let p1: unknown = null;
     let out1: OutboundMessage | null = null;
-    let p2: Protocol | null = null;
+    let p2: unknown = null;
     let out2: OutboundMessage | null = null;
-    let more: Map<Protocol, OutboundMessage> | null = null;
+    let more: Map<unknown, OutboundMessage> | null = null;
     // Deliveries per slot: the totals and the per-transport traffic counters (one object per
     // protocol, shared by its clients) are added once per fan-out, not once per recipient.
     let n1 = 0;
@@ -175,12 +177,14 @@ export class MessageSender {
     const checkRoom = cap > 0;
     const volatile = options?.volatile === true;
     const also = options?.alsoExclude;
+    // Most fan-outs exclude nobody (server.to): no id compare per recipient then.
+    const excludes = excludeId !== undefined || also !== undefined;
     // No snapshot needed: a transport that reports onClose synchronously from close() deletes
     // entries during this loop, and Map/Set iteration tolerates deletion. An encoding error
     // (caller mistake) propagates; every codec encodes the same JSON, so it surfaces on the
     // first recipient.
     for (const r of targets) {
-      if (r.state !== ClientState.Open || r.id === excludeId || r.id === also) continue;
+      if (r.state !== ClientState.Open || (excludes && (r.id === excludeId || r.id === also))) continue;
       const conn = r.conn;
       if (!conn.isOpen) continue;
       // The slow-consumer rule of hasRoom(), inline: this runs once per recipient.
@@ -190,7 +194,7 @@ export class MessageSender {
         continue;
       }
       const pos = positioned !== null && r.session !== null;
-      const p = pos ? r.positionedKey : r.protocol;
+      const p: unknown = pos ? r.positionedKey : r.traffic;
       if (p === p1) {
         if (this.deliver(r, out1!)) n1++;
       } else if (p1 === null) {
@@ -209,6 +213,7 @@ export class MessageSender {
         more ??= new Map();
         let o = more.get(p);
         if (o === undefined) more.set(p, (o = this.encode(r.protocol, pos ? positioned! : message)));
+        // (write() counts these one by one)
         if (this.write(r, o)) nMore++;
       }
     }

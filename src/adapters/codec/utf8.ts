@@ -36,12 +36,54 @@ export function encodeUtf8(s: string): Uint8Array {
   return NodeBuffer !== undefined ? NodeBuffer.from(s, 'utf8') : encoder.encode(s);
 }
 
+/** Inputs up to this many bytes go through the {@link ShortTextCache}. */
+const SHORT_TEXT = 24;
+/** Entries of the cache (a power of two). */
+const SHORT_TEXT_SLOTS = 64;
+
+/**
+ * The strings of recently decoded short inputs (event and ack names of TCP frames, which repeat
+ * on every message), by their bytes: a hit costs a hash and a compare of at most
+ * {@link SHORT_TEXT} bytes instead of a call into the native decoder and a new string. Direct
+ * mapped (a colliding input replaces the entry), so the memory is bounded: 64 entries of at most
+ * 24 bytes and their strings. Only valid UTF-8 is ever stored.
+ */
+class ShortTextCache {
+  private readonly keys: (Uint8Array | null)[] = new Array<Uint8Array | null>(SHORT_TEXT_SLOTS).fill(null);
+  private readonly texts: string[] = new Array<string>(SHORT_TEXT_SLOTS).fill('');
+
+  decode(bytes: Uint8Array): string {
+    const n = bytes.length;
+    let h = n;
+    for (let i = 0; i < n; i++) h = (Math.imul(h, 31) + bytes[i]) | 0;
+    const slot = (h ^ (h >>> 7)) & (SHORT_TEXT_SLOTS - 1);
+    const key = this.keys[slot];
+    if (key !== null && key.length === n) {
+      let i = 0;
+      while (i < n && key[i] === bytes[i]) i++;
+      if (i === n) return this.texts[slot];
+    }
+    const text = strictDecode(bytes);
+    this.keys[slot] = new Uint8Array(bytes); // a copy: the input is a view into a socket chunk
+    this.texts[slot] = text;
+    return text;
+  }
+}
+
+const shortTexts = new ShortTextCache();
+
 /**
  * Strict UTF-8 decoding: invalid sequences throw `STELAR_ERR_INVALID_UTF8` (close code 1007,
- * RFC 6455 §8.1 treats invalid UTF-8 the same way).
+ * RFC 6455 §8.1 treats invalid UTF-8 the same way). Short inputs are served from a small cache
+ * of recent ones (names repeat).
  */
 export function decodeUtf8(bytes: Uint8Array): string {
   if (bytes.length === 0) return '';
+  if (bytes.length <= SHORT_TEXT) return shortTexts.decode(bytes);
+  return strictDecode(bytes);
+}
+
+function strictDecode(bytes: Uint8Array): string {
   try {
     return fatalDecoder.decode(bytes);
   } catch {

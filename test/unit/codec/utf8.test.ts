@@ -71,4 +71,29 @@ describe('decodeUtf8 (strict)', () => {
       });
     });
   }
+
+  describe('the cache of short inputs (names repeat)', () => {
+    it('a buffer changed in place after a decode decodes to its new text', () => {
+      const chunk = Buffer.from('echo');
+      expect(decodeUtf8(chunk)).toBe('echo');
+      chunk[0] = 0x65 + 1; // 'f'
+      expect(decodeUtf8(chunk)).toBe('fcho');
+      chunk.write('echo');
+      expect(decodeUtf8(chunk)).toBe('echo');
+    });
+
+    it('more distinct names than entries, decoded twice over in two orders, are all right', () => {
+      const names = Array.from({ length: 300 }, (_, i) => `ev-${i}-${'é'.repeat(i % 5)}`);
+      for (const order of [names, [...names].reverse(), names]) {
+        for (const n of order) expect(decodeUtf8(Buffer.from(n, 'utf8'))).toBe(n);
+      }
+    });
+
+    it('invalid short input throws every time (never cached), valid input of the same length still decodes', () => {
+      const bad = Uint8Array.of(0x61, 0xc3);
+      for (let i = 0; i < 3; i++) expect(actual(bad)).toBe('INVALID');
+      expect(decodeUtf8(Uint8Array.of(0x61, 0x62))).toBe('ab');
+      expect(actual(bad)).toBe('INVALID');
+    });
+  });
 });

@@ -51,6 +51,29 @@ describe('MessageSender', () => {
     expect(log.at('warn')[0]).toContain('EPIPE');
   });
 
+  it('a fan-out over records of two protocols encodes once per protocol, counts every delivery and its bytes once each', () => {
+    const { sender, codecs, open, rooms } = setup();
+    const encodes = { ws: 0, tcp: 0 };
+    for (const p of ['ws', 'tcp'] as const) {
+      const encode = codecs[p].encode.bind(codecs[p]);
+      codecs[p].encode = (m) => (encodes[p]++, encode(m));
+    }
+    const members = [open('w1'), open('t1', 'tcp'), open('w2'), open('t2', 'tcp'), open('w3'), open('t3', 'tcp')];
+    for (const m of members) rooms.join(m, 'r');
+    const tcpBefore = members[1].traffic.messagesOut;
+    const tcpBytesBefore = members[1].traffic.bytesOut;
+    expect(sender.toRoom('r', { type: MessageType.Event, event: 'e', data: 'x' }, 'w2')).toBe(5);
+    expect(encodes).toEqual({ ws: 1, tcp: 1 });
+    expect(sender.totalSent).toBe(5);
+    expect(members.map((m) => m.info.messagesSent)).toEqual([1, 1, 0, 1, 1, 1]);
+    const tcpOut = (members[1].conn as FakeConnection).sent[0];
+    expect(members[1].traffic.messagesOut - tcpBefore).toBe(3);
+    expect(members[1].traffic.bytesOut - tcpBytesBefore).toBe(3 * tcpOut.payload.byteLength);
+    // every TCP recipient got the same encoded object
+    expect((members[3].conn as FakeConnection).sent[0]).toBe(tcpOut);
+    expect((members[5].conn as FakeConnection).sent[0]).toBe(tcpOut);
+  });
+
   it('maxBufferedBytes 0 disables the slow-consumer check', () => {
     const { sender, open } = setup();
     const r = open('a');
