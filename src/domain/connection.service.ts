@@ -3,7 +3,7 @@ import type { ClusterDelivery } from '../ports/cluster-bus.port';
 import type { Connection, ConnectionHandler } from '../ports/connection.port';
 import type { MaybePromise } from '../ports/maybe-promise';
 import type { AttemptEnded, ConnectionAcceptor, HandshakeInfo, Refusal } from '../ports/transport.port';
-import { AttemptLog } from './attempt-log';
+import { AttemptLog, RefusalLog } from './attempt-log';
 import { ClientRecord, ClientState } from './client-record';
 import type { ContextFactory, HandlerContext, PendingRequest } from './context.types';
 import { MIDDLEWARE_ERROR, MIDDLEWARE_TIMEOUT, type MiddlewareResult } from './dispatcher.service';
@@ -45,6 +45,7 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
   /** Session recovery (null when the `recovery` option is off). */
   private readonly sessions: SessionAdmission | null;
   private readonly attemptLog: AttemptLog;
+  private readonly refusalLog: RefusalLog;
 
   constructor(deps: ConnectionServiceDeps<C>) {
     this.d = deps;
@@ -60,6 +61,7 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
         ? new SessionAdmission(deps.recovery, deps.clients, deps.rooms, deps.clock, (r, code, reason) => this.onClose(r.conn, code, reason))
         : null;
     this.attemptLog = new AttemptLog(deps.logger, deps.clock);
+    this.refusalLog = new RefusalLog(deps.logger, deps.clock);
   }
 
   // ---------------------------------------------------------------- timers
@@ -122,10 +124,10 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
     this.attemptLog.report(event);
   }
 
-  /** Counts and logs one refused connection attempt (screening, admission or middleware). */
+  /** Counts and logs (throttled per code) one refused attempt (screening, admission or middleware). */
   private refused(ip: string, protocol: string, code: string, reason: string): void {
     this.counters.countRefusal(code);
-    this.d.logger.info({ ip, protocol, code, reason }, 'connection refused');
+    this.refusalLog.report(ip, protocol, code, reason);
   }
 
   /** A refusal after the handshake: counted, logged, then the client is told and closed. */

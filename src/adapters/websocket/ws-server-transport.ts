@@ -16,6 +16,7 @@ import { DeadlineSweep } from '../socket/deadline-sweep';
 import type { CloseTimerSettings } from '../socket/socket-timers';
 import { isPending, screenAttempt } from '../socket/screening';
 import { positiveOption as positive } from '../socket/option-checks';
+import { StelarErrorCode } from '../../domain/errors';
 
 /** Options of {@link WsServerTransport}. Every field is optional. */
 export interface WsServerTransportOptions {
@@ -204,7 +205,7 @@ export class WsServerTransport implements Transport, UpgradeRoute {
     this.acceptor?.attemptEnded?.({
       protocol: 'ws',
       remoteAddress: stripMapped((socket as Socket).remoteAddress ?? ''),
-      code: 'STELAR_ERR_CONNECT_TIMEOUT',
+      code: StelarErrorCode.ConnectTimeout,
       reason: `Upgrade not screened within ${this.connectTimeout} ms`,
     });
     socket.destroy();
@@ -259,7 +260,7 @@ export class WsServerTransport implements Transport, UpgradeRoute {
     this.acceptor?.attemptEnded?.({
       protocol: 'ws',
       remoteAddress: stripMapped(socket.remoteAddress ?? ''),
-      code: 'STELAR_ERR_CONNECT_TIMEOUT',
+      code: StelarErrorCode.ConnectTimeout,
       reason:
         phase === 'tls'
           ? `TLS handshake not finished within ${this.connectTimeout} ms`
@@ -278,7 +279,10 @@ export class WsServerTransport implements Transport, UpgradeRoute {
     const acceptor = this.acceptor;
     if (!this.listening || acceptor === null) return abortHandshake(socket, 503, 'Server not accepting connections');
     const failure = validateUpgradeRequest(req);
-    if (failure !== null) return abortHandshake(socket, failure.status, failure.message, failure.headers);
+    if (failure !== null) {
+      this.refusedHandshake(req, failure.message);
+      return abortHandshake(socket, failure.status, failure.message, failure.headers);
+    }
 
     let deflate: { params: DeflateParams; header: string } | null = null;
     const ext = req.headers['sec-websocket-extensions'];
@@ -286,6 +290,7 @@ export class WsServerTransport implements Transport, UpgradeRoute {
       try {
         deflate = negotiateServer(parseExtensions(ext), this.deflateOptions);
       } catch {
+        this.refusedHandshake(req, 'Invalid Sec-WebSocket-Extensions header');
         return abortHandshake(socket, 400, 'Invalid Sec-WebSocket-Extensions header');
       }
     }
@@ -312,6 +317,16 @@ export class WsServerTransport implements Transport, UpgradeRoute {
     } else {
       this.complete(req, socket, head, info, deflate, verdict);
     }
+  }
+
+  /** A malformed upgrade request, refused before screening: reported (counted, throttled log). */
+  private refusedHandshake(req: http.IncomingMessage, reason: string): void {
+    this.acceptor?.attemptEnded?.({
+      protocol: 'ws',
+      remoteAddress: remoteAddressOf(req, this.options.trustProxy === true),
+      code: StelarErrorCode.BadHandshake,
+      reason,
+    });
   }
 
   private complete(
