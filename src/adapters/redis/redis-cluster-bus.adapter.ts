@@ -379,7 +379,7 @@ export class RedisClusterBus implements ClusterBus {
 const EMPTY_OUT: OutboundCounters = new OutboundPipeline(
   { isUp: () => false, publish: () => Promise.resolve(0) },
   { maxQueued: 1, maxBytes: 1, maxAgeMs: 1, maxInFlight: 1, stallTimeoutMs: 1 },
-  { now: () => 0, setTimeout: () => 0, setTimeoutWith: () => 0, clearTimeout() {}, setInterval: () => 0, clearInterval() {} },
+  { now: () => 0, monotonicNow: () => 0, setTimeout: () => 0, setTimeoutWith: () => 0, clearTimeout() {}, setInterval: () => 0, clearInterval() {} },
   async () => null,
   () => {},
   () => {},
