@@ -420,6 +420,8 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
     } as DomainStats;
     for (const protocol of codecs.protocols()) stats[`${protocol}Connections`] = clients.count(protocol);
     stats.rateLimiterEntries = this.limiterEntries;
+    stats.handshakesShed = this.counters.refused.get(StelarErrorCode.ServerBusy) ?? 0;
+    stats.handshakesPeerGone = this.counters.refused.get(StelarErrorCode.PeerGone) ?? 0;
     return stats;
   }
 

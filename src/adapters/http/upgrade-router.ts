@@ -19,6 +19,12 @@ export interface UpgradeRoute {
    */
   handshakeStarted?(socket: Socket): void;
   handshakeEnded?(socket: Socket): void;
+  /**
+   * Owned server: a socket arrived at a handshake stage (`tls`: its TLS handshake starts;
+   * `request`: it is to send its request head), with `inProgress` sockets already at that
+   * stage. False when the route shed it (handshake-admission.ts): the router forgets it.
+   */
+  socketArrived?(socket: Socket, stage: 'tls' | 'request', inProgress: number): boolean;
   /** Owned server: a socket was destroyed at its deadline (`tls`: handshake, `request`: request head). */
   socketTimedOut?(socket: Socket, phase: 'tls' | 'request'): void;
 }
@@ -146,6 +152,7 @@ export class UpgradeRouter {
   // the request arrives on (connectTimeout again); over plain HTTP the socket itself.
   private readonly onConnection = (socket: Socket): void => {
     if (this.tls) {
+      if (this.firstRoute()?.socketArrived?.(socket, 'tls', this.handshaking.size) === false) return;
       this.handshaking.set(peerKey(socket), socket);
       socket.once('close', onRawClose);
       (socket as WatchedSocket)[kRouter] = this;
@@ -153,6 +160,7 @@ export class UpgradeRouter {
       if (this.connectTimeout > 0) this.watch(socket);
       return;
     }
+    if (this.firstRoute()?.socketArrived?.(socket, 'request', this.waiting.size) === false) return;
     if (this.connectTimeout > 0) watchSocket(this, socket);
   };
 
@@ -162,6 +170,8 @@ export class UpgradeRouter {
   private readonly onSecure = (socket: Socket): void => {
     const raw = this.handshaking.get(peerKey(socket));
     if (raw !== undefined) this.endHandshake(raw);
+    // The waiting sweep holds the raw sockets still in their handshake too.
+    if (this.firstRoute()?.socketArrived?.(socket, 'request', this.waiting.size - this.handshaking.size) === false) return;
     if (this.connectTimeout > 0) watchSocket(this, socket);
   };
 
