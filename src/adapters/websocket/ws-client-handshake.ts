@@ -106,6 +106,8 @@ export function retryAfterMs(value: string | undefined, now: number): number | u
   if (value === undefined) return undefined;
   const v = value.trim();
   if (/^\d{1,9}$/.test(v)) return Number(v) * 1000;
+  // An HTTP-date names its weekday and zone (IMF-fixdate, or the obsolete forms): never just digits.
+  if (!/^[A-Za-z]{3}/.test(v)) return undefined;
   const at = Date.parse(v);
   if (Number.isNaN(at)) return undefined;
   return Math.max(0, at - now);
