@@ -46,7 +46,7 @@ module.exports = async function start(options) {
     maxConnectionsPerIP: 1e6,
     maxConnections: 1e6,
     gracefulShutdown: false,
-    logger: false,
+    logger: process.env.STELAR_BENCH_LOG || false,
     ...(metrics ? { metrics: true } : {}),
     // The cluster scenario (bench/scenarios/cluster.js) runs several nodes on one Redis.
     ...(options && options.cluster ? { cluster: options.cluster } : {}),

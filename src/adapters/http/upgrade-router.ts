@@ -237,7 +237,8 @@ export class UpgradeRouter {
 
 const kRouter = Symbol('stelar.connectTimeoutRouter');
 const kInFlight = Symbol('stelar.requestsInFlight');
-type WatchedSocket = Socket & { [kRouter]?: UpgradeRouter; [kInFlight]?: number };
+const kCloseWatched = Symbol('stelar.closeWatched');
+type WatchedSocket = Socket & { [kRouter]?: UpgradeRouter; [kInFlight]?: number; [kCloseWatched]?: true };
 
 /** Counts a request in flight on `socket`; when its response is done and none is left, re-arms the guard. */
 function trackRequest(router: UpgradeRouter, socket: Socket, res: ServerResponse): void {
@@ -264,8 +265,19 @@ function destroyClientSocket(_err: Error, socket: Socket): void {
 }
 
 function watchSocket(router: UpgradeRouter, socket: Socket): void {
-  (socket as WatchedSocket)[kRouter] = router;
+  const s = socket as WatchedSocket;
+  s[kRouter] = router;
   router.watch(socket);
+  // A socket that goes before its request leaves the sweep at once, so the count of sockets
+  // waiting for their request (what maxPendingHandshakes bounds) holds only live ones.
+  if (s[kCloseWatched] === undefined) {
+    s[kCloseWatched] = true;
+    socket.once('close', onWatchedClose);
+  }
+}
+
+function onWatchedClose(this: Socket): void {
+  clearConnectTimer(this);
 }
 
 /** Clears the pre-request deadline of a socket of an owned server (handshake done or HTTP). */
