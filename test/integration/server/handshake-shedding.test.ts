@@ -9,7 +9,9 @@ import { parseTcpFrames, tcpFrame } from '../../helpers/raw-clients';
 import { testCert } from '../../helpers/tls-cert';
 import { FakeLogger } from '../../fakes/fake-logger';
 import { busyResponse } from '../../../src/adapters/websocket/ws-busy-response';
-import type { StelarServer } from '../../../src';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { StelarServer, type StelarOptions } from '../../../src';
 
 const kit = new ServerKit();
 const sockets: net.Socket[] = [];
@@ -128,5 +130,32 @@ describe.each<Mode>(['ws', 'tcp'])('%s: the client honours the hint and gets in 
     expect(at - shedAt).toBeGreaterThanOrEqual(990);
     expect(client.isConnected()).toBe(true);
     expect(server.getStats().handshakesShed).toBe(1);
+  });
+});
+
+describe('storm options', () => {
+  it.each([
+    [{ listenBacklog: 0 }, /listenBacklog/],
+    [{ listenBacklog: 70000 }, /listenBacklog/],
+    [{ listenBacklog: 1.5 }, /listenBacklog/],
+    [{ maxPendingHandshakes: 0 }, /maxPendingHandshakes/],
+    [{ shedLagMs: -1 }, /shedLagMs/],
+    [{ shedLagMs: '200' }, /shedLagMs/],
+    [{ shedRetryAfter: 0 }, /shedRetryAfter/],
+  ])('refuses %p with a TypeError naming the option', (options, message) => {
+    expect(() => new StelarServer({ port: 0, logger: false, gracefulShutdown: false, ...(options as StelarOptions) })).toThrow(TypeError);
+    expect(() => new StelarServer({ port: 0, logger: false, gracefulShutdown: false, ...(options as StelarOptions) })).toThrow(message);
+  });
+
+  it('listens with the configured backlog on both listeners (ss shows it as the Send-Q of a listening socket)', async () => {
+    const server = await kit.server({ listenBacklog: 777 });
+    const listening = (port: number): string => execFileSync('ss', ['-ltnH', `sport = :${port}`], { encoding: 'utf8' });
+    for (const port of [server.getPort(), server.getTcpPort() as number]) {
+      const sendQ = listening(port).trim().split(/\s+/)[2];
+      expect(Number(sendQ)).toBe(777);
+    }
+    const byDefault = await kit.server();
+    const somaxconn = Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8'));
+    expect(Number(listening(byDefault.getPort()).trim().split(/\s+/)[2])).toBe(Math.min(4096, somaxconn));
   });
 });
