@@ -22,6 +22,8 @@ let received = 0;
 let receivedAfterKill = 0;
 let joined = 0;
 let errors = 0;
+const errorKinds = new Map();
+const maxAttempt = new Uint16Array(p.count);
 
 function makeClient(i) {
   return new Promise((resolve) => {
@@ -42,8 +44,15 @@ function makeClient(i) {
     c.on('connect', () => {
       if (killedAt > 0 && reconnectAt[i] === 0) reconnectAt[i] = Date.now() - killedAt;
     });
-    c.on('error', () => {
+    c.on('error', (err) => {
       errors++;
+      if (killedAt > 0) {
+        const k = String(err && err.message).replace(/\d+/g, 'N').slice(0, 60);
+        errorKinds.set(k, (errorKinds.get(k) || 0) + 1);
+      }
+    });
+    c.on('reconnecting', (n) => {
+      if (killedAt > 0 && n > maxAttempt[i]) maxAttempt[i] = n;
     });
     clients[i] = c;
     c.connect();
@@ -91,6 +100,8 @@ process.on('message', (msg) => {
         received,
         receivedAfterKill,
         errors,
+        errorKinds: [...errorKinds].sort((a, b) => b[1] - a[1]).slice(0, 6),
+        maxAttempt: Math.max(0, ...maxAttempt),
         states: never.slice(0, 5).map((i) => clients[i] && clients[i].getState()),
       },
     });

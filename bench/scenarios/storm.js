@@ -111,7 +111,9 @@ async function stormOnce(systemName, p, log) {
     srv.child.kill('SIGKILL');
     for (const w of workers) w.child.send({ cmd: 'killed', at: killedAt });
     await new Promise((r) => (srv.exited ? r() : srv.child.once('exit', r)));
-    srv = new ServerProcess(system.serverPath, options);
+    // STELAR_BENCH_STORM_PROFILE=<dir>: a V8 CPU profile of the restarted server (the recovery).
+    const profileDir = process.env.STELAR_BENCH_STORM_PROFILE;
+    srv = new ServerProcess(system.serverPath, options, profileDir ? { profile: path.join(profileDir, `storm-${systemName}.cpuprofile`) } : {});
     await srv.start(30000);
     const readyMs = Date.now() - killedAt;
     const cpu0 = await srv.cpu();
@@ -119,9 +121,14 @@ async function stormOnce(systemName, p, log) {
 
     const total = p.clients;
     let doneAt = null;
+    const series = [];
     while (Date.now() - killedAt < p.maxWaitMs) {
-      await sleep(250);
+      await sleep(500);
       const rejoined = workers.reduce((n, w) => n + w.progress.rejoined, 0);
+      const connected = workers.reduce((n, w) => n + w.progress.connected, 0);
+      const asked = Date.now();
+      const held = await srv.conns().catch(() => -1);
+      series.push([Math.round((asked - killedAt) / 100) / 10, connected, rejoined, held, Date.now() - asked]);
       if (rejoined >= total) {
         doneAt = Date.now();
         break;
@@ -158,6 +165,10 @@ async function stormOnce(systemName, p, log) {
       messagesMissed: Math.max(0, pub.sentSince * total - receivedAfterKill),
       clientErrors: workers.reduce((n, w) => n + w.done.errors, 0),
       stuckStates: workers.flatMap((w) => w.done.states).slice(0, 5),
+      maxAttempt: Math.max(...workers.map((w) => w.done.maxAttempt)),
+      errorKinds: workers[0].done.errorKinds,
+      rejoinSeconds: histogram(rejoins),
+      series,
     };
     log(
       `  storm ${systemName}: 99 % back in ${fmt(row.rejoin99Ms)}, 100 % in ${fmt(row.rejoin100Ms)} ` +
@@ -178,6 +189,16 @@ async function stormOnce(systemName, p, log) {
     );
     await srv.stop();
   }
+}
+
+/** Clients back per second after the kill: { second: count }. */
+function histogram(times) {
+  const h = {};
+  for (const t of times) {
+    const s = Math.floor(t / 1000);
+    h[s] = (h[s] || 0) + 1;
+  }
+  return h;
 }
 
 function fmt(ms) {
