@@ -5,7 +5,7 @@ import type { MaybePromise } from '../ports/maybe-promise';
 import type { AttemptEnded, ConnectionAcceptor, HandshakeInfo, Refusal } from '../ports/transport.port';
 import { ClientRecord, ClientState } from './client-record';
 import type { HandlerContext, PendingRequest } from './context.types';
-import { CloseCode, type ProtocolError } from './errors';
+import { CloseCode, StelarErrorCode, type ProtocolError } from './errors';
 import { errorMessage } from './hook-runner.service';
 import { MessageType, type StelarMessage } from './message';
 import type { MessageSender, SendOptions } from './message-sender.service';
