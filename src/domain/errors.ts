@@ -49,6 +49,10 @@ export const StelarErrorCode = {
   RateLimited: 'STELAR_ERR_RATE_LIMITED',
   Unauthorized: 'STELAR_ERR_UNAUTHORIZED',
   ServerFull: 'STELAR_ERR_SERVER_FULL',
+  /** A handshake shed under load (too many in progress, or the event loop behind): retry after the hint. */
+  ServerBusy: 'STELAR_ERR_SERVER_BUSY',
+  /** Not sent to anyone: a socket whose peer left before its handshake (counted, not handshaked). */
+  PeerGone: 'STELAR_ERR_PEER_GONE',
   TooManyFromIp: 'STELAR_ERR_TOO_MANY_FROM_IP',
   OriginNotAllowed: 'STELAR_ERR_ORIGIN_NOT_ALLOWED',
   ConnectTimeout: 'STELAR_ERR_CONNECT_TIMEOUT',

@@ -140,6 +140,8 @@ export interface ErrorMessage {
   /** A stable code from StelarErrorCode. */
   readonly code: string;
   readonly message: string;
+  /** A refusal's retry hint (ms): the client waits a random time within it before dialing again. */
+  readonly retryAfter?: number;
 }
 
 export type StelarMessage =
