@@ -148,6 +148,10 @@ export class ClientRecord {
   session: StoredSession | null = null;
   /** Fan-out encoding key of positioned messages for this record (`protocol` + NUL + 'p'). */
   positionedKey: string = '';
+  /** Client → server recovery: a confirmation for this record waits for the batch flush. */
+  confirmQueued = false;
+  /** Sequenced messages processed since the last confirmation sent to this record. */
+  sinceConfirm = 0;
   /** Set when the server ends the connection on purpose: its session is not kept for a resume. */
   endSession = false;
   /** While admitting: the session it is resuming and the offer (positions), else null. */
