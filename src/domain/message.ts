@@ -108,11 +108,11 @@ export interface SessionGrant {
   /** How many missed messages follow the Connect message (0 when not recovered). */
   readonly missed: number;
   /**
-   * Client → server recovery: the highest client sequence number the server has processed in
-   * this session (the client drops what it kept up to it and re-sends the rest). Absent from a
-   * phase-1 server: the client then keeps nothing (no sequence numbers are sent to it).
+   * Client → server recovery is on: the server confirms the client's messages (Confirm
+   * messages) and runs each at most once, so the client numbers what it sends and keeps it until
+   * confirmed. Absent from a phase-1 server: the client then numbers and keeps nothing.
    */
-  readonly seq?: number;
+  readonly confirms?: boolean;
 }
 
 /**

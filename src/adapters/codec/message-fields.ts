@@ -122,7 +122,7 @@ export function readOptionalSession(value: unknown): SessionGrant | undefined {
     recovered: readOptionalBoolean(o.recovered, 'session.recovered') ?? false,
     reason: readOptionalString(o.reason, 'session.reason'),
     missed: o.missed === undefined ? 0 : readUint(o.missed, 'session.missed'),
-    ...(o.seq === undefined ? undefined : { seq: readUint(o.seq, 'session.seq') }),
+    ...(o.confirms === undefined ? undefined : { confirms: readOptionalBoolean(o.confirms, 'session.confirms') }),
   };
 }
 

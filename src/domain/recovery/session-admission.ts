@@ -126,14 +126,14 @@ export class SessionAdmission implements RoomObserver {
     }
     // What the client reports it received of its direct stream needs no cached answer any more.
     if (seenDirect !== undefined) forgetAnswersThrough(session, seenDirect);
-    // `seq`: what the client may drop from what it kept; it re-sends the rest.
-    return { grant: { token: session.token, recovered: true, missed: missed.length, seq: session.processed }, missed };
+    // The client re-sends what it has no confirmation for; duplicates are dropped here (ClientSequencer).
+    return { grant: { token: session.token, recovered: true, missed: missed.length, confirms: true }, missed };
   }
 
   private open(record: ClientRecord, now: number, reason: string | undefined): SessionOutcome {
     const session = this.recovery.open(record.id, now);
     record.session = session;
-    return { grant: { token: session.token, recovered: false, reason, missed: 0, seq: 0 }, missed: NONE };
+    return { grant: { token: session.token, recovered: false, reason, missed: 0, confirms: true }, missed: NONE };
   }
 }
 
