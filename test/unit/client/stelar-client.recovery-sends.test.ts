@@ -1,6 +1,6 @@
 import { StelarErrorCode } from '../../../src/domain/errors';
 import { ClientSendLog } from '../../../src/domain/client/send-log';
-import { MessageType, type SessionGrant, type StelarMessage } from '../../../src/domain/message';
+import { MessageType, type SessionGrant } from '../../../src/domain/message';
 import type { OutboundMessage } from '../../../src/ports/connection.port';
 import type { FakeClientTransport } from '../../fakes/fake-client-transport';
 import { flush, harness } from './client-harness';
@@ -117,7 +117,7 @@ describe('StelarClient, client → server recovery', () => {
     await flush();
     accept(ws.last, grant({ reason: 'expired' }));
     await expect(onWire).resolves.toBe(StelarErrorCode.SessionLost);
-    const sent = ws.last.userSent.filter((m) => m.type === MessageType.AckRequest) as (StelarMessage & { id: number; seq?: number })[];
+    const sent = ws.last.userSent.filter((m) => m.type === MessageType.AckRequest) as unknown as { id: number; seq?: number; data: unknown }[];
     expect(sent.map((m) => [m.data, m.seq])).toEqual([[2, 1]]); // numbering restarts
     ws.last.push({ type: MessageType.AckResponse, ack: 'q', id: sent[0].id, data: 'two' });
     await expect(queued).resolves.toBe('two');
