@@ -11,7 +11,8 @@ import { CloseCode, StelarError, StelarErrorCode } from '../../domain/errors';
 import { MessageType, type RoomMessage, type SessionGrant, type StelarMessage } from '../../domain/message';
 import { SESSION_HEADER } from '../../domain/recovery/resume-offer';
 import { ClientResumeState } from './client-resume-state';
-import { ClientSendLog } from '../../domain/client/send-log';
+import type { ClientSendLog } from '../../domain/client/send-log';
+import { AnswerConfirmer, sendLogAfterConnect, withSeq } from './client-send-recovery';
 import { resolveTarget, type ClientTarget, type StelarClientOptions } from './client-options';
 import type { DisconnectInfo, QueuedMessage, StelarClientDeps } from './client-deps';
 import { ClientEventsBase, asError } from './client-events.base';
@@ -23,22 +24,6 @@ import type { DefaultEventsMap, EventsMap } from '../event-map.types';
 const DIAL_TIMEOUT_MS = 20000;
 // Private-use close code (RFC 6455 §7.4.2, 4000-4999) for "the server went silent".
 const CLOSE_SILENT = 4000;
-// Session recovery: answers received are confirmed back (answer-cache eviction) in one
-// message per this many ms at most.
-const CLIENT_CONFIRM_DELAY_MS = 50;
-
-/** The message with its client sequence number (events, binary messages, requests). */
-function withSeq(message: StelarMessage, seq: number): StelarMessage {
-  switch (message.type) {
-    case MessageType.Event:
-    case MessageType.Binary:
-    case MessageType.AckRequest:
-      return { ...message, seq };
-    default:
-      return message;
-  }
-}
-
 /**
  * The connection side of the client: state machine, dialing through the transport port,
  * session start on the server's Connect message, heartbeats, reconnection with full-jitter
@@ -57,9 +42,8 @@ export abstract class ClientConnectionBase<Listen extends EventsMap = DefaultEve
    * null when the server does not confirm (recovery off on either side, or a phase-1 server).
    */
   sendLog: ClientSendLog | null = null;
-  /** @internal The direct-stream offset to confirm to the server (answers received), -1 when none is due. */
-  directToConfirm = -1;
-  private confirmTimer: TimerHandle | null = null;
+  /** Confirms received answers back to the server (session recovery). */
+  private readonly answers: AnswerConfirmer;
   /** The offline queue waits for room in the unconfirmed log (new sends queue behind it). */
   private queueBlocked = false;
 
@@ -85,6 +69,9 @@ export abstract class ClientConnectionBase<Listen extends EventsMap = DefaultEve
     this.machine = new ClientStateMachine((change) => this.onStateChange(change));
     this.acks = new AckRouter(deps.clock, this.opts.ackTimeout);
     this.queue = new BoundedQueue<QueuedMessage>(this.opts.messageQueueSize);
+    this.answers = new AnswerConfirmer(deps.clock, (offset) => {
+      if (this.transport !== null) this.sendControl(this.codecFor(this.opts.mode).encode({ type: MessageType.Confirm, offset }));
+    });
     this.heartbeat = new HeartbeatMonitor(deps.clock, {
       ping: () => this.sendControl(this.pingOut),
       silent: (ms) => this.dropLink(StelarErrorCode.HeartbeatTimeout, `heartbeat timeout: server silent for ${ms} ms`),
@@ -183,7 +170,7 @@ export abstract class ClientConnectionBase<Listen extends EventsMap = DefaultEve
   sessionStarted(clientId: string, maxPayloadSize: number, grant?: SessionGrant): void {
     if (this.machine.state === 'connected') return;
     const info = this.resume.started(clientId, grant);
-    this.sessionChanged(info.recovered, grant);
+    this.sendLog = sendLogAfterConnect(this.sendLog, info.recovered, grant, this.acks, (m) => this.logger.warn(m));
     this.clearDialTimer();
     this.id = clientId;
     this.serverMaxPayload = maxPayloadSize > 0 ? maxPayloadSize : Infinity;
@@ -216,24 +203,6 @@ export abstract class ClientConnectionBase<Listen extends EventsMap = DefaultEve
     if (count > 0) this.callHook('onQueueDrained', { count });
   }
 
-  /**
-   * Client → server recovery at a Connect: a resumed session keeps its log (re-sent next, the
-   * server drops what it had already processed); a new session starts numbering again, and the
-   * requests that were on the wire when the old one dropped reject (STELAR_ERR_SESSION_LOST).
-   */
-  private sessionChanged(recovered: boolean, grant: SessionGrant | undefined): void {
-    const log = this.sendLog;
-    if (recovered && log !== null) return;
-    if (log !== null) {
-      const requests = [...log.requests];
-      const lost = log.reset();
-      const err = new StelarError(StelarErrorCode.SessionLost, 'the session could not be resumed: the request may not have reached the server', CloseCode.Abnormal);
-      for (const id of requests) this.acks.reject(id, err);
-      if (lost > 0) this.logger.warn(`[stelar-client] session not resumed: ${lost} message(s) sent before the drop may not have reached the server`);
-    }
-    this.sendLog = grant !== undefined && grant.confirms === true ? (log ?? new ClientSendLog()) : null;
-  }
-
   /** @internal The server confirmed every message up to `seq`. */
   confirmed(seq: number): void {
     if (this.sendLog === null) return;
@@ -243,15 +212,7 @@ export abstract class ClientConnectionBase<Listen extends EventsMap = DefaultEve
 
   /** @internal An answer arrived at `offset` of the direct stream: confirmed back, batched. */
   answerSeen(offset: number): void {
-    if (this.sendLog === null) return;
-    this.directToConfirm = offset;
-    if (this.confirmTimer !== null) return;
-    this.confirmTimer = this.deps.clock.setTimeout(() => {
-      this.confirmTimer = null;
-      const o = this.directToConfirm;
-      this.directToConfirm = -1;
-      if (o >= 0 && this.transport !== null) this.sendControl(this.codecFor(this.opts.mode).encode({ type: MessageType.Confirm, offset: o }));
-    }, CLIENT_CONFIRM_DELAY_MS);
+    if (this.sendLog !== null) this.answers.seen(offset);
   }
 
   /** @internal Answers a server Ping message. */
@@ -518,9 +479,7 @@ export abstract class ClientConnectionBase<Listen extends EventsMap = DefaultEve
     this.id = null;
     this.heartbeat.stop();
     this.clearDialTimer();
-    if (this.confirmTimer !== null) this.deps.clock.clearTimeout(this.confirmTimer);
-    this.confirmTimer = null;
-    this.directToConfirm = -1;
+    this.answers.stop();
     this.queueBlocked = false;
   }
 
