@@ -72,6 +72,7 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
   /** Clears every timer. Connections are left alone (see closeAll). */
   dispose(): void {
     this.heartbeats.stop();
+    this.d.sequencer?.dispose();
     if (this.cleanupTimer !== null) {
       this.d.clock.clearInterval(this.cleanupTimer);
       this.cleanupTimer = null;

@@ -68,6 +68,11 @@ export const StelarErrorCode = {
   AckTimeout: 'STELAR_ERR_ACK_TIMEOUT',
   Disconnected: 'STELAR_ERR_DISCONNECTED',
   ServerShutdown: 'STELAR_ERR_SERVER_SHUTDOWN',
+  // session recovery (client → server)
+  /** A request on the wire at a drop whose session could not be resumed. */
+  SessionLost: 'STELAR_ERR_SESSION_LOST',
+  /** The client's buffer of messages the server has not confirmed yet is full. */
+  UnconfirmedFull: 'STELAR_ERR_UNCONFIRMED_FULL',
   // rooms
   MaxRooms: 'STELAR_ERR_MAX_ROOMS',
   MaxRoomsPerClient: 'STELAR_ERR_MAX_ROOMS_PER_CLIENT',
