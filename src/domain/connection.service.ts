@@ -17,7 +17,7 @@ import type { MessageRouter } from './message-router.service';
 import { isPromise } from './rate-limit-policy.service';
 import { CLEANUP_INTERVAL_MS, type ServerLimits } from './server-limits';
 import type { ConnectionServiceDeps, DomainStats } from './connection-service.types';
-import { SessionAdmission } from './recovery/session-admission';
+import { SessionAdmission, dropHelloOffer } from './recovery/session-admission';
 import type { ServerCounters } from './metrics/server-counters';
 
 /**
@@ -173,8 +173,17 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
       record.holdsAdmissionSlot = true;
     }
     this.admitting.add(record);
+    // A browser's resume offer comes as its first message: admission starts when it arrives.
+    if (this.sessions !== null && this.sessions.awaitHello(record, this.d.limits.connectTimeout, this.helloTimedOut)) return;
     queueMicrotask(() => this.runAdmission(record));
   }
+
+  /** No hello within connectTimeout: refused as a middleware timeout would be. */
+  private readonly helloTimedOut = (record: ClientRecord): void => {
+    if (record.state !== ClientState.Admitting || !record.conn.isOpen) return;
+    this.releaseAdmissionSlot(record);
+    this.refuse(record, StelarErrorCode.ConnectTimeout, 'no Connect hello within connectTimeout', CloseCode.PolicyViolation);
+  };
 
   private runAdmission(record: ClientRecord): void {
     // Closed before the microtask (onClose releases the slot, or is on its way).
@@ -210,6 +219,8 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
       const code = result.reason === MIDDLEWARE_TIMEOUT ? StelarErrorCode.ConnectTimeout : StelarErrorCode.Unauthorized;
       return this.refuse(record, code, result.reason, CloseCode.PolicyViolation);
     }
+    // A resume offer that came in a hello nobody read (recovery off) does not stay on the record.
+    dropHelloOffer(record);
     // Session recovery: replaces a resumed session's old connection, restores rooms/metadata.
     const outcome = this.sessions === null ? null : this.sessions.finish(record);
     if (outcome !== null) this.counters.countRecovery(outcome.grant.recovered ? 'recovered' : (outcome.grant.reason ?? 'new'));
@@ -273,6 +284,10 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
 
   onMessage(conn: Connection, payload: Uint8Array, binary: boolean): void {
     this.inbound.onMessage(conn, payload, binary);
+    if (this.sessions !== null && this.sessions.awaitingHello !== 0) {
+      const record = conn.owner as ClientRecord;
+      if (this.sessions.helloArrived(record)) this.runAdmission(record);
+    }
   }
 
   onProtocolError(conn: Connection, err: ProtocolError): void {
