@@ -133,7 +133,7 @@ export class SessionAdmission implements RoomObserver {
     record.sessionOffer = null;
     if (resuming === null && offered === null) return null;
     const now = this.clock.now();
-    record.positionedKey = record.protocol + '\0p';
+    record.positionedKey = positionedKeyOf(record.protocol);
     if (resuming !== null) {
       const old = this.clients.get(record.id);
       if (old !== undefined && old !== record) {
@@ -190,6 +190,14 @@ export class SessionAdmission implements RoomObserver {
 }
 
 type ResumeSession = NonNullable<ClientRecord['session']>;
+
+/** One key string per protocol (interned), so the fan-out compares keys by identity, not by content. */
+const POSITIONED_KEYS = new Map<string, string>();
+function positionedKeyOf(protocol: string): string {
+  let key = POSITIONED_KEYS.get(protocol);
+  if (key === undefined) POSITIONED_KEYS.set(protocol, (key = protocol + '\0p'));
+  return key;
+}
 
 /**
  * Removes the resume offer (the token) from the hello a record keeps for its lifetime: read
