@@ -6,11 +6,13 @@ import { browserBundle } from '../client/browser-bundle';
 import { describeWithChromium, launchChromium } from '../../helpers/chromium';
 import { DropProxy } from '../../helpers/drop-proxy';
 import { ServerKit, until } from '../../helpers/server-kit';
+import { testCert } from '../../helpers/tls-cert';
 
 // Session recovery in a real browser: the browser bundle in Chromium joins a room, the
 // connection is cut abruptly by a proxy (RST both ways, no close frame), messages are published
 // meanwhile, and the page reconnects with `recovered: true` and every message exactly once, in
-// order. The page only records; every assertion is made here, from values read out of the page.
+// order, over ws:// and wss://. The page only records; every assertion is made here, from values
+// read out of the page.
 
 jest.setTimeout(60_000);
 
@@ -47,7 +49,8 @@ describeWithChromium('session recovery in Chromium', () => {
     await new Promise<void>((r) => (site ? site.close(() => r()) : r()));
   });
   beforeEach(async () => {
-    page = await browser.newPage();
+    // The test certificate of the wss:// case is self-signed: this context accepts it.
+    page = await browser.newPage({ ignoreHTTPSErrors: true });
     await page.goto(`http://127.0.0.1:${(site.address() as AddressInfo).port}/`);
   });
   afterEach(async () => {
@@ -58,15 +61,15 @@ describeWithChromium('session recovery in Chromium', () => {
   });
 
   /** Starts the page's client through a drop proxy; resolves once it joined room 'r'. */
-  async function openPage(recovery: unknown): Promise<{ server: StelarServer; proxy: DropProxy; gone: string[] }> {
-    const server = await kit.server({ recovery } as never);
+  async function openPage(recovery: unknown, tls = false): Promise<{ server: StelarServer; proxy: DropProxy; gone: string[] }> {
+    const server = await kit.server({ recovery, ...(tls ? { tls: testCert() } : {}) } as never);
     const gone: string[] = [];
     server.onDisconnect((ctx) => gone.push(ctx.id));
     const proxy = await DropProxy.start(server.getPort());
     proxies.push(proxy);
-    await page.evaluate(async (port) => {
+    await page.evaluate(async ([port, scheme]) => {
       const { StelarClient } = await import('/stelar-client.mjs' as string);
-      const client = new StelarClient(`ws://127.0.0.1:${port}/`, { logger: 'silent', reconnectionDelay: 20, maxReconnectionDelay: 40 });
+      const client = new StelarClient(`${scheme}://127.0.0.1:${port}/`, { logger: 'silent', reconnectionDelay: 20, maxReconnectionDelay: 40 });
       const w = window as unknown as { client: unknown; state: PageState };
       w.client = client;
       w.state = { connects: [], got: [], id: null, recovered: false, disconnects: 0 };
@@ -82,7 +85,7 @@ describeWithChromium('session recovery in Chromium', () => {
         client.connect();
       });
       await client.joinRoom('r');
-    }, proxy.port);
+    }, [proxy.port, tls ? 'wss' : 'ws'] as const);
     return { server, proxy, gone };
   }
 
@@ -98,8 +101,8 @@ describeWithChromium('session recovery in Chromium', () => {
       { timeout: 10_000 },
     );
 
-  it('survives an abrupt drop: recovered, same id, every message published meanwhile exactly once and in order', async () => {
-    const { server, proxy, gone } = await openPage({ windowMs: 30_000 });
+  it.each([false, true])('survives an abrupt drop (tls=%s): recovered, same id, every message published meanwhile exactly once and in order', async (tls) => {
+    const { server, proxy, gone } = await openPage({ windowMs: 30_000 }, tls);
     const first = await state();
     expect(first.connects).toEqual([{ recovered: false }]);
     const id = first.id!;
