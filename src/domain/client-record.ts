@@ -127,10 +127,11 @@ function defaultTraffic(protocol: Protocol): TrafficCounters {
   return t;
 }
 
-/** Bits of {@link ClientRecord}'s `flags` (three booleans in one field). */
+/** Bits of {@link ClientRecord}'s `flags` (four booleans in one field). */
 const HOLDS_ADMISSION_SLOT = 1;
 const COUNTED_BY_TRACKER = 2;
 const END_SESSION = 4;
+const CONFIRM_QUEUED = 8;
 
 /**
  * The state of a record that most connections never have, created on the first write of a
@@ -145,6 +146,7 @@ class RareRecordState {
   resuming: { readonly session: StoredSession; readonly offer: ResumeOffer } | null = null;
   sessionOffer: { readonly reason?: string } | null = null;
   closeReason: string | null = null;
+  sinceConfirm = 0;
 }
 
 /**
@@ -157,7 +159,7 @@ export class ClientRecord {
   /** The public, live view of this client. */
   readonly info: ClientInfo;
   state: ClientState = ClientState.Admitting;
-  /** HOLDS_ADMISSION_SLOT | COUNTED_BY_TRACKER | END_SESSION. */
+  /** HOLDS_ADMISSION_SLOT | COUNTED_BY_TRACKER | END_SESSION | CONFIRM_QUEUED. */
   private flags = 0;
   /** The context built for middleware and onConnection (owned by the application layer). */
   connectionContext: unknown = undefined;
@@ -257,6 +259,22 @@ export class ClientRecord {
   }
   set closeReason(v: string | null) {
     if (v !== null || this.rare !== null) this.rareState().closeReason = v;
+  }
+
+  /** Client → server recovery: a confirmation for this record waits for the batch flush. */
+  get confirmQueued(): boolean {
+    return (this.flags & CONFIRM_QUEUED) !== 0;
+  }
+  set confirmQueued(v: boolean) {
+    this.flags = v ? this.flags | CONFIRM_QUEUED : this.flags & ~CONFIRM_QUEUED;
+  }
+
+  /** Sequenced messages processed since the last confirmation sent to this record. */
+  get sinceConfirm(): number {
+    return this.rare === null ? 0 : this.rare.sinceConfirm;
+  }
+  set sinceConfirm(v: number) {
+    if (v !== 0 || this.rare !== null) this.rareState().sinceConfirm = v;
   }
 
   private rareState(): RareRecordState {

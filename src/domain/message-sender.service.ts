@@ -11,6 +11,7 @@ import type { RoomRegistry } from './room-registry.service';
 import type { CodecRegistry } from './codec-registry';
 import type { ServerLimits } from './server-limits';
 import type { RecoveryService } from './recovery/recovery.service';
+import type { StoredSession } from '../ports/session-store.port';
 import { ServerCounters, type TrafficCounters } from './metrics/server-counters';
 
 /** Options of a fan-out send. */
@@ -114,6 +115,23 @@ export class MessageSender {
     if (record.session === null || !this.recording) return this.sendTo(record, message);
     const positioned = this.recovery!.recordDirect(record.id, message, this.now());
     return this.sendTo(record, positioned ?? message);
+  }
+
+  /**
+   * The answer to a request. Without a session it is sendTo. With one (recovery on), it is
+   * first encoded once as it is (an unencodable answer throws before anything is recorded),
+   * then recorded in the session's direct stream and cached under the request's sequence
+   * number, and sent to the connection that holds the session now: the requester's, or the one
+   * that resumed it after a drop (false while the session is suspended: the resume replays it).
+   */
+  answer(record: ClientRecord, request: { readonly session: StoredSession | null; readonly seq: number }, message: StelarMessage): boolean {
+    const session = request.session;
+    if (session === null || !this.recording) return this.sendTo(record, message);
+    this.encode(record.protocol, message);
+    const positioned = this.recovery!.recordAnswer(session, request.seq, message, this.now());
+    const target = record.session === session ? record : this.clients.get(session.id);
+    if (target === undefined || target.session !== session) return false;
+    return this.sendTo(target, positioned ?? message);
   }
 
   /**
