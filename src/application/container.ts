@@ -236,9 +236,9 @@ function bindDomain(c: Container, o: ResolvedOptions): void {
 /** The application services around the domain: delivery, contexts, stats, lifecycle, config. */
 function bindApplication(c: Container, o: ResolvedOptions): void {
   c.bind(APP_TOKENS.Messaging).toResolvedValue(
-    (sender: MessageSender, clients: ClientRegistry, rooms: RoomRegistry, replier: RequestReplier, bus: ClusterBus, logger: Logger) =>
-      new ServerMessaging(sender, clients, rooms, replier, bus, logger),
-    [APP_TOKENS.MessageSender, APP_TOKENS.ClientRegistry, APP_TOKENS.RoomRegistry, APP_TOKENS.RequestReplier, TOKENS.ClusterBus, TOKENS.Logger],
+    (sender: MessageSender, clients: ClientRegistry, rooms: RoomRegistry, replier: RequestReplier, bus: ClusterBus, logger: Logger, recovery: RecoveryService, clock: Clock) =>
+      new ServerMessaging(sender, clients, rooms, replier, bus, logger, recovery, clock),
+    [APP_TOKENS.MessageSender, APP_TOKENS.ClientRegistry, APP_TOKENS.RoomRegistry, APP_TOKENS.RequestReplier, TOKENS.ClusterBus, TOKENS.Logger, APP_TOKENS.Recovery, TOKENS.Clock],
   );
   c.bind(APP_TOKENS.ContextFactory).toResolvedValue(
     (messaging: ServerMessaging) => new StelarContextFactory(messaging),

@@ -1,3 +1,4 @@
+import type { OutboundMessage } from '../ports/connection.port';
 import type { Connection, Protocol } from '../ports/connection.port';
 import type { StoredSession } from '../ports/session-store.port';
 import type { ConnectMessage, StelarMessage } from './message';
@@ -150,6 +151,11 @@ export class ClientRecord {
   positionedKey: string = '';
   /** Set when the server ends the connection on purpose: its session is not kept for a resume. */
   endSession = false;
+  /**
+   * While a resume over a networked store reads the history (the record is registered and in
+   * its rooms): what is sent to it meanwhile, written after the missed messages; else null.
+   */
+  held: OutboundMessage[] | null = null;
   /** While admitting: the session it is resuming and the offer (positions), else null. */
   resuming: { readonly session: StoredSession; readonly offer: ResumeOffer } | null = null;
   /** While admitting: the offer was a new client's, or a resume that failed (`reason`). */

@@ -17,7 +17,8 @@ import type { MessageRouter } from './message-router.service';
 import { isPromise } from './rate-limit-policy.service';
 import { CLEANUP_INTERVAL_MS, type ServerLimits } from './server-limits';
 import type { ConnectionServiceDeps, DomainStats } from './connection-service.types';
-import { SessionAdmission } from './recovery/session-admission';
+import { SessionAdmission, type SessionOutcome } from './recovery/session-admission';
+import { ALL_STREAM, roomStream } from './recovery/stream-names';
 import type { ServerCounters } from './metrics/server-counters';
 
 /**
@@ -180,7 +181,14 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
     // Closed before the microtask (onClose releases the slot, or is on its way).
     if (record.state !== ClientState.Admitting || !record.conn.isOpen) return;
     // A resume takes the session's id before the middleware runs (it sees the resumed id).
-    if (this.sessions !== null) this.sessions.begin(record);
+    const claimed = this.sessions === null ? undefined : this.sessions.begin(record);
+    // A networked session store answers later (bounded by its timeout; never rejects).
+    if (claimed !== undefined) void claimed.then(() => this.runMiddleware(record));
+    else this.runMiddleware(record);
+  }
+
+  private runMiddleware(record: ClientRecord): void {
+    if (record.state !== ClientState.Admitting || !record.conn.isOpen) return;
     let ctx: C;
     try {
       ctx = this.contexts.create(record);
@@ -211,12 +219,12 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
       return this.refuse(record, code, result.reason, CloseCode.PolicyViolation);
     }
     // Session recovery: replaces a resumed session's old connection, restores rooms/metadata.
-    const outcome = this.sessions === null ? null : this.sessions.finish(record);
-    if (outcome !== null) this.counters.countRecovery(outcome.grant.recovered ? 'recovered' : (outcome.grant.reason ?? 'new'));
+    const finished = this.sessions === null ? null : this.sessions.finish(record);
     if (this.d.clients.has(record.id)) {
+      record.held = null;
       return this.refuse(record, StelarErrorCode.Internal, 'Duplicate client id', CloseCode.InternalError);
     }
-    const { info, conn } = record;
+    const { info } = record;
     this.d.clients.add(record);
     record.state = ClientState.Open;
     record.traffic.connectionsOpened++;
@@ -226,6 +234,21 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
       record.countedByTracker = true;
       this.d.admission.admitted(info.remoteAddress);
     }
+    if (finished !== null && 'ready' in finished) {
+      // A networked resume: registered (what it is sent is held) until the history is read.
+      void finished.ready.then((outcome) => this.goLive(record, outcome));
+      return;
+    }
+    this.goLive(record, finished);
+  }
+
+  /** The Connect message, the missed messages, what was held, then the hooks and handlers. */
+  private goLive(record: ClientRecord, outcome: SessionOutcome | null): void {
+    const held = record.held;
+    record.held = null;
+    if (outcome !== null) this.counters.countRecovery(outcome.grant.recovered ? 'recovered' : (outcome.grant.reason ?? 'new'));
+    if (record.state !== ClientState.Open || !record.conn.isOpen) return;
+    const { info, conn } = record;
     // The Connect message is the first thing an admitted client receives.
     this.sender.sendTo(record, {
       type: MessageType.Connect,
@@ -237,6 +260,8 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
     // A resumed session's missed messages, in order, before anything new.
     const recovered = outcome !== null && outcome.grant.recovered;
     if (recovered) for (const m of outcome.missed) this.sender.sendTo(record, m);
+    // Then what reached it while a networked resume read the history.
+    if (held !== null) for (const out of held) this.sender.write(record, out);
     // Payloads only for hooks that are set: `info.metadata` is created on first access.
     if (this.d.hooks.has('onClientConnect')) {
       this.d.hooks.call('onClientConnect', {
@@ -374,6 +399,14 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
         ? { type: MessageType.Binary, event: delivery.event, bytes: delivery.bytes, meta: delivery.meta }
         : { type: MessageType.Event, event: delivery.event, data: delivery.data };
     const t = delivery.target;
+    const pos = delivery.pos;
+    const recovery = this.d.recovery;
+    if (pos !== undefined && recovery !== undefined && recovery.enabled && t.kind !== 'client') {
+      // Appended for the whole cluster by the publisher's stream store: delivered with its position.
+      const wire = t.kind === 'room' ? roomStream(t.room) : ALL_STREAM;
+      const positioned = recovery.positioned(wire, message, pos);
+      return this.sender.deliverPositioned(t.kind === 'room' ? t.room : null, message, positioned, delivery.excludeId, delivery.exclude2);
+    }
     switch (t.kind) {
       case 'all':
         return this.sender.deliverToAll(message, delivery.excludeId);

@@ -21,10 +21,17 @@ export class FakeSessionStore implements SessionStore {
   get(id: string): StoredSession | undefined {
     return this.map.get(id);
   }
-  set(session: StoredSession): void {
-    this.map.set(session.id, session);
+  local(id: string): StoredSession | undefined {
+    return this.map.get(id);
   }
-  delete(id: string): void {
+  set(session: StoredSession, expectedToken?: string): boolean {
+    const cur = this.map.get(session.id);
+    if (expectedToken !== undefined && (cur === undefined || (cur !== session && cur.token !== expectedToken))) return false;
+    this.map.set(session.id, session);
+    return true;
+  }
+  delete(id: string, expectedToken?: string): void {
+    if (expectedToken !== undefined && this.map.get(id)?.token !== expectedToken) return;
     this.map.delete(id);
   }
   sweep(now: number): StoredSession[] {
