@@ -178,6 +178,10 @@ export class ServerMessaging implements ContextOps {
     this.sender.sendDirect(record, { type: MessageType.AckResponse, ack: ackName, data });
   }
 
+  metadataChanged(record: ClientRecord): void {
+    if (record.session !== null) this.recovery?.metadataChanged(record.session, record.info.metadataIfAny());
+  }
+
   /** ctx.disconnect: closes this client. */
   disconnectRecord(record: ClientRecord, code: number, reason: string): void {
     checkAdminClose(code, reason);

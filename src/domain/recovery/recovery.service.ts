@@ -21,13 +21,6 @@ export type ReplayResult =
   | { readonly ok: true; readonly missed: readonly StelarMessage[] }
   | { readonly ok: false; readonly reason: 'history' | 'epoch' | 'unavailable' };
 
-interface Missed {
-  readonly entry: StreamEntry;
-  readonly stream: string;
-  readonly epoch: string;
-}
-
-const BY_SEQ = (a: Missed, b: Missed): number => a.entry.seq - b.entry.seq;
 
 /** A join position a networked store has not answered yet (never compared: see replay). */
 export const PENDING_POSITION: StreamPosition = Object.freeze({ offset: -1, epoch: '' });
@@ -226,6 +219,23 @@ export class RecoveryService {
     if (this.networked) this.write(s);
   }
 
+  /**
+   * The client's metadata changed (`ctx.setMetadata`): over a networked store the session is
+   * written once per microtask turn with it, so a resume on another node finds it.
+   */
+  metadataChanged(s: StoredSession, metadata: Map<string, unknown> | null): void {
+    s.metadata = metadata;
+    if (!this.networked || this.dirty.has(s)) return;
+    this.dirty.add(s);
+    if (this.dirty.size === 1) queueMicrotask(this.flushDirty);
+  }
+
+  private readonly dirty = new Set<StoredSession>();
+  private readonly flushDirty = (): void => {
+    for (const s of this.dirty) if (s.expiresAt !== -Infinity) this.write(s);
+    this.dirty.clear();
+  };
+
   left(s: StoredSession, room: string): void {
     if (s.streams.delete(roomStream(room)) && this.networked) this.write(s);
   }
@@ -323,21 +333,32 @@ export class RecoveryService {
   }
 }
 
-/** Every stream's missed entries (skipping what the session was excluded from), in send order. */
+/**
+ * Every stream's missed entries (skipping what the session was excluded from), in send order:
+ * merged by `seq` without ever reordering one stream (a networked store's `seq` is the append
+ * time, which two publishers may take out of their offset order).
+ */
 function merge(id: string, wires: readonly string[], reads: readonly StreamRead[]): ReplayResult {
-  const missed: Missed[] = [];
-  for (let i = 0; i < reads.length; i++) {
-    const r = reads[i];
+  const lists: (readonly StreamEntry[])[] = [];
+  let total = 0;
+  for (const r of reads) {
     if (!r.ok) return r;
-    for (const entry of r.entries) {
-      if (entry.exclude !== id && entry.exclude2 !== id) missed.push({ entry, stream: wires[i], epoch: r.epoch });
-    }
+    lists.push(r.entries);
+    total += r.entries.length;
   }
-  missed.sort(BY_SEQ);
-  return {
-    ok: true,
-    missed: missed.map((m) => withPosition(m.entry.message, { stream: m.stream, offset: m.entry.offset, epoch: m.epoch })),
-  };
+  const heads = new Array<number>(lists.length).fill(0);
+  const missed: StelarMessage[] = [];
+  for (let n = 0; n < total; n++) {
+    let best = -1;
+    for (let i = 0; i < lists.length; i++) {
+      if (heads[i] < lists[i].length && (best < 0 || lists[i][heads[i]].seq < lists[best][heads[best]].seq)) best = i;
+    }
+    const entry = lists[best][heads[best]++];
+    if (entry.exclude === id || entry.exclude2 === id) continue;
+    const r = reads[best] as Extract<StreamRead, { ok: true }>;
+    missed.push(withPosition(entry.message, { stream: wires[best], offset: entry.offset, epoch: r.epoch }));
+  }
+  return { ok: true, missed };
 }
 
 /** Compares two tokens in time independent of where they differ. */
