@@ -34,6 +34,9 @@ const ECHO_CLIENTS = Number(arg('echo-clients', 100));
 const TRIALS = Number(arg('trials', 9));
 // --rate-limit: the default global token bucket on (with a limit high enough never to refuse).
 const RATE_LIMIT = process.argv.includes('--rate-limit') ? { maxPoints: 1e12, windowMs: 1000 } : false;
+// --recovery: session recovery on (every room send recorded in the memory stream store; the in-memory
+// connections offer no session, so deliveries are unpositioned).
+const RECOVERY = process.argv.includes('--recovery');
 const ONLY = String(arg('only', 'decode,encode,echo,fanout,connect,idle')).split(',');
 const PAYLOAD = '#00000001' + 'x'.repeat(55); // 64 B, as in bench/scenarios
 
@@ -96,7 +99,7 @@ function measuredCalls(n) {
 }
 
 function newServer() {
-  const server = new StelarServer({ port: 0, tcpPort: false, rateLimit: RATE_LIMIT, maxConnectionsPerIP: 1e6, maxConnections: 1e6, gracefulShutdown: false, logger: false });
+  const server = new StelarServer({ port: 0, tcpPort: false, rateLimit: RATE_LIMIT, maxConnectionsPerIP: 1e6, maxConnections: 1e6, gracefulShutdown: false, logger: false, ...(RECOVERY ? { recovery: true } : {}) });
   server.on('pub', (ctx) => server.to(ctx.data.room, 'msg', ctx.data.d));
   server.onAck('echo', (ctx) => ctx.data);
   const conns = server.container.get(APP_TOKENS.ConnectionService);

@@ -35,11 +35,11 @@ function sleep(ms) {
 }
 
 /** Starts `n` cluster nodes; resolves with their ServerProcess handles. */
-async function startNodes(system, n, redisUrl, prefix) {
+async function startNodes(system, n, redisUrl, prefix, extra = {}) {
   const nodes = [];
   try {
     for (let i = 0; i < n; i++) {
-      const srv = new ServerProcess(system.serverPath, { cluster: { redis: redisUrl, prefix, nodeId: `bench-${i}` } });
+      const srv = new ServerProcess(system.serverPath, { cluster: { redis: redisUrl, prefix, nodeId: `bench-${i}` }, ...extra });
       await srv.start();
       nodes.push(srv);
     }
@@ -226,4 +226,8 @@ module.exports = {
   quick: { nodes: [1, 2], subscribers: 200, messages: 200, warmup: 30 },
   rounds: 2,
   runStandalone,
+  // Reused by bench/micro/cluster-recovery.bench.js (recovery on vs off, same round).
+  startNodes,
+  fanout,
+  procCpuUs,
 };

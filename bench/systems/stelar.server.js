@@ -48,6 +48,8 @@ module.exports = async function start(options) {
     ...(metrics ? { metrics: true } : {}),
     // The cluster scenario (bench/scenarios/cluster.js) runs several nodes on one Redis.
     ...(options && options.cluster ? { cluster: options.cluster } : {}),
+    // Session recovery (bench/micro/cluster-recovery.bench.js: the cluster figure with it on).
+    ...(options && options.recovery ? { recovery: options.recovery } : {}),
   });
   let scrape = null;
   if (metrics) {

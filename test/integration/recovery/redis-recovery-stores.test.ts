@@ -132,6 +132,27 @@ describeWithRedis('Redis recovery stores', () => {
     }
   });
 
+  it('broadcasts have their own stream, published on the broadcast channel with ctx.broadcast\'s second exclusion', async () => {
+    const store = new RedisStreamStore(await link(), { historySize: 10, windowMs: 60_000 }, 'n\u0000h', clock);
+    const sub = new Redis(redis.port, '127.0.0.1');
+    const heard: { offset: number; exclude2?: string }[] = [];
+    sub.on('messageBuffer', (_c: Buffer, m: Buffer) => {
+      const env = decodeEnvelope(m);
+      if (env.type === 1) heard.push({ offset: env.delivery.pos!.offset, exclude2: env.delivery.exclude2 });
+    });
+    await sub.subscribe(`${prefix}:all`);
+    try {
+      const p0 = await store.position('*', Date.now());
+      await store.distribute({ target: { kind: 'all' }, event: 'b', data: 'x', excludeId: 'e1', exclude2: 'sender' }, Date.now());
+      await waitFor(() => heard.length === 1, 'broadcast heard');
+      expect(heard).toEqual([{ offset: 1, exclude2: 'sender' }]);
+      const r = await store.read('*', p0, Date.now());
+      expect(r.ok && r.entries.map((e) => [e.offset, e.exclude, e.exclude2])).toEqual([[1, 'e1', 'sender']]);
+    } finally {
+      sub.disconnect();
+    }
+  });
+
   it("a flushed or deleted stream gets a new epoch ('epoch'), a trimmed one answers 'history'", async () => {
     const store = new RedisStreamStore(await link(), { historySize: 5, windowMs: 60_000 }, 'n\u0000h', clock);
     const room = { kind: 'room', room: 'r' } as const;
