@@ -192,8 +192,14 @@ export class RedisStreamStore implements StreamStore {
     this.link.client.del(...this.link.streamKeys(stream)).catch(this.onDirectFailure);
   }
 
-  /** Redis trims (MAXLEN) and expires (TTL) by itself. */
-  sweep(): void {}
+  /**
+   * Redis trims (MAXLEN) and expires (TTL) by itself; this node forgets the direct streams it no
+   * longer writes (sessions suspended or resumed elsewhere), so `direct` stays bounded by its
+   * connected sessions.
+   */
+  sweep(_now: number, keep: (stream: string) => boolean): void {
+    for (const name of this.direct.keys()) if (!keep(name)) this.direct.delete(name);
+  }
 
   /** Direct streams this node writes. */
   get streamCount(): number {

@@ -185,10 +185,14 @@ export class RecoveryService {
     s.metadata = metadata;
     s.suspendedAt = now;
     s.expiresAt = now + this.config.windowMs;
+    if (this.networked) {
+      // The session lives in the network now (any node may resume it): written, not counted here.
+      this.write(s);
+      return;
+    }
     for (const wire of s.streams.keys()) {
       if (wire.charCodeAt(0) === 0x23) this.suspendedRooms.set(wire, (this.suspendedRooms.get(wire) ?? 0) + 1);
     }
-    if (this.networked) this.write(s);
   }
 
   /** Ends a session for good (client disconnect, kick, refused resume, expiry). */
