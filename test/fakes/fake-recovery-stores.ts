@@ -60,7 +60,7 @@ export class FakeAsyncSessionStore implements SessionStore {
     const e = this.map.get(id);
     if (e === undefined) return undefined;
     const o = JSON.parse(e.copy) as { s: [string, { offset: number; epoch: string }][]; u: number | null; x: number; n: string };
-    return { id, namespace: o.n, token: e.token, streams: new Map(o.s), metadata: null, suspendedAt: o.u, expiresAt: o.x === null ? Infinity : o.x };
+    return { id, namespace: o.n, token: e.token, streams: new Map(o.s), metadata: null, suspendedAt: o.u, expiresAt: o.x === null ? Infinity : o.x, processed: 0, answers: null };
   }
   local(id: string): StoredSession | undefined {
     return this.held.get(id);

@@ -29,6 +29,8 @@ interface Encoded {
   s: [string, number, string][];
   m: [string, unknown][] | null;
   u: number | null;
+  /** Client → server recovery: the highest client sequence number processed. */
+  p?: number;
 }
 
 export class RedisSessionStore implements SessionStore {
@@ -116,7 +118,7 @@ export class RedisSessionStore implements SessionStore {
   private encode(s: StoredSession): Encoded {
     const streams: [string, number, string][] = [];
     for (const [wire, p] of s.streams) streams.push([wire, p.offset, p.epoch]);
-    return { n: s.namespace, s: streams, m: s.metadata === null ? null : [...s.metadata], u: s.suspendedAt };
+    return { n: s.namespace, s: streams, m: s.metadata === null ? null : [...s.metadata], u: s.suspendedAt, p: s.processed };
   }
 
   private decode(id: string, token: string, value: string): StoredSession | undefined {
@@ -141,6 +143,9 @@ export class RedisSessionStore implements SessionStore {
       metadata: Array.isArray(o.m) ? new Map(o.m) : null,
       suspendedAt,
       expiresAt: suspendedAt === null ? Infinity : suspendedAt + this.windowMs,
+      // The answer cache stays on the node that answered (not written to Redis).
+      processed: typeof o.p === 'number' ? o.p : 0,
+      answers: null,
     };
   }
 

@@ -3,6 +3,7 @@ import type { StreamEntry, StreamPosition, StreamRead, StreamStore } from '../..
 import type { StelarMessage } from '../message';
 import type { RecoveryConfig } from './recovery-config';
 import type { ResumeOffer } from './resume-offer';
+import { rememberAnswer } from './answer-cache';
 import { ALL_STREAM, DIRECT_STREAM, directStoreKey, isRecordable, roomStream, storeKey, withPosition } from './stream-names';
 import { isPromise, type MaybePromise } from '../../ports/maybe-promise';
 
@@ -96,6 +97,8 @@ export class RecoveryService {
       metadata,
       suspendedAt: null,
       expiresAt: Infinity,
+      processed: 0,
+      answers: null,
     };
     this.baseline(session, DIRECT_STREAM, directStoreKey(id), now);
     this.baseline(session, ALL_STREAM, ALL_STREAM, now);
@@ -271,6 +274,18 @@ export class RecoveryService {
   /** A message a distributing store appended (cluster delivery) with its position. */
   positioned(wire: string, message: StelarMessage, pos: { readonly offset: number; readonly epoch: string }): StelarMessage {
     return withPosition(message, { stream: wire, offset: pos.offset, epoch: pos.epoch });
+  }
+
+  /**
+   * Appends the answer to one of the session's requests to its direct stream (so an answer lost
+   * with the connection is replayed on resume) and caches it under the request's sequence
+   * number (`seq` > 0) for a re-sent duplicate. Null when the session is gone.
+   */
+  recordAnswer(s: StoredSession, seq: number, message: StelarMessage, now: number): StelarMessage | null {
+    if (!this.holds(s) || s.expiresAt < now) return null;
+    const positioned = this.record(directStoreKey(s.id), DIRECT_STREAM, message, undefined, undefined, now);
+    if (positioned !== null && seq > 0) rememberAnswer(s, seq, positioned);
+    return positioned;
   }
 
   /** The 30 s maintenance: expired sessions go, then aged entries and idle streams. */

@@ -26,6 +26,8 @@ function session(id: string, token: string): StoredSession {
     metadata: new Map<string, unknown>([['user', 'ann']]),
     suspendedAt: null,
     expiresAt: Infinity,
+    processed: 0,
+    answers: null,
   };
 }
 
