@@ -133,7 +133,11 @@ export class ConnectionAdmission<C extends HandlerContext = HandlerContext> {
     // A resume takes the session's id before the middleware runs (it sees the resumed id).
     const claimed = this.sessions === null ? undefined : this.sessions.begin(record);
     // A networked session store answers later (bounded by its timeout; never rejects).
-    if (claimed !== undefined) void claimed.then(() => this.runMiddleware(record));
+    if (claimed !== undefined) {
+      claimed
+        .then(() => this.runMiddleware(record))
+        .then(undefined, (err: unknown) => this.d.logger.error({ err, clientId: record.id }, 'admission failed'));
+    }
     else this.runMiddleware(record);
   }
 
@@ -188,7 +192,9 @@ export class ConnectionAdmission<C extends HandlerContext = HandlerContext> {
     }
     if (finished !== null && 'ready' in finished) {
       // A networked resume: registered (what it is sent is held) until the history is read.
-      void finished.ready.then((outcome) => this.goLive(record, outcome));
+      finished.ready
+        .then((outcome) => this.goLive(record, outcome))
+        .then(undefined, (err: unknown) => this.d.logger.error({ err, clientId: record.id }, 'resume failed'));
       return;
     }
     this.goLive(record, finished);

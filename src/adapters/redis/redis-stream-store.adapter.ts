@@ -51,6 +51,7 @@ const EPOCH: StreamRead = Object.freeze({ ok: false, reason: 'epoch' }) as Strea
 const HISTORY: StreamRead = Object.freeze({ ok: false, reason: 'history' }) as StreamRead;
 const UNAVAILABLE: StreamRead = Object.freeze({ ok: false, reason: 'unavailable' }) as StreamRead;
 const NONE: readonly StreamEntry[] = Object.freeze([]) as readonly StreamEntry[];
+const NOT_SENT: Promise<boolean> = Promise.resolve(false);
 
 interface DirectStream {
   readonly epoch: string;
@@ -94,31 +95,38 @@ export class RedisStreamStore implements StreamStore {
 
   // ------------------------------------------------------------------ shared streams
 
-  async distribute(delivery: ClusterDelivery, now: number): Promise<boolean> {
+  /** Encodes synchronously (a caller mistake, e.g. an over-long event name, throws to the caller, as the bus's publish does). */
+  distribute(delivery: ClusterDelivery, now: number): Promise<boolean> {
+    const t = delivery.target;
+    if (t.kind === 'client') return NOT_SENT;
+    const envelope = encodeDelivery(this.origin, { ...delivery, pos: PLACEHOLDER });
     if (!this.link.ready) {
       this.counters.notSent++;
-      return false;
+      return NOT_SENT;
     }
-    const t = delivery.target;
-    if (t.kind === 'client') return false;
     const [streamKey, metaKey] = this.link.streamKeys(t.kind === 'room' ? '#' + t.room : '*');
     const channel = t.kind === 'room' ? this.channels.room(t.room) : this.channels.all;
-    const envelope = encodeDelivery(this.origin, { ...delivery, pos: PLACEHOLDER });
     const slot = positionSlotIndex(envelope);
-    try {
-      await this.link.run(
+    return this.link
+      .run(
         'stelarDistribute', streamKey, metaKey,
         this.newEpoch(), this.limits.historySize, this.streamTtl, this.metaTtl,
         this.link.sharded ? 'spublish' : 'publish', channel, envelope, slot, now,
-      );
-      this.counters.distributed++;
-    } catch (err) {
-      // It may have run (timeout, connection lost after the write): never delivered twice.
-      this.counters.unconfirmed++;
-      this.link.noteFailure('publish', err);
-    }
-    return true;
+      )
+      .then(this.onDistributed, this.onUnconfirmed);
   }
+
+  private readonly onDistributed = (): boolean => {
+    this.counters.distributed++;
+    return true;
+  };
+
+  /** It may have run (timeout, connection lost after the write): never delivered twice. */
+  private readonly onUnconfirmed = (err: unknown): boolean => {
+    this.counters.unconfirmed++;
+    this.link.noteFailure('publish', err);
+    return true;
+  };
 
   // ------------------------------------------------------------------ StreamStore
 

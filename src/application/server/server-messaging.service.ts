@@ -65,9 +65,11 @@ export class ServerMessaging implements ContextOps {
   /** Hands a delivery to the stream store; `fallback` delivers it without a position if the store is unreachable. */
   private distribute(delivery: ClusterDelivery, fallback: () => void): void {
     const now = this.clock === null ? Date.now() : this.clock.now();
-    void this.recovery!.streamStore.distribute!(delivery, now).then((ok) => {
-      if (!ok) fallback();
-    });
+    this.recovery!.streamStore.distribute!(delivery, now)
+      .then((ok) => {
+        if (!ok) fallback();
+      })
+      .then(undefined, (err: unknown) => this.logger.warn(`delivery without Redis failed: ${err instanceof Error ? err.message : String(err)}`));
   }
 
   /**
