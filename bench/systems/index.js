@@ -41,6 +41,16 @@ const SYSTEMS = {
     options: { tcp: true, metrics: true },
     hidden: true,
   },
+  // Stelar with Node's http server reading the request heads (`httpParser: 'node'`, the path
+  // before the own-port listener): run beside `stelar` for the same-round cost of Node's http
+  // upgrade path (docs/PERFORMANCE.md, "Own the socket"). Never run unless named.
+  'stelar-node-http': {
+    label: 'Stelar (WS, Node http parser)',
+    server: 'stelar.server.js',
+    client: 'stelar-ws.client.js',
+    options: { httpParser: 'node' },
+    hidden: true,
+  },
   // Protocol stand-ins used only to self-test the Stelar clients; never run unless named.
   'fake-stelar': {
     label: 'fake Stelar (WS)',

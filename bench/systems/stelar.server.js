@@ -46,6 +46,7 @@ module.exports = async function start(options) {
     gracefulShutdown: false,
     logger: false,
     ...(metrics ? { metrics: true } : {}),
+    ...(options && options.httpParser ? { httpParser: options.httpParser } : {}),
     // The cluster scenario (bench/scenarios/cluster.js) runs several nodes on one Redis.
     ...(options && options.cluster ? { cluster: options.cluster } : {}),
   });
