@@ -174,6 +174,8 @@ export class OwnPortListener {
     s[kListener] = this;
     s[kParser] = null;
     socket.on('data', onHeadData);
+    // A peer that ended its side before a complete head never completes it (whatever allowHalfOpen).
+    socket.on('end', destroyOnEnd);
     socket.on('error', destroyOnError);
     socket.on('close', onHeadClose);
     this.waiting.add(socket);
@@ -205,6 +207,7 @@ export class OwnPortListener {
     socket[kParser] = undefined;
     socket[kListener] = undefined;
     socket.removeListener('data', onHeadData);
+    socket.removeListener('end', destroyOnEnd);
     socket.removeListener('close', onHeadClose);
     this.waiting.delete(socket);
     // As Node's http server does before 'upgrade': not paused (a later 'data' listener resumes
@@ -263,6 +266,10 @@ function onHeadClose(this: HeadSocket): void {
 
 function onRawClose(this: HeadSocket): void {
   this[kListener]?.endHandshake(this);
+}
+
+function destroyOnEnd(this: net.Socket): void {
+  this.destroy();
 }
 
 function destroyOnError(this: net.Socket): void {
