@@ -183,7 +183,7 @@ export class HttpRequestHeadParser {
           if (line > limits.maxRequestLineBytes) return this.fail(414, `the request line is over ${limits.maxRequestLineBytes} bytes`);
           if (TOKEN[c] === 1) break;
           if (c !== SP) return this.fail(400, 'invalid character in the method');
-          this.method = this.take(chunk, mark, i);
+          this.method = canonicalMethod(this.take(chunk, mark, i));
           mark = -1;
           this.state = TARGET;
           break;
@@ -337,6 +337,22 @@ export class HttpRequestHeadParser {
     this.partial = '';
     this.rawHeaders = [];
     return HeadResult.Failed;
+  }
+}
+
+/** The common methods as the engine's one internalised string (a connection keeps its method: no copy each). */
+function canonicalMethod(m: string): string {
+  switch (m) {
+    case 'GET':
+      return 'GET';
+    case 'HEAD':
+      return 'HEAD';
+    case 'OPTIONS':
+      return 'OPTIONS';
+    case 'POST':
+      return 'POST';
+    default:
+      return m;
   }
 }
 

@@ -20,9 +20,12 @@ export interface OwnPortListenerOptions {
   readonly limits?: HttpHeadLimits;
 }
 
-const kParser = Symbol('stelar.headParser');
-const kListener = Symbol('stelar.ownPortListener');
-type HeadSocket = net.Socket & { [kParser]?: HttpRequestHeadParser | null; [kListener]?: OwnPortListener };
+/** The socket listeners of one listener: `this` is the socket (one set per listener, none per socket). */
+interface HeadListeners {
+  data(this: net.Socket, chunk: Buffer): void;
+  close(this: net.Socket): void;
+  rawClose(this: net.Socket): void;
+}
 
 /**
  * The listener of a server Stelar owns (no `server` option): a raw `net.Server` (or `tls.Server`)
@@ -44,13 +47,17 @@ export class OwnPortListener {
   private readonly waiting: DeadlineSweep<net.Socket>;
   /** TLS raw sockets in their handshake, by `address:port` of the peer (the same on the TLSSocket). */
   private readonly handshaking = new Map<string, net.Socket>();
+  /** The parser of each socket that sent part of its head (nothing is stored on the socket itself). */
+  private readonly parsers = new Map<net.Socket, HttpRequestHeadParser>();
   private readonly limits: HttpHeadLimits;
   private readonly tls: boolean;
+  private readonly socketListeners: HeadListeners;
 
   constructor(private readonly options: OwnPortListenerOptions) {
     this.limits = options.limits ?? HTTP_HEAD_LIMITS;
     this.waiting = new DeadlineSweep<net.Socket>(options.connectTimeout, (socket) => this.timedOut(socket), options.clock);
     this.tls = options.tls !== undefined;
+    this.socketListeners = headListeners(this);
     if (options.tls !== undefined) {
       // handshakeTimeout: Node's own idle timer of the TLS handshake (the sweep also bounds it
       // from the socket's arrival, however slowly the peer trickles).
@@ -95,8 +102,8 @@ export class OwnPortListener {
     if (this.routes.get(route.path) === route) this.routes.delete(route.path);
   }
 
-  /** Binds; rejects with the listen error (EADDRINUSE…). */
-  listen(port: number, host: string | undefined): Promise<void> {
+  /** Binds (`backlog`: the listen queue, Node's default 511 when undefined); rejects with the listen error (EADDRINUSE…). */
+  listen(port: number, host: string | undefined, backlog?: number): Promise<void> {
     const server = this.server;
     return new Promise<void>((resolve, reject) => {
       const onError = (err: Error): void => {
@@ -109,7 +116,7 @@ export class OwnPortListener {
       };
       server.once('error', onError);
       server.once('listening', onListening);
-      server.listen(port, host);
+      server.listen({ port, host, backlog });
     });
   }
 
@@ -126,6 +133,7 @@ export class OwnPortListener {
   async close(): Promise<void> {
     for (const socket of [...this.waiting.keys()]) socket.destroy();
     this.waiting.clear();
+    this.parsers.clear();
     for (const raw of [...this.handshaking.values()]) {
       this.endHandshake(raw);
       raw.destroy();
@@ -146,9 +154,10 @@ export class OwnPortListener {
 
   /** TLS: a raw socket arrived; it is timed (and screened by the route) until its handshake ends. */
   private readonly onRawConnection = (raw: net.Socket): void => {
+    // The storm guard's decision, as on Node's path (UpgradeRouter): shed before any TLS work.
+    if (this.firstRoute()?.socketArrived?.(raw, 'tls', this.handshaking.size) === false) return;
     this.handshaking.set(peerKey(raw), raw);
-    raw.once('close', onRawClose);
-    (raw as HeadSocket)[kListener] = this;
+    raw.once('close', this.socketListeners.rawClose);
     this.firstRoute()?.handshakeStarted?.(raw);
     this.waiting.add(raw);
   };
@@ -158,8 +167,7 @@ export class OwnPortListener {
     const key = peerKey(raw);
     if (this.handshaking.get(key) !== raw) return;
     this.handshaking.delete(key);
-    raw.removeListener('close', onRawClose);
-    (raw as HeadSocket)[kListener] = undefined;
+    raw.removeListener('close', this.socketListeners.rawClose);
     this.waiting.delete(raw);
     this.firstRoute()?.handshakeEnded?.(raw);
   }
@@ -170,14 +178,14 @@ export class OwnPortListener {
       const raw = this.handshaking.get(peerKey(socket));
       if (raw !== undefined) this.endHandshake(raw);
     }
-    const s = socket as HeadSocket;
-    s[kListener] = this;
-    s[kParser] = null;
-    socket.on('data', onHeadData);
+    // Shed before any parsing (the route answers its pre-built 503): the waiting sweep holds the
+    // raw sockets still in their TLS handshake too.
+    if (this.firstRoute()?.socketArrived?.(socket, 'request', this.waiting.size - this.handshaking.size) === false) return;
+    socket.on('data', this.socketListeners.data);
     // A peer that ended its side before a complete head never completes it (whatever allowHalfOpen).
     socket.on('end', destroyOnEnd);
     socket.on('error', destroyOnError);
-    socket.on('close', onHeadClose);
+    socket.on('close', this.socketListeners.close);
     this.waiting.add(socket);
   };
 
@@ -189,8 +197,12 @@ export class OwnPortListener {
   }
 
   /** @internal bytes of a socket before its head is complete. */
-  headData(socket: HeadSocket, chunk: Buffer): void {
-    const parser = (socket[kParser] ??= new HttpRequestHeadParser(this.limits));
+  headData(socket: net.Socket, chunk: Buffer): void {
+    let parser = this.parsers.get(socket);
+    if (parser === undefined) {
+      parser = new HttpRequestHeadParser(this.limits);
+      this.parsers.set(socket, parser);
+    }
     const result = parser.push(chunk);
     if (result === HeadResult.NeedMore) return;
     this.release(socket);
@@ -203,12 +215,11 @@ export class OwnPortListener {
   }
 
   /** The head phase is over: listeners off, deadline cleared, reading stopped until the next owner listens. */
-  private release(socket: HeadSocket): void {
-    socket[kParser] = undefined;
-    socket[kListener] = undefined;
-    socket.removeListener('data', onHeadData);
+  private release(socket: net.Socket): void {
+    this.parsers.delete(socket);
+    socket.removeListener('data', this.socketListeners.data);
     socket.removeListener('end', destroyOnEnd);
-    socket.removeListener('close', onHeadClose);
+    socket.removeListener('close', this.socketListeners.close);
     this.waiting.delete(socket);
     // As Node's http server does before 'upgrade': not paused (a later 'data' listener resumes
     // the flow), but no longer flowing, so nothing is read before the next owner listens.
@@ -216,9 +227,8 @@ export class OwnPortListener {
   }
 
   /** @internal a socket closed before its head was complete. */
-  headClosed(socket: HeadSocket): void {
-    socket[kParser] = undefined;
-    socket[kListener] = undefined;
+  headClosed(socket: net.Socket): void {
+    this.parsers.delete(socket);
     this.waiting.delete(socket);
   }
 
@@ -256,16 +266,18 @@ export class OwnPortListener {
   }
 }
 
-function onHeadData(this: HeadSocket, chunk: Buffer): void {
-  this[kListener]?.headData(this, chunk);
-}
-
-function onHeadClose(this: HeadSocket): void {
-  this[kListener]?.headClosed(this);
-}
-
-function onRawClose(this: HeadSocket): void {
-  this[kListener]?.endHandshake(this);
+function headListeners(listener: OwnPortListener): HeadListeners {
+  return {
+    data(chunk) {
+      listener.headData(this, chunk);
+    },
+    close() {
+      listener.headClosed(this);
+    },
+    rawClose() {
+      listener.endHandshake(this);
+    },
+  };
 }
 
 function destroyOnEnd(this: net.Socket): void {

@@ -23,6 +23,12 @@ export interface UpgradeRoute {
    */
   handshakeStarted?(socket: Socket): void;
   handshakeEnded?(socket: Socket): void;
+  /**
+   * Owned server: a socket arrived at a handshake stage (`tls`: its TLS handshake starts;
+   * `request`: it is to send its request head), with `inProgress` sockets already at that
+   * stage. False when the route shed it (handshake-admission.ts): the router forgets it.
+   */
+  socketArrived?(socket: Socket, stage: 'tls' | 'request', inProgress: number): boolean;
   /** Owned server: a socket was destroyed at its deadline (`tls`: handshake, `request`: request head). */
   socketTimedOut?(socket: Socket, phase: 'tls' | 'request'): void;
 }
