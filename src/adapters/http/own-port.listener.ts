@@ -259,8 +259,15 @@ export class OwnPortListener {
     const message: IncomingMessage = UpgradeRequestSnapshot.of(req).materialize(socket, false);
     // The routes are written against Node's ServerResponse; the writer is the part they use.
     const res = new HttpResponseWriter(socket, headOnly) as unknown as ServerResponse;
-    for (const route of this.routes.values()) {
-      if (route.handleRequest !== undefined && route.handleRequest(message, res)) return;
+    try {
+      for (const route of this.routes.values()) {
+        if (route.handleRequest !== undefined && route.handleRequest(message, res)) return;
+      }
+    } catch {
+      // A throwing handler (a customHealthHandler) ends its own request, not the server.
+      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Internal Server Error');
+      else socket.destroy();
+      return;
     }
     res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Not Found');
   }

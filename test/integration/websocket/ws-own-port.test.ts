@@ -193,3 +193,34 @@ describe.each([false, true])('own-port listener (TLS %s)', (secure) => {
     expect(server.getStats().wsConnections).toBeLessThanOrEqual(1);
   });
 });
+
+describe('own-port listener: a customHealthHandler', () => {
+  const kit = new ServerKit();
+  afterAll(() => kit.teardown());
+
+  it('gets a real IncomingMessage and a ServerResponse-like writer; a throw is a 500, not a crash', async () => {
+    let mode: 'ok' | 'throw' = 'ok';
+    const server = await kit.server({
+      host: '127.0.0.1',
+      customHealthHandler: (req, res, stats) => {
+        if (mode === 'throw') throw new Error('handler bug');
+        res.statusCode = 203;
+        res.setHeader('X-Conns', String(stats.activeConnections));
+        res.setHeader('X-Evil', 'a\r\nInjected: yes');
+        res.write(`${req.method} ${req.url} ${req.headers['x-probe']}`);
+        res.end(' done');
+      },
+    });
+    const port = server.getPort() as number;
+    const ok = await ask(port, 'GET /health?x=1 HTTP/1.1\r\nHost: x\r\nX-Probe: p1\r\n\r\n');
+    expect(ok.status).toBe(203);
+    expect(ok.body).toBe('GET /health?x=1 p1 done');
+    expect(ok.head).toMatch(/\r\nX-Conns: \d+/);
+    // No response splitting: CR/LF in a value never start a header line.
+    expect(ok.head).not.toMatch(/\r\nInjected:/);
+    mode = 'throw';
+    expect((await ask(port, 'GET /health HTTP/1.1\r\nHost: x\r\n\r\n')).status).toBe(500);
+    mode = 'ok';
+    expect((await ask(port, 'GET /health HTTP/1.1\r\nHost: x\r\n\r\n')).status).toBe(203);
+  });
+});
