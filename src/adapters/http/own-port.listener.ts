@@ -208,6 +208,7 @@ export class OwnPortListener {
     this.release(socket);
     if (result === HeadResult.Failed) {
       const err = parser.error as { status: number; message: string };
+      this.firstRoute()?.headRefused?.(socket, err.message);
       abortHandshake(socket, err.status, err.message);
       return;
     }
