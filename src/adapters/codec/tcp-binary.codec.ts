@@ -84,7 +84,7 @@ export class TcpBinaryCodec implements MessageCodec {
             ? encodeEnvelope(
                 MessageType.Connect,
                 '',
-                JSON.stringify({ v: message.version, headers: message.headers }),
+                JSON.stringify({ v: message.version, headers: message.headers, session: message.sessionOffer }),
                 true,
               )
             : encodeEnvelope(
@@ -189,6 +189,7 @@ export class TcpBinaryCodec implements MessageCodec {
             heartbeatInterval: 0,
             version: readUint(o.v, 'v'),
             headers: readHeaders(o.headers),
+            ...(o.session === undefined ? undefined : { sessionOffer: readString(o.session, 'session (offer)') }),
           };
         }
         return {
