@@ -1,7 +1,7 @@
 import type { Connection, ConnectionHandler } from '../ports/connection.port';
 import type { MaybePromise } from '../ports/maybe-promise';
 import type { AttemptEnded, HandshakeInfo, Refusal } from '../ports/transport.port';
-import { AttemptLog } from './attempt-log';
+import { AttemptLog, RefusalLog } from './attempt-log';
 import { ClientRecord, ClientState } from './client-record';
 import type { HandlerContext } from './context.types';
 import { MIDDLEWARE_ERROR, MIDDLEWARE_TIMEOUT, type MiddlewareResult } from './dispatcher.service';
@@ -21,6 +21,7 @@ export class ConnectionAdmission<C extends HandlerContext = HandlerContext> {
   /** Records between accept() and the end of their middleware. */
   readonly admitting = new Set<ClientRecord>();
   private readonly attemptLog: AttemptLog;
+  private readonly refusalLog: RefusalLog;
 
   constructor(
     private readonly d: ConnectionServiceDeps<C>,
@@ -30,6 +31,7 @@ export class ConnectionAdmission<C extends HandlerContext = HandlerContext> {
     private readonly handler: ConnectionHandler,
   ) {
     this.attemptLog = new AttemptLog(d.logger, d.clock);
+    this.refusalLog = new RefusalLog(d.logger, d.clock);
   }
 
   /** ConnectionAcceptor: screening before the protocol handshake (a passed attempt holds a slot). */
@@ -57,10 +59,10 @@ export class ConnectionAdmission<C extends HandlerContext = HandlerContext> {
     this.attemptLog.report(event);
   }
 
-  /** Counts and logs one refused connection attempt (screening, admission or middleware). */
+  /** Counts and logs (throttled per code) one refused attempt (screening, admission or middleware). */
   private refused(ip: string, protocol: string, code: string, reason: string): void {
     this.d.counters.countRefusal(code);
-    this.d.logger.info({ ip, protocol, code, reason }, 'connection refused');
+    this.refusalLog.report(ip, protocol, code, reason);
   }
 
   /** A refusal after the handshake: counted, logged, then the client is told and closed. */

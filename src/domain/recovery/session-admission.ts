@@ -6,6 +6,8 @@ import type { SessionGrant, StelarMessage } from '../message';
 import type { RoomObserver, RoomRegistry } from '../room-registry.service';
 import type { RecoveryService } from './recovery.service';
 import { NEW_SESSION_OFFER, SESSION_HEADER, parseResumeOffer, type ResumeOffer } from './resume-offer';
+import { forgetAnswersThrough } from './answer-cache';
+import { DIRECT_STREAM } from './stream-names';
 
 /** What {@link SessionAdmission.finish} decided for an admitted connection. */
 export interface SessionOutcome {
@@ -143,7 +145,7 @@ export class SessionAdmission implements RoomObserver {
       }
       if (!this.recovery.holds(resuming.session)) return this.open(record, now, 'unknown');
       const replay = this.recovery.replay(resuming.session, resuming.offer, now);
-      if (replay.ok) return this.resume(record, resuming.session, replay.missed);
+      if (replay.ok) return this.resume(record, resuming.session, replay.missed, resuming.offer.positions.get(DIRECT_STREAM)?.offset);
       // Keeps the id the middleware saw; the client is told it starts over.
       return this.open(record, now, replay.reason);
     }
@@ -172,20 +174,23 @@ export class SessionAdmission implements RoomObserver {
     if (record.session !== null) this.recovery.left(record.session, room);
   }
 
-  private resume(record: ClientRecord, session: ResumeSession, missed: readonly StelarMessage[]): SessionOutcome {
+  private resume(record: ClientRecord, session: ResumeSession, missed: readonly StelarMessage[], seenDirect: number | undefined): SessionOutcome {
     this.recovery.attach(session);
     record.session = session;
     if (session.metadata !== null) record.info.metadata = session.metadata;
     for (const wire of session.streams.keys()) {
       if (wire.charCodeAt(0) === 0x23 /* # */) this.rooms.restore(record, wire.slice(1));
     }
-    return { grant: { token: session.token, recovered: true, missed: missed.length }, missed };
+    // What the client reports it received of its direct stream needs no cached answer any more.
+    if (seenDirect !== undefined) forgetAnswersThrough(session, seenDirect);
+    // The client re-sends what it has no confirmation for; duplicates are dropped here (ClientSequencer).
+    return { grant: { token: session.token, recovered: true, missed: missed.length, confirms: true }, missed };
   }
 
   private open(record: ClientRecord, now: number, reason: string | undefined): SessionOutcome {
     const session = this.recovery.open(record.id, now);
     record.session = session;
-    return { grant: { token: session.token, recovered: false, reason, missed: 0 }, missed: NONE };
+    return { grant: { token: session.token, recovered: false, reason, missed: 0, confirms: true }, missed: NONE };
   }
 }
 
