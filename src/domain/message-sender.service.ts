@@ -207,10 +207,8 @@ export class MessageSender {
         else this.dropSlowConsumer(r);
         continue;
       }
-      // positionedKey is non-empty exactly while the record holds a session (session-admission.ts).
-      const key = positioned === null ? '' : r.positionedKey;
-      const pos = key !== '';
-      const p = pos ? key : r.protocol;
+      const pos = positioned !== null && r.session !== null;
+      const p = pos ? r.positionedKey : r.protocol;
       if (p === p1) {
         if (this.deliver(r, out1!)) n1++;
       } else if (p1 === null) {

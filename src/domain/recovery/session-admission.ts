@@ -157,7 +157,6 @@ export class SessionAdmission implements RoomObserver {
     const s = record.session;
     if (s === null) return;
     record.session = null;
-    record.positionedKey = ''; // the fan-out reads "holds a session" from this key
     if (record.endSession || code === CloseCode.Normal) this.recovery.end(s);
     else this.recovery.suspend(s, record.info.roomsIfAny(), record.info.metadataIfAny(), this.clock.now());
   }
