@@ -9,7 +9,7 @@ import { CloseCode, StelarErrorCode } from './errors';
 import { MessageType } from './message';
 import { isPromise } from './rate-limit-policy.service';
 import type { ConnectionServiceDeps } from './connection-service.types';
-import type { SessionAdmission } from './recovery/session-admission';
+import { dropHelloOffer, type SessionAdmission } from './recovery/session-admission';
 
 /**
  * Admission of a connection, from screening to the Connect message: screen → accept (a record
@@ -109,8 +109,23 @@ export class ConnectionAdmission<C extends HandlerContext = HandlerContext> {
       record.holdsAdmissionSlot = true;
     }
     this.admitting.add(record);
+    // A browser's resume offer comes as its first message: admission starts when it arrives.
+    if (this.sessions !== null && this.sessions.awaitHello(record, this.d.limits.connectTimeout, this.helloTimedOut)) return;
     queueMicrotask(() => this.runAdmission(record));
   }
+
+  /** After a message from a connection: if it was the hello its admission waits for, admission starts. */
+  afterMessage(conn: Connection): void {
+    const record = conn.owner as ClientRecord;
+    if (this.sessions !== null && this.sessions.helloArrived(record)) this.runAdmission(record);
+  }
+
+  /** No hello within connectTimeout: refused as a middleware timeout would be. */
+  private readonly helloTimedOut = (record: ClientRecord): void => {
+    if (record.state !== ClientState.Admitting || !record.conn.isOpen) return;
+    this.releaseAdmissionSlot(record);
+    this.refuse(record, StelarErrorCode.ConnectTimeout, 'no Connect hello within connectTimeout', CloseCode.PolicyViolation);
+  };
 
   private runAdmission(record: ClientRecord): void {
     // Closed before the microtask (onClose releases the slot, or is on its way).
@@ -146,6 +161,8 @@ export class ConnectionAdmission<C extends HandlerContext = HandlerContext> {
       const code = result.reason === MIDDLEWARE_TIMEOUT ? StelarErrorCode.ConnectTimeout : StelarErrorCode.Unauthorized;
       return this.refuse(record, code, result.reason, CloseCode.PolicyViolation);
     }
+    // A resume offer that came in a hello nobody read (recovery off) does not stay on the record.
+    dropHelloOffer(record);
     // Session recovery: replaces a resumed session's old connection, restores rooms/metadata.
     const outcome = this.sessions === null ? null : this.sessions.finish(record);
     if (outcome !== null) this.d.counters.countRecovery(outcome.grant.recovered ? 'recovered' : (outcome.grant.reason ?? 'new'));

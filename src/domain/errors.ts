@@ -49,6 +49,10 @@ export const StelarErrorCode = {
   RateLimited: 'STELAR_ERR_RATE_LIMITED',
   Unauthorized: 'STELAR_ERR_UNAUTHORIZED',
   ServerFull: 'STELAR_ERR_SERVER_FULL',
+  /** A handshake shed under load (too many in progress, or the event loop behind): retry after the hint. */
+  ServerBusy: 'STELAR_ERR_SERVER_BUSY',
+  /** Not sent to anyone: a socket whose peer left before its handshake (counted, not handshaked). */
+  PeerGone: 'STELAR_ERR_PEER_GONE',
   TooManyFromIp: 'STELAR_ERR_TOO_MANY_FROM_IP',
   OriginNotAllowed: 'STELAR_ERR_ORIGIN_NOT_ALLOWED',
   ConnectTimeout: 'STELAR_ERR_CONNECT_TIMEOUT',
@@ -64,6 +68,11 @@ export const StelarErrorCode = {
   AckTimeout: 'STELAR_ERR_ACK_TIMEOUT',
   Disconnected: 'STELAR_ERR_DISCONNECTED',
   ServerShutdown: 'STELAR_ERR_SERVER_SHUTDOWN',
+  // session recovery (client → server)
+  /** A request on the wire at a drop whose session could not be resumed. */
+  SessionLost: 'STELAR_ERR_SESSION_LOST',
+  /** The client's buffer of messages the server has not confirmed yet is full. */
+  UnconfirmedFull: 'STELAR_ERR_UNCONFIRMED_FULL',
   // rooms
   MaxRooms: 'STELAR_ERR_MAX_ROOMS',
   MaxRoomsPerClient: 'STELAR_ERR_MAX_ROOMS_PER_CLIENT',

@@ -56,6 +56,10 @@ export class ServerCounters {
    * first connection) or the reason it could not resume (`expired`, `history`, `epoch`…).
    */
   readonly recovery = new Map<string, number>();
+  /** Client → server recovery: re-sent client messages dropped as duplicates (already processed). */
+  recoveryDuplicates = 0;
+  /** Of those, re-sent requests answered from the session's answer cache (handler not run again). */
+  answersFromCache = 0;
   readonly acks = new AckCounters();
   /** Fan-out sends (broadcast, room, cluster delivery) and the messages they wrote. */
   broadcasts = 0;
