@@ -59,9 +59,13 @@ function sleep(ms) {
 /** Starts `n` cluster nodes; resolves with their ServerProcess handles. */
 async function startNodes(system, n, redisUrl, prefix) {
   const nodes = [];
+  // STELAR_BENCH_CALLGRIND=<node index>:<file>: that node runs under callgrind, counting only the
+  // measured part of each phase (one dump per phase: <file>.1 spread, <file>.2 local).
+  const [cgIndex, cgFile] = (process.env.STELAR_BENCH_CALLGRIND || '').split(':');
   try {
     for (let i = 0; i < n; i++) {
-      const srv = new ServerProcess(system.serverPath, { cluster: { redis: redisUrl, prefix, nodeId: `bench-${i}` } });
+      const run = cgFile && Number(cgIndex) === i ? { callgrind: `${cgFile}.N${n}` } : {};
+      const srv = new ServerProcess(system.serverPath, { cluster: { redis: redisUrl, prefix, nodeId: `bench-${i}` } }, run);
       await srv.start();
       nodes.push(srv);
     }
@@ -128,6 +132,7 @@ async function fanout(system, nodes, subsPerNode, idlePerNode, room, p, redisPid
     const cpu0 = await Promise.all(nodes.map((n) => n.cpu()));
     const writes0 = nodes.map((n) => procWrites(n.child.pid));
     const switches0 = nodes.map((n) => procSwitches(n.child.pid));
+    for (const n of nodes) n.callgrindCollect(true);
     const redis0 = procCpuUs(redisPid);
     const t0 = performance.now();
     const d0 = delivered;
@@ -137,6 +142,7 @@ async function fanout(system, nodes, subsPerNode, idlePerNode, room, p, redisPid
     await done;
     const t1 = performance.now();
     const cpu1 = await Promise.all(nodes.map((n) => n.cpu()));
+    for (const n of nodes) n.callgrindCollect(false);
     const writes = nodes.map((n, i) => procWrites(n.child.pid) - writes0[i]);
     const switches = nodes.map((n, i) => {
       const now = procSwitches(n.child.pid);
