@@ -76,7 +76,7 @@ class ServerProcess {
   callgrindCollect(start) {
     if (!this.callgrind) return;
     const { execFileSync } = require('node:child_process');
-    execFileSync('callgrind_control', [start ? '-z' : '-d', String(this.child.pid)], { stdio: 'ignore' });
+    execFileSync('callgrind_control', [start ? '--zero' : '--dump', String(this.child.pid)], { stdio: 'ignore' });
   }
 
   /** Sends one command and resolves with the child's answer. */
