@@ -6,7 +6,8 @@
 // Requires the built package (npm run build -> dist/src/index.js).
 // Options: { tcp: boolean } also opens the TCP transport (tcpPort 0, read back with getTcpPort());
 // { metrics: boolean } (or STELAR_BENCH_METRICS=1) turns Prometheus metrics on and scrapes them
-// once a second in the server process, as a scraper would (a pessimistic 1 s interval).
+// once a second in the server process, as a scraper would (a pessimistic 1 s interval);
+// { recovery: true | {…} } turns session recovery on (clients with `session` hold one).
 
 const net = require('node:net');
 const path = require('node:path');
@@ -48,6 +49,8 @@ module.exports = async function start(options) {
     gracefulShutdown: false,
     logger: process.env.STELAR_BENCH_LOG || false,
     ...(metrics ? { metrics: true } : {}),
+    // Session recovery (the stelar-recovery systems): histories per room, positions on deliveries.
+    ...(options && options.recovery ? { recovery: options.recovery } : {}),
     // The cluster scenario (bench/scenarios/cluster.js) runs several nodes on one Redis.
     ...(options && options.cluster ? { cluster: options.cluster } : {}),
   });

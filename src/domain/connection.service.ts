@@ -72,6 +72,7 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
   /** Clears every timer. Connections are left alone (see closeAll). */
   dispose(): void {
     this.heartbeats.stop();
+    this.d.sequencer?.dispose();
     if (this.cleanupTimer !== null) {
       this.d.clock.clearInterval(this.cleanupTimer);
       this.cleanupTimer = null;
@@ -119,6 +120,8 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
 
   onMessage(conn: Connection, payload: Uint8Array, binary: boolean): void {
     this.inbound.onMessage(conn, payload, binary);
+    // A browser's resume hello ends a wait (session-admission.ts); 0 waiting nearly always.
+    if (this.sessions !== null && this.sessions.awaitingHello !== 0) this.admission.afterMessage(conn);
   }
 
   onProtocolError(conn: Connection, err: ProtocolError): void {

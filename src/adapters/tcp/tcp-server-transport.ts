@@ -327,7 +327,11 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
     if (attempt === undefined || !this.pending.delete(attempt)) return;
     if (this.gate.gone(tcp.socket, this.acceptor, 'tcp', attempt.info.remoteAddress)) return this.end(attempt, null);
     const problem = isPlainHello(payload) ? null : checkHello(tcp, payload, this.connOptions.codec ?? DEFAULT_CODEC);
-    if (problem !== null) return this.end(attempt, problem);
+    if (problem !== null) {
+      // Refused before the domain sees it: reported (counted under one code, throttled log).
+      this.acceptor?.attemptEnded?.({ protocol: 'tcp', remoteAddress: attempt.info.remoteAddress, code: StelarErrorCode.BadHandshake, reason: problem.message });
+      return this.end(attempt, problem);
+    }
     const acceptor = this.acceptor;
     if (acceptor === null) return this.end(attempt, INTERNAL_ERROR);
     attempt.reserved = false;

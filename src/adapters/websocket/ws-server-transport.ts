@@ -16,6 +16,7 @@ import { DeadlineSweep } from '../socket/deadline-sweep';
 import type { CloseTimerSettings } from '../socket/socket-timers';
 import { isPending, screenAttempt } from '../socket/screening';
 import { positiveOption as positive } from '../socket/option-checks';
+import { StelarErrorCode } from '../../domain/errors';
 import { HandshakeGate, isShed, type HandshakeAdmissionOptions } from '../socket/handshake-admission';
 import { DEFAULT_LISTEN_BACKLOG, listenBacklogOption } from '../socket/listen-backlog';
 import { busyResponse } from './ws-busy-response';
@@ -216,7 +217,7 @@ export class WsServerTransport implements Transport, UpgradeRoute {
     this.acceptor?.attemptEnded?.({
       protocol: 'ws',
       remoteAddress: stripMapped((socket as Socket).remoteAddress ?? ''),
-      code: 'STELAR_ERR_CONNECT_TIMEOUT',
+      code: StelarErrorCode.ConnectTimeout,
       reason: `Upgrade not screened within ${this.connectTimeout} ms`,
     });
     socket.destroy();
@@ -280,7 +281,7 @@ export class WsServerTransport implements Transport, UpgradeRoute {
     this.acceptor?.attemptEnded?.({
       protocol: 'ws',
       remoteAddress: stripMapped(socket.remoteAddress ?? ''),
-      code: 'STELAR_ERR_CONNECT_TIMEOUT',
+      code: StelarErrorCode.ConnectTimeout,
       reason:
         phase === 'tls'
           ? `TLS handshake not finished within ${this.connectTimeout} ms`
@@ -304,7 +305,10 @@ export class WsServerTransport implements Transport, UpgradeRoute {
     // On the user's server the socket's arrival is not ours to see: the guard applies here.
     if (!this.owned && !this.gate.admit(socket as Socket, this.pending.size, false, acceptor, 'ws', address)) return;
     const failure = validateUpgradeRequest(req);
-    if (failure !== null) return abortHandshake(socket, failure.status, failure.message, failure.headers);
+    if (failure !== null) {
+      this.refusedHandshake(req, failure.message);
+      return abortHandshake(socket, failure.status, failure.message, failure.headers);
+    }
 
     let deflate: { params: DeflateParams; header: string } | null = null;
     const ext = req.headers['sec-websocket-extensions'];
@@ -312,6 +316,7 @@ export class WsServerTransport implements Transport, UpgradeRoute {
       try {
         deflate = negotiateServer(parseExtensions(ext), this.deflateOptions);
       } catch {
+        this.refusedHandshake(req, 'Invalid Sec-WebSocket-Extensions header');
         return abortHandshake(socket, 400, 'Invalid Sec-WebSocket-Extensions header');
       }
     }
@@ -338,6 +343,16 @@ export class WsServerTransport implements Transport, UpgradeRoute {
     } else {
       this.complete(req, socket, head, info, deflate, verdict);
     }
+  }
+
+  /** A malformed upgrade request, refused before screening: reported (counted, throttled log). */
+  private refusedHandshake(req: http.IncomingMessage, reason: string): void {
+    this.acceptor?.attemptEnded?.({
+      protocol: 'ws',
+      remoteAddress: remoteAddressOf(req, this.options.trustProxy === true),
+      code: StelarErrorCode.BadHandshake,
+      reason,
+    });
   }
 
   private complete(
