@@ -19,7 +19,7 @@ import type { CloseTimerSettings } from '../socket/socket-timers';
 import { isPending, screenAttempt } from '../socket/screening';
 import { positiveOption as positive } from '../socket/option-checks';
 import { StelarErrorCode } from '../../domain/errors';
-import { HandshakeAdmission, ShedSockets, dropSocket, isShed, peerGone, type HandshakeAdmissionOptions } from '../socket/handshake-admission';
+import { HandshakeGate, isShed, type HandshakeAdmissionOptions } from '../socket/handshake-admission';
 import { DEFAULT_LISTEN_BACKLOG, listenBacklogOption } from '../socket/listen-backlog';
 import { busyResponse } from './ws-busy-response';
 
@@ -103,11 +103,8 @@ export class WsServerTransport implements Transport, UpgradeRoute {
   private readonly pending: DeadlineSweep<Duplex>;
   /** Owned TLS server: sockets in their handshake that were screened (see handshakeStarted). */
   private readonly tlsAttempts = new Map<Socket, TlsAttempt>();
-  /** The storm guard: handshakes in progress and event-loop lag (handshake-admission.ts). */
-  private readonly admission: HandshakeAdmission;
-  /** The pre-built 503 + Retry-After of a shed upgrade. */
-  private readonly busy: Buffer;
-  private readonly shedding: ShedSockets;
+  /** The storm guard (handshake-admission.ts): sheds with the pre-built 503 + Retry-After. */
+  private readonly gate: HandshakeGate;
   private readonly backlog: number;
   private listening = false;
   /** True when this transport called listen() on the server (so close() must close it). */
@@ -127,9 +124,7 @@ export class WsServerTransport implements Transport, UpgradeRoute {
     this.deflateOptions = c === true ? {} : c ? c : null;
     if (this.deflateOptions !== null) negotiateServer([], this.deflateOptions); // validates window bits
     this.pending = new DeadlineSweep<Duplex>(this.connectTimeout, (socket) => this.handshakeTimedOut(socket), options.clock);
-    this.admission = new HandshakeAdmission(options);
-    this.busy = busyResponse(this.admission.retryAfterSeconds);
-    this.shedding = new ShedSockets(this.closeTimer.closeTimeout, options.clock);
+    this.gate = new HandshakeGate(options, this.closeTimer.closeTimeout, options.clock, (a) => busyResponse(a.retryAfterSeconds));
     this.backlog = listenBacklogOption(options.listenBacklog, DEFAULT_LISTEN_BACKLOG);
   }
 
@@ -166,7 +161,7 @@ export class WsServerTransport implements Transport, UpgradeRoute {
     this.router = UpgradeRouter.for(server, this.owned, this.connectTimeout, this.options.clock);
     this.router.add(this);
     this.listening = true;
-    this.admission.start();
+    this.gate.start();
     if (!server.listening && (this.owned || this.options.port !== undefined)) {
       await new Promise<void>((resolve, reject) => {
         const onError = (err: Error): void => {
@@ -198,7 +193,7 @@ export class WsServerTransport implements Transport, UpgradeRoute {
     listener.add(this);
     this.ownListener = listener;
     this.listening = true;
-    this.admission.start();
+    this.gate.start();
     if (shared === undefined) {
       try {
         await listener.listen(this.options.port ?? 0, this.options.host, this.backlog);
@@ -269,8 +264,7 @@ export class WsServerTransport implements Transport, UpgradeRoute {
     this.listening = false;
     this.ownListener?.remove(this);
     this.ownListener = null;
-    this.admission.stop();
-    this.shedding.clear();
+    this.gate.stop();
     if (this.router !== null) this.router.remove(this);
     this.router = null;
   }
@@ -336,17 +330,7 @@ export class WsServerTransport implements Transport, UpgradeRoute {
    * TLS handshake, closed (nothing can be said yet). No parsing, TLS or screening work is spent.
    */
   socketArrived(socket: Socket, stage: 'tls' | 'request', inProgress: number): boolean {
-    const why = this.admission.check(inProgress + this.pending.size);
-    if (why === null) return true;
-    this.admission.reportShed(this.acceptor, 'ws', stripMapped(socket.remoteAddress ?? ''), why);
-    if (stage === 'tls') dropSocket(socket);
-    else this.shedding.shed(socket, this.busy);
-    return false;
-  }
-
-  /** Sockets shed and not closed yet (they linger until the peer's FIN, at most closeTimeout). */
-  sheddingCount(): number {
-    return this.shedding.size;
+    return this.gate.admit(socket, inProgress + this.pending.size, stage === 'tls', this.acceptor, 'ws', stripMapped(socket.remoteAddress ?? ''));
   }
 
   /** @internal UpgradeRoute (own-port listener): a request head its parser refused (counted, throttled log). */
@@ -382,23 +366,11 @@ export class WsServerTransport implements Transport, UpgradeRoute {
     if (isShed(socket)) return;
     socket.on('error', onHandshakeSocketError);
     const acceptor = this.acceptor;
-    if (peerGone(socket)) {
-      this.admission.reportPeerGone(acceptor, 'ws', stripMapped((socket as Socket).remoteAddress ?? ''));
-      socket.destroy();
-      return;
-    }
+    const address = stripMapped((socket as Socket).remoteAddress ?? '');
+    if (this.gate.gone(socket, acceptor, 'ws', address)) return;
     if (!this.listening || acceptor === null) return abortHandshake(socket, 503, 'Server not accepting connections');
-    if (!this.owned) {
-      // On the user's server the socket's arrival is not ours to see: shed at the upgrade.
-      const why = this.admission.check(this.pending.size);
-      if (why !== null) {
-        clearConnectTimer(socket);
-        this.admission.reportShed(acceptor, 'ws', stripMapped((socket as Socket).remoteAddress ?? ''), why);
-        socket.removeListener('error', onHandshakeSocketError);
-        this.shedding.shed(socket, this.busy);
-        return;
-      }
-    }
+    // On the user's server the socket's arrival is not ours to see: the guard applies here.
+    if (!this.owned && !this.gate.admit(socket as Socket, this.pending.size, false, acceptor, 'ws', address)) return;
     const failure = validateUpgradeRequest(req);
     if (failure !== null) {
       this.refusedHandshake(req, failure.message);

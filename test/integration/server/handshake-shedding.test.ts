@@ -94,7 +94,7 @@ describe.each(HTTP_PARSERS.flatMap((p) => [[p, false] as const, [p, true] as con
 describe.each([false, true])('TCP, tls=%p: the pre-encoded refusal frame', (secure) => {
   it('sends Error STELAR_ERR_SERVER_BUSY with retryAfter, then Disconnect 1013, before reading any hello', async () => {
     const logger = new FakeLogger();
-    const server = await kit.server({ maxPendingHandshakes: 1, shedRetryAfter: 1500, logger, ...(secure ? { tls: testCert() } : {}) });
+    const server = await kit.server({ maxPendingHandshakes: 1, shedRetryAfter: 1500, logger, metrics: true, ...(secure ? { tls: testCert() } : {}) });
     await holder(server.getTcpPort() as number, secure);
     const frames = parseTcpFrames(await exchange(server.getTcpPort() as number, secure, HELLO));
     expect(frames.map((f) => [f.type, f.event])).toEqual([
@@ -105,6 +105,7 @@ describe.each([false, true])('TCP, tls=%p: the pre-encoded refusal frame', (secu
     expect(JSON.parse(frames[1].payload.toString())).toEqual({ code: 1013, reason: 'Server busy, retry later' });
     await untilShed(server, 1);
     expect(server.getStats().activeConnections).toBe(0);
+    expect(await server.metrics()).toMatch(/^stelar_connections_refused_total\{namespace="\/",reason="STELAR_ERR_SERVER_BUSY"\} 1$/m);
     expect(logger.at('warn').some((l) => /STELAR_ERR_SERVER_BUSY: handshake shed.*\(tcp 127\.0\.0\.1\)/.test(l))).toBe(true);
   });
 });
