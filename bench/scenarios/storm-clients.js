@@ -28,17 +28,11 @@ const maxAttempt = new Uint16Array(p.count);
 function makeClient(i) {
   return new Promise((resolve) => {
     const c = new StelarClient(p.url, { mode: p.mode, logger: silent });
-    let first = true;
     c.on('msg', () => {
       received++;
       if (killedAt > 0) {
         receivedAfterKill++;
         if (rejoinAt[i] === 0) rejoinAt[i] = Date.now() - killedAt;
-      }
-      if (first) {
-        first = false;
-        joined++;
-        resolve();
       }
     });
     c.on('connect', () => {
@@ -57,7 +51,13 @@ function makeClient(i) {
     clients[i] = c;
     c.connect();
     // Queued until the session starts; the client rejoins it by itself after every reconnect.
-    c.joinRoom(p.room).catch(() => undefined);
+    // Ready once the server confirmed the join (the publisher starts after every client is in).
+    const join = () =>
+      c.joinRoom(p.room).then(
+        (ok) => (ok ? (joined++, resolve()) : setTimeout(join, 500)),
+        () => setTimeout(join, 500),
+      );
+    join();
   });
 }
 
@@ -112,7 +112,9 @@ process.on('message', (msg) => {
 });
 process.on('disconnect', () => process.exit(0));
 
+const setupTimer = setInterval(() => process.send({ setup: joined }), 5000);
+setupTimer.unref();
 openAll().then(
-  () => process.send({ ready: joined }),
-  (err) => process.send({ failed: String(err && err.stack ? err.stack : err) }),
+  () => (clearInterval(setupTimer), process.send({ ready: joined })),
+  (err) => (clearInterval(setupTimer), process.send({ failed: String(err && err.stack ? err.stack : err) })),
 );

@@ -39,6 +39,7 @@ import type { ServerLimits } from '../domain/server-limits';
 import { APP_TOKENS } from './server/app-tokens';
 import { builtInTransports } from './server/builtin-transports';
 import { createClusterBus } from './server/cluster-bus.factory';
+import { createRedisRecoveryStores, type RedisRecoveryStores } from './server/recovery-stores.factory';
 import { HealthRoute } from './server/health.handler';
 import { createLogger } from './server/logger.factory';
 import { RuntimeConfig } from './server/runtime-config';
@@ -86,9 +87,11 @@ export function createStelarContainer(
   transports: readonly ContainerModule[] = builtInTransports(options),
 ): Container {
   const c = new Container({ defaultScope: 'Singleton' });
-  const sugar = bindPorts(c, options);
+  // Created on first resolution of a recovery store token (cluster + recovery), started by the lifecycle.
+  const recoveryStores: { redis: RedisRecoveryStores | null } = { redis: null };
+  const sugar = bindPorts(c, options, recoveryStores);
   bindDomain(c, options);
-  bindApplication(c, options);
+  bindApplication(c, options, recoveryStores);
   bindOperations(c, options);
   for (const module of transports) c.load(module);
   if (configure !== undefined) {
@@ -99,7 +102,7 @@ export function createStelarContainer(
 }
 
 /** Ports → default adapters. Returns the sugar options that were given. */
-function bindPorts(c: Container, o: ResolvedOptions): Sugar[] {
+function bindPorts(c: Container, o: ResolvedOptions, recoveryStores: { redis: RedisRecoveryStores | null }): Sugar[] {
   const sugar: Sugar[] = [];
   const given = <T>(option: string, tokenName: keyof typeof TOKENS, value: T): T => {
     sugar.push({ option, token: TOKENS[tokenName], tokenName, value });
@@ -133,10 +136,23 @@ function bindPorts(c: Container, o: ResolvedOptions): Sugar[] {
     (logger: Logger) => (o.cluster ? createClusterBus(o.cluster, logger) : new MemoryClusterBus()),
     [TOKENS.Logger],
   );
-  // Session recovery (single node in phase 1): sessions and stream histories in memory.
-  c.bind<SessionStore>(TOKENS.SessionStore).toResolvedValue(() => new MemorySessionStore());
+  // Session recovery: sessions and stream histories in memory (one node), or in the cluster's
+  // Redis when `cluster` and `recovery` are both on (a rebinding of either token wins).
+  const cluster = o.cluster;
+  const redisStores = (bus: ClusterBus, logger: Logger, clock: Clock): RedisRecoveryStores =>
+    (recoveryStores.redis ??= createRedisRecoveryStores(cluster!, o.recovery, bus.nodeId, logger, clock));
+  const storeDeps: [symbol, symbol, symbol] = [TOKENS.ClusterBus, TOKENS.Logger, TOKENS.Clock];
+  c.bind<SessionStore>(TOKENS.SessionStore).toResolvedValue(
+    (bus: ClusterBus, logger: Logger, clock: Clock) =>
+      cluster !== undefined && o.recovery.enabled ? redisStores(bus, logger, clock).sessions : new MemorySessionStore(),
+    storeDeps,
+  );
   c.bind<StreamStore>(TOKENS.StreamStore).toResolvedValue(
-    () => new MemoryStreamStore({ historySize: o.recovery.historySize, windowMs: o.recovery.windowMs }),
+    (bus: ClusterBus, logger: Logger, clock: Clock) =>
+      cluster !== undefined && o.recovery.enabled
+        ? redisStores(bus, logger, clock).streams
+        : new MemoryStreamStore({ historySize: o.recovery.historySize, windowMs: o.recovery.windowMs }),
+    storeDeps,
   );
   c.bind<SessionTokenGenerator>(TOKENS.SessionTokenGenerator).toResolvedValue(() => new RandomSessionTokenGenerator());
   c.bind<HttpFallback>(TOKENS.HttpFallback).toResolvedValue(
@@ -240,11 +256,11 @@ function bindDomain(c: Container, o: ResolvedOptions): void {
 }
 
 /** The application services around the domain: delivery, contexts, stats, lifecycle, config. */
-function bindApplication(c: Container, o: ResolvedOptions): void {
+function bindApplication(c: Container, o: ResolvedOptions, recoveryStores: { redis: RedisRecoveryStores | null }): void {
   c.bind(APP_TOKENS.Messaging).toResolvedValue(
-    (sender: MessageSender, clients: ClientRegistry, rooms: RoomRegistry, replier: RequestReplier, bus: ClusterBus, logger: Logger) =>
-      new ServerMessaging(sender, clients, rooms, replier, bus, logger),
-    [APP_TOKENS.MessageSender, APP_TOKENS.ClientRegistry, APP_TOKENS.RoomRegistry, APP_TOKENS.RequestReplier, TOKENS.ClusterBus, TOKENS.Logger],
+    (sender: MessageSender, clients: ClientRegistry, rooms: RoomRegistry, replier: RequestReplier, bus: ClusterBus, logger: Logger, recovery: RecoveryService, clock: Clock) =>
+      new ServerMessaging(sender, clients, rooms, replier, bus, logger, recovery, clock),
+    [APP_TOKENS.MessageSender, APP_TOKENS.ClientRegistry, APP_TOKENS.RoomRegistry, APP_TOKENS.RequestReplier, TOKENS.ClusterBus, TOKENS.Logger, APP_TOKENS.Recovery, TOKENS.Clock],
   );
   c.bind(APP_TOKENS.ContextFactory).toResolvedValue(
     (messaging: ServerMessaging) => new StelarContextFactory(messaging),
@@ -268,7 +284,14 @@ function bindApplication(c: Container, o: ResolvedOptions): void {
         rooms.setInterest(bus.interest);
         clients.setInterest(bus.interest);
       }
-      const cluster = { onDelivery: (d: ClusterDelivery) => void conns.deliverFromCluster(d), state, beforeStop: () => ops.stop() };
+      const cluster = {
+        onDelivery: (d: ClusterDelivery) => void conns.deliverFromCluster(d),
+        state,
+        beforeStop: () => ops.stop(),
+        // The Redis recovery stores, when bound (cluster + recovery): connected after the bus, closed after it.
+        afterStart: () => recoveryStores.redis?.start() ?? Promise.resolve(),
+        afterStop: () => recoveryStores.redis?.stop() ?? Promise.resolve(),
+      };
       return new ServerLifecycle(opts, transports, conns, clients, bus, logger, cluster, uptime);
     },
     [APP_TOKENS.Options, allTransports, APP_TOKENS.ConnectionService, APP_TOKENS.ClientRegistry, TOKENS.ClusterBus, TOKENS.Logger, APP_TOKENS.LocalState, APP_TOKENS.Uptime, APP_TOKENS.Operations, APP_TOKENS.RoomRegistry],

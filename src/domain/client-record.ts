@@ -1,4 +1,4 @@
-import type { Connection, Protocol } from '../ports/connection.port';
+import type { Connection, OutboundMessage, Protocol } from '../ports/connection.port';
 import type { StoredSession } from '../ports/session-store.port';
 import type { ConnectMessage, StelarMessage } from './message';
 import type { ResumeOffer } from './recovery/resume-offer';
@@ -147,6 +147,7 @@ class RareRecordState {
   sessionOffer: { readonly reason?: string } | null = null;
   closeReason: string | null = null;
   sinceConfirm = 0;
+  held: OutboundMessage[] | null = null;
 }
 
 /**
@@ -259,6 +260,17 @@ export class ClientRecord {
   }
   set closeReason(v: string | null) {
     if (v !== null || this.rare !== null) this.rareState().closeReason = v;
+  }
+
+  /**
+   * While a resume over a networked store reads the history (the record is registered and in
+   * its rooms): what is sent to it meanwhile, written after the missed messages; else null.
+   */
+  get held(): OutboundMessage[] | null {
+    return this.rare === null ? null : this.rare.held;
+  }
+  set held(v: OutboundMessage[] | null) {
+    if (v !== null || this.rare !== null) this.rareState().held = v;
   }
 
   /** Client → server recovery: a confirmation for this record waits for the batch flush. */

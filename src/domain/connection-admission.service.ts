@@ -9,7 +9,7 @@ import { CloseCode, StelarErrorCode } from './errors';
 import { MessageType } from './message';
 import { isPromise } from './rate-limit-policy.service';
 import type { ConnectionServiceDeps } from './connection-service.types';
-import { dropHelloOffer, type SessionAdmission } from './recovery/session-admission';
+import { dropHelloOffer, type SessionAdmission, type SessionOutcome } from './recovery/session-admission';
 
 /**
  * Admission of a connection, from screening to the Connect message: screen → accept (a record
@@ -131,7 +131,18 @@ export class ConnectionAdmission<C extends HandlerContext = HandlerContext> {
     // Closed before the microtask (onClose releases the slot, or is on its way).
     if (record.state !== ClientState.Admitting || !record.conn.isOpen) return;
     // A resume takes the session's id before the middleware runs (it sees the resumed id).
-    if (this.sessions !== null) this.sessions.begin(record);
+    const claimed = this.sessions === null ? undefined : this.sessions.begin(record);
+    // A networked session store answers later (bounded by its timeout; never rejects).
+    if (claimed !== undefined) {
+      claimed
+        .then(() => this.runMiddleware(record))
+        .then(undefined, (err: unknown) => this.d.logger.error({ err, clientId: record.id }, 'admission failed'));
+    }
+    else this.runMiddleware(record);
+  }
+
+  private runMiddleware(record: ClientRecord): void {
+    if (record.state !== ClientState.Admitting || !record.conn.isOpen) return;
     let ctx: C;
     try {
       ctx = this.d.contexts.create(record);
@@ -164,12 +175,12 @@ export class ConnectionAdmission<C extends HandlerContext = HandlerContext> {
     // A resume offer that came in a hello nobody read (recovery off) does not stay on the record.
     dropHelloOffer(record);
     // Session recovery: replaces a resumed session's old connection, restores rooms/metadata.
-    const outcome = this.sessions === null ? null : this.sessions.finish(record);
-    if (outcome !== null) this.d.counters.countRecovery(outcome.grant.recovered ? 'recovered' : (outcome.grant.reason ?? 'new'));
+    const finished = this.sessions === null ? null : this.sessions.finish(record);
     if (this.d.clients.has(record.id)) {
+      record.held = null;
       return this.refuse(record, StelarErrorCode.Internal, 'Duplicate client id', CloseCode.InternalError);
     }
-    const { info, conn } = record;
+    const { info } = record;
     this.d.clients.add(record);
     record.state = ClientState.Open;
     record.traffic.connectionsOpened++;
@@ -179,6 +190,23 @@ export class ConnectionAdmission<C extends HandlerContext = HandlerContext> {
       record.countedByTracker = true;
       this.d.admission.admitted(info.remoteAddress);
     }
+    if (finished !== null && 'ready' in finished) {
+      // A networked resume: registered (what it is sent is held) until the history is read.
+      finished.ready
+        .then((outcome) => this.goLive(record, outcome))
+        .then(undefined, (err: unknown) => this.d.logger.error({ err, clientId: record.id }, 'resume failed'));
+      return;
+    }
+    this.goLive(record, finished);
+  }
+
+  /** The Connect message, the missed messages, what was held, then the hooks and handlers. */
+  private goLive(record: ClientRecord, outcome: SessionOutcome | null): void {
+    const held = record.held;
+    record.held = null;
+    if (outcome !== null) this.d.counters.countRecovery(outcome.grant.recovered ? 'recovered' : (outcome.grant.reason ?? 'new'));
+    if (record.state !== ClientState.Open || !record.conn.isOpen) return;
+    const { info, conn } = record;
     // The Connect message is the first thing an admitted client receives.
     this.d.sender.sendTo(record, {
       type: MessageType.Connect,
@@ -190,6 +218,8 @@ export class ConnectionAdmission<C extends HandlerContext = HandlerContext> {
     // A resumed session's missed messages, in order, before anything new.
     const recovered = outcome !== null && outcome.grant.recovered;
     if (recovered) for (const m of outcome.missed) this.d.sender.sendTo(record, m);
+    // Then what reached it while a networked resume read the history.
+    if (held !== null) for (const out of held) this.d.sender.write(record, out);
     // Payloads only for hooks that are set: `info.metadata` is created on first access.
     if (this.d.hooks.has('onClientConnect')) {
       this.d.hooks.call('onClientConnect', {

@@ -17,6 +17,7 @@ import { CLEANUP_INTERVAL_MS, type ServerLimits } from './server-limits';
 import type { ConnectionServiceDeps, DomainStats } from './connection-service.types';
 import { SessionAdmission } from './recovery/session-admission';
 import { ConnectionAdmission } from './connection-admission.service';
+import { ALL_STREAM, roomStream } from './recovery/stream-names';
 import type { ServerCounters } from './metrics/server-counters';
 
 /**
@@ -223,6 +224,14 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
         ? { type: MessageType.Binary, event: delivery.event, bytes: delivery.bytes, meta: delivery.meta }
         : { type: MessageType.Event, event: delivery.event, data: delivery.data };
     const t = delivery.target;
+    const pos = delivery.pos;
+    const recovery = this.d.recovery;
+    if (pos !== undefined && recovery !== undefined && recovery.enabled && t.kind !== 'client') {
+      // Appended for the whole cluster by the publisher's stream store: delivered with its position.
+      const wire = t.kind === 'room' ? roomStream(t.room) : ALL_STREAM;
+      const positioned = recovery.positioned(wire, message, pos);
+      return this.sender.deliverPositioned(t.kind === 'room' ? t.room : null, message, positioned, delivery.excludeId, delivery.exclude2);
+    }
     switch (t.kind) {
       case 'all':
         return this.sender.deliverToAll(message, delivery.excludeId);

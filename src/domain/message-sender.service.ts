@@ -11,6 +11,7 @@ import type { RoomRegistry } from './room-registry.service';
 import type { CodecRegistry } from './codec-registry';
 import type { ServerLimits } from './server-limits';
 import type { RecoveryService } from './recovery/recovery.service';
+import { MAX_HELD_MESSAGES } from './recovery/session-admission';
 import type { StoredSession } from '../ports/session-store.port';
 import { ServerCounters, type TrafficCounters } from './metrics/server-counters';
 
@@ -139,11 +140,27 @@ export class MessageSender {
    * cancels it (returns -1). Otherwise returns how many clients it was written to.
    */
   broadcast(message: StelarMessage, excludeId?: string, options?: SendOptions): number {
-    if (this.hooks.has('onBeforeBroadcast')) {
-      const info = broadcastInfo(message, excludeId);
-      if (info !== null && !this.hooks.call('onBeforeBroadcast', info)) return -1;
-    }
+    if (!this.allowsBroadcast(message, excludeId)) return -1;
     return this.deliverToAll(message, excludeId, options);
+  }
+
+  /** `onBeforeBroadcast` (if set) lets this broadcast go. */
+  allowsBroadcast(message: StelarMessage, excludeId?: string): boolean {
+    if (!this.hooks.has('onBeforeBroadcast')) return true;
+    const info = broadcastInfo(message, excludeId);
+    return info === null || this.hooks.call('onBeforeBroadcast', info);
+  }
+
+  /**
+   * Session recovery in a cluster: a message a distributing stream store already appended (its
+   * position assigned for the whole cluster) to every local member of `room` (`room` null:
+   * every local client), sessions getting `positioned`. Nothing is recorded here.
+   */
+  deliverPositioned(room: string | null, message: StelarMessage, positioned: StelarMessage, excludeId?: string, alsoExclude?: string): number {
+    const options = alsoExclude === undefined ? undefined : { alsoExclude };
+    if (room === null) return this.fanOut(this.clients.values(), message, positioned, excludeId, options);
+    const members = this.rooms.members(room);
+    return members === undefined ? 0 : this.fanOut(members.values(), message, positioned, excludeId, options);
   }
 
   /**
@@ -273,6 +290,8 @@ export class MessageSender {
 
   /** Writes an already-encoded message, without the buffer check; counts it. */
   write(record: ClientRecord, out: OutboundMessage): boolean {
+    const held = record.held;
+    if (held !== null) return this.hold(record, held, out);
     try {
       record.conn.send(out);
     } catch (err) {
@@ -284,6 +303,17 @@ export class MessageSender {
     const t = record.traffic;
     t.messagesOut++;
     t.bytesOut += out.payload.byteLength;
+    return true;
+  }
+
+  /** A resume over a networked store is reading the history: kept for after the missed messages (bounded). */
+  private hold(record: ClientRecord, held: OutboundMessage[], out: OutboundMessage): boolean {
+    if (held.length >= MAX_HELD_MESSAGES) {
+      record.held = null;
+      this.dropSlowConsumer(record);
+      return false;
+    }
+    held.push(out);
     return true;
   }
 

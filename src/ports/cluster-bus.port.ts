@@ -18,6 +18,14 @@ export interface ClusterDelivery {
   /** Metadata of a binary payload (file name, MIME type…), carried with `bytes`. */
   readonly meta?: BinaryMeta;
   readonly excludeId?: string;
+  /**
+   * Session recovery in a cluster: the position the stream store assigned (the room's stream,
+   * or the broadcast stream), present on deliveries appended to a shared stream; every node,
+   * the publisher's too, delivers them with it.
+   */
+  readonly pos?: { readonly offset: number; readonly epoch: string };
+  /** A second client id the delivery skips (with `pos`: `ctx.broadcast`'s sender). */
+  readonly exclude2?: string;
 }
 
 /** Receives deliveries published by other nodes. */

@@ -1,3 +1,4 @@
+import type { MaybePromise } from './maybe-promise';
 import type { StelarMessage } from '../domain/message';
 import type { StreamPosition } from './stream-store.port';
 
@@ -37,14 +38,33 @@ export interface StoredSession {
   answers: Map<number, StelarMessage> | null;
 }
 
-/** Where sessions live (memory in phase 1). Synchronous; a networked store will need MaybePromise. */
+/**
+ * Where sessions live: memory (one node, synchronous) or a networked store (Redis, cluster mode:
+ * `get` and `set` return Promises). The domain takes the synchronous path whenever a result is
+ * not a Promise, so the memory adapter costs no Promise.
+ */
 export interface SessionStore {
-  get(id: string): StoredSession | undefined;
-  set(session: StoredSession): void;
-  delete(id: string): void;
-  /** Deletes the sessions whose `expiresAt` is before `now`; returns them. */
+  /** The stored session (a networked store returns a fresh copy; memory the live object). */
+  get(id: string): MaybePromise<StoredSession | undefined>;
+  /**
+   * A session held by this process, synchronously: memory holds every session; a networked
+   * store only those opened or resumed here and not ended (the others live in the network).
+   */
+  local(id: string): StoredSession | undefined;
+  /**
+   * Writes the session. With `expectedToken`, only if the stored session still has that token
+   * (compare-and-set: the single-use token across nodes, and a stale holder's late writes
+   * never overwrite the session another node resumed); false when it did not write.
+   */
+  set(session: StoredSession, expectedToken?: string): MaybePromise<boolean>;
+  /** Forgets the session (with `expectedToken`: only if it still has that token). */
+  delete(id: string, expectedToken?: string): void;
+  /** Deletes the sessions whose `expiresAt` is before `now`; returns them (a TTL store: none). */
   sweep(now: number): StoredSession[];
+  /** Sessions held (memory: all; networked: held by this process). */
   readonly size: number;
+  /** True for a networked store (asynchronous results; sessions shared by every node). */
+  readonly networked?: boolean;
 }
 
 export const SessionStore = Symbol.for('stelar.SessionStore');

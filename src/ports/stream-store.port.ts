@@ -1,4 +1,6 @@
 import type { StelarMessage } from '../domain/message';
+import type { MaybePromise } from './maybe-promise';
+import type { ClusterDelivery } from './cluster-bus.port';
 
 /**
  * A place in one stream: `offset` counts the stream's messages from 1 (0 = before the first),
@@ -31,23 +33,30 @@ export interface StreamEntry {
  */
 export type StreamRead =
   | { readonly ok: true; readonly epoch: string; readonly top: number; readonly entries: readonly StreamEntry[] }
-  | { readonly ok: false; readonly reason: 'epoch' | 'history' };
+  | { readonly ok: false; readonly reason: 'epoch' | 'history' | 'unavailable' };
 
 /**
  * Bounded per-stream history (session recovery, docs/API.md "Session recovery"). Streams are
  * named by the domain (`#room`, `@sessionId`, `*` for broadcasts to everyone); a store keeps at
- * most `historySize` entries per stream and none older than `windowMs`. Synchronous in phase 1
- * (the memory adapter); a networked store will need MaybePromise results.
+ * most `historySize` entries per stream and none older than `windowMs`.
+ *
+ * The memory adapter answers everything synchronously. A networked store (Redis, cluster mode)
+ * returns Promises from {@link position} and {@link read}, keeps {@link append} synchronous for
+ * the streams one process writes alone (a session's direct stream, written by the node holding
+ * the connection), and sets {@link distributes}: shared streams (rooms, broadcasts) are then
+ * appended by whoever publishes them, once for the whole cluster, and every node (the
+ * publisher too) receives the message back with its position (docs/CLUSTER.md, "Session
+ * recovery in a cluster"); the domain never appends a shared stream itself then.
  */
 export interface StreamStore {
   /** Appends one message (creating the stream with a fresh epoch) and returns its entry. */
   append(stream: string, message: StelarMessage, exclude: string | undefined, exclude2: string | undefined, now: number): StreamEntry;
   /** The stream's epoch and last offset, creating the stream (offset 0) when missing. */
-  position(stream: string, now: number): StreamPosition;
+  position(stream: string, now: number): MaybePromise<StreamPosition>;
   /** The epoch of the stream's entry (after {@link append}); undefined for a missing stream. */
   epochOf(stream: string): string | undefined;
   /** Entries after `after`, or why that position cannot be continued (see {@link StreamRead}). */
-  read(stream: string, after: StreamPosition, now: number): StreamRead;
+  read(stream: string, after: StreamPosition, now: number): MaybePromise<StreamRead>;
   /** Forgets a stream (a session's own stream when the session ends). */
   delete(stream: string): void;
   /**
@@ -59,6 +68,15 @@ export interface StreamStore {
   readonly streamCount: number;
   /** Entries held over all streams (stats, tests). */
   readonly entryCount: number;
+  /** True when shared streams (`#room`, `*`) are appended and carried by the store itself (see above). */
+  readonly distributes?: boolean;
+  /**
+   * With {@link distributes}: appends a room delivery or a broadcast to its stream and hands it
+   * to every node (this one too) with the position it got, in one step, so every node sees one
+   * order. Resolves false when it was certainly not appended (store unreachable): the caller
+   * then delivers it as without recovery. Never rejects.
+   */
+  distribute?(delivery: ClusterDelivery, now: number): Promise<boolean>;
 }
 
 export const StreamStore = Symbol.for('stelar.StreamStore');

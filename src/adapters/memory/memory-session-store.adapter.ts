@@ -9,11 +9,25 @@ export class MemorySessionStore implements SessionStore {
     return this.sessions.get(id);
   }
 
-  set(session: StoredSession): void {
-    this.sessions.set(session.id, session);
+  local(id: string): StoredSession | undefined {
+    return this.sessions.get(id);
   }
 
-  delete(id: string): void {
+  /**
+   * Stores the live object. With `expectedToken` it writes only over the same object (the
+   * domain changes the token on that object before writing it) or a session with that token.
+   */
+  set(session: StoredSession, expectedToken?: string): boolean {
+    if (expectedToken !== undefined) {
+      const cur = this.sessions.get(session.id);
+      if (cur === undefined || (cur !== session && cur.token !== expectedToken)) return false;
+    }
+    this.sessions.set(session.id, session);
+    return true;
+  }
+
+  delete(id: string, expectedToken?: string): void {
+    if (expectedToken !== undefined && this.sessions.get(id)?.token !== expectedToken) return;
     this.sessions.delete(id);
   }
 

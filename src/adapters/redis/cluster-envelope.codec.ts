@@ -6,12 +6,16 @@
  * ```
  * u8 version (2) | u8 type | u8 originLen | origin (UTF-8)
  * type 1 DELIVERY: u32 seq | u8 flags | u8 targetKind | [u16 len | target] | u16 len | event
- *                  | [u16 len | excludeId] | [u16 len | meta JSON] | payload (rest: raw bytes
- *                  or JSON text)
+ *                  | [u16 len | excludeId] | [u16 len | meta JSON]
+ *                  | [position: 16 ASCII digits offset | 8 bytes epoch | u16 len | exclude2]
+ *                  | payload (rest: raw bytes or JSON text)
  * type 2 QUERY:    u32 id | u8 kind | u8 flags | [u16 len | arg]
  * type 3 REPLY:    u32 id | JSON text (rest)
  * type 4 PROBE:    u32 id   (a node's message to itself through Redis: end-to-end liveness)
  * ```
+ * The position (flag 0x10, session recovery in a cluster) is a fixed-width slot so the Redis
+ * script that appends the delivery to its stream writes the offset and epoch it assigned in
+ * place (redis-stream-store.adapter.ts); `exclude2` is a second id the delivery skips.
  * `seq` numbers one publisher's deliveries per channel (written by the outbound pipeline when it
  * sends, see {@link writeDeliverySeq}); receivers count the gaps (delivery-gap.tracker.ts).
  */
@@ -39,6 +43,11 @@ const F_EXCLUDE = 0x01;
 const F_BINARY = 0x02;
 const F_DATA = 0x04;
 const F_META = 0x08;
+const F_POS = 0x10;
+/** Bytes of the position slot before its exclude2 field: 16 offset digits + an 8-byte epoch. */
+export const POSITION_SLOT_BYTES = 24;
+/** Length of every epoch a positioned delivery carries. */
+export const POSITION_EPOCH_BYTES = 8;
 const F_ARG = 0x01;
 
 const MAX_U16 = 0xffff;
@@ -74,6 +83,11 @@ export function encodeDelivery(origin: string, delivery: ClusterDelivery): Buffe
   const excludeLen = hasExclude ? checkedLength(delivery.excludeId!, MAX_U16, 'excludeId') : 0;
   const meta = binary && delivery.meta !== undefined ? JSON.stringify(delivery.meta) : undefined;
   const metaLen = meta === undefined ? 0 : checkedLength(meta, MAX_U16, 'binary meta');
+  const pos = delivery.pos;
+  const ex2Len = pos === undefined || delivery.exclude2 === undefined ? 0 : checkedLength(delivery.exclude2, MAX_U16, 'exclude2');
+  if (pos !== undefined && Buffer.byteLength(pos.epoch) !== POSITION_EPOCH_BYTES) {
+    throw new RangeError(`Cluster position epoch must be ${POSITION_EPOCH_BYTES} bytes`);
+  }
   const payloadLen = binary
     ? delivery.bytes!.byteLength
     : json !== undefined
@@ -81,7 +95,8 @@ export function encodeDelivery(origin: string, delivery: ClusterDelivery): Buffe
       : 0;
   const size =
     3 + originLen + 4 + 2 + (target === undefined ? 0 : 2 + targetLen) + 2 + eventLen +
-    (hasExclude ? 2 + excludeLen : 0) + (meta === undefined ? 0 : 2 + metaLen) + payloadLen;
+    (hasExclude ? 2 + excludeLen : 0) + (meta === undefined ? 0 : 2 + metaLen) +
+    (pos === undefined ? 0 : POSITION_SLOT_BYTES + 2 + ex2Len) + payloadLen;
   const buf = Buffer.allocUnsafe(size);
   let o = writeHeader(buf, EnvelopeType.Delivery, origin, originLen);
   o = buf.writeUInt32BE(0, o); // seq: set when sent
@@ -89,12 +104,18 @@ export function encodeDelivery(origin: string, delivery: ClusterDelivery): Buffe
     (hasExclude ? F_EXCLUDE : 0) |
     (binary ? F_BINARY : 0) |
     (json !== undefined ? F_DATA : 0) |
-    (meta !== undefined ? F_META : 0);
+    (meta !== undefined ? F_META : 0) |
+    (pos !== undefined ? F_POS : 0);
   buf[o++] = targetKindByte(delivery.target);
   if (target !== undefined) o = writeStr16(buf, o, target, targetLen);
   o = writeStr16(buf, o, delivery.event, eventLen);
   if (hasExclude) o = writeStr16(buf, o, delivery.excludeId!, excludeLen);
   if (meta !== undefined) o = writeStr16(buf, o, meta, metaLen);
+  if (pos !== undefined) {
+    o += buf.write(String(pos.offset).padStart(16, '0'), o, 16, 'latin1');
+    o += buf.write(pos.epoch, o, POSITION_EPOCH_BYTES, 'utf8');
+    o = writeStr16(buf, o, delivery.exclude2 ?? '', ex2Len);
+  }
   if (binary) {
     const b = delivery.bytes!;
     buf.set(b, o);
@@ -102,6 +123,22 @@ export function encodeDelivery(origin: string, delivery: ClusterDelivery): Buffe
     buf.write(json, o, 'utf8');
   }
   return buf;
+}
+
+/**
+ * Byte index of the position slot of an encoded delivery (see the layout), or -1 when it has
+ * none. The Redis script writes the assigned offset and epoch there.
+ */
+export function positionSlotIndex(envelope: Buffer): number {
+  let o = 3 + envelope[2] + 4;
+  const flags = envelope[o++];
+  if (!(flags & F_POS)) return -1;
+  const kind = envelope[o++];
+  if (kind !== TARGET_ALL) o += 2 + envelope.readUInt16BE(o);
+  o += 2 + envelope.readUInt16BE(o); // event
+  if (flags & F_EXCLUDE) o += 2 + envelope.readUInt16BE(o);
+  if (flags & F_META) o += 2 + envelope.readUInt16BE(o);
+  return o;
 }
 
 /** Sets the sequence number of an encoded delivery in place (before it is published). */
@@ -176,12 +213,23 @@ export function decodeEnvelope(buf: Buffer): ClusterEnvelope {
       const event = r.str(r.u16());
       const excludeId = flags & F_EXCLUDE ? r.str(r.u16()) : undefined;
       const metaText = flags & F_META ? r.str(r.u16()) : undefined;
+      let pos: { offset: number; epoch: string } | undefined;
+      let exclude2: string | undefined;
+      if (flags & F_POS) {
+        const digits = r.str(16);
+        if (!/^[0-9]{16}$/.test(digits)) throw invalid('bad position offset');
+        pos = { offset: Number(digits), epoch: r.str(POSITION_EPOCH_BYTES) };
+        const ex2 = r.str(r.u16());
+        if (ex2.length > 0) exclude2 = ex2;
+      }
       const rest = r.rest();
       const delivery: { -readonly [K in keyof ClusterDelivery]: ClusterDelivery[K] } = {
         target,
         event,
       };
       if (excludeId !== undefined) delivery.excludeId = excludeId;
+      if (pos !== undefined) delivery.pos = pos;
+      if (exclude2 !== undefined) delivery.exclude2 = exclude2;
       if (metaText !== undefined) {
         if (!(flags & F_BINARY)) throw invalid('meta without a binary payload');
         delivery.meta = parseMeta(metaText);

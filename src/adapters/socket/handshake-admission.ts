@@ -109,6 +109,60 @@ export class HandshakeAdmission {
   }
 }
 
+/**
+ * What a listener calls: the {@link HandshakeAdmission} decision plus carrying it out — a shed
+ * socket gets the listener's pre-built `refusal` (or, at the TLS stage, is closed) and lingers
+ * in {@link ShedSockets}; a socket whose peer left is counted and destroyed. One per listener.
+ */
+export class HandshakeGate {
+  readonly admission: HandshakeAdmission;
+  private readonly shedding: ShedSockets;
+  private readonly refusal: Uint8Array;
+
+  /** `refusal(admission)`: the listener's pre-built answer, built once from the hint. */
+  constructor(options: HandshakeAdmissionOptions, lingerMs: number, clock: Clock | undefined, refusal: (a: HandshakeAdmission) => Uint8Array) {
+    this.admission = new HandshakeAdmission(options);
+    this.shedding = new ShedSockets(lingerMs, clock);
+    this.refusal = refusal(this.admission);
+  }
+
+  /** Sockets shed and not closed yet. */
+  get lingering(): number {
+    return this.shedding.size;
+  }
+
+  start(): void {
+    this.admission.start();
+  }
+
+  /** The listener stops: lag measuring stops, lingering sockets are destroyed. */
+  stop(): void {
+    this.admission.stop();
+    this.shedding.clear();
+  }
+
+  /**
+   * True admits one more handshake (`inProgress` already at this stage). False: the socket was
+   * shed (reported; refused with the pre-built answer, or closed when `tlsStage`).
+   */
+  admit(socket: Socket, inProgress: number, tlsStage: boolean, acceptor: ConnectionAcceptor | null, protocol: AttemptEnded['protocol'], remoteAddress: string): boolean {
+    const why = this.admission.check(inProgress);
+    if (why === null) return true;
+    this.admission.reportShed(acceptor, protocol, remoteAddress, why);
+    if (tlsStage) dropSocket(socket);
+    else this.shedding.shed(socket, this.refusal);
+    return false;
+  }
+
+  /** True (and the socket destroyed, the attempt reported) when the peer already left. */
+  gone(socket: Duplex, acceptor: ConnectionAcceptor | null, protocol: AttemptEnded['protocol'], remoteAddress: string): boolean {
+    if (!peerGone(socket)) return false;
+    this.admission.reportPeerGone(acceptor, protocol, remoteAddress);
+    socket.destroy();
+    return true;
+  }
+}
+
 /** True when the peer of `socket` is gone (destroyed, or no longer writable/readable): no handshake work for it. */
 export function peerGone(socket: Duplex): boolean {
   return socket.destroyed || !socket.writable || socket.readableEnded;

@@ -6,6 +6,8 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ConnectionAcceptor, HandshakeInfo, Refusal, Transport, TransportLimits } from '../../ports/transport.port';
 import { UpgradeRouter, clearConnectTimer, normalizePath, type UpgradeRoute } from '../http/upgrade-router';
+import { OwnPortListener } from '../http/own-port.listener';
+import type { UpgradeRequest } from '../http/upgrade-request.types';
 import { WS_DEFAULTS } from './ws-constants';
 import { UpgradeRequestSnapshot } from './upgrade-request.snapshot';
 import { WsConnection } from './ws-connection';
@@ -17,7 +19,7 @@ import type { CloseTimerSettings } from '../socket/socket-timers';
 import { isPending, screenAttempt } from '../socket/screening';
 import { positiveOption as positive } from '../socket/option-checks';
 import { StelarErrorCode } from '../../domain/errors';
-import { HandshakeAdmission, ShedSockets, dropSocket, isShed, peerGone, type HandshakeAdmissionOptions } from '../socket/handshake-admission';
+import { HandshakeGate, isShed, type HandshakeAdmissionOptions } from '../socket/handshake-admission';
 import { DEFAULT_LISTEN_BACKLOG, listenBacklogOption } from '../socket/listen-backlog';
 import { busyResponse } from './ws-busy-response';
 
@@ -29,10 +31,19 @@ export interface WsServerTransportOptions extends HandshakeAdmissionOptions {
   readonly port?: number;
   /** Bind address for the server Stelar creates. Default: all interfaces. */
   readonly host?: string;
-  /** Attach to the user's http/https server instead of creating one. */
-  readonly server?: http.Server | https.Server;
+  /**
+   * Attach to the user's http/https server instead of listening on a port of Stelar's own (or
+   * to another transport's own-port listener: the dashboard's namespace).
+   */
+  readonly server?: http.Server | https.Server | OwnPortListener;
   /** The namespace path this transport serves. Default '/'. */
   readonly path?: string;
+  /**
+   * Who reads the HTTP request heads on a port Stelar owns (no `server`): `'stelar'` (default)
+   * a raw net/tls server with Stelar's strict HTTP/1.1 head parser ({@link OwnPortListener});
+   * `'node'` Node's http/https server, as with a user's server. Ignored with `server`.
+   */
+  readonly httpParser?: 'stelar' | 'node';
   /** TLS options: Stelar creates an https server (wss://). */
   readonly tls?: https.ServerOptions;
   /** Largest message (after reassembly and inflation). Default 10 MiB. */
@@ -66,7 +77,9 @@ export interface WsServerTransportOptions extends HandshakeAdmissionOptions {
 }
 
 /**
- * RFC 6455 server transport on Node's http/https: validates upgrade requests, lets the domain's
+ * RFC 6455 server transport: on a port of its own, a raw `net`/`tls` server that parses the
+ * request heads itself ({@link OwnPortListener}); with the `server` option, on the user's
+ * http/https server (Node's parser, {@link UpgradeRouter}). Either way it validates upgrade requests, lets the domain's
  * acceptor screen them, negotiates permessage-deflate, and hands each established
  * {@link WsConnection} to the acceptor.
  */
@@ -76,6 +89,8 @@ export class WsServerTransport implements Transport, UpgradeRoute {
   private acceptor: ConnectionAcceptor | null = null;
   private server: http.Server | null = null;
   private router: UpgradeRouter | null = null;
+  /** The own-port listener this transport created (no `server`) or joined (`server` is one). */
+  private ownListener: OwnPortListener | null = null;
   private readonly owned: boolean;
   private maxPayloadSize: number;
   private maxFrameSize: number;
@@ -88,11 +103,8 @@ export class WsServerTransport implements Transport, UpgradeRoute {
   private readonly pending: DeadlineSweep<Duplex>;
   /** Owned TLS server: sockets in their handshake that were screened (see handshakeStarted). */
   private readonly tlsAttempts = new Map<Socket, TlsAttempt>();
-  /** The storm guard: handshakes in progress and event-loop lag (handshake-admission.ts). */
-  private readonly admission: HandshakeAdmission;
-  /** The pre-built 503 + Retry-After of a shed upgrade. */
-  private readonly busy: Buffer;
-  private readonly shedding: ShedSockets;
+  /** The storm guard (handshake-admission.ts): sheds with the pre-built 503 + Retry-After. */
+  private readonly gate: HandshakeGate;
   private readonly backlog: number;
   private listening = false;
   /** True when this transport called listen() on the server (so close() must close it). */
@@ -112,9 +124,7 @@ export class WsServerTransport implements Transport, UpgradeRoute {
     this.deflateOptions = c === true ? {} : c ? c : null;
     if (this.deflateOptions !== null) negotiateServer([], this.deflateOptions); // validates window bits
     this.pending = new DeadlineSweep<Duplex>(this.connectTimeout, (socket) => this.handshakeTimedOut(socket), options.clock);
-    this.admission = new HandshakeAdmission(options);
-    this.busy = busyResponse(this.admission.retryAfterSeconds);
-    this.shedding = new ShedSockets(this.closeTimer.closeTimeout, options.clock);
+    this.gate = new HandshakeGate(options, this.closeTimer.closeTimeout, options.clock, (a) => busyResponse(a.retryAfterSeconds));
     this.backlog = listenBacklogOption(options.listenBacklog, DEFAULT_LISTEN_BACKLOG);
   }
 
@@ -123,9 +133,12 @@ export class WsServerTransport implements Transport, UpgradeRoute {
     this.acceptor = acceptor;
   }
 
-  /** The http(s) server in use (created or attached), or null before listen(). */
-  httpServer(): http.Server | null {
-    return this.server;
+  /**
+   * The server in use, or null before listen(): the user's http(s) server, or the own-port
+   * listener (which the dashboard's namespace joins as its `server`).
+   */
+  httpServer(): http.Server | OwnPortListener | null {
+    return this.server ?? this.ownListener;
   }
 
   /** Live limit change; connections accepted afterwards parse with the new limits. */
@@ -137,16 +150,18 @@ export class WsServerTransport implements Transport, UpgradeRoute {
   /** Starts serving; resolves with the bound port. */
   async listen(): Promise<number> {
     if (this.listening) return this.port() ?? 0;
+    const attach = this.options.server;
+    if (attach instanceof OwnPortListener || (attach === undefined && this.options.httpParser !== 'node')) return this.listenOwn(attach);
     // handshakeTimeout: Node's own idle timer for the TLS handshake (the router also bounds it
     // from the socket's arrival, however slowly the peer trickles).
     const server: http.Server =
-      this.options.server ??
+      attach ??
       (this.options.tls ? https.createServer({ handshakeTimeout: this.connectTimeout, ...this.options.tls }) : http.createServer());
     this.server = server;
     this.router = UpgradeRouter.for(server, this.owned, this.connectTimeout, this.options.clock);
     this.router.add(this);
     this.listening = true;
-    this.admission.start();
+    this.gate.start();
     if (!server.listening && (this.owned || this.options.port !== undefined)) {
       await new Promise<void>((resolve, reject) => {
         const onError = (err: Error): void => {
@@ -171,6 +186,26 @@ export class WsServerTransport implements Transport, UpgradeRoute {
     return this.port() ?? 0;
   }
 
+  /** No `server`: a listener of Stelar's own on `port` (or, `shared`, another transport's). */
+  private async listenOwn(shared: OwnPortListener | undefined): Promise<number> {
+    const listener =
+      shared ?? new OwnPortListener({ tls: this.options.tls, connectTimeout: this.connectTimeout, clock: this.options.clock });
+    listener.add(this);
+    this.ownListener = listener;
+    this.listening = true;
+    this.gate.start();
+    if (shared === undefined) {
+      try {
+        await listener.listen(this.options.port ?? 0, this.options.host, this.backlog);
+      } catch (err) {
+        this.detach();
+        throw err;
+      }
+      listener.server.on('error', this.onServerError);
+    }
+    return this.port() ?? 0;
+  }
+
   /** An error of the listening server after listen(): logged, never thrown. */
   private readonly onServerError = (err: Error): void => {
     this.options.logger?.warn(`WebSocket listener error: ${err.message}`);
@@ -178,7 +213,9 @@ export class WsServerTransport implements Transport, UpgradeRoute {
 
   /** The bound port, or null when not listening. */
   port(): number | null {
-    if (!this.listening || this.server === null) return null;
+    if (!this.listening) return null;
+    if (this.ownListener !== null) return this.ownListener.port();
+    if (this.server === null) return null;
     const addr = this.server.address();
     return addr !== null && typeof addr === 'object' ? addr.port : null;
   }
@@ -186,16 +223,12 @@ export class WsServerTransport implements Transport, UpgradeRoute {
   /** Stops accepting upgrades (pending handshakes are dropped); established connections stay. */
   async close(): Promise<void> {
     if (!this.listening) return;
+    if (this.ownListener !== null) return this.closeOwn(this.ownListener);
     const server = this.server as http.Server;
     const router = this.router;
     server.removeListener('error', this.onServerError);
     this.detach();
-    for (const socket of this.pending.keys()) socket.destroy();
-    this.pending.clear();
-    for (const socket of [...this.tlsAttempts.keys()]) {
-      this.handshakeEnded(socket);
-      socket.destroy();
-    }
+    this.closePending();
     // A user's server that was already listening stays the user's; one we started listening
     // (the `server` option plus `port`) is closed with its last namespace.
     const started = this.startedServer && (router === null || router.size === 0);
@@ -210,10 +243,28 @@ export class WsServerTransport implements Transport, UpgradeRoute {
     }
   }
 
+  private async closeOwn(listener: OwnPortListener): Promise<void> {
+    listener.server.removeListener('error', this.onServerError);
+    this.detach();
+    this.closePending();
+    // A listener of this transport's own closes with it; a shared one stays its creator's.
+    if (this.options.server === undefined) await listener.close();
+  }
+
+  private closePending(): void {
+    for (const socket of this.pending.keys()) socket.destroy();
+    this.pending.clear();
+    for (const socket of [...this.tlsAttempts.keys()]) {
+      this.handshakeEnded(socket);
+      socket.destroy();
+    }
+  }
+
   private detach(): void {
     this.listening = false;
-    this.admission.stop();
-    this.shedding.clear();
+    this.ownListener?.remove(this);
+    this.ownListener = null;
+    this.gate.stop();
     if (this.router !== null) this.router.remove(this);
     this.router = null;
   }
@@ -279,17 +330,17 @@ export class WsServerTransport implements Transport, UpgradeRoute {
    * TLS handshake, closed (nothing can be said yet). No parsing, TLS or screening work is spent.
    */
   socketArrived(socket: Socket, stage: 'tls' | 'request', inProgress: number): boolean {
-    const why = this.admission.check(inProgress + this.pending.size);
-    if (why === null) return true;
-    this.admission.reportShed(this.acceptor, 'ws', stripMapped(socket.remoteAddress ?? ''), why);
-    if (stage === 'tls') dropSocket(socket);
-    else this.shedding.shed(socket, this.busy);
-    return false;
+    return this.gate.admit(socket, inProgress + this.pending.size, stage === 'tls', this.acceptor, 'ws', stripMapped(socket.remoteAddress ?? ''));
   }
 
-  /** Sockets shed and not closed yet (they linger until the peer's FIN, at most closeTimeout). */
-  sheddingCount(): number {
-    return this.shedding.size;
+  /** @internal UpgradeRoute (own-port listener): a request head its parser refused (counted, throttled log). */
+  headRefused(socket: Socket, reason: string): void {
+    this.acceptor?.attemptEnded?.({
+      protocol: 'ws',
+      remoteAddress: stripMapped(socket.remoteAddress ?? ''),
+      code: StelarErrorCode.BadHandshake,
+      reason,
+    });
   }
 
   /** @internal UpgradeRoute: a socket of the owned server was destroyed at its deadline. */
@@ -311,27 +362,15 @@ export class WsServerTransport implements Transport, UpgradeRoute {
   }
 
   /** @internal UpgradeRoute: one upgrade request for this path. */
-  handleUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+  handleUpgrade(req: UpgradeRequest, socket: Duplex, head: Buffer): void {
     if (isShed(socket)) return;
     socket.on('error', onHandshakeSocketError);
     const acceptor = this.acceptor;
-    if (peerGone(socket)) {
-      this.admission.reportPeerGone(acceptor, 'ws', stripMapped((socket as Socket).remoteAddress ?? ''));
-      socket.destroy();
-      return;
-    }
+    const address = stripMapped((socket as Socket).remoteAddress ?? '');
+    if (this.gate.gone(socket, acceptor, 'ws', address)) return;
     if (!this.listening || acceptor === null) return abortHandshake(socket, 503, 'Server not accepting connections');
-    if (!this.owned) {
-      // On the user's server the socket's arrival is not ours to see: shed at the upgrade.
-      const why = this.admission.check(this.pending.size);
-      if (why !== null) {
-        clearConnectTimer(socket);
-        this.admission.reportShed(acceptor, 'ws', stripMapped((socket as Socket).remoteAddress ?? ''), why);
-        socket.removeListener('error', onHandshakeSocketError);
-        this.shedding.shed(socket, this.busy);
-        return;
-      }
-    }
+    // On the user's server the socket's arrival is not ours to see: the guard applies here.
+    if (!this.owned && !this.gate.admit(socket as Socket, this.pending.size, false, acceptor, 'ws', address)) return;
     const failure = validateUpgradeRequest(req);
     if (failure !== null) {
       this.refusedHandshake(req, failure.message);
@@ -342,7 +381,7 @@ export class WsServerTransport implements Transport, UpgradeRoute {
     const ext = req.headers['sec-websocket-extensions'];
     if (this.deflateOptions !== null && ext !== undefined) {
       try {
-        deflate = negotiateServer(parseExtensions(ext), this.deflateOptions);
+        deflate = negotiateServer(parseExtensions(Array.isArray(ext) ? ext.join(', ') : (ext as string)), this.deflateOptions);
       } catch {
         this.refusedHandshake(req, 'Invalid Sec-WebSocket-Extensions header');
         return abortHandshake(socket, 400, 'Invalid Sec-WebSocket-Extensions header');
@@ -374,7 +413,7 @@ export class WsServerTransport implements Transport, UpgradeRoute {
   }
 
   /** A malformed upgrade request, refused before screening: reported (counted, throttled log). */
-  private refusedHandshake(req: http.IncomingMessage, reason: string): void {
+  private refusedHandshake(req: UpgradeRequest, reason: string): void {
     this.acceptor?.attemptEnded?.({
       protocol: 'ws',
       remoteAddress: remoteAddressOf(req, this.options.trustProxy === true),
@@ -384,7 +423,7 @@ export class WsServerTransport implements Transport, UpgradeRoute {
   }
 
   private complete(
-    req: http.IncomingMessage,
+    req: UpgradeRequest,
     socket: Duplex,
     head: Buffer,
     info: HandshakeInfo,

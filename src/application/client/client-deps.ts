@@ -46,7 +46,9 @@ export interface QueuedMessage {
  * What a `connect` listener receives. `recovered`: this connection resumed the previous session
  * (same id and rooms, every missed message delivered before this event's later messages).
  * `reason`: why a resume offered on reconnect was not possible — `'expired'`, `'history'`,
- * `'epoch'`, `'unknown'` or `'disabled'` (the server has recovery off); absent on a first connect.
+ * `'epoch'`, `'unknown'`, `'disabled'` (the server has recovery off) or `'unavailable'` (cluster
+ * mode: the server could not reach the Redis holding sessions and histories); absent on a first
+ * connect.
  */
 export interface ConnectInfo {
   readonly recovered: boolean;

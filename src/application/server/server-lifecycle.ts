@@ -36,6 +36,9 @@ export class ServerLifecycle implements SignalSubscriber {
       state: ClusterStateProvider;
       /** Runs first when stopping (the dashboard's own server, which shares the HTTP server). */
       beforeStop?: () => Promise<void>;
+      /** Runs after the bus started / after it stopped (the Redis recovery stores). */
+      afterStart?: () => Promise<void>;
+      afterStop?: () => Promise<void>;
     },
     private readonly uptime: Uptime,
   ) {}
@@ -73,6 +76,7 @@ export class ServerLifecycle implements SignalSubscriber {
     }
     try {
       await this.bus.start(this.cluster.onDelivery, this.cluster.state);
+      await this.cluster.afterStart?.();
     } catch (err) {
       await Promise.allSettled(this.transports.map((t) => t.close()));
       this.state = 'idle';
@@ -115,6 +119,7 @@ export class ServerLifecycle implements SignalSubscriber {
     await closing;
     this.conns.dispose();
     await this.bus.stop().catch((err: unknown) => this.logger.warn(`cluster bus stop failed: ${String(err)}`));
+    await this.cluster.afterStop?.().catch((err: unknown) => this.logger.warn(`recovery store stop failed: ${String(err)}`));
     this.logger.info('stopped');
   }
 

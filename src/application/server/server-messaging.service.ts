@@ -11,6 +11,11 @@ import type { RequestReplier } from '../../domain/request-replier.service';
 import type { RoomRegistry } from '../../domain/room-registry.service';
 import { toBytes, type ContextOps } from './stelar-context';
 import { checkAdminClose } from '../../domain/admin-close';
+import type { RecoveryService } from '../../domain/recovery/recovery.service';
+import { isRecordable } from '../../domain/recovery/stream-names';
+import type { Clock } from '../../ports/clock.port';
+
+const ALL = Object.freeze({ kind: 'all' }) as { readonly kind: 'all' };
 
 function isBinaryData(data: unknown): data is ArrayBuffer | ArrayBufferView {
   return data instanceof ArrayBuffer || ArrayBuffer.isView(data);
@@ -42,7 +47,30 @@ export class ServerMessaging implements ContextOps {
     private readonly replier: RequestReplier,
     private readonly bus: ClusterBus,
     private readonly logger: Logger,
+    /** Session recovery; in cluster mode with a distributing stream store, room sends and broadcasts go through it. */
+    private readonly recovery: RecoveryService | null = null,
+    private readonly clock: Clock | null = null,
   ) {}
+
+  /**
+   * True when `message` goes through the distributing stream store (cluster + recovery): it is
+   * appended once for the whole cluster and every node, this one too, delivers it with its
+   * position. Volatile sends and binary messages are not recorded: they take the usual path.
+   */
+  private distributes(message: StelarMessage, options: SendOptions | undefined): boolean {
+    const r = this.recovery;
+    return r !== null && r.enabled && r.distributed && this.bus.clustered && isRecordable(message) && options?.volatile !== true;
+  }
+
+  /** Hands a delivery to the stream store; `fallback` delivers it without a position if the store is unreachable. */
+  private distribute(delivery: ClusterDelivery, fallback: () => void): void {
+    const now = this.clock === null ? Date.now() : this.clock.now();
+    this.recovery!.streamStore.distribute!(delivery, now)
+      .then((ok) => {
+        if (!ok) fallback();
+      })
+      .then(undefined, (err: unknown) => this.logger.warn(`delivery without Redis failed: ${err instanceof Error ? err.message : String(err)}`));
+  }
 
   /**
    * To every client (cluster-wide), except `excludeId`. `onBeforeBroadcast` may cancel it.
@@ -52,6 +80,13 @@ export class ServerMessaging implements ContextOps {
   broadcast(event: string, data: unknown, excludeId?: string, options?: SendOptions): void {
     checkEventName(event);
     const message = eventMessage(event, data);
+    if (this.distributes(message, options)) {
+      if (!this.sender.allowsBroadcast(message, excludeId)) return;
+      return this.distribute({ target: ALL, event, data, excludeId }, () => {
+        this.sender.deliverToAll(message, excludeId, options);
+        this.publish({ target: ALL, event, excludeId }, message);
+      });
+    }
     if (this.sender.broadcast(message, excludeId, options) === -1) return;
     this.publish({ target: { kind: 'all' }, event, excludeId }, message);
   }
@@ -61,6 +96,13 @@ export class ServerMessaging implements ContextOps {
     checkEventName(event);
     const message = eventMessage(event, data);
     const skip = excludeId ?? senderId;
+    if (this.distributes(message, undefined)) {
+      if (!this.sender.allowsBroadcast(message, skip)) return;
+      return this.distribute({ target: ALL, event, data, excludeId: skip, exclude2: senderId }, () => {
+        this.sender.deliverToAll(message, skip, { alsoExclude: senderId });
+        this.publish({ target: ALL, event, excludeId: skip }, message);
+      });
+    }
     if (this.sender.broadcast(message, skip, { alsoExclude: senderId }) === -1) return;
     // Other nodes never hold the sender; they skip only the caller's excludeId.
     this.publish({ target: { kind: 'all' }, event, excludeId: skip }, message);
@@ -70,6 +112,13 @@ export class ServerMessaging implements ContextOps {
   to(room: string, event: string, data: unknown, excludeId?: string, options?: SendOptions): void {
     checkEventName(event);
     const message = eventMessage(event, data);
+    if (this.distributes(message, options)) {
+      const target = { kind: 'room', room } as const;
+      return this.distribute({ target, event, data, excludeId }, () => {
+        this.sender.toRoom(room, message, excludeId, options);
+        this.publish({ target, event, excludeId }, message);
+      });
+    }
     this.sender.toRoom(room, message, excludeId, options);
     this.publish({ target: { kind: 'room', room }, event, excludeId }, message);
   }
@@ -129,6 +178,10 @@ export class ServerMessaging implements ContextOps {
 
   pushAck(record: ClientRecord, ackName: string, data: unknown): void {
     this.sender.sendDirect(record, { type: MessageType.AckResponse, ack: ackName, data });
+  }
+
+  metadataChanged(record: ClientRecord): void {
+    if (record.session !== null) this.recovery?.metadataChanged(record.session, record.info.metadataIfAny());
   }
 
   /** ctx.disconnect: closes this client. */

@@ -23,6 +23,8 @@ export interface ContextOps {
   pushAck(record: ClientRecord, ackName: string, data: unknown): void;
   /** Closes this client (`ctx.disconnect`). */
   disconnectRecord(record: ClientRecord, code: number, reason: string): void;
+  /** Session recovery: the metadata of a client holding a session changed (a networked store writes it). */
+  metadataChanged?(record: ClientRecord): void;
 }
 
 /** Normalises an ArrayBuffer / typed array / Buffer to a Uint8Array view without copying. */
@@ -134,6 +136,7 @@ class Context implements StelarContext {
 
   setMetadata(key: string, value: unknown): void {
     this.record.info.metadata.set(key, value);
+    if (this.record.session !== null) this.ops.metadataChanged?.(this.record);
   }
 
   getMetadata(key: string): unknown {

@@ -1,32 +1,35 @@
 import type { SessionStore, SessionTokenGenerator, StoredSession } from '../../ports/session-store.port';
-import type { StreamEntry, StreamStore } from '../../ports/stream-store.port';
+import type { StreamEntry, StreamPosition, StreamRead, StreamStore } from '../../ports/stream-store.port';
 import type { StelarMessage } from '../message';
 import type { RecoveryConfig } from './recovery-config';
 import type { ResumeOffer } from './resume-offer';
 import { rememberAnswer } from './answer-cache';
 import { ALL_STREAM, DIRECT_STREAM, directStoreKey, isRecordable, roomStream, storeKey, withPosition } from './stream-names';
+import { isPromise, type MaybePromise } from '../../ports/maybe-promise';
 
 /**
  * Why a resume offer was not honoured (the client's `connect` info `reason`, stable codes):
  * `'expired'` the window passed, `'history'` missed messages were already dropped,
  * `'epoch'` a stream's history was lost (positions of another incarnation), `'unknown'` no such
  * session here (never existed, swept, ended, another namespace, or a wrong/forged/used token),
- * `'disabled'` the server has recovery off.
+ * `'disabled'` the server has recovery off, `'unavailable'` the session or history store did
+ * not answer (a networked store: Redis unreachable or slower than its timeout).
  */
-export type ResumeFailure = 'expired' | 'history' | 'epoch' | 'unknown' | 'disabled';
+export type ResumeFailure = 'expired' | 'history' | 'epoch' | 'unknown' | 'disabled' | 'unavailable';
 
 export type ClaimResult = { readonly ok: true; readonly session: StoredSession } | { readonly ok: false; readonly reason: ResumeFailure };
 export type ReplayResult =
   | { readonly ok: true; readonly missed: readonly StelarMessage[] }
-  | { readonly ok: false; readonly reason: 'history' | 'epoch' };
+  | { readonly ok: false; readonly reason: 'history' | 'epoch' | 'unavailable' };
 
-interface Missed {
-  readonly entry: StreamEntry;
-  readonly stream: string;
-  readonly epoch: string;
-}
 
-const BY_SEQ = (a: Missed, b: Missed): number => a.entry.seq - b.entry.seq;
+/** A join position a networked store has not answered yet (never compared: see replay). */
+export const PENDING_POSITION: StreamPosition = Object.freeze({ offset: -1, epoch: '' });
+const DISABLED: ClaimResult = Object.freeze({ ok: false, reason: 'disabled' });
+const UNKNOWN: ClaimResult = Object.freeze({ ok: false, reason: 'unknown' });
+const EXPIRED: ClaimResult = Object.freeze({ ok: false, reason: 'expired' });
+const UNAVAILABLE: ClaimResult & ReplayResult = Object.freeze({ ok: false, reason: 'unavailable' }) as ClaimResult & ReplayResult;
+const ignore = (): void => {};
 
 /**
  * The session-recovery rules (docs/API.md, "Session recovery"), over a session store and a
@@ -42,6 +45,8 @@ const BY_SEQ = (a: Missed, b: Missed): number => a.entry.seq - b.entry.seq;
 export class RecoveryService {
   /** `'#room'` → suspended sessions in that room (keeps the room's stream from being swept). */
   private readonly suspendedRooms = new Map<string, number>();
+  /** A networked session store (cluster mode): every change is written through. */
+  private readonly networked: boolean;
 
   constructor(
     readonly config: RecoveryConfig,
@@ -50,10 +55,22 @@ export class RecoveryService {
     private readonly tokens: SessionTokenGenerator,
     private readonly namespace: string,
     private readonly roomExists: (room: string) => boolean,
-  ) {}
+  ) {
+    this.networked = sessions.networked === true;
+  }
 
   get enabled(): boolean {
     return this.config.enabled;
+  }
+
+  /** True when shared streams are appended and carried by the stream store (cluster mode). */
+  get distributed(): boolean {
+    return this.streams.distributes === true;
+  }
+
+  /** The stream store (the application hands shared-stream sends to it in cluster mode). */
+  get streamStore(): StreamStore {
+    return this.streams;
   }
 
   /** Sessions held (connected and suspended). */
@@ -69,75 +86,85 @@ export class RecoveryService {
   // ------------------------------------------------------------------ session life
 
   /** A new session held by a connection (fresh client, or after a failed resume). */
-  open(id: string, now: number): StoredSession {
-    const old = this.sessions.get(id);
+  open(id: string, now: number, metadata: Map<string, unknown> | null = null): StoredSession {
+    const old = this.sessions.local(id);
     if (old !== undefined) this.end(old);
     const session: StoredSession = {
       id,
       namespace: this.namespace,
       token: this.tokens.next(),
-      streams: new Map([
-        [DIRECT_STREAM, this.streams.position(directStoreKey(id), now)],
-        [ALL_STREAM, this.streams.position(ALL_STREAM, now)],
-      ]),
-      metadata: null,
+      streams: new Map(),
+      metadata,
       suspendedAt: null,
       expiresAt: Infinity,
       processed: 0,
       answers: null,
     };
-    this.sessions.set(session);
+    this.baseline(session, DIRECT_STREAM, directStoreKey(id), now);
+    this.baseline(session, ALL_STREAM, ALL_STREAM, now);
+    this.settle(this.sessions.set(session));
     return session;
   }
 
   /**
    * Checks an offer's id and token and consumes the token (single use: a second connection
-   * presenting it gets `'unknown'`). Does not look at positions (see {@link replay}).
+   * presenting it gets `'unknown'`; over a networked store the rotation is a compare-and-set, so
+   * two nodes never both win). Does not look at positions (see {@link replay}).
    */
-  claim(offer: ResumeOffer, now: number): ClaimResult {
-    if (!this.enabled) return { ok: false, reason: 'disabled' };
-    const s = this.sessions.get(offer.id);
-    if (s === undefined || s.namespace !== this.namespace || !sameToken(s.token, offer.token)) {
-      return { ok: false, reason: 'unknown' };
-    }
+  claim(offer: ResumeOffer, now: number): MaybePromise<ClaimResult> {
+    if (!this.enabled) return DISABLED;
+    const found = this.sessions.get(offer.id);
+    if (isPromise(found)) return found.then((s) => this.claimFound(s, offer, now), () => UNAVAILABLE);
+    return this.claimFound(found, offer, now);
+  }
+
+  private claimFound(s: StoredSession | undefined, offer: ResumeOffer, now: number): MaybePromise<ClaimResult> {
+    if (s === undefined || s.namespace !== this.namespace || !sameToken(s.token, offer.token)) return UNKNOWN;
     if (s.suspendedAt !== null && s.expiresAt < now) {
       this.end(s);
-      return { ok: false, reason: 'expired' };
+      return EXPIRED;
     }
+    const expected = s.token;
     s.token = this.tokens.next();
     // The resuming connection's middleware may take up to connectTimeout: not swept meanwhile.
     if (s.suspendedAt !== null) s.expiresAt = Math.max(s.expiresAt, now + this.config.windowMs);
-    return { ok: true, session: s };
+    const written = this.sessions.set(s, expected);
+    if (isPromise(written)) {
+      return written.then((ok): ClaimResult => (ok ? { ok: true, session: s } : UNKNOWN), () => UNAVAILABLE);
+    }
+    return written ? { ok: true, session: s } : UNKNOWN;
   }
 
   /** True while the store still holds this session (not ended, not swept). */
   holds(s: StoredSession): boolean {
-    return this.sessions.get(s.id) === s;
+    return this.networked || this.sessions.local(s.id) === s;
   }
 
   /**
    * The messages the session missed, in send order, each with its position; or why they
-   * cannot all be given. Reads up to the current top of every stream, so call it right before
-   * the connection goes live (nothing may be sent in between).
+   * cannot all be given. Reads up to the current top of every stream: with a synchronous store
+   * call it right before the connection goes live (nothing may be sent in between); with a
+   * networked one the caller holds what arrives live meanwhile (duplicates carry positions the
+   * client has then seen, and it drops them).
    */
-  replay(s: StoredSession, offer: ResumeOffer, now: number): ReplayResult {
-    const missed: Missed[] = [];
+  replay(s: StoredSession, offer: ResumeOffer, now: number): MaybePromise<ReplayResult> {
+    const wires: string[] = [];
+    const reads: MaybePromise<StreamRead>[] = [];
+    let pending = false;
     for (const [wire, base] of s.streams) {
       const reported = offer.positions.get(wire);
+      // The join position was never learnt (store unreachable then): nothing to compare with.
+      if (base === PENDING_POSITION && reported === undefined) return UNAVAILABLE;
       // Never before the join position: a client that left and rejoined a room must not get
       // what was sent while it was out.
       const after = reported === undefined || (reported.epoch === base.epoch && reported.offset < base.offset) ? base : reported;
       const r = this.streams.read(storeKey(wire, s.id), after, now);
-      if (!r.ok) return r;
-      for (const entry of r.entries) {
-        if (entry.exclude !== s.id && entry.exclude2 !== s.id) missed.push({ entry, stream: wire, epoch: r.epoch });
-      }
+      if (isPromise(r)) pending = true;
+      wires.push(wire);
+      reads.push(r);
     }
-    missed.sort(BY_SEQ);
-    return {
-      ok: true,
-      missed: missed.map((m) => withPosition(m.entry.message, { stream: m.stream, offset: m.entry.offset, epoch: m.epoch })),
-    };
+    if (!pending) return merge(s.id, wires, reads as StreamRead[]);
+    return Promise.all(reads).then((all) => merge(s.id, wires, all), () => UNAVAILABLE);
   }
 
   /** A connection holds the session again (after a successful resume). */
@@ -145,6 +172,7 @@ export class RecoveryService {
     if (s.suspendedAt !== null) this.unrefRooms(s);
     s.suspendedAt = null;
     s.expiresAt = Infinity;
+    if (this.networked) this.write(s);
   }
 
   /**
@@ -160,6 +188,11 @@ export class RecoveryService {
     s.metadata = metadata;
     s.suspendedAt = now;
     s.expiresAt = now + this.config.windowMs;
+    if (this.networked) {
+      // The session lives in the network now (any node may resume it): written, not counted here.
+      this.write(s);
+      return;
+    }
     for (const wire of s.streams.keys()) {
       if (wire.charCodeAt(0) === 0x23) this.suspendedRooms.set(wire, (this.suspendedRooms.get(wire) ?? 0) + 1);
     }
@@ -167,46 +200,80 @@ export class RecoveryService {
 
   /** Ends a session for good (client disconnect, kick, refused resume, expiry). */
   end(s: StoredSession): void {
-    if (this.sessions.get(s.id) === s) this.sessions.delete(s.id);
+    if (this.networked) this.sessions.delete(s.id, s.token);
+    else if (this.sessions.local(s.id) === s) this.sessions.delete(s.id);
     this.streams.delete(directStoreKey(s.id));
     if (s.suspendedAt !== null) this.unrefRooms(s);
     s.suspendedAt = null;
     s.expiresAt = -Infinity;
   }
 
-  /** Ends the session with this id, if any (a kick of a client that is away). */
+  /** Ends the session with this id, if any (a kick of a client that is away, on any node). */
   endById(id: string): void {
-    const s = this.sessions.get(id);
+    const s = this.sessions.local(id);
     if (s !== undefined) this.end(s);
+    else if (this.networked) {
+      this.sessions.delete(id);
+      this.streams.delete(directStoreKey(id));
+    }
   }
 
   /** The session's client joined `room`: the replay baseline is the room's current position. */
   joined(s: StoredSession, room: string, now: number): void {
     const wire = roomStream(room);
-    if (!s.streams.has(wire)) s.streams.set(wire, this.streams.position(wire, now));
+    if (s.streams.has(wire)) return;
+    this.baseline(s, wire, wire, now);
+    if (this.networked) this.write(s);
   }
 
+  /**
+   * The client's metadata changed (`ctx.setMetadata`): over a networked store the session is
+   * written once per microtask turn with it, so a resume on another node finds it.
+   */
+  metadataChanged(s: StoredSession, metadata: Map<string, unknown> | null): void {
+    s.metadata = metadata;
+    if (!this.networked || this.dirty.has(s)) return;
+    this.dirty.add(s);
+    if (this.dirty.size === 1) queueMicrotask(this.flushDirty);
+  }
+
+  private readonly dirty = new Set<StoredSession>();
+  private readonly flushDirty = (): void => {
+    for (const s of this.dirty) if (s.expiresAt !== -Infinity) this.write(s);
+    this.dirty.clear();
+  };
+
   left(s: StoredSession, room: string): void {
-    s.streams.delete(roomStream(room));
+    if (s.streams.delete(roomStream(room)) && this.networked) this.write(s);
   }
 
   // ------------------------------------------------------------------ recording
 
   /** Appends a room message; returns it with its position, or null when it is not recorded. */
   recordRoom(room: string, message: StelarMessage, exclude: string | undefined, exclude2: string | undefined, now: number): StelarMessage | null {
+    if (this.streams.distributes === true) return null; // appended by whoever publishes it (cluster)
     return this.record(roomStream(room), roomStream(room), message, exclude, exclude2, now);
   }
 
   /** Appends a broadcast to everyone. */
   recordAll(message: StelarMessage, exclude: string | undefined, exclude2: string | undefined, now: number): StelarMessage | null {
+    if (this.streams.distributes === true) return null;
     return this.record(ALL_STREAM, ALL_STREAM, message, exclude, exclude2, now);
   }
 
-  /** Appends a direct message to a session's stream (connected or suspended); null without a session. */
+  /**
+   * Appends a direct message to a session's stream (connected or suspended here); null without
+   * such a session. Over a networked store only the node holding the connection records it.
+   */
   recordDirect(sessionId: string, message: StelarMessage, now: number): StelarMessage | null {
-    const s = this.sessions.get(sessionId);
+    const s = this.sessions.local(sessionId);
     if (s === undefined || s.expiresAt < now) return null;
     return this.record(directStoreKey(sessionId), DIRECT_STREAM, message, undefined, undefined, now);
+  }
+
+  /** A message a distributing store appended (cluster delivery) with its position. */
+  positioned(wire: string, message: StelarMessage, pos: { readonly offset: number; readonly epoch: string }): StelarMessage {
+    return withPosition(message, { stream: wire, offset: pos.offset, epoch: pos.epoch });
   }
 
   /**
@@ -244,10 +311,34 @@ export class RecoveryService {
     return withPosition(message, { stream: wire, offset: entry.offset, epoch: this.streams.epochOf(key) as string });
   }
 
+  /** Sets the replay baseline of one stream; a networked answer fills it in (and is written) later. */
+  private baseline(s: StoredSession, wire: string, key: string, now: number): void {
+    const p = this.streams.position(key, now);
+    if (!isPromise(p)) {
+      s.streams.set(wire, p);
+      return;
+    }
+    s.streams.set(wire, PENDING_POSITION);
+    p.then((pos) => {
+      if (s.streams.get(wire) !== PENDING_POSITION) return;
+      s.streams.set(wire, pos);
+      if (s.expiresAt !== -Infinity) this.write(s);
+    }, ignore);
+  }
+
+  /** Writes a networked session through (compare-and-set on its token; failures are the store's to report). */
+  private write(s: StoredSession): void {
+    this.settle(this.sessions.set(s, s.token));
+  }
+
+  private settle(w: MaybePromise<boolean>): void {
+    if (isPromise(w)) w.then(undefined, ignore);
+  }
+
   private keep(name: string): boolean {
     const c = name.charCodeAt(0);
     if (c === 0x23 /* # */) return this.suspendedRooms.has(name) || this.roomExists(name.slice(1));
-    if (c === 0x40 /* @ */) return this.sessions.get(name.slice(1)) !== undefined;
+    if (c === 0x40 /* @ */) return this.sessions.local(name.slice(1)) !== undefined;
     return name === ALL_STREAM;
   }
 
@@ -261,6 +352,34 @@ export class RecoveryService {
   }
 }
 
+/**
+ * Every stream's missed entries (skipping what the session was excluded from), in send order:
+ * merged by `seq` without ever reordering one stream (a networked store's `seq` is the append
+ * time, which two publishers may take out of their offset order).
+ */
+function merge(id: string, wires: readonly string[], reads: readonly StreamRead[]): ReplayResult {
+  const lists: (readonly StreamEntry[])[] = [];
+  let total = 0;
+  for (const r of reads) {
+    if (!r.ok) return r;
+    lists.push(r.entries);
+    total += r.entries.length;
+  }
+  const heads = new Array<number>(lists.length).fill(0);
+  const missed: StelarMessage[] = [];
+  for (let n = 0; n < total; n++) {
+    let best = -1;
+    for (let i = 0; i < lists.length; i++) {
+      if (heads[i] < lists[i].length && (best < 0 || lists[i][heads[i]].seq < lists[best][heads[best]].seq)) best = i;
+    }
+    const entry = lists[best][heads[best]++];
+    if (entry.exclude === id || entry.exclude2 === id) continue;
+    const r = reads[best] as Extract<StreamRead, { ok: true }>;
+    missed.push(withPosition(entry.message, { stream: wires[best], offset: entry.offset, epoch: r.epoch }));
+  }
+  return { ok: true, missed };
+}
+
 /** Compares two tokens in time independent of where they differ. */
 function sameToken(a: string, b: string): boolean {
   if (a.length !== b.length || a.length === 0) return false;
@@ -268,4 +387,3 @@ function sameToken(a: string, b: string): boolean {
   for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
   return diff === 0;
 }
-

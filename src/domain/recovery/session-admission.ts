@@ -1,5 +1,5 @@
 import type { Clock, TimerHandle } from '../../ports/clock.port';
-import { ClientRecord } from '../client-record';
+import { ClientRecord, ClientState } from '../client-record';
 import type { ClientRegistry } from '../client-registry.service';
 import { CloseCode } from '../errors';
 import type { SessionGrant, StelarMessage } from '../message';
@@ -8,6 +8,8 @@ import type { RecoveryService } from './recovery.service';
 import { NEW_SESSION_OFFER, SESSION_HEADER, parseResumeOffer, type ResumeOffer } from './resume-offer';
 import { forgetAnswersThrough } from './answer-cache';
 import { DIRECT_STREAM } from './stream-names';
+import { isPromise, type MaybePromise } from '../../ports/maybe-promise';
+import type { ClaimResult, ReplayResult } from './recovery.service';
 
 /** What {@link SessionAdmission.finish} decided for an admitted connection. */
 export interface SessionOutcome {
@@ -15,6 +17,18 @@ export interface SessionOutcome {
   /** The missed messages to send right after the Connect message (empty unless recovered). */
   readonly missed: readonly StelarMessage[];
 }
+
+/**
+ * A resume over a networked store: the connection is registered and its rooms restored while
+ * its history is read; what reaches it meanwhile is held (`record.held`) and sent after the
+ * missed messages. `ready` settles (never rejects) with the outcome.
+ */
+export interface PendingOutcome {
+  readonly ready: Promise<SessionOutcome>;
+}
+
+/** Most messages held for one resuming connection; beyond it the connection is dropped (it resumes again). */
+export const MAX_HELD_MESSAGES = 10000;
 
 /**
  * Session recovery at the edges of a connection's life (docs/API.md, "Session recovery"):
@@ -74,8 +88,11 @@ export class SessionAdmission implements RoomObserver {
     if (this.helloWait.delete(record)) this.onHelloTimeout(record);
   };
 
-  /** Before the middleware: reads the offer; a valid claim gives the record the session's id. */
-  begin(record: ClientRecord): void {
+  /**
+   * Before the middleware: reads the offer; a valid claim gives the record the session's id.
+   * Over a networked store the claim is a Promise (then run the middleware once it settles).
+   */
+  begin(record: ClientRecord): MaybePromise<void> {
     const offer = parseResumeOffer(this.offerText(record));
     if (offer === null || !this.recovery.enabled) return;
     if (offer.id === '') {
@@ -83,8 +100,18 @@ export class SessionAdmission implements RoomObserver {
       return;
     }
     const claim = this.recovery.claim(offer, this.clock.now());
+    if (isPromise(claim)) return claim.then((c) => this.claimed(record, offer, c));
+    this.claimed(record, offer, claim);
+  }
+
+  private claimed(record: ClientRecord, offer: ResumeOffer, claim: ClaimResult): void {
     if (!claim.ok) {
       record.sessionOffer = { reason: claim.reason };
+      return;
+    }
+    if (record.state >= ClientState.Closing) {
+      // Closed while the store answered: the rotated token was never sent, so nobody can resume it.
+      this.recovery.end(claim.session);
       return;
     }
     record.resuming = { session: claim.session, offer };
@@ -126,9 +153,11 @@ export class SessionAdmission implements RoomObserver {
    * The connection is admitted and about to be registered. Replaces a still-registered old
    * connection of the resumed session (closed with {@link CloseCode.SessionResumed}), then
    * resumes (rooms, metadata, missed messages) or opens a session. Null when the client made no
-   * offer (or recovery is off). Must run synchronously right before registration.
+   * offer (or recovery is off). Must run synchronously right before registration. Over a
+   * networked store a resume is a {@link PendingOutcome}: rooms are restored and `record.held`
+   * collects what arrives until the history is read.
    */
-  finish(record: ClientRecord): SessionOutcome | null {
+  finish(record: ClientRecord): SessionOutcome | PendingOutcome | null {
     const resuming = record.resuming;
     const offered = record.sessionOffer;
     record.resuming = null;
@@ -144,12 +173,68 @@ export class SessionAdmission implements RoomObserver {
         old.conn.close(CloseCode.SessionResumed, 'session resumed by another connection');
       }
       if (!this.recovery.holds(resuming.session)) return this.open(record, now, 'unknown');
+      if (this.recovery.distributed) return this.resumeLater(record, resuming.session, resuming.offer);
       const replay = this.recovery.replay(resuming.session, resuming.offer, now);
+      if (isPromise(replay)) return this.resumeLater(record, resuming.session, resuming.offer);
       if (replay.ok) return this.resume(record, resuming.session, replay.missed, resuming.offer.positions.get(DIRECT_STREAM)?.offset);
       // Keeps the id the middleware saw; the client is told it starts over.
       return this.open(record, now, replay.reason);
     }
     return this.open(record, now, offered!.reason);
+  }
+
+  /**
+   * The networked resume: the rooms are restored at once (so live deliveries, held, reach the
+   * record from now on), then, once each room's cluster subscription is up, the history read
+   * decides. A failure leaves the restored rooms again and opens a new session.
+   */
+  private resumeLater(record: ClientRecord, session: ResumeSession, offer: ResumeOffer): PendingOutcome {
+    record.held = [];
+    const restored: string[] = [];
+    const waits: PromiseLike<void>[] = [];
+    for (const wire of session.streams.keys()) {
+      if (wire.charCodeAt(0) !== 0x23 /* # */) continue;
+      const room = wire.slice(1);
+      if (record.info.inRoom(room)) continue;
+      restored.push(room);
+      this.rooms.restore(record, room);
+      const w = this.rooms.ready(room);
+      if (w !== undefined) waits.push(w);
+    }
+    // Read once the subscriptions are up: what was published before is in the history, what
+    // comes after arrives live (held); an overlap carries positions the client drops as seen.
+    const subscribed: Promise<unknown> = waits.length === 0 ? Promise.resolve() : Promise.all(waits);
+    const ready = subscribed
+      .then(() => this.recovery.replay(session, offer, this.clock.now()))
+      .then(
+        (r) => this.settleResume(record, session, restored, r, offer),
+        () => this.settleResume(record, session, restored, { ok: false, reason: 'unavailable' }, offer),
+      );
+    return { ready };
+  }
+
+  private settleResume(
+    record: ClientRecord,
+    session: ResumeSession,
+    restored: readonly string[],
+    r: ReplayResult,
+    offer: ResumeOffer,
+  ): SessionOutcome {
+    if (record.state >= ClientState.Closing) {
+      this.recovery.end(session);
+      return { grant: { token: '', recovered: false, reason: 'unavailable', missed: 0, confirms: true }, missed: NONE };
+    }
+    if (r.ok) {
+      this.recovery.attach(session);
+      record.session = session;
+      if (session.metadata !== null) record.info.metadata = session.metadata;
+      const seenDirect = offer.positions.get(DIRECT_STREAM)?.offset;
+      if (seenDirect !== undefined) forgetAnswersThrough(session, seenDirect);
+      return { grant: { token: session.token, recovered: true, missed: r.missed.length, confirms: true }, missed: r.missed };
+    }
+    if (restored.length > 0) this.rooms.leaveAll(record); // the client rejoins them itself
+    record.held = null; // what arrived meanwhile belongs to the session that failed
+    return this.open(record, this.clock.now(), r.reason);
   }
 
   /** Close cleanup (before rooms are left): suspends the session, or ends it. */
@@ -167,7 +252,11 @@ export class SessionAdmission implements RoomObserver {
   }
 
   joined(record: ClientRecord, room: string): void {
-    if (record.session !== null) this.recovery.joined(record.session, room, this.clock.now());
+    const s = record.session;
+    if (s === null) return;
+    // Over a networked store the session is written on each change: with the metadata as it is now.
+    s.metadata = record.info.metadataIfAny();
+    this.recovery.joined(s, room, this.clock.now());
   }
 
   left(record: ClientRecord, room: string): void {
@@ -188,7 +277,7 @@ export class SessionAdmission implements RoomObserver {
   }
 
   private open(record: ClientRecord, now: number, reason: string | undefined): SessionOutcome {
-    const session = this.recovery.open(record.id, now);
+    const session = this.recovery.open(record.id, now, record.info.metadataIfAny());
     record.session = session;
     return { grant: { token: session.token, recovered: false, reason, missed: 0, confirms: true }, missed: NONE };
   }

@@ -39,11 +39,18 @@ export class ServerNode {
   }
 
   /** Spawns a node and waits until it listens. */
-  static async spawn(redis: unknown, prefix: string, nodeId: string, sharded = false): Promise<ServerNode> {
+  static async spawn(
+    redis: unknown,
+    prefix: string,
+    nodeId: string,
+    sharded = false,
+    fixture = path.join(__dirname, 'fixtures/server-node.fixture.ts'),
+    extraEnv: Record<string, string> = {},
+  ): Promise<ServerNode> {
     const root = path.resolve(__dirname, '../../..');
     const proc = spawn(
       process.execPath,
-      ['-r', 'esbuild-register', path.join(__dirname, 'fixtures/server-node.fixture.ts')],
+      ['-r', 'esbuild-register', fixture],
       {
         cwd: root,
         stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
@@ -53,6 +60,7 @@ export class ServerNode {
           STELAR_FIXTURE_PREFIX: prefix,
           STELAR_FIXTURE_NODE_ID: nodeId,
           STELAR_FIXTURE_SHARDED: sharded ? '1' : '0',
+          ...extraEnv,
         },
       },
     );

@@ -5,6 +5,7 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { PassThrough } from 'node:stream';
+import * as http from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import { WsServerTransport } from '../../../src/adapters/websocket/ws-server-transport';
 import { TcpServerTransport } from '../../../src/adapters/tcp/tcp-server-transport';
@@ -102,6 +103,24 @@ describe('lag shedding with a fake lag source', () => {
     expect(acceptor.accepted).toBe(1);
     await t.close();
     expect(lag.users).toBe(0);
+  });
+
+  it("on the user's own http server the guard applies at the upgrade request, with the same 503", async () => {
+    const lag = new FakeLag();
+    const server = http.createServer((_req, res) => res.end('app'));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    closers.push(() => new Promise<void>((r) => server.close(() => r())));
+    const t = new WsServerTransport({ server, lag, shedLagMs: 100, lagCrowd: 0 });
+    const acceptor = new RecordingAcceptor();
+    t.setAcceptor(acceptor);
+    await t.listen();
+    closers.unshift(() => t.close());
+    lag.lag = 500;
+    const port = (server.address() as net.AddressInfo).port;
+    const shed = await exchange(port, UPGRADE);
+    expect(shed.toString('latin1')).toMatch(/^HTTP\/1\.1 503 Service Unavailable\r\nRetry-After: 1\r\n/);
+    expect(acceptor.screened).toHaveLength(0);
+    expect(acceptor.ended.map((e) => e.code)).toEqual(['STELAR_ERR_SERVER_BUSY']);
   });
 
   it('TCP: while the lag is above shedLagMs a new socket gets the refusal frame, never screened', async () => {

@@ -12,6 +12,7 @@ import { busyResponse } from '../../../src/adapters/websocket/ws-busy-response';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { StelarServer, type StelarOptions } from '../../../src';
+import { HTTP_PARSERS } from '../../helpers/http-parsers';
 
 const kit = new ServerKit();
 const sockets: net.Socket[] = [];
@@ -63,10 +64,10 @@ async function untilShed(server: StelarServer, n: number): Promise<void> {
   }
 }
 
-describe.each([false, true])('WebSocket, tls=%p: the pre-built 503 + Retry-After', (secure) => {
+describe.each(HTTP_PARSERS.flatMap((p) => [[p, false] as const, [p, true] as const]))('WebSocket, httpParser %s, tls=%p: the pre-built 503 + Retry-After', (httpParser, secure) => {
   it('answers a socket over maxPendingHandshakes with exactly the pre-built response, counts and logs it', async () => {
     const logger = new FakeLogger();
-    const server = await kit.server({ maxPendingHandshakes: 1, logger, ...(secure ? { tls: testCert() } : {}) });
+    const server = await kit.server({ httpParser, maxPendingHandshakes: 1, logger, ...(secure ? { tls: testCert() } : {}) });
     await holder(server.getPort(), secure);
     const answer = await exchange(server.getPort(), secure, UPGRADE);
     expect(answer.toString('latin1')).toBe(busyResponse(1).toString('latin1'));
@@ -93,7 +94,7 @@ describe.each([false, true])('WebSocket, tls=%p: the pre-built 503 + Retry-After
 describe.each([false, true])('TCP, tls=%p: the pre-encoded refusal frame', (secure) => {
   it('sends Error STELAR_ERR_SERVER_BUSY with retryAfter, then Disconnect 1013, before reading any hello', async () => {
     const logger = new FakeLogger();
-    const server = await kit.server({ maxPendingHandshakes: 1, shedRetryAfter: 1500, logger, ...(secure ? { tls: testCert() } : {}) });
+    const server = await kit.server({ maxPendingHandshakes: 1, shedRetryAfter: 1500, logger, metrics: true, ...(secure ? { tls: testCert() } : {}) });
     await holder(server.getTcpPort() as number, secure);
     const frames = parseTcpFrames(await exchange(server.getTcpPort() as number, secure, HELLO));
     expect(frames.map((f) => [f.type, f.event])).toEqual([
@@ -104,6 +105,7 @@ describe.each([false, true])('TCP, tls=%p: the pre-encoded refusal frame', (secu
     expect(JSON.parse(frames[1].payload.toString())).toEqual({ code: 1013, reason: 'Server busy, retry later' });
     await untilShed(server, 1);
     expect(server.getStats().activeConnections).toBe(0);
+    expect(await server.metrics()).toMatch(/^stelar_connections_refused_total\{namespace="\/",reason="STELAR_ERR_SERVER_BUSY"\} 1$/m);
     expect(logger.at('warn').some((l) => /STELAR_ERR_SERVER_BUSY: handshake shed.*\(tcp 127\.0\.0\.1\)/.test(l))).toBe(true);
   });
 });

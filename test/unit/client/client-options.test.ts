@@ -8,7 +8,7 @@ import { createClientLogger } from '../../../src/application/client/client-logge
 import { assertName } from '../../../src/application/client/event-name';
 
 describe('client options', () => {
-  it('has the seed README defaults, with the backoff tuned for mass reconnects (cap 5 s, 30 attempts)', () => {
+  it('has the seed README defaults (10 attempts, 1 s base, 30 s cap)', () => {
     expect(CLIENT_DEFAULTS).toMatchObject({
       reconnection: true,
       reconnectionAttempts: 10,

@@ -1,7 +1,14 @@
 import { MemoryStreamStore } from '../../../../src/adapters/memory/memory-stream-store.adapter';
 import { MessageType, type EventMessage, type StelarMessage } from '../../../../src/domain/message';
 import { resolveRecovery } from '../../../../src/domain/recovery/recovery-config';
-import { RecoveryService } from '../../../../src/domain/recovery/recovery.service';
+import { RecoveryService, type ClaimResult, type ReplayResult } from '../../../../src/domain/recovery/recovery.service';
+import type { StoredSession } from '../../../../src/ports/session-store.port';
+
+/** Over the memory stores every answer is synchronous (the fast path): typed so. */
+type SyncRecovery = Omit<RecoveryService, 'claim' | 'replay'> & {
+  claim(offer: ResumeOffer, now: number): ClaimResult;
+  replay(s: StoredSession, offer: ResumeOffer, now: number): ReplayResult;
+};
 import type { ResumeOffer } from '../../../../src/domain/recovery/resume-offer';
 import type { StreamPosition } from '../../../../src/ports/stream-store.port';
 import { FakeClock } from '../../../fakes/fake-clock';
@@ -17,7 +24,7 @@ function setup(opts: { windowMs?: number; historySize?: number } = {}, namespace
   const streams = new MemoryStreamStore(config, fakeEpochs());
   const tokens = new FakeTokenGenerator();
   const rooms = new Set<string>();
-  const svc = new RecoveryService(config, sessions, streams, tokens, namespace, (r) => rooms.has(r));
+  const svc = new RecoveryService(config, sessions, streams, tokens, namespace, (r) => rooms.has(r)) as unknown as SyncRecovery;
   return { clock, svc, sessions, streams, tokens, rooms };
 }
 
