@@ -69,9 +69,30 @@ async function runOne(system, scenario, params, profile) {
   }
 }
 
+/** `--scale`: the scale bench (lib/scale-runner.js), then the storm scenario when there is one. */
+async function mainScale(argv, opts) {
+  const { runScale } = require('./lib/scale-runner');
+  const systemNames = opts.systems || DEFAULT_SYSTEMS;
+  systemNames.forEach(getSystem);
+  const meta = runMeta(argv);
+  log(`scale bench: node ${meta.node}, ${meta.cpu}, load ${meta.loadAverage.join(' ')}`);
+  const started = Date.now();
+  const r = await runScale({ systems: systemNames, rounds: opts.rounds, set: opts.set, quick: opts.quick, idleSizes: opts.idleSizes, fanoutSizes: opts.fanoutSizes }, log);
+  meta.loadAverageEnd = require('node:os').loadavg().map((x) => Math.round(x * 100) / 100);
+  const durationSec = Math.round((Date.now() - started) / 1000);
+  const header = `## Stelar scale benchmark — ${meta.date}\n\n\`${meta.command}\` · commit ${meta.commit} · Node ${meta.node} · ${meta.platform} · ${meta.cpu} · ${meta.memoryGB} GB · load average at start ${meta.loadAverage.join(' ')}, at end ${meta.loadAverageEnd.join(' ')} · ${durationSec} s\n`;
+  const markdown = `${header}\n${r.markdown}`;
+  process.stdout.write(markdown + '\n');
+  const file = path.resolve(opts.out || path.join(__dirname, 'results/scale.json'));
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify({ meta, durationSec, ...r, markdown }, null, 2) + '\n');
+  log(`scale bench done in ${durationSec} s; results written to ${path.relative(process.cwd(), file)}`);
+}
+
 async function main() {
   const argv = process.argv.slice(2);
   const opts = parseArgs(argv);
+  if (opts.scale) return mainScale(argv, opts);
   const scenarioNames = opts.scenarios || Object.keys(SCENARIOS);
   for (const n of scenarioNames) if (!SCENARIOS[n]) throw new Error(`unknown scenario ${n} (known: ${Object.keys(SCENARIOS).join(', ')})`);
   const systemNames = opts.systems || DEFAULT_SYSTEMS;

@@ -2,9 +2,9 @@
 // Driver-side handle on a server child process: forks server-host.js with --expose-gc and
 // exchanges request/response messages over IPC.
 
-const { fork } = require('node:child_process');
 const path = require('node:path');
 const { withTimeout } = require('./pool');
+const { startNode } = require('./ipc-child');
 
 const HOST = path.join(__dirname, 'server-host.js');
 
@@ -13,12 +13,14 @@ class ServerProcess {
   /**
    * @param {string} modulePath absolute path of a `*.server.js` module
    * @param {object} options passed to that module's start function
-   * @param {{ profile?: string }} [run] profile: write a V8 CPU profile to this file
+   * @param {{ profile?: string, fdLimit?: number }} [run] profile: write a V8 CPU profile to this
+   *   file; fdLimit: start the server under `ulimit -n fdLimit` (the scale bench)
    */
   constructor(modulePath, options, run = {}) {
     this.modulePath = modulePath;
     this.options = options || {};
     this.profile = run.profile || null;
+    this.fdLimit = run.fdLimit || 0;
     this.child = null;
     this.nextId = 1;
     this.pending = new Map();
@@ -33,10 +35,8 @@ class ServerProcess {
     if (this.profile) {
       execArgv.push('--cpu-prof', `--cpu-prof-dir=${path.dirname(this.profile)}`, `--cpu-prof-name=${path.basename(this.profile)}`);
     }
-    const child = fork(HOST, [this.modulePath, JSON.stringify(this.options)], {
-      execArgv,
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
+    // Tracked by PID: killed if the driver exits while this server still runs.
+    const child = startNode(HOST, [this.modulePath, JSON.stringify(this.options)], { execArgv, fdLimit: this.fdLimit });
     this.child = child;
     const ready = new Promise((resolve, reject) => {
       child.on('message', (msg) => {
@@ -104,6 +104,14 @@ class ServerProcess {
       if (Date.now() > deadline) throw new Error(`server still holds ${c} connections (want <= ${n})`);
       await new Promise((r) => setTimeout(r, 20));
     }
+  }
+
+  /** Kills the server by PID at once (a system that hung or fell behind) and waits for the exit. */
+  async kill() {
+    if (!this.child || this.exited) return;
+    const gone = new Promise((r) => this.child.once('exit', r));
+    this.child.kill('SIGKILL');
+    await withTimeout(gone, 10000, 'server kill').catch(() => {});
   }
 
   /** Asks the server to stop and exit (so a CPU profile gets written), then makes sure it is gone. */
