@@ -77,22 +77,45 @@ async function mainScale(argv, opts) {
   const meta = runMeta(argv);
   log(`scale bench: node ${meta.node}, ${meta.cpu}, load ${meta.loadAverage.join(' ')}`);
   const started = Date.now();
-  const r = await runScale({ systems: systemNames, rounds: opts.rounds, set: opts.set, quick: opts.quick, idleSizes: opts.idleSizes, fanoutSizes: opts.fanoutSizes }, log);
+  const file = path.resolve(opts.out || path.join(__dirname, 'results/scale.json'));
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const save = (r, extra) => fs.writeFileSync(file, JSON.stringify({ meta, ...extra, ...r }, null, 2) + '\n');
+  const r = await runScale(
+    {
+      systems: systemNames,
+      rounds: opts.rounds,
+      set: opts.set,
+      quick: opts.quick,
+      idleSizes: opts.idleSizes,
+      fanoutSizes: opts.fanoutSizes,
+      onCase: (partial) => save(partial, { partial: true }),
+    },
+    log,
+  );
   meta.loadAverageEnd = require('node:os').loadavg().map((x) => Math.round(x * 100) / 100);
   const durationSec = Math.round((Date.now() - started) / 1000);
   const header = `## Stelar scale benchmark — ${meta.date}\n\n\`${meta.command}\` · commit ${meta.commit} · Node ${meta.node} · ${meta.platform} · ${meta.cpu} · ${meta.memoryGB} GB · load average at start ${meta.loadAverage.join(' ')}, at end ${meta.loadAverageEnd.join(' ')} · ${durationSec} s\n`;
   const markdown = `${header}\n${r.markdown}`;
   process.stdout.write(markdown + '\n');
-  const file = path.resolve(opts.out || path.join(__dirname, 'results/scale.json'));
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, JSON.stringify({ meta, durationSec, ...r, markdown }, null, 2) + '\n');
+  save({ ...r, markdown }, { durationSec });
   log(`scale bench done in ${durationSec} s; results written to ${path.relative(process.cwd(), file)}`);
 }
 
 async function main() {
   const argv = process.argv.slice(2);
   const opts = parseArgs(argv);
-  if (opts.scale) return mainScale(argv, opts);
+  if (!opts.scale) return mainScenarios(argv, opts);
+  await mainScale(argv, opts);
+  // The reconnect storm (issue #17) belongs to the scale suite when the scenario exists.
+  const stormFile = path.join(__dirname, 'scenarios/storm.js');
+  if (!opts.scenarios && (SCENARIOS.storm || fs.existsSync(stormFile))) {
+    if (!SCENARIOS.storm) SCENARIOS.storm = require(stormFile);
+    log('scale suite: the storm scenario');
+    await mainScenarios(argv, { ...opts, scenarios: ['storm'], out: opts.out ? opts.out.replace(/(\.json)?$/, '-storm.json') : path.join(__dirname, 'results/storm.json') });
+  }
+}
+
+async function mainScenarios(argv, opts) {
   const scenarioNames = opts.scenarios || Object.keys(SCENARIOS);
   for (const n of scenarioNames) if (!SCENARIOS[n]) throw new Error(`unknown scenario ${n} (known: ${Object.keys(SCENARIOS).join(', ')})`);
   const systemNames = opts.systems || DEFAULT_SYSTEMS;

@@ -40,6 +40,7 @@ const DEFAULTS = {
   highMax: 2000,
   window: 32,
   pollMs: 500,
+  ipcTimeoutMs: 20000, // a server that cannot answer the driver's CPU query in this long has fallen behind
   stallMs: 10000,
   maxLagMs: 30000,
   highMaxMs: 120000,
@@ -83,7 +84,10 @@ async function runCase(kindMod, system, size, p, log) {
 }
 
 /**
- * @param {{ systems: string[], rounds?: number, set?: object, quick?: boolean, idleSizes?: number[], fanoutSizes?: number[] }} o
+ * @param {{ systems: string[], rounds?: number, set?: object, quick?: boolean, idleSizes?: number[],
+ *          fanoutSizes?: number[], onCase?: (partial: object) => void }} o onCase: called after each
+ *          size of each round with the results so far (the driver saves them: a long run that is
+ *          interrupted keeps what it measured)
  * @param {(msg: string) => void} log
  */
 async function runScale(o, log) {
@@ -135,6 +139,7 @@ async function runScale(o, log) {
         if (left.length) log(`  !!! child processes still alive after cleanup: ${left.join(', ')}`);
       }
       out.cases[c.key].rounds.push(round);
+      if (o.onCase) o.onCase({ ...out, markdown: scaleMarkdown(out) });
     }
   }
   out.markdown = scaleMarkdown(out);

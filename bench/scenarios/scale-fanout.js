@@ -101,9 +101,14 @@ async function runScaleFanout(system, subs, p, ctx) {
     }
   };
 
+  // The server's CPU over IPC: a server too busy to answer within ipcTimeoutMs has fallen behind.
+  const cpu = async () => {
+    const u = await srv.request('cpu', {}, p.ipcTimeoutMs);
+    return u.user + u.system;
+  };
   const phase = async (from, to, paced) => {
     const s0 = await fleet.stats();
-    const cpu0 = await srv.cpu();
+    const cpu0 = await cpu();
     const t0 = performance.now();
     let sentAll = null;
     if (paced) {
@@ -129,7 +134,7 @@ async function runScaleFanout(system, subs, p, ctx) {
     const reason = await settle(from, to, () => !paced || sentAll !== null, () => (paced ? sentAll : null), deadline);
     windowed = false;
     const t1 = performance.now();
-    const cpu1 = await srv.cpu();
+    const cpu1 = await cpu();
     const s1 = await fleet.stats();
     const deliveries = s1.delivered - s0.delivered;
     const expected = members * (to - from);
@@ -153,13 +158,30 @@ async function runScaleFanout(system, subs, p, ctx) {
   // Warm-up: window-limited, unmeasured; a system that cannot complete it fails the case.
   const warm = await phase(0, W, false);
   if (warm.note) throw new Error(`warm-up ${warm.note}`);
-  const low = await phase(W, W + L, true);
-  const high = low.note ? { note: 'skipped: the low-rate phase did not complete' } : await phase(W + L, total, false);
+  const out = { subscribers: members, clientProcs: fleet.workers.length, highMessages: H };
+  const results = {};
+  let failed = null;
+  for (const [ph, from, to, paced] of [['low', W, W + L, true], ['high', W + L, total, false]]) {
+    let r;
+    if (failed) r = { note: `skipped: the ${failed} phase did not complete` };
+    else {
+      try {
+        r = await phase(from, to, paced);
+      } catch (err) {
+        const msg = String((err && err.message) || err).split('\n')[0];
+        r = { note: `server unresponsive (${msg}): fell behind`, unresponsive: true };
+      }
+      if (r.note) failed = ph;
+    }
+    results[ph] = r;
+    for (const [k, v] of Object.entries(r)) out[`${ph}_${k}`] = v;
+  }
+  const { low, high } = results;
   const s = await fleet.stats();
-  const out = { subscribers: members, clientProcs: fleet.workers.length, highMessages: H, reordered: s.reordered, invalid: s.invalid, closedEarly: s.closedEarly };
-  for (const [k, v] of Object.entries(low)) out[`low_${k}`] = v;
-  for (const [k, v] of Object.entries(high)) out[`high_${k}`] = v;
-  out.rssMB = (await srv.mem(false)).rss / 2 ** 20;
+  Object.assign(out, { reordered: s.reordered, invalid: s.invalid, closedEarly: s.closedEarly });
+  if (!low.unresponsive && !high.unresponsive) {
+    out.rssMB = (await srv.mem(false)).rss / 2 ** 20;
+  }
   out.fdLimitServer = fdLimitOf(srv.child.pid);
   const notes = [];
   if (members < subs) notes.push(`${subs - members} of ${subs} subscribers did not join (${o.firstError})`);
