@@ -38,6 +38,20 @@ function cell(rounds, sys, key, digits) {
   return lo === hi ? m : `${m} (${fmt(lo, digits)}–${fmt(hi, digits)})`;
 }
 
+/** How a fanout phase ended when it did not complete, over the rounds: '' or ' (behind)' etc. */
+function phaseEnd(rounds, sys, ph) {
+  const why = new Set();
+  for (const r of rounds) {
+    const n = r.results[sys] && r.results[sys][`${ph}_note`];
+    if (!n) continue;
+    if (/stalled/.test(n)) why.add('stalled');
+    else if (/did not complete|fell behind/.test(n)) why.add('behind');
+    else if (/skipped/.test(n)) why.add('skipped');
+    else why.add('failed');
+  }
+  return why.size ? ` (${[...why].join(', ')})` : '';
+}
+
 function okRounds(rounds, sys) {
   const n = rounds.filter((r) => r.results[sys] && !r.results[sys].error).length;
   const failed = rounds.filter((r) => r.results[sys] && r.results[sys].error);
@@ -128,7 +142,10 @@ function scaleMarkdown(out) {
     L.push(
       `One room, one publisher; ${roundsNote}. **low**: ${p.lowMessages} messages at ${p.lowRate}/s, each its own event-loop turn; ` +
         `**high**: a window of ${p.window} messages in flight, ~${p.highDeliveries.toLocaleString('en-US')} deliveries per size. ` +
-        `p50/max ms: time from publishing a message until its last subscriber has it.`,
+        `p50/max ms: time from publishing a message until its last subscriber has it. ` +
+        `lost: deliveries missing when the phase ended — (stalled): deliveries stopped, they never came; ` +
+        `(behind): the phase hit its deadline while deliveries were still arriving (the system fell behind); ` +
+        `(skipped): not run because the low-rate phase did not complete.`,
       '',
     );
     L.push(`| subscribers | rate | system | ${PHASE_COLS.map((c) => c[1]).join(' | ')} | rounds |`);
@@ -137,7 +154,8 @@ function scaleMarkdown(out) {
       const c = out.cases[k];
       for (const ph of ['low', 'high']) {
         for (const s of out.systems) {
-          L.push(`| ${c.size.toLocaleString('en-US')} | ${ph} | ${out.labels[s]} | ${PHASE_COLS.map(([key, , d]) => cell(c.rounds, s, `${ph}_${key}`, d)).join(' | ')} | ${okRounds(c.rounds, s)} |`);
+          const cells = PHASE_COLS.map(([key, , d]) => cell(c.rounds, s, `${ph}_${key}`, d) + (key === 'lost' ? phaseEnd(c.rounds, s, ph) : ''));
+          L.push(`| ${c.size.toLocaleString('en-US')} | ${ph} | ${out.labels[s]} | ${cells.join(' | ')} | ${okRounds(c.rounds, s)} |`);
         }
       }
     }
