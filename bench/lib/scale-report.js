@@ -44,9 +44,10 @@ function phaseEnd(rounds, sys, ph) {
   for (const r of rounds) {
     const n = r.results[sys] && r.results[sys][`${ph}_note`];
     if (!n) continue;
-    if (/stalled/.test(n)) why.add('stalled');
+    if (/^skipped/.test(n)) why.add('skipped');
+    else if (/stalled/.test(n)) why.add('stalled');
     else if (/did not complete|fell behind/.test(n)) why.add('behind');
-    else if (/skipped/.test(n)) why.add('skipped');
+    else if (/unresponsive/.test(n)) why.add('unresponsive');
     else why.add('failed');
   }
   return why.size ? ` (${[...why].join(', ')})` : '';
