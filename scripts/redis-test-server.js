@@ -100,6 +100,7 @@ async function startPrivateRedis(opts = {}) {
     if (i === 99) throw new Error(`redis-server on port ${port} did not answer PING (see ${logfile})`);
     await sleep(50);
   }
+  track(pid);
   const handle = {
     port,
     pid,
@@ -122,8 +123,33 @@ async function startPrivateRedis(opts = {}) {
   return handle;
 }
 
+/**
+ * The daemonized instances this process started and has not stopped yet. A daemon is not a
+ * child, so nothing ends it when a test process dies early (a failed test, a Jest worker
+ * recycled, Ctrl-C): the exit hook SIGKILLs what is left, by PID, so no private Redis outlives
+ * the process that started it.
+ */
+const started = new Set();
+let exitHooked = false;
+function track(pid) {
+  if (!pid) return;
+  started.add(pid);
+  if (exitHooked) return;
+  exitHooked = true;
+  process.once('exit', () => {
+    for (const p of started) {
+      try {
+        process.kill(p, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  });
+}
+
 /** SIGTERM (redis shuts down without saving: --save ''), then SIGKILL if still there after 5 s. */
 async function stopPid(pid) {
+  started.delete(pid);
   if (!pid || !alive(pid)) return;
   process.kill(pid, 'SIGTERM');
   for (let i = 0; i < 100 && alive(pid); i++) await sleep(50);

@@ -2,7 +2,8 @@
 // Command-line options of bench/run.js.
 
 const USAGE = `usage: node bench/run.js [options]
-  --scenarios a,b     scenarios to run (fanout,echo,idle,connect,slow,cluster; default all)
+  --scenarios a,b     scenarios to run (fanout,echo,idle,connect,slow,cluster; default all;
+                      storm only when named)
   --systems x,y       systems to run (ws,uws,socketio,stelar,stelar-tcp; default all; also
                       stelar-metrics,stelar-tcp-metrics: Stelar with metrics on)
   --rounds N          rounds per scenario (default: per scenario, 2-3)
@@ -13,8 +14,10 @@ const USAGE = `usage: node bench/run.js [options]
                       (summarise one with: node bench/profile-summary.js FILE)
   --scale             the scale bench instead (issue #17; long, never part of the default run):
                       idle connections at 10k/25k/50k, fanout to 1k/5k/20k subscribers at a
-                      low and a high rate (and the storm scenario when present); results in
-                      bench/results/scale.json. With --quick: small sizes.
+                      low and a high rate, then the storm scenario; results in
+                      bench/results/scale.json (the storm's in scale-after.json). With --quick:
+                      small sizes; with --scenarios: what runs after the scale cases instead
+                      (--scenarios scale: nothing)
   --scale-idle a,b    idle sizes of --scale (default 10000,25000,50000)
   --scale-fanout a,b  fanout sizes of --scale (default 1000,5000,20000)
   --help`;

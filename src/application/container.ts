@@ -18,6 +18,7 @@ import { MemoryClusterBus } from '../adapters/memory/memory-cluster-bus.adapter'
 import { MemorySessionStore, RandomSessionTokenGenerator } from '../adapters/memory/memory-session-store.adapter';
 import { MemoryStreamStore } from '../adapters/memory/memory-stream-store.adapter';
 import { RecoveryService } from '../domain/recovery/recovery.service';
+import { ClientSequencer } from '../domain/recovery/client-sequencer';
 import type { SessionStore, SessionTokenGenerator } from '../ports/session-store.port';
 import type { StreamStore } from '../ports/stream-store.port';
 import { AdmissionService } from '../domain/admission.service';
@@ -198,10 +199,15 @@ function bindDomain(c: Container, o: ResolvedOptions): void {
     (sender: MessageSender, logger: Logger, counters: ServerCounters, clock: Clock) => new RequestReplier(sender, logger, counters, clock),
     [APP_TOKENS.MessageSender, TOKENS.Logger, APP_TOKENS.Counters, TOKENS.Clock],
   );
+  // Client → server recovery: at most once per session, batched confirmations (idle without sessions).
+  c.bind(APP_TOKENS.ClientSequencer).toResolvedValue(
+    (clock: Clock, sender: MessageSender, counters: ServerCounters) => new ClientSequencer(clock, (r, m) => sender.sendTo(r, m), counters),
+    [TOKENS.Clock, APP_TOKENS.MessageSender, APP_TOKENS.Counters],
+  );
   c.bind(APP_TOKENS.MessageRouter).toResolvedValue(
-    (dispatcher: Dispatcher<StelarContext>, contexts: StelarContextFactory, rooms: RoomRegistry, sender: MessageSender, logger: Logger, replier: RequestReplier) =>
-      new MessageRouter<StelarContext>(dispatcher, contexts, rooms, sender, logger, replier),
-    [APP_TOKENS.Dispatcher, APP_TOKENS.ContextFactory, APP_TOKENS.RoomRegistry, APP_TOKENS.MessageSender, TOKENS.Logger, APP_TOKENS.RequestReplier],
+    (dispatcher: Dispatcher<StelarContext>, contexts: StelarContextFactory, rooms: RoomRegistry, sender: MessageSender, logger: Logger, replier: RequestReplier, sequencer: ClientSequencer) =>
+      new MessageRouter<StelarContext>(dispatcher, contexts, rooms, sender, logger, replier, sequencer),
+    [APP_TOKENS.Dispatcher, APP_TOKENS.ContextFactory, APP_TOKENS.RoomRegistry, APP_TOKENS.MessageSender, TOKENS.Logger, APP_TOKENS.RequestReplier, APP_TOKENS.ClientSequencer],
   );
   c.bind(APP_TOKENS.InboundPipeline).toResolvedValue(
     (codecs: CodecRegistry, clock: Clock, hooks: HookRunner, rateLimits: RateLimitPolicy, limits: ServerLimits, router: MessageRouter<StelarContext>, sender: MessageSender, logger: Logger, counters: ServerCounters) =>
@@ -219,16 +225,16 @@ function bindDomain(c: Container, o: ResolvedOptions): void {
       codecs: CodecRegistry, clock: Clock, ids: IdGenerator, logger: Logger, clients: ClientRegistry, rooms: RoomRegistry,
       rateLimits: RateLimitPolicy, admission: AdmissionService, hooks: HookRunner, dispatcher: Dispatcher<StelarContext>,
       contexts: StelarContextFactory, limits: ServerLimits, sender: MessageSender, router: MessageRouter<StelarContext>,
-      inbound: InboundPipeline, heartbeats: HeartbeatService, counters: ServerCounters, recovery: RecoveryService,
+      inbound: InboundPipeline, heartbeats: HeartbeatService, counters: ServerCounters, recovery: RecoveryService, sequencer: ClientSequencer,
     ) =>
       new ConnectionService<StelarContext>({
-        codecs, clock, ids, logger, clients, rooms, rateLimits, admission, hooks, dispatcher, contexts, limits, sender, router, inbound, heartbeats, counters, recovery,
+        codecs, clock, ids, logger, clients, rooms, rateLimits, admission, hooks, dispatcher, contexts, limits, sender, router, inbound, heartbeats, counters, recovery, sequencer,
       }),
     [
       APP_TOKENS.Codecs, TOKENS.Clock, TOKENS.IdGenerator, TOKENS.Logger, APP_TOKENS.ClientRegistry, APP_TOKENS.RoomRegistry,
       APP_TOKENS.RateLimitPolicy, APP_TOKENS.AdmissionService, APP_TOKENS.HookRunner, APP_TOKENS.Dispatcher,
       APP_TOKENS.ContextFactory, APP_TOKENS.ServerLimits, APP_TOKENS.MessageSender, APP_TOKENS.MessageRouter,
-      APP_TOKENS.InboundPipeline, APP_TOKENS.HeartbeatService, APP_TOKENS.Counters, APP_TOKENS.Recovery,
+      APP_TOKENS.InboundPipeline, APP_TOKENS.HeartbeatService, APP_TOKENS.Counters, APP_TOKENS.Recovery, APP_TOKENS.ClientSequencer,
     ],
   );
 }

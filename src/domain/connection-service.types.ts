@@ -15,6 +15,7 @@ import type { InboundPipeline } from './inbound-pipeline.service';
 import type { MessageRouter } from './message-router.service';
 import type { ServerLimits } from './server-limits';
 import type { RecoveryService } from './recovery/recovery.service';
+import type { ClientSequencer } from './recovery/client-sequencer';
 import type { ServerCounters } from './metrics/server-counters';
 
 /** Everything the connection service is built from; it builds nothing itself (the composition root supplies it). */
@@ -42,6 +43,8 @@ export interface ConnectionServiceDeps<C extends HandlerContext = HandlerContext
   readonly counters: ServerCounters;
   /** Session recovery; absent or disabled: connections never hold a session. */
   readonly recovery?: RecoveryService;
+  /** Client → server recovery's confirmations (its timer is cleared by dispose()). */
+  readonly sequencer?: ClientSequencer;
 }
 
 /** The numbers of StelarStats the domain knows (everything except memoryUsage). */
@@ -53,6 +56,10 @@ export interface DomainStats {
   totalRooms: number;
   uptime: number;
   rateLimiterEntries: number;
+  /** Handshakes shed under load since start (too many in progress, or the event loop behind): `STELAR_ERR_SERVER_BUSY`. */
+  handshakesShed: number;
+  /** Sockets whose peer had left before their handshake was worked on (not handshaked): `STELAR_ERR_PEER_GONE`. */
+  handshakesPeerGone: number;
   /** `<protocol>Connections` (`wsConnections`, `tcpConnections`…) for every registered protocol. */
   [perProtocol: `${string}Connections`]: number;
 }

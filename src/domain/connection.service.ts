@@ -3,10 +3,8 @@ import type { ClusterDelivery } from '../ports/cluster-bus.port';
 import type { Connection, ConnectionHandler } from '../ports/connection.port';
 import type { MaybePromise } from '../ports/maybe-promise';
 import type { AttemptEnded, ConnectionAcceptor, HandshakeInfo, Refusal } from '../ports/transport.port';
-import { AttemptLog } from './attempt-log';
 import { ClientRecord, ClientState } from './client-record';
-import type { ContextFactory, HandlerContext, PendingRequest } from './context.types';
-import { MIDDLEWARE_ERROR, MIDDLEWARE_TIMEOUT, type MiddlewareResult } from './dispatcher.service';
+import type { HandlerContext, PendingRequest } from './context.types';
 import { CloseCode, StelarErrorCode, type ProtocolError } from './errors';
 import { errorMessage } from './hook-runner.service';
 import { MessageType, type StelarMessage } from './message';
@@ -18,6 +16,7 @@ import { isPromise } from './rate-limit-policy.service';
 import { CLEANUP_INTERVAL_MS, type ServerLimits } from './server-limits';
 import type { ConnectionServiceDeps, DomainStats } from './connection-service.types';
 import { SessionAdmission } from './recovery/session-admission';
+import { ConnectionAdmission } from './connection-admission.service';
 import type { ServerCounters } from './metrics/server-counters';
 
 /**
@@ -36,21 +35,19 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
   /** Plain integer counters every metric is read from (docs/OPERATIONS.md). */
   readonly counters: ServerCounters;
   private readonly d: ConnectionServiceDeps<C>;
-  private readonly contexts: ContextFactory<C>;
-  private readonly admitting = new Set<ClientRecord>();
   private readonly startedAt: number;
   private cleanupTimer: TimerHandle | null = null;
   private limiterEntries = 0;
   private limiterSizeIsAsync = false;
   /** Session recovery (null when the `recovery` option is off). */
   private readonly sessions: SessionAdmission | null;
-  private readonly attemptLog: AttemptLog;
+  /** Screening → accept → middleware → Connect (connection-admission.service.ts). */
+  private readonly admission: ConnectionAdmission<C>;
 
   constructor(deps: ConnectionServiceDeps<C>) {
     this.d = deps;
     this.counters = deps.counters;
     this.sender = deps.sender;
-    this.contexts = deps.contexts;
     this.router = deps.router;
     this.inbound = deps.inbound;
     this.heartbeats = deps.heartbeats;
@@ -59,7 +56,7 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
       deps.recovery !== undefined && deps.recovery.enabled
         ? new SessionAdmission(deps.recovery, deps.clients, deps.rooms, deps.clock, (r, code, reason) => this.onClose(r.conn, code, reason))
         : null;
-    this.attemptLog = new AttemptLog(deps.logger, deps.clock);
+    this.admission = new ConnectionAdmission(deps, this.sessions, this);
   }
 
   // ---------------------------------------------------------------- timers
@@ -75,6 +72,7 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
   /** Clears every timer. Connections are left alone (see closeAll). */
   dispose(): void {
     this.heartbeats.stop();
+    this.d.sequencer?.dispose();
     if (this.cleanupTimer !== null) {
       this.d.clock.clearInterval(this.cleanupTimer);
       this.cleanupTimer = null;
@@ -95,184 +93,35 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
     this.refreshLimiterEntries();
   }
 
-  // ---------------------------------------------------------------- admission
+  // ---------------------------------------------------------------- admission (connection-admission.service.ts)
 
   /** ConnectionAcceptor: screening before the protocol handshake (a passed attempt holds a slot). */
   screen(info: HandshakeInfo): MaybePromise<Refusal | null> {
-    const r = this.d.admission.screen(info);
-    if (r === null) return null;
-    if (!isPromise<Refusal | null>(r)) {
-      this.refused(info.remoteAddress, info.protocol, r.code, r.reason);
-      return r;
-    }
-    return r.then((refusal) => {
-      if (refusal !== null) this.refused(info.remoteAddress, info.protocol, refusal.code, refusal.reason);
-      return refusal;
-    });
+    return this.admission.screen(info);
   }
 
   /** ConnectionAcceptor: a screened attempt died before its handshake completed. */
   abandon(info: HandshakeInfo): void {
-    this.d.admission.abandon(info);
+    this.admission.abandon(info);
   }
 
   /** ConnectionAcceptor: a transport ended an attempt at one of its bounds (logged, throttled). */
   attemptEnded(event: AttemptEnded): void {
-    this.counters.countRefusal(event.code);
-    this.attemptLog.report(event);
+    this.admission.attemptEnded(event);
   }
 
-  /** Counts and logs one refused connection attempt (screening, admission or middleware). */
-  private refused(ip: string, protocol: string, code: string, reason: string): void {
-    this.counters.countRefusal(code);
-    this.d.logger.info({ ip, protocol, code, reason }, 'connection refused');
-  }
-
-  /** A refusal after the handshake: counted, logged, then the client is told and closed. */
-  private refuse(record: ClientRecord, code: StelarErrorCode, reason: string, closeCode: number): void {
-    this.refused(record.info.remoteAddress, record.protocol, code, reason);
-    this.sender.closeWithError(record, code, reason, closeCode);
-  }
-
-  /**
-   * ConnectionAcceptor: takes ownership of a handshaken connection. The context is created and
-   * the middleware chain started one microtask later, so that a TCP hello the transport hands
-   * over right after accept() (docs/PROTOCOL.md, TCP lifecycle) is on the record
-   * (`record.hello`, with the middleware headers) before any middleware runs.
-   */
+  /** ConnectionAcceptor: takes ownership of a handshaken connection (starts the timers first). */
   accept(conn: Connection, info?: HandshakeInfo): void {
-    // The attempt's slot (screened with `info`) passes to the connection, whatever happens next.
-    const claimed = this.d.admission.claim(info);
     this.start();
-    conn.setHandler(this);
-    let record: ClientRecord;
-    try {
-      record = new ClientRecord(this.d.ids.next(), conn, this.d.clock.now(), this.counters.traffic(conn.protocol));
-    } catch (err) {
-      this.d.logger.error({ err, ip: conn.remoteAddress, protocol: conn.protocol }, 'cannot accept connection');
-      if (claimed) this.d.admission.releaseClaim(conn.remoteAddress);
-      conn.close(CloseCode.InternalError, 'Internal error');
-      return;
-    }
-    conn.owner = record;
-    if (claimed) {
-      // Counted since its arrival: the slot and the tracker entry are this record's now.
-      record.holdsAdmissionSlot = true;
-      record.countedByTracker = true;
-    }
-    if (this.d.clients.has(record.id)) {
-      this.d.logger.error({ clientId: record.id }, 'client id is already in use');
-      return this.refuse(record, StelarErrorCode.Internal, 'Duplicate client id', CloseCode.InternalError);
-    }
-    if (!claimed) {
-      // Not screened by this service (or its slot is gone): take a slot now, if one is free.
-      if (this.d.admission.isFull(record.info.remoteAddress)) {
-        return this.refuse(record, StelarErrorCode.ServerFull, 'Server is full', CloseCode.TryAgainLater);
-      }
-      this.d.admission.beginAdmission();
-      record.holdsAdmissionSlot = true;
-    }
-    this.admitting.add(record);
-    queueMicrotask(() => this.runAdmission(record));
-  }
-
-  private runAdmission(record: ClientRecord): void {
-    // Closed before the microtask (onClose releases the slot, or is on its way).
-    if (record.state !== ClientState.Admitting || !record.conn.isOpen) return;
-    // A resume takes the session's id before the middleware runs (it sees the resumed id).
-    if (this.sessions !== null) this.sessions.begin(record);
-    let ctx: C;
-    try {
-      ctx = this.contexts.create(record);
-    } catch (err) {
-      this.d.logger.error({ err, clientId: record.id }, 'cannot create the connection context');
-      this.releaseAdmissionSlot(record);
-      return this.refuse(record, StelarErrorCode.Internal, 'Internal error', CloseCode.InternalError);
-    }
-    record.connectionContext = ctx;
-    if (this.sessions !== null && this.sessions.skipsMiddleware(record)) return this.finishAdmission(record, { ok: true });
-    this.d.dispatcher
-      .runMiddleware(ctx, this.d.limits.connectTimeout)
-      .then(
-        (r) => this.finishAdmission(record, r),
-        () => this.finishAdmission(record, { ok: false, reason: MIDDLEWARE_ERROR }),
-      )
-      // Never leave a rejection unhandled (Node 20 would exit): log whatever escaped.
-      .then(undefined, (err: unknown) => this.d.logger.error({ err, clientId: record.id }, 'admission failed'));
-  }
-
-  private finishAdmission(record: ClientRecord, result: MiddlewareResult): void {
-    this.releaseAdmissionSlot(record);
-    // Closed while the middleware ran (or the peer left and onClose is on its way).
-    if (record.state !== ClientState.Admitting || !record.conn.isOpen) return;
-    if (!result.ok) {
-      if (this.sessions !== null) this.sessions.refused(record);
-      const code = result.reason === MIDDLEWARE_TIMEOUT ? StelarErrorCode.ConnectTimeout : StelarErrorCode.Unauthorized;
-      return this.refuse(record, code, result.reason, CloseCode.PolicyViolation);
-    }
-    // Session recovery: replaces a resumed session's old connection, restores rooms/metadata.
-    const outcome = this.sessions === null ? null : this.sessions.finish(record);
-    if (outcome !== null) this.counters.countRecovery(outcome.grant.recovered ? 'recovered' : (outcome.grant.reason ?? 'new'));
-    if (this.d.clients.has(record.id)) {
-      return this.refuse(record, StelarErrorCode.Internal, 'Duplicate client id', CloseCode.InternalError);
-    }
-    const { info, conn } = record;
-    this.d.clients.add(record);
-    record.state = ClientState.Open;
-    record.traffic.connectionsOpened++;
-    this.d.logger.info({ clientId: info.id, ip: info.remoteAddress, protocol: info.protocol }, 'client connected');
-    info.lastPing = this.d.clock.now();
-    if (!record.countedByTracker) {
-      record.countedByTracker = true;
-      this.d.admission.admitted(info.remoteAddress);
-    }
-    // The Connect message is the first thing an admitted client receives.
-    this.sender.sendTo(record, {
-      type: MessageType.Connect,
-      clientId: info.id,
-      maxPayloadSize: this.d.limits.maxPayloadSize,
-      heartbeatInterval: this.d.limits.heartbeatInterval,
-      session: outcome?.grant,
-    });
-    // A resumed session's missed messages, in order, before anything new.
-    const recovered = outcome !== null && outcome.grant.recovered;
-    if (recovered) for (const m of outcome.missed) this.sender.sendTo(record, m);
-    // Payloads only for hooks that are set: `info.metadata` is created on first access.
-    if (this.d.hooks.has('onClientConnect')) {
-      this.d.hooks.call('onClientConnect', {
-        clientId: info.id,
-        ip: info.remoteAddress,
-        protocol: info.protocol,
-        metadata: info.metadata,
-        recovered,
-      });
-    }
-    if (recovered && this.d.hooks.has('onClientResume')) {
-      this.d.hooks.call('onClientResume', {
-        clientId: info.id,
-        ip: info.remoteAddress,
-        protocol: info.protocol,
-        missed: outcome.missed.length,
-      });
-    }
-    if (record.state === ClientState.Open && conn.isOpen) {
-      if (recovered) this.d.dispatcher.dispatchResume(record.connectionContext as C);
-      else this.d.dispatcher.dispatchConnection(record.connectionContext as C);
-    }
-  }
-
-  private releaseAdmissionSlot(record: ClientRecord): void {
-    this.admitting.delete(record);
-    if (record.holdsAdmissionSlot) {
-      record.holdsAdmissionSlot = false;
-      this.d.admission.endAdmission();
-    }
+    this.admission.accept(conn, info);
   }
 
   // ---------------------------------------------------------------- ConnectionHandler
 
   onMessage(conn: Connection, payload: Uint8Array, binary: boolean): void {
     this.inbound.onMessage(conn, payload, binary);
+    // A browser's resume hello ends a wait (session-admission.ts); 0 waiting nearly always.
+    if (this.sessions !== null && this.sessions.awaitingHello !== 0) this.admission.afterMessage(conn);
   }
 
   onProtocolError(conn: Connection, err: ProtocolError): void {
@@ -290,7 +139,7 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
     const registered = this.d.clients.get(record.id) === record;
     record.state = ClientState.Closed;
     record.inbox = null;
-    this.releaseAdmissionSlot(record);
+    this.admission.releaseAdmissionSlot(record);
     const info = record.info;
     if (this.sessions !== null) {
       this.sessions.refused(record); // closed while a resume was being admitted
@@ -341,7 +190,7 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
 
   /** Closes every connection, admitted or still in middleware (shutdown). */
   closeAll(code: number = CloseCode.GoingAway, reason = 'Server shutting down'): void {
-    for (const r of [...this.admitting, ...this.d.clients.values()]) this.sender.close(r, code, reason);
+    for (const r of [...this.admission.admitting, ...this.d.clients.values()]) this.sender.close(r, code, reason);
   }
 
   // ---------------------------------------------------------------- sending (for the application)
@@ -403,7 +252,7 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
 
   /** Clients still running their middleware. */
   get admittingCount(): number {
-    return this.admitting.size;
+    return this.admission.admitting.size;
   }
 
   /** StelarStats without memoryUsage; synchronous even with an async rate limiter. */
@@ -420,6 +269,8 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
     } as DomainStats;
     for (const protocol of codecs.protocols()) stats[`${protocol}Connections`] = clients.count(protocol);
     stats.rateLimiterEntries = this.limiterEntries;
+    stats.handshakesShed = this.counters.refused.get(StelarErrorCode.ServerBusy) ?? 0;
+    stats.handshakesPeerGone = this.counters.refused.get(StelarErrorCode.PeerGone) ?? 0;
     return stats;
   }
 

@@ -1,3 +1,4 @@
+import type { StoredSession } from '../ports/session-store.port';
 import type { ClientRecord } from './client-record';
 import type { BinaryMeta } from './message';
 
@@ -9,6 +10,13 @@ export class PendingRequest {
   answered = false;
   /** Clock time the request arrived, when durations are measured (metrics on); else 0. */
   startedAt = 0;
+  /**
+   * Session recovery: the requester's session (its answer is recorded in the session's direct
+   * stream and sent to whichever connection holds the session when it is ready), else null.
+   */
+  session: StoredSession | null = null;
+  /** The request's client sequence number (its answer is cached under it), 0 when none. */
+  seq = 0;
 
   constructor(
     /** Correlation id of the request (echoed in the AckResponse). */

@@ -18,6 +18,8 @@ import { ServerCounters } from './metrics/server-counters';
 /** Where admitted, validated, rate-checked messages go (the MessageRouter). */
 export interface InboundRouter {
   route(record: ClientRecord, msg: StelarMessage): void;
+  /** Session recovery: the client confirmed its direct stream up to `offset`. */
+  confirmed?(record: ClientRecord, offset: number): void;
 }
 
 /** Most inbound messages a client may have queued behind a pending async rate-limit check. */
@@ -39,7 +41,7 @@ const PLAIN_HELLO: ConnectMessage = Object.freeze({
  * {@link PLAIN_HELLO} when it is the usual one, so an idle TCP connection does not hold its own.
  */
 function keptHello(msg: ConnectMessage): ConnectMessage {
-  return msg.headers === undefined && msg.version === 1 && msg.clientId === '' ? PLAIN_HELLO : msg;
+  return msg.headers === undefined && msg.sessionOffer === undefined && msg.version === 1 && msg.clientId === '' ? PLAIN_HELLO : msg;
 }
 
 /**
@@ -96,8 +98,8 @@ export class InboundPipeline {
       this.count(record);
       return this.invalid(record, errorMessage(err), errorCode(err));
     }
-    // Handshake and heartbeat messages are transport chatter, not application messages.
-    if (msg.type !== MessageType.Connect && msg.type !== MessageType.Ping && msg.type !== MessageType.Pong) {
+    // Handshake, heartbeat and confirmation messages are transport chatter, not application messages.
+    if (msg.type !== MessageType.Connect && msg.type !== MessageType.Ping && msg.type !== MessageType.Pong && msg.type !== MessageType.Confirm) {
       this.count(record);
     }
     if (record.state !== ClientState.Open) {
@@ -173,6 +175,10 @@ export class InboundPipeline {
         break; // the room registry validates the name and the answer says why
       case MessageType.Connect:
         return; // a repeated hello: harmless
+      case MessageType.Confirm:
+        // Session recovery bookkeeping, not an application message (no rate limit).
+        if (msg.offset !== undefined && record.session !== null) this.router.confirmed?.(record, msg.offset);
+        return;
       case MessageType.Disconnect:
         return this.sender.close(record, CloseCode.Normal, '');
       default:

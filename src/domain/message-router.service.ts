@@ -14,6 +14,7 @@ import type { MessageSender } from './message-sender.service';
 import { isPromise } from './rate-limit-policy.service';
 import { RequestReplier } from './request-replier.service';
 import type { RoomRegistry } from './room-registry.service';
+import type { ClientSequencer } from './recovery/client-sequencer';
 
 /** The error text of an AckRequest nobody handles. */
 export function noHandlerMessage(event: string): string {
@@ -35,9 +36,13 @@ export class MessageRouter<C extends HandlerContext = HandlerContext> {
     private readonly sender: MessageSender,
     private readonly logger: Logger,
     private readonly replier: RequestReplier = new RequestReplier(sender, logger),
+    /** Session recovery: at-most-once and batched confirmations (null: recovery off). */
+    private readonly sequencer: ClientSequencer | null = null,
   ) {}
 
   route(record: ClientRecord, msg: StelarMessage): void {
+    // A session's re-sent message that already ran is dropped here (at most once per session).
+    if (this.sequencer !== null && record.session !== null && !this.sequencer.admit(record, msg)) return;
     switch (msg.type) {
       case MessageType.Event:
         this.dispatcher.dispatch(msg.event, this.contexts.create(record, { event: msg.event, data: msg.data, binary: false }));
@@ -70,8 +75,18 @@ export class MessageRouter<C extends HandlerContext = HandlerContext> {
     return this.replier.replyError(record, request, message);
   }
 
+  /** A client's Confirm (its direct-stream offset): cached answers it has are forgotten. */
+  confirmed(record: ClientRecord, offset: number): void {
+    if (this.sequencer !== null) this.sequencer.clientConfirmed(record, offset);
+  }
+
   private request(record: ClientRecord, msg: AckRequestMessage): void {
     const request = new PendingRequest(msg.id, msg.ack);
+    // A session's answer goes to the session (recorded, cached, sent to its connection of the day).
+    if (record.session !== null) {
+      request.session = record.session;
+      request.seq = msg.seq ?? 0;
+    }
     this.replier.received(request);
     const handler = this.dispatcher.getAck(msg.event);
     if (handler === undefined && !this.dispatcher.hasHandlers(msg.event)) {

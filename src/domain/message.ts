@@ -16,6 +16,8 @@ export const MessageType = {
   JoinRoom: 8,
   LeaveRoom: 9,
   Error: 10,
+  /** Session recovery: cumulative confirmation (server → client: sequence; client → server: position). */
+  Confirm: 11,
 } as const;
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
 
@@ -37,6 +39,8 @@ export interface EventMessage {
   readonly data: unknown;
   /** Session recovery: the message's stream position (server → session clients only). */
   readonly pos?: MessagePosition;
+  /** Session recovery: the client's per-session sequence number (client → server only, from 1). */
+  readonly seq?: number;
 }
 
 /** Optional metadata of a binary message (file name, MIME type…), sent by sendFile/sendImage. */
@@ -48,6 +52,10 @@ export interface BinaryMessage {
   readonly event: string;
   readonly bytes: Uint8Array;
   readonly meta?: BinaryMeta;
+  /** Session recovery: the stream position (server → session clients only). */
+  readonly pos?: MessagePosition;
+  /** Session recovery: the client's per-session sequence number (client → server only). */
+  readonly seq?: number;
 }
 
 export interface PingMessage {
@@ -66,6 +74,8 @@ export interface AckRequestMessage {
   /** Correlation id, unique per connection and direction while pending. */
   readonly id: number;
   readonly data: unknown;
+  /** Session recovery: the client's per-session sequence number (client → server only). */
+  readonly seq?: number;
 }
 
 /**
@@ -79,7 +89,7 @@ export interface AckResponseMessage {
   readonly data?: unknown;
   /** Present when the handler threw or rejected: the error's message, never its stack. */
   readonly error?: string;
-  /** Session recovery: the position of an unsolicited push (no `id`) in the direct stream. */
+  /** Session recovery: the answer's or push's position in the client's direct stream. */
   readonly pos?: MessagePosition;
 }
 
@@ -97,6 +107,12 @@ export interface SessionGrant {
   readonly reason?: string;
   /** How many missed messages follow the Connect message (0 when not recovered). */
   readonly missed: number;
+  /**
+   * Client → server recovery is on: the server confirms the client's messages (Confirm
+   * messages) and runs each at most once, so the client numbers what it sends and keeps it until
+   * confirmed. Absent from a phase-1 server: the client then numbers and keeps nothing.
+   */
+  readonly confirms?: boolean;
 }
 
 /**
@@ -113,6 +129,11 @@ export interface ConnectMessage {
   readonly version?: number;
   /** Client hello only: handshake headers for middleware. */
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * Client hello only (the browser build, which cannot send handshake headers): the session
+   * recovery offer, the same text as the `x-stelar-session` header (docs/PROTOCOL.md).
+   */
+  readonly sessionOffer?: string;
   /** Server → client only, with recovery: the session (see {@link SessionGrant}). */
   readonly session?: SessionGrant;
 }
@@ -135,11 +156,25 @@ export interface RoomMessage {
   readonly reason?: string;
 }
 
+/**
+ * Session recovery, cumulative and batched (docs/PROTOCOL.md, "Session recovery"). Server →
+ * client: `seq`, every client message up to it has been processed (at most once). Client →
+ * server: `offset`, the client has received its direct stream (`'@'`) up to it, so the server
+ * may forget the cached answers up to there.
+ */
+export interface ConfirmMessage {
+  readonly type: typeof MessageType.Confirm;
+  readonly seq?: number;
+  readonly offset?: number;
+}
+
 export interface ErrorMessage {
   readonly type: typeof MessageType.Error;
   /** A stable code from StelarErrorCode. */
   readonly code: string;
   readonly message: string;
+  /** A refusal's retry hint (ms): the client waits a random time within it before dialing again. */
+  readonly retryAfter?: number;
 }
 
 export type StelarMessage =
@@ -152,7 +187,8 @@ export type StelarMessage =
   | ConnectMessage
   | DisconnectMessage
   | RoomMessage
-  | ErrorMessage;
+  | ErrorMessage
+  | ConfirmMessage;
 
 /** Longest event or room name in UTF-8 bytes. */
 export const MAX_NAME_BYTES = 255;

@@ -34,11 +34,11 @@ export class RequestReplier {
     if (request.answered) return false;
     request.answered = true;
     try {
-      return this.answered(request, this.sender.sendTo(record, { type: MessageType.AckResponse, ack: ackName, id: request.id, data }), false);
+      return this.answered(request, this.sender.answer(record, request, { type: MessageType.AckResponse, ack: ackName, id: request.id, data }), false);
     } catch (err) {
       // The answer cannot be encoded (e.g. cyclic data): the requester still gets one answer.
       this.logger.error(`cannot encode the answer to "${request.ack}": ${errorMessage(err)}`);
-      const sent = this.sender.sendTo(record, {
+      const sent = this.sender.answer(record, request, {
         type: MessageType.AckResponse,
         ack: ackName,
         id: request.id,
@@ -52,7 +52,7 @@ export class RequestReplier {
   replyError(record: ClientRecord, request: PendingRequest, message: string): boolean {
     if (request.answered) return false;
     request.answered = true;
-    const sent = this.sender.sendTo(record, { type: MessageType.AckResponse, ack: request.ack, id: request.id, error: message });
+    const sent = this.sender.answer(record, request, { type: MessageType.AckResponse, ack: request.ack, id: request.id, error: message });
     return this.answered(request, sent, true);
   }
 

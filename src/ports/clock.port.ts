@@ -6,8 +6,14 @@ export type TimerHandle = unknown;
  * alive; tests use a fake clock that advances by hand.
  */
 export interface Clock {
-  /** Milliseconds since the epoch. */
+  /** Milliseconds since the epoch (wall clock: it jumps when the system time is set). */
   now(): number;
+  /**
+   * Milliseconds on a monotonic clock (`performance.now()` in the system clock): never goes
+   * back, unaffected by system time changes; only differences mean anything. Deadlines and
+   * durations are measured on it.
+   */
+  monotonicNow(): number;
   setTimeout(fn: () => void, ms: number): TimerHandle;
   /**
    * `setTimeout` that calls `fn(arg)`: with a module-level `fn`, arming a timer for one of many

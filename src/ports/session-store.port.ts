@@ -1,3 +1,4 @@
+import type { StelarMessage } from '../domain/message';
 import type { StreamPosition } from './stream-store.port';
 
 /**
@@ -22,6 +23,18 @@ export interface StoredSession {
   suspendedAt: number | null;
   /** Resume deadline (suspendedAt + windowMs); Infinity while connected. */
   expiresAt: number;
+  /**
+   * Client → server recovery: the highest client sequence number the server has processed in
+   * this session (0: none). A re-sent message at or below it is a duplicate and is dropped, so
+   * each client message runs at most once per session, across drops.
+   */
+  processed: number;
+  /**
+   * Answers to this session's requests, by request sequence number, each with its position in
+   * the session's direct stream (oldest first); at most MAX_CACHED_ANSWERS, forgotten once the
+   * client confirms that position. Null until the first answer.
+   */
+  answers: Map<number, StelarMessage> | null;
 }
 
 /** Where sessions live (memory in phase 1). Synchronous; a networked store will need MaybePromise. */

@@ -26,6 +26,11 @@ export class FakeClock implements Clock {
     return this.time;
   }
 
+  /** Moves with `advance()` like `now()` (one fake time line for both). */
+  monotonicNow(): number {
+    return this.time;
+  }
+
   setTimeout(fn: () => void, ms: number): TimerHandle {
     this.timeoutDelays.push(ms);
     return this.add(fn, ms, null);

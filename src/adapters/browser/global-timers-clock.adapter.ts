@@ -13,6 +13,12 @@ export class GlobalTimersClock implements Clock {
     return Date.now();
   }
 
+  monotonicNow(): number {
+    // Every browser and Node ≥ 16 has `performance`; a runtime without one falls back to Date.
+    const perf = (globalThis as { performance?: { now(): number } }).performance;
+    return perf !== undefined ? perf.now() : Date.now();
+  }
+
   setTimeout(fn: () => void, ms: number): TimerHandle {
     const t = globalThis.setTimeout(fn, ms) as unknown as Timer;
     if (this.unref) t.unref?.();

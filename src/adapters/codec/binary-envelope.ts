@@ -3,6 +3,7 @@ import { CloseCode, StelarErrorCode } from '../../domain/errors';
 import { ErrorPrefix, createError } from '../socket/protocol-errors';
 import { assertName, nameViolation } from '../../domain/name-validation';
 import { allocBytes, decodeUtf8, utf8Length, writeUtf8 } from './utf8';
+import { splitTail, tailText } from './message-fields';
 
 /**
  * The body shared by WebSocket binary frames and TCP frames (docs/PROTOCOL.md):
@@ -108,14 +109,14 @@ export function decodeEnvelope(frame: Uint8Array): Envelope {
 }
 
 /**
- * The `event` field of a Binary message: the name, or name + `\0` + metadata JSON.
+ * The `event` field of a Binary message: the name, then `\0` + metadata JSON when it has
+ * metadata, then the recovery tail (`\0[stream,offset,epoch]` or `\0[seq]`) when it has one.
  * Throws TypeError for an invalid name (the caller validated user input already).
  */
 export function binaryHead(message: BinaryMessage): string {
   assertName(message.event, 'event');
-  return message.meta === undefined
-    ? message.event
-    : message.event + NUL + JSON.stringify(message.meta);
+  const head = message.meta === undefined ? message.event : message.event + NUL + JSON.stringify(message.meta);
+  return message.pos === undefined && message.seq === undefined ? head : head + tailText(message.pos, message.seq);
 }
 
 /** Encodes a Binary message as an envelope (WebSocket binary frame, or TCP frame withLength). */
@@ -128,13 +129,16 @@ export function encodeBinaryMessage(message: BinaryMessage, withLength: boolean)
  * into the received frame.
  */
 export function decodeBinaryMessage(env: Envelope): BinaryMessage {
-  const head = decodeUtf8(env.head);
+  const full = decodeUtf8(env.head);
+  const [head, tail] = full.indexOf(NUL) === -1 ? [full, null] : splitTail(full);
   const nul = head.indexOf(NUL);
   const event = nul === -1 ? head : head.slice(0, nul);
   const violation = nameViolation(event, 'event');
   if (violation !== null) throw createError(ErrorPrefix.None, violation.message, violation.code, CloseCode.ProtocolError);
-  if (nul === -1) return { type: MessageType.Binary, event, bytes: env.body };
-  return { type: MessageType.Binary, event, bytes: env.body, meta: parseMeta(head.slice(nul + 1)) };
+  const msg: BinaryMessage =
+    nul === -1 ? { type: MessageType.Binary, event, bytes: env.body } : { type: MessageType.Binary, event, bytes: env.body, meta: parseMeta(head.slice(nul + 1)) };
+  if (tail === null) return msg;
+  return { ...msg, ...tail };
 }
 
 function parseMeta(json: string): BinaryMeta {

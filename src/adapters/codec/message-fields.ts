@@ -122,5 +122,50 @@ export function readOptionalSession(value: unknown): SessionGrant | undefined {
     recovered: readOptionalBoolean(o.recovered, 'session.recovered') ?? false,
     reason: readOptionalString(o.reason, 'session.reason'),
     missed: o.missed === undefined ? 0 : readUint(o.missed, 'session.missed'),
+    ...(o.confirms === undefined ? undefined : { confirms: readOptionalBoolean(o.confirms, 'session.confirms') }),
   };
+}
+
+/**
+ * The recovery tail of an `event` field (TCP heads, and binary envelopes on both transports):
+ * `NUL` + a JSON array, `[stream, offset, epoch]` for a server → client position or `[seq]` for
+ * a client → server sequence number (docs/PROTOCOL.md, "Session recovery"). Names never
+ * contain NUL and JSON text never holds a raw NUL, so the tail is found without ambiguity.
+ */
+export interface RecoveryTail {
+  readonly pos?: MessagePosition;
+  readonly seq?: number;
+}
+
+/** The tail text of a message's position or sequence number ('' when it has neither). */
+export function tailText(pos: MessagePosition | undefined, seq: number | undefined): string {
+  if (pos !== undefined) return '\0' + positionJson(pos);
+  return seq === undefined ? '' : '\0[' + seq + ']';
+}
+
+/** Splits `head` into what precedes its recovery tail and the tail (null when it has none). */
+export function splitTail(head: string): [string, RecoveryTail | null] {
+  const nul = head.lastIndexOf('\0');
+  if (nul === -1 || head.charCodeAt(nul + 1) !== 0x5b /* [ */) return [head, null];
+  const value = parseJson(head.slice(nul + 1));
+  if (Array.isArray(value) && value.length === 1) return [head.slice(0, nul), { seq: readSeq(value[0]) }];
+  return [head.slice(0, nul), { pos: readOptionalPosition(value) }];
+}
+
+/** A client sequence number: an integer in [1, 2^53). */
+export function readSeq(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw invalidMessage('s (sequence number) must be an integer >= 1');
+  }
+  return value;
+}
+
+/** An optional sequence number. */
+export function readOptionalSeq(value: unknown): number | undefined {
+  return value === undefined ? undefined : readSeq(value);
+}
+
+/** An optional non-negative integer. */
+export function readOptionalUint(value: unknown, what: string): number | undefined {
+  return value === undefined ? undefined : readUint(value, what);
 }

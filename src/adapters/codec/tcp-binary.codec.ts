@@ -27,6 +27,10 @@ import {
   positionJson,
   readOptionalPosition,
   readOptionalSession,
+  readOptionalSeq,
+  readOptionalUint,
+  splitTail,
+  tailText,
 } from './message-fields';
 
 /** The complete Ping frame: totalLen 3, type 2, eventLen 0. */
@@ -51,7 +55,7 @@ export class TcpBinaryCodec implements MessageCodec {
     let frame: Uint8Array;
     switch (message.type) {
       case MessageType.Event:
-        frame = encodeEnvelope(MessageType.Event, withPos(message.event, message.pos), json(message.data), true);
+        frame = encodeEnvelope(MessageType.Event, withTail(message.event, message.pos, message.seq), json(message.data), true);
         break;
       case MessageType.Binary:
         frame = encodeBinaryMessage(message, true);
@@ -66,14 +70,16 @@ export class TcpBinaryCodec implements MessageCodec {
         frame = encodeEnvelope(
           MessageType.AckRequest,
           message.event,
-          jsonObject3('"id":', message.id, '"ack":', message.ack, '"data":', message.data),
+          message.seq === undefined
+            ? jsonObject3('"id":', message.id, '"ack":', message.ack, '"data":', message.data)
+            : JSON.stringify({ id: message.id, ack: message.ack, data: message.data, seq: message.seq }),
           true,
         );
         break;
       case MessageType.AckResponse:
         frame = encodeEnvelope(
           MessageType.AckResponse,
-          withPos(message.ack, message.pos),
+          withTail(message.ack, message.pos, undefined),
           jsonObject3('"id":', message.id, '"data":', message.data, '"error":', message.error),
           true,
         );
@@ -121,9 +127,12 @@ export class TcpBinaryCodec implements MessageCodec {
         frame = encodeEnvelope(
           MessageType.Error,
           message.code,
-          JSON.stringify({ message: message.message }),
+          JSON.stringify(message.retryAfter === undefined ? { message: message.message } : { message: message.message, retryAfter: message.retryAfter }),
           true,
         );
+        break;
+      case MessageType.Confirm:
+        frame = encodeEnvelope(MessageType.Confirm, '', JSON.stringify({ seq: message.seq, offset: message.offset }), true);
         break;
       default:
         throw new TypeError(`Unknown message type ${(message as { type: unknown }).type}`);
@@ -141,11 +150,11 @@ export class TcpBinaryCodec implements MessageCodec {
     const env = decodeEnvelope(payload);
     switch (env.type) {
       case MessageType.Event: {
-        const [name, pos] = splitPos(decodeUtf8(env.head));
+        const [name, tail] = splitTail(decodeUtf8(env.head));
         const event = readName(name, 'event');
-        return pos === undefined
+        return tail === null
           ? { type: MessageType.Event, event, data: jsonBody(env.body) }
-          : { type: MessageType.Event, event, data: jsonBody(env.body), pos };
+          : { type: MessageType.Event, event, data: jsonBody(env.body), ...tail };
       }
       case MessageType.Binary:
         return decodeBinaryMessage(env);
@@ -163,11 +172,13 @@ export class TcpBinaryCodec implements MessageCodec {
           ack: readName(o.ack, 'ack'),
           id: readId(o.id),
           data: o.data,
+          ...(o.seq === undefined ? undefined : { seq: readOptionalSeq(o.seq) }),
         };
       }
       case MessageType.AckResponse: {
-        const [name, pos] = splitPos(decodeUtf8(env.head));
+        const [name, tail] = splitTail(decodeUtf8(env.head));
         const ack = readName(name, 'ack');
+        const pos = tail?.pos;
         const o = objectBody(env.body, 'the ACK response payload');
         return {
           type: MessageType.AckResponse,
@@ -222,7 +233,14 @@ export class TcpBinaryCodec implements MessageCodec {
       case MessageType.Error: {
         const code = decodeUtf8(env.head);
         const o = asObject(jsonBody(env.body), 'the Error payload');
-        return { type: MessageType.Error, code, message: readString(o.message, 'message') };
+        const retryAfter = o.retryAfter === undefined ? undefined : readUint(o.retryAfter, 'retryAfter');
+        return retryAfter === undefined
+          ? { type: MessageType.Error, code, message: readString(o.message, 'message') }
+          : { type: MessageType.Error, code, message: readString(o.message, 'message'), retryAfter };
+      }
+      case MessageType.Confirm: {
+        const o = objectBody(env.body, 'the Confirm payload');
+        return { type: MessageType.Confirm, seq: readOptionalUint(o.seq, 'seq'), offset: readOptionalUint(o.offset, 'offset') };
       }
       default:
         throw createError(ErrorPrefix.TcpFrame, `unknown type ${env.type}`, StelarErrorCode.InvalidFrameType, CloseCode.UnsupportedData);
@@ -231,19 +249,13 @@ export class TcpBinaryCodec implements MessageCodec {
 }
 
 /**
- * Session recovery: a positioned message's `event` field is `name NUL [stream,offset,epoch]`
- * (docs/PROTOCOL.md); names never contain NUL, so an old reader never sees one from a server
- * that only positions messages for session clients.
+ * Session recovery: a positioned message's `event` field is `name NUL [stream,offset,epoch]`,
+ * a sequenced client message's `name NUL [seq]` (docs/PROTOCOL.md); names never contain NUL,
+ * so an old reader never sees one from a peer that only adds them once both sides offered
+ * recovery.
  */
-function withPos(name: string, pos: MessagePosition | undefined): string {
-  return pos === undefined ? name : name + '\0' + positionJson(pos);
-}
-
-function splitPos(head: string): [string, MessagePosition | undefined] {
-  const nul = head.indexOf('\0');
-  // Not a position: the whole head is checked as a name (and refused for its NUL).
-  if (nul === -1 || head.charCodeAt(nul + 1) !== 0x5b /* [ */) return [head, undefined];
-  return [head.slice(0, nul), readOptionalPosition(parseJson(head.slice(nul + 1)))];
+function withTail(name: string, pos: MessagePosition | undefined, seq: number | undefined): string {
+  return pos === undefined && seq === undefined ? name : name + tailText(pos, seq);
 }
 
 /** JSON text of `data`, or undefined (empty payload) when there is none. */

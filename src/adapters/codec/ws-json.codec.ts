@@ -23,6 +23,8 @@ import {
   positionJson,
   readOptionalPosition,
   readOptionalSession,
+  readOptionalSeq,
+  readOptionalUint,
 } from './message-fields';
 
 // Constant messages are encoded once at load time; each encode() still returns a fresh
@@ -53,6 +55,7 @@ export class WsJsonCodec implements MessageCodec {
           quoteName(message.event) +
           jsonField(',"d":', message.data) +
           (message.pos === undefined ? '' : ',"p":' + positionJson(message.pos)) +
+          (message.seq === undefined ? '' : ',"s":' + message.seq) +
           '}';
         break;
       case MessageType.Binary:
@@ -69,6 +72,7 @@ export class WsJsonCodec implements MessageCodec {
           quoteName(message.ack) +
           jsonField(',"i":', message.id) +
           jsonField(',"d":', message.data) +
+          (message.seq === undefined ? '' : ',"s":' + message.seq) +
           '}';
         break;
       case MessageType.AckResponse:
@@ -84,7 +88,7 @@ export class WsJsonCodec implements MessageCodec {
       case MessageType.Connect:
         json =
           message.version !== undefined
-            ? JSON.stringify({ t: 6, v: message.version, headers: message.headers })
+            ? JSON.stringify({ t: 6, v: message.version, headers: message.headers, session: message.sessionOffer })
             : JSON.stringify({
                 t: 6,
                 id: message.clientId,
@@ -109,6 +113,9 @@ export class WsJsonCodec implements MessageCodec {
       case MessageType.Error:
         json = JSON.stringify({ t: 10, code: message.code, message: message.message });
         break;
+      case MessageType.Confirm:
+        json = JSON.stringify({ t: 11, s: message.seq, o: message.offset });
+        break;
       default:
         throw new TypeError(`Unknown message type ${(message as { type: unknown }).type}`);
     }
@@ -132,6 +139,7 @@ export class WsJsonCodec implements MessageCodec {
     const t = o.t;
     switch (t) {
       case MessageType.Event:
+        if (o.s !== undefined) return { type: MessageType.Event, event: readName(o.e, 'event'), data: o.d, seq: readOptionalSeq(o.s) };
         return o.p === undefined
           ? { type: MessageType.Event, event: readName(o.e, 'event'), data: o.d }
           : { type: MessageType.Event, event: readName(o.e, 'event'), data: o.d, pos: readOptionalPosition(o.p) };
@@ -146,6 +154,7 @@ export class WsJsonCodec implements MessageCodec {
           ack: readName(o.a, 'ack'),
           id: readId(o.i),
           data: o.d,
+          ...(o.s === undefined ? undefined : { seq: readOptionalSeq(o.s) }),
         };
       case MessageType.AckResponse:
         return {
@@ -165,6 +174,7 @@ export class WsJsonCodec implements MessageCodec {
             heartbeatInterval: 0,
             version: readUint(o.v, 'v'),
             headers: readHeaders(o.headers),
+            ...(o.session === undefined ? undefined : { sessionOffer: readString(o.session, 'session (offer)') }),
           };
         }
         return {
@@ -195,6 +205,8 @@ export class WsJsonCodec implements MessageCodec {
           code: readString(o.code, 'code'),
           message: readString(o.message, 'message'),
         };
+      case MessageType.Confirm:
+        return { type: MessageType.Confirm, seq: readOptionalUint(o.s, 's'), offset: readOptionalUint(o.o, 'o') };
       case MessageType.Binary:
         throw invalidMessage('binary events travel in binary WebSocket messages');
       default:

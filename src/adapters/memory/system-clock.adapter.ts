@@ -6,6 +6,10 @@ export class SystemClock implements Clock {
     return Date.now();
   }
 
+  monotonicNow(): number {
+    return performance.now();
+  }
+
   setTimeout(fn: () => void, ms: number): TimerHandle {
     const t = setTimeout(fn, ms);
     t.unref();

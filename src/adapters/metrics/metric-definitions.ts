@@ -83,6 +83,12 @@ export const METRIC_DEFS: readonly MetricDef[] = [
   counter('stelar_recovery_total', 'Session recovery outcomes of clients that offered a session, by outcome.', ['outcome'], (s) =>
     perKey(s.counters.recovery, 'outcome'),
   ),
+  counter('stelar_recovery_duplicates_total', 'Re-sent client messages dropped as already processed (session recovery, at most once).', [], (s) =>
+    one(s.counters.recoveryDuplicates),
+  ),
+  counter('stelar_recovery_cached_answers_total', 'Re-sent requests answered from the session answer cache (handler not run again).', [], (s) =>
+    one(s.counters.answersFromCache),
+  ),
   counter('stelar_messages_received_total', 'Application messages received from clients.', ['protocol'], (s) =>
     perProtocol(s, 'messagesIn'),
   ),
@@ -102,6 +108,9 @@ export const METRIC_DEFS: readonly MetricDef[] = [
     yield [{ outcome: 'error' }, a.errors];
     yield [{ outcome: 'undelivered' }, a.undelivered];
   }),
+  gauge('stelar_ack_pending', 'Requests received and not answered yet (the server sets no deadline on a handler).', [], (s) =>
+    one(s.counters.acks.pending),
+  ),
   {
     name: 'stelar_ack_handler_duration_seconds',
     help: 'Time from a request arriving to its answer being written.',

@@ -9,6 +9,10 @@
  * broadcast and the queries use one channel every node subscribes to. Every message is a binary
  * envelope (cluster-envelope.codec.ts) carrying its origin node, so a node skips its own.
  * Outbound traffic is bounded and every loss is counted (outbound-pipeline.ts).
+ * The parts live beside this file, one concern each: inbound routing
+ * (cluster-inbound.dispatcher.ts), queries (cluster-query.service.ts), presence and heartbeat
+ * (node-liveness.monitor.ts), stall probes (subscriber-probe.watchdog.ts), link outages and
+ * reconnects (redis-link.health.ts); this file wires them and owns start/stop.
  * Guarantees (docs/CLUSTER.md): at-most-once across nodes, ordered per publisher.
  */
 import type {
@@ -19,30 +23,25 @@ import type {
   ClusterQueryResult,
   ClusterStateProvider,
 } from '../../ports/cluster-bus.port';
-import type { Clock, TimerHandle } from '../../ports/clock.port';
+import type { Clock } from '../../ports/clock.port';
 import type { Logger } from '../../ports/logger.port';
 import { BusChannels } from './bus-channels';
 import { ClientDirectory } from './client-directory';
-import {
-  type ClusterEnvelope,
-  EnvelopeType,
-  QueryKind,
-  decodeEnvelope,
-  encodeDelivery,
-  encodeProbe,
-  isFromOrigin,
-} from './cluster-envelope.codec';
-import { type ClusterClientInfo, isClientList, isStatsRecord, isStringArray, mergeClientLists, mergeStringLists } from './cluster-query.merge';
-import { ClusterQueryRunner } from './cluster-query.runner';
-import { decodeControl, encodeDisconnect, isControlEnvelope } from './cluster-control.codec';
+import { encodeDelivery } from './cluster-envelope.codec';
+import { encodeDisconnect } from './cluster-control.codec';
+import { ClusterInboundDispatcher } from './cluster-inbound.dispatcher';
+import type { ClusterClientInfo } from './cluster-query.merge';
+import { ClusterQueryService } from './cluster-query.service';
 import { DeliveryGapTracker } from './delivery-gap.tracker';
 import { type RequireLike, loadIoredis, loadIoredisCluster } from './ioredis.loader';
-import { NodePresenceTracker } from './node-presence.tracker';
+import { NodeLivenessMonitor } from './node-liveness.monitor';
 import { type OutboundCounters, OutboundPipeline } from './outbound-pipeline';
 import { type RedisClusterBusOptions, type RedisTarget, type ResolvedClusterBusOptions, isNodeList, resolveClusterBusOptions } from './redis-cluster-bus.options';
 import { closeClient, describeRedisTarget, settleWithin } from './redis-client.util';
+import { RedisLinkHealth } from './redis-link.health';
 import { RedisLinks } from './redis-links';
 import { RoomSubscriptions, type SubscriptionCounters } from './room-subscriptions';
+import { SubscriberProbeWatchdog } from './subscriber-probe.watchdog';
 
 const IDLE = 0;
 const STARTING = 1;
@@ -82,29 +81,20 @@ export class RedisClusterBus implements ClusterBus {
   private readonly logger: Logger;
   private readonly clock: Clock;
   private readonly channels: BusChannels;
-  private readonly nodeChannel: string;
-  private readonly nodeIdBytes: Buffer;
   private readonly subs: RoomSubscriptions;
   private readonly directory: ClientDirectory;
-  private readonly queries: ClusterQueryRunner;
+  private readonly queries: ClusterQueryService;
+  private readonly liveness: NodeLivenessMonitor;
+  private readonly probe: SubscriberProbeWatchdog;
+  private readonly health: RedisLinkHealth;
+  private readonly inbound: ClusterInboundDispatcher;
   private readonly gaps = new DeliveryGapTracker();
   private out: OutboundPipeline | undefined;
-  private readonly base = { received: 0, invalid: 0, subscriberStalls: 0, directoryPurged: 0, reconnects: 0 };
 
   private phase = IDLE;
   private links: RedisLinks | undefined;
-  private presence: NodePresenceTracker | undefined;
   private onDelivery: ClusterDeliveryHandler | undefined;
   private state: ClusterStateProvider | undefined;
-  private heartbeat: TimerHandle | undefined;
-  private watchdog: TimerHandle | undefined;
-  private pubHealthy = true;
-  private subHealthy = true;
-  private droppedInOutage = 0;
-  private probeSeq = 0;
-  /** The self-probe in flight: its id and when it was sent (0: none). */
-  private probeId = 0;
-  private probeAt = 0;
   private starting: Promise<void> | undefined;
 
   /**
@@ -119,27 +109,67 @@ export class RedisClusterBus implements ClusterBus {
     if (isNodeList(this.target)) loadIoredisCluster(this.requireFn);
     else loadIoredis(this.requireFn);
     this.nodeId = o.nodeId;
-    this.logger = o.logger;
-    this.clock = o.clock;
+    const logger = (this.logger = o.logger);
+    const clock = (this.clock = o.clock);
     this.channels = new BusChannels(o.prefix);
-    this.nodeChannel = this.channels.node(o.nodeId);
-    this.nodeIdBytes = Buffer.from(o.nodeId, 'utf8');
+    const nodeChannel = this.channels.node(o.nodeId);
     const subLink = {
       subscribe: (chs: string[]) => this.links!.subscribe(chs),
       unsubscribe: (chs: string[]) => this.links!.unsubscribe(chs),
       isUp: () => this.links?.sub.status === 'ready',
     };
-    this.subs = new RoomSubscriptions(subLink, (r) => this.channels.room(r), this.clock, o.subscribeWaitMs, this.logger);
-    this.directory = new ClientDirectory(() => this.links?.pub, this.channels, o.nodeId, this.logger);
-    this.queries = new ClusterQueryRunner({
+    this.subs = new RoomSubscriptions(subLink, (r) => this.channels.room(r), clock, o.subscribeWaitMs, logger);
+    this.directory = new ClientDirectory(() => this.links?.pub, this.channels, o.nodeId, logger);
+    const ready = () => this.phase === RUNNING && this.links?.pub.status === 'ready';
+    this.queries = new ClusterQueryService({
       nodeId: o.nodeId,
-      clock: this.clock,
-      logger: this.logger,
+      clock,
+      logger,
       timeoutMs: o.queryTimeoutMs,
-      ready: () => this.phase === RUNNING && this.links?.pub.status === 'ready',
+      ready,
       liveNodes: () => this.liveNodes(),
       publishQuery: (buf) => this.links!.publish(this.channels.all, buf),
       publishReply: (origin, buf) => this.links!.publish(this.channels.node(origin), buf),
+      state: () => this.state,
+      canReply: () => this.links?.pub.status === 'ready',
+    });
+    this.liveness = new NodeLivenessMonitor({
+      nodeId: o.nodeId,
+      prefix: o.prefix,
+      nodeTtlMs: o.nodeTtlMs,
+      heartbeatMs: o.heartbeatMs,
+      listTimeoutMs: o.queryTimeoutMs,
+      clock,
+      logger,
+      directory: this.directory,
+      gaps: this.gaps,
+      ready,
+      noteLive: (live) => this.queries.noteLive(live, this.nodeId),
+    });
+    this.probe = new SubscriberProbeWatchdog({
+      nodeId: o.nodeId,
+      nodeChannel,
+      stallTimeoutMs: o.stallTimeoutMs,
+      clock,
+      logger,
+      links: () => (this.phase === RUNNING ? this.links : undefined),
+      checkPublisher: () => this.out!.checkStall(),
+    });
+    this.health = new RedisLinkHealth({
+      nodeId: o.nodeId,
+      logger,
+      running: () => this.phase === RUNNING,
+      onPubBack: () => this.onPubBack(),
+      onSubBack: () => this.subs.resync(),
+    });
+    this.inbound = new ClusterInboundDispatcher({
+      nodeIdBytes: Buffer.from(o.nodeId, 'utf8'),
+      logger,
+      gaps: this.gaps,
+      queries: this.queries,
+      probe: this.probe,
+      state: () => this.state,
+      deliver: (d) => this.onDelivery?.(d),
     });
     this.interest = {
       roomOpened: (room) => this.subs.opened(room),
@@ -162,7 +192,11 @@ export class RedisClusterBus implements ClusterBus {
   /** Live counters (a snapshot). */
   get counters(): RedisClusterBusCounters {
     return {
-      ...this.base,
+      received: this.inbound.received,
+      invalid: this.inbound.invalid,
+      subscriberStalls: this.probe.subscriberStalls,
+      directoryPurged: this.liveness.directoryPurged,
+      reconnects: this.health.reconnects,
       ...EMPTY_OUT,
       ...this.out?.counters,
       ...this.subs.counters,
@@ -202,17 +236,18 @@ export class RedisClusterBus implements ClusterBus {
       this.clock,
       this.directory.lookup,
       this.onPubStall,
-      this.onDrop,
+      this.health.onDrop,
     );
-    this.presence = new NodePresenceTracker(pub, o.prefix, this.nodeId, o.nodeTtlMs);
-    pub.on('error', this.onPubDown).on('reconnecting', this.onPubDown).on('ready', this.onPubReady);
-    sub.on('error', this.onSubDown).on('reconnecting', this.onSubDown).on('ready', this.onSubReady);
-    sub.on(links.messageEvent, this.onMessage);
+    this.liveness.attach(pub);
+    const h = this.health;
+    pub.on('error', h.onPubDown).on('reconnecting', h.onPubDown).on('ready', h.onPubReady);
+    sub.on('error', h.onSubDown).on('reconnecting', h.onSubDown).on('ready', h.onSubReady);
+    sub.on(links.messageEvent, this.inbound.onMessage);
     try {
       await Promise.all([pub.connect(), sub.connect()]);
-      await links.subscribe([this.channels.all, this.nodeChannel]);
+      await links.subscribe([this.channels.all, this.channels.node(this.nodeId)]);
       await this.subs.start(state.localRooms());
-      await this.presence.announce();
+      await this.liveness.announce();
       await this.directory.resync(localClientIds(state));
     } catch (err) {
       this.subs.stop();
@@ -224,9 +259,9 @@ export class RedisClusterBus implements ClusterBus {
       });
     }
     this.phase = RUNNING;
-    this.heartbeat = this.clock.setInterval(this.beat, o.heartbeatMs);
-    this.watchdog = this.clock.setInterval(this.watch, Math.max(50, o.stallTimeoutMs / 3));
-    this.beat();
+    this.liveness.startHeartbeat();
+    this.probe.start();
+    this.liveness.beat();
   }
 
   /** Withdraws this node from presence, settles open queries and closes both connections. */
@@ -235,19 +270,17 @@ export class RedisClusterBus implements ClusterBus {
     if (this.phase === STARTING) await this.starting?.catch(() => {});
     if (this.phase !== RUNNING) return;
     this.phase = STOPPING;
-    for (const t of [this.heartbeat, this.watchdog]) if (t !== undefined) this.clock.clearInterval(t);
-    this.heartbeat = this.watchdog = undefined;
+    this.liveness.stopHeartbeat();
+    this.probe.stop();
     this.queries.settleAll();
     this.subs.stop();
     this.out?.stop();
     this.gaps.clear();
     if (this.links?.pub.status === 'ready') {
       const local = this.state === undefined ? [] : localClientIds(this.state);
-      await settleWithin(
-        Promise.all([this.presence!.withdraw(), this.directory.withdraw(local)]),
-        1000,
-        this.clock,
-      ).catch(() => {});
+      await settleWithin(Promise.all([this.liveness.withdraw(), this.directory.withdraw(local)]), 1000, this.clock).catch(
+        () => {},
+      );
     }
     await this.teardown();
     this.onDelivery = undefined;
@@ -277,7 +310,7 @@ export class RedisClusterBus implements ClusterBus {
     if (this.phase !== RUNNING) return;
     const envelope = encodeDisconnect(this.nodeId, clientId, code, reason);
     if (this.links?.pub.status !== 'ready') {
-      this.onDrop('Redis is not connected');
+      this.health.onDrop('Redis is not connected');
       return;
     }
     this.links.publish(this.channels.all, envelope).catch((err: unknown) =>
@@ -290,220 +323,50 @@ export class RedisClusterBus implements ClusterBus {
     if (typeof clientId !== 'string') throw new TypeError('clientId must be a string');
     if (this.phase !== RUNNING || this.links?.pub.status !== 'ready') return false;
     const node = await this.directory.nodeOf(clientId);
-    return node !== null && (await this.presence!.isAlive(node));
+    return node !== null && (await this.liveness.isAlive(node));
   }
 
   /** Every room that has a member on some node. */
   rooms(): Promise<ClusterQueryResult<string[]>> {
-    return this.queries.run(QueryKind.Rooms, undefined, this.local().localRooms(), isStringArray, mergeStringLists);
+    return this.queries.rooms();
   }
 
   /** Members of `room` across the cluster. */
   roomMembers(room: string): Promise<ClusterQueryResult<string[]>> {
-    if (typeof room !== 'string') throw new TypeError('room must be a string');
-    const local = this.local().localRoomMembers(room);
-    return this.queries.run(QueryKind.RoomMembers, room, local, isStringArray, mergeStringLists);
+    return this.queries.roomMembers(room);
   }
 
   /** Clients across the cluster (optionally only those in `room`). */
   clients(room?: string): Promise<ClusterQueryResult<ClusterClientInfo[]>> {
-    if (room !== undefined && typeof room !== 'string') throw new TypeError('room must be a string');
-    const local = this.local().localClients(room);
-    return this.queries.run(QueryKind.Clients, room, local, isClientList, mergeClientLists);
+    return this.queries.clients(room);
   }
 
   /** Per-node stats, this node first; `nodeIds` says which node each entry came from. */
   stats(): Promise<ClusterQueryResult<Record<string, number>[]>> {
-    return this.queries.run(QueryKind.Stats, undefined, this.local().localStats(), isStatsRecord, (l) => l);
+    return this.queries.stats();
   }
 
   /** Ids of the live nodes (this one included), pruning expired ones and purging their clients. */
-  async liveNodes(): Promise<string[]> {
-    if (this.phase !== RUNNING || this.links?.pub.status !== 'ready') return [this.nodeId];
-    const live = await settleWithin(this.presence!.liveNodes(this.onDeadNodes), this.o.queryTimeoutMs, this.clock);
-    this.queries.noteLive(live, this.nodeId);
-    return live;
+  liveNodes(): Promise<string[]> {
+    return this.liveness.liveNodes();
   }
 
-  /** This node's state; empty before start() and after stop() (like the in-memory bus). */
-  private local(): ClusterStateProvider {
-    return this.state ?? EMPTY_STATE;
-  }
-
-  // ---- events (bound once: no per-message closures) ------------------------------------------
-
-  private readonly onMessage = (_channel: Buffer, message: Buffer): void => {
-    if (message[1] === EnvelopeType.Probe) {
-      if (isFromOrigin(message, this.nodeIdBytes) && message.byteLength >= 4) this.onProbe(message);
-      return;
-    }
-    // Our own deliveries and queries come back through the subscription: skip them unparsed.
-    if (isFromOrigin(message, this.nodeIdBytes)) return;
-    if (isControlEnvelope(message)) return this.onControl(message);
-    let env: ClusterEnvelope;
-    try {
-      env = decodeEnvelope(message);
-    } catch (err) {
-      this.base.invalid++;
-      this.logger.warn(`[stelar:cluster] ${msg(err)}`);
-      return;
-    }
-    if (env.type === EnvelopeType.Delivery) {
-      this.base.received++;
-      const t = env.delivery.target;
-      this.gaps.observe(t.kind === 'room' ? t.room : t.kind === 'all' ? ALL_KEY : DIRECT_KEY, env.origin, env.seq);
-      try {
-        this.onDelivery?.(env.delivery);
-      } catch (err) {
-        this.logger.error(`[stelar:cluster] delivery handler threw: ${msg(err)}`);
-      }
-    } else if (env.type === EnvelopeType.Query) {
-      if (this.state !== undefined && this.links?.pub.status === 'ready') this.queries.answer(this.state, env);
-    } else if (env.type === EnvelopeType.Reply) {
-      this.queries.reply(env);
-    }
-  };
-
-  private onControl(message: Buffer): void {
-    const cmd = decodeControl(message);
-    if (cmd === null) {
-      this.base.invalid++;
-      return;
-    }
-    try {
-      if (this.state?.disconnectLocal?.(cmd.clientId, cmd.code, cmd.reason)) {
-        this.logger.info(
-          { component: 'cluster', clientId: cmd.clientId, code: cmd.code, reason: cmd.reason, fromNode: cmd.origin },
-          'client disconnected on request of another node',
-        );
-      }
-    } catch (err) {
-      this.logger.error({ err, component: 'cluster' }, '[stelar:cluster] disconnect handler threw');
-    }
-  }
-
-  private onProbe(message: Buffer): void {
-    const env = safeDecode(message);
-    if (env?.type === EnvelopeType.Probe && env.id === this.probeId) this.probeId = 0;
-  }
-
-  private readonly beat = (): void => {
-    if (this.phase !== RUNNING || this.links?.pub.status !== 'ready') return;
-    this.presence!.announce()
-      .then(() => this.liveNodes())
-      .catch((err) => this.logger.debug(`[stelar:cluster] heartbeat failed: ${msg(err)}`));
-  };
-
-  /**
-   * Stall detection: publishes without replies (pipeline), and a self-probe through Redis that
-   * does not come back within `stallTimeoutMs` (subscriber frozen): the link is reconnected.
-   */
-  private readonly watch = (): void => {
-    if (this.phase !== RUNNING) return;
-    this.out!.checkStall();
-    const links = this.links!;
-    if (links.pub.status !== 'ready' || links.sub.status !== 'ready') {
-      this.probeId = 0;
-      return;
-    }
-    const now = this.clock.now();
-    if (this.probeId !== 0) {
-      if (!(now - this.probeAt >= this.o.stallTimeoutMs)) return;
-      this.base.subscriberStalls++;
-      this.probeId = 0;
-      this.logger.warn('[stelar:cluster] Redis subscriber stalled (self-probe lost); reconnecting it');
-      links.sub.disconnect(true);
-      return;
-    }
-    // Armed only once Redis acknowledged the probe: a failed publish is the publisher's
-    // problem (counted there), not evidence of a frozen subscriber.
-    const id = (++this.probeSeq & 0x7fffffff) || 1;
-    this.probeId = id;
-    this.probeAt = Number.POSITIVE_INFINITY;
-    links.publish(this.nodeChannel, encodeProbe(this.nodeId, id)).then(
-      () => {
-        if (this.probeId === id) this.probeAt = this.clock.now();
-      },
-      () => {
-        if (this.probeId === id) this.probeId = 0;
-      },
-    );
-  };
-
-  private readonly onPubStall = (): void => {
-    this.logger.warn('[stelar:cluster] Redis publisher stalled (no replies); reconnecting it');
-    this.links?.pub.disconnect(true);
-  };
-
-  private readonly onDeadNodes = (dead: string[]): void => {
-    for (const id of dead) {
-      this.gaps.forgetOrigin(id);
-      this.directory
-        .purgeNode(id)
-        .then((n) => (this.base.directoryPurged += n))
-        .catch((err) => this.logger.debug(`[stelar:cluster] purging node ${id} failed: ${msg(err)}`));
-    }
-  };
-
-  private readonly onPubReady = (): void => {
-    if (this.phase !== RUNNING) return;
-    // Redis may have restarted empty or failed over: announce and re-register at once.
-    this.beat();
+  /** The publisher is ready again: Redis may have restarted empty or failed over. */
+  private onPubBack(): void {
+    // Announce and re-register at once, then send what was held.
+    this.liveness.beat();
     if (this.state !== undefined) {
       this.directory.resync(localClientIds(this.state)).catch((err) =>
         this.logger.debug(`[stelar:cluster] directory resync failed: ${msg(err)}`),
       );
     }
     this.out?.drain();
-    if (this.pubHealthy) return;
-    this.pubHealthy = true;
-    this.base.reconnects++;
-    this.logger.info(
-      { component: 'cluster', nodeId: this.nodeId, connection: 'pub', droppedDeliveries: this.droppedInOutage },
-      `[stelar:cluster] Redis reconnected; ${this.droppedInOutage} cluster deliveries were lost meanwhile`,
-    );
-    this.droppedInOutage = 0;
-  };
+  }
 
-  private readonly onSubReady = (): void => {
-    if (this.phase !== RUNNING) return;
-    this.subs.resync();
-    if (this.subHealthy) return;
-    this.subHealthy = true;
-    this.base.reconnects++;
-    this.logger.info(
-      { component: 'cluster', nodeId: this.nodeId, connection: 'sub' },
-      '[stelar:cluster] Redis subscriber reconnected and resubscribed',
-    );
+  private readonly onPubStall = (): void => {
+    this.logger.warn('[stelar:cluster] Redis publisher stalled (no replies); reconnecting it');
+    this.links?.pub.disconnect(true);
   };
-
-  /** 'error' (with an Error) or 'reconnecting' (with the delay): log once per outage. */
-  private readonly onPubDown = (why: unknown): void => {
-    if (!this.pubHealthy || this.phase !== RUNNING) return;
-    this.pubHealthy = false;
-    this.logger.warn(
-      { component: 'cluster', nodeId: this.nodeId, connection: 'pub', ...outage(why) },
-      `[stelar:cluster] Redis connection lost (${reason(why)}); local delivery continues, ` +
-        'cluster deliveries are held (bounded) until it reconnects',
-    );
-  };
-
-  private readonly onSubDown = (why: unknown): void => {
-    if (!this.subHealthy || this.phase !== RUNNING) return;
-    this.subHealthy = false;
-    this.logger.warn(
-      { component: 'cluster', nodeId: this.nodeId, connection: 'sub', ...outage(why) },
-      `[stelar:cluster] Redis subscriber connection lost (${reason(why)})`,
-    );
-  };
-
-  private readonly onDrop = (why: string): void => {
-    if (this.droppedInOutage++ === 0) {
-      this.logger.warn({ component: 'cluster', nodeId: this.nodeId, reason: why }, `[stelar:cluster] losing cluster deliveries: ${why}`);
-    }
-  };
-
-  // ---- connections ---------------------------------------------------------------------------
 
   private async teardown(): Promise<void> {
     const links = this.links;
@@ -513,21 +376,10 @@ export class RedisClusterBus implements ClusterBus {
   }
 }
 
-/** Gap-tracker keys of the broadcast and direct channels (room keys are the room names). */
-const ALL_KEY = '\0all';
-const DIRECT_KEY = '\0direct';
-
-const EMPTY_STATE: ClusterStateProvider = {
-  localRooms: () => [],
-  localRoomMembers: () => [],
-  localClients: () => [],
-  localStats: () => ({}),
-};
-
 const EMPTY_OUT: OutboundCounters = new OutboundPipeline(
   { isUp: () => false, publish: () => Promise.resolve(0) },
   { maxQueued: 1, maxBytes: 1, maxAgeMs: 1, maxInFlight: 1, stallTimeoutMs: 1 },
-  { now: () => 0, setTimeout: () => 0, setTimeoutWith: () => 0, clearTimeout() {}, setInterval: () => 0, clearInterval() {} },
+  { now: () => 0, monotonicNow: () => 0, setTimeout: () => 0, setTimeoutWith: () => 0, clearTimeout() {}, setInterval: () => 0, clearInterval() {} },
   async () => null,
   () => {},
   () => {},
@@ -540,24 +392,6 @@ function localClientIds(state: ClusterStateProvider): string[] {
   } catch {
     return [];
   }
-}
-
-function safeDecode(buf: Buffer): ClusterEnvelope | undefined {
-  try {
-    return decodeEnvelope(buf);
-  } catch {
-    return undefined;
-  }
-}
-
-/** The fields of an outage line: the Error as `err`, or the reconnect delay. */
-function outage(why: unknown): Record<string, unknown> {
-  return typeof why === 'number' ? { reconnectInMs: why } : why instanceof Error ? { err: why } : { reason: String(why) };
-}
-
-function reason(why: unknown): string {
-  if (why === undefined) return 'reconnecting';
-  return typeof why === 'number' ? `reconnecting in ${why} ms` : msg(why);
 }
 
 function msg(err: unknown): string {

@@ -165,6 +165,7 @@ const consoleWarnLogger: Logger = {
 /** Default clock: real timers, all unref()'d so the bus never keeps a process alive. */
 const systemClock: Clock = {
   now: () => Date.now(),
+  monotonicNow: () => performance.now(),
   setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
   setTimeoutWith: (fn, ms, arg) => setTimeout(fn, ms, arg).unref(),
   clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),

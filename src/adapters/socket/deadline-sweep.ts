@@ -6,7 +6,9 @@ import { SYSTEM_CLOCK } from './socket-timers';
  * yet), swept by one timer per transport instead of one timer per socket. Every entry gets the
  * same timeout, so insertion order is deadline order and a sweep stops at the first entry that
  * is still in time. One object per transport (or per HTTP server), none per connection. Time
- * and the timer come from the transport's injected Clock (`TOKENS.Clock`); the timer is unref'd.
+ * and the timer come from the transport's injected Clock (`TOKENS.Clock`), time from its
+ * monotonic reading (a system time change neither expires every pending handshake at once nor
+ * lets them wait for ever); the timer is unref'd.
  */
 export class DeadlineSweep<K> {
   private readonly deadlines = new Map<K, number>();
@@ -39,7 +41,7 @@ export class DeadlineSweep<K> {
 
   /** Starts the clock of `key`. */
   add(key: K): void {
-    this.deadlines.set(key, this.clock.now() + this.timeout);
+    this.deadlines.set(key, this.clock.monotonicNow() + this.timeout);
     if (this.timer === null) this.arm(this.timeout);
   }
 
@@ -68,7 +70,7 @@ export class DeadlineSweep<K> {
   /** @internal the timer fired: expires every entry past its deadline, re-arms for the next. */
   sweep(): void {
     this.timer = null;
-    const now = this.clock.now();
+    const now = this.clock.monotonicNow();
     for (const [key, deadline] of this.deadlines) {
       if (deadline > now) {
         this.arm(Math.ceil(deadline - now));

@@ -1,18 +1,19 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { TimerHandle } from '../../ports/clock.port';
-import type { Connection, ConnectionHandler, OutboundMessage } from '../../ports/connection.port';
+import type { Connection, ConnectionHandler, OutboundMessage, SessionSignal } from '../../ports/connection.port';
 import { CloseCode, StelarErrorCode, type ProtocolError } from '../../domain/errors';
 import { ErrorPrefix, createError } from '../socket/protocol-errors';
 import { EMPTY_BUFFER, Opcode } from './ws-constants';
 import { WsReceiver, type WsReceiverSink } from './ws-receiver';
-import { closeBody, controlFrame, dataOpcode, frame, toBuffer } from './ws-sender';
-import type { DeflateTarget, PerMessageDeflate } from './permessage-deflate';
-import { cacheOf } from './ws-frame-cache';
+import { closeBody, controlFrame } from './ws-sender';
+import type { PerMessageDeflate } from './permessage-deflate';
+import { WsOrderedOutbox } from './ws-ordered-outbox';
 import { bindSocket, unbindSocket, type SocketOwner } from '../socket/socket-binding';
-import { PAUSE_PARSER, SocketOutbox } from '../socket/socket-outbox';
+import { PAUSE_PARSER } from '../socket/socket-outbox';
 import { armCloseTimer, clearTimer, type CloseTimerSettings } from '../socket/socket-timers';
 import { UpgradeRequestSnapshot } from './upgrade-request.snapshot';
+import { sessionSignalOf } from './ws-session-signal';
 
 export { WsFrameCache } from './ws-frame-cache';
 
@@ -40,8 +41,6 @@ const OPEN = 0;
 const CLOSING = 1;
 const CLOSED = 2;
 
-const NO_QUEUE: OutboundMessage[] = [];
-
 const NOOP_HANDLER: ConnectionHandler = {
   onMessage() {},
   onProtocolError() {},
@@ -53,15 +52,13 @@ const NOOP_HANDLER: ConnectionHandler = {
  * domain and the receiver sink for the parser. It answers pings, runs the close handshake
  * (§7.1.2), applies backpressure both ways and reports `onClose` exactly once.
  */
-export class WsConnection extends SocketOutbox implements Connection, WsReceiverSink, DeflateTarget, SocketOwner {
+export class WsConnection extends WsOrderedOutbox implements Connection, WsReceiverSink, SocketOwner {
   readonly protocol = 'ws' as const;
   readonly remoteAddress: string;
   owner: unknown = null;
 
   private handler: ConnectionHandler = NOOP_HANDLER;
   private readonly receiver: WsReceiver;
-  private readonly deflate: PerMessageDeflate | null;
-  private readonly mask: boolean;
   private state = OPEN;
   private closeFrameSent = false;
   private closeFrameReceived = false;
@@ -70,14 +67,7 @@ export class WsConnection extends SocketOutbox implements Connection, WsReceiver
   private remoteReason = '';
   private localReason = '';
   private closeTimer: TimerHandle | null = null;
-  // Messages waiting behind a compression in flight (RFC 7692 forbids reordering).
-  // Only a connection with permessage-deflate ever queues: the others share an empty list.
-  private readonly queue: OutboundMessage[];
-  private queuedBytes = 0;
   private readonly closeSettings: CloseTimerSettings;
-  private readonly maxBufferedBytes: number;
-  private deflating = false;
-  private pendingClose: Buffer | null = null;
   private started = false;
   // The upgrade request: its snapshot until `request` is first read, then the IncomingMessage.
   private req: UpgradeRequestSnapshot | IncomingMessage | null;
@@ -86,14 +76,10 @@ export class WsConnection extends SocketOutbox implements Connection, WsReceiver
     socket: Socket,
     options: WsConnectionOptions,
   ) {
-    super(socket);
+    super(socket, options.deflate, !options.isServer, options.maxBufferedBytes);
     this.remoteAddress = options.remoteAddress;
     this.req = options.request;
-    this.deflate = options.deflate;
-    this.queue = options.deflate === null ? NO_QUEUE : [];
     this.closeSettings = options.closeTimer;
-    this.maxBufferedBytes = options.maxBufferedBytes;
-    this.mask = !options.isServer;
     this.receiver = new WsReceiver(this, {
       isServer: options.isServer,
       maxPayloadSize: options.maxPayloadSize,
@@ -120,9 +106,10 @@ export class WsConnection extends SocketOutbox implements Connection, WsReceiver
     return req === null ? null : req.headers;
   }
 
-  /** Bytes accepted by send() and not yet flushed to the kernel. */
-  override get bufferedAmount(): number {
-    return this.socket.writableLength + this.outBytes + this.queuedBytes;
+  /** The session recovery signal of the upgrade URL (read once, at admission; not stored). */
+  get sessionSignal(): SessionSignal | null {
+    const req = this.req;
+    return req === null ? null : sessionSignalOf(req.url ?? '/');
   }
 
   /** True until close() is called or the peer goes away. */
@@ -150,15 +137,7 @@ export class WsConnection extends SocketOutbox implements Connection, WsReceiver
   /** Queues one message; false when the send buffer is above `maxBufferedBytes` (socket-outbox.ts). */
   send(message: OutboundMessage): boolean {
     if (this.state !== OPEN) return false;
-    const deflate = this.deflate;
-    if (this.deflating || (deflate !== null && message.payload.length >= deflate.threshold)) {
-      this.queue.push(message);
-      this.queuedBytes += message.payload.length;
-      this.pump();
-    } else {
-      this.write(this.plainFrame(message));
-    }
-    return this.hasRoom(this.maxBufferedBytes, this.queuedBytes);
+    return this.enqueue(message);
   }
 
   /** Sends a ping control frame (the domain schedules heartbeats). */
@@ -214,14 +193,13 @@ export class WsConnection extends SocketOutbox implements Connection, WsReceiver
     this.closeFrameReceived = true;
     this.remoteCode = code;
     this.remoteReason = reason;
-    if (!this.closeFrameSent && this.pendingClose === null) {
+    if (!this.closeFrameSent && !this.closePending) {
       // §5.5.1: echo the status code; a close without a body gets one without a body.
       this.state = CLOSING;
       this.localCode = code;
       const body = code === CloseCode.NoStatus ? EMPTY_BUFFER : closeBody(code, '');
       // Messages already queued behind a compression go out first: a close frame is last.
-      if (this.deflating || this.queue.length > 0) this.pendingClose = body;
-      else this.sendClose(body);
+      this.closeAfterQueue(body);
     } else if (this.closeFrameSent) {
       this.endSocket();
     }
@@ -236,11 +214,8 @@ export class WsConnection extends SocketOutbox implements Connection, WsReceiver
     this.localCode = err.closeCode;
     this.localReason = err.message;
     if (wasOpen) this.handler.onProtocolError(this, err);
-    this.queue.length = 0;
-    this.queuedBytes = 0;
+    this.dropQueue(!this.closeFrameSent);
     if (!this.closeFrameSent) {
-      this.pendingClose = null;
-      this.deflating = false;
       this.sendClose(closeBody(err.closeCode, ''));
     }
     this.endSocket();
@@ -251,31 +226,6 @@ export class WsConnection extends SocketOutbox implements Connection, WsReceiver
   /** @internal */
   onFrameResume(): void {
     this.resumeReading(PAUSE_PARSER);
-  }
-
-  /** @internal compressed message ready (in order). */
-  onDeflated(data: Buffer | null): void {
-    // The queue was dropped (protocol error, socket gone) while zlib worked: nothing to send.
-    if (this.state === CLOSED || !this.deflating || this.queue.length === 0) return;
-    if (data === null) {
-      // Our compressor failed (out of memory…): the stream cannot continue in order.
-      this.localCode = CloseCode.InternalError;
-      this.terminate();
-      return;
-    }
-    const message = this.queue.shift() as OutboundMessage;
-    this.queuedBytes -= message.payload.length;
-    this.deflating = false;
-    const deflate = this.deflate as PerMessageDeflate;
-    const frames = frame(data, { opcode: dataOpcode(message.binary), fin: true, rsv1: true, mask: this.mask });
-    if (!this.mask && deflate.params.serverNoContextTakeover) {
-      const cache = cacheOf(message);
-      if (cache.deflated === null) cache.deflated = new Map();
-      cache.deflated.set(deflate.params.serverMaxWindowBits, frames);
-    }
-    this.write(frames);
-    this.pump();
-    this.hasRoom(this.maxBufferedBytes, this.queuedBytes);
   }
 
   // ---- socket events (module-level listeners call these) ------------------------------------
@@ -309,8 +259,7 @@ export class WsConnection extends SocketOutbox implements Connection, WsReceiver
     this.receiver.stop();
     this.dropWrites();
     if (this.deflate !== null) this.deflate.close();
-    this.queue.length = 0;
-    this.queuedBytes = 0;
+    this.dropQueue(false);
     let code: number = CloseCode.Abnormal;
     let reason = '';
     if (this.closeFrameReceived) {
@@ -342,8 +291,7 @@ export class WsConnection extends SocketOutbox implements Connection, WsReceiver
     this.localCode = err.closeCode;
     this.localReason = err.message;
     this.receiver.stop();
-    this.queue.length = 0;
-    this.queuedBytes = 0;
+    this.dropQueue(false);
     this.dropWrites();
     if (wasOpen) this.handler.onProtocolError(this, err);
     this.socket.destroy();
@@ -351,12 +299,21 @@ export class WsConnection extends SocketOutbox implements Connection, WsReceiver
 
   private beginClose(body: Buffer): void {
     this.state = CLOSING;
-    if (this.deflating || this.queue.length > 0) this.pendingClose = body;
-    else this.sendClose(body);
+    this.closeAfterQueue(body);
     this.armCloseTimer();
   }
 
-  private sendClose(body: Buffer): void {
+  protected get closed(): boolean {
+    return this.state === CLOSED;
+  }
+
+  protected compressionFailed(): void {
+    // Out of memory in zlib, or the like: the stream cannot continue in order.
+    this.localCode = CloseCode.InternalError;
+    this.terminate();
+  }
+
+  protected sendClose(body: Buffer): void {
     this.closeFrameSent = true;
     this.write(controlFrame(Opcode.Close, body, this.mask));
     // The server closes TCP first once both close frames crossed (§7.1.1); the client too when
@@ -364,47 +321,8 @@ export class WsConnection extends SocketOutbox implements Connection, WsReceiver
     if (this.closeFrameReceived) this.endSocket();
   }
 
-
   private armCloseTimer(): void {
     if (this.closeTimer !== null || this.state === CLOSED) return;
     this.closeTimer = armCloseTimer(this.closeSettings, this.socket);
-  }
-
-  private plainFrame(message: OutboundMessage): Buffer[] {
-    if (this.mask) return frame(message.payload, { opcode: dataOpcode(message.binary), fin: true, rsv1: false, mask: true });
-    const cache = cacheOf(message);
-    if (cache.plain === null) {
-      cache.plain = frame(message.payload, { opcode: dataOpcode(message.binary), fin: true, rsv1: false, mask: false });
-    }
-    return cache.plain;
-  }
-
-  private pump(): void {
-    const deflate = this.deflate;
-    while (!this.deflating && this.queue.length > 0) {
-      const message = this.queue[0];
-      if (deflate !== null && message.payload.length >= deflate.threshold) {
-        if (!this.mask && deflate.params.serverNoContextTakeover) {
-          const cached = cacheOf(message).deflated?.get(deflate.params.serverMaxWindowBits);
-          if (cached !== undefined) {
-            this.queue.shift();
-            this.queuedBytes -= message.payload.length;
-            this.write(cached);
-            continue;
-          }
-        }
-        this.deflating = true;
-        deflate.compress(toBuffer(message.payload), this);
-        return;
-      }
-      this.queue.shift();
-      this.queuedBytes -= message.payload.length;
-      this.write(this.plainFrame(message));
-    }
-    if (!this.deflating && this.pendingClose !== null) {
-      const body = this.pendingClose;
-      this.pendingClose = null;
-      this.sendClose(body);
-    }
   }
 }

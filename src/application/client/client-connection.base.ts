@@ -11,6 +11,8 @@ import { CloseCode, StelarError, StelarErrorCode } from '../../domain/errors';
 import { MessageType, type RoomMessage, type SessionGrant, type StelarMessage } from '../../domain/message';
 import { SESSION_HEADER } from '../../domain/recovery/resume-offer';
 import { ClientResumeState } from './client-resume-state';
+import type { ClientSendLog } from '../../domain/client/send-log';
+import { AnswerConfirmer, sendLogAfterConnect, withSeq } from './client-send-recovery';
 import { resolveTarget, type ClientTarget, type StelarClientOptions } from './client-options';
 import type { DisconnectInfo, QueuedMessage, StelarClientDeps } from './client-deps';
 import { ClientEventsBase, asError } from './client-events.base';
@@ -22,7 +24,6 @@ import type { DefaultEventsMap, EventsMap } from '../event-map.types';
 const DIAL_TIMEOUT_MS = 20000;
 // Private-use close code (RFC 6455 §7.4.2, 4000-4999) for "the server went silent".
 const CLOSE_SILENT = 4000;
-
 /**
  * The connection side of the client: state machine, dialing through the transport port,
  * session start on the server's Connect message, heartbeats, reconnection with full-jitter
@@ -36,6 +37,15 @@ export abstract class ClientConnectionBase<Listen extends EventsMap = DefaultEve
   /** @internal */ serverMaxPayload = Infinity;
   /** @internal */ readonly heartbeat: HeartbeatMonitor;
   /** @internal Session recovery: id, token and stream positions. */ readonly resume = new ClientResumeState();
+  /**
+   * @internal Client → server recovery: what was written in this session and not confirmed yet;
+   * null when the server does not confirm (recovery off on either side, or a phase-1 server).
+   */
+  sendLog: ClientSendLog | null = null;
+  /** Confirms received answers back to the server (session recovery). */
+  private readonly answers: AnswerConfirmer;
+  /** The offline queue waits for room in the unconfirmed log (new sends queue behind it). */
+  private queueBlocked = false;
 
   protected rawTarget: string | number;
   protected target: ClientTarget;
@@ -50,6 +60,8 @@ export abstract class ClientConnectionBase<Listen extends EventsMap = DefaultEve
   private id: string | null = null;
   private attempt = 0;
   private reconnectTimer: TimerHandle | null = null;
+  /** @internal The server's retry hint (ms) of the refusal that ended the current attempt (TCP Error `retryAfter`, WS 503 `Retry-After`). */
+  retryHint: number | undefined = undefined;
   private dialTimer: TimerHandle | null = null;
 
   protected constructor(target: string | number, options: StelarClientOptions, deps: StelarClientDeps) {
@@ -59,6 +71,9 @@ export abstract class ClientConnectionBase<Listen extends EventsMap = DefaultEve
     this.machine = new ClientStateMachine((change) => this.onStateChange(change));
     this.acks = new AckRouter(deps.clock, this.opts.ackTimeout);
     this.queue = new BoundedQueue<QueuedMessage>(this.opts.messageQueueSize);
+    this.answers = new AnswerConfirmer(deps.clock, (offset) => {
+      if (this.transport !== null) this.sendControl(this.codecFor(this.opts.mode).encode({ type: MessageType.Confirm, offset }));
+    });
     this.heartbeat = new HeartbeatMonitor(deps.clock, {
       ping: () => this.sendControl(this.pingOut),
       silent: (ms) => this.dropLink(StelarErrorCode.HeartbeatTimeout, `heartbeat timeout: server silent for ${ms} ms`),
@@ -100,6 +115,7 @@ export abstract class ClientConnectionBase<Listen extends EventsMap = DefaultEve
     this.queue.clear();
     this.rooms.clear();
     this.resume.forget();
+    this.sendLog = null;
     this.acks.rejectAll(new StelarError(StelarErrorCode.Disconnected, 'client disconnected', CloseCode.Normal));
     if (this.machine.state !== 'disconnected') this.machine.transition('disconnected');
     if (wasConnected) this.listeners.dispatch('disconnect', { code: CloseCode.Normal, reason: 'client disconnect' });
@@ -156,6 +172,7 @@ export abstract class ClientConnectionBase<Listen extends EventsMap = DefaultEve
   sessionStarted(clientId: string, maxPayloadSize: number, grant?: SessionGrant): void {
     if (this.machine.state === 'connected') return;
     const info = this.resume.started(clientId, grant);
+    this.sendLog = sendLogAfterConnect(this.sendLog, info.recovered, grant, this.acks, (m) => this.logger.warn(m));
     this.clearDialTimer();
     this.id = clientId;
     this.serverMaxPayload = maxPayloadSize > 0 ? maxPayloadSize : Infinity;
@@ -166,13 +183,38 @@ export abstract class ClientConnectionBase<Listen extends EventsMap = DefaultEve
     // Rejoin first, then flush: queued messages may be meant for those rooms. A resumed
     // session's rooms were restored by the server.
     if (!info.recovered) for (const room of [...this.rooms]) this.roomRequest(MessageType.JoinRoom, room);
+    // A resumed session: what the server had not confirmed is re-sent first, in order, as it was.
+    if (info.recovered && this.sendLog !== null) for (const e of this.sendLog.unconfirmed()) this.transport?.send(e.out);
+    this.drainQueue();
+    this.listeners.dispatch('connect', info);
+  }
+
+  /** Writes what waits in the offline queue, while the unconfirmed log has room for it. */
+  private drainQueue(): void {
     let count = 0;
-    for (let m = this.queue.shift(); m !== undefined; m = this.queue.shift()) {
+    this.queueBlocked = false;
+    for (let m = this.queue.peek(); m !== undefined && this.transport !== null; m = this.queue.peek()) {
+      if (this.sendLog !== null && m.message !== undefined && !this.sendLog.hasRoom(m.out.payload.byteLength)) {
+        this.queueBlocked = true; // the rest waits for confirmations; new sends queue behind it
+        break;
+      }
+      this.queue.shift();
       this.write(m);
       count++;
     }
     if (count > 0) this.callHook('onQueueDrained', { count });
-    this.listeners.dispatch('connect', info);
+  }
+
+  /** @internal The server confirmed every message up to `seq`. */
+  confirmed(seq: number): void {
+    if (this.sendLog === null) return;
+    this.sendLog.confirm(seq);
+    if (this.queueBlocked && this.machine.state === 'connected') this.drainQueue();
+  }
+
+  /** @internal An answer arrived at `offset` of the direct stream: confirmed back, batched. */
+  answerSeen(offset: number): void {
+    if (this.sendLog !== null) this.answers.seen(offset);
   }
 
   /** @internal Answers a server Ping message. */
@@ -208,18 +250,41 @@ export abstract class ClientConnectionBase<Listen extends EventsMap = DefaultEve
   }
 
   protected enqueueWithId(event: string, id: number, message: StelarMessage, joinRoom?: string): void {
-    let out: OutboundMessage;
     try {
-      out = this.encode(message);
+      if (joinRoom === undefined && message.type === MessageType.AckRequest) this.sendMessage(event, message, id);
+      else this.enqueue({ event, out: this.encode(message), id, joinRoom });
     } catch (err) {
       this.acks.reject(id, asError(err));
       throw err;
     }
-    this.enqueue({ event, out, id, joinRoom });
+  }
+
+  /**
+   * Sends an event, binary message or request: at once when connected (numbered and kept until
+   * confirmed when the server confirms), else into the offline queue. Throws
+   * STELAR_ERR_UNCONFIRMED_FULL when the unconfirmed log is full (see ClientSendLog).
+   */
+  protected sendMessage(event: string, message: StelarMessage, id?: number): void {
+    const log = this.sendLog;
+    if (log !== null && this.machine.state === 'connected' && this.transport !== null && !this.queueBlocked) {
+      const out = this.encode(withSeq(message, log.nextSeq));
+      if (!log.hasRoom(out.payload.byteLength)) {
+        throw new StelarError(
+          StelarErrorCode.UnconfirmedFull,
+          `"${event}" not sent: ${log.size} messages (${log.byteSize} bytes) wait for the server's confirmation`,
+          CloseCode.Normal,
+        );
+      }
+      this.transport.send(out);
+      log.add(event, out, message.type === MessageType.AckRequest ? id : undefined);
+      this.messagesSent++;
+      return;
+    }
+    this.enqueue({ event, out: this.encode(message), id, message });
   }
 
   protected enqueue(m: QueuedMessage): void {
-    if (this.machine.state === 'connected' && this.transport) {
+    if (this.machine.state === 'connected' && this.transport && !this.queueBlocked) {
       this.write(m);
       return;
     }
@@ -236,7 +301,12 @@ export abstract class ClientConnectionBase<Listen extends EventsMap = DefaultEve
   }
 
   protected write(m: QueuedMessage): void {
-    this.transport!.send(m.out);
+    const log = this.sendLog;
+    if (log !== null && m.message !== undefined) {
+      const out = this.encode(withSeq(m.message, log.nextSeq));
+      this.transport!.send(out);
+      log.add(m.event, out, m.message.type === MessageType.AckRequest ? m.id : undefined);
+    } else this.transport!.send(m.out);
     this.messagesSent++;
     if (m.joinRoom !== undefined) this.rooms.add(m.joinRoom);
   }
@@ -287,6 +357,7 @@ export abstract class ClientConnectionBase<Listen extends EventsMap = DefaultEve
     this.pingOut = codec.encode({ type: MessageType.Ping });
     this.pongOut = codec.encode({ type: MessageType.Pong });
     this.serverDisconnect = null;
+    this.retryHint = undefined;
     // One handler object per attempt: callbacks from an abandoned attempt find `link` changed
     // and are ignored, so a late close of an old socket cannot disturb the new one.
     const link: ClientTransportHandler = {
@@ -297,8 +368,10 @@ export abstract class ClientConnectionBase<Listen extends EventsMap = DefaultEve
       onMessage: (payload, binary) => {
         if (this.link === link) handleInbound(this, codec, payload, binary);
       },
-      onClose: (code, reason) => {
-        if (this.link === link) this.linkLost(code, reason);
+      onClose: (code, reason, retryAfterMs) => {
+        if (this.link !== link) return;
+        if (retryAfterMs !== undefined && retryAfterMs > 0) this.retryHint = retryAfterMs;
+        this.linkLost(code, reason);
       },
       onError: (err) => {
         if (this.link === link) this.reportError(err, 'transport');
@@ -352,10 +425,17 @@ export abstract class ClientConnectionBase<Listen extends EventsMap = DefaultEve
     const wasConnected = this.machine.state === 'connected';
     const info = this.serverDisconnect ?? { code, reason };
     this.detach();
-    // Requests already on the wire can no longer be answered; queued ones keep waiting.
+    // Requests already on the wire can no longer be answered; queued ones keep waiting. With
+    // client → server recovery, requests written in the session wait too: they are re-sent (or
+    // answered) after a resume, and reject with STELAR_ERR_SESSION_LOST if it fails.
     const queued = new Set<number>();
     for (const m of this.queue.toArray()) if (m.id !== undefined) queued.add(m.id);
-    this.acks.rejectAll(new StelarError(StelarErrorCode.Disconnected, `connection lost: ${info.reason || info.code}`, info.code), (id) => queued.has(id));
+    const kept = this.opts.reconnection && this.sendLog !== null ? this.sendLog.requests : null;
+    if (kept !== null) for (const id of [...kept]) if (!this.acks.has(id)) kept.delete(id);
+    this.acks.rejectAll(
+      new StelarError(StelarErrorCode.Disconnected, `connection lost: ${info.reason || info.code}`, info.code),
+      (id) => queued.has(id) || (kept !== null && kept.has(id)),
+    );
     if (this.opts.reconnection) this.machine.transition('reconnecting');
     else {
       this.machine.transition('disconnected');
@@ -368,17 +448,24 @@ export abstract class ClientConnectionBase<Listen extends EventsMap = DefaultEve
   }
 
   private scheduleReconnect(): void {
-    const attempt = ++this.attempt;
+    // A refusal with the server's retry hint (shed under load) is the server pacing the crowd:
+    // it neither uses up reconnectionAttempts nor grows the backoff.
+    const retryAfter = this.retryHint;
+    this.retryHint = undefined;
+    const attempt = retryAfter !== undefined && this.attempt > 0 ? this.attempt : ++this.attempt;
     if (attempt > this.opts.reconnectionAttempts) {
       this.machine.transition('disconnected');
-      // Nothing will be sent any more: settle what still waits in the queue now.
-      this.rejectQueuedRequests(new StelarError(StelarErrorCode.Disconnected, 'reconnection failed', CloseCode.Abnormal));
+      // Nothing will be sent any more: settle what still waits in the queue (and on the wire) now.
+      const failed = new StelarError(StelarErrorCode.Disconnected, 'reconnection failed', CloseCode.Abnormal);
+      this.rejectQueuedRequests(failed);
+      this.acks.rejectAll(failed);
+      this.sendLog?.reset();
       this.listeners.dispatch('reconnect_failed');
       return;
     }
     const o = this.opts;
     const delay = resolveReconnectDelay(
-      { attempt, baseDelay: o.reconnectionDelay, maxDelay: o.maxReconnectionDelay, custom: o.customReconnectDelay, hook: o.hooks.onReconnectDelay, random: this.deps.random },
+      { attempt, baseDelay: o.reconnectionDelay, maxDelay: o.maxReconnectionDelay, custom: o.customReconnectDelay, hook: o.hooks.onReconnectDelay, random: this.deps.random, retryAfter },
       (err) => this.reportError(asError(err), 'reconnectDelay'),
     );
     this.listeners.dispatch('reconnecting', attempt);
@@ -401,6 +488,8 @@ export abstract class ClientConnectionBase<Listen extends EventsMap = DefaultEve
     this.id = null;
     this.heartbeat.stop();
     this.clearDialTimer();
+    this.answers.stop();
+    this.queueBlocked = false;
   }
 
   private clearDialTimer(): void {

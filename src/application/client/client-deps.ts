@@ -2,6 +2,7 @@ import type { Clock } from '../../ports/clock.port';
 import type { ClientTransportFactory } from '../../ports/client-transport.port';
 import type { OutboundMessage, Protocol } from '../../ports/connection.port';
 import type { MessageCodec } from '../../ports/message-codec.port';
+import type { StelarMessage } from '../../domain/message';
 
 /** The platform pieces a StelarClient runs on; the Node and browser entries supply them. */
 export interface StelarClientDeps {
@@ -34,6 +35,11 @@ export interface QueuedMessage {
   readonly id?: number;
   /** Room of a join request (added to the rejoin set once it is on the wire). */
   readonly joinRoom?: string;
+  /**
+   * Events, binary messages and requests: the message itself, re-encoded with its sequence
+   * number when it is written in a session whose server confirms (session recovery).
+   */
+  readonly message?: StelarMessage;
 }
 
 /**

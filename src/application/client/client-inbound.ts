@@ -39,6 +39,7 @@ export function handleInbound(client: BaseStelarClient, codec: MessageCodec, pay
       deliver(client, msg.event, msg.data, false, undefined);
       return;
     case MessageType.Binary: {
+      if (msg.pos !== undefined && !client.resume.seen(msg.pos)) return;
       client.messagesReceived++;
       const wrap = client.deps.wrapBinary;
       deliver(client, msg.event, wrap ? wrap(msg.bytes) : msg.bytes, true, msg.meta);
@@ -49,6 +50,9 @@ export function handleInbound(client: BaseStelarClient, codec: MessageCodec, pay
       client.messagesReceived++;
       client.callHook('onMessage', { event: msg.ack, data: msg.error !== undefined ? { error: msg.error } : msg.data, isBinary: false });
       if (msg.id !== undefined) {
+        // Session recovery: the server may forget its cached answers up to here.
+        if (msg.pos !== undefined) client.answerSeen(msg.pos.offset);
+        client.sendLog?.requests.delete(msg.id);
         const settled =
           msg.error !== undefined ? client.acks.reject(msg.id, new Error(msg.error)) : client.acks.resolve(msg.id, msg.data);
         // A late answer (already timed out or disconnected) is ignored on purpose.
@@ -64,7 +68,13 @@ export function handleInbound(client: BaseStelarClient, codec: MessageCodec, pay
       if (msg.ok === false) client.roomRefused(msg);
       return;
     case MessageType.Error:
+      // A refusal with a retry hint (the server shed the attempt): the reconnection waits within it.
+      if (msg.retryAfter !== undefined && msg.retryAfter > 0) client.retryHint = msg.retryAfter;
       client.reportError(new StelarError(msg.code as StelarErrorCode, msg.message, CloseCode.Normal), 'server');
+      return;
+    case MessageType.Confirm:
+      // Session recovery: the server processed every message up to `seq`.
+      if (msg.seq !== undefined) client.confirmed(msg.seq);
       return;
     case MessageType.Disconnect:
       // The transport close follows; the disconnect event reports the server's code and reason.

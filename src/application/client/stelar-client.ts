@@ -45,7 +45,7 @@ export class BaseStelarClient<Listen extends EventsMap = DefaultEventsMap, Emit 
     if (ack !== undefined) assertName(ack, 'ack');
     if (!this.beforeEmit(event, data)) return false;
     if (ack === undefined) {
-      this.enqueue({ event, out: this.encode({ type: MessageType.Event, event, data }) });
+      this.sendMessage(event, { type: MessageType.Event, event, data });
       return true;
     }
     const id = this.acks.register(
@@ -73,7 +73,7 @@ export class BaseStelarClient<Listen extends EventsMap = DefaultEventsMap, Emit 
     assertName(event, 'event', true);
     const bytes = toBytes(data);
     if (!this.beforeEmit(event, bytes)) return false;
-    this.enqueue({ event, out: this.encode({ type: MessageType.Binary, event, bytes, meta }) });
+    this.sendMessage(event, { type: MessageType.Binary, event, bytes, meta });
     return true;
   }
 
@@ -144,6 +144,15 @@ export class BaseStelarClient<Listen extends EventsMap = DefaultEventsMap, Emit 
   /** Timestamp (ms) of the last successful connection, or null. */
   getConnectTime(): number | null {
     return this.connectTime;
+  }
+
+  /**
+   * Session recovery: messages written in this session that the server has not confirmed yet
+   * (kept to be re-sent after a resume; at most 1024 messages / 8 MiB). 0 when the server does
+   * not confirm (recovery off on either side).
+   */
+  getUnconfirmedCount(): number {
+    return this.sendLog === null ? 0 : this.sendLog.size;
   }
 
   /** Messages waiting in the offline queue. */

@@ -23,6 +23,7 @@ export const APP_TOKENS = {
   HeartbeatService: Symbol.for('stelar.HeartbeatService'),
   ConnectionService: Symbol.for('stelar.ConnectionService'),
   Recovery: Symbol.for('stelar.Recovery'),
+  ClientSequencer: Symbol.for('stelar.ClientSequencer'),
   Uptime: Symbol.for('stelar.Uptime'),
   Stats: Symbol.for('stelar.Stats'),
   LocalState: Symbol.for('stelar.LocalState'),

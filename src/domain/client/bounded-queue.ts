@@ -46,6 +46,11 @@ export class BoundedQueue<T> {
     return undefined;
   }
 
+  /** The oldest entry, without removing it. */
+  peek(): T | undefined {
+    return this.count === 0 ? undefined : this.items[this.head];
+  }
+
   /** Removes and returns the oldest entry. */
   shift(): T | undefined {
     if (this.count === 0) return undefined;

@@ -29,6 +29,15 @@ export class AckCounters {
   undelivered = 0;
   /** Handler durations in ms, observed only while `ServerCounters.timing` is on. */
   readonly duration = new BucketHistogram(ACK_DURATION_BUCKETS_MS);
+
+  /**
+   * Requests received and not answered yet. The server sets no deadline on a handler (the
+   * client's `ackTimeout` is the deadline, and the server does not know it): a handler that
+   * never answers stays counted here for good.
+   */
+  get pending(): number {
+    return this.requests - this.answered - this.errors - this.undelivered;
+  }
 }
 
 /**
@@ -47,6 +56,10 @@ export class ServerCounters {
    * first connection) or the reason it could not resume (`expired`, `history`, `epoch`…).
    */
   readonly recovery = new Map<string, number>();
+  /** Client → server recovery: re-sent client messages dropped as duplicates (already processed). */
+  recoveryDuplicates = 0;
+  /** Of those, re-sent requests answered from the session's answer cache (handler not run again). */
+  answersFromCache = 0;
   readonly acks = new AckCounters();
   /** Fan-out sends (broadcast, room, cluster delivery) and the messages they wrote. */
   broadcasts = 0;

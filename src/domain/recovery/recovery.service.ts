@@ -3,6 +3,7 @@ import type { StreamEntry, StreamStore } from '../../ports/stream-store.port';
 import type { StelarMessage } from '../message';
 import type { RecoveryConfig } from './recovery-config';
 import type { ResumeOffer } from './resume-offer';
+import { rememberAnswer } from './answer-cache';
 import { ALL_STREAM, DIRECT_STREAM, directStoreKey, isRecordable, roomStream, storeKey, withPosition } from './stream-names';
 
 /**
@@ -82,6 +83,8 @@ export class RecoveryService {
       metadata: null,
       suspendedAt: null,
       expiresAt: Infinity,
+      processed: 0,
+      answers: null,
     };
     this.sessions.set(session);
     return session;
@@ -204,6 +207,18 @@ export class RecoveryService {
     const s = this.sessions.get(sessionId);
     if (s === undefined || s.expiresAt < now) return null;
     return this.record(directStoreKey(sessionId), DIRECT_STREAM, message, undefined, undefined, now);
+  }
+
+  /**
+   * Appends the answer to one of the session's requests to its direct stream (so an answer lost
+   * with the connection is replayed on resume) and caches it under the request's sequence
+   * number (`seq` > 0) for a re-sent duplicate. Null when the session is gone.
+   */
+  recordAnswer(s: StoredSession, seq: number, message: StelarMessage, now: number): StelarMessage | null {
+    if (!this.holds(s) || s.expiresAt < now) return null;
+    const positioned = this.record(directStoreKey(s.id), DIRECT_STREAM, message, undefined, undefined, now);
+    if (positioned !== null && seq > 0) rememberAnswer(s, seq, positioned);
+    return positioned;
   }
 
   /** The 30 s maintenance: expired sessions go, then aged entries and idle streams. */

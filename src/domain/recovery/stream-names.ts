@@ -21,18 +21,22 @@ export function storeKey(wire: string, sessionId: string): string {
 }
 
 /**
- * True for the messages a stream records in phase 1: events and unsolicited ack pushes.
- * Binary messages and answers to requests are delivered live only (not recovered).
+ * True for the messages a stream records: events, binary messages, ack pushes and answers to
+ * requests (answers only through a session's direct stream). Room answers, Connect, Error and
+ * heartbeats are not application messages of a stream.
  */
 export function isRecordable(message: StelarMessage): boolean {
-  return message.type === MessageType.Event || (message.type === MessageType.AckResponse && message.id === undefined);
+  return message.type === MessageType.Event || message.type === MessageType.Binary || message.type === MessageType.AckResponse;
 }
 
 /** The same message with its position (one object per send, shared by every recipient). */
 export function withPosition(message: StelarMessage, pos: MessagePosition): StelarMessage {
   if (message.type === MessageType.Event) return { type: MessageType.Event, event: message.event, data: message.data, pos };
   if (message.type === MessageType.AckResponse) {
-    return { type: MessageType.AckResponse, ack: message.ack, data: message.data, error: message.error, pos };
+    return { type: MessageType.AckResponse, ack: message.ack, id: message.id, data: message.data, error: message.error, pos };
+  }
+  if (message.type === MessageType.Binary) {
+    return { type: MessageType.Binary, event: message.event, bytes: message.bytes, meta: message.meta, pos };
   }
   return message;
 }

@@ -103,7 +103,13 @@ describeIf('browser StelarClient against the real StelarServer', () => {
       // The native WebSocket's bufferedAmount: counted at send(), back to 0 once transmitted.
       client.emitBinary('big', new Uint8Array(4 * 1024 * 1024));
       const bufferedAfterBig = client.getBufferedAmount();
-      await new Promise((r) => setTimeout(r, 500)); // > 3 heartbeat intervals: pings answered
+      // Stay connected for > 3 heartbeat intervals (pings answered), and until the 4 MiB left
+      // the socket: poll bufferedAmount (bounded: 15 s) instead of a fixed sleep, which a loaded
+      // machine outran.
+      const since = Date.now();
+      while ((Date.now() - since < 500 || client.getBufferedAmount() > 0) && Date.now() - since < 15000) {
+        await new Promise((r) => setTimeout(r, 25));
+      }
       return { ...out, connected: client.isConnected(), id: client.getId(), bufferedAfterBig, bufferedLater: client.getBufferedAmount() };
     }, server.getPort());
 

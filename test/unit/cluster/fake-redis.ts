@@ -90,28 +90,22 @@ export class FakeRedis extends EventEmitter implements RedisClientLike {
     this.end();
   }
   async publish(channel: string | Buffer, message: string | Buffer): Promise<number> {
-    this.mustBeReady();
-    this.broker.published++;
-    const ch = channel.toString();
-    const msg = Buffer.from(message);
-    let n = 0;
-    for (const c of this.broker.clients) {
-      if (c.status !== 'ready' || !c.channels.has(ch)) continue;
-      n++;
-      void Promise.resolve().then(() => c.emit('messageBuffer', Buffer.from(ch), msg));
-    }
-    return n;
+    return this.deliver(channel, message, 'channels', 'messageBuffer');
   }
   async spublish(channel: string | Buffer, message: string | Buffer): Promise<number> {
+    return this.deliver(channel, message, 'schannels', 'smessageBuffer');
+  }
+  /** PUBLISH / SPUBLISH: to every ready client subscribed (classic or sharded), on a microtask. */
+  private deliver(channel: string | Buffer, message: string | Buffer, set: 'channels' | 'schannels', event: string): number {
     this.mustBeReady();
     this.broker.published++;
     const ch = channel.toString();
     const msg = Buffer.from(message);
     let n = 0;
     for (const c of this.broker.clients) {
-      if (c.status !== 'ready' || !c.schannels.has(ch)) continue;
+      if (c.status !== 'ready' || !c[set].has(ch)) continue;
       n++;
-      void Promise.resolve().then(() => c.emit('smessageBuffer', Buffer.from(ch), msg));
+      void Promise.resolve().then(() => c.emit(event, Buffer.from(ch), msg));
     }
     return n;
   }

@@ -9,6 +9,9 @@ export class ManualClock implements Clock {
   now(): number {
     return this.t;
   }
+  monotonicNow(): number {
+    return this.t;
+  }
   setTimeout(fn: () => void, ms: number): TimerHandle {
     this.timers.set(++this.seq, { at: this.t + ms, fn });
     return this.seq;

@@ -18,6 +18,12 @@ const dataArb = fc.oneof(
 );
 const idArb = fc.integer({ min: 0, max: 0x7fffffff });
 const bytesArb = fc.uint8Array({ maxLength: 300 });
+const seqArb = fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER });
+const posArb = fc.record({
+  stream: fc.oneof(fc.constantFrom('@', '*'), nameArb.map((r) => '#' + r)),
+  offset: fc.nat(),
+  epoch: fc.string({ minLength: 1, maxLength: 8 }),
+});
 const metaArb = fc.dictionary(
   fc.string({ maxLength: 10 }),
   fc.oneof(fc.string({ maxLength: 20 }), fc.integer(), fc.boolean()),
@@ -95,6 +101,23 @@ export const messageArb: fc.Arbitrary<StelarMessage> = fc.oneof(
     code: fc.constantFrom('STELAR_ERR_RATE_LIMITED', 'STELAR_ERR_INVALID_JSON'),
     message: textArb,
   }),
+  // Session recovery: client → server sequence numbers, server → client positions, confirmations.
+  fc.record({ type: fc.constant(MessageType.Event), event: nameArb, data: dataArb, seq: seqArb }),
+  fc.record({ type: fc.constant(MessageType.Event), event: nameArb, data: dataArb, pos: posArb }),
+  fc.record(
+    { type: fc.constant(MessageType.Binary), event: nameArb, bytes: bytesArb, meta: metaArb, seq: seqArb },
+    { requiredKeys: ['type', 'event', 'bytes', 'seq'] },
+  ),
+  fc.record(
+    { type: fc.constant(MessageType.Binary), event: nameArb, bytes: bytesArb, meta: metaArb, pos: posArb },
+    { requiredKeys: ['type', 'event', 'bytes', 'pos'] },
+  ),
+  fc.record({ type: fc.constant(MessageType.AckRequest), event: nameArb, ack: nameArb, id: idArb, data: dataArb, seq: seqArb }),
+  fc.record(
+    { type: fc.constant(MessageType.AckResponse), ack: nameArb, id: idArb, data: dataArb, error: textArb, pos: posArb },
+    { requiredKeys: ['type', 'ack', 'pos'] },
+  ),
+  fc.record({ type: fc.constant(MessageType.Confirm), seq: fc.nat(), offset: fc.nat() }, { requiredKeys: ['type'] }),
 ) as fc.Arbitrary<StelarMessage>;
 
 /** One hand-written example of every variant (and sub-variant). */
@@ -145,6 +168,15 @@ export const EXAMPLES: readonly StelarMessage[] = [
   { type: MessageType.LeaveRoom, room: 'general' },
   { type: MessageType.LeaveRoom, room: 'general', ok: true },
   { type: MessageType.Error, code: 'STELAR_ERR_RATE_LIMITED', message: 'slow down' },
+  { type: MessageType.Event, event: 'chat', data: 1, seq: 5 },
+  { type: MessageType.Event, event: 'chat', data: 1, pos: { stream: '#general', offset: 3, epoch: 'Ab3x' } },
+  { type: MessageType.Binary, event: 'file', bytes: Uint8Array.of(1, 2), seq: 9 },
+  { type: MessageType.Binary, event: 'image', bytes: Uint8Array.of(1), meta: { name: 'a.png' }, seq: 10 },
+  { type: MessageType.Binary, event: 'image', bytes: Uint8Array.of(1), meta: { name: 'a\u0000b' }, pos: { stream: '@', offset: 2, epoch: 'e' } },
+  { type: MessageType.AckRequest, event: 'getUser', ack: 'getUser', id: 7, data: { id: 1 }, seq: 11 },
+  { type: MessageType.AckResponse, ack: 'getUser', id: 7, data: 'x', pos: { stream: '@', offset: 4, epoch: 'e' } },
+  { type: MessageType.Confirm, seq: 42 },
+  { type: MessageType.Confirm, offset: 17 },
 ];
 
 /** A comparable copy: binary bytes as plain arrays (Buffer vs Uint8Array), undefined dropped. */

@@ -116,7 +116,7 @@ describe('WsJsonCodec', () => {
       ['JSON number', T('0'), E.InvalidMessage, CloseCode.ProtocolError],
       ['missing t', T('{"e":"x"}'), E.InvalidMessage, CloseCode.ProtocolError],
       ['t a string', T('{"t":"0","e":"x"}'), E.InvalidMessage, CloseCode.ProtocolError],
-      ['unknown t', T('{"t":11}'), E.InvalidFrameType, CloseCode.UnsupportedData],
+      ['unknown t', T('{"t":12}'), E.InvalidFrameType, CloseCode.UnsupportedData],
       ['fractional t', T('{"t":0.5}'), E.InvalidFrameType, CloseCode.UnsupportedData],
       ['binary type in a text frame', T('{"t":1,"e":"x"}'), E.InvalidMessage, CloseCode.ProtocolError],
       ['event without e', T('{"t":0,"d":1}'), E.InvalidMessage, CloseCode.ProtocolError],

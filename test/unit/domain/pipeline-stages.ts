@@ -15,6 +15,7 @@ import { RequestReplier } from '../../../src/domain/request-replier.service';
 import type { RoomRegistry } from '../../../src/domain/room-registry.service';
 import type { ServerLimits } from '../../../src/domain/server-limits';
 import type { RecoveryService } from '../../../src/domain/recovery/recovery.service';
+import { ClientSequencer } from '../../../src/domain/recovery/client-sequencer';
 
 /**
  * The connection service's pipeline stages wired by hand for domain tests, as the composition
@@ -37,8 +38,9 @@ export function pipelineStages<C extends HandlerContext>(d: {
   const counters = new ServerCounters();
   const sender = new MessageSender(d.codecs, d.clients, d.rooms, d.hooks, d.limits, d.logger, counters, d.recovery ?? null, d.clock);
   const replier = new RequestReplier(sender, d.logger, counters, d.clock);
-  const router = new MessageRouter<C>(d.dispatcher, d.contexts, d.rooms, sender, d.logger, replier);
+  const sequencer = new ClientSequencer(d.clock, (r, m) => sender.sendTo(r, m), counters);
+  const router = new MessageRouter<C>(d.dispatcher, d.contexts, d.rooms, sender, d.logger, replier, sequencer);
   const inbound = new InboundPipeline(d.codecs, d.clock, d.hooks, d.rateLimits, d.limits, router, sender, d.logger, counters);
   const heartbeats = new HeartbeatService(d.clock, d.clients, d.limits, d.logger);
-  return { counters, sender, router, inbound, heartbeats };
+  return { counters, sender, router, inbound, heartbeats, sequencer };
 }

@@ -48,7 +48,7 @@ describe('MemorySessionStore and tokens', () => {
 
   it('sweep removes and returns the expired sessions only', () => {
     const store = new MemorySessionStore();
-    const base = { namespace: '/', token: 't', streams: new Map(), metadata: null, suspendedAt: 0 };
+    const base = { namespace: '/', token: 't', streams: new Map(), metadata: null, suspendedAt: 0, processed: 0, answers: null };
     store.set({ ...base, id: 'old', expiresAt: 10 });
     store.set({ ...base, id: 'new', expiresAt: 1000 });
     expect(store.sweep(100).map((s) => s.id)).toEqual(['old']);

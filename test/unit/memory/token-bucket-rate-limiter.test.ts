@@ -48,7 +48,7 @@ describe('TokenBucketRateLimiter', () => {
   });
 
   it('a clock going backwards does not break the bucket', () => {
-    const clock = { t: 1000, now() { return this.t; }, setTimeout() {}, setTimeoutWith() {}, clearTimeout() {}, setInterval() {}, clearInterval() {} };
+    const clock = { t: 1000, now() { return this.t; }, monotonicNow() { return this.t; }, setTimeout() {}, setTimeoutWith() {}, clearTimeout() {}, setInterval() {}, clearInterval() {} };
     const l = new TokenBucketRateLimiter(1, 1000, clock);
     expect(l.check('a')).toBe(true);
     clock.t = 0;

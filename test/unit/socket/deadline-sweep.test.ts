@@ -1,4 +1,5 @@
 import { DeadlineSweep } from '../../../src/adapters/socket/deadline-sweep';
+import { FakeClock } from '../../fakes/fake-clock';
 
 describe('DeadlineSweep (one timer for every pending handshake of a transport)', () => {
   it('expires entries in arrival order, each once, and forgets them', async () => {
@@ -63,5 +64,29 @@ describe('DeadlineSweep (one timer for every pending handshake of a transport)',
     new DeadlineSweep<string>(15, () => done()).add('probe');
     await probe;
     expect(expired).toEqual([]);
+  });
+
+  it('deadlines run on the monotonic clock: a wall-clock jump neither expires nor holds back an entry', () => {
+    // A clock whose wall time is set back a day and then forward a day while monotonic time
+    // moves only with advance().
+    const clock = new FakeClock();
+    let wallOffset = 0;
+    const jumpy = Object.assign(Object.create(clock) as FakeClock, { now: () => clock.now() + wallOffset });
+    const expired: string[] = [];
+    const sweep = new DeadlineSweep<string>(100, (k) => expired.push(k), jumpy);
+    sweep.add('a');
+    wallOffset = -86_400_000;
+    clock.advance(60);
+    sweep.add('b');
+    wallOffset = 86_400_000;
+    clock.advance(39);
+    expect(expired).toEqual([]);
+    clock.advance(1);
+    expect(expired).toEqual(['a']);
+    clock.advance(59);
+    expect(expired).toEqual(['a']);
+    clock.advance(1);
+    expect(expired).toEqual(['a', 'b']);
+    expect(clock.pending).toBe(0);
   });
 });

@@ -226,12 +226,18 @@ describe('RecoveryService', () => {
     expect(streams.entryCount).toBe(0);
   });
 
-  it('does not record binary messages nor answers to requests (phase 1)', () => {
+  it('records binary messages and answers with their position; not room answers nor Connect', () => {
     const { clock, svc } = setup();
-    svc.open('a', clock.now());
-    expect(svc.recordRoom('r', { type: MessageType.Binary, event: 'b', bytes: new Uint8Array(1) }, undefined, undefined, 0)).toBeNull();
-    expect(svc.recordDirect('a', { type: MessageType.AckResponse, ack: 'x', id: 1, data: 1 }, clock.now())).toBeNull();
+    const s = svc.open('a', clock.now());
+    const bin = svc.recordRoom('r', { type: MessageType.Binary, event: 'b', bytes: Uint8Array.of(7), meta: { name: 'x' } }, undefined, undefined, 0);
+    expect(bin).toMatchObject({ type: MessageType.Binary, event: 'b', meta: { name: 'x' }, pos: { stream: '#r', offset: 1 } });
+    const answer = svc.recordAnswer(s, 3, { type: MessageType.AckResponse, ack: 'x', id: 1, data: 1 }, clock.now());
+    expect(answer).toMatchObject({ type: MessageType.AckResponse, id: 1, data: 1, pos: { stream: '@', offset: 1 } });
+    expect(s.answers!.get(3)).toBe(answer); // cached under the request's sequence number
     expect(svc.recordDirect('a', { type: MessageType.AckResponse, ack: 'x', data: 1 }, clock.now())).not.toBeNull();
+    expect(svc.recordRoom('r', { type: MessageType.JoinRoom, room: 'r', ok: true }, undefined, undefined, 0)).toBeNull();
     expect(svc.recordDirect('nobody', ev(1), clock.now())).toBeNull();
+    svc.end(s);
+    expect(svc.recordAnswer(s, 4, { type: MessageType.AckResponse, ack: 'x', id: 2 }, clock.now())).toBeNull();
   });
 });
