@@ -37,18 +37,20 @@ function hookExit() {
 
 /**
  * Starts `script` (a Node file) with `args`. `fdLimit` > 0 raises RLIMIT_NOFILE for the child
- * (as root, or up to the hard limit otherwise: `ulimit -n` failing falls back to the hard limit).
+ * (as root, or up to the hard limit otherwise: `ulimit -n` failing falls back to the hard limit);
+ * `execPath` runs another program (valgrind) instead of node, without the ulimit.
  * @returns {import('node:child_process').ChildProcess}
  */
-function startNode(script, args, { execArgv = [], fdLimit = 0, env } = {}) {
+function startNode(script, args, { execArgv = [], execPath, fdLimit = 0, env } = {}) {
   hookExit();
   const stdio = ['ignore', 'inherit', 'inherit', 'ipc'];
   let child;
-  if (fdLimit > 0) {
+  if (fdLimit > 0 && !execPath) {
     const sh = `ulimit -n ${Math.floor(fdLimit)} 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$0" "$@"`;
     child = spawn('bash', ['-c', sh, process.execPath, ...execArgv, script, ...args], { stdio, env: env || process.env });
   } else {
-    child = fork(script, args, { execArgv, stdio, env: env || process.env });
+    // execPath: another program in front of node (valgrind); its execArgv end with node's path.
+    child = fork(script, args, { execArgv, stdio, env: env || process.env, ...(execPath ? { execPath } : {}) });
   }
   live.add(child);
   child.once('exit', () => live.delete(child));
