@@ -70,9 +70,56 @@ async function runOne(system, scenario, params, profile) {
   }
 }
 
+/** `--scale`: the scale bench (lib/scale-runner.js), then the storm scenario when there is one. */
+async function mainScale(argv, opts) {
+  const { runScale } = require('./lib/scale-runner');
+  const systemNames = opts.systems || DEFAULT_SYSTEMS;
+  systemNames.forEach(getSystem);
+  const meta = runMeta(argv);
+  log(`scale bench: node ${meta.node}, ${meta.cpu}, load ${meta.loadAverage.join(' ')}`);
+  const started = Date.now();
+  const file = path.resolve(opts.out || path.join(__dirname, 'results/scale.json'));
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const save = (r, extra) => fs.writeFileSync(file, JSON.stringify({ meta, ...extra, ...r }, null, 2) + '\n');
+  const r = await runScale(
+    {
+      systems: systemNames,
+      rounds: opts.rounds,
+      set: opts.set,
+      quick: opts.quick,
+      idleSizes: opts.idleSizes,
+      fanoutSizes: opts.fanoutSizes,
+      onCase: (partial) => save(partial, { partial: true }),
+    },
+    log,
+  );
+  meta.loadAverageEnd = require('node:os').loadavg().map((x) => Math.round(x * 100) / 100);
+  const durationSec = Math.round((Date.now() - started) / 1000);
+  const header = `## Stelar scale benchmark — ${meta.date}\n\n\`${meta.command}\` · commit ${meta.commit} · Node ${meta.node} · ${meta.platform} · ${meta.cpu} · ${meta.memoryGB} GB · load average at start ${meta.loadAverage.join(' ')}, at end ${meta.loadAverageEnd.join(' ')} · ${durationSec} s\n`;
+  const markdown = `${header}\n${r.markdown}`;
+  process.stdout.write(markdown + '\n');
+  save({ ...r, markdown }, { durationSec });
+  log(`scale bench done in ${durationSec} s; results written to ${path.relative(process.cwd(), file)}`);
+}
+
 async function main() {
   const argv = process.argv.slice(2);
   const opts = parseArgs(argv);
+  if (!opts.scale) return mainScenarios(argv, opts);
+  // After the scale cases, the reconnect storm (issue #17) when the scenario exists; `--scenarios`
+  // names what runs after them instead (`scale` alone: the scale cases only).
+  const after = (opts.scenarios || (SCENARIOS.storm ? ['storm'] : [])).filter((n) => n !== 'scale');
+  // A scenario that re-executes the driver under a raised ulimit must do it before the scale
+  // cases run, not after (the re-executed driver would run them again).
+  if (after.includes('storm')) ensureFdLimit(paramsFor(SCENARIOS.storm, opts).clients + 2000, log);
+  await mainScale(argv, opts);
+  if (after.length) {
+    log(`scale suite: then ${after.join(', ')}`);
+    await mainScenarios(argv, { ...opts, scenarios: after, out: opts.out ? opts.out.replace(/(\.json)?$/, '-after.json') : path.join(__dirname, 'results/scale-after.json') });
+  }
+}
+
+async function mainScenarios(argv, opts) {
   const scenarioNames = opts.scenarios || Object.keys(SCENARIOS).filter((n) => !SCENARIOS[n].optIn);
   for (const n of scenarioNames) if (!SCENARIOS[n]) throw new Error(`unknown scenario ${n} (known: ${Object.keys(SCENARIOS).join(', ')})`);
   const systemNames = opts.systems || DEFAULT_SYSTEMS;

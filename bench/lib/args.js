@@ -12,11 +12,24 @@ const USAGE = `usage: node bench/run.js [options]
   --out FILE          JSON results file (default bench/results/latest.json)
   --profile           run servers with --cpu-prof; profiles go to bench/results/profiles/
                       (summarise one with: node bench/profile-summary.js FILE)
+  --scale             the scale bench instead (issue #17; long, never part of the default run):
+                      idle connections at 10k/25k/50k, fanout to 1k/5k/20k subscribers at a
+                      low and a high rate, then the storm scenario; results in
+                      bench/results/scale.json (the storm's in scale-after.json). With --quick:
+                      small sizes; with --scenarios: what runs after the scale cases instead
+                      (--scenarios scale: nothing)
+  --scale-idle a,b    idle sizes of --scale (default 10000,25000,50000)
+  --scale-fanout a,b  fanout sizes of --scale (default 1000,5000,20000)
   --help`;
 
 /** Parses argv into { scenarios, systems, rounds, quick, set, out }. */
 function parseArgs(argv) {
-  const o = { scenarios: null, systems: null, rounds: null, quick: false, set: {}, out: null, profile: false };
+  const o = { scenarios: null, systems: null, rounds: null, quick: false, set: {}, out: null, profile: false, scale: false, idleSizes: null, fanoutSizes: null };
+  const sizes = (flag, v) => {
+    const list = v.split(',').filter(Boolean).map(Number);
+    if (!list.every((n) => Number.isInteger(n) && n > 0)) throw new Error(`${flag} takes positive integers, e.g. 10000,25000`);
+    return list;
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const [flag, inline] = a.includes('=') && a.startsWith('--') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
@@ -38,6 +51,15 @@ function parseArgs(argv) {
         break;
       case '--quick':
         o.quick = true;
+        break;
+      case '--scale':
+        o.scale = true;
+        break;
+      case '--scale-idle':
+        o.idleSizes = sizes(flag, value());
+        break;
+      case '--scale-fanout':
+        o.fanoutSizes = sizes(flag, value());
         break;
       case '--profile':
         o.profile = true;

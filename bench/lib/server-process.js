@@ -2,9 +2,9 @@
 // Driver-side handle on a server child process: forks server-host.js with --expose-gc and
 // exchanges request/response messages over IPC.
 
-const { fork } = require('node:child_process');
 const path = require('node:path');
 const { withTimeout } = require('./pool');
+const { startNode } = require('./ipc-child');
 
 const HOST = path.join(__dirname, 'server-host.js');
 
@@ -13,14 +13,16 @@ class ServerProcess {
   /**
    * @param {string} modulePath absolute path of a `*.server.js` module
    * @param {object} options passed to that module's start function
-   * @param {{ profile?: string, callgrind?: string }} [run] profile: write a V8 CPU profile to
-   *   this file; callgrind: run the server under `valgrind --tool=callgrind`, dumping to this
-   *   file (callgrindCollect() zeroes the counts at a phase's start and dumps them at its end)
+   * @param {{ profile?: string, callgrind?: string, fdLimit?: number }} [run] profile: write a V8
+   *   CPU profile to this file; callgrind: run the server under `valgrind --tool=callgrind`,
+   *   dumping to this file (callgrindCollect() zeroes the counts at a phase's start and dumps
+   *   them at its end); fdLimit: start the server under `ulimit -n fdLimit` (the scale bench)
    */
   constructor(modulePath, options, run = {}) {
     this.modulePath = modulePath;
     this.options = options || {};
     this.profile = run.profile || null;
+    this.fdLimit = run.fdLimit || 0;
     this.callgrind = run.callgrind || null;
     this.child = null;
     this.nextId = 1;
@@ -39,10 +41,8 @@ class ServerProcess {
     const valgrind = this.callgrind
       ? { execPath: 'valgrind', execArgv: ['--tool=callgrind', '--smc-check=all-non-file', `--callgrind-out-file=${this.callgrind}`, process.execPath, '--single-threaded', ...execArgv] }
       : { execArgv };
-    const child = fork(HOST, [this.modulePath, JSON.stringify(this.options)], {
-      ...valgrind,
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
+    // Tracked by PID: killed if the driver exits while this server still runs.
+    const child = startNode(HOST, [this.modulePath, JSON.stringify(this.options)], { ...valgrind, fdLimit: this.fdLimit });
     if (this.callgrind) timeoutMs = Math.max(timeoutMs, 600000);
     this.child = child;
     const ready = new Promise((resolve, reject) => {
@@ -118,6 +118,14 @@ class ServerProcess {
       if (Date.now() > deadline) throw new Error(`server still holds ${c} connections (want <= ${n})`);
       await new Promise((r) => setTimeout(r, 20));
     }
+  }
+
+  /** Kills the server by PID at once (a system that hung or fell behind) and waits for the exit. */
+  async kill() {
+    if (!this.child || this.exited) return;
+    const gone = new Promise((r) => this.child.once('exit', r));
+    this.child.kill('SIGKILL');
+    await withTimeout(gone, 10000, 'server kill').catch(() => {});
   }
 
   /** Asks the server to stop and exit (so a CPU profile gets written), then makes sure it is gone. */

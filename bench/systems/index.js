@@ -5,7 +5,7 @@
 // Server module: `module.exports = async function start(options) ->
 //   { port, tcpPort?, connections(): number, stop(): Promise<void> }` implementing the app:
 //   confirmed room join, publish to a room (every member gets the payload), echo request.
-// Client module: `{ connect(endpoint {port, tcpPort}, { onMsg(seq), onClose() }) -> Promise<Conn> }` with
+// Client module: `{ connect(endpoint {port, tcpPort, localAddress?}, { onMsg(seq), onClose() }) -> Promise<Conn> }` with
 //   Conn = { join(room): Promise, publish(room, payload): void, echo(payload): Promise<payload>,
 //            pause(), resume(), close(): Promise, destroy() }.
 // To add a system: write both modules and add an entry below.
@@ -85,6 +85,21 @@ const SYSTEMS = {
     server: '../selftest/fake-stelar.server.js',
     client: 'stelar-tcp.client.js',
     options: { tcp: true },
+    hidden: true,
+  },
+  // Deliberately broken servers for the scale bench's self-test (bench/selftest/scale.selftest.js).
+  'faulty-lossy': {
+    label: 'faulty (loses messages)',
+    server: '../selftest/faulty.server.js',
+    client: 'json-ws.client.js',
+    options: { fault: 'lossy' },
+    hidden: true,
+  },
+  'faulty-freeze': {
+    label: 'faulty (freezes)',
+    server: '../selftest/faulty.server.js',
+    client: 'json-ws.client.js',
+    options: { fault: 'freeze' },
     hidden: true,
   },
 };

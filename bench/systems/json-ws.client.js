@@ -8,7 +8,7 @@ const { seqOf } = require('../lib/payload');
 /** Opens one connection; resolves once the WebSocket is open. */
 function connect(endpoint, handlers = {}) {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${endpoint.port}/`, { perMessageDeflate: false });
+    const ws = new WebSocket(`ws://127.0.0.1:${endpoint.port}/`, { perMessageDeflate: false, localAddress: endpoint.localAddress });
     const onMsg = handlers.onMsg;
     let joinWaiters = [];
     const pending = new Map();

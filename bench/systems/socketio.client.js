@@ -13,6 +13,7 @@ function connect(endpoint, handlers = {}) {
       reconnection: false,
       forceNew: true,
       timeout: 20000,
+      localAddress: endpoint.localAddress,
     });
     const onMsg = handlers.onMsg;
     if (onMsg) socket.on('msg', (d) => onMsg(seqOf(d)));

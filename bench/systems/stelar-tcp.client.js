@@ -34,7 +34,7 @@ function frame(type, event, payload) {
 function connect(endpoint, handlers = {}) {
   return new Promise((resolve, reject) => {
     if (!endpoint.tcpPort) return reject(new Error('server has no TCP port'));
-    const sock = net.connect({ host: '127.0.0.1', port: endpoint.tcpPort, noDelay: true });
+    const sock = net.connect({ host: '127.0.0.1', port: endpoint.tcpPort, noDelay: true, localAddress: endpoint.localAddress });
     const onMsg = handlers.onMsg;
     const pending = new Map();
     let nextId = 1;
