@@ -13,11 +13,14 @@ export const CLIENT_CONFIRM_DELAY_MS = 50;
 
 /** The message with its client sequence number (events, binary messages, requests). */
 export function withSeq(message: StelarMessage, seq: number): StelarMessage {
+  // Literal shapes, not a spread: this runs once per send.
   switch (message.type) {
     case MessageType.Event:
+      return { type: MessageType.Event, event: message.event, data: message.data, seq };
     case MessageType.Binary:
+      return { type: MessageType.Binary, event: message.event, bytes: message.bytes, meta: message.meta, seq };
     case MessageType.AckRequest:
-      return { ...message, seq };
+      return { type: MessageType.AckRequest, event: message.event, ack: message.ack, id: message.id, data: message.data, seq };
     default:
       return message;
   }
