@@ -22,6 +22,7 @@ const SCENARIOS = {
   connect: require('./scenarios/connect'),
   slow: require('./scenarios/slow'),
   cluster: require('./scenarios/cluster'),
+  storm: require('./scenarios/storm'),
 };
 
 function log(msg) {
@@ -72,7 +73,7 @@ async function runOne(system, scenario, params, profile) {
 async function main() {
   const argv = process.argv.slice(2);
   const opts = parseArgs(argv);
-  const scenarioNames = opts.scenarios || Object.keys(SCENARIOS);
+  const scenarioNames = opts.scenarios || Object.keys(SCENARIOS).filter((n) => !SCENARIOS[n].optIn);
   for (const n of scenarioNames) if (!SCENARIOS[n]) throw new Error(`unknown scenario ${n} (known: ${Object.keys(SCENARIOS).join(', ')})`);
   const systemNames = opts.systems || DEFAULT_SYSTEMS;
   const systems = systemNames.map(getSystem);
@@ -96,7 +97,7 @@ async function main() {
     const roundsWanted = opts.rounds || (opts.quick ? 1 : scenario.rounds);
     if (scenario.standalone) {
       // Runs its own server processes (several per system, e.g. the cluster nodes).
-      const r = await scenario.runStandalone(params, roundsWanted, log);
+      const r = await scenario.runStandalone(params, roundsWanted, log, opts.systems);
       results.scenarios[name] = { params, roundsRun: roundsWanted, rows: r.rows };
       out.push(r.markdown);
       process.stdout.write(r.markdown + '\n');

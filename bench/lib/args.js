@@ -2,7 +2,8 @@
 // Command-line options of bench/run.js.
 
 const USAGE = `usage: node bench/run.js [options]
-  --scenarios a,b     scenarios to run (fanout,echo,idle,connect,slow,cluster; default all)
+  --scenarios a,b     scenarios to run (fanout,echo,idle,connect,slow,cluster; default all;
+                      storm only when named)
   --systems x,y       systems to run (ws,uws,socketio,stelar,stelar-tcp; default all; also
                       stelar-metrics,stelar-tcp-metrics: Stelar with metrics on)
   --rounds N          rounds per scenario (default: per scenario, 2-3)

@@ -14,7 +14,7 @@
 // Run after `npm run build`:
 //   node --expose-gc bench/micro/server-hot-path.bench.js [--members 1000] [--requests 200000]
 //        [--publishes 2000] [--clients 10000] [--echo-clients 100] [--trials 9] [--rate-limit]
-//        [--only echo,fanout,...]
+//        [--only echo,fanout,...] [--recovery]
 
 const path = require('node:path');
 
@@ -35,6 +35,10 @@ const TRIALS = Number(arg('trials', 9));
 // --rate-limit: the default global token bucket on (with a limit high enough never to refuse).
 const RATE_LIMIT = process.argv.includes('--rate-limit') ? { maxPoints: 1e12, windowMs: 1000 } : false;
 const ONLY = String(arg('only', 'decode,encode,echo,fanout,connect,idle')).split(',');
+// --recovery: session recovery on, every connection holding a session (the `x-stelar-session`
+// offer), so sends are recorded and delivered positioned (docs/PERFORMANCE.md, "Session recovery cost").
+const RECOVERY = process.argv.includes('--recovery');
+const SESSION_HEADERS = Object.freeze({ 'x-stelar-session': '{"v":1}' });
 const PAYLOAD = '#00000001' + 'x'.repeat(55); // 64 B, as in bench/scenarios
 
 /** An in-memory Connection (src/ports/connection.port.ts) whose send() only counts. */
@@ -44,6 +48,7 @@ class MemoryConnection {
     this.remoteAddress = `10.0.${(n >> 8) & 255}.${n & 255}`;
     this.socket = null;
     this.request = null;
+    this.handshakeHeaders = RECOVERY ? SESSION_HEADERS : null;
     this.bufferedAmount = 0;
     this.isOpen = true;
     this.owner = null;
@@ -96,7 +101,7 @@ function measuredCalls(n) {
 }
 
 function newServer() {
-  const server = new StelarServer({ port: 0, tcpPort: false, rateLimit: RATE_LIMIT, maxConnectionsPerIP: 1e6, maxConnections: 1e6, gracefulShutdown: false, logger: false });
+  const server = new StelarServer({ port: 0, tcpPort: false, rateLimit: RATE_LIMIT, maxConnectionsPerIP: 1e6, maxConnections: 1e6, gracefulShutdown: false, logger: false, recovery: RECOVERY });
   server.on('pub', (ctx) => server.to(ctx.data.room, 'msg', ctx.data.d));
   server.onAck('echo', (ctx) => ctx.data);
   const conns = server.container.get(APP_TOKENS.ConnectionService);

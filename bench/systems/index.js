@@ -41,6 +41,27 @@ const SYSTEMS = {
     options: { tcp: true, metrics: true },
     hidden: true,
   },
+  // Stelar with `recovery: true` (docs/API.md, "Session recovery"), its clients holding a
+  // session (they send the `x-stelar-session` offer), so every room send is recorded in the
+  // room's history and delivered with its stream position: run beside the plain ones, e.g.
+  // --systems stelar,stelar-recovery,stelar-tcp,stelar-tcp-recovery --scenarios fanout,echo,
+  // and read the same-round ratio (docs/PERFORMANCE.md, "Session recovery cost").
+  'stelar-recovery': {
+    label: 'Stelar (WS, recovery on)',
+    server: 'stelar.server.js',
+    client: 'stelar-ws.client.js',
+    options: { recovery: true },
+    clientOptions: { session: true },
+    hidden: true,
+  },
+  'stelar-tcp-recovery': {
+    label: 'Stelar (TCP, recovery on)',
+    server: 'stelar.server.js',
+    client: 'stelar-tcp.client.js',
+    options: { tcp: true, recovery: true },
+    clientOptions: { session: true },
+    hidden: true,
+  },
   // Protocol stand-ins used only to self-test the Stelar clients; never run unless named.
   'fake-stelar': {
     label: 'fake Stelar (WS)',
@@ -65,11 +86,14 @@ const DEFAULT_SYSTEMS = Object.keys(SYSTEMS).filter((k) => !SYSTEMS[k].hidden);
 function getSystem(name) {
   const s = SYSTEMS[name];
   if (!s) throw new Error(`unknown system "${name}" (known: ${Object.keys(SYSTEMS).join(', ')})`);
+  const client = require(path.join(__dirname, s.client));
+  const extra = s.clientOptions;
   return {
     name,
     label: s.label,
     serverPath: path.join(__dirname, s.server),
-    client: require(path.join(__dirname, s.client)),
+    // `clientOptions` ride on the endpoint every connect() gets (e.g. { session: true }).
+    client: extra === undefined ? client : { ...client, connect: (endpoint, handlers) => client.connect({ ...endpoint, ...extra }, handlers) },
     options: s.options,
   };
 }

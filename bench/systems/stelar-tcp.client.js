@@ -90,7 +90,10 @@ function connect(endpoint, handlers = {}) {
       if (!api) reject(new Error('TCP connection closed before Connect'));
       else if (handlers.onClose) handlers.onClose();
     });
-    sock.once('connect', () => sock.write(frame(T_CONNECT, '', '{"v":1}')));
+    // endpoint.session: ask for a recovery session (the hello's `x-stelar-session` header), so
+    // deliveries come positioned (event `msg NUL [stream,offset,epoch]`; the payload is the same).
+    const hello = endpoint.session ? JSON.stringify({ v: 1, headers: { 'x-stelar-session': '{"v":1}' } }) : '{"v":1}';
+    sock.once('connect', () => sock.write(frame(T_CONNECT, '', hello)));
 
     const request = (type, event, obj) =>
       new Promise((res, rej) => {

@@ -10,7 +10,10 @@ const { seqOf } = require('../lib/payload');
 /** Opens one connection; resolves once the server's Connect message arrives. */
 function connect(endpoint, handlers = {}) {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${endpoint.port}/`, { perMessageDeflate: false });
+    // endpoint.session: ask for a recovery session (the `x-stelar-session` offer of a new
+    // client), so deliveries come positioned: {"t":0,"e":"msg","d":"#…","p":[stream,offset,epoch]}.
+    const headers = endpoint.session ? { 'x-stelar-session': '{"v":1}' } : undefined;
+    const ws = new WebSocket(`ws://127.0.0.1:${endpoint.port}/`, { perMessageDeflate: false, headers });
     const onMsg = handlers.onMsg;
     const pending = new Map();
     let nextId = 1;

@@ -6,13 +6,15 @@
 // Requires the built package (npm run build -> dist/src/index.js).
 // Options: { tcp: boolean } also opens the TCP transport (tcpPort 0, read back with getTcpPort());
 // { metrics: boolean } (or STELAR_BENCH_METRICS=1) turns Prometheus metrics on and scrapes them
-// once a second in the server process, as a scraper would (a pessimistic 1 s interval).
+// once a second in the server process, as a scraper would (a pessimistic 1 s interval);
+// { recovery: true | {…} } turns session recovery on (clients with `session` hold one).
 
 const net = require('node:net');
 const path = require('node:path');
 const fs = require('node:fs');
 
-const DIST = path.resolve(__dirname, '../../dist/src/index.js');
+// STELAR_BENCH_DIST: another build (e.g. of main, for a before/after storm run).
+const DIST = path.resolve(process.env.STELAR_BENCH_DIST || path.resolve(__dirname, '../../dist'), 'src/index.js');
 
 /** Finds a free TCP port on 127.0.0.1 (fallback when the server cannot report its TCP port). */
 function freePort() {
@@ -35,17 +37,20 @@ module.exports = async function start(options) {
   // tcpPort 0 + getTcpPort() avoids the race of probing a free port first (other processes
   // may take it in between); the probe is only a fallback for a build without getTcpPort.
   const canReport = typeof StelarServer.prototype.getTcpPort === 'function';
-  const tcpPort = options && options.tcp ? (canReport ? 0 : await freePort()) : false;
+  // { port, tcpPort }: fixed ports (the storm scenario restarts the server on the same ones).
+  const tcpPort = options && options.tcp ? (options.tcpPort || (canReport ? 0 : await freePort())) : false;
   const metrics = Boolean(options && options.metrics) || process.env.STELAR_BENCH_METRICS === '1';
   const server = new StelarServer({
-    port: 0,
+    port: (options && options.port) || 0,
     tcpPort,
     rateLimit: false,
     maxConnectionsPerIP: 1e6,
     maxConnections: 1e6,
     gracefulShutdown: false,
-    logger: false,
+    logger: process.env.STELAR_BENCH_LOG || false,
     ...(metrics ? { metrics: true } : {}),
+    // Session recovery (the stelar-recovery systems): histories per room, positions on deliveries.
+    ...(options && options.recovery ? { recovery: options.recovery } : {}),
     // The cluster scenario (bench/scenarios/cluster.js) runs several nodes on one Redis.
     ...(options && options.cluster ? { cluster: options.cluster } : {}),
   });
@@ -65,7 +70,7 @@ module.exports = async function start(options) {
 
   const port = await server.start();
   if (typeof port !== 'number' || port <= 0) throw new Error(`StelarServer.start() resolved ${port}, not a port`);
-  const actualTcpPort = tcpPort === false ? undefined : canReport ? server.getTcpPort() : tcpPort;
+  const actualTcpPort = tcpPort === false ? undefined : canReport && !options.tcpPort ? server.getTcpPort() : tcpPort;
   if (tcpPort !== false && !(actualTcpPort > 0)) throw new Error(`Stelar TCP transport did not report a port (${actualTcpPort})`);
   return {
     port,

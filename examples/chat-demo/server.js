@@ -27,7 +27,11 @@ function dashboardCredentials() {
   return { username: 'admin', password: process.env.STELAR_DASHBOARD_PASSWORD || crypto.randomBytes(9).toString('base64url') };
 }
 
-function createChatServer({ port = PORT, tcpPort = TCP_PORT, logger = 'info', dashboard = dashboardCredentials() } = {}) {
+/**
+ * `recovery` (docs/API.md, "Session recovery"): on by default, so a page whose connection drops
+ * for a moment comes back with the same id, rooms and nickname and every message it missed.
+ */
+function createChatServer({ port = PORT, tcpPort = TCP_PORT, logger = 'info', dashboard = dashboardCredentials(), recovery = true } = {}) {
   const httpServer = http.createServer((req, res) => {
     const entry = FILES[(req.url || '/').split('?')[0]];
     if (!entry) return; // not ours: a 404 below (Stelar answers /stelar/health before this listener)
@@ -58,6 +62,7 @@ function createChatServer({ port = PORT, tcpPort = TCP_PORT, logger = 'info', da
     dashboard: { path: '/stelar', auth: dashboard },
     metrics: { path: '/metrics', auth: dashboard },
     maxPayloadSize: 8 * 1024 * 1024,
+    recovery,
     eventRateLimits: { typing: { maxPoints: 10, windowMs: 1000 }, chat: { maxPoints: 5, windowMs: 5000 } },
     hooks: {
       onClientJoinRoom: ({ room }) => /^[\w-]{1,32}$/.test(room) || false,
@@ -69,8 +74,21 @@ function createChatServer({ port = PORT, tcpPort = TCP_PORT, logger = 'info', da
     },
   });
 
-  // Nicknames by client id (deleted on disconnect): presence lists show them.
+  // Nicknames by client id (deleted on disconnect, kept in the session's metadata so a resumed
+  // session gets its nickname back): presence lists show them.
   const nicks = new Map();
+  // Chat messages are numbered per room (`seq`), with the room's `epoch` (new for each server
+  // and each time a room starts over empty): a page that comes back without recovery compares
+  // its last `seq` with the room's to say how many it may have missed; another epoch means the
+  // count is unknown.
+  const serverEpoch = crypto.randomBytes(6).toString('base64url');
+  let epochs = 0;
+  const seqs = new Map(); // room → { seq, epoch }, for rooms in use
+  const counter = (room) => {
+    let c = seqs.get(room);
+    if (!c) seqs.set(room, (c = { seq: 0, epoch: `${serverEpoch}.${++epochs}` }));
+    return c;
+  };
   const nick = (ctx) => nicks.get(ctx.id) || `guest-${ctx.id.slice(0, 4)}`;
   const members = (room, without) =>
     stelar
@@ -83,16 +101,32 @@ function createChatServer({ port = PORT, tcpPort = TCP_PORT, logger = 'info', da
     client.emit('welcome', { id: client.id, rooms: stelar.getRooms() });
   });
 
+  // A resumed session (recovery): no welcome again, its rooms are already restored by the
+  // server; it gets its nickname back and the rooms hear it is here again.
+  stelar.onResume((client) => {
+    const saved = client.getMetadata('nick');
+    if (saved) nicks.set(client.id, saved);
+    client.emit('nick', { nick: nick(client) });
+    for (const room of client.clientInfo.rooms) {
+      stelar.to(room, 'presence', { room, nick: nick(client), joined: true, members: members(room) }, client.id);
+    }
+  });
+
   stelar.onDisconnect((client) => {
     for (const room of client.clientInfo.rooms) {
-      stelar.to(room, 'presence', { room, nick: nick(client), joined: false, members: members(room, client.id) }, client.id);
+      const left = members(room, client.id);
+      stelar.to(room, 'presence', { room, nick: nick(client), joined: false, members: left }, client.id);
+      if (left.length === 0) seqs.delete(room); // one number per room in use, not per name ever used
     }
     nicks.delete(client.id);
   });
 
   stelar.on('nick', (ctx) => {
     const name = String(ctx.data?.nick ?? '').trim().slice(0, 24);
-    if (name) nicks.set(ctx.id, name);
+    if (name) {
+      nicks.set(ctx.id, name);
+      ctx.setMetadata('nick', name);
+    }
     ctx.emit('nick', { nick: nick(ctx) });
     for (const room of ctx.clientInfo.rooms) stelar.to(room, 'presence', { room, members: members(room) });
   });
@@ -107,14 +141,17 @@ function createChatServer({ port = PORT, tcpPort = TCP_PORT, logger = 'info', da
     }
     ctx.setMetadata('room', room); // files go to the current room
     if (fresh) ctx.to(room, 'presence', { room, nick: nick(ctx), joined: true, members: members(room) }, ctx.id);
-    return { ok: true, room, members: members(room) };
+    const { seq, epoch } = counter(room);
+    return { ok: true, room, members: members(room), seq, epoch };
   });
 
   stelar.on('chat', (ctx) => {
     const room = String(ctx.data?.room ?? '');
     const text = String(ctx.data?.text ?? '').slice(0, 2000);
     if (!text || !ctx.clientInfo.rooms.has(room)) return;
-    stelar.to(room, 'chat', { room, id: ctx.id, from: nick(ctx), text, at: Date.now() });
+    const c = counter(room);
+    c.seq++;
+    stelar.to(room, 'chat', { room, id: ctx.id, from: nick(ctx), text, at: Date.now(), seq: c.seq, epoch: c.epoch });
   });
 
   stelar.on('typing', (ctx) => {

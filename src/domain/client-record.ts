@@ -116,24 +116,40 @@ export const ClientState = {
 } as const;
 export type ClientState = (typeof ClientState)[keyof typeof ClientState];
 
+/** Bits of {@link ClientRecord}'s `flags` (four booleans in one field). */
+const HOLDS_ADMISSION_SLOT = 1;
+const COUNTED_BY_TRACKER = 2;
+const END_SESSION = 4;
+const CONFIRM_QUEUED = 8;
+
+/**
+ * The state of a record that most connections never have, created on the first write of a
+ * non-empty value: an async rate limiter's inbox, session recovery (the session, its fan-out
+ * key, the offer while admitting) and the reason a server-side close gave. An idle connection
+ * without recovery pays one null field for all of it.
+ */
+class RareRecordState {
+  inbox: StelarMessage[] | null = null;
+  session: StoredSession | null = null;
+  positionedKey = '';
+  resuming: { readonly session: StoredSession; readonly offer: ResumeOffer } | null = null;
+  sessionOffer: { readonly reason?: string } | null = null;
+  closeReason: string | null = null;
+  sinceConfirm = 0;
+}
+
 /**
  * The domain's per-connection record. `conn.owner` points back to it, so a connection's record
- * is found in O(1) without a Map.
+ * is found in O(1) without a Map. Idle memory per connection counts (docs/PERFORMANCE.md): the
+ * booleans share one field and the state few connections use lives in a lazily created
+ * {@link RareRecordState}, behind accessors with the same names.
  */
 export class ClientRecord {
   /** The public, live view of this client. */
   readonly info: ClientInfo;
   state: ClientState = ClientState.Admitting;
-  /** True while this record holds an admission slot (middleware running). */
-  holdsAdmissionSlot = false;
-  /** True while this client (or its attempt, since arrival) counts in the per-IP tracker. */
-  countedByTracker = false;
-  /**
-   * Inbound messages waiting for an async rate-limit answer, head first; null when none is
-   * pending (always null with a synchronous limiter), so order is kept without per-message
-   * closures on the sync path.
-   */
-  inbox: StelarMessage[] | null = null;
+  /** HOLDS_ADMISSION_SLOT | COUNTED_BY_TRACKER | END_SESSION | CONFIRM_QUEUED. */
+  private flags = 0;
   /** The context built for middleware and onConnection (owned by the application layer). */
   connectionContext: unknown = undefined;
   /**
@@ -141,27 +157,9 @@ export class ClientRecord {
    * headers); null for WebSocket, whose HTTP upgrade request is the hello.
    */
   hello: ConnectMessage | null = null;
-  /**
-   * Session recovery: the session this connection holds, or null (recovery off, or a client
-   * that did not offer it). Such records receive messages with their stream position.
-   */
-  session: StoredSession | null = null;
-  /** Fan-out encoding key of positioned messages for this record (`protocol` + NUL + 'p'). */
-  positionedKey: string = '';
-  /** Client → server recovery: a confirmation for this record waits for the batch flush. */
-  confirmQueued = false;
-  /** Sequenced messages processed since the last confirmation sent to this record. */
-  sinceConfirm = 0;
-  /** Set when the server ends the connection on purpose: its session is not kept for a resume. */
-  endSession = false;
-  /** While admitting: the session it is resuming and the offer (positions), else null. */
-  resuming: { readonly session: StoredSession; readonly offer: ResumeOffer } | null = null;
-  /** While admitting: the offer was a new client's, or a resume that failed (`reason`). */
-  sessionOffer: { readonly reason?: string } | null = null;
-  /** The reason the server gave when it closed this client (logged on close), else null. */
-  closeReason: string | null = null;
   /** The traffic counters of this client's transport (shared by every client of it). */
   readonly traffic: TrafficCounters;
+  private rare: RareRecordState | null = null;
 
   constructor(
     id: string,
@@ -171,6 +169,105 @@ export class ClientRecord {
   ) {
     this.info = new ClientInfo(id, conn.protocol, conn.remoteAddress, now);
     this.traffic = traffic ?? new TrafficCounters(conn.protocol);
+  }
+
+  /** True while this record holds an admission slot (middleware running). */
+  get holdsAdmissionSlot(): boolean {
+    return (this.flags & HOLDS_ADMISSION_SLOT) !== 0;
+  }
+  set holdsAdmissionSlot(v: boolean) {
+    this.flags = v ? this.flags | HOLDS_ADMISSION_SLOT : this.flags & ~HOLDS_ADMISSION_SLOT;
+  }
+
+  /** True while this client (or its attempt, since arrival) counts in the per-IP tracker. */
+  get countedByTracker(): boolean {
+    return (this.flags & COUNTED_BY_TRACKER) !== 0;
+  }
+  set countedByTracker(v: boolean) {
+    this.flags = v ? this.flags | COUNTED_BY_TRACKER : this.flags & ~COUNTED_BY_TRACKER;
+  }
+
+  /** Set when the server ends the connection on purpose: its session is not kept for a resume. */
+  get endSession(): boolean {
+    return (this.flags & END_SESSION) !== 0;
+  }
+  set endSession(v: boolean) {
+    this.flags = v ? this.flags | END_SESSION : this.flags & ~END_SESSION;
+  }
+
+  /**
+   * Inbound messages waiting for an async rate-limit answer, head first; null when none is
+   * pending (always null with a synchronous limiter), so order is kept without per-message
+   * closures on the sync path.
+   */
+  get inbox(): StelarMessage[] | null {
+    return this.rare === null ? null : this.rare.inbox;
+  }
+  set inbox(v: StelarMessage[] | null) {
+    if (v !== null || this.rare !== null) this.rareState().inbox = v;
+  }
+
+  /**
+   * Session recovery: the session this connection holds, or null (recovery off, or a client
+   * that did not offer it). Such records receive messages with their stream position.
+   */
+  get session(): StoredSession | null {
+    return this.rare === null ? null : this.rare.session;
+  }
+  set session(v: StoredSession | null) {
+    if (v !== null || this.rare !== null) this.rareState().session = v;
+  }
+
+  /** Fan-out encoding key of positioned messages for this record (`protocol` + NUL + 'p'). */
+  get positionedKey(): string {
+    return this.rare === null ? '' : this.rare.positionedKey;
+  }
+  set positionedKey(v: string) {
+    if (v !== '' || this.rare !== null) this.rareState().positionedKey = v;
+  }
+
+  /** While admitting: the session it is resuming and the offer (positions), else null. */
+  get resuming(): { readonly session: StoredSession; readonly offer: ResumeOffer } | null {
+    return this.rare === null ? null : this.rare.resuming;
+  }
+  set resuming(v: { readonly session: StoredSession; readonly offer: ResumeOffer } | null) {
+    if (v !== null || this.rare !== null) this.rareState().resuming = v;
+  }
+
+  /** While admitting: the offer was a new client's, or a resume that failed (`reason`). */
+  get sessionOffer(): { readonly reason?: string } | null {
+    return this.rare === null ? null : this.rare.sessionOffer;
+  }
+  set sessionOffer(v: { readonly reason?: string } | null) {
+    if (v !== null || this.rare !== null) this.rareState().sessionOffer = v;
+  }
+
+  /** The reason the server gave when it closed this client (logged on close), else null. */
+  get closeReason(): string | null {
+    return this.rare === null ? null : this.rare.closeReason;
+  }
+  set closeReason(v: string | null) {
+    if (v !== null || this.rare !== null) this.rareState().closeReason = v;
+  }
+
+  /** Client → server recovery: a confirmation for this record waits for the batch flush. */
+  get confirmQueued(): boolean {
+    return (this.flags & CONFIRM_QUEUED) !== 0;
+  }
+  set confirmQueued(v: boolean) {
+    this.flags = v ? this.flags | CONFIRM_QUEUED : this.flags & ~CONFIRM_QUEUED;
+  }
+
+  /** Sequenced messages processed since the last confirmation sent to this record. */
+  get sinceConfirm(): number {
+    return this.rare === null ? 0 : this.rare.sinceConfirm;
+  }
+  set sinceConfirm(v: number) {
+    if (v !== 0 || this.rare !== null) this.rareState().sinceConfirm = v;
+  }
+
+  private rareState(): RareRecordState {
+    return (this.rare ??= new RareRecordState());
   }
 
   get id(): string {

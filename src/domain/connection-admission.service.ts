@@ -1,7 +1,7 @@
 import type { Connection, ConnectionHandler } from '../ports/connection.port';
 import type { MaybePromise } from '../ports/maybe-promise';
 import type { AttemptEnded, HandshakeInfo, Refusal } from '../ports/transport.port';
-import { AttemptLog } from './attempt-log';
+import { AttemptLog, RefusalLog } from './attempt-log';
 import { ClientRecord, ClientState } from './client-record';
 import type { HandlerContext } from './context.types';
 import { MIDDLEWARE_ERROR, MIDDLEWARE_TIMEOUT, type MiddlewareResult } from './dispatcher.service';
@@ -9,7 +9,7 @@ import { CloseCode, StelarErrorCode } from './errors';
 import { MessageType } from './message';
 import { isPromise } from './rate-limit-policy.service';
 import type { ConnectionServiceDeps } from './connection-service.types';
-import type { SessionAdmission } from './recovery/session-admission';
+import { dropHelloOffer, type SessionAdmission } from './recovery/session-admission';
 
 /**
  * Admission of a connection, from screening to the Connect message: screen → accept (a record
@@ -21,6 +21,7 @@ export class ConnectionAdmission<C extends HandlerContext = HandlerContext> {
   /** Records between accept() and the end of their middleware. */
   readonly admitting = new Set<ClientRecord>();
   private readonly attemptLog: AttemptLog;
+  private readonly refusalLog: RefusalLog;
 
   constructor(
     private readonly d: ConnectionServiceDeps<C>,
@@ -30,6 +31,7 @@ export class ConnectionAdmission<C extends HandlerContext = HandlerContext> {
     private readonly handler: ConnectionHandler,
   ) {
     this.attemptLog = new AttemptLog(d.logger, d.clock);
+    this.refusalLog = new RefusalLog(d.logger, d.clock);
   }
 
   /** ConnectionAcceptor: screening before the protocol handshake (a passed attempt holds a slot). */
@@ -57,10 +59,10 @@ export class ConnectionAdmission<C extends HandlerContext = HandlerContext> {
     this.attemptLog.report(event);
   }
 
-  /** Counts and logs one refused connection attempt (screening, admission or middleware). */
+  /** Counts and logs (throttled per code) one refused attempt (screening, admission or middleware). */
   private refused(ip: string, protocol: string, code: string, reason: string): void {
     this.d.counters.countRefusal(code);
-    this.d.logger.info({ ip, protocol, code, reason }, 'connection refused');
+    this.refusalLog.report(ip, protocol, code, reason);
   }
 
   /** A refusal after the handshake: counted, logged, then the client is told and closed. */
@@ -107,8 +109,23 @@ export class ConnectionAdmission<C extends HandlerContext = HandlerContext> {
       record.holdsAdmissionSlot = true;
     }
     this.admitting.add(record);
+    // A browser's resume offer comes as its first message: admission starts when it arrives.
+    if (this.sessions !== null && this.sessions.awaitHello(record, this.d.limits.connectTimeout, this.helloTimedOut)) return;
     queueMicrotask(() => this.runAdmission(record));
   }
+
+  /** After a message from a connection: if it was the hello its admission waits for, admission starts. */
+  afterMessage(conn: Connection): void {
+    const record = conn.owner as ClientRecord;
+    if (this.sessions !== null && this.sessions.helloArrived(record)) this.runAdmission(record);
+  }
+
+  /** No hello within connectTimeout: refused as a middleware timeout would be. */
+  private readonly helloTimedOut = (record: ClientRecord): void => {
+    if (record.state !== ClientState.Admitting || !record.conn.isOpen) return;
+    this.releaseAdmissionSlot(record);
+    this.refuse(record, StelarErrorCode.ConnectTimeout, 'no Connect hello within connectTimeout', CloseCode.PolicyViolation);
+  };
 
   private runAdmission(record: ClientRecord): void {
     // Closed before the microtask (onClose releases the slot, or is on its way).
@@ -144,6 +161,8 @@ export class ConnectionAdmission<C extends HandlerContext = HandlerContext> {
       const code = result.reason === MIDDLEWARE_TIMEOUT ? StelarErrorCode.ConnectTimeout : StelarErrorCode.Unauthorized;
       return this.refuse(record, code, result.reason, CloseCode.PolicyViolation);
     }
+    // A resume offer that came in a hello nobody read (recovery off) does not stay on the record.
+    dropHelloOffer(record);
     // Session recovery: replaces a resumed session's old connection, restores rooms/metadata.
     const outcome = this.sessions === null ? null : this.sessions.finish(record);
     if (outcome !== null) this.d.counters.countRecovery(outcome.grant.recovered ? 'recovered' : (outcome.grant.reason ?? 'new'));

@@ -56,6 +56,10 @@ export interface DomainStats {
   totalRooms: number;
   uptime: number;
   rateLimiterEntries: number;
+  /** Handshakes shed under load since start (too many in progress, or the event loop behind): `STELAR_ERR_SERVER_BUSY`. */
+  handshakesShed: number;
+  /** Sockets whose peer had left before their handshake was worked on (not handshaked): `STELAR_ERR_PEER_GONE`. */
+  handshakesPeerGone: number;
   /** `<protocol>Connections` (`wsConnections`, `tcpConnections`…) for every registered protocol. */
   [perProtocol: `${string}Connections`]: number;
 }

@@ -5,7 +5,7 @@ import type { MaybePromise } from '../ports/maybe-promise';
 import type { AttemptEnded, ConnectionAcceptor, HandshakeInfo, Refusal } from '../ports/transport.port';
 import { ClientRecord, ClientState } from './client-record';
 import type { HandlerContext, PendingRequest } from './context.types';
-import { CloseCode, type ProtocolError } from './errors';
+import { CloseCode, StelarErrorCode, type ProtocolError } from './errors';
 import { errorMessage } from './hook-runner.service';
 import { MessageType, type StelarMessage } from './message';
 import type { MessageSender, SendOptions } from './message-sender.service';
@@ -120,6 +120,8 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
 
   onMessage(conn: Connection, payload: Uint8Array, binary: boolean): void {
     this.inbound.onMessage(conn, payload, binary);
+    // A browser's resume hello ends a wait (session-admission.ts); 0 waiting nearly always.
+    if (this.sessions !== null && this.sessions.awaitingHello !== 0) this.admission.afterMessage(conn);
   }
 
   onProtocolError(conn: Connection, err: ProtocolError): void {
@@ -267,6 +269,8 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
     } as DomainStats;
     for (const protocol of codecs.protocols()) stats[`${protocol}Connections`] = clients.count(protocol);
     stats.rateLimiterEntries = this.limiterEntries;
+    stats.handshakesShed = this.counters.refused.get(StelarErrorCode.ServerBusy) ?? 0;
+    stats.handshakesPeerGone = this.counters.refused.get(StelarErrorCode.PeerGone) ?? 0;
     return stats;
   }
 

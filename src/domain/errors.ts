@@ -49,9 +49,19 @@ export const StelarErrorCode = {
   RateLimited: 'STELAR_ERR_RATE_LIMITED',
   Unauthorized: 'STELAR_ERR_UNAUTHORIZED',
   ServerFull: 'STELAR_ERR_SERVER_FULL',
+  /** A handshake shed under load (too many in progress, or the event loop behind): retry after the hint. */
+  ServerBusy: 'STELAR_ERR_SERVER_BUSY',
+  /** Not sent to anyone: a socket whose peer left before its handshake (counted, not handshaked). */
+  PeerGone: 'STELAR_ERR_PEER_GONE',
   TooManyFromIp: 'STELAR_ERR_TOO_MANY_FROM_IP',
   OriginNotAllowed: 'STELAR_ERR_ORIGIN_NOT_ALLOWED',
   ConnectTimeout: 'STELAR_ERR_CONNECT_TIMEOUT',
+  /**
+   * Counted and logged only (never sent): a handshake a transport refused before screening, a
+   * malformed WebSocket upgrade request (HTTP 400/405/426) or a TCP first frame that is not a
+   * valid Connect hello (the client gets that frame's own error code).
+   */
+  BadHandshake: 'STELAR_ERR_BAD_HANDSHAKE',
   HeartbeatTimeout: 'STELAR_ERR_HEARTBEAT_TIMEOUT',
   SlowConsumer: 'STELAR_ERR_SLOW_CONSUMER',
   NoHandler: 'STELAR_ERR_NO_HANDLER',

@@ -41,7 +41,7 @@ const PLAIN_HELLO: ConnectMessage = Object.freeze({
  * {@link PLAIN_HELLO} when it is the usual one, so an idle TCP connection does not hold its own.
  */
 function keptHello(msg: ConnectMessage): ConnectMessage {
-  return msg.headers === undefined && msg.version === 1 && msg.clientId === '' ? PLAIN_HELLO : msg;
+  return msg.headers === undefined && msg.sessionOffer === undefined && msg.version === 1 && msg.clientId === '' ? PLAIN_HELLO : msg;
 }
 
 /**

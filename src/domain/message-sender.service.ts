@@ -12,7 +12,7 @@ import type { CodecRegistry } from './codec-registry';
 import type { ServerLimits } from './server-limits';
 import type { RecoveryService } from './recovery/recovery.service';
 import type { StoredSession } from '../ports/session-store.port';
-import { ServerCounters } from './metrics/server-counters';
+import { ServerCounters, type TrafficCounters } from './metrics/server-counters';
 
 /** Options of a fan-out send. */
 export interface SendOptions {
@@ -184,7 +184,15 @@ export class MessageSender {
     let p2: Protocol | null = null;
     let out2: OutboundMessage | null = null;
     let more: Map<Protocol, OutboundMessage> | null = null;
-    let count = 0;
+    // Deliveries per slot: the totals and the per-transport traffic counters (one object per
+    // protocol, shared by its clients) are added once per fan-out, not once per recipient.
+    let n1 = 0;
+    let n2 = 0;
+    let t1: TrafficCounters | null = null;
+    let t2: TrafficCounters | null = null;
+    let nMore = 0;
+    const cap = this.limits.maxBufferedBytes;
+    const checkRoom = cap > 0;
     const volatile = options?.volatile === true;
     const also = options?.alsoExclude;
     // No snapshot needed: a transport that reports onClose synchronously from close() deletes
@@ -192,30 +200,60 @@ export class MessageSender {
     // (caller mistake) propagates; every codec encodes the same JSON, so it surfaces on the
     // first recipient.
     for (const r of targets) {
-      if (r.id === excludeId || r.id === also || r.state !== ClientState.Open || !r.conn.isOpen) continue;
-      if (!this.hasRoom(r, volatile)) continue;
+      if (r.state !== ClientState.Open || r.id === excludeId || r.id === also) continue;
+      const conn = r.conn;
+      if (!conn.isOpen) continue;
+      // The slow-consumer rule of hasRoom(), inline: this runs once per recipient.
+      if (checkRoom && conn.bufferedAmount > cap) {
+        if (volatile) this.skipped++;
+        else this.dropSlowConsumer(r);
+        continue;
+      }
       const pos = positioned !== null && r.session !== null;
       const p = pos ? r.positionedKey : r.protocol;
-      let out: OutboundMessage;
-      if (p === p1) out = out1!;
-      else if (p1 === null) {
+      if (p === p1) {
+        if (this.deliver(r, out1!)) n1++;
+      } else if (p1 === null) {
         p1 = p;
-        out = out1 = this.encode(r.protocol, pos ? positioned! : message);
-      } else if (p === p2) out = out2!;
-      else if (p2 === null) {
+        t1 = r.traffic;
+        out1 = this.encode(r.protocol, pos ? positioned! : message);
+        if (this.deliver(r, out1)) n1++;
+      } else if (p === p2) {
+        if (this.deliver(r, out2!)) n2++;
+      } else if (p2 === null) {
         p2 = p;
-        out = out2 = this.encode(r.protocol, pos ? positioned! : message);
+        t2 = r.traffic;
+        out2 = this.encode(r.protocol, pos ? positioned! : message);
+        if (this.deliver(r, out2)) n2++;
       } else {
         more ??= new Map();
         let o = more.get(p);
         if (o === undefined) more.set(p, (o = this.encode(r.protocol, pos ? positioned! : message)));
-        out = o;
+        if (this.write(r, o)) nMore++;
       }
-      if (this.write(r, out)) count++;
     }
+    if (n1 > 0) addTraffic(t1!, n1, out1!);
+    if (n2 > 0) addTraffic(t2!, n2, out2!);
+    const count = n1 + n2 + nMore;
+    this.sent += n1 + n2;
     this.counters.broadcasts++;
     this.counters.deliveries += count;
     return count;
+  }
+
+  /**
+   * One fan-out delivery, without the buffer check: {@link write} minus the totals and the
+   * traffic counters, which fanOut adds once for all recipients of a slot.
+   */
+  private deliver(record: ClientRecord, out: OutboundMessage): boolean {
+    try {
+      record.conn.send(out);
+    } catch (err) {
+      this.logger.warn(`send to ${record.id} failed: ${errorMessage(err)}`);
+      return false;
+    }
+    record.info.messagesSent++;
+    return true;
   }
 
   /**
@@ -313,6 +351,12 @@ export class MessageSender {
     r.inbox = null;
     r.conn.terminate();
   }
+}
+
+/** `n` deliveries of `out` on one transport's shared traffic counters. */
+function addTraffic(t: TrafficCounters, n: number, out: OutboundMessage): void {
+  t.messagesOut += n;
+  t.bytesOut += n * out.payload.byteLength;
 }
 
 /** Code of the error a slow consumer gets in its close reason (for logs and docs). */

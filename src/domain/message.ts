@@ -129,6 +129,11 @@ export interface ConnectMessage {
   readonly version?: number;
   /** Client hello only: handshake headers for middleware. */
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * Client hello only (the browser build, which cannot send handshake headers): the session
+   * recovery offer, the same text as the `x-stelar-session` header (docs/PROTOCOL.md).
+   */
+  readonly sessionOffer?: string;
   /** Server → client only, with recovery: the session (see {@link SessionGrant}). */
   readonly session?: SessionGrant;
 }
@@ -168,6 +173,8 @@ export interface ErrorMessage {
   /** A stable code from StelarErrorCode. */
   readonly code: string;
   readonly message: string;
+  /** A refusal's retry hint (ms): the client waits a random time within it before dialing again. */
+  readonly retryAfter?: number;
 }
 
 export type StelarMessage =

@@ -27,13 +27,25 @@ export function utf8Length(s: string): number {
  */
 export function nameProblem(name: unknown): string | null {
   if (typeof name !== 'string' || name.length === 0) return 'name must be a non-empty string';
+  const n = name.length;
   // Cheap bound first: a string of ≤ 85 UTF-16 units is ≤ 255 bytes.
-  if (name.length * 3 > MAX_NAME_BYTES && utf8Length(name) > MAX_NAME_BYTES) {
-    return `name longer than ${MAX_NAME_BYTES} bytes`;
+  if (n * 3 > MAX_NAME_BYTES) {
+    if (utf8Length(name) > MAX_NAME_BYTES) return `name longer than ${MAX_NAME_BYTES} bytes`;
+    if (name.indexOf('\0') !== -1) return 'name contains NUL';
+    if (hasLoneSurrogate(name)) return 'name contains a lone surrogate';
+    return null;
   }
-  if (name.indexOf('\0') !== -1) return 'name contains NUL';
-  if (hasLoneSurrogate(name)) return 'name contains a lone surrogate';
-  return null;
+  // The usual short name, in one pass (this runs for every event name in and out): NUL is
+  // reported before a lone surrogate, wherever each is, as the long path does.
+  let lone = false;
+  for (let i = 0; i < n; i++) {
+    const c = name.charCodeAt(i);
+    if (c === 0) return 'name contains NUL';
+    if ((c & 0xf800) !== 0xd800) continue;
+    if (c >= 0xdc00 || i + 1 >= n || (name.charCodeAt(i + 1) & 0xfc00) !== 0xdc00) lone = true;
+    else i++;
+  }
+  return lone ? 'name contains a lone surrogate' : null;
 }
 
 /** True for the library's own event names, which users cannot emit. */

@@ -5,7 +5,11 @@ import type { MessageCodec } from './message-codec.port';
 export interface ClientTransportHandler {
   onOpen(): void;
   onMessage(payload: Uint8Array, binary: boolean): void;
-  onClose(code: number, reason: string): void;
+  /**
+   * The attempt or connection ended. `retryAfterMs`: the server shed the attempt with a retry
+   * hint (a 503 with `Retry-After`); the client waits within it before dialing again.
+   */
+  onClose(code: number, reason: string, retryAfterMs?: number): void;
   onError(err: Error): void;
 }
 

@@ -49,6 +49,12 @@ export interface ConnectionHandler {
 }
 
 /**
+ * `'new'`: the client wants a session and has none to resume. `'hello'`: its resume offer
+ * follows as its first message (a Connect hello with `sessionOffer`), so admission waits for it.
+ */
+export type SessionSignal = 'new' | 'hello';
+
+/**
  * An established, id-less message pipe to one peer. Created by a Transport, owned by the domain
  * once accepted.
  */
@@ -66,6 +72,12 @@ export interface Connection {
    * domain's: they arrive as a message).
    */
   readonly handshakeHeaders?: Readonly<Record<string, string | string[] | undefined>> | null;
+  /**
+   * Session recovery from a client that cannot send handshake headers (docs/PROTOCOL.md):
+   * what its handshake asked for, when the transport carries such a signal (the WebSocket
+   * upgrade URL); absent or null otherwise.
+   */
+  readonly sessionSignal?: SessionSignal | null;
   /** Bytes accepted by send() and not yet flushed to the kernel. */
   readonly bufferedAmount: number;
   /** True until close() is called or the peer goes away. */

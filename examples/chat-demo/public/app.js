@@ -49,7 +49,7 @@ function toast(text, kind = 'error') {
 function roomOf(name) {
   let r = rooms.get(name);
   if (!r) {
-    r = { items: [], unread: 0, members: [] };
+    r = { items: [], unread: 0, members: [], seq: 0, epoch: null };
     rooms.set(name, r);
   }
   return r;
@@ -174,7 +174,12 @@ async function enter(name) {
     return false;
   }
   const fresh = !rooms.has(name);
-  roomOf(name).members = answer.members;
+  const r = roomOf(name);
+  r.members = answer.members;
+  if (fresh) {
+    r.seq = answer.seq; // the room's chat messages so far (see missedSince)
+    r.epoch = answer.epoch;
+  }
   if (fresh) push(name, { kind: 'system', text: `You joined #${name}` });
   select(name, false);
   return true;
@@ -182,23 +187,56 @@ async function enter(name) {
 
 // ------------------------------------------------------------------ server events
 
-client.on('connect', () => {
+client.on('connect', (info) => {
   myId = client.getId();
-  if (everConnected) {
-    // A new connection: the server forgot the nickname; rooms are rejoined, refresh presence.
+  if (everConnected && info.recovered) {
+    // Session recovery: same id, rooms and nickname; what was sent meanwhile has been replayed.
+    toast('reconnected — nothing missed', 'info');
+  } else if (everConnected) {
+    // A new session: the server forgot the nickname; rooms are rejoined, refresh presence, and
+    // say how many chat messages may have been missed (see missedSince).
     if (myNick) client.emit('nick', { nick: myNick });
-    for (const name of rooms.keys()) client.request('enter', { room: name }, 'enter').then(onEntered, () => {});
+    const answers = [...rooms.keys()].map((name) => client.request('enter', { room: name }, 'enter').then((a) => (onEntered(a), a), () => null));
     if (current) client.request('enter', { room: current }, 'enter').then(onEntered, () => {});
+    Promise.all(answers).then((list) => {
+      const n = missedSince(list);
+      toast(n === null ? 'reconnected — an unknown number of messages may be missing' : `reconnected — ${n} message${n === 1 ? '' : 's'} may be missing`, 'warn');
+    });
   }
   everConnected = true;
   updateComposer();
 });
+
+/**
+ * What a page can know of the chat messages it missed without recovery: the gap between the
+ * last `seq` it saw in each room and the room's `seq` now (the server numbers chat messages per
+ * room). Null (unknown) when a room's `epoch` changed (another server, or the room started over)
+ * or an answer is missing. Rooms are re-entered first, so the counters are fresh.
+ */
+function missedSince(answers) {
+  let n = 0;
+  for (const a of answers) {
+    const r = a && a.ok ? rooms.get(a.room) : null;
+    if (!r) {
+      n = null;
+      continue;
+    }
+    if (n !== null) n = r.epoch === a.epoch && a.seq >= r.seq ? n + a.seq - r.seq : null;
+    r.seq = a.seq; // counted from here on
+    r.epoch = a.epoch;
+  }
+  return n;
+}
 client.on('disconnect', () => updateComposer());
 client.on('nick', ({ nick }) => {
   myNick = nick;
   $('me').textContent = nick;
 });
-client.on('chat', (m) => push(m.room, { kind: 'chat', own: m.id === myId, from: m.from, text: m.text, at: m.at }));
+client.on('chat', (m) => {
+  const r = rooms.get(m.room);
+  if (r && r.epoch === m.epoch) r.seq = Math.max(r.seq, m.seq);
+  push(m.room, { kind: 'chat', own: m.id === myId, from: m.from, text: m.text, at: m.at });
+});
 client.on('presence', (p) => {
   const r = rooms.get(p.room);
   if (!r) return;

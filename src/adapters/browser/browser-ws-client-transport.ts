@@ -6,6 +6,9 @@ import type {
   ClientTransportHandler,
 } from '../../ports/client-transport.port';
 import type { OutboundMessage } from '../../ports/connection.port';
+import { MessageType } from '../../domain/message';
+import { NEW_SESSION_OFFER, SESSION_HEADER } from '../../domain/recovery/resume-offer';
+import { withSessionSignal } from '../websocket/ws-session-signal';
 
 /** The subset of the DOM WebSocket this adapter uses (also met by the `ws` package in tests). */
 interface NativeWebSocket {
@@ -41,9 +44,14 @@ class BrowserWsClientTransport implements ClientTransport {
   constructor(
     private readonly ws: NativeWebSocket,
     private readonly handler: ClientTransportHandler,
+    /** The Connect hello carrying the resume offer, sent first thing on open; or null. */
+    hello: OutboundMessage | null,
   ) {
     ws.binaryType = 'arraybuffer';
-    ws.onopen = () => handler.onOpen();
+    ws.onopen = () => {
+      if (hello !== null) this.send(hello);
+      handler.onOpen();
+    };
     ws.onmessage = (ev) => this.onMessage(ev.data);
     ws.onerror = () => {
       // The DOM error event carries no detail by design (WHATWG: no information leak).
@@ -92,7 +100,8 @@ class BrowserWsClientTransport implements ClientTransport {
 /**
  * Dials with the platform's global `WebSocket` (browsers, Deno, Node 22+), binaryType
  * 'arraybuffer'. Headers, TLS options and frame limits are the browser's business: it has no
- * API for them.
+ * API for them. The one header it does carry is the session recovery offer, moved to the URL
+ * signal and the first message (see connect()).
  */
 export class BrowserWsClientTransportFactory implements ClientTransportFactory {
   readonly protocol = WS_PROTOCOL;
@@ -110,6 +119,16 @@ export class BrowserWsClientTransportFactory implements ClientTransportFactory {
   connect(options: ClientDialOptions, handler: ClientTransportHandler): ClientTransport {
     const Ctor = this.ctor ?? (globalThis as unknown as { WebSocket?: WebSocketCtor }).WebSocket;
     if (!Ctor) throw new Error('no global WebSocket in this environment');
-    return new BrowserWsClientTransport(new Ctor(options.url), handler);
+    // Session recovery without headers (docs/PROTOCOL.md): the URL says only whether a session
+    // is wanted or an offer follows; the offer itself (the token) goes in the first message.
+    const offer = options.headers[SESSION_HEADER];
+    let url = options.url;
+    let hello: OutboundMessage | null = null;
+    if (offer === NEW_SESSION_OFFER) url = withSessionSignal(url, 'new');
+    else if (offer !== undefined && options.codec !== undefined) {
+      url = withSessionSignal(url, 'hello');
+      hello = options.codec.encode({ type: MessageType.Connect, clientId: '', maxPayloadSize: 0, heartbeatInterval: 0, version: 1, sessionOffer: offer });
+    }
+    return new BrowserWsClientTransport(new Ctor(url), handler, hello);
   }
 }

@@ -127,7 +127,7 @@ export class TcpBinaryCodec implements MessageCodec {
         frame = encodeEnvelope(
           MessageType.Error,
           message.code,
-          JSON.stringify({ message: message.message }),
+          JSON.stringify(message.retryAfter === undefined ? { message: message.message } : { message: message.message, retryAfter: message.retryAfter }),
           true,
         );
         break;
@@ -233,7 +233,10 @@ export class TcpBinaryCodec implements MessageCodec {
       case MessageType.Error: {
         const code = decodeUtf8(env.head);
         const o = asObject(jsonBody(env.body), 'the Error payload');
-        return { type: MessageType.Error, code, message: readString(o.message, 'message') };
+        const retryAfter = o.retryAfter === undefined ? undefined : readUint(o.retryAfter, 'retryAfter');
+        return retryAfter === undefined
+          ? { type: MessageType.Error, code, message: readString(o.message, 'message') }
+          : { type: MessageType.Error, code, message: readString(o.message, 'message'), retryAfter };
       }
       case MessageType.Confirm: {
         const o = objectBody(env.body, 'the Confirm payload');

@@ -88,7 +88,7 @@ export class WsJsonCodec implements MessageCodec {
       case MessageType.Connect:
         json =
           message.version !== undefined
-            ? JSON.stringify({ t: 6, v: message.version, headers: message.headers })
+            ? JSON.stringify({ t: 6, v: message.version, headers: message.headers, session: message.sessionOffer })
             : JSON.stringify({
                 t: 6,
                 id: message.clientId,
@@ -174,6 +174,7 @@ export class WsJsonCodec implements MessageCodec {
             heartbeatInterval: 0,
             version: readUint(o.v, 'v'),
             headers: readHeaders(o.headers),
+            ...(o.session === undefined ? undefined : { sessionOffer: readString(o.session, 'session (offer)') }),
           };
         }
         return {

@@ -19,6 +19,12 @@ export interface UpgradeRoute {
    */
   handshakeStarted?(socket: Socket): void;
   handshakeEnded?(socket: Socket): void;
+  /**
+   * Owned server: a socket arrived at a handshake stage (`tls`: its TLS handshake starts;
+   * `request`: it is to send its request head), with `inProgress` sockets already at that
+   * stage. False when the route shed it (handshake-admission.ts): the router forgets it.
+   */
+  socketArrived?(socket: Socket, stage: 'tls' | 'request', inProgress: number): boolean;
   /** Owned server: a socket was destroyed at its deadline (`tls`: handshake, `request`: request head). */
   socketTimedOut?(socket: Socket, phase: 'tls' | 'request'): void;
 }
@@ -146,6 +152,7 @@ export class UpgradeRouter {
   // the request arrives on (connectTimeout again); over plain HTTP the socket itself.
   private readonly onConnection = (socket: Socket): void => {
     if (this.tls) {
+      if (this.firstRoute()?.socketArrived?.(socket, 'tls', this.handshaking.size) === false) return;
       this.handshaking.set(peerKey(socket), socket);
       socket.once('close', onRawClose);
       (socket as WatchedSocket)[kRouter] = this;
@@ -153,6 +160,7 @@ export class UpgradeRouter {
       if (this.connectTimeout > 0) this.watch(socket);
       return;
     }
+    if (this.firstRoute()?.socketArrived?.(socket, 'request', this.waiting.size) === false) return;
     if (this.connectTimeout > 0) watchSocket(this, socket);
   };
 
@@ -162,6 +170,8 @@ export class UpgradeRouter {
   private readonly onSecure = (socket: Socket): void => {
     const raw = this.handshaking.get(peerKey(socket));
     if (raw !== undefined) this.endHandshake(raw);
+    // The waiting sweep holds the raw sockets still in their handshake too.
+    if (this.firstRoute()?.socketArrived?.(socket, 'request', this.waiting.size - this.handshaking.size) === false) return;
     if (this.connectTimeout > 0) watchSocket(this, socket);
   };
 
@@ -227,7 +237,8 @@ export class UpgradeRouter {
 
 const kRouter = Symbol('stelar.connectTimeoutRouter');
 const kInFlight = Symbol('stelar.requestsInFlight');
-type WatchedSocket = Socket & { [kRouter]?: UpgradeRouter; [kInFlight]?: number };
+const kCloseWatched = Symbol('stelar.closeWatched');
+type WatchedSocket = Socket & { [kRouter]?: UpgradeRouter; [kInFlight]?: number; [kCloseWatched]?: true };
 
 /** Counts a request in flight on `socket`; when its response is done and none is left, re-arms the guard. */
 function trackRequest(router: UpgradeRouter, socket: Socket, res: ServerResponse): void {
@@ -254,8 +265,19 @@ function destroyClientSocket(_err: Error, socket: Socket): void {
 }
 
 function watchSocket(router: UpgradeRouter, socket: Socket): void {
-  (socket as WatchedSocket)[kRouter] = router;
+  const s = socket as WatchedSocket;
+  s[kRouter] = router;
   router.watch(socket);
+  // A socket that goes before its request leaves the sweep at once, so the count of sockets
+  // waiting for their request (what maxPendingHandshakes bounds) holds only live ones.
+  if (s[kCloseWatched] === undefined) {
+    s[kCloseWatched] = true;
+    socket.once('close', onWatchedClose);
+  }
+}
+
+function onWatchedClose(this: Socket): void {
+  clearConnectTimer(this);
 }
 
 /** Clears the pre-request deadline of a socket of an owned server (handshake done or HTTP). */

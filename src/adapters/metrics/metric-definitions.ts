@@ -108,6 +108,9 @@ export const METRIC_DEFS: readonly MetricDef[] = [
     yield [{ outcome: 'error' }, a.errors];
     yield [{ outcome: 'undelivered' }, a.undelivered];
   }),
+  gauge('stelar_ack_pending', 'Requests received and not answered yet (the server sets no deadline on a handler).', [], (s) =>
+    one(s.counters.acks.pending),
+  ),
   {
     name: 'stelar_ack_handler_duration_seconds',
     help: 'Time from a request arriving to its answer being written.',

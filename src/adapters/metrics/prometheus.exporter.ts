@@ -1,7 +1,8 @@
 /**
  * Stelar's metrics on a prom-client Registry. Nothing is counted here: every metric reads the
- * domain's plain integer counters in a `collect()` callback at scrape time, so the hot paths
- * never call into prom-client (docs/OPERATIONS.md lists every metric).
+ * domain's plain integer counters at scrape time (each is a metric object whose `get()` the
+ * registry calls), so the hot paths never call into prom-client (docs/OPERATIONS.md lists every
+ * metric).
  *
  * Several Stelar servers (namespaces) may share one registry (the user's, through
  * `metrics: { register }`): the first registers the metrics, each source adds its `namespace`
@@ -9,7 +10,7 @@
  */
 import type { MetricsExporter, MetricsExporterFactory, MetricsSource } from '../../ports/metrics.port';
 import type { BucketHistogram } from '../../domain/metrics/bucket-histogram';
-import { loadPromClient, type PromClientLike, type PromRegistryLike } from './prom-client.loader';
+import { loadPromClient, type PromRegistryLike } from './prom-client.loader';
 import { METRIC_DEFS, type MetricDef, type Sample } from './metric-definitions';
 
 interface Group {
@@ -53,31 +54,61 @@ class PreBucketedHistogram {
   reset(): void {}
 }
 
-function register(prom: PromClientLike, registry: PromRegistryLike, group: Group, def: MetricDef): void {
+/**
+ * A counter or gauge read from the domain's integers at scrape time, in the shape prom-client
+ * renders (`get()`): the values go straight to the registry, without a prom-client Counter or
+ * Gauge in between (whose collect() would reset and re-increment each series, hashing its
+ * labels, on every scrape).
+ */
+class CollectedMetric {
+  readonly aggregator = 'sum';
+  constructor(
+    private readonly def: Extract<MetricDef, { kind: 'counter' | 'gauge' }>,
+    private readonly sources: Set<MetricsSource>,
+  ) {}
+
+  get name(): string {
+    return this.def.name;
+  }
+
+  get help(): string {
+    return this.def.help;
+  }
+
+  get type(): string {
+    return this.def.kind;
+  }
+
+  get(): { name: string; help: string; type: string; aggregator: string; values: Sample[] } {
+    const values: Sample[] = [];
+    for (const s of this.sources) {
+      const namespace = s.namespace;
+      for (const [labels, value] of this.def.samples(s)) values.push({ labels: { namespace, ...labels }, value });
+    }
+    return { name: this.def.name, help: this.def.help, type: this.def.kind, aggregator: this.aggregator, values: this.sources.size > 1 ? sumSame(values) : values };
+  }
+
+  reset(): void {}
+}
+
+/** Two servers of one namespace on one registry: one series each label set, summed (as prom-client did). */
+function sumSame(values: Sample[]): Sample[] {
+  const byKey = new Map<string, Sample>();
+  for (const v of values) {
+    const key = JSON.stringify(v.labels);
+    const seen = byKey.get(key);
+    if (seen === undefined) byKey.set(key, v);
+    else seen.value += v.value;
+  }
+  return [...byKey.values()];
+}
+
+function register(registry: PromRegistryLike, group: Group, def: MetricDef): void {
   const sources = group.sources;
   group.names.push(def.name);
-  if (def.kind === 'histogram') {
-    registry.registerMetric(new PreBucketedHistogram(def.name, def.help, sources, def.histogram, def.scale));
-    return;
-  }
-  const Ctor = def.kind === 'counter' ? prom.Counter : prom.Gauge;
-  new Ctor({
-    name: def.name,
-    help: def.help,
-    labelNames: ['namespace', ...def.labels],
-    registers: [registry],
-    collect(this: { reset(): void; inc(l: object, v: number): void; set(l: object, v: number): void }) {
-      this.reset();
-      for (const s of sources) {
-        for (const [labels, value] of def.samples(s)) {
-          const all = { namespace: s.namespace, ...labels };
-          // A counter cannot be set: after reset(), inc(v) is the value. inc(0) keeps the series.
-          if (def.kind === 'counter') this.inc(all, value);
-          else this.set(all, value);
-        }
-      }
-    },
-  });
+  registry.registerMetric(
+    def.kind === 'histogram' ? new PreBucketedHistogram(def.name, def.help, sources, def.histogram, def.scale) : new CollectedMetric(def, sources),
+  );
 }
 
 /** The default {@link MetricsExporterFactory}: prom-client, loaded lazily. */
@@ -92,7 +123,7 @@ export const createPrometheusExporter: MetricsExporterFactory = (source, options
   if (group === undefined) {
     group = { sources: new Set(), names: [] };
     groups.set(registry, group);
-    for (const def of METRIC_DEFS) register(prom, registry, group, def);
+    for (const def of METRIC_DEFS) register(registry, group, def);
   }
   group.sources.add(source);
   if (own && processRegistry === null) {

@@ -56,9 +56,18 @@ export abstract class SocketOutbox implements ScheduledWriter {
 
   protected constructor(readonly socket: Socket) {}
 
-  /** Bytes accepted by send() and not yet handed to the kernel. */
+  /**
+   * Bytes accepted by send() and not yet handed to the kernel. While frames are held this turn,
+   * the socket's part is read as `outBase` (see there): the domain asks for it before every
+   * delivery of a fan-out, and the socket's own getter chain costs more than the field.
+   */
   get bufferedAmount(): number {
-    return this.socket.writableLength + this.outBytes;
+    return this.socketBuffered() + this.outBytes;
+  }
+
+  /** socket.writableLength, or its value when this turn's first frame was queued (an upper bound). */
+  protected socketBuffered(): number {
+    return this.outFirst !== null || this.outHead !== null ? this.outBase : this.socket.writableLength;
   }
 
   /** The socket drained after send() returned false; the subclass tells its handler. */
@@ -90,6 +99,21 @@ export abstract class SocketOutbox implements ScheduledWriter {
     this.outBytes += buf.length;
   }
 
+  /**
+   * Queues one frame and applies the send limit (writeFrame + hasRoom in one step, for the
+   * per-delivery path of TCP): false when the buffered bytes are over `limit`.
+   */
+  protected queueFrame(buf: Uint8Array, limit: number): boolean {
+    if (this.outFirst === null) {
+      if (this.outHead === null) this.schedule();
+      this.outFirst = buf;
+    } else if (this.outMore === null) this.outMore = [buf];
+    else this.outMore.push(buf);
+    const bytes = (this.outBytes += buf.length);
+    // Frames are held now, so the socket's part is outBase (it cannot grow before the flush).
+    return this.outBase + bytes <= limit || this.hasRoom(limit, 0);
+  }
+
   private schedule(): void {
     this.outBase = this.socket.writableLength;
     scheduleFlush(this);
@@ -101,8 +125,7 @@ export abstract class SocketOutbox implements ScheduledWriter {
    * the socket drains and returns false.
    */
   protected hasRoom(limit: number, extra: number): boolean {
-    const held = this.outFirst !== null || this.outHead !== null;
-    if ((held ? this.outBase : this.socket.writableLength) + this.outBytes + extra <= limit) return true;
+    if (this.socketBuffered() + this.outBytes + extra <= limit) return true;
     if ((this.paused & PAUSE_BACKPRESSURE) === 0) {
       listenDrain(this.socket);
       this.pauseReading(PAUSE_BACKPRESSURE);

@@ -132,8 +132,7 @@ export class TcpConnection extends SocketOutbox implements Connection, TcpFrameS
    */
   send(message: OutboundMessage): boolean {
     if (this.state !== OPEN) return false;
-    this.writeFrame(message.payload);
-    return this.hasRoom(this.options.maxBufferedBytes, 0);
+    return this.queueFrame(message.payload, this.options.maxBufferedBytes);
   }
 
   ping(): void {

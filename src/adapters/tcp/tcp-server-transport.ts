@@ -14,9 +14,14 @@ import { DeadlineSweep } from '../socket/deadline-sweep';
 import { isPending, screenAttempt } from '../socket/screening';
 import { ErrorPrefix, createError } from '../socket/protocol-errors';
 import { positiveOption } from '../socket/option-checks';
+import { HandshakeAdmission, ShedSockets, dropSocket, peerGone, type HandshakeAdmissionOptions } from '../socket/handshake-admission';
+import { DEFAULT_LISTEN_BACKLOG, listenBacklogOption } from '../socket/listen-backlog';
+import { busyRefusal } from './tcp-busy-refusal';
 
 /** Options of the binary TCP listener. */
-export interface TcpServerTransportOptions {
+export interface TcpServerTransportOptions extends HandshakeAdmissionOptions {
+  /** Listen backlog (the kernel caps it at net.core.somaxconn). Default 4096. */
+  readonly listenBacklog?: number;
   /** Port to listen on; 0 picks an ephemeral one. */
   readonly port: number;
   /** Interface to bind (default: all). */
@@ -78,6 +83,12 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
   private readonly handshaking = new Map<string, Attempt>();
   private connOptions: TcpConnectionOptions;
   private readonly connectTimeout: number;
+  /** The storm guard: handshakes in progress and event-loop lag (handshake-admission.ts). */
+  private readonly admission: HandshakeAdmission;
+  /** The pre-encoded Error (with the retry hint) + Disconnect of a shed socket. */
+  private readonly busy: Buffer;
+  private readonly shedding: ShedSockets;
+  private readonly backlog: number;
 
   constructor(private readonly options: TcpServerTransportOptions) {
     const port = options.port;
@@ -94,6 +105,10 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
       clock: options.clock,
     };
     this.pending = new DeadlineSweep<Attempt>(this.connectTimeout, (attempt) => this.timedOut(attempt), options.clock);
+    this.admission = new HandshakeAdmission(options);
+    this.busy = busyRefusal(this.connOptions.codec ?? DEFAULT_CODEC, this.admission.retryAfterMs);
+    this.shedding = new ShedSockets(this.connOptions.closeTimeout, options.clock);
+    this.backlog = listenBacklogOption(options.listenBacklog, DEFAULT_LISTEN_BACKLOG);
   }
 
   /** Live limit change; connections accepted afterwards parse with the new limits. */
@@ -140,12 +155,14 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
     }
     return new Promise<number>((resolve, reject) => {
       const onListenError = (err: Error): void => {
+        this.admission.stop();
         this.server = null;
         this.detach(server);
         reject(err);
       };
       server.once('error', onListenError);
-      server.listen(this.options.port, this.options.host, () => {
+      this.admission.start();
+      server.listen({ port: this.options.port, host: this.options.host, backlog: this.backlog }, () => {
         server.removeListener('error', onListenError);
         server.on('error', this.onServerError);
         this.boundPort = (server.address() as net.AddressInfo).port;
@@ -172,6 +189,8 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
     this.pending.clear();
     for (const attempt of pending) this.end(attempt, null);
     this.handshaking.clear();
+    this.shedding.clear();
+    this.admission.stop();
     return new Promise<void>((resolve) => {
       server.close();
       this.detach(server);
@@ -191,8 +210,23 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
 
   // --- arrival and screening -----------------------------------------------------------------
 
+  /** Sockets shed and not closed yet (they linger until the peer's FIN, at most closeTimeout). */
+  sheddingCount(): number {
+    return this.shedding.size;
+  }
+
   private readonly onSocket = (socket: net.Socket): void => {
     const remoteAddress = normaliseAddress(socket.remoteAddress);
+    // The storm guard, before screening, TLS or parsing work: a plain socket gets the
+    // pre-encoded refusal with its retry hint; one about to start TLS is closed.
+    const tlsStage = this.options.tls ? this.handshaking.size : -1;
+    const why = this.admission.check(tlsStage >= 0 ? tlsStage : this.pending.size - this.handshaking.size);
+    if (why !== null) {
+      this.admission.reportShed(this.acceptor, 'tcp', remoteAddress, why);
+      if (tlsStage >= 0) dropSocket(socket);
+      else this.shedding.shed(socket, this.busy);
+      return;
+    }
     const info: HandshakeInfo = { protocol: 'tcp', remoteAddress, originApplies: false, headers: NO_HEADERS };
     const attempt: Attempt = { transport: this, info, raw: socket, conn: null, screening: true, reserved: false };
     // Screen first: a synchronous verdict (the usual case) lets the socket flow from the start,
@@ -228,6 +262,15 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
     const raw = attempt.raw as RawSocket;
     raw[kAttempt] = undefined;
     raw.removeListener('close', onRawClose);
+    // TLS is up: past the bound (or with the loop behind) the refusal goes over it, hint and all.
+    const why = this.admission.check(this.pending.size - this.handshaking.size - 1);
+    if (why !== null) {
+      this.pending.delete(attempt);
+      this.release(attempt);
+      this.admission.reportShed(this.acceptor, 'tcp', attempt.info.remoteAddress, why);
+      this.shedding.shed(socket, this.busy);
+      return;
+    }
     (socket as RawSocket)[kAttempt] = attempt;
     const conn = new TcpConnection(socket, this.connOptions, this, attempt.info.remoteAddress);
     attempt.conn = conn;
@@ -300,8 +343,16 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
     const tcp = conn as TcpConnection;
     const attempt = this.attemptOf(tcp);
     if (attempt === undefined || !this.pending.delete(attempt)) return;
+    if (peerGone(tcp.socket)) {
+      this.admission.reportPeerGone(this.acceptor, 'tcp', attempt.info.remoteAddress);
+      return this.end(attempt, null);
+    }
     const problem = isPlainHello(payload) ? null : checkHello(tcp, payload, this.connOptions.codec ?? DEFAULT_CODEC);
-    if (problem !== null) return this.end(attempt, problem);
+    if (problem !== null) {
+      // Refused before the domain sees it: reported (counted under one code, throttled log).
+      this.acceptor?.attemptEnded?.({ protocol: 'tcp', remoteAddress: attempt.info.remoteAddress, code: StelarErrorCode.BadHandshake, reason: problem.message });
+      return this.end(attempt, problem);
+    }
     const acceptor = this.acceptor;
     if (acceptor === null) return this.end(attempt, INTERNAL_ERROR);
     attempt.reserved = false;

@@ -97,3 +97,18 @@ export function verifyUpgradeResponse(res: UpgradeResponse, key: string): void {
   if (res.headers.get('sec-websocket-accept') !== acceptKey(key)) throw new Error('Invalid Sec-WebSocket-Accept header');
   if (res.headers.has('sec-websocket-protocol')) throw new Error('Server sent a subprotocol that was not requested');
 }
+
+/**
+ * A `Retry-After` value (RFC 9110 §10.2.3: delay-seconds or an HTTP-date) in ms from `now`;
+ * undefined when absent or unparsable. A date in the past is 0.
+ */
+export function retryAfterMs(value: string | undefined, now: number): number | undefined {
+  if (value === undefined) return undefined;
+  const v = value.trim();
+  if (/^\d{1,9}$/.test(v)) return Number(v) * 1000;
+  // An HTTP-date names its weekday and zone (IMF-fixdate, or the obsolete forms): never just digits.
+  if (!/^[A-Za-z]{3}/.test(v)) return undefined;
+  const at = Date.parse(v);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, at - now);
+}

@@ -21,6 +21,7 @@ import {
   generateKey,
   parseResponseHead,
   parseWsUrl,
+  retryAfterMs,
   verifyUpgradeResponse,
 } from './ws-client-handshake';
 
@@ -135,6 +136,11 @@ export class WsClientTransport implements ClientTransport, ConnectionHandler {
     let deflate: PerMessageDeflate | null = null;
     try {
       const res = parseResponseHead(all.subarray(0, end).toString('latin1'));
+      const hint = res.status === 503 ? retryAfterMs(res.headers.get('retry-after'), Date.now()) : undefined;
+      if (hint !== undefined && hint > 0) {
+        this.fail(new Error(`Server busy (503), retry after ${hint} ms`), CloseCode.TryAgainLater, 'Server busy', hint);
+        return;
+      }
       verifyUpgradeResponse(res, this.key);
       const ext = res.headers.get('sec-websocket-extensions');
       if (ext !== undefined) {
@@ -195,7 +201,7 @@ export class WsClientTransport implements ClientTransport, ConnectionHandler {
   }
 
   /** Ends a failed attempt: onError (if any), then onClose exactly once. */
-  private fail(err: Error | null, code: number = CloseCode.Abnormal, reason = ''): void {
+  private fail(err: Error | null, code: number = CloseCode.Abnormal, reason = '', retryAfter?: number): void {
     if (this.state === DONE) return;
     this.state = DONE;
     this.clearTimer();
@@ -206,7 +212,7 @@ export class WsClientTransport implements ClientTransport, ConnectionHandler {
     this.socket.on('error', noop);
     this.socket.destroy();
     if (err !== null) this.handler.onError(err);
-    this.handler.onClose(code, reason);
+    this.handler.onClose(code, reason, retryAfter);
   }
 
   // ---- ConnectionHandler (the established connection reports here) ---------------------------

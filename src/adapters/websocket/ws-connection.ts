@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { TimerHandle } from '../../ports/clock.port';
-import type { Connection, ConnectionHandler, OutboundMessage } from '../../ports/connection.port';
+import type { Connection, ConnectionHandler, OutboundMessage, SessionSignal } from '../../ports/connection.port';
 import { CloseCode, StelarErrorCode, type ProtocolError } from '../../domain/errors';
 import { ErrorPrefix, createError } from '../socket/protocol-errors';
 import { EMPTY_BUFFER, Opcode } from './ws-constants';
@@ -13,6 +13,7 @@ import { bindSocket, unbindSocket, type SocketOwner } from '../socket/socket-bin
 import { PAUSE_PARSER } from '../socket/socket-outbox';
 import { armCloseTimer, clearTimer, type CloseTimerSettings } from '../socket/socket-timers';
 import { UpgradeRequestSnapshot } from './upgrade-request.snapshot';
+import { sessionSignalOf } from './ws-session-signal';
 
 export { WsFrameCache } from './ws-frame-cache';
 
@@ -103,6 +104,12 @@ export class WsConnection extends WsOrderedOutbox implements Connection, WsRecei
     const req = this.req;
     if (req instanceof UpgradeRequestSnapshot) return req.headers();
     return req === null ? null : req.headers;
+  }
+
+  /** The session recovery signal of the upgrade URL (read once, at admission; not stored). */
+  get sessionSignal(): SessionSignal | null {
+    const req = this.req;
+    return req === null ? null : sessionSignalOf(req.url ?? '/');
   }
 
   /** True until close() is called or the peer goes away. */

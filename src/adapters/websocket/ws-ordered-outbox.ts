@@ -35,7 +35,7 @@ export abstract class WsOrderedOutbox extends SocketOutbox implements DeflateTar
 
   /** Bytes accepted by send() and not yet flushed to the kernel. */
   override get bufferedAmount(): number {
-    return this.socket.writableLength + this.outBytes + this.queuedBytes;
+    return this.socketBuffered() + this.outBytes + this.queuedBytes;
   }
 
   /** Writes the close frame (the subclass's close handshake state). */

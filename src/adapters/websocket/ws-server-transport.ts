@@ -16,9 +16,15 @@ import { DeadlineSweep } from '../socket/deadline-sweep';
 import type { CloseTimerSettings } from '../socket/socket-timers';
 import { isPending, screenAttempt } from '../socket/screening';
 import { positiveOption as positive } from '../socket/option-checks';
+import { StelarErrorCode } from '../../domain/errors';
+import { HandshakeAdmission, ShedSockets, dropSocket, isShed, peerGone, type HandshakeAdmissionOptions } from '../socket/handshake-admission';
+import { DEFAULT_LISTEN_BACKLOG, listenBacklogOption } from '../socket/listen-backlog';
+import { busyResponse } from './ws-busy-response';
 
 /** Options of {@link WsServerTransport}. Every field is optional. */
-export interface WsServerTransportOptions {
+export interface WsServerTransportOptions extends HandshakeAdmissionOptions {
+  /** Listen backlog of the server Stelar creates (the kernel caps it at net.core.somaxconn). Default 4096. */
+  readonly listenBacklog?: number;
   /** Port for the server Stelar creates (ignored with `server` unless it is not listening). 0 = ephemeral. Default 0. */
   readonly port?: number;
   /** Bind address for the server Stelar creates. Default: all interfaces. */
@@ -82,6 +88,12 @@ export class WsServerTransport implements Transport, UpgradeRoute {
   private readonly pending: DeadlineSweep<Duplex>;
   /** Owned TLS server: sockets in their handshake that were screened (see handshakeStarted). */
   private readonly tlsAttempts = new Map<Socket, TlsAttempt>();
+  /** The storm guard: handshakes in progress and event-loop lag (handshake-admission.ts). */
+  private readonly admission: HandshakeAdmission;
+  /** The pre-built 503 + Retry-After of a shed upgrade. */
+  private readonly busy: Buffer;
+  private readonly shedding: ShedSockets;
+  private readonly backlog: number;
   private listening = false;
   /** True when this transport called listen() on the server (so close() must close it). */
   private startedServer = false;
@@ -100,6 +112,10 @@ export class WsServerTransport implements Transport, UpgradeRoute {
     this.deflateOptions = c === true ? {} : c ? c : null;
     if (this.deflateOptions !== null) negotiateServer([], this.deflateOptions); // validates window bits
     this.pending = new DeadlineSweep<Duplex>(this.connectTimeout, (socket) => this.handshakeTimedOut(socket), options.clock);
+    this.admission = new HandshakeAdmission(options);
+    this.busy = busyResponse(this.admission.retryAfterSeconds);
+    this.shedding = new ShedSockets(this.closeTimer.closeTimeout, options.clock);
+    this.backlog = listenBacklogOption(options.listenBacklog, DEFAULT_LISTEN_BACKLOG);
   }
 
   /** Sets the domain side that screens and takes connections. */
@@ -130,6 +146,7 @@ export class WsServerTransport implements Transport, UpgradeRoute {
     this.router = UpgradeRouter.for(server, this.owned, this.connectTimeout, this.options.clock);
     this.router.add(this);
     this.listening = true;
+    this.admission.start();
     if (!server.listening && (this.owned || this.options.port !== undefined)) {
       await new Promise<void>((resolve, reject) => {
         const onError = (err: Error): void => {
@@ -142,7 +159,7 @@ export class WsServerTransport implements Transport, UpgradeRoute {
         };
         server.once('error', onError);
         server.once('listening', onListening);
-        server.listen(this.options.port ?? 0, this.options.host);
+        server.listen({ port: this.options.port ?? 0, host: this.options.host, backlog: this.backlog });
       }).then(() => {
         this.startedServer = true;
         server.on('error', this.onServerError);
@@ -195,6 +212,8 @@ export class WsServerTransport implements Transport, UpgradeRoute {
 
   private detach(): void {
     this.listening = false;
+    this.admission.stop();
+    this.shedding.clear();
     if (this.router !== null) this.router.remove(this);
     this.router = null;
   }
@@ -204,7 +223,7 @@ export class WsServerTransport implements Transport, UpgradeRoute {
     this.acceptor?.attemptEnded?.({
       protocol: 'ws',
       remoteAddress: stripMapped((socket as Socket).remoteAddress ?? ''),
-      code: 'STELAR_ERR_CONNECT_TIMEOUT',
+      code: StelarErrorCode.ConnectTimeout,
       reason: `Upgrade not screened within ${this.connectTimeout} ms`,
     });
     socket.destroy();
@@ -254,12 +273,31 @@ export class WsServerTransport implements Transport, UpgradeRoute {
     }
   }
 
+  /**
+   * @internal UpgradeRoute (owned server): a socket arrives at a handshake stage. Shed above the
+   * bound or while the loop lags: before its request head, with the pre-built 503; before its
+   * TLS handshake, closed (nothing can be said yet). No parsing, TLS or screening work is spent.
+   */
+  socketArrived(socket: Socket, stage: 'tls' | 'request', inProgress: number): boolean {
+    const why = this.admission.check(inProgress + this.pending.size);
+    if (why === null) return true;
+    this.admission.reportShed(this.acceptor, 'ws', stripMapped(socket.remoteAddress ?? ''), why);
+    if (stage === 'tls') dropSocket(socket);
+    else this.shedding.shed(socket, this.busy);
+    return false;
+  }
+
+  /** Sockets shed and not closed yet (they linger until the peer's FIN, at most closeTimeout). */
+  sheddingCount(): number {
+    return this.shedding.size;
+  }
+
   /** @internal UpgradeRoute: a socket of the owned server was destroyed at its deadline. */
   socketTimedOut(socket: Socket, phase: 'tls' | 'request'): void {
     this.acceptor?.attemptEnded?.({
       protocol: 'ws',
       remoteAddress: stripMapped(socket.remoteAddress ?? ''),
-      code: 'STELAR_ERR_CONNECT_TIMEOUT',
+      code: StelarErrorCode.ConnectTimeout,
       reason:
         phase === 'tls'
           ? `TLS handshake not finished within ${this.connectTimeout} ms`
@@ -274,11 +312,31 @@ export class WsServerTransport implements Transport, UpgradeRoute {
 
   /** @internal UpgradeRoute: one upgrade request for this path. */
   handleUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (isShed(socket)) return;
     socket.on('error', onHandshakeSocketError);
     const acceptor = this.acceptor;
+    if (peerGone(socket)) {
+      this.admission.reportPeerGone(acceptor, 'ws', stripMapped((socket as Socket).remoteAddress ?? ''));
+      socket.destroy();
+      return;
+    }
     if (!this.listening || acceptor === null) return abortHandshake(socket, 503, 'Server not accepting connections');
+    if (!this.owned) {
+      // On the user's server the socket's arrival is not ours to see: shed at the upgrade.
+      const why = this.admission.check(this.pending.size);
+      if (why !== null) {
+        clearConnectTimer(socket);
+        this.admission.reportShed(acceptor, 'ws', stripMapped((socket as Socket).remoteAddress ?? ''), why);
+        socket.removeListener('error', onHandshakeSocketError);
+        this.shedding.shed(socket, this.busy);
+        return;
+      }
+    }
     const failure = validateUpgradeRequest(req);
-    if (failure !== null) return abortHandshake(socket, failure.status, failure.message, failure.headers);
+    if (failure !== null) {
+      this.refusedHandshake(req, failure.message);
+      return abortHandshake(socket, failure.status, failure.message, failure.headers);
+    }
 
     let deflate: { params: DeflateParams; header: string } | null = null;
     const ext = req.headers['sec-websocket-extensions'];
@@ -286,6 +344,7 @@ export class WsServerTransport implements Transport, UpgradeRoute {
       try {
         deflate = negotiateServer(parseExtensions(ext), this.deflateOptions);
       } catch {
+        this.refusedHandshake(req, 'Invalid Sec-WebSocket-Extensions header');
         return abortHandshake(socket, 400, 'Invalid Sec-WebSocket-Extensions header');
       }
     }
@@ -312,6 +371,16 @@ export class WsServerTransport implements Transport, UpgradeRoute {
     } else {
       this.complete(req, socket, head, info, deflate, verdict);
     }
+  }
+
+  /** A malformed upgrade request, refused before screening: reported (counted, throttled log). */
+  private refusedHandshake(req: http.IncomingMessage, reason: string): void {
+    this.acceptor?.attemptEnded?.({
+      protocol: 'ws',
+      remoteAddress: remoteAddressOf(req, this.options.trustProxy === true),
+      code: StelarErrorCode.BadHandshake,
+      reason,
+    });
   }
 
   private complete(

@@ -60,6 +60,8 @@ export abstract class ClientConnectionBase<Listen extends EventsMap = DefaultEve
   private id: string | null = null;
   private attempt = 0;
   private reconnectTimer: TimerHandle | null = null;
+  /** @internal The server's retry hint (ms) of the refusal that ended the current attempt (TCP Error `retryAfter`, WS 503 `Retry-After`). */
+  retryHint: number | undefined = undefined;
   private dialTimer: TimerHandle | null = null;
 
   protected constructor(target: string | number, options: StelarClientOptions, deps: StelarClientDeps) {
@@ -355,6 +357,7 @@ export abstract class ClientConnectionBase<Listen extends EventsMap = DefaultEve
     this.pingOut = codec.encode({ type: MessageType.Ping });
     this.pongOut = codec.encode({ type: MessageType.Pong });
     this.serverDisconnect = null;
+    this.retryHint = undefined;
     // One handler object per attempt: callbacks from an abandoned attempt find `link` changed
     // and are ignored, so a late close of an old socket cannot disturb the new one.
     const link: ClientTransportHandler = {
@@ -365,8 +368,10 @@ export abstract class ClientConnectionBase<Listen extends EventsMap = DefaultEve
       onMessage: (payload, binary) => {
         if (this.link === link) handleInbound(this, codec, payload, binary);
       },
-      onClose: (code, reason) => {
-        if (this.link === link) this.linkLost(code, reason);
+      onClose: (code, reason, retryAfterMs) => {
+        if (this.link !== link) return;
+        if (retryAfterMs !== undefined && retryAfterMs > 0) this.retryHint = retryAfterMs;
+        this.linkLost(code, reason);
       },
       onError: (err) => {
         if (this.link === link) this.reportError(err, 'transport');
@@ -443,7 +448,11 @@ export abstract class ClientConnectionBase<Listen extends EventsMap = DefaultEve
   }
 
   private scheduleReconnect(): void {
-    const attempt = ++this.attempt;
+    // A refusal with the server's retry hint (shed under load) is the server pacing the crowd:
+    // it neither uses up reconnectionAttempts nor grows the backoff.
+    const retryAfter = this.retryHint;
+    this.retryHint = undefined;
+    const attempt = retryAfter !== undefined && this.attempt > 0 ? this.attempt : ++this.attempt;
     if (attempt > this.opts.reconnectionAttempts) {
       this.machine.transition('disconnected');
       // Nothing will be sent any more: settle what still waits in the queue (and on the wire) now.
@@ -456,7 +465,7 @@ export abstract class ClientConnectionBase<Listen extends EventsMap = DefaultEve
     }
     const o = this.opts;
     const delay = resolveReconnectDelay(
-      { attempt, baseDelay: o.reconnectionDelay, maxDelay: o.maxReconnectionDelay, custom: o.customReconnectDelay, hook: o.hooks.onReconnectDelay, random: this.deps.random },
+      { attempt, baseDelay: o.reconnectionDelay, maxDelay: o.maxReconnectionDelay, custom: o.customReconnectDelay, hook: o.hooks.onReconnectDelay, random: this.deps.random, retryAfter },
       (err) => this.reportError(asError(err), 'reconnectDelay'),
     );
     this.listeners.dispatch('reconnecting', attempt);

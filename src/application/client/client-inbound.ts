@@ -68,6 +68,8 @@ export function handleInbound(client: BaseStelarClient, codec: MessageCodec, pay
       if (msg.ok === false) client.roomRefused(msg);
       return;
     case MessageType.Error:
+      // A refusal with a retry hint (the server shed the attempt): the reconnection waits within it.
+      if (msg.retryAfter !== undefined && msg.retryAfter > 0) client.retryHint = msg.retryAfter;
       client.reportError(new StelarError(msg.code as StelarErrorCode, msg.message, CloseCode.Normal), 'server');
       return;
     case MessageType.Confirm:

@@ -88,12 +88,17 @@ export interface ResolvedClientOptions {
   customReconnectDelay?: CustomReconnectDelay;
 }
 
-/** The defaults of the seed README ("StelarClient — Options"). */
+/**
+ * The defaults of the seed README ("StelarClient — Options"), except the backoff's cap and
+ * attempts, tuned for mass reconnects (issue #17, docs/API.md "Reconnection"): a cap of 5 s
+ * (was 30 s) so a crowd that lost a restarting server is back within one cap of its return, and
+ * 30 attempts (was 10) so the patience stays about the same (≈ 70 s of retrying on average).
+ */
 export const CLIENT_DEFAULTS: Readonly<ResolvedClientOptions> = Object.freeze({
   reconnection: true,
-  reconnectionAttempts: 10,
+  reconnectionAttempts: 30,
   reconnectionDelay: 1000,
-  maxReconnectionDelay: 30000,
+  maxReconnectionDelay: 5000,
   heartbeatInterval: 30000,
   mode: WS_PROTOCOL,
   maxPayloadSize: 10 * 1024 * 1024,

@@ -6,9 +6,10 @@ import type { ConnectInfo } from './client-deps';
 /**
  * The client's half of session recovery (docs/API.md, "Session recovery"): the session id and
  * single-use token from the server's Connect message, and the last position seen in every
- * stream. Sent as the `x-stelar-session` handshake header on each dial; positions already seen
- * are duplicates and are dropped. Shared by the Node and browser builds (a browser WebSocket
- * cannot send headers, so the browser build does not resume yet: phase 1).
+ * stream. Handed to the transport as the `x-stelar-session` dial header on each dial (the Node
+ * transports send it as such; the browser transport, which cannot, sends it as its first
+ * message: docs/PROTOCOL.md); positions already seen are duplicates and are dropped. Shared by
+ * the Node and browser builds.
  */
 export class ClientResumeState {
   private id = '';

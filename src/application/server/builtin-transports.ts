@@ -23,6 +23,7 @@ export function builtInTransports(o: ResolvedOptions): ContainerModule[] {
       connectTimeout: o.connectTimeout,
       trustProxy: o.trustProxy,
       maxBufferedBytes: o.maxBufferedBytes,
+      ...storm(o),
     }),
     tcpTransport(
       o.tcpPort === false
@@ -35,7 +36,18 @@ export function builtInTransports(o: ResolvedOptions): ContainerModule[] {
             maxPayloadSize: o.maxPayloadSize,
             connectTimeout: o.connectTimeout,
             maxBufferedBytes: o.maxBufferedBytes,
+            ...storm(o),
           },
     ),
   ];
+}
+
+/** The storm-guard options both socket listeners take (handshake-admission.ts, listen backlog). */
+function storm(o: ResolvedOptions): Pick<ResolvedOptions, 'listenBacklog' | 'maxPendingHandshakes' | 'shedLagMs' | 'shedRetryAfter'> {
+  return {
+    listenBacklog: o.listenBacklog,
+    maxPendingHandshakes: o.maxPendingHandshakes,
+    shedLagMs: o.shedLagMs,
+    shedRetryAfter: o.shedRetryAfter,
+  };
 }

@@ -103,6 +103,10 @@ export function resolveOptions(input: StelarOptions = {}): ResolvedOptions {
   int(o, 'port', 0, 65535);
   if (o.tcpPort !== undefined && o.tcpPort !== false) int(o, 'tcpPort', 0, 65535);
   int(o, 'maxFrameSize', 14, 2 ** 32 - 1);
+  int(o, 'listenBacklog', 1, 65535);
+  int(o, 'maxPendingHandshakes', 1);
+  int(o, 'shedLagMs', 0);
+  int(o, 'shedRetryAfter', 1, 3_600_000);
   validateLiveOptions(o);
   if (o.namespace !== undefined && (typeof o.namespace !== 'string' || !o.namespace.startsWith('/'))) {
     fail('namespace', 'a path starting with "/"', o.namespace);
@@ -160,6 +164,10 @@ export function resolveOptions(input: StelarOptions = {}): ResolvedOptions {
     heartbeatInterval: hbi,
     heartbeatTimeout: hbt,
     connectTimeout: input.connectTimeout ?? DEFAULTS.connectTimeout,
+    listenBacklog: input.listenBacklog ?? DEFAULTS.listenBacklog,
+    maxPendingHandshakes: input.maxPendingHandshakes ?? DEFAULTS.maxPendingHandshakes,
+    shedLagMs: input.shedLagMs ?? DEFAULTS.shedLagMs,
+    shedRetryAfter: input.shedRetryAfter ?? DEFAULTS.shedRetryAfter,
     gracefulShutdown: input.gracefulShutdown ?? true,
     shutdownTimeout: input.shutdownTimeout ?? DEFAULTS.shutdownTimeout,
     onShutdownComplete: input.onShutdownComplete,

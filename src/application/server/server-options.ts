@@ -46,7 +46,7 @@ export interface ClusterOptions {
   outboundQueueBytes?: number;
   /** A held delivery older than this is dropped instead of sent late. Default 10000 ms. */
   outboundMaxAgeMs?: number;
-  /** Most publishes awaiting Redis's reply before new ones are held. Default 2000. */
+  /** Most publishes awaiting Redis's reply before new ones are held. Default 1000. */
   maxInFlight?: number;
   /** Redis silent this long with commands pending: the link is reconnected. Default 3000 ms. */
   stallTimeoutMs?: number;
@@ -106,6 +106,16 @@ export interface StelarOptions {
   heartbeatInterval?: number;
   heartbeatTimeout?: number;
   connectTimeout?: number;
+
+  // Reconnect storms (docs/API.md, "Admission under load")
+  /** Listen backlog of the listeners Stelar creates (capped by the kernel's somaxconn). Default 4096. */
+  listenBacklog?: number;
+  /** Most handshakes in progress per listener and stage before new sockets are shed (503 + Retry-After / TCP refusal). Default 1024. */
+  maxPendingHandshakes?: number;
+  /** Shed new handshakes while the event-loop lag is above this many ms; 0 never. Default 200. */
+  shedLagMs?: number;
+  /** The retry hint (ms) a shed socket gets; `Retry-After` is it in whole seconds. Default 1000. */
+  shedRetryAfter?: number;
 
   // Operations
   gracefulShutdown?: boolean;
@@ -175,6 +185,10 @@ export const SERVER_OPTIONS: { readonly [K in keyof StelarOptions]-?: OptionPhas
   heartbeatInterval: 'live',
   heartbeatTimeout: 'live',
   connectTimeout: 'live',
+  listenBacklog: 'construction',
+  maxPendingHandshakes: 'construction',
+  shedLagMs: 'construction',
+  shedRetryAfter: 'construction',
   gracefulShutdown: 'construction',
   shutdownTimeout: 'live',
   onShutdownComplete: 'construction',
@@ -214,6 +228,10 @@ export interface ResolvedOptions {
   heartbeatInterval: number;
   heartbeatTimeout: number;
   connectTimeout: number;
+  listenBacklog: number;
+  maxPendingHandshakes: number;
+  shedLagMs: number;
+  shedRetryAfter: number;
   gracefulShutdown: boolean;
   shutdownTimeout: number;
   onShutdownComplete: ((signal: NodeJS.Signals) => void) | undefined;
@@ -253,6 +271,10 @@ export const DEFAULTS = {
   heartbeatInterval: 30_000,
   heartbeatTimeout: 60_000,
   connectTimeout: 10_000,
+  listenBacklog: 4096,
+  maxPendingHandshakes: 1024,
+  shedLagMs: 200,
+  shedRetryAfter: 1000,
   shutdownTimeout: 10_000,
   healthEndpoint: '/health',
   logger: 'info',

@@ -28,6 +28,18 @@ export function fullJitterDelay(
   return Math.floor(random() * backoffCeiling(attempt, baseDelay, maxDelay));
 }
 
+/**
+ * The wait after a refusal that carried the server's retry hint (a 503 with `Retry-After`, the
+ * TCP Error frame's `retryAfter`): uniform in [hint, 2 × hint), never before the hint, so the
+ * crowd the server shed together comes back spread over one more window, not at one instant.
+ */
+export function retryHintDelay(hintMs: number, random: () => number = Math.random): number {
+  return hintMs + Math.floor(random() * hintMs);
+}
+
+/** Longest retry hint honoured (ms); a larger one is capped to it. */
+export const MAX_RETRY_HINT_MS = 60_000;
+
 function usable(n: unknown): n is number {
   return typeof n === 'number' && Number.isFinite(n) && n >= 0;
 }
@@ -40,25 +52,36 @@ export interface ReconnectDelayInputs {
   readonly custom?: CustomReconnectDelay;
   readonly hook?: ReconnectDelayHook;
   readonly random?: () => number;
+  /** The server's retry hint (ms) of the refusal that ended the last attempt, if any. */
+  readonly retryAfter?: number;
 }
 
 /**
  * The delay before reconnection attempt `attempt`, with this precedence:
  * 1. the default is `customReconnectDelay(attempt, base, max)` when given, else full jitter;
- * 2. the `onReconnectDelay` hook sees that default and its return value wins when it is a
+ * 2. after a refusal with the server's retry hint, {@link retryHintDelay} instead (the custom
+ *    function is not asked: the server knows better when it has room);
+ * 3. the `onReconnectDelay` hook sees that default and its return value wins when it is a
  *    finite number >= 0 (the hook can change at runtime through `updateOptions`).
  * An unusable value (NaN, negative, not a number, a throwing function) falls back to the
  * previous stage, so a buggy user function can never stop reconnection.
  */
 export function resolveReconnectDelay(inputs: ReconnectDelayInputs, onUserError?: (err: unknown) => void): number {
   const { attempt, baseDelay, maxDelay } = inputs;
-  let delay = fullJitterDelay(attempt, baseDelay, maxDelay, inputs.random);
-  if (inputs.custom) {
-    try {
-      const c = inputs.custom(attempt, baseDelay, maxDelay);
-      if (usable(c)) delay = c;
-    } catch (err) {
-      onUserError?.(err);
+  const hint = inputs.retryAfter;
+  let delay: number;
+  if (usable(hint) && hint > 0) {
+    // The server said when: its hint replaces the backoff and customReconnectDelay.
+    delay = retryHintDelay(Math.min(hint, MAX_RETRY_HINT_MS), inputs.random);
+  } else {
+    delay = fullJitterDelay(attempt, baseDelay, maxDelay, inputs.random);
+    if (inputs.custom) {
+      try {
+        const c = inputs.custom(attempt, baseDelay, maxDelay);
+        if (usable(c)) delay = c;
+      } catch (err) {
+        onUserError?.(err);
+      }
     }
   }
   if (inputs.hook) {

@@ -29,6 +29,15 @@ export class AckCounters {
   undelivered = 0;
   /** Handler durations in ms, observed only while `ServerCounters.timing` is on. */
   readonly duration = new BucketHistogram(ACK_DURATION_BUCKETS_MS);
+
+  /**
+   * Requests received and not answered yet. The server sets no deadline on a handler (the
+   * client's `ackTimeout` is the deadline, and the server does not know it): a handler that
+   * never answers stays counted here for good.
+   */
+  get pending(): number {
+    return this.requests - this.answered - this.errors - this.undelivered;
+  }
 }
 
 /**

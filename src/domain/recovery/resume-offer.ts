@@ -2,10 +2,14 @@ import type { StreamPosition } from '../../ports/stream-store.port';
 
 /**
  * The handshake header a recovery-capable client sends (docs/PROTOCOL.md, "Session
- * recovery"): on the WebSocket upgrade request, or in the TCP hello's `headers`.
+ * recovery"): on the WebSocket upgrade request, or in the TCP hello's `headers`. The browser
+ * build, which cannot send headers, sends the same text as its first message's `session`.
  * Value: JSON `{"v":1}` (no session yet) or `{"v":1,"id":…,"token":…,"pos":{stream:[offset,epoch]}}`.
  */
 export const SESSION_HEADER = 'x-stelar-session';
+
+/** The offer of a client that has no session yet ("give me one"). */
+export const NEW_SESSION_OFFER = '{"v":1}';
 
 /** Longest header value accepted (a larger one is ignored as malformed). */
 export const MAX_OFFER_BYTES = 16384;
@@ -58,7 +62,7 @@ export function parseResumeOffer(value: unknown): ResumeOffer | null {
 
 /** The header value for an offer (the client side). */
 export function formatResumeOffer(offer: ResumeOffer | null): string {
-  if (offer === null || offer.id === '') return '{"v":1}';
+  if (offer === null || offer.id === '') return NEW_SESSION_OFFER;
   const pos: Record<string, [number, string]> = {};
   for (const [stream, p] of offer.positions) pos[stream] = [p.offset, p.epoch];
   return JSON.stringify({ v: 1, id: offer.id, token: offer.token, pos });

@@ -1,11 +1,11 @@
-import type { Clock } from '../../ports/clock.port';
-import type { ClientRecord } from '../client-record';
+import type { Clock, TimerHandle } from '../../ports/clock.port';
+import { ClientRecord } from '../client-record';
 import type { ClientRegistry } from '../client-registry.service';
 import { CloseCode } from '../errors';
 import type { SessionGrant, StelarMessage } from '../message';
 import type { RoomObserver, RoomRegistry } from '../room-registry.service';
 import type { RecoveryService } from './recovery.service';
-import { SESSION_HEADER, parseResumeOffer, type ResumeOffer } from './resume-offer';
+import { NEW_SESSION_OFFER, SESSION_HEADER, parseResumeOffer, type ResumeOffer } from './resume-offer';
 import { forgetAnswersThrough } from './answer-cache';
 import { DIRECT_STREAM } from './stream-names';
 
@@ -24,6 +24,10 @@ export interface SessionOutcome {
  * either suspends the session for `windowMs` or ends it.
  */
 export class SessionAdmission implements RoomObserver {
+  /** Admitting connections whose offer comes as their first message, with its deadline (bounded by the admission slots). */
+  private readonly helloWait = new Map<ClientRecord, TimerHandle>();
+  private onHelloTimeout: (record: ClientRecord) => void = () => {};
+
   constructor(
     private readonly recovery: RecoveryService,
     private readonly clients: ClientRegistry,
@@ -35,10 +39,44 @@ export class SessionAdmission implements RoomObserver {
     rooms.observe(this);
   }
 
+  /**
+   * A connection whose handshake said its offer follows as its first message (a browser:
+   * docs/PROTOCOL.md, "Session recovery"): true, and admission waits for that hello
+   * ({@link helloArrived}) or `timeoutMs` (`onTimeout`). False for every other connection.
+   */
+  awaitHello(record: ClientRecord, timeoutMs: number, onTimeout: (record: ClientRecord) => void): boolean {
+    if (!this.recovery.enabled || record.conn.sessionSignal !== 'hello') return false;
+    this.helloWait.set(record, this.clock.setTimeoutWith(this.helloLate, timeoutMs, record));
+    this.onHelloTimeout = onTimeout;
+    return true;
+  }
+
+  /** Connections waiting for their hello (0 nearly always: the caller's cheap check). */
+  get awaitingHello(): number {
+    return this.helloWait.size;
+  }
+
+  /** After a message from `record`: true when it was the awaited hello (admission may start). */
+  helloArrived(record: ClientRecord): boolean {
+    if (!(record instanceof ClientRecord) || record.hello === null) return false;
+    return this.stopWaiting(record);
+  }
+
+  private stopWaiting(record: ClientRecord): boolean {
+    const timer = this.helloWait.get(record);
+    if (timer === undefined) return false;
+    this.clock.clearTimeout(timer);
+    this.helloWait.delete(record);
+    return true;
+  }
+
+  private readonly helloLate = (record: ClientRecord): void => {
+    if (this.helloWait.delete(record)) this.onHelloTimeout(record);
+  };
+
   /** Before the middleware: reads the offer; a valid claim gives the record the session's id. */
   begin(record: ClientRecord): void {
-    const headers = record.hello?.headers ?? record.conn.handshakeHeaders ?? undefined;
-    const offer = headers === undefined ? null : parseResumeOffer((headers as Record<string, unknown>)[SESSION_HEADER]);
+    const offer = parseResumeOffer(this.offerText(record));
     if (offer === null || !this.recovery.enabled) return;
     if (offer.id === '') {
       record.sessionOffer = {};
@@ -53,6 +91,24 @@ export class SessionAdmission implements RoomObserver {
     record.info.id = claim.session.id;
   }
 
+  /**
+   * The offer's text: the hello's `sessionOffer` (then dropped from the kept hello: the token
+   * does not stay on the record), else the `x-stelar-session` handshake header (the hello's
+   * `headers` for TCP, the upgrade request's for WebSocket), else `{"v":1}` for a handshake
+   * that asked for a new session without headers.
+   */
+  private offerText(record: ClientRecord): unknown {
+    const hello = record.hello;
+    if (hello !== null && hello.sessionOffer !== undefined) {
+      dropHelloOffer(record);
+      return hello.sessionOffer;
+    }
+    const headers = hello?.headers ?? record.conn.handshakeHeaders ?? undefined;
+    const text = headers === undefined ? undefined : (headers as Record<string, unknown>)[SESSION_HEADER];
+    if (text === undefined && record.conn.sessionSignal === 'new') return NEW_SESSION_OFFER;
+    return text;
+  }
+
   /** True when the middleware may be skipped (a resume with `skipMiddleware`). */
   skipsMiddleware(record: ClientRecord): boolean {
     return record.resuming !== null && this.recovery.config.skipMiddleware;
@@ -60,6 +116,7 @@ export class SessionAdmission implements RoomObserver {
 
   /** The admission was refused, or the connection closed during it: a resume in progress ends the session. */
   refused(record: ClientRecord): void {
+    if (this.helloWait.size !== 0) this.stopWaiting(record);
     const r = record.resuming;
     record.resuming = null;
     if (r !== null) this.recovery.end(r.session);
@@ -78,7 +135,7 @@ export class SessionAdmission implements RoomObserver {
     record.sessionOffer = null;
     if (resuming === null && offered === null) return null;
     const now = this.clock.now();
-    record.positionedKey = record.protocol + '\0p';
+    record.positionedKey = positionedKeyOf(record.protocol);
     if (resuming !== null) {
       const old = this.clients.get(record.id);
       if (old !== undefined && old !== record) {
@@ -138,6 +195,25 @@ export class SessionAdmission implements RoomObserver {
 }
 
 type ResumeSession = NonNullable<ClientRecord['session']>;
+
+/** One key string per protocol (interned), so the fan-out compares keys by identity, not by content. */
+const POSITIONED_KEYS = new Map<string, string>();
+function positionedKeyOf(protocol: string): string {
+  let key = POSITIONED_KEYS.get(protocol);
+  if (key === undefined) POSITIONED_KEYS.set(protocol, (key = protocol + '\0p'));
+  return key;
+}
+
+/**
+ * Removes the resume offer (the token) from the hello a record keeps for its lifetime: read
+ * once at admission, or never (a server without recovery, a hello that came unasked).
+ */
+export function dropHelloOffer(record: ClientRecord): void {
+  const hello = record.hello;
+  if (hello === null || hello.sessionOffer === undefined) return;
+  const { sessionOffer: _token, ...rest } = hello;
+  record.hello = rest.headers === undefined ? null : rest;
+}
 const NONE: readonly StelarMessage[] = [];
 
 export type { ResumeOffer };

@@ -3,16 +3,18 @@ import * as path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { describeWithChromium, launchChromium } from '../../helpers/chromium';
 import { until } from '../../helpers/server-kit';
+import { DropProxy } from '../../helpers/drop-proxy';
 
 // The README's main job: the chat demo (examples/chat-demo) served with the built browser
 // bundle, driven in real Chromium pages: messages, presence, typing, files, reconnection, a
-// refused room, the rate-limit toast, and the layout at phone widths (360/390 px).
+// refused room, the rate-limit toast, the layout at phone widths (360/390 px), and what a page
+// says after a dropped connection (recovered: nothing missed; not: how many may be missing).
 //
 // Screenshots (desktop and 360 px) go to .tmp/screenshots/; with STELAR_SCREENSHOTS=docs they
 // replace the ones committed in docs/screenshots/ and shown by the README.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { createChatServer } = require('../../../examples/chat-demo/server.js') as {
-  createChatServer: (o: { port: number; tcpPort: number | false; logger: false }) => {
+  createChatServer: (o: { port: number; tcpPort: number | false; logger: false; recovery?: unknown }) => {
     stelar: { start(): Promise<number>; stop(): Promise<void>; getStats(): { activeConnections: number } };
   };
 };
@@ -28,6 +30,7 @@ describeWithChromium('chat demo in Chromium', () => {
   let stelar: ReturnType<typeof createChatServer>['stelar'] | null = null;
   let port = 0;
   const contexts: BrowserContext[] = [];
+  const proxies: DropProxy[] = [];
 
   beforeAll(async () => {
     browser = await launchChromium();
@@ -42,6 +45,7 @@ describeWithChromium('chat demo in Chromium', () => {
   });
   afterEach(async () => {
     for (const c of contexts.splice(0)) await c.close();
+    for (const p of proxies.splice(0)) await p.close();
     await stelar?.stop();
     stelar = null;
   });
@@ -161,6 +165,82 @@ describeWithChromium('chat demo in Chromium', () => {
     await alice.waitForSelector('#send:not([disabled])');
     // Back in its rooms under the same nickname, with the presence list refreshed.
     await alice.waitForFunction(() => document.querySelector('#presence li')?.textContent === 'alice (you)');
+    // Another server: the page cannot count what it missed.
+    expect(await reconnectNote(alice)).toBe('reconnected — an unknown number of messages may be missing');
+  });
+
+  /** The text of the page's "reconnected — …" toast, once it shows (waits on the page). */
+  async function reconnectNote(page: Page): Promise<string> {
+    const handle = await page.waitForFunction(
+      () => [...document.querySelectorAll('.toast')].map((t) => t.textContent ?? '').find((t) => t.startsWith('reconnected')),
+      undefined,
+      { timeout: 10_000 },
+    );
+    return (await handle.jsonValue()) as string;
+  }
+
+  /** Alice's page through a drop proxy (so its connection can be cut), Bob's direct; both in #general. */
+  async function aliceBehindProxy(): Promise<{ alice: Page; bob: Page; proxy: DropProxy }> {
+    const proxy = await DropProxy.start(port);
+    proxies.push(proxy);
+    const context = await browser.newContext({ viewport: { width: 1100, height: 720 } });
+    contexts.push(context);
+    const alice = await context.newPage();
+    await alice.goto(`http://127.0.0.1:${proxy.port}/`);
+    await alice.waitForSelector('#state[data-state="connected"]', { timeout: 5000 });
+    const bob = await open();
+    await setNick(alice, 'alice');
+    await setNick(bob, 'bob');
+    await join(alice, 'general');
+    await join(bob, 'general');
+    await alice.waitForFunction(() => document.querySelectorAll('#presence li').length === 2);
+    return { alice, bob, proxy };
+  }
+
+  async function bobSaysWhileAliceIsAway(bob: Page, proxy: DropProxy, texts: string[]): Promise<void> {
+    proxy.hold(); // Alice's reconnection waits until Bob has spoken
+    proxy.cut();
+    await until(() => stelar!.getStats().activeConnections === 1, 10_000, 'the server to notice the drop');
+    for (const t of texts) {
+      await bob.fill('#text', t);
+      await bob.click('#send');
+    }
+    await bob.waitForFunction((n) => document.querySelectorAll('#messages li.msg.own').length === n, texts.length);
+    proxy.release();
+  }
+
+  const otherTexts = (page: Page) => page.$$eval('#messages li.msg.other .bubble', (l) => l.map((n) => n.textContent));
+
+  it('a dropped page that recovers says "reconnected — nothing missed" and shows what was said meanwhile, once, in order', async () => {
+    const { alice, bob, proxy } = await aliceBehindProxy();
+    await bobSaysWhileAliceIsAway(bob, proxy, ['one', 'two']);
+    expect(await reconnectNote(alice)).toBe('reconnected — nothing missed');
+    await alice.waitForFunction(() => document.querySelectorAll('#messages li.msg.other').length >= 2);
+    expect(await otherTexts(alice)).toEqual(['one', 'two']);
+    // Same session: the nickname and the room are kept, Bob's presence list has Alice again.
+    expect(await text(alice, '#me')).toBe('alice');
+    await bob.waitForFunction(() => document.querySelectorAll('#presence li').length === 2);
+    await bob.fill('#text', 'three');
+    await bob.click('#send');
+    await alice.waitForFunction(() => document.querySelectorAll('#messages li.msg.other').length === 3);
+    expect(await otherTexts(alice)).toEqual(['one', 'two', 'three']);
+  });
+
+  it('a page that cannot recover says how many messages may be missing (the gap in the room\'s numbering)', async () => {
+    await stelar!.stop();
+    // A history of 2 per stream: three messages while away cannot be replayed.
+    ({ stelar } = createChatServer({ port: 0, tcpPort: false, logger: false, recovery: { historySize: 2 } }));
+    port = await stelar.start();
+    const { alice, bob, proxy } = await aliceBehindProxy();
+    await bobSaysWhileAliceIsAway(bob, proxy, ['one', 'two', 'three']);
+    expect(await reconnectNote(alice)).toBe('reconnected — 3 messages may be missing');
+    expect(await otherTexts(alice)).toEqual([]);
+    // Back in the room under the same nickname, and later messages arrive.
+    await bob.waitForFunction(() => document.querySelectorAll('#presence li').length === 2);
+    await bob.fill('#text', 'four');
+    await bob.click('#send');
+    await alice.waitForFunction(() => document.querySelectorAll('#messages li.msg.other').length === 1);
+    expect(await otherTexts(alice)).toEqual(['four']);
   });
 
   it('a refused room is a toast, never a sidebar entry; a rate limit is a toast, not a disconnect', async () => {

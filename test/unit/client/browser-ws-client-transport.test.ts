@@ -1,5 +1,7 @@
 import { BrowserWsClientTransportFactory } from '../../../src/adapters/browser/browser-ws-client-transport';
 import type { ClientTransportHandler } from '../../../src/ports/client-transport.port';
+import { WsJsonCodec } from '../../../src/adapters/codec/ws-json.codec';
+import { sessionSignalOf, withSessionSignal } from '../../../src/adapters/websocket/ws-session-signal';
 
 /** A stand-in for the DOM WebSocket: records calls, lets the test fire its events. */
 class FakeWebSocket {
@@ -101,5 +103,43 @@ describe('BrowserWsClientTransportFactory', () => {
     } finally {
       g.WebSocket = saved;
     }
+  });
+
+  it('session recovery: a new session is asked for in the URL; a resume offer goes in the first message, never in the URL', () => {
+    const codec = new WsJsonCodec();
+    const f = new BrowserWsClientTransportFactory(FakeWebSocket as never);
+    f.connect({ ...dial, url: 'ws://h:1/x?auth=1#frag', headers: { 'x-stelar-session': '{"v":1}' }, codec }, recorder());
+    expect(FakeWebSocket.last.url).toBe('ws://h:1/x?auth=1&stelar_session=new');
+    const offer = '{"v":1,"id":"c1","token":"secret-token","pos":{"#r":[3,"e"]}}';
+    const h = recorder();
+    f.connect({ ...dial, headers: { 'x-stelar-session': offer }, codec }, h);
+    const ws = FakeWebSocket.last;
+    expect(ws.url).toBe('ws://h:1/x?stelar_session=hello');
+    expect(ws.url).not.toContain('secret');
+    expect(ws.sent).toEqual([]);
+    ws.readyState = 1;
+    ws.onopen!({});
+    expect(ws.sent).toHaveLength(1);
+    expect(JSON.parse(ws.sent[0] as string)).toEqual({ t: 6, v: 1, session: offer });
+    expect(codec.decode(new TextEncoder().encode(ws.sent[0] as string), false)).toMatchObject({ type: 6, version: 1, sessionOffer: offer });
+    expect(h.log).toEqual(['open']);
+    // No offer (a client built without the header): the URL is untouched.
+    f.connect({ ...dial, codec }, recorder());
+    expect(FakeWebSocket.last.url).toBe('ws://h:1/x');
+  });
+});
+
+describe('the session signal in an upgrade URL', () => {
+  it('reads only a whole stelar_session parameter with a known value', () => {
+    expect(sessionSignalOf('/?stelar_session=new')).toBe('new');
+    expect(sessionSignalOf('/chat?a=1&stelar_session=hello&b=2')).toBe('hello');
+    expect(sessionSignalOf('/chat?xstelar_session=hello')).toBeNull();
+    expect(sessionSignalOf('/chat?xstelar_session=hello&stelar_session=new')).toBe('new');
+    expect(sessionSignalOf('/chat?stelar_session=other')).toBeNull();
+    expect(sessionSignalOf('/chat?stelar_session=')).toBeNull();
+    expect(sessionSignalOf('/stelar_session=new')).toBeNull();
+    expect(sessionSignalOf('/')).toBeNull();
+    expect(withSessionSignal('ws://h/p', 'new')).toBe('ws://h/p?stelar_session=new');
+    expect(withSessionSignal('ws://h/p?a=b#f', 'hello')).toBe('ws://h/p?a=b&stelar_session=hello');
   });
 });

@@ -8,12 +8,12 @@ import { createClientLogger } from '../../../src/application/client/client-logge
 import { assertName } from '../../../src/application/client/event-name';
 
 describe('client options', () => {
-  it('has the seed README defaults', () => {
+  it('has the seed README defaults, with the backoff tuned for mass reconnects (cap 5 s, 30 attempts)', () => {
     expect(CLIENT_DEFAULTS).toMatchObject({
       reconnection: true,
-      reconnectionAttempts: 10,
+      reconnectionAttempts: 30,
       reconnectionDelay: 1000,
-      maxReconnectionDelay: 30000,
+      maxReconnectionDelay: 5000,
       heartbeatInterval: 30000,
       mode: 'ws',
       maxPayloadSize: 10 * 1024 * 1024,

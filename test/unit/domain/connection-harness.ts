@@ -19,6 +19,10 @@ import { SequentialIdGenerator } from '../../fakes/fake-id-generator';
 import { FakeIPTracker } from '../../fakes/fake-ip-tracker';
 import { FakeLogger } from '../../fakes/fake-logger';
 import { FakeRateLimiterFactory } from '../../fakes/fake-rate-limiter';
+import { FakeSessionStore, FakeTokenGenerator, fakeEpochs } from '../../fakes/fake-recovery-stores';
+import { MemoryStreamStore } from '../../../src/adapters/memory/memory-stream-store.adapter';
+import { resolveRecovery } from '../../../src/domain/recovery/recovery-config';
+import { RecoveryService } from '../../../src/domain/recovery/recovery.service';
 
 export interface HarnessOptions {
   limits?: Partial<ServerLimits>;
@@ -29,6 +33,8 @@ export interface HarnessOptions {
   maxRoomsPerClient?: number;
   tracker?: FakeIPTracker;
   ids?: IdGenerator;
+  /** Session recovery on (memory stream store, fake session store and tokens). */
+  recovery?: boolean;
 }
 
 /** A ConnectionService wired entirely from fakes. */
@@ -54,9 +60,15 @@ export function harness(opts: HarnessOptions = {}) {
     ...opts.limits,
   };
   const registry = new CodecRegistry(Object.values(codecs));
-  const stages = pipelineStages<FakeContext>({ codecs: registry, clock, logger, clients, rooms, hooks, rateLimits, dispatcher, contexts, limits });
+  let recovery: RecoveryService | undefined;
+  if (opts.recovery === true) {
+    const config = resolveRecovery(true);
+    recovery = new RecoveryService(config, new FakeSessionStore(), new MemoryStreamStore(config, fakeEpochs()), new FakeTokenGenerator(), '/', (r) => rooms.has(r));
+  }
+  const stages = pipelineStages<FakeContext>({ codecs: registry, clock, logger, clients, rooms, hooks, rateLimits, dispatcher, contexts, limits, recovery });
   const service = new ConnectionService<FakeContext>({
     codecs: registry, clock, ids: opts.ids ?? new SequentialIdGenerator(), logger, clients, rooms, rateLimits, admission, hooks, dispatcher, contexts, limits,
+    recovery,
     ...stages,
   });
 
