@@ -269,11 +269,7 @@ export abstract class ClientConnectionBase<Listen extends EventsMap = DefaultEve
     if (log !== null && this.machine.state === 'connected' && this.transport !== null && !this.queueBlocked) {
       const out = this.encode(withSeq(message, log.nextSeq));
       if (!log.hasRoom(out.payload.byteLength)) {
-        throw new StelarError(
-          StelarErrorCode.UnconfirmedFull,
-          `"${event}" not sent: ${log.size} messages (${log.byteSize} bytes) wait for the server's confirmation`,
-          CloseCode.Normal,
-        );
+        throw new StelarError(StelarErrorCode.UnconfirmedFull, `"${event}" not sent: ${log.size} unconfirmed`, CloseCode.Normal);
       }
       this.transport.send(out);
       log.add(event, out, message.type === MessageType.AckRequest ? id : undefined);

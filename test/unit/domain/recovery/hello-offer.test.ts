@@ -32,7 +32,7 @@ describe('SessionAdmission: the offer in the first message', () => {
     const conn = new SignalConnection('new');
     h.service.accept(conn);
     await h.settle();
-    expect(connectOf(conn)?.session).toEqual({ token: expect.any(String), recovered: false, reason: undefined, missed: 0 });
+    expect(connectOf(conn)?.session).toEqual({ token: expect.any(String), recovered: false, reason: undefined, missed: 0, confirms: true });
   });
 
   it("'hello': admission waits for the hello, then resumes the session it names, same id, rooms restored", async () => {
