@@ -30,10 +30,10 @@ describe('browser entry (src/browser.ts)', () => {
     const code = result.outputFiles![0].text;
     expect(code).toMatch(/export\s*\{[^}]*StelarClient/);
     const gz = gzipSync(Buffer.from(code)).length;
-    // socket.io-client is ~14 KB min+gzip (without connection state recovery on the client
-    // side). With session recovery in both directions (resume, positions, the unconfirmed log)
-    // the budget is 14.5 KiB; it was 14 KiB before (14.3 KiB measured with both, 2026-12-04).
-    expect(gz).toBeLessThan(14.5 * 1024);
+    // socket.io-client is ~14 KB min+gzip. The budget was 14 KiB until the client gained session
+    // recovery in both directions (send log, confirmations, the header-less offer) and the
+    // storm retry hint (2026-12-04: 14.3 KiB); it is 15 KiB now, and must not creep further.
+    expect(gz).toBeLessThan(15 * 1024);
     process.stdout.write(`[browser bundle] ${code.length} B min, ${gz} B min+gzip\n`);
   });
 });

@@ -92,6 +92,8 @@ describe('ConnectionService stats and maintenance', () => {
       wsConnections: 1,
       tcpConnections: 1,
       rateLimiterEntries: 1,
+      handshakesShed: 0,
+      handshakesPeerGone: 0,
     });
   });
 
