@@ -13,12 +13,15 @@ class ServerProcess {
   /**
    * @param {string} modulePath absolute path of a `*.server.js` module
    * @param {object} options passed to that module's start function
-   * @param {{ profile?: string }} [run] profile: write a V8 CPU profile to this file
+   * @param {{ profile?: string, callgrind?: string }} [run] profile: write a V8 CPU profile to
+   *   this file; callgrind: run the server under `valgrind --tool=callgrind`, dumping to this
+   *   file (callgrindCollect() zeroes the counts at a phase's start and dumps them at its end)
    */
   constructor(modulePath, options, run = {}) {
     this.modulePath = modulePath;
     this.options = options || {};
     this.profile = run.profile || null;
+    this.callgrind = run.callgrind || null;
     this.child = null;
     this.nextId = 1;
     this.pending = new Map();
@@ -33,10 +36,14 @@ class ServerProcess {
     if (this.profile) {
       execArgv.push('--cpu-prof', `--cpu-prof-dir=${path.dirname(this.profile)}`, `--cpu-prof-name=${path.basename(this.profile)}`);
     }
+    const valgrind = this.callgrind
+      ? { execPath: 'valgrind', execArgv: ['--tool=callgrind', '--smc-check=all-non-file', `--callgrind-out-file=${this.callgrind}`, process.execPath, '--single-threaded', ...execArgv] }
+      : { execArgv };
     const child = fork(HOST, [this.modulePath, JSON.stringify(this.options)], {
-      execArgv,
+      ...valgrind,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
+    if (this.callgrind) timeoutMs = Math.max(timeoutMs, 600000);
     this.child = child;
     const ready = new Promise((resolve, reject) => {
       child.on('message', (msg) => {
@@ -63,6 +70,13 @@ class ServerProcess {
       });
     });
     return withTimeout(ready, timeoutMs, `start ${path.basename(this.modulePath)}`);
+  }
+
+  /** Under callgrind: zeroes the instruction counts (start), or dumps them (end of a phase). */
+  callgrindCollect(start) {
+    if (!this.callgrind) return;
+    const { execFileSync } = require('node:child_process');
+    execFileSync('callgrind_control', [start ? '--zero' : '--dump', String(this.child.pid)], { stdio: 'ignore' });
   }
 
   /** Sends one command and resolves with the child's answer. */

@@ -30,6 +30,28 @@ function procCpuUs(pid) {
   }
 }
 
+/** Write syscalls (write, writev, sendmsg…) a process made so far, from /proc/<pid>/io. */
+function procWrites(pid) {
+  try {
+    const m = /^syscw: (\d+)$/m.exec(fs.readFileSync(`/proc/${pid}/io`, 'utf8'));
+    return m === null ? NaN : Number(m[1]);
+  } catch {
+    return NaN;
+  }
+}
+
+/** Context switches of a process so far (voluntary: it slept in epoll; involuntary: preempted). */
+function procSwitches(pid) {
+  try {
+    const f = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const v = /^voluntary_ctxt_switches:\s+(\d+)$/m.exec(f);
+    const n = /^nonvoluntary_ctxt_switches:\s+(\d+)$/m.exec(f);
+    return { voluntary: v === null ? NaN : Number(v[1]), involuntary: n === null ? NaN : Number(n[1]) };
+  } catch {
+    return { voluntary: NaN, involuntary: NaN };
+  }
+}
+
 function sleep(ms) {
   return new Promise((r) => setTimeout(r, ms));
 }
@@ -37,9 +59,13 @@ function sleep(ms) {
 /** Starts `n` cluster nodes; resolves with their ServerProcess handles. */
 async function startNodes(system, n, redisUrl, prefix) {
   const nodes = [];
+  // STELAR_BENCH_CALLGRIND=<node index>:<file>: that node runs under callgrind, counting only the
+  // measured part of each phase (one dump per phase: <file>.1 spread, <file>.2 local).
+  const [cgIndex, cgFile] = (process.env.STELAR_BENCH_CALLGRIND || '').split(':');
   try {
     for (let i = 0; i < n; i++) {
-      const srv = new ServerProcess(system.serverPath, { cluster: { redis: redisUrl, prefix, nodeId: `bench-${i}` } });
+      const run = cgFile && Number(cgIndex) === i ? { callgrind: `${cgFile}.N${n}` } : {};
+      const srv = new ServerProcess(system.serverPath, { cluster: { redis: redisUrl, prefix, nodeId: `bench-${i}` } }, run);
       await srv.start();
       nodes.push(srv);
     }
@@ -104,6 +130,9 @@ async function fanout(system, nodes, subsPerNode, idlePerNode, room, p, redisPid
     pump();
     await warm;
     const cpu0 = await Promise.all(nodes.map((n) => n.cpu()));
+    const writes0 = nodes.map((n) => procWrites(n.child.pid));
+    const switches0 = nodes.map((n) => procSwitches(n.child.pid));
+    for (const n of nodes) n.callgrindCollect(true);
     const redis0 = procCpuUs(redisPid);
     const t0 = performance.now();
     const d0 = delivered;
@@ -113,6 +142,12 @@ async function fanout(system, nodes, subsPerNode, idlePerNode, room, p, redisPid
     await done;
     const t1 = performance.now();
     const cpu1 = await Promise.all(nodes.map((n) => n.cpu()));
+    for (const n of nodes) n.callgrindCollect(false);
+    const writes = nodes.map((n, i) => procWrites(n.child.pid) - writes0[i]);
+    const switches = nodes.map((n, i) => {
+      const now = procSwitches(n.child.pid);
+      return { voluntary: now.voluntary - switches0[i].voluntary, involuntary: now.involuntary - switches0[i].involuntary };
+    });
     const redisCpu = procCpuUs(redisPid) - redis0;
     // The same wall time again with no traffic: what every node spends anyway (heartbeats,
     // self-probes, the driver's CPU requests), to subtract from the idle nodes' figure.
@@ -121,6 +156,8 @@ async function fanout(system, nodes, subsPerNode, idlePerNode, room, p, redisPid
     return {
       cpu: cpu1.map((c, i) => c - cpu0[i]),
       baseline: cpu2.map((c, i) => c - cpu1[i]),
+      writes,
+      switches,
       redisCpu,
       messages: p.messages,
       deliveries: delivered - d0,
@@ -137,7 +174,8 @@ async function runStandalone(params, rounds, log) {
   const redis = await startPrivateRedis({ port: REDIS_PORT });
   const rows = [];
   try {
-    for (const n of params.nodes) {
+    // `--set nodes=8` runs one N only.
+    for (const n of Array.isArray(params.nodes) ? params.nodes : [params.nodes]) {
       for (let r = 0; r < rounds; r++) {
         const prefix = `bench-cluster-${process.pid}-${n}-${r}`;
         const nodes = await startNodes(system, n, redis.url, prefix);
@@ -157,6 +195,14 @@ async function runStandalone(params, rounds, log) {
             round: r,
             spreadCpuUsPerDelivery: s.cpu.reduce((a, b) => a + b, 0) / s.deliveries,
             spreadDeliveriesPerSec: s.deliveries / (s.wallMs / 1000),
+            // Per node, CPU time (not wall) per delivery it made, and socket writes per delivery:
+            // node 0 also takes the publisher's messages and publishes them to Redis.
+            spreadNodeCpuUsPerDelivery: s.cpu.map((c, i) => c / (s.deliveries * (spreadSubs[i] / params.subscribers))),
+            // Wake-ups (voluntary switches: the node slept in epoll) and preemptions per message, per node.
+            spreadNodeWakeupsPerMessage: s.switches.map((x) => x.voluntary / s.messages),
+            spreadNodePreemptionsPerMessage: s.switches.map((x) => x.involuntary / s.messages),
+            spreadWritesPerDelivery: s.writes.reduce((a, b) => a + b, 0) / s.deliveries,
+            spreadNodeWritesPerDelivery: s.writes.map((w, i) => w / (s.deliveries * (spreadSubs[i] / params.subscribers))),
             localCpuUsPerDelivery: l.cpu[0] / l.deliveries,
             busyNodeCpuMs: l.cpu[0] / 1000,
             idleNodeCpuMsMax: idleCpu.length ? Math.max(...idleCpu) / 1000 : null,
@@ -169,6 +215,8 @@ async function runStandalone(params, rounds, log) {
           rows.push(row);
           log(
             `cluster N=${n} round ${r + 1}: spread ${row.spreadCpuUsPerDelivery.toFixed(3)} µs/delivery, ` +
+              `(per node ${row.spreadNodeCpuUsPerDelivery.map((x) => x.toFixed(2)).join('/')}; writes/delivery ${row.spreadWritesPerDelivery.toFixed(3)}; ` +
+              `wake-ups/message ${row.spreadNodeWakeupsPerMessage.map((x) => x.toFixed(2)).join('/')}; preemptions/message ${row.spreadNodePreemptionsPerMessage.map((x) => x.toFixed(2)).join('/')}), ` +
               `local ${row.localCpuUsPerDelivery.toFixed(3)}, idle ${pct(row.idlePctOfBusy)} (traffic ${pct(row.idleTrafficPctOfBusy)}), ` +
               `redis ${row.redisCpuUsPerMessage.toFixed(1)} µs/message`,
           );
@@ -193,6 +241,13 @@ function median(xs) {
   return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
 }
 
+/** Node 0's CPU per delivery, then the median over the other nodes (medians over rounds). */
+function nodeSplit(rs) {
+  const first = median(rs.map((r) => r.spreadNodeCpuUsPerDelivery[0]));
+  const others = median(rs.flatMap((r) => r.spreadNodeCpuUsPerDelivery.slice(1)));
+  return others === null ? first.toFixed(3) : `${first.toFixed(3)} / ${others.toFixed(3)}`;
+}
+
 function markdown(params, rows) {
   const byN = new Map();
   for (const r of rows) byN.set(r.nodes, [...(byN.get(r.nodes) || []), r]);
@@ -202,14 +257,15 @@ function markdown(params, rows) {
     '',
     `${params.subscribers} subscribers, ${params.messages} messages of ${params.bytes} B, window ${params.window}; idle nodes hold ${params.idleClients} clients each. Server CPU summed over all nodes.`,
     '',
-    '| nodes | spread: CPU µs/delivery (all nodes) | × N=1 | spread deliveries/s | Redis CPU µs/message | local: busy node µs/delivery | idle node CPU ms (max) | idle % of busy | idle % of busy, room traffic only |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| nodes | spread: CPU µs/delivery (all nodes) | × N=1 | spread: node 0 / other nodes µs/delivery | spread: socket writes per delivery | spread deliveries/s | Redis CPU µs/message | local: busy node µs/delivery | idle node CPU ms (max) | idle % of busy | idle % of busy, room traffic only |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const [n, rs] of byN) {
     const sp = median(rs.map((r) => r.spreadCpuUsPerDelivery));
     const idleMs = median(rs.map((r) => r.idleNodeCpuMsMax));
     lines.push(
-      `| ${n} | ${sp.toFixed(3)} | ${base ? (sp / base).toFixed(2) : '-'} | ${median(rs.map((r) => r.spreadDeliveriesPerSec)).toFixed(0)} | ` +
+      `| ${n} | ${sp.toFixed(3)} | ${base ? (sp / base).toFixed(2) : '-'} | ${nodeSplit(rs)} | ${median(rs.map((r) => r.spreadWritesPerDelivery)).toFixed(3)} | ` +
+        `${median(rs.map((r) => r.spreadDeliveriesPerSec)).toFixed(0)} | ` +
         `${median(rs.map((r) => r.redisCpuUsPerMessage)).toFixed(1)} | ${median(rs.map((r) => r.localCpuUsPerDelivery)).toFixed(3)} | ` +
         `${idleMs === null ? '-' : idleMs.toFixed(1)} | ${pct(median(rs.map((r) => r.idlePctOfBusy)))} | ${pct(median(rs.map((r) => r.idleTrafficPctOfBusy)))} |`,
     );

@@ -41,6 +41,16 @@ const SYSTEMS = {
     options: { tcp: true, metrics: true },
     hidden: true,
   },
+  // Stelar with Node's http server reading the request heads (`httpParser: 'node'`, the path
+  // before the own-port listener): run beside `stelar` for the same-round cost of Node's http
+  // upgrade path (docs/PERFORMANCE.md, "Own the socket"). Never run unless named.
+  'stelar-node-http': {
+    label: 'Stelar (WS, Node http parser)',
+    server: 'stelar.server.js',
+    client: 'stelar-ws.client.js',
+    options: { httpParser: 'node' },
+    hidden: true,
+  },
   // Stelar with `recovery: true` (docs/API.md, "Session recovery"), its clients holding a
   // session (they send the `x-stelar-session` offer), so every room send is recorded in the
   // room's history and delivered with its stream position: run beside the plain ones, e.g.

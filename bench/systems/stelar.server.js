@@ -49,6 +49,7 @@ module.exports = async function start(options) {
     gracefulShutdown: false,
     logger: process.env.STELAR_BENCH_LOG || false,
     ...(metrics ? { metrics: true } : {}),
+    ...(options && options.httpParser ? { httpParser: options.httpParser } : {}),
     // Session recovery (the stelar-recovery systems): histories per room, positions on deliveries.
     ...(options && options.recovery ? { recovery: options.recovery } : {}),
     // The cluster scenario (bench/scenarios/cluster.js) runs several nodes on one Redis.

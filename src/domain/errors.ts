@@ -40,6 +40,8 @@ export const StelarErrorCode = {
   PayloadTooLarge: 'STELAR_ERR_PAYLOAD_TOO_LARGE',
   InvalidFrameType: 'STELAR_ERR_INVALID_FRAME_TYPE',
   TruncatedFrame: 'STELAR_ERR_TRUNCATED_FRAME',
+  // the HTTP request head of an upgrade or a built-in route (own-port listener)
+  InvalidHttpRequest: 'STELAR_ERR_INVALID_HTTP_REQUEST',
   // message model
   InvalidJson: 'STELAR_ERR_INVALID_JSON',
   InvalidMessage: 'STELAR_ERR_INVALID_MESSAGE',

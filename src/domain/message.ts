@@ -130,8 +130,8 @@ export interface ConnectMessage {
   /** Client hello only: handshake headers for middleware. */
   readonly headers?: Readonly<Record<string, string>>;
   /**
-   * Client hello only (the browser build, which cannot send handshake headers): the session
-   * recovery offer, the same text as the `x-stelar-session` header (docs/PROTOCOL.md).
+   * Client hello only (TCP, and the browser's first message): the session recovery offer, the
+   * same text as the `x-stelar-session` header (docs/PROTOCOL.md); read once, not kept.
    */
   readonly sessionOffer?: string;
   /** Server → client only, with recovery: the session (see {@link SessionGrant}). */

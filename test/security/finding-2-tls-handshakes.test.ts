@@ -4,6 +4,7 @@
 // however slowly they trickle; the deadline is logged (STELAR_ERR_CONNECT_TIMEOUT).
 import type * as net from 'node:net';
 import { AttackServer, Canaries, closedAfter, openSockets, waitFor } from './attack-kit';
+import { HTTP_PARSERS } from '../helpers/http-parsers';
 
 let server: AttackServer;
 afterEach(() => server?.stop());
@@ -11,9 +12,10 @@ afterEach(() => server?.stop());
 const CONNECT_TIMEOUT = 1500;
 const PER_IP = 20;
 
+describe.each(HTTP_PARSERS)('httpParser %s', (httpParser) => {
 it('finding 2: unfinished TLS handshakes on both TLS ports are capped per IP and closed at connectTimeout; canaries lossless', async () => {
   server = await AttackServer.spawn(
-    { connectTimeout: CONNECT_TIMEOUT, maxConnectionsPerIP: PER_IP, maxConnections: 200, rateLimit: false },
+    { httpParser, connectTimeout: CONNECT_TIMEOUT, maxConnectionsPerIP: PER_IP, maxConnections: 200, rateLimit: false },
     { tls: true },
   );
   const canaries = await Canaries.start(server, { tls: true });
@@ -61,3 +63,4 @@ it('finding 2: unfinished TLS handshakes on both TLS ports are capped per IP and
   expect(stillOpen).toBe(true);
   expect(server.alive).toBe(true);
 }, 30_000);
+});

@@ -4,6 +4,7 @@
 // now counts an attempt from its arrival: exactly 50 get in, 30 are refused (logged).
 import WebSocket from 'ws';
 import { AttackServer, Canaries, closedAfter, openSockets, receivedBy, waitFor } from './attack-kit';
+import { HTTP_PARSERS } from '../helpers/http-parsers';
 
 let server: AttackServer;
 afterEach(() => server?.stop());
@@ -18,8 +19,9 @@ const HELLO = (() => {
   return f;
 })();
 
+describe.each(HTTP_PARSERS)('httpParser %s', (httpParser) => {
 it('finding 4 (TCP): 80 sockets opened first, hellos sent after: 50 admitted, 30 refused; canaries lossless', async () => {
-  server = await AttackServer.spawn({ maxConnectionsPerIP: PER_IP, rateLimit: false });
+  server = await AttackServer.spawn({ httpParser, maxConnectionsPerIP: PER_IP, rateLimit: false });
   const canaries = await Canaries.start(server);
   const started = Date.now();
   const sockets = await openSockets(server.tcpPort, 80, '127.0.0.2');
@@ -42,7 +44,7 @@ it('finding 4 (TCP): 80 sockets opened first, hellos sent after: 50 admitted, 30
 }, 30_000);
 
 it('finding 4 (WebSocket, 200 ms async middleware): 80 parallel upgrades from one IP: 50 admitted, 30 refused with 429', async () => {
-  server = await AttackServer.spawn({ maxConnectionsPerIP: PER_IP, rateLimit: false }, { middlewareMs: 200 });
+  server = await AttackServer.spawn({ httpParser, maxConnectionsPerIP: PER_IP, rateLimit: false }, { middlewareMs: 200 });
   const canaries = await Canaries.start(server);
   const outcomes = await Promise.all(
     Array.from(
@@ -71,3 +73,4 @@ it('finding 4 (WebSocket, 200 ms async middleware): 80 parallel upgrades from on
   expect(problems).toEqual([]);
   expect(exchanged).toBeGreaterThan(0);
 }, 30_000);
+});

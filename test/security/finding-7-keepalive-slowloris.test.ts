@@ -1,7 +1,9 @@
 // Finding 7 (issue #14): the slowloris guard covered the first request of a socket only: after
 // a `GET /health` on a kept-alive socket, an upgrade request trickled 1 byte per 2 s lived 88 s.
 // Every request on a keep-alive socket now has connectTimeout for its head (logged when it
-// passes), while a client that sends its requests in time keeps its socket.
+// passes), while a client that sends its requests in time keeps its socket. Stelar's own
+// listener (httpParser 'stelar', the default) has no keep-alive: the socket closes after the
+// answer, so nothing can follow it; a trickled head on a fresh socket has its deadline.
 import * as net from 'node:net';
 import { AttackServer, Canaries, waitFor } from './attack-kit';
 
@@ -23,8 +25,9 @@ async function keepAlive(port: number): Promise<{ socket: net.Socket; text: () =
 
 const HEALTH = 'GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n';
 
-it('finding 7: an upgrade trickled after a kept-alive GET /health is closed at connectTimeout; canaries lossless', async () => {
-  server = await AttackServer.spawn({ connectTimeout: CONNECT_TIMEOUT, rateLimit: false });
+// Node's http server (httpParser 'node'): keep-alive is served, and each request head has its deadline.
+it('finding 7 (httpParser node): an upgrade trickled after a kept-alive GET /health is closed at connectTimeout; canaries lossless', async () => {
+  server = await AttackServer.spawn({ connectTimeout: CONNECT_TIMEOUT, rateLimit: false, httpParser: 'node' });
   const canaries = await Canaries.start(server);
 
   // A polite keep-alive client: three requests, each well within the deadline, one socket.
@@ -54,10 +57,48 @@ it('finding 7: an upgrade trickled after a kept-alive GET /health is closed at c
   expect(closedAt - answeredAt).toBeLessThan(CONNECT_TIMEOUT + 1500);
   expect(closedAt - answeredAt).toBeGreaterThanOrEqual(CONNECT_TIMEOUT - 100);
   expect(i).toBeLessThan(upgrade.length);
-  expect(slow.text()).not.toContain('101');
+  expect(slow.text()).not.toMatch(/HTTP\/1\.1 101/);
   expect((await server.untilLogged(/STELAR_ERR_CONNECT_TIMEOUT: No complete request head within 1500 ms \(ws 127\.0\.0\.2\)/)).length).toBeGreaterThan(0);
 
   polite.socket.destroy();
+  const { problems, exchanged } = await canaries.finish();
+  expect(problems).toEqual([]);
+  expect(exchanged).toBeGreaterThan(0);
+}, 30_000);
+
+// Stelar's own listener: one request per socket (Connection: close), and a head trickled on a
+// fresh socket is closed at connectTimeout, logged the same way.
+it('finding 7 (httpParser stelar): a kept-alive GET /health is answered with Connection: close; a trickled upgrade is closed at connectTimeout', async () => {
+  server = await AttackServer.spawn({ connectTimeout: CONNECT_TIMEOUT, rateLimit: false, httpParser: 'stelar' });
+  const canaries = await Canaries.start(server);
+
+  const polite = await keepAlive(server.port);
+  polite.socket.write(HEALTH);
+  await polite.closed;
+  expect(polite.text()).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+  expect(polite.text()).toMatch(/\r\nConnection: close\r\n/i);
+  const body = polite.text().slice(polite.text().indexOf('\r\n\r\n') + 4);
+  expect(polite.text()).toContain(`Content-Length: ${Buffer.byteLength(body)}\r\n`);
+  expect(JSON.parse(body)).toMatchObject({ status: 'ok' });
+
+  const slow = await keepAlive(server.port);
+  const startedAt = Date.now();
+  const upgrade = Buffer.from(
+    'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+  );
+  let i = 0;
+  const trickle = setInterval(() => {
+    if (!slow.socket.destroyed && i < upgrade.length) slow.socket.write(upgrade.subarray(i, ++i));
+  }, 200);
+  const closedAt = await slow.closed;
+  clearInterval(trickle);
+  expect(closedAt - startedAt).toBeLessThan(CONNECT_TIMEOUT + 1500);
+  expect(closedAt - startedAt).toBeGreaterThanOrEqual(CONNECT_TIMEOUT - 100);
+  expect(i).toBeLessThan(upgrade.length);
+  expect(slow.text()).toBe('');
+  expect((await server.untilLogged(/STELAR_ERR_CONNECT_TIMEOUT: No complete request head within 1500 ms \(ws 127\.0\.0\.2\)/)).length).toBeGreaterThan(0);
+
   const { problems, exchanged } = await canaries.finish();
   expect(problems).toEqual([]);
   expect(exchanged).toBeGreaterThan(0);

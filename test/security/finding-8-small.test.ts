@@ -6,12 +6,14 @@ import { createConnection } from 'node:net';
 import WebSocket from 'ws';
 import { rawFrame } from '../helpers/ws-frames';
 import { AttackServer, Canaries, MiB, peakRssGrowth, rawUpgrade, waitFor } from './attack-kit';
+import { HTTP_PARSERS } from '../helpers/http-parsers';
 
 let server: AttackServer;
 afterEach(() => server?.stop());
 
+describe.each(HTTP_PARSERS)('httpParser %s', (httpParser) => {
 it('finding 8: a never-reading client asking for 150 × 1 MB answers is dropped at maxBufferedBytes; RSS bounded', async () => {
-  server = await AttackServer.spawn({ maxBufferedBytes: 4 * MiB, rateLimit: false });
+  server = await AttackServer.spawn({ httpParser, maxBufferedBytes: 4 * MiB, rateLimit: false });
   const canaries = await Canaries.start(server);
   const { socket, status } = await rawUpgrade(server.port);
   expect(status).toBe(101);
@@ -33,7 +35,7 @@ it('finding 8: a never-reading client asking for 150 × 1 MB answers is dropped 
 }, 30_000);
 
 it('finding 8: a lone-surrogate room name is refused, never joined or echoed as U+FFFD; HTTP/1.0 upgrades get 400', async () => {
-  server = await AttackServer.spawn({ rateLimit: false });
+  server = await AttackServer.spawn({ httpParser, rateLimit: false });
   const canaries = await Canaries.start(server);
   const ws = new WebSocket(`ws://127.0.0.1:${server.port}/`);
   const texts: string[] = [];
@@ -74,3 +76,4 @@ async function rawUpgradeVersion(port: number, version: string): Promise<string>
   await new Promise((r) => s.once('close', r));
   return text;
 }
+});

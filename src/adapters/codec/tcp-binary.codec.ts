@@ -90,7 +90,7 @@ export class TcpBinaryCodec implements MessageCodec {
             ? encodeEnvelope(
                 MessageType.Connect,
                 '',
-                JSON.stringify({ v: message.version, headers: message.headers }),
+                JSON.stringify({ v: message.version, headers: message.headers, session: message.sessionOffer }),
                 true,
               )
             : encodeEnvelope(
@@ -200,6 +200,7 @@ export class TcpBinaryCodec implements MessageCodec {
             heartbeatInterval: 0,
             version: readUint(o.v, 'v'),
             headers: readHeaders(o.headers),
+            ...(o.session === undefined ? undefined : { sessionOffer: readString(o.session, 'session (offer)') }),
           };
         }
         return {

@@ -5,12 +5,16 @@ import type { Duplex } from 'node:stream';
 import type { Clock } from '../../ports/clock.port';
 import { abortHandshake } from '../websocket/ws-handshake';
 import { DeadlineSweep } from '../socket/deadline-sweep';
+import type { UpgradeRequest } from './upgrade-request.types';
 
-/** One WebSocket namespace served on a shared http(s) server. */
+/**
+ * One WebSocket namespace served on a shared http(s) server ({@link UpgradeRouter}) or on the
+ * own-port listener (`own-port.listener.ts`).
+ */
 export interface UpgradeRoute {
   /** Normalised path (see {@link normalizePath}). */
   readonly path: string;
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  handleUpgrade(req: UpgradeRequest, socket: Duplex, head: Buffer): void;
   /** Plain HTTP requests (health endpoint…): true when the route answered the request. */
   handleRequest?(req: IncomingMessage, res: ServerResponse): boolean;
   /**
@@ -25,6 +29,8 @@ export interface UpgradeRoute {
    * stage. False when the route shed it (handshake-admission.ts): the router forgets it.
    */
   socketArrived?(socket: Socket, stage: 'tls' | 'request', inProgress: number): boolean;
+  /** Own-port listener: a request head its parser refused (`reason`: the error's message); the answer is sent. */
+  headRefused?(socket: Socket, reason: string): void;
   /** Owned server: a socket was destroyed at its deadline (`tls`: handshake, `request`: request head). */
   socketTimedOut?(socket: Socket, phase: 'tls' | 'request'): void;
 }

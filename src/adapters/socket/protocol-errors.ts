@@ -1,4 +1,4 @@
-import { ProtocolError, type StelarErrorCode } from '../../domain/errors';
+import { CloseCode, ProtocolError, StelarErrorCode } from '../../domain/errors';
 
 /**
  * The one factory of protocol errors, for every parser and decoder of both transports (the
@@ -32,9 +32,30 @@ export const ErrorPrefix = {
   Message: 'Invalid message: ',
   /** An event, room or ack name that breaks the naming rule (docs/PROTOCOL.md, "Validation"). */
   EventName: 'Invalid event name: ',
+  /** An HTTP/1.1 request head (the own-port listener's parser, RFC 9112). */
+  HttpHead: 'Invalid HTTP request: ',
   /** The envelope of a cluster bus message. */
   ClusterEnvelope: 'Invalid cluster envelope: ',
   /** No prefix: the detail already says it all (a wrapped error's message). */
   None: '',
 } as const;
 export type ErrorPrefix = (typeof ErrorPrefix)[keyof typeof ErrorPrefix];
+
+/** A request head the HTTP parser refused: a ProtocolError plus the HTTP status to answer with. */
+export interface HttpHeadError extends ProtocolError {
+  /** 400, 413, 414, 431 or 505. */
+  readonly status: number;
+}
+
+/**
+ * The error of a refused HTTP request head (`STELAR_ERR_INVALID_HTTP_REQUEST`, prefix
+ * {@link ErrorPrefix.HttpHead}), carrying the status of the answer. Made by the same factory as
+ * every other protocol error.
+ */
+export function createHttpError(status: number, detail: string): HttpHeadError {
+  const err = createError(ErrorPrefix.HttpHead, detail, StelarErrorCode.InvalidHttpRequest, CloseCode.ProtocolError) as ProtocolError & {
+    status: number;
+  };
+  err.status = status;
+  return err;
+}

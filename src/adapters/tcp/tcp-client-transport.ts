@@ -11,6 +11,7 @@ import type { Connection, ConnectionHandler, OutboundMessage } from '../../ports
 import type { MessageCodec } from '../../ports/message-codec.port';
 import type { ProtocolError } from '../../domain/errors';
 import { MessageType } from '../../domain/message';
+import { SESSION_HEADER } from '../../domain/recovery/resume-offer';
 import { TCP_PONG_FRAME } from '../codec/tcp-binary.codec';
 import { dialSocket } from '../socket/dial';
 import { TcpConnection } from './tcp-connection';
@@ -134,7 +135,9 @@ export class TcpClientTransport implements ClientTransport, ConnectionHandler {
     if (this.opened || !this.conn.isOpen) return;
     this.opened = true;
     this.conn.socket.setNoDelay(true);
-    const headers = this.options.headers;
+    // The session recovery offer travels as the hello's own `session` field, not among the
+    // middleware headers (docs/PROTOCOL.md): the server reads it once and does not keep it.
+    const { [SESSION_HEADER]: sessionOffer, ...headers } = this.options.headers;
     this.conn.send(
       this.codec.encode({
         type: MessageType.Connect,
@@ -143,6 +146,7 @@ export class TcpClientTransport implements ClientTransport, ConnectionHandler {
         heartbeatInterval: 0,
         version: 1,
         headers: Object.keys(headers).length > 0 ? headers : undefined,
+        ...(sessionOffer === undefined ? undefined : { sessionOffer }),
       }),
     );
     this.handler.onOpen();

@@ -1,5 +1,6 @@
 import { IncomingMessage, type IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
+import type { UpgradeRequest } from '../http/upgrade-request.types';
 
 // Node's IncomingMessage members this file relies on that @types/node does not declare:
 // `_addHeaderLines(raw, n)` stores raw headers and leaves `headers` to be built lazily, exactly
@@ -34,7 +35,7 @@ export class UpgradeRequestSnapshot {
     private readonly joinDuplicates: boolean | undefined,
   ) {}
 
-  static of(req: IncomingMessage): UpgradeRequestSnapshot {
+  static of(req: UpgradeRequest): UpgradeRequestSnapshot {
     return new UpgradeRequestSnapshot(
       req.method ?? 'GET',
       req.url ?? '/',
@@ -59,8 +60,11 @@ export class UpgradeRequestSnapshot {
     return this.headerObject;
   }
 
-  /** A real IncomingMessage equal to the one the upgrade arrived with, on `socket`. */
-  materialize(socket: Socket): IncomingMessage {
+  /**
+   * A real IncomingMessage equal to the one the request arrived with, on `socket` (`upgrade`
+   * false: a plain request of the own-port listener, whose body is empty and already ended).
+   */
+  materialize(socket: Socket, upgrade = true): IncomingMessage {
     const req = this.fill(new IncomingMessage(socket));
     req.method = this.method;
     req.url = this.url;
@@ -68,8 +72,9 @@ export class UpgradeRequestSnapshot {
     req.httpVersionMinor = this.httpVersionMinor;
     req.httpVersion = `${this.httpVersionMajor}.${this.httpVersionMinor}`;
     req.complete = true;
-    (req as { upgrade?: boolean }).upgrade = true;
+    (req as { upgrade?: boolean }).upgrade = upgrade;
     if (this.headerObject !== null) req.headers = this.headerObject;
+    if (!upgrade) req.push(null);
     return req;
   }
 

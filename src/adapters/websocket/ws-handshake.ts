@@ -1,5 +1,6 @@
 import { hash } from 'node:crypto';
-import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import { STATUS_CODES } from 'node:http';
+import type { UpgradeRequest } from '../http/upgrade-request.types';
 import type { Duplex } from 'node:stream';
 import { WS_GUID } from './ws-constants';
 
@@ -34,7 +35,7 @@ export function hasToken(value: string | string[] | undefined, token: string): b
  * opening handshake, otherwise the HTTP error to answer: 405 for a non-GET method, 400 for an
  * HTTP version below 1.1 or malformed headers, 426 (with `Sec-WebSocket-Version: 13`) for another protocol version.
  */
-export function validateUpgradeRequest(req: IncomingMessage): HandshakeFailure | null {
+export function validateUpgradeRequest(req: UpgradeRequest): HandshakeFailure | null {
   if (req.method !== 'GET') return { status: 405, message: 'Method Not Allowed', headers: { Allow: 'GET' } };
   // §4.1: "the HTTP version MUST be at least 1.1" (an HTTP/1.0 upgrade is not a handshake).
   if (req.httpVersionMajor < 1 || (req.httpVersionMajor === 1 && req.httpVersionMinor < 1)) {
@@ -94,7 +95,7 @@ function destroySocket(this: Duplex): void {
 }
 
 /** The peer address: IPv4-mapped IPv6 normalised, X-Forwarded-For's first hop with trustProxy. */
-export function remoteAddressOf(req: IncomingMessage, trustProxy: boolean): string {
+export function remoteAddressOf(req: UpgradeRequest, trustProxy: boolean): string {
   if (trustProxy) {
     const xff = req.headers['x-forwarded-for'];
     const value = Array.isArray(xff) ? xff[0] : xff;

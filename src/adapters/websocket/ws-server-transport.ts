@@ -6,6 +6,8 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ConnectionAcceptor, HandshakeInfo, Refusal, Transport, TransportLimits } from '../../ports/transport.port';
 import { UpgradeRouter, clearConnectTimer, normalizePath, type UpgradeRoute } from '../http/upgrade-router';
+import { OwnPortListener } from '../http/own-port.listener';
+import type { UpgradeRequest } from '../http/upgrade-request.types';
 import { WS_DEFAULTS } from './ws-constants';
 import { UpgradeRequestSnapshot } from './upgrade-request.snapshot';
 import { WsConnection } from './ws-connection';
@@ -29,10 +31,19 @@ export interface WsServerTransportOptions extends HandshakeAdmissionOptions {
   readonly port?: number;
   /** Bind address for the server Stelar creates. Default: all interfaces. */
   readonly host?: string;
-  /** Attach to the user's http/https server instead of creating one. */
-  readonly server?: http.Server | https.Server;
+  /**
+   * Attach to the user's http/https server instead of listening on a port of Stelar's own (or
+   * to another transport's own-port listener: the dashboard's namespace).
+   */
+  readonly server?: http.Server | https.Server | OwnPortListener;
   /** The namespace path this transport serves. Default '/'. */
   readonly path?: string;
+  /**
+   * Who reads the HTTP request heads on a port Stelar owns (no `server`): `'stelar'` (default)
+   * a raw net/tls server with Stelar's strict HTTP/1.1 head parser ({@link OwnPortListener});
+   * `'node'` Node's http/https server, as with a user's server. Ignored with `server`.
+   */
+  readonly httpParser?: 'stelar' | 'node';
   /** TLS options: Stelar creates an https server (wss://). */
   readonly tls?: https.ServerOptions;
   /** Largest message (after reassembly and inflation). Default 10 MiB. */
@@ -66,7 +77,9 @@ export interface WsServerTransportOptions extends HandshakeAdmissionOptions {
 }
 
 /**
- * RFC 6455 server transport on Node's http/https: validates upgrade requests, lets the domain's
+ * RFC 6455 server transport: on a port of its own, a raw `net`/`tls` server that parses the
+ * request heads itself ({@link OwnPortListener}); with the `server` option, on the user's
+ * http/https server (Node's parser, {@link UpgradeRouter}). Either way it validates upgrade requests, lets the domain's
  * acceptor screen them, negotiates permessage-deflate, and hands each established
  * {@link WsConnection} to the acceptor.
  */
@@ -76,6 +89,8 @@ export class WsServerTransport implements Transport, UpgradeRoute {
   private acceptor: ConnectionAcceptor | null = null;
   private server: http.Server | null = null;
   private router: UpgradeRouter | null = null;
+  /** The own-port listener this transport created (no `server`) or joined (`server` is one). */
+  private ownListener: OwnPortListener | null = null;
   private readonly owned: boolean;
   private maxPayloadSize: number;
   private maxFrameSize: number;
@@ -123,9 +138,12 @@ export class WsServerTransport implements Transport, UpgradeRoute {
     this.acceptor = acceptor;
   }
 
-  /** The http(s) server in use (created or attached), or null before listen(). */
-  httpServer(): http.Server | null {
-    return this.server;
+  /**
+   * The server in use, or null before listen(): the user's http(s) server, or the own-port
+   * listener (which the dashboard's namespace joins as its `server`).
+   */
+  httpServer(): http.Server | OwnPortListener | null {
+    return this.server ?? this.ownListener;
   }
 
   /** Live limit change; connections accepted afterwards parse with the new limits. */
@@ -137,10 +155,12 @@ export class WsServerTransport implements Transport, UpgradeRoute {
   /** Starts serving; resolves with the bound port. */
   async listen(): Promise<number> {
     if (this.listening) return this.port() ?? 0;
+    const attach = this.options.server;
+    if (attach instanceof OwnPortListener || (attach === undefined && this.options.httpParser !== 'node')) return this.listenOwn(attach);
     // handshakeTimeout: Node's own idle timer for the TLS handshake (the router also bounds it
     // from the socket's arrival, however slowly the peer trickles).
     const server: http.Server =
-      this.options.server ??
+      attach ??
       (this.options.tls ? https.createServer({ handshakeTimeout: this.connectTimeout, ...this.options.tls }) : http.createServer());
     this.server = server;
     this.router = UpgradeRouter.for(server, this.owned, this.connectTimeout, this.options.clock);
@@ -171,6 +191,26 @@ export class WsServerTransport implements Transport, UpgradeRoute {
     return this.port() ?? 0;
   }
 
+  /** No `server`: a listener of Stelar's own on `port` (or, `shared`, another transport's). */
+  private async listenOwn(shared: OwnPortListener | undefined): Promise<number> {
+    const listener =
+      shared ?? new OwnPortListener({ tls: this.options.tls, connectTimeout: this.connectTimeout, clock: this.options.clock });
+    listener.add(this);
+    this.ownListener = listener;
+    this.listening = true;
+    this.admission.start();
+    if (shared === undefined) {
+      try {
+        await listener.listen(this.options.port ?? 0, this.options.host, this.backlog);
+      } catch (err) {
+        this.detach();
+        throw err;
+      }
+      listener.server.on('error', this.onServerError);
+    }
+    return this.port() ?? 0;
+  }
+
   /** An error of the listening server after listen(): logged, never thrown. */
   private readonly onServerError = (err: Error): void => {
     this.options.logger?.warn(`WebSocket listener error: ${err.message}`);
@@ -178,7 +218,9 @@ export class WsServerTransport implements Transport, UpgradeRoute {
 
   /** The bound port, or null when not listening. */
   port(): number | null {
-    if (!this.listening || this.server === null) return null;
+    if (!this.listening) return null;
+    if (this.ownListener !== null) return this.ownListener.port();
+    if (this.server === null) return null;
     const addr = this.server.address();
     return addr !== null && typeof addr === 'object' ? addr.port : null;
   }
@@ -186,16 +228,12 @@ export class WsServerTransport implements Transport, UpgradeRoute {
   /** Stops accepting upgrades (pending handshakes are dropped); established connections stay. */
   async close(): Promise<void> {
     if (!this.listening) return;
+    if (this.ownListener !== null) return this.closeOwn(this.ownListener);
     const server = this.server as http.Server;
     const router = this.router;
     server.removeListener('error', this.onServerError);
     this.detach();
-    for (const socket of this.pending.keys()) socket.destroy();
-    this.pending.clear();
-    for (const socket of [...this.tlsAttempts.keys()]) {
-      this.handshakeEnded(socket);
-      socket.destroy();
-    }
+    this.closePending();
     // A user's server that was already listening stays the user's; one we started listening
     // (the `server` option plus `port`) is closed with its last namespace.
     const started = this.startedServer && (router === null || router.size === 0);
@@ -210,8 +248,27 @@ export class WsServerTransport implements Transport, UpgradeRoute {
     }
   }
 
+  private async closeOwn(listener: OwnPortListener): Promise<void> {
+    listener.server.removeListener('error', this.onServerError);
+    this.detach();
+    this.closePending();
+    // A listener of this transport's own closes with it; a shared one stays its creator's.
+    if (this.options.server === undefined) await listener.close();
+  }
+
+  private closePending(): void {
+    for (const socket of this.pending.keys()) socket.destroy();
+    this.pending.clear();
+    for (const socket of [...this.tlsAttempts.keys()]) {
+      this.handshakeEnded(socket);
+      socket.destroy();
+    }
+  }
+
   private detach(): void {
     this.listening = false;
+    this.ownListener?.remove(this);
+    this.ownListener = null;
     this.admission.stop();
     this.shedding.clear();
     if (this.router !== null) this.router.remove(this);
@@ -292,6 +349,16 @@ export class WsServerTransport implements Transport, UpgradeRoute {
     return this.shedding.size;
   }
 
+  /** @internal UpgradeRoute (own-port listener): a request head its parser refused (counted, throttled log). */
+  headRefused(socket: Socket, reason: string): void {
+    this.acceptor?.attemptEnded?.({
+      protocol: 'ws',
+      remoteAddress: stripMapped(socket.remoteAddress ?? ''),
+      code: StelarErrorCode.BadHandshake,
+      reason,
+    });
+  }
+
   /** @internal UpgradeRoute: a socket of the owned server was destroyed at its deadline. */
   socketTimedOut(socket: Socket, phase: 'tls' | 'request'): void {
     this.acceptor?.attemptEnded?.({
@@ -311,7 +378,7 @@ export class WsServerTransport implements Transport, UpgradeRoute {
   }
 
   /** @internal UpgradeRoute: one upgrade request for this path. */
-  handleUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+  handleUpgrade(req: UpgradeRequest, socket: Duplex, head: Buffer): void {
     if (isShed(socket)) return;
     socket.on('error', onHandshakeSocketError);
     const acceptor = this.acceptor;
@@ -342,7 +409,7 @@ export class WsServerTransport implements Transport, UpgradeRoute {
     const ext = req.headers['sec-websocket-extensions'];
     if (this.deflateOptions !== null && ext !== undefined) {
       try {
-        deflate = negotiateServer(parseExtensions(ext), this.deflateOptions);
+        deflate = negotiateServer(parseExtensions(Array.isArray(ext) ? ext.join(', ') : (ext as string)), this.deflateOptions);
       } catch {
         this.refusedHandshake(req, 'Invalid Sec-WebSocket-Extensions header');
         return abortHandshake(socket, 400, 'Invalid Sec-WebSocket-Extensions header');
@@ -374,7 +441,7 @@ export class WsServerTransport implements Transport, UpgradeRoute {
   }
 
   /** A malformed upgrade request, refused before screening: reported (counted, throttled log). */
-  private refusedHandshake(req: http.IncomingMessage, reason: string): void {
+  private refusedHandshake(req: UpgradeRequest, reason: string): void {
     this.acceptor?.attemptEnded?.({
       protocol: 'ws',
       remoteAddress: remoteAddressOf(req, this.options.trustProxy === true),
@@ -384,7 +451,7 @@ export class WsServerTransport implements Transport, UpgradeRoute {
   }
 
   private complete(
-    req: http.IncomingMessage,
+    req: UpgradeRequest,
     socket: Duplex,
     head: Buffer,
     info: HandshakeInfo,

@@ -7,9 +7,9 @@ import type { ConnectInfo } from './client-deps';
  * The client's half of session recovery (docs/API.md, "Session recovery"): the session id and
  * single-use token from the server's Connect message, and the last position seen in every
  * stream. Handed to the transport as the `x-stelar-session` dial header on each dial (the Node
- * transports send it as such; the browser transport, which cannot, sends it as its first
- * message: docs/PROTOCOL.md); positions already seen are duplicates and are dropped. Shared by
- * the Node and browser builds.
+ * WebSocket transport sends it as such; the TCP one in its hello's `session` field; the browser
+ * one, which cannot send headers, in its first message: docs/PROTOCOL.md); positions already
+ * seen are duplicates and are dropped. Shared by the Node and browser builds.
  */
 export class ClientResumeState {
   private id = '';

@@ -15,6 +15,7 @@ export function builtInTransports(o: ResolvedOptions): ContainerModule[] {
       port: o.port,
       host: o.host,
       server: o.server,
+      httpParser: o.httpParser,
       path: o.namespace,
       tls: o.tls,
       maxPayloadSize: o.maxPayloadSize,

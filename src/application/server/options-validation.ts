@@ -114,6 +114,7 @@ export function resolveOptions(input: StelarOptions = {}): ResolvedOptions {
   if (o.server !== undefined && (typeof o.server !== 'object' || typeof (o.server as { on?: unknown }).on !== 'function')) {
     fail('server', 'an http.Server or https.Server', o.server);
   }
+  if (o.httpParser !== undefined && o.httpParser !== 'stelar' && o.httpParser !== 'node') fail('httpParser', "'stelar' or 'node'", o.httpParser);
   if (o.tls !== undefined && (typeof o.tls !== 'object' || o.tls === null)) fail('tls', 'TLS options', o.tls);
   if (o.logger !== undefined && o.logger !== false) {
     const l = o.logger;
@@ -146,6 +147,7 @@ export function resolveOptions(input: StelarOptions = {}): ResolvedOptions {
     port: input.port ?? DEFAULTS.port,
     host: input.host,
     server: input.server,
+    httpParser: input.httpParser ?? 'stelar',
     namespace: input.namespace ?? DEFAULTS.namespace,
     tcpPort: input.tcpPort ?? false,
     maxConnections: input.maxConnections ?? DEFAULTS.maxConnections,

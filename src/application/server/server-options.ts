@@ -80,6 +80,12 @@ export interface StelarOptions {
   host?: string;
   /** Attach to an existing HTTP(S) server instead of creating one. */
   server?: HttpServer;
+  /**
+   * Who parses HTTP request heads on a port Stelar owns (no `server`): `'stelar'` (default) a raw
+   * net/tls listener with Stelar's strict, bounded HTTP/1.1 head parser; `'node'` Node's
+   * http/https server. Ignored with `server` (a user's server always uses Node's parser).
+   */
+  httpParser?: 'stelar' | 'node';
   /** WebSocket path namespace. Default '/'. */
   namespace?: string;
   /** TCP port (false = disabled). Default false. */
@@ -202,6 +208,7 @@ export const SERVER_OPTIONS: { readonly [K in keyof StelarOptions]-?: OptionPhas
   generateClientId: 'construction',
   hooks: 'live',
   compression: 'construction',
+  httpParser: 'construction',
   cluster: 'construction',
   recovery: 'construction',
   metrics: 'construction',
@@ -213,6 +220,7 @@ export interface ResolvedOptions {
   port: number;
   host: string | undefined;
   server: HttpServer | undefined;
+  httpParser: 'stelar' | 'node';
   namespace: string;
   tcpPort: number | false;
   maxConnections: number;

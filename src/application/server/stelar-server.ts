@@ -283,7 +283,10 @@ export class StelarServer<
     this.ops.dispose();
   }
 
-  /** The WebSocket transport's HTTP server (the dashboard attaches its own namespace to it). */
+  /**
+   * The WebSocket transport's HTTP server, or its own-port listener when Stelar owns the port (the
+   * dashboard attaches its own namespace to it; the WebSocket transport accepts either as `server`).
+   */
   private httpServer(): HttpServer | null {
     for (const t of this.container.getAll<Transport>(TOKENS.Transport, { optional: true })) {
       const s = (t as { httpServer?: () => HttpServer | null }).httpServer?.();

@@ -12,6 +12,7 @@ import { busyResponse } from '../../../src/adapters/websocket/ws-busy-response';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { StelarServer, type StelarOptions } from '../../../src';
+import { HTTP_PARSERS } from '../../helpers/http-parsers';
 
 const kit = new ServerKit();
 const sockets: net.Socket[] = [];
@@ -63,10 +64,10 @@ async function untilShed(server: StelarServer, n: number): Promise<void> {
   }
 }
 
-describe.each([false, true])('WebSocket, tls=%p: the pre-built 503 + Retry-After', (secure) => {
+describe.each(HTTP_PARSERS.flatMap((p) => [[p, false] as const, [p, true] as const]))('WebSocket, httpParser %s, tls=%p: the pre-built 503 + Retry-After', (httpParser, secure) => {
   it('answers a socket over maxPendingHandshakes with exactly the pre-built response, counts and logs it', async () => {
     const logger = new FakeLogger();
-    const server = await kit.server({ maxPendingHandshakes: 1, logger, ...(secure ? { tls: testCert() } : {}) });
+    const server = await kit.server({ httpParser, maxPendingHandshakes: 1, logger, ...(secure ? { tls: testCert() } : {}) });
     await holder(server.getPort(), secure);
     const answer = await exchange(server.getPort(), secure, UPGRADE);
     expect(answer.toString('latin1')).toBe(busyResponse(1).toString('latin1'));

@@ -1,6 +1,7 @@
 import WebSocket from 'ws';
 import { ServerKit, until, next } from '../../helpers/server-kit';
-import type { Logger } from '../../../src';
+import * as net from 'node:net';
+import { StelarServer, type Logger } from '../../../src';
 
 const kit = new ServerKit();
 afterEach(() => kit.teardown());
@@ -54,5 +55,32 @@ describe('server options end to end', () => {
     const refused = next(c, 'error');
     expect(await c.joinRoom('b')).toBe(false);
     await refused;
+  });
+});
+
+describe('httpParser', () => {
+  it("'node' keeps Node's http server on Stelar's port (keep-alive), 'stelar' (default) closes after one answer; anything else throws", async () => {
+    expect(() => new StelarServer({ httpParser: 'llhttp' as never, logger: false })).toThrow(/httpParser/);
+    const answers = async (port: number): Promise<{ text: string; closed: boolean }> => {
+      const socket = net.connect({ port, host: '127.0.0.1' });
+      let text = '';
+      let closed = false;
+      socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
+      socket.on('close', () => (closed = true));
+      socket.on('error', () => undefined);
+      socket.write('GET /health HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n');
+      await until(() => text.includes('"status":"ok"'));
+      // A keep-alive answer leaves the socket open; Stelar's own listener closes it.
+      await until(() => closed || /Keep-Alive: timeout/i.test(text));
+      socket.destroy();
+      return { text, closed };
+    };
+    const own = await kit.server({ host: '127.0.0.1' });
+    const node = await kit.server({ host: '127.0.0.1', httpParser: 'node' });
+    const a = await answers(own.getPort() as number);
+    expect(a.text).toMatch(/\r\nConnection: close\r\n/);
+    expect(a.closed).toBe(true);
+    const b = await answers(node.getPort() as number);
+    expect(b.text).toMatch(/\r\nConnection: keep-alive\r\n/i);
   });
 });

@@ -2,10 +2,11 @@ import { WsServerTransport } from '../../../src/adapters/websocket/ws-server-tra
 import { EchoAcceptor } from '../../helpers/ws-echo-acceptor';
 import { RawWsClient } from '../../helpers/raw-ws-client';
 import { rawFrame } from '../../helpers/ws-frames';
+import { HTTP_PARSERS } from '../../helpers/http-parsers';
 
 // Autobahn fuzzingclient-style cases (by category) driven over a raw socket against the echo
 // configuration, checking the exact frames the server answers with.
-describe('conformance cases against an echo acceptor', () => {
+describe.each(HTTP_PARSERS)('conformance cases against an echo acceptor (httpParser %s)', (httpParser) => {
   let transport: WsServerTransport;
   let acceptor: EchoAcceptor;
   const raws: RawWsClient[] = [];
@@ -13,6 +14,7 @@ describe('conformance cases against an echo acceptor', () => {
   beforeEach(async () => {
     transport = new WsServerTransport({
       host: '127.0.0.1',
+      httpParser,
       maxPayloadSize: 16 * 1024 * 1024,
       maxFragments: 65536,
       closeTimeout: 2000,

@@ -5,6 +5,7 @@ import { WsServerTransport } from '../../../src/adapters/websocket/ws-server-tra
 import { EchoAcceptor } from '../../helpers/ws-echo-acceptor';
 import { RawWsClient } from '../../helpers/raw-ws-client';
 import { testCert } from '../../helpers/tls-cert';
+import { HTTP_PARSERS } from '../../helpers/http-parsers';
 
 function get(port: number, path: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -18,7 +19,7 @@ function get(port: number, path: string): Promise<{ status: number; body: string
   });
 }
 
-describe('handshake responses and routing', () => {
+describe.each(HTTP_PARSERS)('handshake responses and routing (httpParser %s)', (httpParser) => {
   const transports: WsServerTransport[] = [];
   const raws: RawWsClient[] = [];
   const servers: http.Server[] = [];
@@ -39,7 +40,7 @@ describe('handshake responses and routing', () => {
   });
 
   async function start(options: ConstructorParameters<typeof WsServerTransport>[0] = {}): Promise<{ t: WsServerTransport; a: EchoAcceptor; port: number }> {
-    const t = new WsServerTransport({ host: '127.0.0.1', ...options });
+    const t = new WsServerTransport({ host: '127.0.0.1', httpParser, ...options });
     const a = new EchoAcceptor();
     t.setAcceptor(a);
     transports.push(t);
@@ -85,7 +86,7 @@ describe('handshake responses and routing', () => {
   });
 
   it('answers 503 when no acceptor is set', async () => {
-    const t = new WsServerTransport({ host: '127.0.0.1' });
+    const t = new WsServerTransport({ host: '127.0.0.1', httpParser });
     transports.push(t);
     const port = await t.listen();
     const r = await rawStatus(port, RawWsClient.request('/'));

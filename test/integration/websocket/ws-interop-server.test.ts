@@ -1,6 +1,7 @@
 import WebSocket from 'ws';
 import { WsServerTransport } from '../../../src/adapters/websocket/ws-server-transport';
 import { EchoAcceptor } from '../../helpers/ws-echo-acceptor';
+import { HTTP_PARSERS } from '../../helpers/http-parsers';
 
 function open(url: string, opts: WebSocket.ClientOptions = {}): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
@@ -18,7 +19,7 @@ function closed(ws: WebSocket): Promise<{ code: number; reason: string }> {
   return new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
 }
 
-describe('ws client against WsServerTransport', () => {
+describe.each(HTTP_PARSERS)('ws client against WsServerTransport (httpParser %s)', (httpParser) => {
   let transport: WsServerTransport;
   let acceptor: EchoAcceptor;
   const clients: WebSocket[] = [];
@@ -33,7 +34,7 @@ describe('ws client against WsServerTransport', () => {
   for (const compression of [false, true]) {
     describe(compression ? 'with permessage-deflate' : 'without compression', () => {
       beforeEach(async () => {
-        transport = new WsServerTransport({ host: '127.0.0.1', port: 0, compression });
+        transport = new WsServerTransport({ host: '127.0.0.1', port: 0, compression, httpParser });
         acceptor = new EchoAcceptor();
         transport.setAcceptor(acceptor);
         await transport.listen();

@@ -4,15 +4,16 @@ import { EchoAcceptor } from '../../helpers/ws-echo-acceptor';
 import { RawWsClient } from '../../helpers/raw-ws-client';
 import { rawFrame } from '../../helpers/ws-frames';
 import { StelarErrorCode } from '../../../src/domain/errors';
+import { HTTP_PARSERS } from '../../helpers/http-parsers';
 
-describe('malformed input over a raw socket', () => {
+describe.each(HTTP_PARSERS)('malformed input over a raw socket (httpParser %s)', (httpParser) => {
   let transport: WsServerTransport;
   let acceptor: EchoAcceptor;
   const raws: RawWsClient[] = [];
   const wsClients: WebSocket[] = [];
 
   beforeEach(async () => {
-    transport = new WsServerTransport({ host: '127.0.0.1', maxPayloadSize: 64 * 1024, closeTimeout: 1000 });
+    transport = new WsServerTransport({ host: '127.0.0.1', httpParser, maxPayloadSize: 64 * 1024, closeTimeout: 1000 });
     acceptor = new EchoAcceptor();
     transport.setAcceptor(acceptor);
     await transport.listen();
