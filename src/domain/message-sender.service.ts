@@ -119,8 +119,8 @@ export class MessageSender {
   }
 
   /**
-   * The answer to a request. Without a session it is sendTo. With one (recovery on), it is
-   * first encoded once as it is (an unencodable answer throws before anything is recorded),
+   * The answer to a request. Without a session it is sendTo. With one (recovery on), an answer
+   * with object data is first encoded as it is (an unencodable one throws before anything is recorded),
    * then recorded in the session's direct stream and cached under the request's sequence
    * number, and sent to the connection that holds the session now: the requester's, or the one
    * that resumed it after a drop (false while the session is suspended: the resume replays it).
@@ -128,7 +128,9 @@ export class MessageSender {
   answer(record: ClientRecord, request: { readonly session: StoredSession | null; readonly seq: number }, message: StelarMessage): boolean {
     const session = request.session;
     if (session === null || !this.recording) return this.sendTo(record, message);
-    this.encode(record.protocol, message);
+    // Data that may not encode (objects, BigInt) is tried first: nothing unencodable is recorded.
+    const data = (message as { data?: unknown }).data;
+    if ((typeof data === 'object' && data !== null) || typeof data === 'bigint') this.encode(record.protocol, message);
     const positioned = this.recovery!.recordAnswer(session, request.seq, message, this.now());
     const target = record.session === session ? record : this.clients.get(session.id);
     if (target === undefined || target.session !== session) return false;

@@ -147,9 +147,27 @@ export function tailText(pos: MessagePosition | undefined, seq: number | undefin
 export function splitTail(head: string): [string, RecoveryTail | null] {
   const nul = head.lastIndexOf('\0');
   if (nul === -1 || head.charCodeAt(nul + 1) !== 0x5b /* [ */) return [head, null];
+  const seq = plainSeq(head, nul + 2);
+  if (seq > 0) return [head.slice(0, nul), { seq }];
   const value = parseJson(head.slice(nul + 1));
   if (Array.isArray(value) && value.length === 1) return [head.slice(0, nul), { seq: readSeq(value[0]) }];
   return [head.slice(0, nul), { pos: readOptionalPosition(value) }];
+}
+
+/**
+ * The common tail `[digits]` (a sequence number, once per client message) read without
+ * JSON.parse: the number, or 0 when the text from `at` is anything else (then parsed as JSON).
+ */
+function plainSeq(head: string, at: number): number {
+  const end = head.length - 1;
+  if (end - at < 1 || end - at > 15 || head.charCodeAt(end) !== 0x5d /* ] */ || head.charCodeAt(at) === 0x30 /* 0 */) return 0;
+  let n = 0;
+  for (let i = at; i < end; i++) {
+    const d = head.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return 0;
+    n = n * 10 + d;
+  }
+  return n;
 }
 
 /** A client sequence number: an integer in [1, 2^53). */

@@ -10,7 +10,7 @@ import {
   encodeBinaryMessage,
   encodeEnvelope,
 } from './binary-envelope';
-import { jsonObject3 } from './json-text';
+import { jsonField, jsonObject3 } from './json-text';
 import { assertMessageNames } from '../../domain/name-validation';
 import { decodeUtf8 } from './utf8';
 import {
@@ -72,7 +72,7 @@ export class TcpBinaryCodec implements MessageCodec {
           message.event,
           message.seq === undefined
             ? jsonObject3('"id":', message.id, '"ack":', message.ack, '"data":', message.data)
-            : JSON.stringify({ id: message.id, ack: message.ack, data: message.data, seq: message.seq }),
+            : jsonObject3('"seq":', message.seq, '"id":', message.id, '"ack":', message.ack).slice(0, -1) + jsonField(',"data":', message.data) + '}',
           true,
         );
         break;

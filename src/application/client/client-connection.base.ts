@@ -269,11 +269,7 @@ export abstract class ClientConnectionBase<Listen extends EventsMap = DefaultEve
     if (log !== null && this.machine.state === 'connected' && this.transport !== null && !this.queueBlocked) {
       const out = this.encode(withSeq(message, log.nextSeq));
       if (!log.hasRoom(out.payload.byteLength)) {
-        throw new StelarError(
-          StelarErrorCode.UnconfirmedFull,
-          `"${event}" not sent: ${log.size} messages (${log.byteSize} bytes) wait for the server's confirmation`,
-          CloseCode.Normal,
-        );
+        throw new StelarError(StelarErrorCode.UnconfirmedFull, `"${event}" not sent: ${log.size} unconfirmed`, CloseCode.Normal);
       }
       this.transport.send(out);
       log.add(event, out, message.type === MessageType.AckRequest ? id : undefined);
@@ -303,7 +299,16 @@ export abstract class ClientConnectionBase<Listen extends EventsMap = DefaultEve
   protected write(m: QueuedMessage): void {
     const log = this.sendLog;
     if (log !== null && m.message !== undefined) {
-      const out = this.encode(withSeq(m.message, log.nextSeq));
+      let out: OutboundMessage;
+      try {
+        out = this.encode(withSeq(m.message, log.nextSeq));
+      } catch (err) {
+        // Queued before the server's limit was known, and over it: dropped, reported (never thrown
+        // into the Connect handling).
+        this.reportError(asError(err), `send:${m.event}`);
+        if (m.id !== undefined) this.acks.reject(m.id, asError(err));
+        return;
+      }
       this.transport!.send(out);
       log.add(m.event, out, m.message.type === MessageType.AckRequest ? m.id : undefined);
     } else this.transport!.send(m.out);

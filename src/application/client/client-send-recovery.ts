@@ -2,7 +2,7 @@ import type { Clock, TimerHandle } from '../../ports/clock.port';
 import type { AckRouter } from '../../domain/ack-router';
 import { ClientSendLog } from '../../domain/client/send-log';
 import { CloseCode, StelarError, StelarErrorCode } from '../../domain/errors';
-import { MessageType, type SessionGrant, type StelarMessage } from '../../domain/message';
+import type { SessionGrant, StelarMessage } from '../../domain/message';
 
 // Client → server session recovery, the client's pieces that do not need the connection
 // (docs/API.md, "Session recovery"): numbering a message, choosing the send log at a Connect,
@@ -11,16 +11,13 @@ import { MessageType, type SessionGrant, type StelarMessage } from '../../domain
 /** Answers received are confirmed back (the server's answer-cache eviction) at most this often. */
 export const CLIENT_CONFIRM_DELAY_MS = 50;
 
-/** The message with its client sequence number (events, binary messages, requests). */
+/**
+ * Gives a message its client sequence number, in place: the message objects a client sends are
+ * its own (built by emit/request for this send only), so no copy is made.
+ */
 export function withSeq(message: StelarMessage, seq: number): StelarMessage {
-  switch (message.type) {
-    case MessageType.Event:
-    case MessageType.Binary:
-    case MessageType.AckRequest:
-      return { ...message, seq };
-    default:
-      return message;
-  }
+  (message as { seq?: number }).seq = seq;
+  return message;
 }
 
 /**
@@ -40,9 +37,9 @@ export function sendLogAfterConnect(
   if (log !== null) {
     const requests = [...log.requests];
     const lost = log.reset();
-    const err = new StelarError(StelarErrorCode.SessionLost, 'the session could not be resumed: the request may not have reached the server', CloseCode.Abnormal);
+    const err = new StelarError(StelarErrorCode.SessionLost, 'session not resumed', CloseCode.Abnormal);
     for (const id of requests) acks.reject(id, err);
-    if (lost > 0) warn(`[stelar-client] session not resumed: ${lost} message(s) sent before the drop may not have reached the server`);
+    if (lost > 0) warn(`[stelar-client] session not resumed: ${lost} unconfirmed message(s) may be lost`);
   }
   return grant !== undefined && grant.confirms === true ? (log ?? new ClientSendLog()) : null;
 }

@@ -25,7 +25,6 @@ export interface LoggedSend {
  */
 export class ClientSendLog {
   private entries: LoggedSend[] = [];
-  private head = 0;
   private bytes = 0;
   private last = 0;
   /** Correlation ids of requests written in this session and not answered yet. */
@@ -38,7 +37,7 @@ export class ClientSendLog {
 
   /** Messages kept (written, not confirmed). */
   get size(): number {
-    return this.entries.length - this.head;
+    return this.entries.length;
   }
 
   /** Bytes kept. */
@@ -53,7 +52,8 @@ export class ClientSendLog {
 
   /** True when a message of `bytes` more fits (an empty log always takes one). */
   hasRoom(bytes: number): boolean {
-    return this.size === 0 || (this.size < this.maxMessages && this.bytes + bytes <= this.maxBytes);
+    const n = this.entries.length;
+    return n === 0 || (n < this.maxMessages && this.bytes + bytes <= this.maxBytes);
   }
 
   /** Keeps a message written with sequence number {@link nextSeq}. */
@@ -63,34 +63,27 @@ export class ClientSendLog {
     if (requestId !== undefined) this.requests.add(requestId);
   }
 
-  /** The server processed everything up to `seq`: those entries go. Returns how many went. */
+  /**
+   * The server processed everything up to `seq`: those entries go (one splice per
+   * confirmation; confirmations are batched, the log holds at most 1024). Returns how many.
+   */
   confirm(seq: number): number {
+    const e = this.entries;
     let n = 0;
-    while (this.head < this.entries.length && this.entries[this.head].seq <= seq) {
-      this.bytes -= this.entries[this.head].out.payload.byteLength;
-      this.head++;
-      n++;
-    }
-    if (this.head === this.entries.length) {
-      this.entries = [];
-      this.head = 0;
-    } else if (this.head > 1024 && this.head * 2 > this.entries.length) {
-      this.entries = this.entries.slice(this.head);
-      this.head = 0;
-    }
+    while (n < e.length && e[n].seq <= seq) this.bytes -= e[n++].out.payload.byteLength;
+    if (n > 0) e.splice(0, n);
     return n;
   }
 
   /** What is kept, oldest first (to re-send after a resume). */
   unconfirmed(): readonly LoggedSend[] {
-    return this.entries.slice(this.head);
+    return this.entries;
   }
 
   /** A new session: numbering restarts at 1, nothing is kept. Returns how many were dropped. */
   reset(): number {
-    const n = this.size;
+    const n = this.entries.length;
     this.entries = [];
-    this.head = 0;
     this.bytes = 0;
     this.last = 0;
     this.requests.clear();

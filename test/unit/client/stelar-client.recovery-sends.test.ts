@@ -148,3 +148,19 @@ describe('StelarClient, client → server recovery', () => {
     await expect(p).resolves.toBe(StelarErrorCode.Disconnected);
   });
 });
+
+describe('StelarClient, client → server recovery: a queued message over the server limit', () => {
+  it('is dropped and reported when written after the Connect (not thrown into the Connect handling); its request rejects', async () => {
+    const { client, ws, events } = harness();
+    const big = 'x'.repeat(2000);
+    const p = client.request('q', big).catch((e: Error) => e.message);
+    client.emit('e', 'small'); // queued behind it, still sent
+    client.connect();
+    ws.last.open();
+    ws.last.push({ type: MessageType.Connect, clientId: 'c1', maxPayloadSize: 1000, heartbeatInterval: 30000, session: grant() });
+    await expect(p).resolves.toMatch(/exceeds maxPayloadSize/);
+    expect(sends(ws.last)).toEqual([['small', 1]]);
+    expect(events.some((e) => e[0] === 'error')).toBe(true);
+    expect(client.isConnected()).toBe(true);
+  });
+});
