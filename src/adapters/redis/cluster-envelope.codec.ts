@@ -218,7 +218,10 @@ export function decodeEnvelope(buf: Buffer): ClusterEnvelope {
       if (flags & F_POS) {
         const digits = r.str(16);
         if (!/^[0-9]{16}$/.test(digits)) throw invalid('bad position offset');
-        pos = { offset: Number(digits), epoch: r.str(POSITION_EPOCH_BYTES) };
+        const epoch = r.str(POSITION_EPOCH_BYTES);
+        // Invalid UTF-8 in the slot decodes to U+FFFD: not an epoch any writer made.
+        if (Buffer.byteLength(epoch) !== POSITION_EPOCH_BYTES) throw invalid('bad position epoch');
+        pos = { offset: Number(digits), epoch };
         const ex2 = r.str(r.u16());
         if (ex2.length > 0) exclude2 = ex2;
       }

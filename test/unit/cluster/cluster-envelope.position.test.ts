@@ -51,4 +51,10 @@ describe('cluster envelope: the position slot', () => {
     expect(() => decodeEnvelope(bad)).toThrow(/bad position offset/);
     expect(() => encodeDelivery('n', { target: { kind: 'all' }, event: 'e', pos: { offset: 0, epoch: 'short' } })).toThrow(RangeError);
   });
+  it('refuses an epoch slot that is not 8 bytes of valid UTF-8 (fuzz finding: it decoded, then could not re-encode)', () => {
+    const env = encodeDelivery('n', { target: { kind: 'all' }, event: 'e', pos: { offset: 0, epoch: '00000000' } });
+    const bad = Buffer.from(env);
+    bad[positionSlotIndex(env) + 16] = 0xff; // a lone 0xff: U+FFFD once decoded
+    expect(() => decodeEnvelope(bad)).toThrow(expect.objectContaining({ code: 'STELAR_ERR_INVALID_MESSAGE', message: expect.stringMatching(/bad position epoch/) }));
+  });
 });
