@@ -2,6 +2,7 @@ import * as http from 'node:http';
 import { ServerKit, MODES, next, until } from '../../helpers/server-kit';
 import { MetricsExporterFactory, StelarClient, StelarServer } from '../../../src';
 import { rawWs } from '../../helpers/raw-clients';
+import { promValue } from '../../helpers/prom-text';
 
 // Prometheus metrics over real WebSocket and TCP traffic: the numbers move as clients connect,
 // send, request and leave; the route honours its auth.
@@ -19,16 +20,7 @@ function get(port: number, path: string, headers: Record<string, string> = {}): 
 }
 
 /** The value of one series, e.g. value(text, 'stelar_connections', { protocol: 'ws' }). */
-function value(text: string, name: string, labels: Record<string, string> = {}): number {
-  for (const line of text.split('\n')) {
-    if (line.startsWith('#')) continue;
-    const m = /^([a-z_]+)(\{[^}]*\})? (\S+)$/.exec(line);
-    if (m === null || m[1] !== name) continue;
-    const got = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
-    if (Object.entries(labels).every(([k, v]) => got[k] === v)) return Number(m[3]);
-  }
-  return NaN;
-}
+const value = promValue;
 
 const basic = (u: string, p: string) => ({ Authorization: `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}` });
 
