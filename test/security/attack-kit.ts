@@ -136,6 +136,12 @@ export class AttackServer {
  * while an attack runs: every `canary` request carries a sequence number, the server relays it
  * to the other canary and acknowledges it. finish() asserts nothing was lost or duplicated.
  */
+/** Canaries not yet finished: stopped after each test, so a failed assertion leaves nothing running. */
+const liveCanaries = new Set<Canaries>();
+afterEach(() => {
+  for (const c of liveCanaries) c.stop();
+});
+
 export class Canaries {
   private readonly clients: StelarClient[] = [];
   private readonly sent = [0, 0];
@@ -147,12 +153,22 @@ export class Canaries {
   /** `tls`: the server serves wss:// and TLS-over-TCP (its throw-away certificate is trusted). */
   static async start(server: AttackServer, options: { tls?: boolean; intervalMs?: number } = {}): Promise<Canaries> {
     const c = new Canaries();
+    liveCanaries.add(c);
     await c.connect(server, options.tls === true);
     const intervalMs = options.intervalMs ?? 20;
     // One exchange right away: even an attack over within one interval has canary traffic.
     c.tick();
     c.timer = setInterval(() => c.tick(), intervalMs);
+    c.timer.unref();
     return c;
+  }
+
+  /** Stops sending and disconnects the canary clients (idempotent; `finish()` ends with it). */
+  stop(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+    liveCanaries.delete(this);
+    for (const c of this.clients) c.disconnect();
   }
 
   private async connect(server: AttackServer, tls: boolean): Promise<void> {
@@ -208,7 +224,7 @@ export class Canaries {
       }
       if (this.acked[i].length !== this.sent[i]) problems.push(`canary ${i}: ${this.acked[i].length}/${this.sent[i]} acked`);
     }
-    for (const c of this.clients) c.disconnect();
+    this.stop();
     return { problems, exchanged: this.sent[0] + this.sent[1] };
   }
 }

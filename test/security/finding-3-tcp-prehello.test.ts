@@ -48,8 +48,10 @@ it('finding 3: pre-hello TCP sockets count toward both caps; buffered memory is 
   expect(refused).toBeGreaterThan(0);
   // Everyone is gone by connectTimeout plus the close handshake's closeTimeout (2 s).
   expect(Math.max(...times)).toBeLessThan(CONNECT_TIMEOUT + 3000);
-  // ≤ 10 sockets × 1 MiB buffered (was 100 MiB and more); runtime noise allowed.
-  expect(rss.growth).toBeLessThan(48 * MiB);
+  // ≤ 10 sockets × 1 MiB buffered (was 100 MiB and more). The peak also holds the refused
+  // sockets' reads in flight and allocator slack: 51 MiB was seen once on a loaded CI machine,
+  // so the bound sits between that noise and the regression (≥ 100 MiB).
+  expect(rss.growth).toBeLessThan(72 * MiB);
   expect((await server.untilLogged(/connection refused/, /"code":"STELAR_ERR_TOO_MANY_FROM_IP"/, /"ip":"127\.0\.0\.2","protocol":"tcp"/)).length).toBeGreaterThan(0);
   expect((await server.untilLogged(/connection refused/, /"code":"STELAR_ERR_SERVER_FULL"/, /"ip":"127\.0\.0\.3","protocol":"tcp"/)).length).toBeGreaterThan(0);
   expect((await server.untilLogged(/STELAR_ERR_CONNECT_TIMEOUT: No Connect frame within 2000 ms \(tcp 127\.0\.0\.2\)/)).length).toBeGreaterThan(0);
