@@ -1,21 +1,17 @@
 import type { TimerHandle } from '../../ports/clock.port';
-import type { ClientTransport, ClientTransportHandler } from '../../ports/client-transport.port';
-import type { OutboundMessage, Protocol } from '../../ports/connection.port';
-import type { MessageCodec } from '../../ports/message-codec.port';
-import { AckRouter } from '../../domain/ack-router';
-import { BoundedQueue } from '../../domain/client/bounded-queue';
-import { ClientStateMachine, type ClientState, type StateChange } from '../../domain/client/client-state.machine';
+import type { ClientTransportHandler } from '../../ports/client-transport.port';
+import type { OutboundMessage } from '../../ports/connection.port';
+import type { ClientState } from '../../domain/client/client-state.machine';
 import { HeartbeatMonitor } from '../../domain/client/heartbeat-monitor';
 import { resolveReconnectDelay } from '../../domain/client/reconnect-backoff.policy';
 import { CloseCode, StelarError, StelarErrorCode } from '../../domain/errors';
-import { MessageType, type RoomMessage, type SessionGrant, type StelarMessage } from '../../domain/message';
+import { MessageType, type SessionGrant } from '../../domain/message';
 import { SESSION_HEADER } from '../../domain/recovery/resume-offer';
 import { ClientResumeState } from './client-resume-state';
-import type { ClientSendLog } from '../../domain/client/send-log';
-import { AnswerConfirmer, sendLogAfterConnect, withSeq } from './client-send-recovery';
 import { resolveTarget, type ClientTarget, type StelarClientOptions } from './client-options';
-import type { DisconnectInfo, QueuedMessage, StelarClientDeps } from './client-deps';
-import { ClientEventsBase, asError } from './client-events.base';
+import type { DisconnectInfo, StelarClientDeps } from './client-deps';
+import { asError } from './client-events.base';
+import { ClientSendBase } from './client-send.base';
 import { handleInbound } from './client-inbound';
 import type { DefaultEventsMap, EventsMap } from '../event-map.types';
 
@@ -25,35 +21,20 @@ const DIAL_TIMEOUT_MS = 20000;
 // Private-use close code (RFC 6455 §7.4.2, 4000-4999) for "the server went silent".
 const CLOSE_SILENT = 4000;
 /**
- * The connection side of the client: state machine, dialing through the transport port,
- * session start on the server's Connect message, heartbeats, reconnection with full-jitter
- * backoff, the offline queue and room rejoin, and the low-level send path.
+ * The connection side of the client: state machine, dialing through the transport port (the
+ * session-recovery offer in the dial headers), session start on the server's Connect message,
+ * heartbeats, reconnection with full-jitter backoff and room rejoin. The send path, the offline
+ * queue and client → server recovery are {@link ClientSendBase}'s.
  */
-export abstract class ClientConnectionBase<Listen extends EventsMap = DefaultEventsMap> extends ClientEventsBase<Listen> {
-  /** @internal */ readonly acks: AckRouter;
-  /** @internal */ readonly rooms = new Set<string>();
+export abstract class ClientConnectionBase<Listen extends EventsMap = DefaultEventsMap> extends ClientSendBase<Listen> {
   /** @internal */ messagesReceived = 0;
   /** @internal */ serverDisconnect: DisconnectInfo | null = null;
-  /** @internal */ serverMaxPayload = Infinity;
   /** @internal */ readonly heartbeat: HeartbeatMonitor;
   /** @internal Session recovery: id, token and stream positions. */ readonly resume = new ClientResumeState();
-  /**
-   * @internal Client → server recovery: what was written in this session and not confirmed yet;
-   * null when the server does not confirm (recovery off on either side, or a phase-1 server).
-   */
-  sendLog: ClientSendLog | null = null;
-  /** Confirms received answers back to the server (session recovery). */
-  private readonly answers: AnswerConfirmer;
-  /** The offline queue waits for room in the unconfirmed log (new sends queue behind it). */
-  private queueBlocked = false;
 
   protected rawTarget: string | number;
   protected target: ClientTarget;
-  protected readonly machine: ClientStateMachine;
-  protected readonly queue: BoundedQueue<QueuedMessage>;
-  protected messagesSent = 0;
   protected connectTime: number | null = null;
-  private transport: ClientTransport | null = null;
   private link: ClientTransportHandler | null = null;
   private pingOut: OutboundMessage | null = null;
   private pongOut: OutboundMessage | null = null;
@@ -68,12 +49,6 @@ export abstract class ClientConnectionBase<Listen extends EventsMap = DefaultEve
     super(options, deps);
     this.rawTarget = target;
     this.target = resolveTarget(target, this.opts.mode, this.opts.tls, deps.transports);
-    this.machine = new ClientStateMachine((change) => this.onStateChange(change));
-    this.acks = new AckRouter(deps.clock, this.opts.ackTimeout);
-    this.queue = new BoundedQueue<QueuedMessage>(this.opts.messageQueueSize);
-    this.answers = new AnswerConfirmer(deps.clock, (offset) => {
-      if (this.transport !== null) this.sendControl(this.codecFor(this.opts.mode).encode({ type: MessageType.Confirm, offset }));
-    });
     this.heartbeat = new HeartbeatMonitor(deps.clock, {
       ping: () => this.sendControl(this.pingOut),
       silent: (ms) => this.dropLink(StelarErrorCode.HeartbeatTimeout, `heartbeat timeout: server silent for ${ms} ms`),
@@ -172,7 +147,7 @@ export abstract class ClientConnectionBase<Listen extends EventsMap = DefaultEve
   sessionStarted(clientId: string, maxPayloadSize: number, grant?: SessionGrant): void {
     if (this.machine.state === 'connected') return;
     const info = this.resume.started(clientId, grant);
-    this.sendLog = sendLogAfterConnect(this.sendLog, info.recovered, grant, this.acks, (m) => this.logger.warn(m));
+    this.sendLogStarted(info.recovered, grant);
     this.clearDialTimer();
     this.id = clientId;
     this.serverMaxPayload = maxPayloadSize > 0 ? maxPayloadSize : Infinity;
@@ -183,38 +158,9 @@ export abstract class ClientConnectionBase<Listen extends EventsMap = DefaultEve
     // Rejoin first, then flush: queued messages may be meant for those rooms. A resumed
     // session's rooms were restored by the server.
     if (!info.recovered) for (const room of [...this.rooms]) this.roomRequest(MessageType.JoinRoom, room);
-    // A resumed session: what the server had not confirmed is re-sent first, in order, as it was.
-    if (info.recovered && this.sendLog !== null) for (const e of this.sendLog.unconfirmed()) this.transport?.send(e.out);
+    if (info.recovered) this.resendUnconfirmed();
     this.drainQueue();
     this.listeners.dispatch('connect', info);
-  }
-
-  /** Writes what waits in the offline queue, while the unconfirmed log has room for it. */
-  private drainQueue(): void {
-    let count = 0;
-    this.queueBlocked = false;
-    for (let m = this.queue.peek(); m !== undefined && this.transport !== null; m = this.queue.peek()) {
-      if (this.sendLog !== null && m.message !== undefined && !this.sendLog.hasRoom(m.out.payload.byteLength)) {
-        this.queueBlocked = true; // the rest waits for confirmations; new sends queue behind it
-        break;
-      }
-      this.queue.shift();
-      this.write(m);
-      count++;
-    }
-    if (count > 0) this.callHook('onQueueDrained', { count });
-  }
-
-  /** @internal The server confirmed every message up to `seq`. */
-  confirmed(seq: number): void {
-    if (this.sendLog === null) return;
-    this.sendLog.confirm(seq);
-    if (this.queueBlocked && this.machine.state === 'connected') this.drainQueue();
-  }
-
-  /** @internal An answer arrived at `offset` of the direct stream: confirmed back, batched. */
-  answerSeen(offset: number): void {
-    if (this.sendLog !== null) this.answers.seen(offset);
   }
 
   /** @internal Answers a server Ping message. */
@@ -224,130 +170,7 @@ export abstract class ClientConnectionBase<Listen extends EventsMap = DefaultEve
     if (this.deps.transports[this.opts.mode]?.answersPing !== true) this.sendControl(this.pongOut);
   }
 
-  /** @internal A room refused (ok:false): forget it and report. */
-  roomRefused(msg: RoomMessage): void {
-    const verb = msg.type === MessageType.JoinRoom ? 'join' : 'leave';
-    if (msg.type === MessageType.JoinRoom) this.rooms.delete(msg.room);
-    this.reportError(new Error(`cannot ${verb} room "${msg.room}": ${msg.reason ?? 'refused'}`), `room:${verb}`);
-  }
-
-  // ---- send path (used by BaseStelarClient) ----------------------------------------------
-
-  protected encode(message: StelarMessage): OutboundMessage {
-    const codec = this.codecFor(this.opts.mode);
-    const out = codec.encode(message);
-    const limit = Math.min(this.opts.maxPayloadSize, this.serverMaxPayload);
-    if (out.payload.byteLength > limit) {
-      throw new RangeError(`message of ${out.payload.byteLength} bytes exceeds maxPayloadSize (${limit})`);
-    }
-    return out;
-  }
-
-  protected codecFor(mode: Protocol): MessageCodec {
-    const codec = this.deps.codecs[mode];
-    if (!codec) throw new Error(`no ${mode} codec in this build`);
-    return codec;
-  }
-
-  protected enqueueWithId(event: string, id: number, message: StelarMessage, joinRoom?: string): void {
-    try {
-      if (joinRoom === undefined && message.type === MessageType.AckRequest) this.sendMessage(event, message, id);
-      else this.enqueue({ event, out: this.encode(message), id, joinRoom });
-    } catch (err) {
-      this.acks.reject(id, asError(err));
-      throw err;
-    }
-  }
-
-  /**
-   * Sends an event, binary message or request: at once when connected (numbered and kept until
-   * confirmed when the server confirms), else into the offline queue. Throws
-   * STELAR_ERR_UNCONFIRMED_FULL when the unconfirmed log is full (see ClientSendLog).
-   */
-  protected sendMessage(event: string, message: StelarMessage, id?: number): void {
-    const log = this.sendLog;
-    if (log !== null && this.machine.state === 'connected' && this.transport !== null && !this.queueBlocked) {
-      const out = this.encode(withSeq(message, log.nextSeq));
-      if (!log.hasRoom(out.payload.byteLength)) {
-        throw new StelarError(StelarErrorCode.UnconfirmedFull, `"${event}" not sent: ${log.size} unconfirmed`, CloseCode.Normal);
-      }
-      this.transport.send(out);
-      log.add(event, out, message.type === MessageType.AckRequest ? id : undefined);
-      this.messagesSent++;
-      return;
-    }
-    this.enqueue({ event, out: this.encode(message), id, message });
-  }
-
-  protected enqueue(m: QueuedMessage): void {
-    if (this.machine.state === 'connected' && this.transport && !this.queueBlocked) {
-      this.write(m);
-      return;
-    }
-    const dropped = this.queue.push(m);
-    if (dropped) this.dropped(dropped);
-    this.callHook('onMessageQueued', { event: m.event, queueSize: this.queue.size });
-  }
-
-  protected dropped(m: QueuedMessage): void {
-    this.logger.warn(`[stelar-client] offline queue full: dropped "${m.event}"`);
-    if (m.id !== undefined) {
-      this.acks.reject(m.id, new StelarError(StelarErrorCode.Disconnected, `"${m.event}" was dropped from the full offline queue`, CloseCode.Normal));
-    }
-  }
-
-  protected write(m: QueuedMessage): void {
-    const log = this.sendLog;
-    if (log !== null && m.message !== undefined) {
-      let out: OutboundMessage;
-      try {
-        out = this.encode(withSeq(m.message, log.nextSeq));
-      } catch (err) {
-        // Queued before the server's limit was known, and over it: dropped, reported (never thrown
-        // into the Connect handling).
-        this.reportError(asError(err), `send:${m.event}`);
-        if (m.id !== undefined) this.acks.reject(m.id, asError(err));
-        return;
-      }
-      this.transport!.send(out);
-      log.add(m.event, out, m.message.type === MessageType.AckRequest ? m.id : undefined);
-    } else this.transport!.send(m.out);
-    this.messagesSent++;
-    if (m.joinRoom !== undefined) this.rooms.add(m.joinRoom);
-  }
-
-  protected sendControl(out: OutboundMessage | null): void {
-    if (!out || !this.transport) return;
-    try {
-      this.transport.send(out);
-    } catch (err) {
-      this.reportError(asError(err), 'heartbeat');
-    }
-  }
-
-  protected roomRequest(type: typeof MessageType.JoinRoom | typeof MessageType.LeaveRoom, room: string): Promise<boolean> {
-    return new Promise<boolean>((resolve) => {
-      const id = this.acks.register(
-        {
-          resolve: (answer: unknown) => {
-            const msg = answer as RoomMessage;
-            if (msg.ok === false && msg.type !== undefined) this.roomRefused(msg);
-            resolve(msg.ok !== false);
-          },
-          reject: () => resolve(false),
-        },
-        this.opts.ackTimeout,
-        `room "${room}"`,
-      );
-      this.enqueueWithId(type === MessageType.JoinRoom ? 'joinRoom' : 'leaveRoom', id, { type, room, id }, type === MessageType.JoinRoom ? room : undefined);
-    });
-  }
-
   // ---- connection management -------------------------------------------------------------
-
-  private onStateChange(change: StateChange): void {
-    this.callHook('onStateChange', change);
-  }
 
   private dial(): void {
     const mode = this.opts.mode;
@@ -435,8 +258,7 @@ export abstract class ClientConnectionBase<Listen extends EventsMap = DefaultEve
     // answered) after a resume, and reject with STELAR_ERR_SESSION_LOST if it fails.
     const queued = new Set<number>();
     for (const m of this.queue.toArray()) if (m.id !== undefined) queued.add(m.id);
-    const kept = this.opts.reconnection && this.sendLog !== null ? this.sendLog.requests : null;
-    if (kept !== null) for (const id of [...kept]) if (!this.acks.has(id)) kept.delete(id);
+    const kept = this.keptRequests();
     this.acks.rejectAll(
       new StelarError(StelarErrorCode.Disconnected, `connection lost: ${info.reason || info.code}`, info.code),
       (id) => queued.has(id) || (kept !== null && kept.has(id)),
@@ -489,12 +311,10 @@ export abstract class ClientConnectionBase<Listen extends EventsMap = DefaultEve
 
   private detach(): void {
     this.link = null;
-    this.transport = null;
+    this.sendsDetached();
     this.id = null;
     this.heartbeat.stop();
     this.clearDialTimer();
-    this.answers.stop();
-    this.queueBlocked = false;
   }
 
   private clearDialTimer(): void {

@@ -14,7 +14,7 @@ export function asError(err: unknown): Error {
 
 /**
  * The listener and hook side of the client: on/off/once/onAll/onAck, error reporting and safe
- * hook calls. Extended by {@link ClientConnectionBase} and then `BaseStelarClient`.
+ * hook calls. Extended by {@link ClientSendBase}, {@link ClientConnectionBase} and then `BaseStelarClient`.
  */
 export abstract class ClientEventsBase<Listen extends EventsMap = DefaultEventsMap> {
   /** @internal */ readonly deps: StelarClientDeps;
