@@ -14,6 +14,7 @@ import { DeadlineSweep } from '../socket/deadline-sweep';
 import { isPending, screenAttempt } from '../socket/screening';
 import { ErrorPrefix, createError } from '../socket/protocol-errors';
 import { positiveOption } from '../socket/option-checks';
+import { AttemptReports } from '../socket/attempt-reports';
 import { HandshakeGate, type HandshakeAdmissionOptions } from '../socket/handshake-admission';
 import { DEFAULT_LISTEN_BACKLOG, listenBacklogOption } from '../socket/listen-backlog';
 import { busyRefusal } from './tcp-busy-refusal';
@@ -85,6 +86,8 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
   private readonly connectTimeout: number;
   /** The storm guard (handshake-admission.ts): sheds with the pre-encoded Error (retry hint) + Disconnect. */
   private readonly gate: HandshakeGate;
+  /** Attempts that end before accept (deadlines, a first frame that is no hello), reported to the acceptor. */
+  private readonly reports: AttemptReports;
   private readonly backlog: number;
 
   constructor(private readonly options: TcpServerTransportOptions) {
@@ -104,6 +107,7 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
     this.pending = new DeadlineSweep<Attempt>(this.connectTimeout, (attempt) => this.timedOut(attempt), options.clock);
     const codec = this.connOptions.codec ?? DEFAULT_CODEC;
     this.gate = new HandshakeGate(options, this.connOptions.closeTimeout, options.clock, (a) => busyRefusal(codec, a.retryAfterMs));
+    this.reports = new AttemptReports('tcp', this.connectTimeout);
     this.backlog = listenBacklogOption(options.listenBacklog, DEFAULT_LISTEN_BACKLOG);
   }
 
@@ -301,11 +305,7 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
 
   /** The sweep found an attempt past its deadline (already out of `pending`). */
   private timedOut(attempt: Attempt): void {
-    const reason =
-      attempt.conn === null
-        ? `TLS handshake not finished within ${this.connectTimeout} ms`
-        : `No Connect frame within ${this.connectTimeout} ms`;
-    this.acceptor?.attemptEnded?.({ protocol: 'tcp', remoteAddress: attempt.info.remoteAddress, code: StelarErrorCode.ConnectTimeout, reason });
+    const reason = this.reports.timedOut(this.acceptor, attempt.info.remoteAddress, attempt.conn === null ? 'tls' : 'hello');
     this.end(attempt, createError(ErrorPrefix.None, reason, StelarErrorCode.ConnectTimeout, CloseCode.PolicyViolation));
   }
 
@@ -329,7 +329,7 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
     const problem = isPlainHello(payload) ? null : checkHello(tcp, payload, this.connOptions.codec ?? DEFAULT_CODEC);
     if (problem !== null) {
       // Refused before the domain sees it: reported (counted under one code, throttled log).
-      this.acceptor?.attemptEnded?.({ protocol: 'tcp', remoteAddress: attempt.info.remoteAddress, code: StelarErrorCode.BadHandshake, reason: problem.message });
+      this.reports.badHandshake(this.acceptor, attempt.info.remoteAddress, problem.message);
       return this.end(attempt, problem);
     }
     const acceptor = this.acceptor;

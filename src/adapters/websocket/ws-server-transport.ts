@@ -16,10 +16,11 @@ import { DeadlineSweep } from '../socket/deadline-sweep';
 import type { CloseTimerSettings } from '../socket/socket-timers';
 import { isPending, screenAttempt } from '../socket/screening';
 import { positiveOption as positive } from '../socket/option-checks';
-import { StelarErrorCode } from '../../domain/errors';
+import { AttemptReports } from '../socket/attempt-reports';
 import { HandshakeGate, isShed } from '../socket/handshake-admission';
 import { DEFAULT_LISTEN_BACKLOG, listenBacklogOption } from '../socket/listen-backlog';
 import { busyResponse } from './ws-busy-response';
+import { WsTlsAttempts } from './ws-tls-attempts';
 import type { WsServerTransportOptions } from './ws-server-transport.options';
 
 export type { WsServerTransportOptions } from './ws-server-transport.options';
@@ -50,9 +51,11 @@ export class WsServerTransport implements Transport, UpgradeRoute {
   /** Upgrades waiting for an asynchronous screening, bounded by connectTimeout (one timer). */
   private readonly pending: DeadlineSweep<Duplex>;
   /** Owned TLS server: sockets in their handshake that were screened (see handshakeStarted). */
-  private readonly tlsAttempts = new Map<Socket, TlsAttempt>();
+  private readonly tlsAttempts = new WsTlsAttempts();
   /** The storm guard (handshake-admission.ts): sheds with the pre-built 503 + Retry-After. */
   private readonly gate: HandshakeGate;
+  /** Attempts that end before screening (deadlines, malformed requests), reported to the acceptor. */
+  private readonly reports: AttemptReports;
   private readonly backlog: number;
   private listening = false;
   /** True when this transport called listen() on the server (so close() must close it). */
@@ -73,6 +76,7 @@ export class WsServerTransport implements Transport, UpgradeRoute {
     if (this.deflateOptions !== null) negotiateServer([], this.deflateOptions); // validates window bits
     this.pending = new DeadlineSweep<Duplex>(this.connectTimeout, (socket) => this.handshakeTimedOut(socket), options.clock);
     this.gate = new HandshakeGate(options, this.closeTimer.closeTimeout, options.clock, (a) => busyResponse(a.retryAfterSeconds));
+    this.reports = new AttemptReports('ws', this.connectTimeout);
     this.backlog = listenBacklogOption(options.listenBacklog, DEFAULT_LISTEN_BACKLOG);
   }
 
@@ -202,10 +206,7 @@ export class WsServerTransport implements Transport, UpgradeRoute {
   private closePending(): void {
     for (const socket of this.pending.keys()) socket.destroy();
     this.pending.clear();
-    for (const socket of [...this.tlsAttempts.keys()]) {
-      this.handshakeEnded(socket);
-      socket.destroy();
-    }
+    this.tlsAttempts.clear();
   }
 
   private detach(): void {
@@ -219,57 +220,23 @@ export class WsServerTransport implements Transport, UpgradeRoute {
 
   /** @internal an async screening outlived connectTimeout: the socket goes (complete() releases its slot). */
   handshakeTimedOut(socket: Duplex): void {
-    this.acceptor?.attemptEnded?.({
-      protocol: 'ws',
-      remoteAddress: stripMapped((socket as Socket).remoteAddress ?? ''),
-      code: StelarErrorCode.ConnectTimeout,
-      reason: `Upgrade not screened within ${this.connectTimeout} ms`,
-    });
+    this.reports.timedOut(this.acceptor, stripMapped((socket as Socket).remoteAddress ?? ''), 'screening');
     socket.destroy();
   }
 
   /**
-   * @internal UpgradeRoute (owned TLS server): a socket starts its TLS handshake. It is
-   * screened and counted toward the connection caps until the handshake ends (then its upgrade
-   * request is screened as usual). Behind a trusted proxy the socket's address is the proxy's,
-   * so per-address counting would throttle the proxy: only time bounds those handshakes.
+   * @internal UpgradeRoute (owned TLS server): a socket starts its TLS handshake: screened and
+   * counted toward the caps until it ends ({@link WsTlsAttempts}; not behind a trusted proxy).
    */
   handshakeStarted(socket: Socket): void {
     const acceptor = this.acceptor;
     if (acceptor === null || this.options.trustProxy === true) return;
-    const info: HandshakeInfo = {
-      protocol: 'ws',
-      remoteAddress: stripMapped(socket.remoteAddress ?? ''),
-      originApplies: false,
-      headers: NO_HEADERS,
-    };
-    const attempt: TlsAttempt = { info, ended: false, reserved: false };
-    this.tlsAttempts.set(socket, attempt);
-    const verdict = screenAttempt(acceptor, info);
-    if (isPending(verdict)) verdict.then((v) => this.tlsScreened(socket, attempt, v));
-    else this.tlsScreened(socket, attempt, verdict);
-  }
-
-  private tlsScreened(socket: Socket, attempt: TlsAttempt, refusal: Refusal | null): void {
-    if (refusal !== null) {
-      // No HTTP answer is possible before the handshake: the socket just goes.
-      socket.destroy();
-      return;
-    }
-    if (attempt.ended) this.acceptor?.abandon?.(attempt.info);
-    else attempt.reserved = true;
+    this.tlsAttempts.started(socket, acceptor);
   }
 
   /** @internal UpgradeRoute: the TLS handshake of `socket` finished, or the socket went. */
   handshakeEnded(socket: Socket): void {
-    const attempt = this.tlsAttempts.get(socket);
-    if (attempt === undefined) return;
-    this.tlsAttempts.delete(socket);
-    attempt.ended = true;
-    if (attempt.reserved) {
-      attempt.reserved = false;
-      this.acceptor?.abandon?.(attempt.info);
-    }
+    this.tlsAttempts.ended(socket);
   }
 
   /**
@@ -283,25 +250,12 @@ export class WsServerTransport implements Transport, UpgradeRoute {
 
   /** @internal UpgradeRoute (own-port listener): a request head its parser refused (counted, throttled log). */
   headRefused(socket: Socket, reason: string): void {
-    this.acceptor?.attemptEnded?.({
-      protocol: 'ws',
-      remoteAddress: stripMapped(socket.remoteAddress ?? ''),
-      code: StelarErrorCode.BadHandshake,
-      reason,
-    });
+    this.reports.badHandshake(this.acceptor, stripMapped(socket.remoteAddress ?? ''), reason);
   }
 
   /** @internal UpgradeRoute: a socket of the owned server was destroyed at its deadline. */
   socketTimedOut(socket: Socket, phase: 'tls' | 'request'): void {
-    this.acceptor?.attemptEnded?.({
-      protocol: 'ws',
-      remoteAddress: stripMapped(socket.remoteAddress ?? ''),
-      code: StelarErrorCode.ConnectTimeout,
-      reason:
-        phase === 'tls'
-          ? `TLS handshake not finished within ${this.connectTimeout} ms`
-          : `No complete request head within ${this.connectTimeout} ms`,
-    });
+    this.reports.timedOut(this.acceptor, stripMapped(socket.remoteAddress ?? ''), phase);
   }
 
   /** @internal UpgradeRoute: plain HTTP requests. */
@@ -362,12 +316,7 @@ export class WsServerTransport implements Transport, UpgradeRoute {
 
   /** A malformed upgrade request, refused before screening: reported (counted, throttled log). */
   private refusedHandshake(req: UpgradeRequest, reason: string): void {
-    this.acceptor?.attemptEnded?.({
-      protocol: 'ws',
-      remoteAddress: remoteAddressOf(req, this.options.trustProxy === true),
-      code: StelarErrorCode.BadHandshake,
-      reason,
-    });
+    this.reports.badHandshake(this.acceptor, remoteAddressOf(req, this.options.trustProxy === true), reason);
   }
 
   private complete(
@@ -413,17 +362,6 @@ export class WsServerTransport implements Transport, UpgradeRoute {
     conn.start(head);
   }
 }
-
-/** A TLS handshake counted toward the caps (owned wss:// server). */
-interface TlsAttempt {
-  readonly info: HandshakeInfo;
-  /** The handshake finished or the socket went (the verdict may still be on its way). */
-  ended: boolean;
-  /** Admitted: holds a slot until the handshake ends. */
-  reserved: boolean;
-}
-
-const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
 function onHandshakeSocketError(this: Duplex): void {
   this.destroy();
