@@ -7,13 +7,11 @@ import { decodeEnvelope } from '../../../src/adapters/redis/cluster-envelope.cod
 import { DropProxy } from '../../helpers/drop-proxy';
 import { collect, until } from '../../helpers/server-kit';
 import type { ServerNode } from '../cluster/server-node-kit';
+import type { ConnectInfo } from './recovery-e2e.kit';
 
 export const RECOVERY_FIXTURE = path.join(__dirname, 'fixtures/recovery-node.fixture.ts');
 
-export interface ConnectInfo {
-  recovered: boolean;
-  reason?: string;
-}
+export type { ConnectInfo };
 
 /** What a test must tear down. */
 export interface Owned {

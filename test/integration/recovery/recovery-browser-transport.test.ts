@@ -4,19 +4,13 @@ import { BrowserWsClientTransportFactory } from '../../../src/adapters/browser/b
 import { WsJsonCodec } from '../../../src/adapters/codec/ws-json.codec';
 import { SystemClock } from '../../../src/adapters/memory/system-clock.adapter';
 import type { StelarServer } from '../../../src';
-import { DropProxy } from '../../helpers/drop-proxy';
 import { ServerKit, collect, until } from '../../helpers/server-kit';
-import { testCert } from '../../helpers/tls-cert';
+import { RecoveryKit, dropAndReturn } from './recovery-e2e.kit';
 
 // Session recovery through the browser build's transport (no handshake headers: the URL says
 // `stelar_session=new|hello`, the offer goes in the first message), driven in Node by the `ws`
 // package standing in for the DOM WebSocket, over ws:// and wss://, the drop made by a proxy
 // that resets both directions. The same transport in real Chromium: recovery-browser.chromium.test.ts.
-
-interface ConnectInfo {
-  recovered: boolean;
-  reason?: string;
-}
 
 /** The DOM WebSocket's constructor shape: (url) only; a test certificate is trusted. */
 function domLikeWebSocket(ca: string | undefined): new (url: string) => WebSocket {
@@ -37,50 +31,22 @@ function browserDeps(ca: string | undefined): StelarClientDeps {
 }
 
 describe.each([false, true])('session recovery over the browser transport (tls=%s)', (tls) => {
-  const kit = new ServerKit();
-  const proxies: DropProxy[] = [];
-  const clients: BaseStelarClient[] = [];
-  afterEach(async () => {
-    for (const c of clients.splice(0)) c.disconnect();
-    for (const p of proxies.splice(0)) await p.close();
-    await kit.teardown();
-  });
+  const kit = new RecoveryKit({ mode: 'ws', tls });
+  afterEach(() => kit.teardown());
 
   async function setup(recovery: unknown) {
-    const cert = tls ? testCert() : undefined;
-    const server = await kit.server({ recovery, ...(cert === undefined ? {} : { tls: cert }) } as never);
     const urls: string[] = [];
     const offerHeaders: unknown[] = [];
-    server.use((ctx, next) => {
-      urls.push(ctx.req?.url ?? '');
-      offerHeaders.push(ctx.headers['x-stelar-session']);
-      next();
+    const rig = await kit.setup(recovery, {
+      server: (server) =>
+        server.use((ctx, next) => {
+          urls.push(ctx.req?.url ?? '');
+          offerHeaders.push(ctx.headers['x-stelar-session']);
+          next();
+        }),
+      makeClient: (url, options, ca) => new BaseStelarClient(url, options, browserDeps(ca)),
     });
-    const proxy = await DropProxy.start(server.getPort());
-    proxies.push(proxy);
-    const client = new BaseStelarClient(`${tls ? 'wss' : 'ws'}://127.0.0.1:${proxy.port}/`, {
-      logger: 'silent',
-      reconnection: true,
-      reconnectionDelay: 20,
-      maxReconnectionDelay: 40,
-    }, browserDeps(cert?.cert));
-    clients.push(client);
-    const connects: ConnectInfo[] = [];
-    client.on('connect', (info: ConnectInfo) => connects.push(info));
-    const gone: string[] = [];
-    server.onDisconnect((ctx) => gone.push(ctx.id));
-    client.connect();
-    await until(() => connects.length === 1, 5000, 'first connect');
-    return { server, proxy, client, connects, gone, urls, offerHeaders };
-  }
-
-  async function dropAndReturn(s: { proxy: DropProxy; gone: string[]; connects: ConnectInfo[] }, id: string, whileAway: () => void) {
-    s.proxy.hold(); // the reconnection waits until the "while away" sends are done
-    s.proxy.cut();
-    await until(() => s.gone.includes(id), 5000, 'server to notice the drop');
-    whileAway();
-    s.proxy.release();
-    await until(() => s.connects.length === 2, 5000, 'reconnect');
+    return { ...rig, urls, offerHeaders };
   }
 
   it('a dropped browser-build client resumes: same id and rooms, every missed message once and in order; the token is in no URL and no header', async () => {
@@ -112,7 +78,7 @@ describe.each([false, true])('session recovery over the browser transport (tls=%
     const { server, client, connects } = s;
     expect(await client.joinRoom('r')).toBe(true);
     const id = client.getId()!;
-    await dropAndReturn(s, id, () => {});
+    await dropAndReturn(s, id);
     expect(connects[1]).toEqual({ recovered: false, reason: 'disabled' });
     expect(client.getId()).not.toBe(id);
     await until(() => server.getRoomMembers('r').length === 1, 3000, 'rejoin');
@@ -124,9 +90,11 @@ describe.each([false, true])('session recovery over the browser transport (tls=%
     const { server, client, connects } = s;
     const id = client.getId()!;
     // The session the server knows ends (server.disconnect of a client that is away).
+    let wasConnected: boolean | undefined;
     await dropAndReturn(s, id, () => {
-      expect(server.disconnect(id)).toBe(false);
+      wasConnected = server.disconnect(id);
     });
+    expect(wasConnected).toBe(false);
     expect(connects[1]).toEqual({ recovered: false, reason: 'unknown' });
   });
 });

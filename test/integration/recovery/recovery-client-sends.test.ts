@@ -1,81 +1,32 @@
-import { StelarClient, type StelarServer } from '../../../src';
-import { DropProxy } from '../../helpers/drop-proxy';
-import { ServerKit, collect, until } from '../../helpers/server-kit';
-import { testCert } from '../../helpers/tls-cert';
+import { promValue } from '../../helpers/prom-text';
+import { until } from '../../helpers/server-kit';
+import type { StelarClient } from '../../../src';
+import { RECOVERY_VARIANTS, RecoveryKit, dropAndReturn, type RigOptions } from './recovery-e2e.kit';
 
 // Client → server session recovery end to end (docs/API.md, "Session recovery"): emits and
 // requests on the wire when a proxy resets both directions are re-sent after the resume and run
 // exactly once; binary messages and answers sent while the client is away are replayed.
 
-interface ConnectInfo {
-  recovered: boolean;
-  reason?: string;
-}
-
-type Variant = { name: string; mode: 'ws' | 'tcp'; tls: boolean };
-const VARIANTS: Variant[] = [
-  { name: 'ws', mode: 'ws', tls: false },
-  { name: 'wss', mode: 'ws', tls: true },
-  { name: 'tcp', mode: 'tcp', tls: false },
-  { name: 'tcp+tls', mode: 'tcp', tls: true },
-];
-
-/** The value of an unlabelled counter in a Prometheus text exposition. */
-function counter(text: string, name: string): number {
-  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+)$`, 'm').exec(text);
-  return m === null ? NaN : Number(m[1]);
-}
-
-describe.each(VARIANTS)('client → server recovery over $name', ({ mode, tls }) => {
-  const kit = new ServerKit();
-  const proxies: DropProxy[] = [];
-  const clients: StelarClient[] = [];
-  afterEach(async () => {
-    for (const c of clients.splice(0)) c.disconnect();
-    for (const p of proxies.splice(0)) await p.close();
-    await kit.teardown();
-  });
-
-  async function setup(recovery: unknown, serverSetup: (s: StelarServer, proxy: () => DropProxy) => void, clientOpts: Record<string, unknown> = {}) {
-    const cert = testCert();
-    const server = await kit.server({ recovery, ...(tls ? { tls: { key: cert.key, cert: cert.cert } } : {}) } as never);
-    let proxy: DropProxy | null = null;
-    serverSetup(server, () => proxy!);
-    proxy = await DropProxy.start(mode === 'ws' ? server.getPort() : server.getTcpPort()!);
-    proxies.push(proxy);
-    const target = mode === 'ws' ? `${tls ? 'wss' : 'ws'}://127.0.0.1:${proxy.port}/` : `${tls ? 'tls' : 'tcp'}://127.0.0.1:${proxy.port}`;
-    const client = new StelarClient(target, {
-      mode,
-      logger: 'silent',
-      reconnection: true,
-      reconnectionDelay: 20,
-      maxReconnectionDelay: 40,
-      ackTimeout: 10000,
-      ...(tls ? { tls: true, ca: cert.cert } : {}),
-      ...clientOpts,
-    } as never);
-    clients.push(client);
-    const connects: ConnectInfo[] = [];
-    client.on('connect', (info: ConnectInfo) => connects.push(info));
-    client.connect();
-    await until(() => connects.length === 1, 5000, 'first connect');
-    return { server, proxy, client, connects };
-  }
+describe.each(RECOVERY_VARIANTS)('client → server recovery over $name', ({ mode, tls }) => {
+  const kit = new RecoveryKit({ mode, tls });
+  afterEach(() => kit.teardown());
+  /** A rig whose client waits long for answers (the requests here cross a drop). */
+  const setup = (recovery: unknown, options: RigOptions<StelarClient> = {}) =>
+    kit.setup(recovery, { ...options, client: { ackTimeout: 10000, ...options.client } });
 
   it('emits across a drop arrive exactly once and in order (a re-sent one already processed is dropped and counted)', async () => {
     const got: number[] = [];
-    const gone: string[] = [];
-    const { server, proxy, client, connects } = await setup(true, (s, proxy) => {
-      s.on('e', (ctx) => {
-        got.push(ctx.data as number);
-        // The wire is cut right after the server processed 8: its confirmation never arrives,
-        // so the client re-sends 8 (and whatever followed) after the resume.
-        if (ctx.data === 8) {
-          proxy().hold();
-          proxy().cut();
-        }
-      });
-      s.onDisconnect((ctx) => gone.push(ctx.id));
+    const { server, proxy, client, connects, gone } = await setup(true, {
+      server: (s, proxy) =>
+        s.on('e', (ctx) => {
+          got.push(ctx.data as number);
+          // The wire is cut right after the server processed 8: its confirmation never arrives,
+          // so the client re-sends 8 (and whatever followed) after the resume.
+          if (ctx.data === 8) {
+            proxy().hold();
+            proxy().cut();
+          }
+        }),
     });
     const id = client.getId()!;
     for (let i = 1; i <= 5; i++) client.emit('e', i);
@@ -89,20 +40,21 @@ describe.each(VARIANTS)('client → server recovery over $name', ({ mode, tls })
     for (let i = 16; i <= 20; i++) client.emit('e', i);
     await until(() => got.length >= 20, 5000, 'emits up to 20');
     expect(got).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
-    expect(counter(await server.metrics(), 'stelar_recovery_duplicates_total')).toBeGreaterThanOrEqual(1);
+    expect(promValue(await server.metrics(), 'stelar_recovery_duplicates_total')).toBeGreaterThanOrEqual(1);
     // Everything was confirmed in the end: the client keeps nothing.
     await until(() => client.getUnconfirmedCount() === 0, 3000, 'confirmations');
   });
 
   it('a request in flight at the drop resolves; its handler ran once; the re-sent duplicate is answered from the cache', async () => {
     let calls = 0;
-    const { server, client, connects } = await setup({ windowMs: 10000 }, (s, proxy) => {
-      s.onAck('slow', (ctx) => {
-        calls++;
-        // Cut as the handler answers: neither the answer nor the confirmation reaches the client.
-        proxy().cut();
-        return `answer-${String(ctx.data)}`;
-      });
+    const { server, client, connects } = await setup({ windowMs: 10000 }, {
+      server: (s, proxy) =>
+        s.onAck('slow', (ctx) => {
+          calls++;
+          // Cut as the handler answers: neither the answer nor the confirmation reaches the client.
+          proxy().cut();
+          return `answer-${String(ctx.data)}`;
+        }),
     });
     const answer = client.request('slow', 1);
     await until(() => connects.length === 2, 5000, 'reconnect');
@@ -111,8 +63,8 @@ describe.each(VARIANTS)('client → server recovery over $name', ({ mode, tls })
     expect(calls).toBe(1);
     await until(() => server.getStats().totalMessagesReceived >= 2, 3000, 'the re-sent request');
     const text = await server.metrics();
-    expect(counter(text, 'stelar_recovery_duplicates_total')).toBe(1);
-    expect(counter(text, 'stelar_recovery_cached_answers_total')).toBe(1);
+    expect(promValue(text, 'stelar_recovery_duplicates_total')).toBe(1);
+    expect(promValue(text, 'stelar_recovery_cached_answers_total')).toBe(1);
     // A later request runs normally.
     await expect(client.request('slow2', 2).catch((e: Error) => e.message)).resolves.toMatch(/No handler/);
   });
@@ -120,31 +72,26 @@ describe.each(VARIANTS)('client → server recovery over $name', ({ mode, tls })
   it('an async handler that answers after the drop: the answer reaches the resumed connection, handler once', async () => {
     let calls = 0;
     let finish: (() => void) | null = null;
-    const gone: string[] = [];
-    const { client, connects, proxy } = await setup({ windowMs: 10000 }, (s) => {
-      s.onAck('later', async (ctx) => {
-        calls++;
-        await new Promise<void>((r) => (finish = r));
-        return `late-${String(ctx.data)}`;
-      });
-      s.onDisconnect((ctx) => gone.push(ctx.id));
+    const rig = await setup({ windowMs: 10000 }, {
+      server: (s) =>
+        s.onAck('later', async (ctx) => {
+          calls++;
+          await new Promise<void>((r) => (finish = r));
+          return `late-${String(ctx.data)}`;
+        }),
     });
-    const id = client.getId()!;
-    const answer = client.request('later', 7);
+    const id = rig.client.getId()!;
+    const answer = rig.client.request('later', 7);
     await until(() => finish !== null, 3000, 'handler started');
-    proxy.hold();
-    proxy.cut();
-    await until(() => gone.includes(id), 5000, 'drop noticed');
-    proxy.release();
-    await until(() => connects.length === 2, 5000, 'reconnect');
+    await dropAndReturn(rig, id);
     finish!();
     await expect(answer).resolves.toBe('late-7');
     expect(calls).toBe(1);
   });
 
   it('binary messages sent while away are replayed exactly once, in order with events', async () => {
-    const gone: string[] = [];
-    const { server, proxy, client, connects } = await setup(true, (s) => s.onDisconnect((ctx) => gone.push(ctx.id)));
+    const rig = await setup(true);
+    const { server, client, connects } = rig;
     const order: string[] = [];
     client.on('bin', (b: Uint8Array) => order.push(`b${b[0]}`));
     client.on('ev', (n: number) => order.push(`e${n}`));
@@ -152,14 +99,11 @@ describe.each(VARIANTS)('client → server recovery over $name', ({ mode, tls })
     const id = client.getId()!;
     server.to('r', 'bin', Buffer.from([1]));
     await until(() => order.length === 1, 3000, 'first binary');
-    proxy.hold();
-    proxy.cut();
-    await until(() => gone.includes(id), 5000, 'drop noticed');
-    server.to('r', 'ev', 2);
-    server.to('r', 'bin', Buffer.from([3]));
-    server.toId(id, 'bin', Buffer.from([4]));
-    proxy.release();
-    await until(() => connects.length === 2, 5000, 'reconnect');
+    await dropAndReturn(rig, id, () => {
+      server.to('r', 'ev', 2);
+      server.to('r', 'bin', Buffer.from([3]));
+      server.toId(id, 'bin', Buffer.from([4]));
+    });
     expect(connects[1]).toEqual({ recovered: true });
     server.to('r', 'bin', Buffer.from([5]));
     await until(() => order.length >= 5, 3000, 'all five');
@@ -169,14 +113,9 @@ describe.each(VARIANTS)('client → server recovery over $name', ({ mode, tls })
   if (tls) return; // the cases below do not depend on the encryption layer
 
   it("a session that cannot resume: the request on the wire rejects with STELAR_ERR_SESSION_LOST", async () => {
-    const gone: string[] = [];
-    const { client, connects, proxy } = await setup(
+    const { client, connects, proxy, gone } = await setup(
       { windowMs: 100 },
-      (s) => {
-        s.onAck('never', () => new Promise(() => {}));
-        s.onDisconnect((ctx) => gone.push(ctx.id));
-      },
-      { customReconnectDelay: () => 400 },
+      { server: (s) => s.onAck('never', () => new Promise(() => {})), client: { customReconnectDelay: () => 400 } },
     );
     const id = client.getId()!;
     const answer = client.request('never', 1).then(

@@ -1,56 +1,17 @@
-import { StelarClient, type StelarServer } from '../../../src';
-import { DropProxy } from '../../helpers/drop-proxy';
-import { ServerKit, collect, until, type Mode } from '../../helpers/server-kit';
+import { collect, until } from '../../helpers/server-kit';
+import { RecoveryKit, dropAndReturn } from './recovery-e2e.kit';
 
 // Session recovery end to end over real sockets, with the drop made by a proxy that resets both
 // directions (docs/API.md, "Session recovery"). Each mode runs the same cases.
-const MODES: Mode[] = ['ws', 'tcp'];
-
-interface ConnectInfo {
-  recovered: boolean;
-  reason?: string;
-}
+const MODES = ['ws', 'tcp'] as const;
 
 describe.each(MODES)('session recovery over %s', (mode) => {
-  const kit = new ServerKit();
-  const proxies: DropProxy[] = [];
-  const clients: StelarClient[] = [];
-  afterEach(async () => {
-    for (const c of clients.splice(0)) c.disconnect();
-    for (const p of proxies.splice(0)) await p.close();
-    await kit.teardown();
-  });
-
-  async function setup(recovery: unknown, clientOpts: Record<string, unknown> = {}) {
-    const server = await kit.server({ recovery } as never);
-    const port = mode === 'ws' ? server.getPort() : server.getTcpPort()!;
-    const proxy = await DropProxy.start(port);
-    proxies.push(proxy);
-    const target = mode === 'ws' ? `ws://127.0.0.1:${proxy.port}/` : `127.0.0.1:${proxy.port}`;
-    const client = new StelarClient(target, {
-      mode,
-      logger: 'silent',
-      reconnection: true,
-      reconnectionDelay: 20,
-      maxReconnectionDelay: 40,
-      ...clientOpts,
-    } as never);
-    clients.push(client);
-    const connects: ConnectInfo[] = [];
-    client.on('connect', (info: ConnectInfo) => connects.push(info));
-    client.connect();
-    await until(() => connects.length === 1, 5000, 'first connect');
-    return { server, proxy, client, connects };
-  }
-
-  function disconnects(server: StelarServer): string[] {
-    const ids: string[] = [];
-    server.onDisconnect((ctx) => ids.push(ctx.id));
-    return ids;
-  }
+  const kit = new RecoveryKit({ mode, tls: false });
+  afterEach(() => kit.teardown());
 
   it('room messages 1,2,3 with a drop around 2 arrive [1,2,3] exactly once, in order, before new ones; id, rooms, metadata kept', async () => {
-    const { server, proxy, client, connects } = await setup({ windowMs: 10000 });
+    const rig = await kit.setup({ windowMs: 10000 });
+    const { server, client, connects } = rig;
     const resumes: string[] = [];
     const connections: string[] = [];
     const hookResumes: { clientId: string; missed: number }[] = [];
@@ -62,7 +23,6 @@ describe.each(MODES)('session recovery over %s', (mode) => {
       ctx.emit('meta-ok', true);
     });
     server.on('whoami', (ctx) => ctx.emit('me', ctx.getMetadata('user')));
-    const gone = disconnects(server);
     const got = collect<number>(client, 'n');
     const direct = collect<string>(client, 'd');
     const me = collect<unknown>(client, 'me');
@@ -75,13 +35,10 @@ describe.each(MODES)('session recovery over %s', (mode) => {
     await until(() => got.length === 1, 3000, 'message 1');
     // Message 2 is written and the wire is cut in the same tick: it may or may not arrive.
     server.to('r', 'n', 2);
-    proxy.hold(); // the reconnection waits until the "while away" sends are done
-    proxy.cut();
-    await until(() => gone.includes(id), 5000, 'server to notice the drop');
-    server.to('r', 'n', 3);
-    server.toId(id, 'd', 'while-away');
-    proxy.release();
-    await until(() => connects.length === 2, 5000, 'reconnect');
+    await dropAndReturn(rig, id, () => {
+      server.to('r', 'n', 3);
+      server.toId(id, 'd', 'while-away');
+    });
     expect(connects[1]).toEqual({ recovered: true });
     expect(client.isRecovered()).toBe(true);
     expect(client.getId()).toBe(id);
@@ -106,19 +63,16 @@ describe.each(MODES)('session recovery over %s', (mode) => {
   });
 
   it('broadcasts and ctx.emit sent while away are replayed; the sender is not sent its own ctx.broadcast', async () => {
-    const { server, proxy, client, connects } = await setup(true);
-    const gone = disconnects(server);
+    const rig = await kit.setup(true);
+    const { server, client, connects } = rig;
     const all = collect<string>(client, 'all');
     const id = client.getId()!;
     server.broadcast('all', 'a1');
     await until(() => all.length === 1, 3000, 'a1');
-    proxy.hold(); // the reconnection waits until the "while away" sends are done
-    proxy.cut();
-    await until(() => gone.includes(id), 5000, 'drop noticed');
-    server.broadcast('all', 'a2');
-    server.broadcast('all', 'skip-me', id);
-    proxy.release();
-    await until(() => connects.length === 2, 5000, 'reconnect');
+    await dropAndReturn(rig, id, () => {
+      server.broadcast('all', 'a2');
+      server.broadcast('all', 'skip-me', id);
+    });
     expect(connects[1]).toEqual({ recovered: true });
     server.broadcast('all', 'a3');
     await until(() => all.length >= 3, 3000, 'a3');
@@ -126,15 +80,11 @@ describe.each(MODES)('session recovery over %s', (mode) => {
   });
 
   it("reason 'disabled': recovery off on the server — a new id, rooms rejoined as before", async () => {
-    const { server, proxy, client, connects } = await setup(false);
-    const gone = disconnects(server);
+    const rig = await kit.setup(false);
+    const { server, client, connects } = rig;
     expect(await client.joinRoom('r')).toBe(true);
     const id = client.getId()!;
-    proxy.hold(); // the reconnection waits until the "while away" sends are done
-    proxy.cut();
-    await until(() => gone.includes(id), 5000, 'drop noticed');
-    proxy.release();
-    await until(() => connects.length === 2, 5000, 'reconnect');
+    await dropAndReturn(rig, id);
     expect(connects[1]).toEqual({ recovered: false, reason: 'disabled' });
     expect(client.isRecovered()).toBe(false);
     expect(client.getId()).not.toBe(id);
@@ -143,33 +93,26 @@ describe.each(MODES)('session recovery over %s', (mode) => {
   });
 
   it("reason 'expired': reconnecting after windowMs", async () => {
-    const { server, proxy, client, connects } = await setup({ windowMs: 150 }, { customReconnectDelay: () => 400 });
-    const gone = disconnects(server);
+    const rig = await kit.setup({ windowMs: 150 }, { client: { customReconnectDelay: () => 400 } });
+    const { server, client, connects } = rig;
     const id = client.getId()!;
-    proxy.hold(); // the reconnection waits until the "while away" sends are done
-    proxy.cut();
-    await until(() => gone.includes(id), 5000, 'drop noticed');
-    proxy.release();
-    await until(() => connects.length === 2, 5000, 'reconnect');
+    await dropAndReturn(rig, id);
     expect(connects[1]).toEqual({ recovered: false, reason: 'expired' });
     expect(client.isRecovered()).toBe(false);
     expect(await server.metrics()).toMatch(/^stelar_recovery_total\{[^}]*outcome="expired"[^}]*\} 1$/m);
   });
 
   it("reason 'history': more missed room messages than historySize; the client rejoins its rooms", async () => {
-    const { server, proxy, client, connects } = await setup({ historySize: 2 });
-    const gone = disconnects(server);
+    const rig = await kit.setup({ historySize: 2 });
+    const { server, client, connects } = rig;
     expect(await client.joinRoom('r')).toBe(true);
     const got = collect<number>(client, 'n');
     server.to('r', 'n', 0);
     await until(() => got.length === 1, 3000, 'message 0');
     const id = client.getId()!;
-    proxy.hold(); // the reconnection waits until the "while away" sends are done
-    proxy.cut();
-    await until(() => gone.includes(id), 5000, 'drop noticed');
-    for (let i = 1; i <= 5; i++) server.to('r', 'n', i);
-    proxy.release();
-    await until(() => connects.length === 2, 5000, 'reconnect');
+    await dropAndReturn(rig, id, () => {
+      for (let i = 1; i <= 5; i++) server.to('r', 'n', i);
+    });
     expect(connects[1]).toEqual({ recovered: false, reason: 'history' });
     // Never a partial replay.
     expect(got).toEqual([0]);
@@ -177,38 +120,33 @@ describe.each(MODES)('session recovery over %s', (mode) => {
   });
 
   it("reason 'unknown': the session is not on the server reached (another server)", async () => {
-    const { server, proxy, client, connects } = await setup(true);
+    const rig = await kit.setup(true);
+    const { server, proxy, client, connects } = rig;
     const other = await kit.server({ recovery: true } as never);
-    const gone = disconnects(server);
     const id = client.getId()!;
-    proxy.retarget(mode === 'ws' ? other.getPort() : other.getTcpPort()!);
-    proxy.hold(); // the reconnection waits until the "while away" sends are done
-    proxy.cut();
-    await until(() => gone.includes(id), 5000, 'drop noticed');
-    proxy.release();
-    await until(() => connects.length === 2, 5000, 'reconnect');
+    proxy.retarget(kit.portOf(other));
+    await dropAndReturn(rig, id);
     expect(connects[1]).toEqual({ recovered: false, reason: 'unknown' });
   });
 
   it('server.disconnect(id) of a client that is away ends its session: the resume says unknown', async () => {
-    const { server, proxy, client, connects } = await setup({ windowMs: 10000 }, { customReconnectDelay: () => 300 });
-    const gone = disconnects(server);
+    const rig = await kit.setup({ windowMs: 10000 }, { client: { customReconnectDelay: () => 300 } });
+    const { server, client, connects } = rig;
     const id = client.getId()!;
-    proxy.hold(); // the reconnection waits until the "while away" sends are done
-    proxy.cut();
-    await until(() => gone.includes(id), 5000, 'drop noticed');
-    expect(server.disconnect(id)).toBe(false); // not connected here, but its session ends
-    proxy.release();
-    await until(() => connects.length === 2, 5000, 'reconnect');
+    let wasConnected: boolean | undefined;
+    await dropAndReturn(rig, id, () => {
+      wasConnected = server.disconnect(id);
+    });
+    expect(wasConnected).toBe(false); // not connected here, but its session ends
     expect(connects[1]).toEqual({ recovered: false, reason: 'unknown' });
   });
 
   it('a client that stops on purpose ends its session (disconnect() is not a drop)', async () => {
-    const { server, client } = await setup(true);
-    const gone = disconnects(server);
+    const rig = await kit.setup(true);
+    const { server, client } = rig;
     const id = client.getId()!;
     client.disconnect();
-    await until(() => gone.includes(id), 5000, 'disconnect');
+    await until(() => rig.gone.includes(id), 5000, 'disconnect');
     expect(server.getConfig().recovery).toEqual({ windowMs: 120000, historySize: 1000, skipMiddleware: false });
   });
 });

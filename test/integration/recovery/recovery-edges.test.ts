@@ -1,75 +1,25 @@
-import { StelarClient, StelarServer, TOKENS } from '../../../src';
+import { StelarServer, TOKENS } from '../../../src';
 import { MemoryStreamStore } from '../../../src/adapters/memory/memory-stream-store.adapter';
-import { DropProxy } from '../../helpers/drop-proxy';
-import { ServerKit, collect, until } from '../../helpers/server-kit';
-import { testCert } from '../../helpers/tls-cert';
+import { collect, until } from '../../helpers/server-kit';
+import { RECOVERY_VARIANTS, RecoveryKit, dropAndReturn } from './recovery-e2e.kit';
 
 // Session recovery: TLS variants of the drop case, a resume while the old connection still
 // looks alive (half-open), and the middleware rule on resume (docs/API.md, "Session recovery").
 
-interface ConnectInfo {
-  recovered: boolean;
-  reason?: string;
-}
-
-type Variant = { name: string; mode: 'ws' | 'tcp'; tls: boolean };
-const VARIANTS: Variant[] = [
-  { name: 'wss', mode: 'ws', tls: true },
-  { name: 'tcp+tls', mode: 'tcp', tls: true },
-  { name: 'ws', mode: 'ws', tls: false },
-  { name: 'tcp', mode: 'tcp', tls: false },
-];
-
-describe.each(VARIANTS)('session recovery edges over $name', ({ mode, tls }) => {
-  const kit = new ServerKit();
-  const proxies: DropProxy[] = [];
-  const clients: StelarClient[] = [];
-  afterEach(async () => {
-    for (const c of clients.splice(0)) c.disconnect();
-    for (const p of proxies.splice(0)) await p.close();
-    await kit.teardown();
-  });
-
-  async function setup(recovery: unknown, clientOpts: Record<string, unknown> = {}, serverSetup?: (s: StelarServer) => void) {
-    const cert = testCert();
-    const server = await kit.server({ recovery, ...(tls ? { tls: { key: cert.key, cert: cert.cert } } : {}) } as never);
-    serverSetup?.(server);
-    const proxy = await DropProxy.start(mode === 'ws' ? server.getPort() : server.getTcpPort()!);
-    proxies.push(proxy);
-    const target = mode === 'ws' ? `${tls ? 'wss' : 'ws'}://127.0.0.1:${proxy.port}/` : `${tls ? 'tls' : 'tcp'}://127.0.0.1:${proxy.port}`;
-    const client = new StelarClient(target, {
-      mode,
-      logger: 'silent',
-      reconnection: true,
-      reconnectionDelay: 20,
-      maxReconnectionDelay: 40,
-      ...(tls ? { tls: true, ca: cert.cert } : {}),
-      ...clientOpts,
-    } as never);
-    clients.push(client);
-    const connects: ConnectInfo[] = [];
-    client.on('connect', (info: ConnectInfo) => connects.push(info));
-    client.connect();
-    await until(() => connects.length === 1, 5000, 'first connect');
-    return { server, proxy, client, connects };
-  }
+describe.each(RECOVERY_VARIANTS)('session recovery edges over $name', ({ mode, tls }) => {
+  const kit = new RecoveryKit({ mode, tls });
+  afterEach(() => kit.teardown());
 
   it('room messages 1,2,3 with a drop around 2 arrive [1,2,3] exactly once', async () => {
-    const { server, proxy, client, connects } = await setup(true);
-    const gone: string[] = [];
-    server.onDisconnect((ctx) => gone.push(ctx.id));
+    const rig = await kit.setup(true);
+    const { server, client, connects } = rig;
     const got = collect<number>(client, 'n');
     expect(await client.joinRoom('r')).toBe(true);
     const id = client.getId()!;
     server.to('r', 'n', 1);
     await until(() => got.length === 1, 3000, 'message 1');
     server.to('r', 'n', 2);
-    proxy.hold(); // the reconnection waits until the "while away" sends are done
-    proxy.cut();
-    await until(() => gone.includes(id), 5000, 'drop noticed');
-    server.to('r', 'n', 3);
-    proxy.release();
-    await until(() => connects.length === 2, 5000, 'reconnect');
+    await dropAndReturn(rig, id, () => server.to('r', 'n', 3));
     server.to('r', 'n', 4);
     await until(() => got.length >= 4, 3000, 'message 4');
     expect(connects[1]).toEqual({ recovered: true });
@@ -80,7 +30,7 @@ describe.each(VARIANTS)('session recovery edges over $name', ({ mode, tls }) => 
   if (tls) return; // the cases below do not depend on the encryption layer
 
   it('a resume while the old connection still looks alive closes the old one with 4001 and loses nothing', async () => {
-    const { server, proxy, client, connects } = await setup(true, { heartbeatInterval: 100 });
+    const { server, proxy, client, connects } = await kit.setup(true, { client: { heartbeatInterval: 100 } });
     const closes: { id: string; code: number }[] = [];
     server.updateConfig({ hooks: { onClientDisconnect: (i) => closes.push({ id: i.clientId, code: -1 }) } });
     const got = collect<number>(client, 'n');
@@ -107,21 +57,17 @@ describe.each(VARIANTS)('session recovery edges over $name', ({ mode, tls }) => 
   it('skipMiddleware false: a resume runs the middleware again, with the resumed id; a refusal ends the session', async () => {
     const seen: string[] = [];
     let refuse = false;
-    const { server, proxy, client, connects } = await setup({ skipMiddleware: false }, {}, (s) =>
-      s.use((ctx, next) => {
-        seen.push(ctx.id);
-        if (refuse) throw new Error('banned');
-        next();
-      }),
-    );
-    const gone: string[] = [];
-    server.onDisconnect((ctx) => gone.push(ctx.id));
+    const rig = await kit.setup({ skipMiddleware: false }, {
+      server: (s) =>
+        s.use((ctx, next) => {
+          seen.push(ctx.id);
+          if (refuse) throw new Error('banned');
+          next();
+        }),
+    });
+    const { proxy, client, connects } = rig;
     const id = client.getId()!;
-    proxy.hold(); // the reconnection waits until the "while away" sends are done
-    proxy.cut();
-    await until(() => gone.includes(id), 5000, 'drop noticed');
-    proxy.release();
-    await until(() => connects.length === 2, 5000, 'resume');
+    await dropAndReturn(rig, id);
     expect(connects[1]).toEqual({ recovered: true });
     expect(seen).toEqual([id, id]);
     // Now the middleware refuses: the session ends, the next connect cannot resume it.
@@ -143,30 +89,17 @@ describe.each(VARIANTS)('session recovery edges over $name', ({ mode, tls }) => 
     );
     await server.start();
     try {
-      const proxy = await DropProxy.start(mode === 'ws' ? server.getPort() : server.getTcpPort()!);
-      proxies.push(proxy);
-      const client = new StelarClient(mode === 'ws' ? `ws://127.0.0.1:${proxy.port}/` : `127.0.0.1:${proxy.port}`, {
-        mode, logger: 'silent', reconnection: true, reconnectionDelay: 20, maxReconnectionDelay: 40,
-      });
-      clients.push(client);
-      const connects: ConnectInfo[] = [];
-      client.on('connect', (info: ConnectInfo) => connects.push(info));
+      const rig = await kit.rig(server);
+      const { client, connects } = rig;
       const got = collect<number>(client, 'n');
-      client.connect();
-      await until(() => connects.length === 1, 5000, 'first connect');
       expect(await client.joinRoom('r')).toBe(true);
-      const gone: string[] = [];
-      server.onDisconnect((ctx) => gone.push(ctx.id));
       server.to('r', 'n', 1);
       await until(() => got.length === 1, 3000, 'message 1');
       const id = client.getId()!;
-      proxy.hold();
-      proxy.cut();
-      await until(() => gone.includes(id), 5000, 'drop noticed');
-      store.delete('#r'); // as a flushed or restarted store would: the next message starts a new epoch
-      server.to('r', 'n', 2);
-      proxy.release();
-      await until(() => connects.length === 2, 5000, 'reconnect');
+      await dropAndReturn(rig, id, () => {
+        store.delete('#r'); // as a flushed or restarted store would: the next message starts a new epoch
+        server.to('r', 'n', 2);
+      });
       expect(connects[1]).toEqual({ recovered: false, reason: 'epoch' });
       await until(() => server.getRoomMembers('r').length === 1, 3000, 'rejoin');
     } finally {
@@ -176,20 +109,16 @@ describe.each(VARIANTS)('session recovery edges over $name', ({ mode, tls }) => 
 
   it('skipMiddleware true: a resume skips the middleware', async () => {
     const seen: string[] = [];
-    const { server, proxy, client, connects } = await setup({ skipMiddleware: true }, {}, (s) =>
-      s.use((ctx, next) => {
-        seen.push(ctx.id);
-        next();
-      }),
-    );
-    const gone: string[] = [];
-    server.onDisconnect((ctx) => gone.push(ctx.id));
+    const rig = await kit.setup({ skipMiddleware: true }, {
+      server: (s) =>
+        s.use((ctx, next) => {
+          seen.push(ctx.id);
+          next();
+        }),
+    });
+    const { client, connects } = rig;
     const id = client.getId()!;
-    proxy.hold(); // the reconnection waits until the "while away" sends are done
-    proxy.cut();
-    await until(() => gone.includes(id), 5000, 'drop noticed');
-    proxy.release();
-    await until(() => connects.length === 2, 5000, 'resume');
+    await dropAndReturn(rig, id);
     expect(connects[1]).toEqual({ recovered: true });
     expect(seen).toEqual([id]);
   });
