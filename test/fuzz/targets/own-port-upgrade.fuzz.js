@@ -6,29 +6,15 @@
 // (/health, /metrics) and their minimal responses. Each input runs on an in-memory socket handed
 // to the listener's net.Server and closed afterwards. Invariants: no exception; the answer is a
 // 101 with a correct Sec-WebSocket-Accept or a complete HTTP response with a documented status
-// and `Connection: close`; every socket is closed and the server holds no connection afterwards.
-const crypto = require('node:crypto');
+// and `Connection: close`; every socket is closed and the server holds no connection afterwards,
+// nor the listener a deadline (the body shared with http-upgrade: ../lib/upgrade-target.js).
 const { dist, check } = require('../lib/invariants');
-const { MemorySocket } = require('../lib/memory-socket');
+const { UPGRADE_SERVER_OPTIONS, upgradeTarget } = require('../lib/upgrade-target');
 
 const { StelarServer } = dist('index.js');
 const { TOKENS } = dist('ports/index.js');
-const STATUSES = new Set([101, 200, 204, 400, 403, 404, 405, 413, 414, 426, 429, 431, 500, 503, 505]);
-const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
-const stelar = new StelarServer({
-  port: 0,
-  host: '127.0.0.1',
-  tcpPort: false,
-  logger: false,
-  gracefulShutdown: false,
-  compression: true,
-  trustProxy: true,
-  allowedOrigins: ['https://app.example'],
-  maxPayloadSize: 4096,
-  maxConnections: 1000,
-  maxConnectionsPerIP: 1000,
-});
+const stelar = new StelarServer({ ...UPGRADE_SERVER_OPTIONS, port: 0 });
 let listener = null;
 const ready = stelar.start().then(() => {
   const ws = stelar.container.getAll(TOKENS.Transport).find((t) => t.protocol === 'ws');
@@ -36,78 +22,11 @@ const ready = stelar.start().then(() => {
   check(listener !== null && typeof listener.pendingCount === 'number', 'the WebSocket transport is not on the own-port listener');
 });
 
-function waitClosed(socket, ms) {
-  if (socket.destroyed) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    socket.once('close', () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
-}
-
-function header(text, name) {
-  const m = new RegExp(`^${name}:[ \\t]*(.*)$`, 'im').exec(text);
-  return m === null ? null : m[1].trim();
-}
-
-function checkAnswer(out, input) {
-  if (out.length === 0) return;
-  const text = out.toString('latin1');
-  const m = /^HTTP\/1\.1 (\d{3}) /.exec(text);
-  check(m !== null, () => `answer is not an HTTP/1.1 status line: ${JSON.stringify(text.slice(0, 80))}`);
-  const status = Number(m[1]);
-  check(STATUSES.has(status), () => `undocumented status ${status}`);
-  const end = text.indexOf('\r\n\r\n');
-  check(end !== -1, 'answer without the end of its header');
-  const head = text.slice(0, end);
-  if (status === 101) {
-    const key = header(input.toString('latin1'), 'sec-websocket-key');
-    check(key !== null, '101 without a Sec-WebSocket-Key in the request');
-    const expected = crypto.createHash('sha1').update(key + GUID).digest('base64');
-    check(header(head, 'sec-websocket-accept') === expected, 'wrong Sec-WebSocket-Accept');
-    const ext = header(head, 'sec-websocket-extensions');
-    if (ext !== null) {
-      check(/^permessage-deflate(; (server|client)_no_context_takeover| ?; ?(server|client)_max_window_bits=(8|9|1[0-5]))*$/.test(ext), () => `odd extension answer: ${ext}`);
-    }
-  } else {
-    check(/\r\nconnection: close(\r\n|$)/i.test(head), 'a non-101 answer without Connection: close');
-    const len = header(head, 'content-length');
-    if (len !== null) check(out.length - end - 4 >= Number(len), 'error answer shorter than its Content-Length');
-  }
-}
-
-module.exports = {
-  maxLen: 4096,
-  // Byte 0 bit 0: send the input in two pieces (split at byte 1); the rest is the request.
-  async fuzz(data) {
-    if (data.length < 2) return;
-    await ready;
-    const input = data.subarray(2);
-    const socket = new MemorySocket();
-    listener.server.emit('connection', socket);
-    if (data[0] & 1) {
-      const at = Math.min(data[1], input.length);
-      socket.push(Buffer.from(input.subarray(0, at)));
-      await new Promise(setImmediate);
-      socket.push(Buffer.from(input.subarray(at)));
-    } else {
-      socket.push(Buffer.from(input));
-    }
-    for (let i = 0; i < 4; i++) await new Promise(setImmediate);
-    // The peer is done: end its side; the server must finish and close the socket.
-    socket.push(null);
-    const closed = await waitClosed(socket, 5000);
-    const out = socket.written();
-    check(closed, () => `socket still open 5 s after the peer ended it; answer: ${JSON.stringify(out.toString('latin1').slice(0, 120))}`);
-    checkAnswer(out, input);
-    for (let i = 0; i < 50 && stelar.getStats().activeConnections !== 0; i++) await new Promise(setImmediate);
-    check(stelar.getStats().activeConnections === 0, 'server still counts a connection after its socket closed');
-    check(listener.pendingCount === 0, () => `the listener still times ${listener.pendingCount} socket(s) after they closed`);
-  },
-  async teardown() {
-    await stelar.stop();
-  },
-  dictionary: ['GET / HTTP/1.1\r\n', 'GET /health HTTP/1.1\r\n', 'POST / HTTP/1.1\r\n', 'HTTP/1.0', 'Host: x\r\n', 'Upgrade: websocket\r\n', 'Connection: Upgrade\r\n', 'Connection: keep-alive, Upgrade\r\n', 'Sec-WebSocket-Version: 13\r\n', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n', 'Sec-WebSocket-Extensions: ', 'permessage-deflate', '; client_max_window_bits', '; server_max_window_bits=8', '; client_no_context_takeover', '; server_no_context_takeover', 'Origin: https://app.example\r\n', 'Origin: https://evil.example\r\n', 'X-Forwarded-For: ', '::ffff:10.0.0.1', 'Content-Length: 5\r\n', 'Transfer-Encoding: chunked\r\n', '\r\n\r\n', '\r\n', '\x81\x85\x00\x00\x00\x00', '\x88\x80\x00\x00\x00\x00'],
-};
+module.exports = upgradeTarget({
+  stelar,
+  ready,
+  statuses: new Set([101, 200, 204, 400, 403, 404, 405, 413, 414, 426, 429, 431, 500, 503, 505]),
+  connectionClose: true,
+  accept: (socket) => listener.server.emit('connection', socket),
+  afterEach: () => check(listener.pendingCount === 0, () => `the listener still times ${listener.pendingCount} socket(s) after they closed`),
+});
