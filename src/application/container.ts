@@ -52,6 +52,7 @@ import { StelarContextFactory } from './server/stelar-context';
 import { Uptime } from './server/uptime';
 import { bindOperations } from './server/operations/operations.module';
 import type { ServerOperations } from './server/operations/server-operations';
+import type { DashboardHostFactory } from './server/operations/dashboard.service';
 import type { ServerCounters } from '../domain/metrics/server-counters';
 
 /** How a user customises the wiring: runs after the defaults are bound, before any resolution. */
@@ -80,11 +81,14 @@ interface Sugar {
  * `generateClientId` and `logger` are sugar for exactly one binding each (`TOKENS.IRateLimiter`,
  * `TOKENS.IIPTracker`, `TOKENS.IdGenerator`, `TOKENS.Logger`); giving the option *and*
  * rebinding its token throws a TypeError naming both, so the two cannot silently disagree.
+ * `dashboardHost` builds the dashboard's own server (StelarServer passes its constructor);
+ * only the `dashboard` option needs it.
  */
 export function createStelarContainer(
   options: ResolvedOptions,
   configure?: ContainerConfigurer,
   transports: readonly ContainerModule[] = builtInTransports(options),
+  dashboardHost?: DashboardHostFactory,
 ): Container {
   const c = new Container({ defaultScope: 'Singleton' });
   // Created on first resolution of a recovery store token (cluster + recovery), started by the lifecycle.
@@ -92,7 +96,7 @@ export function createStelarContainer(
   const sugar = bindPorts(c, options, recoveryStores);
   bindDomain(c, options);
   bindApplication(c, options, recoveryStores);
-  bindOperations(c, options);
+  bindOperations(c, options, dashboardHost);
   for (const module of transports) c.load(module);
   if (configure !== undefined) {
     configure(c);

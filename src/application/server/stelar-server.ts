@@ -98,7 +98,13 @@ export class StelarServer<
     this.opts = resolveOptions(options);
     const builtIn = builtInTransports(this.opts);
     const t = wiring.transports;
-    const c = createStelarContainer(this.opts, wiring.configure, typeof t === 'function' ? t(builtIn) : (t ?? builtIn));
+    const c = createStelarContainer(
+      this.opts,
+      wiring.configure,
+      typeof t === 'function' ? t(builtIn) : (t ?? builtIn),
+      // The dashboard's own server (on `<path>/ws`) is a StelarServer too.
+      (hostOptions) => new StelarServer(hostOptions),
+    );
     this.container = c;
     this.dispatcher = c.get(APP_TOKENS.Dispatcher);
     this.messaging = c.get(APP_TOKENS.Messaging);

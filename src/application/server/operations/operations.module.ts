@@ -10,26 +10,21 @@ import type { CodecRegistry } from '../../../domain/codec-registry';
 import type { RoomRegistry } from '../../../domain/room-registry.service';
 import { EventLoopLagSampler } from '../../../adapters/metrics/event-loop-lag.sampler';
 import { APP_TOKENS } from '../app-tokens';
-import type { ResolvedOptions, StelarOptions } from '../server-options';
+import type { ResolvedOptions } from '../server-options';
 import type { ServerMessaging } from '../server-messaging.service';
 import type { StelarContext } from '../server-types';
-import type { DashboardHost, DashboardTarget } from './dashboard.service';
+import type { DashboardHostFactory, DashboardTarget } from './dashboard.service';
 import { ServerMetricsSource } from './metrics-source';
 import { ServerOperations } from './server-operations';
-
-/** The dashboard's own server is a StelarServer (required lazily: it imports this module's importer). */
-function createHost(options: StelarOptions): DashboardHost {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { StelarServer } = require('../stelar-server') as typeof import('../stelar-server');
-  return new StelarServer(options);
-}
 
 /**
  * Binds the operations concern: the counters the domain counts into (`APP_TOKENS.Counters`) and
  * the metrics route / dashboard / lag sampler (`APP_TOKENS.Operations`). Binding the
  * `MetricsExporterFactory` port (ports/metrics.port.ts) replaces the prom-client exporter.
+ * `createHost` builds the dashboard's own server (a StelarServer, handed in by StelarServer so
+ * that this module does not import its importer); needed only with the `dashboard` option.
  */
-export function bindOperations(c: Container, o: ResolvedOptions): void {
+export function bindOperations(c: Container, o: ResolvedOptions, createHost: DashboardHostFactory = noDashboardHost): void {
   // One traffic entry per installed transport from the start, so every `protocol` series exists
   // (at 0) before the first connection: alerts and rate() see them.
   c.bind(APP_TOKENS.Counters).toResolvedValue(
@@ -86,4 +81,9 @@ export function bindOperations(c: Container, o: ResolvedOptions): void {
       { serviceIdentifier: MetricsExporterFactory, optional: true },
     ],
   );
+}
+
+/** No host factory given (a container built without StelarServer): the dashboard cannot start. */
+function noDashboardHost(): never {
+  throw new TypeError('the dashboard needs its host: createStelarContainer(options, configure, transports, createHost)');
 }
