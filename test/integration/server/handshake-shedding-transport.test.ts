@@ -9,26 +9,12 @@ import * as http from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import { WsServerTransport } from '../../../src/adapters/websocket/ws-server-transport';
 import { TcpServerTransport } from '../../../src/adapters/tcp/tcp-server-transport';
-import type { LagSource } from '../../../src/adapters/socket/event-loop-lag.monitor';
+import { FakeLag } from '../../fakes/fake-lag-source';
 import type { AttemptEnded, ConnectionAcceptor, HandshakeInfo } from '../../../src/ports/transport.port';
 import type { Connection } from '../../../src/ports/connection.port';
 import { EchoAcceptor } from '../tcp/echo-acceptor';
 import { parseTcpFrames, tcpFrame } from '../../helpers/raw-clients';
 import { testCert } from '../../helpers/tls-cert';
-
-class FakeLag implements LagSource {
-  lag = 0;
-  users = 0;
-  lagMs(): number {
-    return this.lag;
-  }
-  acquire(): void {
-    this.users++;
-  }
-  release(): void {
-    this.users--;
-  }
-}
 
 /** Screens everything in, closes every accepted connection at once, records attempt ends. */
 class RecordingAcceptor implements ConnectionAcceptor {

@@ -1,24 +1,9 @@
 import { PassThrough } from 'node:stream';
 import { HandshakeAdmission, ShedSockets, isShed, peerGone } from '../../../src/adapters/socket/handshake-admission';
-import type { LagSource } from '../../../src/adapters/socket/event-loop-lag.monitor';
+import { FakeLag } from '../../fakes/fake-lag-source';
 import { PROCESS_LAG } from '../../../src/adapters/socket/event-loop-lag.monitor';
 import type { AttemptEnded, ConnectionAcceptor } from '../../../src/ports/transport.port';
 import { FakeClock } from '../../fakes/fake-clock';
-
-/** A lag source whose lag the test sets, counting acquire/release. */
-class FakeLag implements LagSource {
-  lag = 0;
-  users = 0;
-  lagMs(): number {
-    return this.lag;
-  }
-  acquire(): void {
-    this.users++;
-  }
-  release(): void {
-    this.users--;
-  }
-}
 
 function recorder(): ConnectionAcceptor & { ended: AttemptEnded[] } {
   const ended: AttemptEnded[] = [];
