@@ -24,6 +24,23 @@ async function keepAlive(port: number): Promise<{ socket: net.Socket; text: () =
 }
 
 const HEALTH = 'GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n';
+const UPGRADE = Buffer.from(
+  'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+    'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+);
+
+/** Writes {@link UPGRADE} one byte per 200 ms until the server closes the socket: when, and how many bytes went. */
+async function trickleUpgrade(slow: { socket: net.Socket; closed: Promise<number> }): Promise<{ closedAt: number; sent: number }> {
+  let sent = 0;
+  const trickle = setInterval(() => {
+    if (!slow.socket.destroyed && sent < UPGRADE.length) slow.socket.write(UPGRADE.subarray(sent, ++sent));
+  }, 200);
+  try {
+    return { closedAt: await slow.closed, sent };
+  } finally {
+    clearInterval(trickle);
+  }
+}
 
 // Node's http server (httpParser 'node'): keep-alive is served, and each request head has its deadline.
 it('finding 7 (httpParser node): an upgrade trickled after a kept-alive GET /health is closed at connectTimeout; canaries lossless', async () => {
@@ -44,19 +61,10 @@ it('finding 7 (httpParser node): an upgrade trickled after a kept-alive GET /hea
   slow.socket.write(HEALTH);
   await waitFor(() => slow.text().includes('HTTP/1.1 200'), 'the health answer');
   const answeredAt = Date.now();
-  const upgrade = Buffer.from(
-    'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
-  );
-  let i = 0;
-  const trickle = setInterval(() => {
-    if (!slow.socket.destroyed && i < upgrade.length) slow.socket.write(upgrade.subarray(i, ++i));
-  }, 200);
-  const closedAt = await slow.closed;
-  clearInterval(trickle);
+  const { closedAt, sent } = await trickleUpgrade(slow);
   expect(closedAt - answeredAt).toBeLessThan(CONNECT_TIMEOUT + 1500);
   expect(closedAt - answeredAt).toBeGreaterThanOrEqual(CONNECT_TIMEOUT - 100);
-  expect(i).toBeLessThan(upgrade.length);
+  expect(sent).toBeLessThan(UPGRADE.length);
   expect(slow.text()).not.toMatch(/HTTP\/1\.1 101/);
   expect((await server.untilLogged(/STELAR_ERR_CONNECT_TIMEOUT: No complete request head within 1500 ms \(ws 127\.0\.0\.2\)/)).length).toBeGreaterThan(0);
 
@@ -83,19 +91,10 @@ it('finding 7 (httpParser stelar): a kept-alive GET /health is answered with Con
 
   const slow = await keepAlive(server.port);
   const startedAt = Date.now();
-  const upgrade = Buffer.from(
-    'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
-  );
-  let i = 0;
-  const trickle = setInterval(() => {
-    if (!slow.socket.destroyed && i < upgrade.length) slow.socket.write(upgrade.subarray(i, ++i));
-  }, 200);
-  const closedAt = await slow.closed;
-  clearInterval(trickle);
+  const { closedAt, sent } = await trickleUpgrade(slow);
   expect(closedAt - startedAt).toBeLessThan(CONNECT_TIMEOUT + 1500);
   expect(closedAt - startedAt).toBeGreaterThanOrEqual(CONNECT_TIMEOUT - 100);
-  expect(i).toBeLessThan(upgrade.length);
+  expect(sent).toBeLessThan(UPGRADE.length);
   expect(slow.text()).toBe('');
   expect((await server.untilLogged(/STELAR_ERR_CONNECT_TIMEOUT: No complete request head within 1500 ms \(ws 127\.0\.0\.2\)/)).length).toBeGreaterThan(0);
 
