@@ -88,6 +88,8 @@ export class MessageRouter<C extends HandlerContext = HandlerContext> {
       request.seq = msg.seq ?? 0;
     }
     this.replier.received(request);
+    // The bound on requests in flight per connection: over it, answered with its code at once.
+    if (!this.replier.admit(record, request)) return;
     const handler = this.dispatcher.getAck(msg.event);
     if (handler === undefined && !this.dispatcher.hasHandlers(msg.event)) {
       this.logger.debug(`${StelarErrorCode.NoHandler}: request "${msg.event}" from ${record.id}`);
@@ -96,8 +98,9 @@ export class MessageRouter<C extends HandlerContext = HandlerContext> {
     }
     const ctx = this.contexts.create(record, { event: msg.event, data: msg.data, binary: false, request });
     if (handler === undefined) {
-      // Plain `on` handlers answer through ctx.ack / ctx.send (ctx._correlationId is set).
-      this.dispatcher.dispatch(msg.event, ctx);
+      // Plain `on` handlers answer through ctx.ack / ctx.send (ctx._correlationId is set); the
+      // request's slot is free once they answered or are done without answering.
+      this.dispatcher.dispatchRequest(msg.event, ctx, () => this.replier.release(record, request));
       return;
     }
     let value: unknown;
