@@ -2,7 +2,7 @@ import type { Logger } from '../ports/logger.port';
 import type { ClientRecord } from './client-record';
 import { PendingRequest, type ContextFactory, type HandlerContext } from './context.types';
 import type { Dispatcher } from './dispatcher.service';
-import { StelarErrorCode } from './errors';
+import { CloseCode, StelarErrorCode } from './errors';
 import { errorMessage } from './hook-runner.service';
 import {
   MessageType,
@@ -144,7 +144,15 @@ export class MessageRouter<C extends HandlerContext = HandlerContext> {
       this.sender.sendTo(record, answer);
       return;
     }
+    // A waiting answer holds a slot of maxRequestsInFlight; with none free it cannot be refused
+    // in order (it would overtake those waiting), so the connection is closed (1008).
+    const bound = this.replier.bound;
+    if (bound !== null && !bound.holdWaiting(record)) {
+      this.sender.closeWithError(record, StelarErrorCode.TooManyRequests, 'Too many requests in flight', CloseCode.PolicyViolation);
+      return;
+    }
     const chain: Promise<void> = Promise.all([before, ready]).then(() => {
+      if (bound !== null) bound.releaseWaiting(record);
       if (this.pendingAnswers.get(record) === chain) this.pendingAnswers.delete(record);
       try {
         this.sender.sendTo(record, answer);

@@ -45,10 +45,29 @@ export class RequestBound {
 
   /** Takes a slot for `request`; false (and the refusal counted and logged) when none is free. */
   admit(record: ClientRecord, request: PendingRequest): boolean {
+    if (!this.take(record, 'request refused')) return false;
+    request.holdsSlot = true;
+    return true;
+  }
+
+  /**
+   * Takes a slot for a room answer that has to wait (cluster mode: behind the room's
+   * subscription, or behind an earlier waiting answer, to keep answers in request order); give it
+   * back with {@link releaseWaiting} once it is sent. False (counted, logged): none is free, and
+   * since the answer cannot overtake those waiting, the caller closes the connection.
+   */
+  holdWaiting(record: ClientRecord): boolean {
+    return this.take(record, 'connection closed: room answers waiting');
+  }
+
+  releaseWaiting(record: ClientRecord): void {
+    if (record.requestsInFlight > 0) record.requestsInFlight--;
+  }
+
+  private take(record: ClientRecord, what: string): boolean {
     const max = this.max;
     if (record.requestsInFlight < max) {
       record.requestsInFlight++;
-      request.holdsSlot = true;
       return true;
     }
     this.counters.countInvalid(StelarErrorCode.TooManyRequests);
@@ -57,7 +76,7 @@ export class RequestBound {
       const more = suppressed > 0 ? ` (+${suppressed} more since the last line)` : '';
       this.logger.warn(
         { clientId: record.id, ip: record.info.remoteAddress, protocol: record.protocol, code: StelarErrorCode.TooManyRequests, max, suppressed },
-        `${StelarErrorCode.TooManyRequests}: request refused, ${record.id} has ${max} requests in flight (maxRequestsInFlight)${more}`,
+        `${StelarErrorCode.TooManyRequests}: ${what}, ${record.id} has ${max} requests in flight (maxRequestsInFlight)${more}`,
       );
     }
     return false;

@@ -20,7 +20,7 @@ export class RequestReplier {
     private readonly counters: ServerCounters = new ServerCounters(),
     private readonly clock: Clock | null = null,
     /** The bound on requests in flight per connection (null: unbounded, for tools and tests). */
-    private readonly bound: RequestBound | null = null,
+    readonly bound: RequestBound | null = null,
   ) {}
 
   /**

@@ -2,6 +2,7 @@ import { answerError, StelarError, StelarErrorCode } from '../../../src/domain/e
 import { MessageType, type StelarMessage } from '../../../src/domain/message';
 import { tooManyRequestsMessage } from '../../../src/domain/request-bound.policy';
 import { harness } from './connection-harness';
+import { FakeClusterInterest } from '../../fakes/fake-cluster-interest';
 
 const req = (event: string, id: number): StelarMessage => ({ type: MessageType.AckRequest, event, ack: event, id, data: id });
 const answers = (msgs: StelarMessage[]) => msgs.filter((m) => m.type === MessageType.AckResponse) as { id: number; error?: string; data?: unknown }[];
@@ -150,5 +151,28 @@ describe('RequestBound (maxRequestsInFlight, per connection)', () => {
     // A handler's own message stays a plain Error, also one that looks like a code.
     expect(answerError('Invalid token')).not.toBeInstanceOf(StelarError);
     expect(answerError('STELAR_ERR_MADE_UP: x')).not.toBeInstanceOf(StelarError);
+  });
+
+  it('cluster mode: room answers waiting for a subscription hold slots; one more closes the connection (1008, STELAR_ERR_TOO_MANY_REQUESTS), slots freed once sent', async () => {
+    const h = harness({ limits: { maxRequestsInFlight: 3 }, maxRoomsPerClient: 100 });
+    const interest = new FakeClusterInterest();
+    h.rooms.setInterest(interest);
+    const conn = await h.connect();
+    const rec = h.clients.get('c1')!;
+    const room = (type: 8 | 9, name: string, id: number): StelarMessage => ({ type, room: name, id }) as StelarMessage;
+    h.send(conn, room(MessageType.JoinRoom, 'a', 1)); // waits for 'a' to be subscribed
+    h.send(conn, room(MessageType.LeaveRoom, 'nowhere', 2)); // queued behind it (answers in order)
+    h.send(conn, room(MessageType.LeaveRoom, 'nowhere', 3));
+    expect(rec.requestsInFlight).toBe(3);
+    expect(conn.closes).toEqual([]);
+    interest.subscribe('a');
+    await h.settle();
+    expect(conn.messages().filter((m) => m.type === MessageType.JoinRoom || m.type === MessageType.LeaveRoom).map((m) => (m as { id: number }).id)).toEqual([1, 2, 3]);
+    expect(rec.requestsInFlight).toBe(0);
+    // Now four waiting answers: the fourth cannot be refused in order, so the connection goes.
+    for (let i = 0; i < 4; i++) h.send(conn, room(MessageType.JoinRoom, `b${i}`, 10 + i));
+    expect(conn.closes).toEqual([{ code: 1008, reason: 'Too many requests in flight' }]);
+    expect(conn.messages().at(-1)).toMatchObject({ type: MessageType.Error, code: StelarErrorCode.TooManyRequests });
+    expect(h.logger.at('warn').some((l) => l.includes('room answers waiting'))).toBe(true);
   });
 });
