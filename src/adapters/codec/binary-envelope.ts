@@ -141,6 +141,14 @@ export function decodeBinaryMessage(env: Envelope): BinaryMessage {
   return { ...msg, ...tail };
 }
 
+/**
+ * A metadata value is a string, a boolean or a finite number: JSON.parse turns `1e999` into
+ * Infinity, which would re-encode as `null` (a fuzz finding). Shared with the cluster envelope.
+ */
+export function isBinaryMetaValue(v: unknown): boolean {
+  return typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
+}
+
 function parseMeta(json: string): BinaryMeta {
   let meta: unknown;
   try {
@@ -153,8 +161,8 @@ function parseMeta(json: string): BinaryMeta {
   }
   for (const key in meta) {
     const v = (meta as Record<string, unknown>)[key];
-    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
-      throw createError(ErrorPrefix.Message, `binary metadata "${key}" must be a string, number or boolean`, StelarErrorCode.InvalidMessage, CloseCode.ProtocolError);
+    if (!isBinaryMetaValue(v)) {
+      throw createError(ErrorPrefix.Message, `binary metadata "${key}" must be a string, finite number or boolean`, StelarErrorCode.InvalidMessage, CloseCode.ProtocolError);
     }
   }
   return meta as BinaryMeta;

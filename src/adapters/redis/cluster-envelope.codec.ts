@@ -23,6 +23,7 @@ import type { ClusterDelivery, DeliveryTarget } from '../../ports/cluster-bus.po
 import { CloseCode, StelarErrorCode } from '../../domain/errors';
 import { ErrorPrefix, createError } from '../socket/protocol-errors';
 import type { BinaryMeta } from '../../domain/message';
+import { isBinaryMetaValue } from '../codec/binary-envelope';
 
 /** Envelope format version (first byte); a node drops envelopes of any other version. */
 export const ENVELOPE_VERSION = 2;
@@ -344,8 +345,8 @@ function parseMeta(text: string): BinaryMeta {
   }
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw invalid('binary meta is not an object');
   for (const x of Object.values(v)) {
-    if (typeof x !== 'string' && typeof x !== 'number' && typeof x !== 'boolean') {
-      throw invalid('binary meta values must be strings, numbers or booleans');
+    if (!isBinaryMetaValue(x)) {
+      throw invalid('binary meta values must be strings, finite numbers or booleans');
     }
   }
   return v as BinaryMeta;

@@ -193,6 +193,7 @@ describe('cluster envelope: malformed input', () => {
     expectInvalid(withMeta('{"k":'), /meta is not valid JSON/);
     expectInvalid(withMeta('[1]'), /meta is not an object/);
     expectInvalid(withMeta('{"k":{"x":1}}'), /meta values must be/);
+    expectInvalid(withMeta('{"k":1e999}'), /meta values must be strings, finite numbers/);
     expectInvalid(withMeta('{"k":"v"}', false), /meta without a binary payload/);
   });
 

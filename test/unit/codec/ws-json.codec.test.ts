@@ -137,6 +137,8 @@ describe('WsJsonCodec', () => {
       ['binary frame of type 0', [Uint8Array.of(0, 0, 1, 0x61), true], E.InvalidFrameType, CloseCode.UnsupportedData],
       ['binary name not UTF-8', [Uint8Array.of(1, 0, 1, 0xff), true], E.InvalidUtf8, CloseCode.InvalidPayload],
       ['binary meta not an object', [Buffer.from('\x01\x00\x05a\x00"s"'), true], E.InvalidMessage, CloseCode.ProtocolError],
+      // Fuzz finding (2026-12-07): 1e999 parses as Infinity, which would re-encode as null.
+      ['binary meta number not finite', [Buffer.from('\x01\x00\x0da\x00{"n":1e999}'), true], E.InvalidMessage, CloseCode.ProtocolError],
     ];
     it.each(cases)('%s', (_name, [input, binary], code, closeCode) => {
       expectProtocolError(() => codec.decode(input, binary), code, closeCode);
