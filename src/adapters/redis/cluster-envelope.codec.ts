@@ -19,6 +19,7 @@
  * `seq` numbers one publisher's deliveries per channel (written by the outbound pipeline when it
  * sends, see {@link writeDeliverySeq}); receivers count the gaps (delivery-gap.tracker.ts).
  */
+import { isUtf8 } from 'node:buffer';
 import type { ClusterDelivery, DeliveryTarget } from '../../ports/cluster-bus.port';
 import { CloseCode, StelarErrorCode } from '../../domain/errors';
 import { ErrorPrefix, createError } from '../socket/protocol-errors';
@@ -220,7 +221,6 @@ export function decodeEnvelope(buf: Buffer): ClusterEnvelope {
         const digits = r.str(16);
         if (!/^[0-9]{16}$/.test(digits)) throw invalid('bad position offset');
         const epoch = r.str(POSITION_EPOCH_BYTES);
-        // Invalid UTF-8 in the slot decodes to U+FFFD: not an epoch any writer made.
         if (Buffer.byteLength(epoch) !== POSITION_EPOCH_BYTES) throw invalid('bad position epoch');
         pos = { offset: Number(digits), epoch };
         const ex2 = r.str(r.u16());
@@ -289,8 +289,10 @@ class Reader {
     this.offset += 4;
     return v;
   }
+  /** Strict: invalid UTF-8 would decode to U+FFFD, a longer string no writer made (fuzz finding). */
   str(len: number): string {
     this.need(len);
+    if (!isUtf8(this.buf.subarray(this.offset, this.offset + len))) throw invalid('a string is not valid UTF-8');
     const s = this.buf.toString('utf8', this.offset, this.offset + len);
     this.offset += len;
     return s;

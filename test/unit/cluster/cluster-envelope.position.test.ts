@@ -2,7 +2,7 @@
 // placeholder by the node, overwritten in place by the Redis script (simulated here exactly as
 // the Lua does it: string splice at the slot), decoded with the offset and epoch it carries.
 import fc from 'fast-check';
-import { decodeEnvelope, encodeDelivery, positionSlotIndex, POSITION_SLOT_BYTES } from '../../../src/adapters/redis/cluster-envelope.codec';
+import { decodeEnvelope, encodeDelivery, encodeProbe, positionSlotIndex, POSITION_SLOT_BYTES } from '../../../src/adapters/redis/cluster-envelope.codec';
 import type { ClusterDelivery } from '../../../src/ports/cluster-bus.port';
 
 /** What DISTRIBUTE_LUA does: bytes [0, slot) .. 16 digits .. epoch .. bytes [slot + 24, end). */
@@ -55,6 +55,14 @@ describe('cluster envelope: the position slot', () => {
     const env = encodeDelivery('n', { target: { kind: 'all' }, event: 'e', pos: { offset: 0, epoch: '00000000' } });
     const bad = Buffer.from(env);
     bad[positionSlotIndex(env) + 16] = 0xff; // a lone 0xff: U+FFFD once decoded
-    expect(() => decodeEnvelope(bad)).toThrow(expect.objectContaining({ code: 'STELAR_ERR_INVALID_MESSAGE', message: expect.stringMatching(/bad position epoch/) }));
+    expect(() => decodeEnvelope(bad)).toThrow(expect.objectContaining({ code: 'STELAR_ERR_INVALID_MESSAGE', message: expect.stringMatching(/not valid UTF-8/) }));
+  });
+
+  it('refuses any string that is not valid UTF-8 (fuzz finding: 255 bytes of a node id decoded to 262)', () => {
+    const probe = encodeProbe('n'.repeat(255), 1);
+    const bad = Buffer.from(probe);
+    bad.fill(0xc3, 3, 3 + 255); // lead bytes without continuation: each a U+FFFD of 3 bytes
+    expect(() => decodeEnvelope(bad)).toThrow(expect.objectContaining({ code: 'STELAR_ERR_INVALID_MESSAGE', message: expect.stringMatching(/not valid UTF-8/) }));
+    expect(decodeEnvelope(probe)).toMatchObject({ origin: 'n'.repeat(255), id: 1 });
   });
 });
