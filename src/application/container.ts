@@ -34,6 +34,7 @@ import { MessageRouter } from '../domain/message-router.service';
 import { MessageSender } from '../domain/message-sender.service';
 import { RateLimitPolicy } from '../domain/rate-limit-policy.service';
 import { RequestReplier } from '../domain/request-replier.service';
+import { RequestBound } from '../domain/request-bound.policy';
 import { RoomRegistry } from '../domain/room-registry.service';
 import type { ServerLimits } from '../domain/server-limits';
 import { APP_TOKENS } from './server/app-tokens';
@@ -177,6 +178,7 @@ function bindDomain(c: Container, o: ResolvedOptions): void {
     heartbeatTimeout: o.heartbeatTimeout,
     connectTimeout: o.connectTimeout,
     maxBufferedBytes: o.maxBufferedBytes,
+    maxRequestsInFlight: o.maxRequestsInFlight,
   }));
   c.bind(APP_TOKENS.Codecs).toResolvedValue(
     (codecs: MessageCodec[] | undefined) => new CodecRegistry(codecs ?? []),
@@ -216,8 +218,9 @@ function bindDomain(c: Container, o: ResolvedOptions): void {
     [APP_TOKENS.Codecs, APP_TOKENS.ClientRegistry, APP_TOKENS.RoomRegistry, APP_TOKENS.HookRunner, APP_TOKENS.ServerLimits, TOKENS.Logger, APP_TOKENS.Counters, APP_TOKENS.Recovery, TOKENS.Clock],
   );
   c.bind(APP_TOKENS.RequestReplier).toResolvedValue(
-    (sender: MessageSender, logger: Logger, counters: ServerCounters, clock: Clock) => new RequestReplier(sender, logger, counters, clock),
-    [APP_TOKENS.MessageSender, TOKENS.Logger, APP_TOKENS.Counters, TOKENS.Clock],
+    (sender: MessageSender, logger: Logger, counters: ServerCounters, clock: Clock, limits: ServerLimits) =>
+      new RequestReplier(sender, logger, counters, clock, new RequestBound(limits, logger, clock, counters)),
+    [APP_TOKENS.MessageSender, TOKENS.Logger, APP_TOKENS.Counters, TOKENS.Clock, APP_TOKENS.ServerLimits],
   );
   // Client → server recovery: at most once per session, batched confirmations (idle without sessions).
   c.bind(APP_TOKENS.ClientSequencer).toResolvedValue(

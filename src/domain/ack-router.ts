@@ -32,12 +32,25 @@ export class AckRouter {
   /**
    * @param clock timers for the timeouts.
    * @param defaultTimeoutMs used when {@link register} gets no timeout.
+   * @param maxPending most requests pending at once; {@link register} refuses one more.
    */
   constructor(
     private readonly clock: Clock,
     private defaultTimeoutMs = 5000,
+    private maxPending = Infinity,
   ) {
     AckRouter.checkTimeout(defaultTimeoutMs);
+    AckRouter.checkMax(maxPending);
+  }
+
+  private static checkMax(n: number): void {
+    if (n !== Infinity && !(Number.isInteger(n) && n >= 1)) throw new RangeError(`max pending requests must be an integer >= 1, got ${n}`);
+  }
+
+  /** Changes the bound for later registrations (pending ones are kept, even above it). */
+  setMaxPending(n: number): void {
+    AckRouter.checkMax(n);
+    this.maxPending = n;
   }
 
   private static checkTimeout(ms: number): void {
@@ -63,10 +76,19 @@ export class AckRouter {
 
   /**
    * Registers a pending request and starts its timeout; returns its correlation id, unique
-   * among the pending ones. `label` names the request in the timeout error.
+   * among the pending ones. `label` names the request in the timeout error. Throws a
+   * StelarError `STELAR_ERR_TOO_MANY_REQUESTS` (nothing registered, no timer) when `maxPending`
+   * requests are pending already.
    */
   register<T>(settler: AckSettler<T>, timeoutMs: number = this.defaultTimeoutMs, label = 'request'): number {
     AckRouter.checkTimeout(timeoutMs);
+    if (this.pending.size >= this.maxPending) {
+      throw new StelarError(
+        StelarErrorCode.TooManyRequests,
+        `${label} refused: ${this.maxPending} requests are waiting for an answer already (maxRequestsInFlight)`,
+        CloseCode.Normal,
+      );
+    }
     const id = this.nextId();
     const entry: Pending = { settler, label, timeoutMs, timer: undefined };
     // One timer per request: it is cleared the moment the request settles any other way.

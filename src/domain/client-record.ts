@@ -132,6 +132,11 @@ const HOLDS_ADMISSION_SLOT = 1;
 const COUNTED_BY_TRACKER = 2;
 const END_SESSION = 4;
 const CONFIRM_QUEUED = 8;
+/** The bits above the four booleans count the requests in flight (`requestsInFlight`). */
+const FLAG_BITS = 4;
+const FLAG_MASK = (1 << FLAG_BITS) - 1;
+/** The largest count the packed field holds (`maxRequestsInFlight` is validated below it). */
+export const MAX_REQUESTS_IN_FLIGHT = 2 ** 20;
 
 /**
  * The state of a record that most connections never have, created on the first write of a
@@ -160,7 +165,10 @@ export class ClientRecord {
   /** The public, live view of this client. */
   readonly info: ClientInfo;
   state: ClientState = ClientState.Admitting;
-  /** HOLDS_ADMISSION_SLOT | COUNTED_BY_TRACKER | END_SESSION | CONFIRM_QUEUED. */
+  /**
+   * HOLDS_ADMISSION_SLOT | COUNTED_BY_TRACKER | END_SESSION | CONFIRM_QUEUED, and above them the
+   * requests in flight (a small integer either way, so idle records keep their field count).
+   */
   private flags = 0;
   /** The context built for middleware and onConnection (owned by the application layer). */
   connectionContext: unknown = undefined;
@@ -271,6 +279,14 @@ export class ClientRecord {
   }
   set held(v: OutboundMessage[] | null) {
     if (v !== null || this.rare !== null) this.rareState().held = v;
+  }
+
+  /** Requests of this connection whose handlers are not done yet (`RequestBound`). */
+  get requestsInFlight(): number {
+    return this.flags >>> FLAG_BITS;
+  }
+  set requestsInFlight(n: number) {
+    this.flags = (this.flags & FLAG_MASK) | (n << FLAG_BITS);
   }
 
   /** Client → server recovery: a confirmation for this record waits for the batch flush. */

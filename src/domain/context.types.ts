@@ -17,6 +17,8 @@ export class PendingRequest {
   session: StoredSession | null = null;
   /** The request's client sequence number (its answer is cached under it), 0 when none. */
   seq = 0;
+  /** True while the request holds a slot of its connection's `maxRequestsInFlight`. */
+  holdsSlot = false;
 
   constructor(
     /** Correlation id of the request (echoed in the AckResponse). */

@@ -108,6 +108,31 @@ export class Dispatcher<C extends HandlerContext = HandlerContext> {
     return list === undefined ? 0 : list.length;
   }
 
+  /**
+   * {@link dispatch} for a request no `onAck` handler answers: `done` runs once every handler
+   * returned, or, for those returning a Promise, once it settled (the request's slot of
+   * `maxRequestsInFlight` is then free even if no handler answered).
+   */
+  dispatchRequest(event: string, ctx: C, done: () => void): void {
+    let waiting = 1;
+    const settled = (): void => {
+      if (--waiting === 0) done();
+    };
+    const track = (p: Promise<unknown> | undefined): void => {
+      if (p === undefined) return;
+      waiting++;
+      p.then(settled, settled);
+    };
+    const list = this.handlers.get(event);
+    if (list !== undefined) for (let i = 0; i < list.length; i++) track(this.invoke(list[i], ctx, event));
+    const all = this.wildcard;
+    if (all.length > 0) {
+      const payload = { event, data: ctx };
+      for (let i = 0; i < all.length; i++) track(this.invoke(all[i], payload, event));
+    }
+    settled();
+  }
+
   dispatchConnection(ctx: C): void {
     const list = this.connection;
     for (let i = 0; i < list.length; i++) this.invoke(list[i], ctx, 'onConnection');
@@ -194,13 +219,15 @@ export class Dispatcher<C extends HandlerContext = HandlerContext> {
     }
   }
 
-  private invoke<A>(h: (arg: A) => unknown, arg: A, label: string): void {
+  /** Runs one handler; returns its Promise (rejection already handled) when it returned one. */
+  private invoke<A>(h: (arg: A) => unknown, arg: A, label: string): Promise<unknown> | undefined {
     try {
       const r = h(arg);
-      if (isPromise(r)) r.then(undefined, (err: unknown) => this.handlerFailed(err, arg, label, 'rejected'));
+      if (isPromise(r)) return r.then(undefined, (err: unknown) => this.handlerFailed(err, arg, label, 'rejected'));
     } catch (err) {
       this.handlerFailed(err, arg, label, 'threw');
     }
+    return undefined;
   }
 
   /** One structured line per failed handler, the error (and its stack) in `err`. */

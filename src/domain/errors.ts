@@ -67,6 +67,12 @@ export const StelarErrorCode = {
   HeartbeatTimeout: 'STELAR_ERR_HEARTBEAT_TIMEOUT',
   SlowConsumer: 'STELAR_ERR_SLOW_CONSUMER',
   NoHandler: 'STELAR_ERR_NO_HANDLER',
+  /**
+   * A request over `maxRequestsInFlight` (its connection already has that many requests whose
+   * handlers have not answered): answered with this code at once, handler not run. Client side:
+   * a request over the client's own `maxRequestsInFlight`, refused before it is sent.
+   */
+  TooManyRequests: 'STELAR_ERR_TOO_MANY_REQUESTS',
   AckTimeout: 'STELAR_ERR_ACK_TIMEOUT',
   Disconnected: 'STELAR_ERR_DISCONNECTED',
   ServerShutdown: 'STELAR_ERR_SERVER_SHUTDOWN',
@@ -128,4 +134,21 @@ export function protocolError(
   // V8 only; browsers without it keep the full stack.
   if (caller) Error.captureStackTrace?.(err, caller);
   return err;
+}
+
+const KNOWN_CODES: ReadonlySet<string> = new Set(Object.values(StelarErrorCode));
+
+/**
+ * The error a requester gets for an error answer (`{"id":…,"error":"…"}`): an answer the server
+ * itself refused carries its stable code as the prefix of its text (`STELAR_ERR_TOO_MANY_REQUESTS:
+ * …`, docs/API.md "Acknowledgements") and becomes a {@link StelarError} with that code; any other
+ * text (a handler's thrown message) a plain `Error` carrying only the message.
+ */
+export function answerError(text: string): Error {
+  const colon = text.indexOf(':');
+  if (colon > 11 && text.startsWith('STELAR_ERR_')) {
+    const code = text.slice(0, colon);
+    if (KNOWN_CODES.has(code)) return new StelarError(code as StelarErrorCode, text, CloseCode.Normal);
+  }
+  return new Error(text);
 }

@@ -2,7 +2,7 @@ import type { Logger } from '../ports/logger.port';
 import type { ClientRecord } from './client-record';
 import { PendingRequest, type ContextFactory, type HandlerContext } from './context.types';
 import type { Dispatcher } from './dispatcher.service';
-import { StelarErrorCode } from './errors';
+import { CloseCode, StelarErrorCode } from './errors';
 import { errorMessage } from './hook-runner.service';
 import {
   MessageType,
@@ -88,6 +88,8 @@ export class MessageRouter<C extends HandlerContext = HandlerContext> {
       request.seq = msg.seq ?? 0;
     }
     this.replier.received(request);
+    // The bound on requests in flight per connection: over it, answered with its code at once.
+    if (!this.replier.admit(record, request)) return;
     const handler = this.dispatcher.getAck(msg.event);
     if (handler === undefined && !this.dispatcher.hasHandlers(msg.event)) {
       this.logger.debug(`${StelarErrorCode.NoHandler}: request "${msg.event}" from ${record.id}`);
@@ -96,8 +98,9 @@ export class MessageRouter<C extends HandlerContext = HandlerContext> {
     }
     const ctx = this.contexts.create(record, { event: msg.event, data: msg.data, binary: false, request });
     if (handler === undefined) {
-      // Plain `on` handlers answer through ctx.ack / ctx.send (ctx._correlationId is set).
-      this.dispatcher.dispatch(msg.event, ctx);
+      // Plain `on` handlers answer through ctx.ack / ctx.send (ctx._correlationId is set); the
+      // request's slot is free once they answered or are done without answering.
+      this.dispatcher.dispatchRequest(msg.event, ctx, () => this.replier.release(record, request));
       return;
     }
     let value: unknown;
@@ -141,7 +144,15 @@ export class MessageRouter<C extends HandlerContext = HandlerContext> {
       this.sender.sendTo(record, answer);
       return;
     }
+    // A waiting answer holds a slot of maxRequestsInFlight; with none free it cannot be refused
+    // in order (it would overtake those waiting), so the connection is closed (1008).
+    const bound = this.replier.bound;
+    if (bound !== null && !bound.holdWaiting(record)) {
+      this.sender.closeWithError(record, StelarErrorCode.TooManyRequests, 'Too many requests in flight', CloseCode.PolicyViolation);
+      return;
+    }
     const chain: Promise<void> = Promise.all([before, ready]).then(() => {
+      if (bound !== null) bound.releaseWaiting(record);
       if (this.pendingAnswers.get(record) === chain) this.pendingAnswers.delete(record);
       try {
         this.sender.sendTo(record, answer);

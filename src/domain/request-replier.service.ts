@@ -6,6 +6,7 @@ import { MessageType } from './message';
 import type { MessageSender } from './message-sender.service';
 import type { Clock } from '../ports/clock.port';
 import { ServerCounters } from './metrics/server-counters';
+import { tooManyRequestsMessage, type RequestBound } from './request-bound.policy';
 
 /**
  * Answers client requests, each at most once: `onAck` return values, `ctx.ack`/`ctx.send`
@@ -18,7 +19,24 @@ export class RequestReplier {
     private readonly logger: Logger,
     private readonly counters: ServerCounters = new ServerCounters(),
     private readonly clock: Clock | null = null,
+    /** The bound on requests in flight per connection (null: unbounded, for tools and tests). */
+    readonly bound: RequestBound | null = null,
   ) {}
+
+  /**
+   * Takes a slot of the connection's `maxRequestsInFlight` for `request`. False: none was free,
+   * and the request has been answered with STELAR_ERR_TOO_MANY_REQUESTS (run no handler).
+   */
+  admit(record: ClientRecord, request: PendingRequest): boolean {
+    if (this.bound === null || this.bound.admit(record, request)) return true;
+    this.replyError(record, request, tooManyRequestsMessage(this.bound.max));
+    return false;
+  }
+
+  /** The request's handlers are done without answering: its slot is free again (idempotent). */
+  release(record: ClientRecord, request: PendingRequest): void {
+    if (this.bound !== null) this.bound.release(record, request);
+  }
 
   /** Counts a request that arrived; stamps it when durations are measured (metrics on). */
   received(request: PendingRequest): void {
@@ -33,6 +51,7 @@ export class RequestReplier {
   reply(record: ClientRecord, request: PendingRequest, data: unknown, ackName: string = request.ack): boolean {
     if (request.answered) return false;
     request.answered = true;
+    this.release(record, request);
     try {
       return this.answered(request, this.sender.answer(record, request, { type: MessageType.AckResponse, ack: ackName, id: request.id, data }), false);
     } catch (err) {
@@ -52,6 +71,7 @@ export class RequestReplier {
   replyError(record: ClientRecord, request: PendingRequest, message: string): boolean {
     if (request.answered) return false;
     request.answered = true;
+    this.release(record, request);
     const sent = this.sender.answer(record, request, { type: MessageType.AckResponse, ack: request.ack, id: request.id, error: message });
     return this.answered(request, sent, true);
   }

@@ -18,6 +18,12 @@ export interface ServerLimits {
    * (volatile messages are skipped, others close it with 1008). 0 or Infinity disables.
    */
   maxBufferedBytes: number;
+  /**
+   * Requests (AckRequests) one connection may have in flight, their handlers not done; one more
+   * is answered with STELAR_ERR_TOO_MANY_REQUESTS (see `RequestBound`). The server always sets
+   * it (default 1024); absent, as in limits built by hand for tools, requests are not bounded.
+   */
+  maxRequestsInFlight?: number;
 }
 
 /** Period of the maintenance timer (limiter and tracker cleanup), as in the type reference. */

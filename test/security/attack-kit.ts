@@ -102,6 +102,15 @@ export class AttackServer {
     return this.ask('fds');
   }
 
+  /** `hang` handlers waiting (the fixture's), and 'release': answer them all ('late'). */
+  hung(): Promise<number> {
+    return this.ask('hung');
+  }
+
+  release(): Promise<number> {
+    return this.ask('release');
+  }
+
   stats(): Promise<{ activeConnections: number; totalConnections: number }> {
     return this.ask('stats');
   }

@@ -37,7 +37,16 @@ export interface WsClientTransportOptions {
   readonly deflate?: PerMessageDeflateOptions;
   /** The clock of the connect timeout and close timers. Default: the system clock; every timer unref'd. */
   readonly clock?: Clock;
+  /**
+   * Most frames of one inbound message; one more fails the connection with 1009. Default
+   * {@link CLIENT_MAX_FRAGMENTS}: a message of tiny fragments costs a piece object per fragment,
+   * so the count is bounded as well as the bytes (`maxPayloadSize`).
+   */
+  readonly maxFragments?: number;
 }
+
+/** The client's default fragment bound: the most Autobahn's cases send (9.3.1/9.4.1: 65,537 frames). */
+export const CLIENT_MAX_FRAGMENTS = 65_537;
 
 /** RFC 6455 client for Node over net/tls (browsers use the native WebSocket instead). */
 export class WsClientTransportFactory implements ClientTransportFactory {
@@ -166,7 +175,7 @@ export class WsClientTransport implements ClientTransport, ConnectionHandler {
       isServer: false,
       maxPayloadSize: this.dial.maxPayloadSize,
       maxFrameSize: this.dial.maxFrameSize,
-      maxFragments: Number.MAX_SAFE_INTEGER,
+      maxFragments: this.settings.maxFragments ?? CLIENT_MAX_FRAGMENTS,
       closeTimer: this.closeTimer,
       maxBufferedBytes: this.settings.maxBufferedBytes ?? WS_DEFAULTS.maxBufferedBytes,
       deflate,

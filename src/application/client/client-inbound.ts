@@ -1,5 +1,5 @@
 import type { MessageCodec } from '../../ports/message-codec.port';
-import { CloseCode, StelarError, type StelarErrorCode } from '../../domain/errors';
+import { CloseCode, StelarError, answerError, type StelarErrorCode } from '../../domain/errors';
 import { MessageType, type StelarMessage } from '../../domain/message';
 import type { ClientConnectionBase as BaseStelarClient } from './client-connection.base';
 
@@ -54,7 +54,7 @@ export function handleInbound(client: BaseStelarClient, codec: MessageCodec, pay
         if (msg.pos !== undefined) client.answerSeen(msg.pos.offset);
         client.sendLog?.requests.delete(msg.id);
         const settled =
-          msg.error !== undefined ? client.acks.reject(msg.id, new Error(msg.error)) : client.acks.resolve(msg.id, msg.data);
+          msg.error !== undefined ? client.acks.reject(msg.id, answerError(msg.error)) : client.acks.resolve(msg.id, msg.data);
         // A late answer (already timed out or disconnected) is ignored on purpose.
         if (!settled) client.logger.debug(`[stelar-client] ignored late answer #${msg.id} for "${msg.ack}"`);
         return;

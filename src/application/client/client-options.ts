@@ -39,6 +39,11 @@ export interface StelarClientOptions {
   maxPayloadSize?: number;
   maxFrameSize?: number;
   ackTimeout?: number;
+  /**
+   * Requests (and acked emits, room requests) waiting for their answer at once, sent or queued;
+   * one more is refused at once with STELAR_ERR_TOO_MANY_REQUESTS. Default 1024, the server's.
+   */
+  maxRequestsInFlight?: number;
   messageQueueSize?: number;
   tls?: boolean;
   rejectUnauthorized?: boolean;
@@ -75,6 +80,7 @@ export interface ResolvedClientOptions {
   maxPayloadSize: number;
   maxFrameSize: number;
   ackTimeout: number;
+  maxRequestsInFlight: number;
   messageQueueSize: number;
   tls: boolean;
   rejectUnauthorized: boolean;
@@ -103,6 +109,7 @@ export const CLIENT_DEFAULTS: Readonly<ResolvedClientOptions> = Object.freeze({
   maxPayloadSize: 10 * 1024 * 1024,
   maxFrameSize: 10 * 1024 * 1024,
   ackTimeout: 5000,
+  maxRequestsInFlight: 1024,
   messageQueueSize: 100,
   tls: false,
   rejectUnauthorized: true,
@@ -125,6 +132,7 @@ const CLIENT_OPTIONS: { readonly [K in keyof StelarClientOptions]-?: true } = {
   maxPayloadSize: true,
   maxFrameSize: true,
   ackTimeout: true,
+  maxRequestsInFlight: true,
   messageQueueSize: true,
   tls: true,
   rejectUnauthorized: true,
@@ -201,6 +209,9 @@ export function mergeClientOptions(
   }
   if (out.ackTimeout <= 0 || out.heartbeatInterval <= 0) throw new RangeError('ackTimeout and heartbeatInterval must be > 0');
   if (!Number.isInteger(out.messageQueueSize)) throw new RangeError('messageQueueSize must be an integer');
+  if (!Number.isInteger(out.maxRequestsInFlight) || out.maxRequestsInFlight < 1) {
+    throw new RangeError(`maxRequestsInFlight must be an integer >= 1, got ${out.maxRequestsInFlight}`);
+  }
   if (typeof out.mode !== 'string' || out.mode.length === 0 || (modes !== undefined && !modes.includes(out.mode))) {
     const known = modes === undefined ? 'a protocol id' : modes.map((m) => `'${m}'`).join(' or ');
     throw new TypeError(`mode must be ${known}, got ${String(out.mode)}`);

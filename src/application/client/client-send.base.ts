@@ -44,7 +44,7 @@ export abstract class ClientSendBase<Listen extends EventsMap = DefaultEventsMap
   protected constructor(options: StelarClientOptions, deps: StelarClientDeps) {
     super(options, deps);
     this.machine = new ClientStateMachine((change) => this.callHook('onStateChange', change));
-    this.acks = new AckRouter(deps.clock, this.opts.ackTimeout);
+    this.acks = new AckRouter(deps.clock, this.opts.ackTimeout, this.opts.maxRequestsInFlight);
     this.queue = new BoundedQueue<QueuedMessage>(this.opts.messageQueueSize);
     this.answers = new AnswerConfirmer(deps.clock, (offset) => {
       if (this.transport !== null) this.sendControl(this.codecFor(this.opts.mode).encode({ type: MessageType.Confirm, offset }));
@@ -213,18 +213,26 @@ export abstract class ClientSendBase<Listen extends EventsMap = DefaultEventsMap
 
   protected roomRequest(type: typeof MessageType.JoinRoom | typeof MessageType.LeaveRoom, room: string): Promise<boolean> {
     return new Promise<boolean>((resolve) => {
-      const id = this.acks.register(
-        {
-          resolve: (answer: unknown) => {
-            const msg = answer as RoomMessage;
-            if (msg.ok === false && msg.type !== undefined) this.roomRefused(msg);
-            resolve(msg.ok !== false);
+      let id: number;
+      try {
+        id = this.acks.register(
+          {
+            resolve: (answer: unknown) => {
+              const msg = answer as RoomMessage;
+              if (msg.ok === false && msg.type !== undefined) this.roomRefused(msg);
+              resolve(msg.ok !== false);
+            },
+            reject: () => resolve(false),
           },
-          reject: () => resolve(false),
-        },
-        this.opts.ackTimeout,
-        `room "${room}"`,
-      );
+          this.opts.ackTimeout,
+          `room "${room}"`,
+        );
+      } catch (err) {
+        // maxRequestsInFlight reached: refused like a room the server refuses (false + error).
+        this.reportError(asError(err), type === MessageType.JoinRoom ? 'room:join' : 'room:leave');
+        resolve(false);
+        return;
+      }
       this.enqueueWithId(type === MessageType.JoinRoom ? 'joinRoom' : 'leaveRoom', id, { type, room, id }, type === MessageType.JoinRoom ? room : undefined);
     });
   }

@@ -101,7 +101,13 @@ export class BaseStelarClient<Listen extends EventsMap = DefaultEventsMap, Emit 
     assertName(event, 'event', true);
     assertName(ackName, 'ack');
     if (!this.beforeEmit(event, data)) return Promise.reject(new Error(`request "${event}" cancelled by onBeforeEmit`));
-    const { id, promise } = this.acks.request<unknown>(this.opts.ackTimeout, `request "${event}"`);
+    let pending: { id: number; promise: Promise<unknown> };
+    try {
+      pending = this.acks.request<unknown>(this.opts.ackTimeout, `request "${event}"`);
+    } catch (err) {
+      return Promise.reject(err); // STELAR_ERR_TOO_MANY_REQUESTS (maxRequestsInFlight): nothing sent
+    }
+    const { id, promise } = pending;
     this.enqueueWithId(event, id, { type: MessageType.AckRequest, event, ack: ackName, id, data });
     return promise;
   }
@@ -170,6 +176,7 @@ export class BaseStelarClient<Listen extends EventsMap = DefaultEventsMap, Emit 
     this.opts = next;
     if (patch.logger !== undefined) this.logger = createClientLogger(next.logger);
     if (next.ackTimeout !== prev.ackTimeout) this.acks.setDefaultTimeout(next.ackTimeout);
+    if (next.maxRequestsInFlight !== prev.maxRequestsInFlight) this.acks.setMaxPending(next.maxRequestsInFlight);
     if (next.messageQueueSize !== prev.messageQueueSize) for (const m of this.queue.resize(next.messageQueueSize)) this.dropped(m);
     if (next.heartbeatInterval !== prev.heartbeatInterval && this.heartbeat.running) this.heartbeat.start(next.heartbeatInterval);
     if (next.mode !== prev.mode || next.tls !== prev.tls) this.target = resolveTarget(this.rawTarget, next.mode, next.tls, this.deps.transports);

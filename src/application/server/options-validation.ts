@@ -3,6 +3,7 @@ import { STELAR_HOOK_NAMES } from '../../domain/hooks.types';
 import { CLUSTER_OPTIONS, DEFAULTS, SERVER_OPTIONS, sharedServerHealthPath, type ResolvedOptions, type StelarOptions, type RateLimitConfig } from './server-options';
 import { assertKnownKeys, unknownNameMessage } from '../unknown-options';
 import { resolveRecovery } from '../../domain/recovery/recovery-config';
+import { MAX_REQUESTS_IN_FLIGHT } from '../../domain/client-record';
 
 const LOG_LEVELS = new Set(['debug', 'info', 'warn', 'error', 'silent']);
 const HOOK_NAMES: ReadonlySet<string> = new Set(STELAR_HOOK_NAMES);
@@ -64,6 +65,7 @@ export function validateLiveOptions(o: Record<string, unknown>): void {
   int(o, 'maxRoomsPerClient', 0);
   int(o, 'maxPayloadSize', 1, 2 ** 32 - 1);
   int(o, 'maxBufferedBytes', 1024);
+  int(o, 'maxRequestsInFlight', 1, MAX_REQUESTS_IN_FLIGHT);
   int(o, 'heartbeatInterval', 1);
   int(o, 'heartbeatTimeout', 1);
   int(o, 'connectTimeout', 1);
@@ -157,6 +159,7 @@ export function resolveOptions(input: StelarOptions = {}): ResolvedOptions {
     maxPayloadSize: input.maxPayloadSize ?? DEFAULTS.maxPayloadSize,
     maxFrameSize: input.maxFrameSize ?? Math.max(DEFAULTS.maxFrameSize, (input.maxPayloadSize ?? 0) + 1024),
     maxBufferedBytes: input.maxBufferedBytes ?? DEFAULTS.maxBufferedBytes,
+    maxRequestsInFlight: input.maxRequestsInFlight ?? DEFAULTS.maxRequestsInFlight,
     rateLimit:
       rl === false
         ? false

@@ -22,6 +22,7 @@ export interface StelarConfigSnapshot {
   maxPayloadSize: number;
   maxFrameSize: number;
   maxBufferedBytes: number;
+  maxRequestsInFlight: number;
   rateLimit: { maxPoints: number; windowMs: number } | false;
   heartbeatInterval: number;
   heartbeatTimeout: number;
@@ -103,7 +104,7 @@ export class RuntimeConfig {
       this.s.hooks.update(p.hooks);
     }
     const limits: Record<string, number> = {};
-    for (const k of ['maxPayloadSize', 'heartbeatInterval', 'heartbeatTimeout', 'connectTimeout', 'maxBufferedBytes'] as const) {
+    for (const k of ['maxPayloadSize', 'heartbeatInterval', 'heartbeatTimeout', 'connectTimeout', 'maxBufferedBytes', 'maxRequestsInFlight'] as const) {
       const v = p[k];
       if (v !== undefined) {
         o[k] = v;
@@ -134,6 +135,7 @@ export class RuntimeConfig {
       maxPayloadSize: o.maxPayloadSize,
       maxFrameSize: o.maxFrameSize,
       maxBufferedBytes: o.maxBufferedBytes,
+      maxRequestsInFlight: o.maxRequestsInFlight,
       rateLimit: o.rateLimit === false ? false : { ...o.rateLimit },
       heartbeatInterval: o.heartbeatInterval,
       heartbeatTimeout: o.heartbeatTimeout,

@@ -102,6 +102,11 @@ export interface StelarOptions {
   maxFrameSize?: number;
   /** Per-connection send-buffer cap before the slow-consumer policy applies. Default 4 MiB. */
   maxBufferedBytes?: number;
+  /**
+   * Requests one connection may have in flight (handlers not done); one more is answered with
+   * STELAR_ERR_TOO_MANY_REQUESTS and its handler not run. Default 1024.
+   */
+  maxRequestsInFlight?: number;
 
   // Rate limiting
   rateLimit?: RateLimitConfig | false;
@@ -185,6 +190,7 @@ export const SERVER_OPTIONS: { readonly [K in keyof StelarOptions]-?: OptionPhas
   maxPayloadSize: 'live',
   maxFrameSize: 'construction',
   maxBufferedBytes: 'live',
+  maxRequestsInFlight: 'live',
   rateLimit: 'live',
   eventRateLimits: 'live',
   customRateLimiter: 'live',
@@ -230,6 +236,7 @@ export interface ResolvedOptions {
   maxPayloadSize: number;
   maxFrameSize: number;
   maxBufferedBytes: number;
+  maxRequestsInFlight: number;
   rateLimit: { maxPoints: number; windowMs: number } | false;
   eventRateLimits: EventRateLimits;
   customRateLimiter: IRateLimiter | undefined;
@@ -275,6 +282,7 @@ export const DEFAULTS = {
   maxPayloadSize: 10 * 1024 * 1024,
   maxFrameSize: 10 * 1024 * 1024,
   maxBufferedBytes: 4 * 1024 * 1024,
+  maxRequestsInFlight: 1024,
   rateLimit: { maxPoints: 100, windowMs: 1000 },
   heartbeatInterval: 30_000,
   heartbeatTimeout: 60_000,

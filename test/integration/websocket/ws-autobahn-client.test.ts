@@ -187,6 +187,27 @@ describe('Autobahn cases for WsClientTransport (we play the fuzzing server)', ()
     }
   });
 
+  it('9.3.1: 65,537 frames of one message (64-byte pieces, an empty final frame) are echoed; one frame more fails with 1009', async () => {
+    const many = (count: number): { wire: Buffer; body: Buffer } => {
+      const body = Buffer.alloc((count - 1) * 64, 0x61);
+      const frames: Buffer[] = [];
+      for (let i = 0; i < count - 1; i++) frames.push(rawFrame({ opcode: i === 0 ? 1 : 0, fin: false, payload: body.subarray(i * 64, (i + 1) * 64), mask: null }));
+      frames.push(rawFrame({ opcode: 0, fin: true, mask: null }));
+      return { wire: Buffer.concat(frames), body };
+    };
+    const ok = await open();
+    const m = many(65_537);
+    ok.side.socket.write(m.wire);
+    await until(() => ok.side.sink.events.length === 1, 15_000);
+    const e = ok.side.sink.events[0];
+    expect(e.kind === 'message' && e.payload.equals(m.body)).toBe(true);
+    await serverCloses(ok.client, ok.side, 1000);
+    // A hostile server's message of tiny fragments is bounded in count, not only in bytes.
+    const over = await open();
+    over.side.socket.write(many(65_538).wire);
+    await clientFails(over.client, over.side, 1009);
+  }, 30_000);
+
   it('9.x: a 4 MiB binary in 64 KiB fragments is echoed byte-exact', async () => {
     const { client, side } = await open();
     const body = Buffer.allocUnsafe(4 << 20);

@@ -41,6 +41,7 @@ describe('the composition root', () => {
       heartbeatTimeout: DEFAULTS.heartbeatTimeout,
       connectTimeout: DEFAULTS.connectTimeout,
       maxBufferedBytes: DEFAULTS.maxBufferedBytes,
+      maxRequestsInFlight: DEFAULTS.maxRequestsInFlight,
     });
     expect(c.get<{ limits: unknown }>(APP_TOKENS.RoomRegistry).limits).toEqual({ maxRooms: 10_000, maxRoomsPerClient: 50 });
     expect(c.get<{ maxConnections: number }>(APP_TOKENS.AdmissionService).maxConnections).toBe(10_000);

@@ -57,6 +57,7 @@ export function harness(opts: HarnessOptions = {}) {
     heartbeatTimeout: 3000,
     connectTimeout: 5000,
     maxBufferedBytes: 10_000,
+    maxRequestsInFlight: 1024,
     ...opts.limits,
   };
   const registry = new CodecRegistry(Object.values(codecs));

@@ -12,6 +12,7 @@ import { MessageSender } from '../../../src/domain/message-sender.service';
 import { ServerCounters } from '../../../src/domain/metrics/server-counters';
 import type { RateLimitPolicy } from '../../../src/domain/rate-limit-policy.service';
 import { RequestReplier } from '../../../src/domain/request-replier.service';
+import { RequestBound } from '../../../src/domain/request-bound.policy';
 import type { RoomRegistry } from '../../../src/domain/room-registry.service';
 import type { ServerLimits } from '../../../src/domain/server-limits';
 import type { RecoveryService } from '../../../src/domain/recovery/recovery.service';
@@ -37,7 +38,7 @@ export function pipelineStages<C extends HandlerContext>(d: {
 }) {
   const counters = new ServerCounters();
   const sender = new MessageSender(d.codecs, d.clients, d.rooms, d.hooks, d.limits, d.logger, counters, d.recovery ?? null, d.clock);
-  const replier = new RequestReplier(sender, d.logger, counters, d.clock);
+  const replier = new RequestReplier(sender, d.logger, counters, d.clock, new RequestBound(d.limits, d.logger, d.clock, counters));
   const sequencer = new ClientSequencer(d.clock, (r, m) => sender.sendTo(r, m), counters);
   const router = new MessageRouter<C>(d.dispatcher, d.contexts, d.rooms, sender, d.logger, replier, sequencer);
   const inbound = new InboundPipeline(d.codecs, d.clock, d.hooks, d.rateLimits, d.limits, router, sender, d.logger, counters);
