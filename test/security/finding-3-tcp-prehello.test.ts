@@ -41,13 +41,21 @@ it('finding 3: pre-hello TCP sockets count toward both caps; buffered memory is 
   // At most PER_IP of the 100 were let in: those are the ones that later got the hello deadline's
   // Error; the rest were refused at arrival (Error STELAR_ERR_TOO_MANY_FROM_IP, or a reset when
   // the peer was still writing: unread bytes reset a closed connection).
-  const timedOut = frames.filter((f) => f.includes('STELAR_ERR_CONNECT_TIMEOUT')).length;
+  const timedOutAt = times.filter((_, i) => frames[i].includes('STELAR_ERR_CONNECT_TIMEOUT')).sort((a, b) => a - b);
+  const timedOut = timedOutAt.length;
   const refused = frames.filter((f) => f.includes('STELAR_ERR_TOO_MANY_FROM_IP')).length;
   expect(timedOut).toBeGreaterThan(0);
-  expect(timedOut).toBeLessThanOrEqual(PER_IP);
+  // The cap holds at every moment: a slot is reused only once its holder is closed, and the new
+  // holder waits its own connectTimeout, so no CONNECT_TIMEOUT / 2 window sees more than PER_IP
+  // of these closes. (On a quiet machine all 100 arrive at once and timedOut ≤ PER_IP; under a
+  // load of 30 the server accepted them over more than connectTimeout, and slots were reused.)
+  for (let i = 0; i + PER_IP < timedOut; i++) {
+    expect(timedOutAt[i + PER_IP] - timedOutAt[i]).toBeGreaterThan(CONNECT_TIMEOUT / 2);
+  }
   expect(refused).toBeGreaterThan(0);
   // Everyone is gone by connectTimeout plus the close handshake's closeTimeout (2 s).
-  expect(Math.max(...times)).toBeLessThan(CONNECT_TIMEOUT + 3000);
+  // (per wave of PER_IP admitted sockets: one wave on a quiet machine).
+  expect(Math.max(...times)).toBeLessThan((CONNECT_TIMEOUT + 3000) * Math.ceil(timedOut / PER_IP));
   // ≤ 10 sockets × 1 MiB buffered (was 100 MiB and more). The peak also holds the refused
   // sockets' reads in flight and allocator slack: 51 MiB was seen once on a loaded CI machine,
   // so the bound sits between that noise and the regression (≥ 100 MiB).
