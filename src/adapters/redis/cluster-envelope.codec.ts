@@ -220,8 +220,7 @@ export function decodeEnvelope(buf: Buffer): ClusterEnvelope {
       if (flags & F_POS) {
         const digits = r.str(16);
         if (!/^[0-9]{16}$/.test(digits)) throw invalid('bad position offset');
-        const epoch = r.str(POSITION_EPOCH_BYTES);
-        if (Buffer.byteLength(epoch) !== POSITION_EPOCH_BYTES) throw invalid('bad position epoch');
+        const epoch = r.str(POSITION_EPOCH_BYTES); // strict UTF-8: always 8 bytes once decoded
         pos = { offset: Number(digits), epoch };
         const ex2 = r.str(r.u16());
         if (ex2.length > 0) exclude2 = ex2;
