@@ -62,7 +62,11 @@ async function startCluster({ basePort = 7110, masters = 3, replicas = 0, nodeTi
   if (!hasRedisServer()) throw new Error('redis-server is not installed (apt-get install redis-server)');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stelar-rcluster-'));
   const total = masters * (1 + replicas);
-  const ports = Array.from({ length: total }, (_, i) => basePort + i);
+  // STELAR_TEST_PORT_OFFSET shifts every cluster's ports, so two test runs on one machine
+  // (two worktrees) do not collide; the cluster bus ports follow (+10000).
+  const offset = Number(process.env.STELAR_TEST_PORT_OFFSET ?? 0);
+  if (!Number.isInteger(offset) || offset < 0 || offset > 40000) throw new Error(`STELAR_TEST_PORT_OFFSET must be an integer 0-40000, got ${process.env.STELAR_TEST_PORT_OFFSET}`);
+  const ports = Array.from({ length: total }, (_, i) => basePort + offset + i);
   const pids = new Map();
   const handle = {
     dir,
