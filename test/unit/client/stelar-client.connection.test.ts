@@ -37,7 +37,7 @@ describe('StelarClient connection lifecycle', () => {
     client.disconnect();
   });
 
-  it('reconnects with full-jitter backoff numbered from 1 and emits disconnect/reconnecting', () => {
+  it('reconnects with anchored full-jitter backoff numbered from 1 and emits disconnect/reconnecting', () => {
     const { client, clock, ws, events } = harness({ reconnectionDelay: 1000, maxReconnectionDelay: 3000 });
     client.connect();
     ws.last.accept();
@@ -45,22 +45,26 @@ describe('StelarClient connection lifecycle', () => {
     expect(client.getState()).toBe('reconnecting');
     expect(client.getId()).toBeNull();
     expect(events).toEqual([['connect', { recovered: false }], ['disconnect', { code: 1006, reason: 'gone' }], ['reconnecting', 1]]);
-    // random() = 0.5: delays 500, 1000, 1500 (capped at 3000 → 1500), 1500
+    // random() = 0.5, windows anchored on the drop: [0, 1), [1, 3), [3, 6), [6, 9) s (capped at
+    // 3 s wide): attempts at 0.5, 2, 4.5, 7.5 s, i.e. delays 500, 1500, 2500, 3000 after
+    // failures that are instant.
     clock.advance(499);
     expect(ws.dials).toHaveLength(1);
     clock.advance(1);
     expect(ws.dials).toHaveLength(2);
     ws.last.drop();
     expect(events.at(-1)).toEqual(['reconnecting', 2]);
-    clock.advance(999);
+    clock.advance(1499);
     expect(ws.dials).toHaveLength(2);
     clock.advance(1);
     expect(ws.dials).toHaveLength(3);
     ws.last.drop();
-    clock.advance(1500);
+    clock.advance(2499);
+    expect(ws.dials).toHaveLength(3);
+    clock.advance(1);
     expect(ws.dials).toHaveLength(4);
     ws.last.drop();
-    clock.advance(1500);
+    clock.advance(3000);
     expect(ws.dials).toHaveLength(5);
     ws.last.accept('again');
     expect(client.getState()).toBe('connected');
@@ -76,7 +80,7 @@ describe('StelarClient connection lifecycle', () => {
     ws.last.drop();
     clock.advance(500);
     ws.last.drop();
-    clock.advance(1000);
+    clock.advance(1500); // attempt 2: window [1, 3) s after the first failure
     ws.last.accept();
     ws.last.drop();
     expect(events.filter((e) => e[0] === 'reconnecting')).toEqual([
@@ -94,7 +98,7 @@ describe('StelarClient connection lifecycle', () => {
     ws.last.drop();
     clock.advance(500);
     ws.last.drop();
-    clock.advance(1000);
+    clock.advance(1500); // attempt 2: window [1, 3) s after the first failure
     ws.last.drop();
     expect(events.filter((e) => e[0] === 'reconnect_failed')).toHaveLength(1);
     expect(client.getState()).toBe('disconnected');
@@ -112,7 +116,7 @@ describe('StelarClient connection lifecycle', () => {
     expect(events).toEqual([['reconnecting', 1]]);
     clock.advance(500);
     ws.last.drop(1006, 'ECONNREFUSED');
-    clock.advance(1000);
+    clock.advance(1500); // attempt 2: window [1, 3) s after the first failure
     ws.last.accept();
     expect(client.isConnected()).toBe(true);
     client.disconnect();
@@ -252,6 +256,8 @@ describe('StelarClient connection lifecycle', () => {
   it('abandons a dial that opens but never gets the Connect message', () => {
     const { client, clock, ws } = harness({ heartbeatInterval: 1000 });
     client.connect();
+    // The transport is asked to bound its opening handshake by the same dial timeout.
+    expect(ws.last.options.connectTimeout).toBe(2000);
     ws.last.open();
     clock.advance(2000);
     expect(ws.last.closed).not.toBeNull();
@@ -305,7 +311,7 @@ describe('StelarClient connection lifecycle', () => {
     const tlsSettings = { ca: 'CA PEM', cert: ['CERT PEM'], key: new Uint8Array([1]), servername: 'api.example' };
     const { client, ws } = harness({ tls: true, rejectUnauthorized: false, headers: { 'x-token': 's' }, maxPayloadSize: 5, maxFrameSize: 6, ...tlsSettings }, 'h:1');
     client.connect();
-    expect(ws.last.options).toEqual({ url: 'wss://h:1', tls: true, rejectUnauthorized: false, tlsSettings, headers: { 'x-token': 's', 'x-stelar-session': '{"v":1}' }, maxPayloadSize: 5, maxFrameSize: 6, codec: ws.codec });
+    expect(ws.last.options).toEqual({ url: 'wss://h:1', tls: true, rejectUnauthorized: false, tlsSettings, headers: { 'x-token': 's', 'x-stelar-session': '{"v":1}' }, maxPayloadSize: 5, maxFrameSize: 6, connectTimeout: 20000, codec: ws.codec });
     // The codec is the client registry's, keyed by the mode (deps.codecs.ws), not a copy.
     expect(ws.last.options.codec).toBe(ws.codec);
     client.disconnect();
