@@ -1,18 +1,20 @@
 'use strict';
-// Child process of the storm scenario (bench/scenarios/storm.js): holds `count` StelarClients
-// with the DEFAULT client options (reconnection included) in one room, dialing `url` (each
-// worker its own 127.0.0.x destination, so 10k sockets do not share one 4-tuple space). It
-// reports to the driver over IPC:
+// Child process of the storm scenario (bench/scenarios/storm.js): holds `count` clients of one
+// kind (storm-crowds.js: StelarClients with the DEFAULT client options, socket.io-client with
+// its default reconnection, or ws with a minimal reconnect loop) in one room, dialing `url` (each
+// worker its own 127.0.0.x destination, or its own 127.0.0.x source address where the server
+// listens on 127.0.0.1 only, so 10k sockets do not share one 4-tuple space). It reports to the
+// driver over IPC:
 //   { ready }               every client connected and received a room message (joined);
 //   { progress: {...} }     every 250 ms: connected, rejoined (a room message since the kill);
 //   { done: {...} }         on request: rejoin times (ms after the kill), messages seen.
-// argv: <dist dir> <JSON { mode, url, count, room, concurrency }>
+// argv: <dist dir> <JSON { kind, mode, url, localAddress?, count, room, concurrency }>
 
 const path = require('node:path');
+const { makeCrowdClient } = require('./storm-crowds');
 
 const dist = path.resolve(process.argv[2]);
 const p = JSON.parse(process.argv[3]);
-const { StelarClient } = require(path.join(dist, 'src/client.js'));
 
 const clients = [];
 let killedAt = 0; // driver's Date.now() when the server was killed (0: not yet)
@@ -27,41 +29,34 @@ const maxAttempt = new Uint16Array(p.count);
 
 function makeClient(i) {
   return new Promise((resolve) => {
-    const c = new StelarClient(p.url, { mode: p.mode, logger: silent });
-    c.on('msg', () => {
-      received++;
-      if (killedAt > 0) {
-        receivedAfterKill++;
-        if (rejoinAt[i] === 0) rejoinAt[i] = Date.now() - killedAt;
-      }
-    });
-    c.on('connect', () => {
-      if (killedAt > 0 && reconnectAt[i] === 0) reconnectAt[i] = Date.now() - killedAt;
-    });
-    c.on('error', (err) => {
-      errors++;
-      if (killedAt > 0) {
-        const k = String(err && err.message).replace(/\d+/g, 'N').slice(0, 60);
-        errorKinds.set(k, (errorKinds.get(k) || 0) + 1);
-      }
-    });
-    c.on('reconnecting', (n) => {
-      if (killedAt > 0 && n > maxAttempt[i]) maxAttempt[i] = n;
+    const c = makeCrowdClient(p.kind || 'stelar', i, { ...p, dist }, {
+      onMsg: () => {
+        received++;
+        if (killedAt > 0) {
+          receivedAfterKill++;
+          if (rejoinAt[i] === 0) rejoinAt[i] = Date.now() - killedAt;
+        }
+      },
+      onConnect: () => {
+        if (killedAt > 0 && reconnectAt[i] === 0) reconnectAt[i] = Date.now() - killedAt;
+      },
+      onError: (err) => {
+        errors++;
+        if (killedAt > 0) {
+          const k = String(err && err.message).replace(/\d+/g, 'N').slice(0, 60);
+          errorKinds.set(k, (errorKinds.get(k) || 0) + 1);
+        }
+      },
+      onAttempt: (n) => {
+        if (killedAt > 0 && n > maxAttempt[i]) maxAttempt[i] = n;
+      },
     });
     clients[i] = c;
-    c.connect();
-    // Queued until the session starts; the client rejoins it by itself after every reconnect.
     // Ready once the server confirmed the join (the publisher starts after every client is in).
-    const join = () =>
-      c.joinRoom(p.room).then(
-        (ok) => (ok ? (joined++, resolve()) : setTimeout(join, 500)),
-        () => setTimeout(join, 500),
-      );
+    const join = () => c.join().then((ok) => (ok ? (joined++, resolve()) : setTimeout(join, 500)));
     join();
   });
 }
-
-const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
 async function openAll() {
   let next = 0;
@@ -102,7 +97,7 @@ process.on('message', (msg) => {
         errors,
         errorKinds: [...errorKinds].sort((a, b) => b[1] - a[1]).slice(0, 6),
         maxAttempt: Math.max(0, ...maxAttempt),
-        states: never.slice(0, 5).map((i) => clients[i] && clients[i].getState()),
+        states: never.slice(0, 5).map((i) => clients[i] && clients[i].state()),
       },
     });
   } else if (msg.cmd === 'exit') {

@@ -5,8 +5,8 @@
 const http = require('node:http');
 const { Server } = require('socket.io');
 
-/** @param {{}} _options */
-module.exports = async function start(_options) {
+/** @param {{ port?: number }} options  port: a fixed port (the storm scenario restarts on it); default 0 */
+module.exports = async function start(options) {
   const httpServer = http.createServer();
   const io = new Server(httpServer, { serveClient: false });
 
@@ -19,7 +19,7 @@ module.exports = async function start(_options) {
     socket.on('echo', (d, ack) => ack(d));
   });
 
-  await new Promise((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+  await new Promise((resolve) => httpServer.listen((options && options.port) || 0, '127.0.0.1', resolve));
   return {
     port: httpServer.address().port,
     connections: () => io.engine.clientsCount,

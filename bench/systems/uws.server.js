@@ -7,8 +7,8 @@ const { loadUws } = require('./uws-native');
 
 const decoder = new TextDecoder();
 
-/** @param {{}} _options */
-module.exports = async function start(_options) {
+/** @param {{ port?: number }} options  port: a fixed port (the storm scenario restarts on it); default 0 */
+module.exports = async function start(options) {
   const uws = loadUws();
   const app = uws.App();
   let connections = 0;
@@ -47,7 +47,7 @@ module.exports = async function start(_options) {
   });
 
   const listenSocket = await new Promise((resolve, reject) =>
-    app.listen('127.0.0.1', 0, (token) => (token ? resolve(token) : reject(new Error('uWS listen failed')))),
+    app.listen('127.0.0.1', (options && options.port) || 0, (token) => (token ? resolve(token) : reject(new Error('uWS listen failed')))),
   );
   return {
     port: uws.us_socket_local_port(listenSocket),

@@ -8,8 +8,8 @@
 const http = require('node:http');
 const { WebSocketServer } = require('ws');
 
-/** @param {{}} _options */
-module.exports = async function start(_options) {
+/** @param {{ port?: number }} options  port: a fixed port (the storm scenario restarts on it); default 0 */
+module.exports = async function start(options) {
   const httpServer = http.createServer((_req, res) => res.writeHead(404).end());
   const wss = new WebSocketServer({ server: httpServer });
   const rooms = new Map();
@@ -53,7 +53,7 @@ module.exports = async function start(_options) {
     ws.on('error', () => {});
   });
 
-  await new Promise((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+  await new Promise((resolve) => httpServer.listen((options && options.port) || 0, '127.0.0.1', resolve));
   return {
     port: httpServer.address().port,
     connections: () => wss.clients.size,
