@@ -41,7 +41,7 @@ export interface ClientDialOptions {
    * Ms the transport allows for the TCP/TLS connect plus the opening handshake (the WebSocket
    * upgrade's answer, the TCP hello's answer), at most: a server that accepts the socket and
    * never answers fails the attempt with STELAR_ERR_CONNECT_TIMEOUT by then. The client passes
-   * its dial timeout; the transport also keeps its factory's bound (the lower one wins).
+   * its dial timeout; a bound set on the transport's factory still caps it.
    */
   readonly connectTimeout?: number;
   /**

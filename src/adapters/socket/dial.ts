@@ -26,3 +26,14 @@ export function dialSocket(
   socket.once('connect', onConnect);
   return socket;
 }
+
+/**
+ * The bound (ms) of a client attempt's connect + opening handshake: the dial's own
+ * `connectTimeout` (the StelarClient's dial timeout, so a silent server holds the attempt no
+ * longer than the client would wait for its session), capped by the factory's option when one
+ * was set; the factory's option, else `fallback`, for a dial without one.
+ */
+export function connectBound(dialTimeout: number | undefined, factoryTimeout: number | undefined, fallback: number): number {
+  if (dialTimeout === undefined) return factoryTimeout ?? fallback;
+  return factoryTimeout === undefined ? dialTimeout : Math.min(dialTimeout, factoryTimeout);
+}

@@ -13,7 +13,7 @@ import { CloseCode, StelarError, StelarErrorCode, type ProtocolError } from '../
 import { MessageType } from '../../domain/message';
 import { SESSION_HEADER } from '../../domain/recovery/resume-offer';
 import { TCP_PONG_FRAME } from '../codec/tcp-binary.codec';
-import { dialSocket } from '../socket/dial';
+import { connectBound, dialSocket } from '../socket/dial';
 import { armTimer, clearTimer } from '../socket/socket-timers';
 import { TcpConnection } from './tcp-connection';
 
@@ -47,13 +47,14 @@ export interface TcpClientTransportOptions {
   readonly clock?: Clock;
   /**
    * Ms allowed for the TCP/TLS connect plus the server's answer to the hello (its Connect or
-   * Error frame), default 10000, as the WebSocket client's opening handshake. A dial's own
-   * `connectTimeout` (the StelarClient passes its dial timeout) applies when lower.
+   * Error frame), when the dial gives none (default 10000, as the WebSocket client). A dial's
+   * own `connectTimeout` (the StelarClient passes its dial timeout) replaces the default; a
+   * value set here still caps it.
    */
   readonly connectTimeout?: number;
 }
 
-/** Default bound of the connect + hello answer (ms), the WebSocket client's connectTimeout. */
+/** Default bound of the connect + hello answer (ms) for a dial without one, as the WebSocket client's. */
 export const TCP_CLIENT_CONNECT_TIMEOUT = 10_000;
 
 /**
@@ -72,7 +73,7 @@ export class TcpClientTransportFactory implements ClientTransportFactory {
   connect(options: ClientDialOptions, handler: ClientTransportHandler): ClientTransport {
     if (options.codec === undefined) throw new TypeError('The TCP client transport needs the codec of its dial (ClientDialOptions.codec)');
     const f = this.factoryOptions;
-    const connectTimeout = Math.min(options.connectTimeout ?? Infinity, f.connectTimeout ?? TCP_CLIENT_CONNECT_TIMEOUT);
+    const connectTimeout = connectBound(options.connectTimeout, f.connectTimeout, TCP_CLIENT_CONNECT_TIMEOUT);
     return new TcpClientTransport(options, handler, f.closeTimeout ?? 2_000, f.clock, connectTimeout);
   }
 }

@@ -12,7 +12,7 @@ import type { ProtocolError } from '../../domain/errors';
 import { CloseCode, StelarError, StelarErrorCode } from '../../domain/errors';
 import { WS_DEFAULTS } from './ws-constants';
 import { WsConnection } from './ws-connection';
-import { dialSocket } from '../socket/dial';
+import { connectBound, dialSocket } from '../socket/dial';
 import { armTimer, clearTimer, type CloseTimerSettings } from '../socket/socket-timers';
 import { parseExtensions } from './ws-extensions';
 import { PerMessageDeflate, acceptClientResponse, clientOffer, type PerMessageDeflateOptions } from './permessage-deflate';
@@ -28,8 +28,9 @@ import {
 /** Factory-wide settings of the Node WebSocket client. */
 export interface WsClientTransportOptions {
   /**
-   * ms allowed for TCP/TLS connect plus the opening handshake. Default 10000. A dial's own
-   * `connectTimeout` (the StelarClient passes its dial timeout) applies when lower.
+   * ms allowed for TCP/TLS connect plus the opening handshake, when the dial gives none. A dial's
+   * own `connectTimeout` (the StelarClient passes its dial timeout) replaces the default 10000;
+   * a value set here still caps it.
    */
   readonly connectTimeout?: number;
   /** ms to wait for the server during the close handshake. Default 5000. */
@@ -108,7 +109,7 @@ export class WsClientTransport implements ClientTransport, ConnectionHandler {
     this.socket.on('data', this.onHandshakeData);
     this.socket.on('error', this.onHandshakeError);
     this.socket.on('close', this.onHandshakeClose);
-    this.connectTimeout = Math.min(dial.connectTimeout ?? Infinity, settings.connectTimeout ?? WS_DEFAULTS.connectTimeout);
+    this.connectTimeout = connectBound(dial.connectTimeout, settings.connectTimeout, WS_DEFAULTS.connectTimeout);
     this.timer = armTimer(settings.clock, handshakeTimedOut, this.connectTimeout, this);
   }
 

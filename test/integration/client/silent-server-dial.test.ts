@@ -12,17 +12,24 @@ import { WsClientTransportFactory } from '../../../src/adapters/websocket/ws-cli
 import { TcpClientTransportFactory } from '../../../src/adapters/tcp/tcp-client-transport';
 import { TcpBinaryCodec } from '../../../src/adapters/codec/tcp-binary.codec';
 import { testCert } from '../../helpers/tls-cert';
+import { FakeClock } from '../../fakes/fake-clock';
 
 /** A listener that accepts and reads but never writes; counts sockets opened and closed. */
 class SilentServer {
   readonly server: net.Server;
   opened = 0;
   closed = 0;
+  /** Sockets that sent something (the upgrade request or the hello). */
+  read = 0;
   private readonly waiters: Array<() => void> = [];
 
   constructor(secure: boolean) {
     const onSocket = (s: net.Socket): void => {
       this.opened++;
+      s.once('data', () => {
+        this.read++;
+        for (const w of this.waiters.splice(0)) w();
+      });
       s.on('data', () => undefined);
       s.on('error', () => undefined);
       s.on('close', () => {
@@ -41,10 +48,19 @@ class SilentServer {
 
   /** Resolves once `n` accepted sockets have closed (the client let go), bounded. */
   closedAtLeast(n: number, ms = 10_000): Promise<void> {
+    return this.until(() => this.closed >= n, `${n} sockets closed`, ms);
+  }
+
+  /** Resolves once `n` sockets were accepted (and, over TLS, their upgrade or hello read), bounded. */
+  openedAtLeast(n: number, ms = 10_000): Promise<void> {
+    return this.until(() => this.opened >= n && this.read >= n, `${n} sockets read from`, ms);
+  }
+
+  private until(done: () => boolean, what: string, ms: number): Promise<void> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`silent server: ${this.closed}/${n} sockets closed`)), ms);
+      const timer = setTimeout(() => reject(new Error(`silent server: not ${what} (${this.opened} opened, ${this.closed} closed)`)), ms);
       const check = (): void => {
-        if (this.closed >= n) {
+        if (done()) {
           clearTimeout(timer);
           resolve();
         } else this.waiters.push(check);
@@ -72,7 +88,7 @@ afterEach(async () => {
 });
 
 /** One transport attempt against the silent server; resolves with what the handler saw. */
-function attempt(factory: ClientTransportFactory, url: string, secure: boolean, connectTimeout: number) {
+function attempt(factory: ClientTransportFactory, url: string, secure: boolean, connectTimeout: number | undefined) {
   const t0 = performance.now();
   const seen: { errors: Error[]; close: [number, string] | null; ms: number } = { errors: [], close: null, ms: -1 };
   return new Promise<typeof seen>((resolve) => {
@@ -124,6 +140,24 @@ describe.each(CASES)('a server that never answers: $name', ({ scheme, secure, fa
     const seen = await attempt(f, `${scheme}://127.0.0.1:${port}`, secure, 60_000);
     expect(seen.errors[0].message).toMatch(/no answer within 250 ms/);
     expect(seen.ms).toBeLessThan(250 + 4000);
+    await silent.closedAtLeast(1);
+  });
+
+  it("the dial's connectTimeout replaces the factory's 10 s default (the client's 20 s dial timeout bounds the handshake)", async () => {
+    silent = new SilentServer(secure);
+    const port = await silent.listen();
+    const clock = new FakeClock();
+    const f = scheme.startsWith('w') ? new WsClientTransportFactory({ clock }) : new TcpClientTransportFactory({ clock });
+    let settled = false;
+    const done = attempt(f, `${scheme}://127.0.0.1:${port}`, secure, 20_000).then((seen) => ((settled = true), seen));
+    await silent.openedAtLeast(1); // the upgrade request / hello is out, unanswered
+    clock.advance(10_000);
+    await new Promise((r) => setImmediate(r));
+    expect(settled).toBe(false);
+    clock.advance(10_000);
+    const seen = await done;
+    expect(seen.errors.map((e) => (e as { code?: string }).code)).toEqual([StelarErrorCode.ConnectTimeout]);
+    expect(seen.errors[0].message).toMatch(/no answer within 20000 ms/);
     await silent.closedAtLeast(1);
   });
 
