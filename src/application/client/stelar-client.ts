@@ -18,7 +18,7 @@ export { asError } from './client-events.base';
 
 /**
  * The transport-independent Stelar client: connection state machine, reconnection with
- * full-jitter backoff, bounded offline queue, room rejoin, request/answer correlation and
+ * anchored full-jitter backoff, bounded offline queue, room rejoin, request/answer correlation and
  * heartbeats. Platform pieces come in through {@link StelarClientDeps}; `src/client.ts` (Node)
  * and `src/browser.ts` export subclasses named `StelarClient` that supply them.
  *
