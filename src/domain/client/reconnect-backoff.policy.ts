@@ -13,7 +13,7 @@
  * server restart that crowd is the tail. Anchored, an attempt's instant depends only on its
  * number and the time since the first failure, never on how fast the earlier ones failed; the
  * crowd is still spread uniformly over each window (no thundering herd), and ten attempts still
- * span the same 151-181 s (the old schedule gave up after 45-137 s, depending on the draws).
+ * span 151-181 s of outage (plain full jitter gave up after 44-136 s, depending on the draws).
  * An attempt that failed slowly (a dial timeout) past its window's middle moves on to the
  * window holding the current time, or the next one: every wait keeps at least half a window of
  * spread.
@@ -93,8 +93,7 @@ export function retryHintDelay(hintMs: number, random: () => number = Math.rando
 export const MAX_RETRY_HINT_MS = 60_000;
 
 function usable(n: unknown): n is number {
-  // Number.isFinite is false for anything but a finite number (no coercion, unlike isFinite).
-  return Number.isFinite(n) && (n as number) >= 0;
+  return typeof n === 'number' && Number.isFinite(n) && n >= 0;
 }
 
 /** Inputs of {@link resolveReconnectDelay}. */
