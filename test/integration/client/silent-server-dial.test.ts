@@ -6,7 +6,7 @@
  */
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import { StelarClient, StelarErrorCode } from '../../../src';
+import { StelarClient, StelarErrorCode, StelarServer } from '../../../src';
 import type { ClientTransportFactory, ClientTransportHandler } from '../../../src/ports/client-transport.port';
 import { WsClientTransportFactory } from '../../../src/adapters/websocket/ws-client-transport';
 import { TcpClientTransportFactory } from '../../../src/adapters/tcp/tcp-client-transport';
@@ -188,6 +188,42 @@ describe.each(CASES)('a server that never answers: $name', ({ scheme, secure, fa
       expect(client.getState()).toBe('reconnecting');
     } finally {
       client.disconnect();
+    }
+  });
+});
+
+describe('a server that answers: the connect bound is disarmed', () => {
+  it.each([
+    ['WebSocket', 'ws'],
+    ['TCP', 'tcp'],
+  ] as const)('%s: once the server answered, the connection outlives the bound on the transport clock', async (_name, scheme) => {
+    const server = new StelarServer({ port: 0, tcpPort: 0, host: '127.0.0.1', logger: false, gracefulShutdown: false });
+    await server.start();
+    try {
+      const clock = new FakeClock();
+      const f = scheme === 'ws' ? new WsClientTransportFactory({ clock }) : new TcpClientTransportFactory({ clock });
+      const port = scheme === 'ws' ? server.getPort() : server.getTcpPort();
+      let closed: [number, string] | null = null;
+      const errors: Error[] = [];
+      const first = new Promise<void>((resolve) => {
+        f.connect(
+          { url: `${scheme}://127.0.0.1:${port}`, tls: false, rejectUnauthorized: true, headers: {}, maxPayloadSize: 1 << 20, maxFrameSize: 1 << 20, codec: new TcpBinaryCodec(), connectTimeout: 1000 },
+          {
+            onOpen: () => undefined,
+            onMessage: () => resolve(), // the server's Connect message: the session is up
+            onError: (err) => errors.push(err),
+            onClose: (code, reason) => (closed = [code, reason]),
+          },
+        );
+      });
+      await first;
+      clock.advance(60_000); // far past the 1 s bound: no timer left to fire
+      await new Promise((r) => setImmediate(r));
+      expect(errors).toEqual([]);
+      expect(closed).toBeNull();
+      expect(clock.pending).toBe(0);
+    } finally {
+      await server.stop();
     }
   });
 });
