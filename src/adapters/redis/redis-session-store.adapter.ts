@@ -9,7 +9,10 @@
  * `refreshMs`, picking up metadata changes), and `windowMs + refreshMs` after the drop once
  * suspended. So a session whose node was killed stays resumable for at least `windowMs` after
  * the kill. Writes are compare-and-set on the token (one Lua script): the single-use token holds
- * across nodes, and a node that lost a session to a resume elsewhere never overwrites it.
+ * across nodes, and a node that lost a session to a resume elsewhere never overwrites it. The
+ * field `h` names the node holding the session's connection (written on open and resume,
+ * removed at the drop): direct messages to the session go there, or into its direct stream
+ * while it is away (redis-stream-store.adapter.ts `sendAway`).
  */
 import type { Clock, TimerHandle } from '../../ports/clock.port';
 import type { SessionStore, StoredSession } from '../../ports/session-store.port';
@@ -47,6 +50,8 @@ export class RedisSessionStore implements SessionStore {
     private readonly link: RecoveryRedisLink,
     limits: RedisSessionStoreLimits,
     private readonly clock: Clock,
+    /** This node's id: written as the record's holder (`h`) while a connection here holds the session. */
+    private readonly nodeId: string = '',
   ) {
     this.windowMs = limits.windowMs;
     this.refreshMs = limits.refreshMs ?? Math.min(60_000, Math.max(1000, Math.floor(limits.windowMs / 3)));
@@ -65,9 +70,12 @@ export class RedisSessionStore implements SessionStore {
 
   async get(id: string): Promise<StoredSession | undefined> {
     const key = this.link.sessionKey(id);
-    const [token, value] = await this.link.client.hmget(key, 't', 'v');
+    const [token, value, mark] = await this.link.client.hmget(key, 't', 'v', 'p');
     if (token === null || value === null) return undefined;
-    return this.decode(id, token, value);
+    const s = this.decode(id, token, value);
+    // The processed mark written through before each run (MARK_LUA) may be ahead of the JSON.
+    if (s !== undefined && mark !== null && Number(mark) > s.processed) s.processed = Number(mark);
+    return s;
   }
 
   local(id: string): StoredSession | undefined {
@@ -105,7 +113,9 @@ export class RedisSessionStore implements SessionStore {
     const now = this.clock.now();
     const ttl = (s.suspendedAt === null ? this.windowMs : Math.max(1, s.suspendedAt + this.windowMs - now)) + this.refreshMs;
     try {
-      const ok = (await this.link.run('stelarSetSession', this.link.sessionKey(s.id), expected, s.token, json, ttl)) === 1;
+      const holder = s.suspendedAt === null ? this.nodeId : '';
+      const prev = await this.link.run('stelarSetSession', this.link.sessionKey(s.id), expected, s.token, json, ttl, holder);
+      const ok = prev !== 0;
       // Another node holds it now (resumed there): this one lets go.
       if (!ok && this.live.get(s.id) === s) this.live.delete(s.id);
       return ok;

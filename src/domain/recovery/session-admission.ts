@@ -190,6 +190,9 @@ export class SessionAdmission implements RoomObserver {
    */
   private resumeLater(record: ClientRecord, session: ResumeSession, offer: ResumeOffer): PendingOutcome {
     record.held = [];
+    // This node holds the session from now on (the record's holder): what is sent to it after
+    // this write comes here, what came before is in the history read below.
+    if (this.recovery.networkedStore) this.recovery.takeOver(session);
     const restored: string[] = [];
     const waits: PromiseLike<void>[] = [];
     for (const wire of session.streams.keys()) {
@@ -220,6 +223,7 @@ export class SessionAdmission implements RoomObserver {
     r: ReplayResult,
     offer: ResumeOffer,
   ): SessionOutcome {
+    this.recovery.resumeSettled(session);
     if (record.state >= ClientState.Closing) {
       this.recovery.end(session);
       return { grant: { token: '', recovered: false, reason: 'unavailable', missed: 0, confirms: true }, missed: NONE };
