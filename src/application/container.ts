@@ -279,9 +279,15 @@ function bindApplication(c: Container, o: ResolvedOptions, recoveryStores: { red
     [APP_TOKENS.ConnectionService, APP_TOKENS.Uptime],
   );
   c.bind(APP_TOKENS.LocalState).toResolvedValue(
-    (clients: ClientRegistry, rooms: RoomRegistry, stats: ServerStats, messaging: ServerMessaging) =>
-      new LocalClusterState(clients, rooms, () => stats.numbers(), (id, code, reason) => messaging.disconnect(id, code, reason)),
-    [APP_TOKENS.ClientRegistry, APP_TOKENS.RoomRegistry, APP_TOKENS.Stats, APP_TOKENS.Messaging],
+    (clients: ClientRegistry, rooms: RoomRegistry, stats: ServerStats, messaging: ServerMessaging, conns: ConnectionService<StelarContext>) =>
+      new LocalClusterState(
+        clients,
+        rooms,
+        () => stats.numbers(),
+        (id, code, reason) => messaging.disconnect(id, code, reason),
+        (id) => conns.sessionTaken(id),
+      ),
+    [APP_TOKENS.ClientRegistry, APP_TOKENS.RoomRegistry, APP_TOKENS.Stats, APP_TOKENS.Messaging, APP_TOKENS.ConnectionService],
   );
   const allTransports = { serviceIdentifier: TOKENS.Transport, isMultiple: true, optional: true } as const;
   c.bind(APP_TOKENS.Lifecycle).toResolvedValue(

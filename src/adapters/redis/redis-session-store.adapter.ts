@@ -19,6 +19,8 @@ import type { SessionStore, StoredSession } from '../../ports/session-store.port
 import type { StreamPosition } from '../../ports/stream-store.port';
 import { PENDING_POSITION } from '../../domain/recovery/recovery.service';
 import type { RecoveryRedisLink } from './recovery-redis.link';
+import { BusChannels } from './bus-channels';
+import { encodeSessionTaken } from './cluster-control.codec';
 
 /** Bounds of the session store (the `recovery` option). */
 export interface RedisSessionStoreLimits {
@@ -43,6 +45,7 @@ export class RedisSessionStore implements SessionStore {
   private readonly windowMs: number;
   readonly refreshMs: number;
   private timer: TimerHandle | null = null;
+  private readonly channels: BusChannels;
   /** Writes that failed (Redis unreachable or slow): for tests and the logs. */
   failures = 0;
 
@@ -54,6 +57,7 @@ export class RedisSessionStore implements SessionStore {
     private readonly nodeId: string = '',
   ) {
     this.windowMs = limits.windowMs;
+    this.channels = new BusChannels(link.prefix);
     this.refreshMs = limits.refreshMs ?? Math.min(60_000, Math.max(1000, Math.floor(limits.windowMs / 3)));
   }
 
@@ -116,6 +120,9 @@ export class RedisSessionStore implements SessionStore {
       const holder = s.suspendedAt === null ? this.nodeId : '';
       const prev = await this.link.run('stelarSetSession', this.link.sessionKey(s.id), expected, s.token, json, ttl, holder);
       const ok = prev !== 0;
+      // The session moved here from a node that still names itself its holder (its connection
+      // looks alive: half-open): that node is told to close it (4001) now, not at its heartbeat timeout.
+      if (ok && holder !== '' && typeof prev === 'string' && prev !== '' && prev !== holder) this.tellTaken(prev, s.id);
       // Another node holds it now (resumed there): this one lets go.
       if (!ok && this.live.get(s.id) === s) this.live.delete(s.id);
       return ok;
@@ -123,6 +130,10 @@ export class RedisSessionStore implements SessionStore {
       this.onFailure(err);
       throw err;
     }
+  }
+
+  private tellTaken(node: string, id: string): void {
+    this.link.publish(this.channels.node(node), encodeSessionTaken(this.nodeId, id)).catch(this.onFailure);
   }
 
   private encode(s: StoredSession): Encoded {

@@ -6,28 +6,13 @@ import type { ResumeOffer } from './resume-offer';
 import { rememberAnswer } from './answer-cache';
 import { ALL_STREAM, DIRECT_STREAM, directStoreKey, isRecordable, roomStream, storeKey, withPosition } from './stream-names';
 import { isPromise, type MaybePromise } from '../../ports/maybe-promise';
+import { DISABLED, EXPIRED, UNAVAILABLE, UNKNOWN, type ClaimResult, type ResumeFailure } from './recovery-results';
 import { merge, sameToken, type ReplayResult } from './replay-merge';
 
-/**
- * Why a resume offer was not honoured (the client's `connect` info `reason`, stable codes):
- * `'expired'` the window passed, `'history'` missed messages were already dropped,
- * `'epoch'` a stream's history was lost (positions of another incarnation), `'unknown'` no such
- * session here (never existed, swept, ended, another namespace, or a wrong/forged/used token),
- * `'disabled'` the server has recovery off, `'unavailable'` the session or history store did
- * not answer (a networked store: Redis unreachable or slower than its timeout).
- */
-export type ResumeFailure = 'expired' | 'history' | 'epoch' | 'unknown' | 'disabled' | 'unavailable';
-
-export type ClaimResult = { readonly ok: true; readonly session: StoredSession } | { readonly ok: false; readonly reason: ResumeFailure };
-export type { ReplayResult };
-
+export type { ClaimResult, ReplayResult, ResumeFailure };
 
 /** A join position a networked store has not answered yet (never compared: see replay). */
 export const PENDING_POSITION: StreamPosition = Object.freeze({ offset: -1, epoch: '' });
-const DISABLED: ClaimResult = Object.freeze({ ok: false, reason: 'disabled' });
-const UNKNOWN: ClaimResult = Object.freeze({ ok: false, reason: 'unknown' });
-const EXPIRED: ClaimResult = Object.freeze({ ok: false, reason: 'expired' });
-const UNAVAILABLE: ClaimResult & ReplayResult = Object.freeze({ ok: false, reason: 'unavailable' }) as ClaimResult & ReplayResult;
 const ignore = (): void => {};
 const NONE_AWAY: Promise<AwayResult> = Promise.resolve('none');
 
@@ -135,11 +120,21 @@ export class RecoveryService {
     s.token = this.tokens.next();
     // The resuming connection's middleware may take up to connectTimeout: not swept meanwhile.
     if (s.suspendedAt !== null) s.expiresAt = Math.max(s.expiresAt, now + this.config.windowMs);
+    // A networked claim: no direct message is numbered here until the resume read the stream.
+    if (this.networked) this.resuming.add(s.id);
     const written = this.sessions.set(s, expected);
     if (isPromise(written)) {
-      return written.then((ok): ClaimResult => (ok ? { ok: true, session: s } : UNKNOWN), () => UNAVAILABLE);
+      return written.then(
+        (ok): ClaimResult => (ok ? { ok: true, session: s } : this.unclaimed(s, UNKNOWN)),
+        () => this.unclaimed(s, UNAVAILABLE),
+      );
     }
     return written ? { ok: true, session: s } : UNKNOWN;
+  }
+
+  private unclaimed(s: StoredSession, r: ClaimResult): ClaimResult {
+    this.resuming.delete(s.id);
+    return r;
   }
 
   /** True while the store still holds this session (not ended, not swept). */
