@@ -119,6 +119,17 @@ export class DropProxy {
     return out;
   }
 
+  /**
+   * Stops forwarding server → client on every open pair (what the server writes waits in the
+   * proxy, never delivered); client → server still flows. The connections stay open.
+   */
+  muteDownstream(): void {
+    for (const [client, upstream] of this.pairs) {
+      upstream.unpipe(client);
+      upstream.pause();
+    }
+  }
+
   /** Resets every open pair at once (both sides see ECONNRESET / an abnormal close). */
   cut(): void {
     for (const [a, b] of [...this.pairs]) {

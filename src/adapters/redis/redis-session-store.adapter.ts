@@ -92,6 +92,15 @@ export class RedisSessionStore implements SessionStore {
     return this.write(session, expectedToken ?? '');
   }
 
+  async markProcessed(session: StoredSession, seq: number): Promise<boolean> {
+    try {
+      return (await this.link.run('stelarMark', this.link.sessionKey(session.id), session.token, seq)) === 1;
+    } catch (err) {
+      this.onFailure(err);
+      throw err;
+    }
+  }
+
   delete(id: string, expectedToken?: string): void {
     this.live.delete(id);
     this.link.run('stelarDeleteSession', this.link.sessionKey(id), expectedToken ?? '').catch(this.onFailure);
