@@ -8,16 +8,7 @@ import { DropProxy } from '../../helpers/drop-proxy';
 import { acquireRedis, describeWithRedis, uniquePrefix, type TestRedis } from '../../helpers/redis';
 import { collect, until } from '../../helpers/server-kit';
 import { ServerNode } from '../cluster/server-node-kit';
-import { RECOVERY_FIXTURE, type ConnectInfo } from './cluster-resume.kit';
-
-/** True when `bytes` (what the server wrote) hold a close with code 4001: a WebSocket close frame, or a TCP Disconnect. */
-function closedWith4001(bytes: Buffer, mode: 'ws' | 'tcp'): boolean {
-  if (mode === 'tcp') return /"c(ode)?":4001/.test(bytes.toString('latin1'));
-  for (let i = 0; i + 3 < bytes.length; i++) {
-    if (bytes[i] === 0x88 && bytes[i + 1] < 126 && bytes[i + 2] === 0x0f && bytes[i + 3] === 0xa1) return true;
-  }
-  return false;
-}
+import { RECOVERY_FIXTURE, closedWith4001, type ConnectInfo } from './cluster-resume.kit';
 
 describeWithRedis('a half-open old connection when its session resumes on another node', () => {
   let redis: TestRedis;
