@@ -42,7 +42,8 @@ export class ProcessedMarkGate {
     let p = this.pending.get(record);
     if (p === undefined) {
       if (!numbered(msg)) return false;
-      p = { queue: [], writing: false, durable: 0 };
+      // Everything before this message ran behind an acknowledged mark (or came with the resumed record).
+      p = { queue: [], writing: false, durable: (msg as { seq: number }).seq - 1 };
       this.pending.set(record, p);
     }
     if (!p.writing && p.queue.length === 0 && !numbered(msg)) return false;

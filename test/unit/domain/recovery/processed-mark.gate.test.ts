@@ -46,7 +46,7 @@ describe('ProcessedMarkGate (client → server at most once across nodes)', () =
     expect(send(ev(3, 'c'))).toBe(true);
     expect(ran).toEqual([]);
     expect(store.writes.map((w) => w.seq)).toEqual([1]);
-    expect(gate.confirmable(r, 3)).toBe(0); // nothing confirmed before it is durable
+    expect(gate.confirmable(r, 3)).toBe(0); // nothing confirmed before it is durable (message 1 is the first)
     store.writes[0].settle(true);
     await flush();
     expect(ran).toEqual(['a']);
