@@ -10,7 +10,7 @@ import type { Logger } from '../../ports/logger.port';
 import { loadIoredis, loadIoredisCluster, type RequireLike } from './ioredis.loader';
 import { type RedisTarget, isNodeList } from './redis-cluster-bus.options';
 import { closeClient, describeRedisTarget, settleWithin } from './redis-client.util';
-import { APPEND_DIRECT_LUA, DELETE_SESSION_LUA, DISTRIBUTE_LUA, POSITION_LUA, RESET_LUA, SET_SESSION_LUA } from './recovery-scripts';
+import { APPEND_DIRECT_LUA, DELETE_SESSION_LUA, DIRECT_AWAY_LUA, DISTRIBUTE_LUA, MARK_LUA, POSITION_LUA, RESET_LUA, SET_SESSION_LUA } from './recovery-scripts';
 
 /** Options of {@link RecoveryRedisLink}. */
 export interface RecoveryRedisOptions {
@@ -41,6 +41,8 @@ export interface RecoveryRedisClient {
   pexpire(key: string, ms: number): Promise<number>;
   del(...keys: string[]): Promise<number>;
   defineCommand(name: string, def: { numberOfKeys: number; lua: string }): void;
+  publish(channel: string, message: Buffer): Promise<number>;
+  spublish(channel: string, message: Buffer): Promise<number>;
   [script: string]: unknown;
 }
 
@@ -59,6 +61,7 @@ export class RecoveryRedisLink {
   private readonly where: string;
   private warnedDown = false;
   private started = false;
+  private readonly readyListeners: (() => void)[] = [];
 
   constructor(o: RecoveryRedisOptions) {
     this.prefix = o.prefix;
@@ -72,13 +75,16 @@ export class RecoveryRedisLink {
       ['stelarDistribute', DISTRIBUTE_LUA],
       ['stelarPosition', POSITION_LUA],
       ['stelarReset', RESET_LUA],
-      ['stelarAppendDirect', APPEND_DIRECT_LUA],
     ];
     for (const [name, lua] of scripts) this.client.defineCommand(name, { numberOfKeys: 2, lua });
+    // Direct streams: their stream, meta and the session record (one hash tag: the session id).
+    this.client.defineCommand('stelarAppendDirect', { numberOfKeys: 3, lua: APPEND_DIRECT_LUA });
+    this.client.defineCommand('stelarDirectAway', { numberOfKeys: 3, lua: DIRECT_AWAY_LUA });
+    this.client.defineCommand('stelarMark', { numberOfKeys: 1, lua: MARK_LUA });
     this.client.defineCommand('stelarSetSession', { numberOfKeys: 1, lua: SET_SESSION_LUA });
     this.client.defineCommand('stelarDeleteSession', { numberOfKeys: 1, lua: DELETE_SESSION_LUA });
     this.client.on('error', this.onError);
-    this.client.on('ready', this.onReady);
+    this.client.on('ready', this.handleReady);
   }
 
   /** True while commands can be sent. */
@@ -96,12 +102,23 @@ export class RecoveryRedisLink {
   }
 
   async stop(): Promise<void> {
+    this.readyListeners.length = 0;
     await closeClient(this.client as never, this.clock);
+  }
+
+  /** Calls `fn` each time the connection is ready again (after a start or an outage). */
+  onReady(fn: () => void): void {
+    this.readyListeners.push(fn);
   }
 
   /** Runs one of the defined scripts (bounded like every command). */
   run(name: string, ...args: (string | number | Buffer)[]): Promise<unknown> {
     return (this.client[name] as Script).apply(this.client, args);
+  }
+
+  /** Publishes on a bus channel (SPUBLISH when sharded); resolves with the receiver count. */
+  publish(channel: string, message: Buffer): Promise<number> {
+    return this.sharded ? this.client.spublish(channel, message) : this.client.publish(channel, message);
   }
 
   // ---- keys (the braces are the Redis Cluster hash tag: a stream's keys share its channel's slot)
@@ -136,9 +153,10 @@ export class RecoveryRedisLink {
 
   private readonly onError = (err: unknown): void => this.noteFailure('connection', err);
 
-  private readonly onReady = (): void => {
+  private readonly handleReady = (): void => {
     if (this.warnedDown) this.logger.warn(`[stelar:recovery] Redis at ${this.where} is back`);
     this.warnedDown = false;
+    for (const fn of this.readyListeners) fn();
   };
 }
 
