@@ -18,6 +18,7 @@ import { AttemptReports } from '../socket/attempt-reports';
 import { HandshakeGate, type HandshakeAdmissionOptions } from '../socket/handshake-admission';
 import { DEFAULT_LISTEN_BACKLOG, listenBacklogOption } from '../socket/listen-backlog';
 import { busyRefusal } from './tcp-busy-refusal';
+import { shapeWritableState } from '../socket/writable-shape';
 
 /** Options of the binary TCP listener. */
 export interface TcpServerTransportOptions extends HandshakeAdmissionOptions {
@@ -140,6 +141,7 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
 
   /** Resolves with the bound port once listening (rejects on EADDRINUSE and the like). */
   listen(): Promise<number> {
+    shapeWritableState();
     if (this.server !== null) return Promise.reject(new Error('The TCP transport is already listening'));
     let server: net.Server;
     try {
