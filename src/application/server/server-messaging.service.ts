@@ -13,6 +13,8 @@ import { toBytes, type ContextOps } from './stelar-context';
 import { checkAdminClose } from '../../domain/admin-close';
 import type { RecoveryService } from '../../domain/recovery/recovery.service';
 import type { DeliveryService } from '../../domain/delivery/delivery.service';
+import { BroadcastBuilder } from '../../domain/delivery/broadcast.builder';
+import type { BroadcastPlan } from '../../domain/delivery/broadcast-plan';
 
 function isBinaryData(data: unknown): data is ArrayBuffer | ArrayBufferView {
   return data instanceof ArrayBuffer || ArrayBuffer.isView(data);
@@ -70,6 +72,15 @@ export class ServerMessaging implements ContextOps {
   to(room: string, event: string, data: unknown, excludeId?: string, options?: SendOptions): void {
     checkEventName(event);
     this.delivery.toRoomEverywhere(room, eventMessage(event, data), excludeId, options);
+  }
+
+  /** The broadcast builder every `server.to(…)`, `except`, `volatile`, `local` starts from. */
+  readonly everyone = new BroadcastBuilder((plan, event, data) => this.emitPlan(plan, event, data));
+
+  /** A builder's emit: the message checked and built here; where it goes is the DeliveryService's. */
+  private emitPlan(plan: BroadcastPlan, event: string, data: unknown): void {
+    checkEventName(event);
+    this.delivery.send(plan, eventMessage(event, data));
   }
 
   /** To one client by id: O(1) locally, relayed through the cluster bus otherwise. */

@@ -3,6 +3,7 @@ import type { ClusterBus, ClusterDelivery } from '../../ports/cluster-bus.port';
 import type { Logger } from '../../ports/logger.port';
 import type { ClientRegistry } from '../client-registry.service';
 import type { HookRunner } from '../hook-runner.service';
+import type { BeforeBroadcastInfo } from '../hooks.types';
 import { errorMessage } from '../hook-runner.service';
 import { MessageType, type StelarMessage } from '../message';
 import type { MessageSender } from '../message-sender.service';
@@ -10,6 +11,7 @@ import type { RecoveryService } from '../recovery/recovery.service';
 import { ALL_STREAM, isRecordable, roomStream } from '../recovery/stream-names';
 import type { RoomRegistry } from '../room-registry.service';
 import type { FanOutService, SendOptions } from './fan-out.service';
+import { filterOf, type BroadcastPlan } from './broadcast-plan';
 
 const ALL = Object.freeze({ kind: 'all' }) as { readonly kind: 'all' };
 
@@ -55,29 +57,31 @@ export class DeliveryService {
    * `{ volatile: true }`: skipped (not queued) for clients whose send buffer is over
    * `maxBufferedBytes`, instead of dropping them as slow consumers.
    */
-  broadcastEverywhere(message: StelarMessage, excludeId?: string, options?: SendOptions): void {
+  broadcastEverywhere(original: StelarMessage, excludeId?: string, options?: SendOptions): void {
+    const message = this.approve(original, excludeId);
+    if (message === null) return;
     if (this.distributes(message, options)) {
-      if (!this.allowsBroadcast(message, excludeId)) return;
       return this.distribute({ target: ALL, event: eventOf(message), data: dataOf(message), excludeId }, () => {
         this.deliverToAll(message, excludeId, options);
         this.publish({ target: ALL, event: eventOf(message), excludeId }, message);
       });
     }
-    if (this.broadcast(message, excludeId, options) === -1) return;
+    this.deliverToAll(message, excludeId, options);
     this.publish({ target: { kind: 'all' }, event: eventOf(message), excludeId }, message);
   }
 
   /** ctx.broadcast: everyone but the sender (a local client) and but `excludeId`. */
-  broadcastFrom(senderId: string, message: StelarMessage, excludeId?: string): void {
+  broadcastFrom(senderId: string, original: StelarMessage, excludeId?: string): void {
     const skip = excludeId ?? senderId;
+    const message = this.approve(original, skip);
+    if (message === null) return;
     if (this.distributes(message, undefined)) {
-      if (!this.allowsBroadcast(message, skip)) return;
       return this.distribute({ target: ALL, event: eventOf(message), data: dataOf(message), excludeId: skip, exclude2: senderId }, () => {
         this.deliverToAll(message, skip, { alsoExclude: senderId });
         this.publish({ target: ALL, event: eventOf(message), excludeId: skip }, message);
       });
     }
-    if (this.broadcast(message, skip, { alsoExclude: senderId }) === -1) return;
+    this.deliverToAll(message, skip, { alsoExclude: senderId });
     // Other nodes never hold the sender; they skip only the caller's excludeId.
     this.publish({ target: { kind: 'all' }, event: eventOf(message), excludeId: skip }, message);
   }
@@ -128,22 +132,115 @@ export class DeliveryService {
     this.bus!.publish({ ...base, ...payload });
   }
 
+  // ---------------------------------------------------------------- the broadcast builder
+
+  /**
+   * `server.to(…).except(…).volatile.local.emit(…)`: `onBeforeBroadcast` (with `rooms` and
+   * `except`), then this node's recipients of `plan`, then (unless `local`) the other nodes.
+   * Recorded for session recovery, once, when the plan is one a stream can replay faithfully:
+   * everyone or one room, at most two excepted names and none of them a room here, not
+   * volatile. Returns the local recipient count (-1: cancelled; 0 when the distributing stream
+   * store delivers it, this node too, once appended).
+   */
+  send(plan: BroadcastPlan, original: StelarMessage): number {
+    const message = this.approve(original, undefined, plan);
+    if (message === null) return -1;
+    const rooms = plan.rooms;
+    if (plan.targeted && rooms.length === 0) return 0;
+    const ids = this.recordableExcept(plan.except);
+    const oneStream = rooms.length <= 1 && ids !== null && !plan.volatile;
+    const options: SendOptions = { volatile: plan.volatile, except: filterOf(plan.except) };
+    if (!plan.local && oneStream && this.distributes(message, options)) {
+      const target = rooms.length === 0 ? ALL : ({ kind: 'room', room: rooms[0] } as const);
+      const delivery: ClusterDelivery = { target, event: eventOf(message), data: dataOf(message), excludeId: ids[0], exclude2: ids[1] };
+      this.distribute(delivery, () => {
+        this.sendHere(plan, message, options, ids);
+        this.publishPlan(plan, message);
+      });
+      return 0;
+    }
+    const count = this.sendHere(plan, message, options, oneStream ? ids : null);
+    if (!plan.local) this.publishPlan(plan, message);
+    return count;
+  }
+
+  /** This node's part of a plan; recorded (once) when `ids` is not null and recovery is on. */
+  private sendHere(plan: BroadcastPlan, message: StelarMessage, options: SendOptions, ids: readonly (string | undefined)[] | null): number {
+    const rooms = plan.rooms;
+    const record = ids !== null && this.recording;
+    if (rooms.length === 0) {
+      const positioned = record ? this.recovery!.recordAll(message, ids[0], ids[1], this.now()) : null;
+      return this.fan.fanOut(this.clients.values(), message, positioned, undefined, options);
+    }
+    if (rooms.length === 1) {
+      const positioned = record ? this.recovery!.recordRoom(rooms[0], message, ids[0], ids[1], this.now()) : null;
+      const members = this.rooms.members(rooms[0]);
+      return members === undefined ? 0 : this.fan.fanOut(members.values(), message, positioned, undefined, options);
+    }
+    // Several rooms: each room's members but those of the rooms before it (one copy each).
+    let count = 0;
+    for (let i = 0; i < rooms.length; i++) {
+      const members = this.rooms.members(rooms[i]);
+      if (members === undefined) continue;
+      const except = filterOf(i === 0 ? plan.except : [...rooms.slice(0, i), ...plan.except]);
+      count += this.fan.fanOut(members.values(), message, null, undefined, { volatile: plan.volatile, except });
+    }
+    return count;
+  }
+
+  /** The other nodes' part: one delivery per target room, each skipping the rooms before it. */
+  private publishPlan(plan: BroadcastPlan, message: StelarMessage): void {
+    if (!this.clustered) return;
+    const rooms = plan.rooms;
+    if (rooms.length === 0) return this.publish(withExcept({ target: ALL, event: eventOf(message) }, plan.except), message);
+    for (let i = 0; i < rooms.length; i++) {
+      const skip = i === 0 ? plan.except : [...rooms.slice(0, i), ...plan.except];
+      this.publish(withExcept({ target: { kind: 'room', room: rooms[i] }, event: eventOf(message) }, skip), message);
+    }
+  }
+
+  /**
+   * `except` as the (at most two) ids a stream entry can skip on replay; null when the names are
+   * more than two or one is a room here (a replay could not skip that room's members).
+   */
+  private recordableExcept(except: readonly string[]): readonly [string | undefined, string | undefined] | null {
+    if (except.length > 2) return null;
+    for (const n of except) if (this.rooms.has(n)) return null;
+    return [except[0], except[1]];
+  }
+
   // ---------------------------------------------------------------- this node
 
   /**
    * Sends to every connected client except `excludeId`. `onBeforeBroadcast` returning false
    * cancels it (returns -1). Otherwise returns how many clients it was written to.
    */
-  broadcast(message: StelarMessage, excludeId?: string, options?: SendOptions): number {
-    if (!this.allowsBroadcast(message, excludeId)) return -1;
+  broadcast(original: StelarMessage, excludeId?: string, options?: SendOptions): number {
+    const message = this.approve(original, excludeId);
+    if (message === null) return -1;
     return this.deliverToAll(message, excludeId, options);
   }
 
   /** `onBeforeBroadcast` (if set) lets this broadcast go. */
   allowsBroadcast(message: StelarMessage, excludeId?: string): boolean {
-    if (!this.hooks.has('onBeforeBroadcast')) return true;
+    return this.approve(message, excludeId) !== null;
+  }
+
+  /**
+   * `onBeforeBroadcast`, once per broadcast, on the node that starts it: null when it returned
+   * false (cancelled), else the message to send (with the hook's `info.data` if it replaced it).
+   */
+  approve(message: StelarMessage, excludeId?: string, plan?: BroadcastPlan): StelarMessage | null {
+    if (!this.hooks.has('onBeforeBroadcast')) return message;
     const info = broadcastInfo(message, excludeId);
-    return info === null || this.hooks.call('onBeforeBroadcast', info);
+    if (info === null) return message;
+    const data = info.data;
+    if (plan !== undefined) {
+      info.rooms = plan.rooms;
+      info.except = plan.except;
+    }
+    if (!this.hooks.call('onBeforeBroadcast', info)) return null;
+    return info.data === data ? message : withData(message, info.data);
   }
 
   /**
@@ -197,6 +294,7 @@ export class DeliveryService {
       const positioned = recovery.positioned(wire, message, pos);
       return this.deliverPositioned(t.kind === 'room' ? t.room : null, message, positioned, delivery.excludeId, delivery.exclude2);
     }
+    if (delivery.except !== undefined && t.kind !== 'client') return this.deliverExcept(delivery, message);
     switch (t.kind) {
       case 'all':
         return this.deliverToAll(message, delivery.excludeId);
@@ -208,6 +306,39 @@ export class DeliveryService {
         return 0;
     }
   }
+
+  /**
+   * A builder delivery from another node (it carries `except`): the names skipped here too;
+   * recorded by the same rule as on its origin (at most two names, none a room here).
+   */
+  private deliverExcept(delivery: ClusterDelivery, message: StelarMessage): number {
+    const t = delivery.target;
+    const names = delivery.except!;
+    const options: SendOptions = { except: filterOf(names) };
+    const ids = this.recording ? this.recordableExcept(names) : null;
+    if (t.kind === 'room') {
+      const positioned = ids === null ? null : this.recovery!.recordRoom(t.room, message, ids[0], ids[1], this.now());
+      const members = this.rooms.members(t.room);
+      return members === undefined ? 0 : this.fan.fanOut(members.values(), message, positioned, delivery.excludeId, options);
+    }
+    const positioned = ids === null ? null : this.recovery!.recordAll(message, ids[0], ids[1], this.now());
+    return this.fan.fanOut(this.clients.values(), message, positioned, delivery.excludeId, options);
+  }
+}
+
+/** `base` with its `except` names, when there are any. */
+function withExcept(base: Omit<ClusterDelivery, 'data' | 'bytes'>, except: readonly string[]): Omit<ClusterDelivery, 'data' | 'bytes'> {
+  return except.length === 0 ? base : { ...base, except };
+}
+
+/** `message` with other data (onBeforeBroadcast replaced `info.data`); bytes make a binary message. */
+function withData(message: StelarMessage, data: unknown): StelarMessage {
+  if (message.type === MessageType.AckResponse) return { ...message, data };
+  const event = eventOf(message);
+  if (data instanceof Uint8Array) return { type: MessageType.Binary, event, bytes: data };
+  if (data instanceof ArrayBuffer) return { type: MessageType.Binary, event, bytes: new Uint8Array(data) };
+  if (ArrayBuffer.isView(data)) return { type: MessageType.Binary, event, bytes: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+  return { type: MessageType.Event, event, data };
 }
 
 /** The event name a cluster delivery carries (fan-outs send events and binary events). */
@@ -220,10 +351,7 @@ function dataOf(message: StelarMessage): unknown {
   return message.type === MessageType.Binary ? message.bytes : (message as { data?: unknown }).data;
 }
 
-function broadcastInfo(
-  message: StelarMessage,
-  excludeId: string | undefined,
-): { event: string; data: unknown; excludeId?: string } | null {
+function broadcastInfo(message: StelarMessage, excludeId: string | undefined): BeforeBroadcastInfo | null {
   switch (message.type) {
     case MessageType.Event:
       return { event: message.event, data: message.data, excludeId };

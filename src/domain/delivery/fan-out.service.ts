@@ -15,6 +15,16 @@ export interface SendOptions {
   readonly volatile?: boolean;
   /** A second id to skip besides `excludeId` (ctx.broadcast: the sender and the caller's id). */
   readonly alsoExclude?: string;
+  /**
+   * Further recipients to skip (the broadcast builder's `except`, the rooms a several-room send
+   * already covered). Absent on every other path, which then compares at most two ids.
+   */
+  readonly except?: RecipientFilter;
+}
+
+/** Extra exclusions of a fan-out: true for a recipient that must not get the message. */
+export interface RecipientFilter {
+  excludes(record: ClientRecord): boolean;
 }
 
 /** Reason used when a slow consumer is closed. */
@@ -89,6 +99,7 @@ export class FanOutService {
     const checkRoom = cap > 0;
     const volatile = options?.volatile === true;
     const also = options?.alsoExclude;
+    const except = options?.except;
     // Most fan-outs exclude nobody (server.to): no id compare per recipient then.
     const excludes = excludeId !== undefined || also !== undefined;
     // No snapshot needed: a transport that reports onClose synchronously from close() deletes
@@ -97,6 +108,7 @@ export class FanOutService {
     // first recipient.
     for (const r of targets) {
       if (r.state !== ClientState.Open || (excludes && (r.id === excludeId || r.id === also))) continue;
+      if (except !== undefined && except.excludes(r)) continue;
       const conn = r.conn;
       if (!conn.isOpen) continue;
       // The slow-consumer rule of hasRoom(), inline: this runs once per recipient.
