@@ -4,7 +4,7 @@
  *
  * Layout (all integers big-endian):
  * ```
- * u8 version (2) | u8 type | u8 originLen | origin (UTF-8)
+ * u8 version (3) | u8 type | u8 originLen | origin (UTF-8)
  * type 1 DELIVERY: u32 seq | u8 flags | u8 targetKind | [u16 len | target] | u16 len | event
  *                  | [u16 len | excludeId] | [u16 len | meta JSON]
  *                  | [position: 16 ASCII digits offset | 8 bytes epoch | u16 len | exclude2]
@@ -27,8 +27,11 @@ import { ErrorPrefix, createError } from '../socket/protocol-errors';
 import type { BinaryMeta } from '../../domain/message';
 import { isBinaryMetaValue } from '../codec/binary-envelope';
 
-/** Envelope format version (first byte); a node drops envelopes of any other version. */
-export const ENVELOPE_VERSION = 2;
+/**
+ * Envelope format version (first byte); a node drops envelopes of any other version. 3: the
+ * `except` field (flag 0x20), which a version-2 node would misread as payload.
+ */
+export const ENVELOPE_VERSION = 3;
 
 /** Envelope types (second byte). */
 export const EnvelopeType = { Delivery: 1, Query: 2, Reply: 3, Probe: 4 } as const;
