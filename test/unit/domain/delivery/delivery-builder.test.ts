@@ -192,3 +192,67 @@ describe('DeliveryService.send (the broadcast builder)', () => {
     });
   });
 });
+
+describe('DeliveryService.send with a distributing stream store (recovery in a cluster)', () => {
+  function distributing() {
+    const log = new FakeLogger();
+    const clock = new FakeClock();
+    const clients = new ClientRegistry();
+    const hooks = new HookRunner(log);
+    const rooms = new RoomRegistry(hooks, { maxRooms: 10, maxRoomsPerClient: 10 });
+    const codecs = { ws: new FakeCodec('ws') };
+    const limits = { maxPayloadSize: 100, heartbeatInterval: 0, heartbeatTimeout: 0, connectTimeout: 0, maxBufferedBytes: 0 };
+    const config = resolveRecovery(true);
+    const handed: unknown[] = [];
+    let answer = true;
+    class DistributingStore extends MemoryStreamStore {
+      readonly distributes = true;
+      distribute(delivery: unknown): Promise<boolean> {
+        handed.push(delivery);
+        return Promise.resolve(answer);
+      }
+    }
+    const recovery = new RecoveryService(config, new FakeSessionStore(), new DistributingStore(config, fakeEpochs()), new FakeTokenGenerator(), '/', (r) => rooms.has(r));
+    const sender = new MessageSender(new CodecRegistry(Object.values(codecs)), clients, rooms, hooks, limits, log, undefined, recovery, clock);
+    const bus = new FakeClusterBus();
+    const delivery = new DeliveryService(sender.fan, sender, clients, rooms, hooks, log, bus, recovery, clock);
+    const a = record('a');
+    a.state = ClientState.Open;
+    clients.add(a);
+    rooms.join(a, 'r');
+    rooms.join(a, 'r2');
+    return { delivery, handed, bus, a, unreachable: () => (answer = false) };
+  }
+
+  it('a replayable plan is handed to the store once (it delivers it everywhere, this node too), with its excepted ids', async () => {
+    const { delivery, handed, bus, a } = distributing();
+    expect(delivery.send(planExcept(planTo(EVERYONE, 'r'), ['x', 'y']), ev(1))).toBe(0);
+    expect(handed).toEqual([{ target: { kind: 'room', room: 'r' }, event: 'e', data: 1, excludeId: 'x', exclude2: 'y' }]);
+    await Promise.resolve();
+    expect(bus.published).toEqual([]);
+    expect((a.conn as FakeConnection).messages()).toEqual([]);
+  });
+
+  it('several rooms, local or volatile sends are not handed to the store: delivered here (and published unless local)', () => {
+    const { delivery, handed, bus, a } = distributing();
+    expect(delivery.send(planTo(EVERYONE, ['r', 'r2']), ev(1))).toBe(1);
+    expect(delivery.send(planLocal(planTo(EVERYONE, 'r')), ev(2))).toBe(1);
+    expect(delivery.send(planVolatile(EVERYONE), ev(3))).toBe(1);
+    expect(handed).toEqual([]);
+    expect(bus.published.map((d) => [d.target, d.data])).toEqual([
+      [{ kind: 'room', room: 'r' }, 1],
+      [{ kind: 'room', room: 'r2' }, 1],
+      [{ kind: 'all' }, 3],
+    ]);
+    expect((a.conn as FakeConnection).messages().map((m) => (m as EventMessage).data)).toEqual([1, 2, 3]);
+  });
+
+  it('store unreachable: delivered here without a position and published', async () => {
+    const { delivery, bus, a, unreachable } = distributing();
+    unreachable();
+    delivery.send(planTo(EVERYONE, 'r'), ev(5));
+    await new Promise((r) => setImmediate(r));
+    expect((a.conn as FakeConnection).messages()).toEqual([{ type: MessageType.Event, event: 'e', data: 5 }]);
+    expect(bus.published.map((d) => d.target)).toEqual([{ kind: 'room', room: 'r' }]);
+  });
+});
