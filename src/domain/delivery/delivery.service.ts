@@ -139,7 +139,7 @@ export class DeliveryService {
    * `except`), then this node's recipients of `plan`, then (unless `local`) the other nodes.
    * Recorded for session recovery, once, when the plan is one a stream can replay faithfully:
    * everyone or one room, at most two excepted names and none of them a room here, not
-   * volatile. Returns the local recipient count (-1: cancelled; 0 when the distributing stream
+   * volatile; in a cluster (distributing store) only without `except`. Returns the local recipient count (-1: cancelled; 0 when the distributing stream
    * store delivers it, this node too, once appended).
    */
   send(plan: BroadcastPlan, original: StelarMessage): number {
@@ -150,11 +150,13 @@ export class DeliveryService {
     const ids = this.recordableExcept(plan.except);
     const oneStream = rooms.length <= 1 && ids !== null && !plan.volatile;
     const options: SendOptions = { volatile: plan.volatile, except: filterOf(plan.except) };
-    if (!plan.local && oneStream && this.distributes(message, options)) {
+    // Handed to the distributing store (recovery in a cluster) only without `except`: another
+    // node's rooms are not known here, so a stream entry could not skip their members on replay.
+    if (!plan.local && oneStream && plan.except.length === 0 && this.distributes(message, options)) {
       const target = rooms.length === 0 ? ALL : ({ kind: 'room', room: rooms[0] } as const);
-      const delivery: ClusterDelivery = { target, event: eventOf(message), data: dataOf(message), excludeId: ids[0], exclude2: ids[1] };
+      const delivery: ClusterDelivery = { target, event: eventOf(message), data: dataOf(message) };
       this.distribute(delivery, () => {
-        this.sendHere(plan, message, options, ids);
+        this.sendHere(plan, message, options, null);
         this.publishPlan(plan, message);
       });
       return 0;

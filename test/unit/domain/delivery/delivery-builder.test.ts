@@ -224,13 +224,25 @@ describe('DeliveryService.send with a distributing stream store (recovery in a c
     return { delivery, handed, bus, a, unreachable: () => (answer = false) };
   }
 
-  it('a replayable plan is handed to the store once (it delivers it everywhere, this node too), with its excepted ids', async () => {
+  it('a replayable plan is handed to the store once (it delivers it everywhere, this node too)', async () => {
     const { delivery, handed, bus, a } = distributing();
-    expect(delivery.send(planExcept(planTo(EVERYONE, 'r'), ['x', 'y']), ev(1))).toBe(0);
-    expect(handed).toEqual([{ target: { kind: 'room', room: 'r' }, event: 'e', data: 1, excludeId: 'x', exclude2: 'y' }]);
+    expect(delivery.send(planTo(EVERYONE, 'r'), ev(1))).toBe(0);
+    expect(delivery.send(EVERYONE, ev(2))).toBe(0);
+    expect(handed).toEqual([
+      { target: { kind: 'room', room: 'r' }, event: 'e', data: 1 },
+      { target: { kind: 'all' }, event: 'e', data: 2 },
+    ]);
     await Promise.resolve();
     expect(bus.published).toEqual([]);
     expect((a.conn as FakeConnection).messages()).toEqual([]);
+  });
+
+  it('a plan with except is not handed to the store (other nodes\' rooms are unknown here): delivered and published with except', () => {
+    const { delivery, handed, bus, a } = distributing();
+    expect(delivery.send(planExcept(planTo(EVERYONE, 'r'), 'x'), ev(1))).toBe(1);
+    expect(handed).toEqual([]);
+    expect(bus.published).toEqual([{ target: { kind: 'room', room: 'r' }, event: 'e', except: ['x'], data: 1 }]);
+    expect(((a.conn as FakeConnection).messages()[0] as EventMessage).pos).toBeUndefined();
   });
 
   it('several rooms, local or volatile sends are not handed to the store: delivered here (and published unless local)', () => {
