@@ -28,6 +28,8 @@ export class MessageSender {
   constructor(
     private readonly codecs: CodecRegistry,
     private readonly clients: ClientRegistry,
+    // rooms and hooks: read by the fan-outs that moved to DeliveryService; kept in this
+    // signature so the construction sites (container, tests) stay as they are.
     private readonly rooms: RoomRegistry,
     private readonly hooks: HookRunner,
     private readonly limits: ServerLimits,
