@@ -203,6 +203,11 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
     return this.sender.toId(id, message);
   }
 
+  /** Session recovery in a cluster: `id`'s session resumed on another node; its connection here goes (4001). */
+  sessionTaken(id: string): boolean {
+    return this.sessions !== null && this.sessions.takenElsewhere(id);
+  }
+
   /** -1 when onBeforeBroadcast cancelled it, else the recipient count. */
   broadcast(message: StelarMessage, excludeId?: string, options?: SendOptions): number {
     return this.d.delivery.broadcast(message, excludeId, options);

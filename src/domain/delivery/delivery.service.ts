@@ -101,7 +101,19 @@ export class DeliveryService {
 
   /** To one client by id: O(1) locally, relayed through the cluster bus otherwise. */
   toIdEverywhere(id: string, message: StelarMessage): void {
-    if (!this.sender.toId(id, message)) this.publish({ target: { kind: 'client', clientId: id }, event: eventOf(message) }, message);
+    if (this.sender.toId(id, message)) return;
+    const event = eventOf(message);
+    const r = this.recovery;
+    if (r !== null && r.distributed && this.clustered) {
+      // Cluster + recovery: to the session's holder node, or into its direct stream while it is away.
+      r.sendAway(id, message, this.now())
+        .then((res) => {
+          if (res === 'none') this.publish({ target: { kind: 'client', clientId: id }, event }, message);
+        })
+        .then(undefined, (err: unknown) => this.logger.warn(`direct send failed: ${errorMessage(err)}`));
+      return;
+    }
+    this.publish({ target: { kind: 'client', clientId: id }, event }, message);
   }
 
   /**
@@ -303,7 +315,14 @@ export class DeliveryService {
       case 'room':
         return this.toRoom(t.room, message, delivery.excludeId);
       case 'client':
-        return t.clientId !== delivery.excludeId && this.sender.toId(t.clientId, message) ? 1 : 0;
+        if (t.clientId === delivery.excludeId) return 0;
+        if (this.sender.toId(t.clientId, message)) return 1;
+        // Sent here as the session's holder, but its connection just went: into its history instead.
+        // (Unless its session is still held here: then the sender recorded it in its direct stream.)
+        if (recovery !== null && recovery.distributed && !recovery.recordsDirect(t.clientId)) {
+          void recovery.sendAway(t.clientId, message, this.now(), true);
+        }
+        return 0;
       default:
         return 0;
     }
