@@ -17,6 +17,7 @@
 //   node bench/micro/callgrind-path.js [--dist DIR] [--out DIR] [--subscribers 200]
 //        [--messages 200] [--clients 20] [--requests 100] [--phases fanout,lowrate,echo]
 //        [--perf-map (node --perf-basic-prof: JIT code named for callgrind-self.py)]
+//        [--builder (the fanout handler uses the broadcast builder, server.to(room).emit)]
 // Prints one JSON line per phase: Ir total and Ir per delivery / request. Dumps stay in --out
 // for `callgrind_annotate`.
 const { spawn, execFileSync } = require('node:child_process');
@@ -44,7 +45,8 @@ if (process.argv[2] === '--server') {
     logger: false,
     heartbeatInterval: 3_600_000,
   });
-  server.on('pub', (ctx) => server.to(ctx.data.room, 'msg', ctx.data.d));
+  if (process.argv[5] === 'builder') server.on('pub', (ctx) => server.to(ctx.data.room).emit('msg', ctx.data.d));
+  else server.on('pub', (ctx) => server.to(ctx.data.room, 'msg', ctx.data.d));
   server.onAck('echo', (ctx) => ctx.data);
   server.on('quit', () => process.exit(0));
   // A full collection on request (node --expose-gc), answered with an event once done.
@@ -126,10 +128,11 @@ async function main() {
   // given with --node-flags "…", in OUT/valgrind.log); nothing is counted.
   const plain = process.argv.includes('--plain');
   const nodeFlags = String(arg('node-flags', '')).split(' ').filter(Boolean);
+  const handler = process.argv.includes('--builder') ? ['builder'] : [];
   const vg = spawn(
     plain ? process.execPath : 'valgrind',
     [
-      ...(plain ? ['--single-threaded', '--expose-gc', ...nodeFlags, __filename, '--server', dist, portFile] : []),
+      ...(plain ? ['--single-threaded', '--expose-gc', ...nodeFlags, __filename, '--server', dist, portFile, ...handler] : []),
     ].concat(plain ? [] : [
       '--tool=callgrind',
       `--callgrind-out-file=${base}`,
@@ -142,6 +145,7 @@ async function main() {
       '--server',
       dist,
       portFile,
+      ...handler,
     ]),
     { stdio: ['ignore', plain ? fs.openSync(path.join(out, 'trace.log'), 'w') : 'ignore', fs.openSync(path.join(out, 'valgrind.log'), 'w')] },
   );

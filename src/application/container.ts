@@ -33,6 +33,8 @@ import { InboundPipeline } from '../domain/inbound-pipeline.service';
 import { LocalClusterState } from '../domain/local-cluster-state';
 import { MessageRouter } from '../domain/message-router.service';
 import { MessageSender } from '../domain/message-sender.service';
+import { DeliveryService } from '../domain/delivery/delivery.service';
+import { FanOutService } from '../domain/delivery/fan-out.service';
 import { RateLimitPolicy } from '../domain/rate-limit-policy.service';
 import { RequestReplier } from '../domain/request-replier.service';
 import { RequestBound } from '../domain/request-bound.policy';
@@ -213,10 +215,21 @@ function bindDomain(c: Container, o: ResolvedOptions): void {
       new RecoveryService(o.recovery, sessions, streams, tokens, o.namespace, (room) => rooms.has(room)),
     [TOKENS.SessionStore, TOKENS.StreamStore, TOKENS.SessionTokenGenerator, APP_TOKENS.RoomRegistry],
   );
+  // The writer and the backpressure rule, shared by direct sends and fan-outs.
+  c.bind(APP_TOKENS.FanOut).toResolvedValue(
+    (codecs: CodecRegistry, limits: ServerLimits, logger: Logger, counters: ServerCounters) => new FanOutService(codecs, limits, logger, counters),
+    [APP_TOKENS.Codecs, APP_TOKENS.ServerLimits, TOKENS.Logger, APP_TOKENS.Counters],
+  );
   c.bind(APP_TOKENS.MessageSender).toResolvedValue(
-    (codecs: CodecRegistry, clients: ClientRegistry, rooms: RoomRegistry, hooks: HookRunner, limits: ServerLimits, logger: Logger, counters: ServerCounters, recovery: RecoveryService, clock: Clock) =>
-      new MessageSender(codecs, clients, rooms, hooks, limits, logger, counters, recovery, clock),
-    [APP_TOKENS.Codecs, APP_TOKENS.ClientRegistry, APP_TOKENS.RoomRegistry, APP_TOKENS.HookRunner, APP_TOKENS.ServerLimits, TOKENS.Logger, APP_TOKENS.Counters, APP_TOKENS.Recovery, TOKENS.Clock],
+    (codecs: CodecRegistry, clients: ClientRegistry, rooms: RoomRegistry, hooks: HookRunner, limits: ServerLimits, logger: Logger, counters: ServerCounters, recovery: RecoveryService, clock: Clock, fan: FanOutService) =>
+      new MessageSender(codecs, clients, rooms, hooks, limits, logger, counters, recovery, clock, fan),
+    [APP_TOKENS.Codecs, APP_TOKENS.ClientRegistry, APP_TOKENS.RoomRegistry, APP_TOKENS.HookRunner, APP_TOKENS.ServerLimits, TOKENS.Logger, APP_TOKENS.Counters, APP_TOKENS.Recovery, TOKENS.Clock, APP_TOKENS.FanOut],
+  );
+  // Server → many: the one place that decides routing (local fan-out, recovery, the cluster).
+  c.bind(APP_TOKENS.Delivery).toResolvedValue(
+    (fan: FanOutService, sender: MessageSender, clients: ClientRegistry, rooms: RoomRegistry, hooks: HookRunner, logger: Logger, bus: ClusterBus, recovery: RecoveryService, clock: Clock) =>
+      new DeliveryService(fan, sender, clients, rooms, hooks, logger, bus, recovery, clock),
+    [APP_TOKENS.FanOut, APP_TOKENS.MessageSender, APP_TOKENS.ClientRegistry, APP_TOKENS.RoomRegistry, APP_TOKENS.HookRunner, TOKENS.Logger, TOKENS.ClusterBus, APP_TOKENS.Recovery, TOKENS.Clock],
   );
   c.bind(APP_TOKENS.RequestReplier).toResolvedValue(
     (sender: MessageSender, logger: Logger, counters: ServerCounters, clock: Clock, limits: ServerLimits) =>
@@ -254,15 +267,18 @@ function bindDomain(c: Container, o: ResolvedOptions): void {
       rateLimits: RateLimitPolicy, admission: AdmissionService, hooks: HookRunner, dispatcher: Dispatcher<StelarContext>,
       contexts: StelarContextFactory, limits: ServerLimits, sender: MessageSender, router: MessageRouter<StelarContext>,
       inbound: InboundPipeline, heartbeats: HeartbeatService, counters: ServerCounters, recovery: RecoveryService, sequencer: ClientSequencer,
+      delivery: DeliveryService,
     ) =>
       new ConnectionService<StelarContext>({
         codecs, clock, ids, logger, clients, rooms, rateLimits, admission, hooks, dispatcher, contexts, limits, sender, router, inbound, heartbeats, counters, recovery, sequencer,
+        delivery,
       }),
     [
       APP_TOKENS.Codecs, TOKENS.Clock, TOKENS.IdGenerator, TOKENS.Logger, APP_TOKENS.ClientRegistry, APP_TOKENS.RoomRegistry,
       APP_TOKENS.RateLimitPolicy, APP_TOKENS.AdmissionService, APP_TOKENS.HookRunner, APP_TOKENS.Dispatcher,
       APP_TOKENS.ContextFactory, APP_TOKENS.ServerLimits, APP_TOKENS.MessageSender, APP_TOKENS.MessageRouter,
       APP_TOKENS.InboundPipeline, APP_TOKENS.HeartbeatService, APP_TOKENS.Counters, APP_TOKENS.Recovery, APP_TOKENS.ClientSequencer,
+      APP_TOKENS.Delivery,
     ],
   );
 }
@@ -270,9 +286,9 @@ function bindDomain(c: Container, o: ResolvedOptions): void {
 /** The application services around the domain: delivery, contexts, stats, lifecycle, config. */
 function bindApplication(c: Container, o: ResolvedOptions, recoveryStores: { redis: RedisRecoveryStores | null }): void {
   c.bind(APP_TOKENS.Messaging).toResolvedValue(
-    (sender: MessageSender, clients: ClientRegistry, rooms: RoomRegistry, replier: RequestReplier, bus: ClusterBus, logger: Logger, recovery: RecoveryService, clock: Clock) =>
-      new ServerMessaging(sender, clients, rooms, replier, bus, logger, recovery, clock),
-    [APP_TOKENS.MessageSender, APP_TOKENS.ClientRegistry, APP_TOKENS.RoomRegistry, APP_TOKENS.RequestReplier, TOKENS.ClusterBus, TOKENS.Logger, APP_TOKENS.Recovery, TOKENS.Clock],
+    (sender: MessageSender, delivery: DeliveryService, clients: ClientRegistry, rooms: RoomRegistry, replier: RequestReplier, bus: ClusterBus, logger: Logger, recovery: RecoveryService) =>
+      new ServerMessaging(sender, delivery, clients, rooms, replier, bus, logger, recovery),
+    [APP_TOKENS.MessageSender, APP_TOKENS.Delivery, APP_TOKENS.ClientRegistry, APP_TOKENS.RoomRegistry, APP_TOKENS.RequestReplier, TOKENS.ClusterBus, TOKENS.Logger, APP_TOKENS.Recovery],
   );
   c.bind(APP_TOKENS.ContextFactory).toResolvedValue(
     (messaging: ServerMessaging) => new StelarContextFactory(messaging),

@@ -1,5 +1,6 @@
 export * from './server/server-options';
 export * from './server/server-types';
+export type { BroadcastOperator } from './server/broadcast-operator.types';
 export * from './server/stelar-server';
 export * from './server/runtime-config';
 export * from './server/app-tokens';

@@ -7,6 +7,7 @@ import type { ContextFactory, HandlerContext } from './context.types';
 import type { Dispatcher } from './dispatcher.service';
 import type { HookRunner } from './hook-runner.service';
 import type { MessageSender } from './message-sender.service';
+import type { DeliveryService } from './delivery/delivery.service';
 import type { RateLimitPolicy } from './rate-limit-policy.service';
 import type { RoomRegistry } from './room-registry.service';
 import type { CodecRegistry } from './codec-registry';
@@ -36,6 +37,8 @@ export interface ConnectionServiceDeps<C extends HandlerContext = HandlerContext
   readonly limits: ServerLimits;
   /** The pipeline stages, each bound by the composition root (or built by a test's harness). */
   readonly sender: MessageSender;
+  /** Server → many: where a fan-out goes (local, recovery, cluster), over the sender's writer. */
+  readonly delivery: DeliveryService;
   readonly router: MessageRouter<C>;
   readonly inbound: InboundPipeline;
   readonly heartbeats: HeartbeatService;

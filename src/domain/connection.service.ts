@@ -17,7 +17,6 @@ import { CLEANUP_INTERVAL_MS, type ServerLimits } from './server-limits';
 import type { ConnectionServiceDeps, DomainStats } from './connection-service.types';
 import { SessionAdmission } from './recovery/session-admission';
 import { ConnectionAdmission } from './connection-admission.service';
-import { ALL_STREAM, roomStream } from './recovery/stream-names';
 import type { ServerCounters } from './metrics/server-counters';
 
 /**
@@ -211,12 +210,12 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
 
   /** -1 when onBeforeBroadcast cancelled it, else the recipient count. */
   broadcast(message: StelarMessage, excludeId?: string, options?: SendOptions): number {
-    return this.sender.broadcast(message, excludeId, options);
+    return this.d.delivery.broadcast(message, excludeId, options);
   }
 
   /** Local fan-out without onBeforeBroadcast (cluster deliveries approved on their origin node). */
   deliverToAll(message: StelarMessage, excludeId?: string, options?: SendOptions): number {
-    return this.sender.deliverToAll(message, excludeId, options);
+    return this.d.delivery.deliverToAll(message, excludeId, options);
   }
 
   /**
@@ -224,40 +223,11 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
    * bus's `onDelivery`). Hooks are not consulted again. Returns the local recipient count.
    */
   deliverFromCluster(delivery: ClusterDelivery): number {
-    const message: StelarMessage =
-      delivery.bytes !== undefined
-        ? { type: MessageType.Binary, event: delivery.event, bytes: delivery.bytes, meta: delivery.meta }
-        : { type: MessageType.Event, event: delivery.event, data: delivery.data };
-    const t = delivery.target;
-    const pos = delivery.pos;
-    const recovery = this.d.recovery;
-    if (pos !== undefined && recovery !== undefined && recovery.enabled && t.kind !== 'client') {
-      // Appended for the whole cluster by the publisher's stream store: delivered with its position.
-      const wire = t.kind === 'room' ? roomStream(t.room) : ALL_STREAM;
-      const positioned = recovery.positioned(wire, message, pos);
-      return this.sender.deliverPositioned(t.kind === 'room' ? t.room : null, message, positioned, delivery.excludeId, delivery.exclude2);
-    }
-    switch (t.kind) {
-      case 'all':
-        return this.sender.deliverToAll(message, delivery.excludeId);
-      case 'room':
-        return this.sender.toRoom(t.room, message, delivery.excludeId);
-      case 'client':
-        if (t.clientId === delivery.excludeId) return 0;
-        if (this.sender.toId(t.clientId, message)) return 1;
-        // Sent here as the session's holder, but its connection just went: into its history instead.
-        // (Unless its session is still held here: then the sender recorded it in its direct stream.)
-        if (recovery !== undefined && recovery.distributed && !recovery.recordsDirect(t.clientId)) {
-          void recovery.sendAway(t.clientId, message, this.d.clock.now(), true);
-        }
-        return 0;
-      default:
-        return 0;
-    }
+    return this.d.delivery.deliverFromCluster(delivery);
   }
 
   toRoom(room: string, message: StelarMessage, excludeId?: string, options?: SendOptions): number {
-    return this.sender.toRoom(room, message, excludeId, options);
+    return this.d.delivery.toRoom(room, message, excludeId, options);
   }
 
   /** Answers an AckRequest at most once (ctx.ack / ctx.send inside a request handler). */

@@ -52,8 +52,13 @@ export interface ClientLeaveRoomInfo {
 /** Payload of `onBeforeBroadcast`. */
 export interface BeforeBroadcastInfo {
   event: string;
+  /** Replace it to send other data (bytes: a binary message). */
   data: unknown;
   excludeId?: string;
+  /** Broadcast-builder sends (`server.to(…)…emit`): the target rooms (empty: everyone). */
+  rooms?: readonly string[];
+  /** Broadcast-builder sends: the names skipped (`except`: client ids or rooms). */
+  except?: readonly string[];
 }
 /** Payload of `onClientConnect`. */
 export interface ClientConnectInfo {
@@ -138,8 +143,13 @@ export interface StelarHooks {
 
   onBeforeBroadcast?: (i: {
     event: string;
+    /** Replace it to send other data (bytes: a binary message). */
     data: unknown;
     excludeId?: string;
+    /** Broadcast-builder sends (`server.to(…)…emit`): the target rooms (empty: everyone). */
+    rooms?: readonly string[];
+    /** Broadcast-builder sends: the names skipped (`except`: client ids or rooms). */
+    except?: readonly string[];
   }) => boolean | void;
 
   onClientConnect?: (i: {

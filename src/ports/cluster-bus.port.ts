@@ -26,6 +26,12 @@ export interface ClusterDelivery {
   readonly pos?: { readonly offset: number; readonly epoch: string };
   /** A second client id the delivery skips (with `pos`: `ctx.broadcast`'s sender). */
   readonly exclude2?: string;
+  /**
+   * Further names the delivery skips (the broadcast builder's `except`, and the earlier target
+   * rooms of a several-room send): a recipient whose id is one of them, or who is in a room of
+   * that name, does not get it.
+   */
+  readonly except?: readonly string[];
 }
 
 /** Receives deliveries published by other nodes. */

@@ -5,7 +5,7 @@
  * The run-time behaviour of the same API is tested in test/integration/server/typed-events.test.ts.
  */
 import { expectTypeOf } from 'expect-type';
-import { StelarServer, StelarClient, type StelarContext, type StelarStats } from '../../src';
+import { StelarServer, StelarClient, type BroadcastOperator, type StelarContext, type StelarStats } from '../../src';
 import { StelarClient as BrowserClient } from '../../src/browser';
 
 interface ClientToServer {
@@ -100,6 +100,27 @@ export function typedServer(): void {
   server.to('lobby', 'welcome', { id: 1 });
   // @ts-expect-error wrong payload in toId()
   server.toId('abc', 'chat', 'just text');
+
+  // The broadcast builder (to with one argument, except, volatile, local) keeps the Emit map.
+  server.to('lobby').emit('welcome', { id: 'x' });
+  server.to(['a', 'b']).to('c').except('u1').except(['muted']).volatile.local.emit('chat', { from: 's', text: 't' });
+  server.except('u1').emit('tick', undefined);
+  server.volatile.emit('frame', new Uint8Array(1));
+  server.local.to('r').emit('tick', undefined);
+  expectTypeOf(server.to('lobby')).toEqualTypeOf<BroadcastOperator<ServerToClient>>();
+  expectTypeOf(server.to('lobby', 'welcome', { id: 'x' })).toBeVoid();
+  const kept: BroadcastOperator<ServerToClient> = server.to('lobby').volatile;
+  kept.emit('welcome', { id: 'y' });
+  // @ts-expect-error misspelled event in a builder emit
+  server.to('lobby').emit('welcom', { id: 'x' });
+  // @ts-expect-error wrong payload in a builder emit
+  server.except('u1').local.emit('welcome', { id: 1 });
+  // @ts-expect-error an event of the other direction is not in the Emit map
+  server.volatile.emit('getUser', { id: 1 });
+  // @ts-expect-error room names are strings
+  server.to(42);
+  // @ts-expect-error a list of rooms takes the builder (no event in the same call)
+  server.to(['a', 'b'], 'welcome', { id: 'x' });
 
   // Per-client data (setMetadata/getMetadata) and connection contexts.
   server.use((ctx, next) => {
@@ -217,6 +238,7 @@ export async function untyped(): Promise<void> {
   server.onAck('q', async (ctx) => ctx.data);
   server.broadcast('e', null);
   server.to('room', 'e', undefined);
+  server.to('room').except('id').emit('e', { any: 1 });
   server.toId('id', 'e', [1, 2]);
   server.onConnection((client) => client.emit('welcome', { message: 'hi' }));
   expectTypeOf(server.getStats()).toEqualTypeOf<StelarStats>();

@@ -4,10 +4,11 @@
  *
  * Layout (all integers big-endian):
  * ```
- * u8 version (2) | u8 type | u8 originLen | origin (UTF-8)
+ * u8 version (3) | u8 type | u8 originLen | origin (UTF-8)
  * type 1 DELIVERY: u32 seq | u8 flags | u8 targetKind | [u16 len | target] | u16 len | event
  *                  | [u16 len | excludeId] | [u16 len | meta JSON]
  *                  | [position: 16 ASCII digits offset | 8 bytes epoch | u16 len | exclude2]
+ *                  | [u16 len | except: JSON array of names]
  *                  | payload (rest: raw bytes or JSON text)
  * type 2 QUERY:    u32 id | u8 kind | u8 flags | [u16 len | arg]
  * type 3 REPLY:    u32 id | JSON text (rest)
@@ -26,8 +27,11 @@ import { ErrorPrefix, createError } from '../socket/protocol-errors';
 import type { BinaryMeta } from '../../domain/message';
 import { isBinaryMetaValue } from '../codec/binary-envelope';
 
-/** Envelope format version (first byte); a node drops envelopes of any other version. */
-export const ENVELOPE_VERSION = 2;
+/**
+ * Envelope format version (first byte); a node drops envelopes of any other version. 3: the
+ * `except` field (flag 0x20), which a version-2 node would misread as payload.
+ */
+export const ENVELOPE_VERSION = 3;
 
 /** Envelope types (second byte). */
 export const EnvelopeType = { Delivery: 1, Query: 2, Reply: 3, Probe: 4 } as const;
@@ -46,6 +50,8 @@ const F_BINARY = 0x02;
 const F_DATA = 0x04;
 const F_META = 0x08;
 const F_POS = 0x10;
+/** The delivery carries `except` (names it skips: ids or rooms). */
+const F_EXCEPT = 0x20;
 /** Bytes of the position slot before its exclude2 field: 16 offset digits + an 8-byte epoch. */
 export const POSITION_SLOT_BYTES = 24;
 /** Length of every epoch a positioned delivery carries. */
@@ -87,6 +93,8 @@ export function encodeDelivery(origin: string, delivery: ClusterDelivery): Buffe
   const metaLen = meta === undefined ? 0 : checkedLength(meta, MAX_U16, 'binary meta');
   const pos = delivery.pos;
   const ex2Len = pos === undefined || delivery.exclude2 === undefined ? 0 : checkedLength(delivery.exclude2, MAX_U16, 'exclude2');
+  const except = delivery.except !== undefined && delivery.except.length > 0 ? JSON.stringify(delivery.except) : undefined;
+  const exceptLen = except === undefined ? 0 : checkedLength(except, MAX_U16, 'except');
   if (pos !== undefined && Buffer.byteLength(pos.epoch) !== POSITION_EPOCH_BYTES) {
     throw new RangeError(`Cluster position epoch must be ${POSITION_EPOCH_BYTES} bytes`);
   }
@@ -98,7 +106,7 @@ export function encodeDelivery(origin: string, delivery: ClusterDelivery): Buffe
   const size =
     3 + originLen + 4 + 2 + (target === undefined ? 0 : 2 + targetLen) + 2 + eventLen +
     (hasExclude ? 2 + excludeLen : 0) + (meta === undefined ? 0 : 2 + metaLen) +
-    (pos === undefined ? 0 : POSITION_SLOT_BYTES + 2 + ex2Len) + payloadLen;
+    (pos === undefined ? 0 : POSITION_SLOT_BYTES + 2 + ex2Len) + (except === undefined ? 0 : 2 + exceptLen) + payloadLen;
   const buf = Buffer.allocUnsafe(size);
   let o = writeHeader(buf, EnvelopeType.Delivery, origin, originLen);
   o = buf.writeUInt32BE(0, o); // seq: set when sent
@@ -107,7 +115,8 @@ export function encodeDelivery(origin: string, delivery: ClusterDelivery): Buffe
     (binary ? F_BINARY : 0) |
     (json !== undefined ? F_DATA : 0) |
     (meta !== undefined ? F_META : 0) |
-    (pos !== undefined ? F_POS : 0);
+    (pos !== undefined ? F_POS : 0) |
+    (except !== undefined ? F_EXCEPT : 0);
   buf[o++] = targetKindByte(delivery.target);
   if (target !== undefined) o = writeStr16(buf, o, target, targetLen);
   o = writeStr16(buf, o, delivery.event, eventLen);
@@ -118,6 +127,7 @@ export function encodeDelivery(origin: string, delivery: ClusterDelivery): Buffe
     o += buf.write(pos.epoch, o, POSITION_EPOCH_BYTES, 'utf8');
     o = writeStr16(buf, o, delivery.exclude2 ?? '', ex2Len);
   }
+  if (except !== undefined) o = writeStr16(buf, o, except, exceptLen);
   if (binary) {
     const b = delivery.bytes!;
     buf.set(b, o);
@@ -225,6 +235,7 @@ export function decodeEnvelope(buf: Buffer): ClusterEnvelope {
         const ex2 = r.str(r.u16());
         if (ex2.length > 0) exclude2 = ex2;
       }
+      const except = flags & F_EXCEPT ? parseNames(r.str(r.u16())) : undefined;
       const rest = r.rest();
       const delivery: { -readonly [K in keyof ClusterDelivery]: ClusterDelivery[K] } = {
         target,
@@ -233,6 +244,7 @@ export function decodeEnvelope(buf: Buffer): ClusterEnvelope {
       if (excludeId !== undefined) delivery.excludeId = excludeId;
       if (pos !== undefined) delivery.pos = pos;
       if (exclude2 !== undefined) delivery.exclude2 = exclude2;
+      if (except !== undefined) delivery.except = except;
       if (metaText !== undefined) {
         if (!(flags & F_BINARY)) throw invalid('meta without a binary payload');
         delivery.meta = parseMeta(metaText);
@@ -351,6 +363,18 @@ function parseMeta(text: string): BinaryMeta {
     }
   }
   return v as BinaryMeta;
+}
+
+/** A delivery's `except`: a non-empty JSON array of strings. */
+function parseNames(text: string): readonly string[] {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    throw invalid('except is not valid JSON');
+  }
+  if (!Array.isArray(v) || v.length === 0 || !v.every((x) => typeof x === 'string')) throw invalid('except is not a list of names');
+  return v as string[];
 }
 
 function parseJson(bytes: Buffer): unknown {

@@ -15,6 +15,8 @@ export const APP_TOKENS = {
   AdmissionService: Symbol.for('stelar.AdmissionService'),
   Dispatcher: Symbol.for('stelar.Dispatcher'),
   MessageSender: Symbol.for('stelar.MessageSender'),
+  FanOut: Symbol.for('stelar.FanOut'),
+  Delivery: Symbol.for('stelar.Delivery'),
   RequestReplier: Symbol.for('stelar.RequestReplier'),
   Messaging: Symbol.for('stelar.Messaging'),
   ContextFactory: Symbol.for('stelar.ContextFactory'),

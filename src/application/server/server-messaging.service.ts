@@ -1,4 +1,4 @@
-import type { ClusterBus, ClusterDelivery } from '../../ports/cluster-bus.port';
+import type { ClusterBus } from '../../ports/cluster-bus.port';
 import type { Logger } from '../../ports/logger.port';
 import type { ClientRecord } from '../../domain/client-record';
 import type { ClientRegistry } from '../../domain/client-registry.service';
@@ -12,10 +12,9 @@ import type { RoomRegistry } from '../../domain/room-registry.service';
 import { toBytes, type ContextOps } from './stelar-context';
 import { checkAdminClose } from '../../domain/admin-close';
 import type { RecoveryService } from '../../domain/recovery/recovery.service';
-import { isRecordable } from '../../domain/recovery/stream-names';
-import type { Clock } from '../../ports/clock.port';
-
-const ALL = Object.freeze({ kind: 'all' }) as { readonly kind: 'all' };
+import type { DeliveryService } from '../../domain/delivery/delivery.service';
+import { BroadcastBuilder } from '../../domain/delivery/broadcast.builder';
+import type { BroadcastPlan } from '../../domain/delivery/broadcast-plan';
 
 function isBinaryData(data: unknown): data is ArrayBuffer | ArrayBufferView {
   return data instanceof ArrayBuffer || ArrayBuffer.isView(data);
@@ -33,44 +32,25 @@ function eventMessage(event: string, data: unknown): StelarMessage {
 }
 
 /**
- * Server → client delivery for the facade (`server.broadcast`, `to`, `toId`) and for contexts
- * (`ctx.emit`, `ctx.broadcast`, `ctx.join`, `ctx.ack` … through {@link ContextOps}): this node
- * first (the domain's MessageSender), then the other nodes through the cluster bus. Built from
- * the sender, the room registry and the replier only, so contexts depend on nothing that
- * depends on them.
+ * Server → client sending for the facade (`server.broadcast`, `to`, `toId`) and for contexts
+ * (`ctx.emit`, `ctx.broadcast`, `ctx.join`, `ctx.ack` … through {@link ContextOps}): checks the
+ * event name, builds the message and hands it over. It decides no routing: fan-outs go to the
+ * domain's DeliveryService (local recipients, recovery, the cluster), direct sends to the
+ * MessageSender. Built from domain services only, so contexts depend on nothing that depends
+ * on them.
  */
 export class ServerMessaging implements ContextOps {
   constructor(
     private readonly sender: MessageSender,
+    private readonly delivery: DeliveryService,
     private readonly clients: ClientRegistry,
     private readonly rooms: RoomRegistry,
     private readonly replier: RequestReplier,
     private readonly bus: ClusterBus,
     private readonly logger: Logger,
-    /** Session recovery; in cluster mode with a distributing stream store, room sends and broadcasts go through it. */
+    /** Session recovery (ctx.setMetadata is saved with the session). */
     private readonly recovery: RecoveryService | null = null,
-    private readonly clock: Clock | null = null,
   ) {}
-
-  /**
-   * True when `message` goes through the distributing stream store (cluster + recovery): it is
-   * appended once for the whole cluster and every node, this one too, delivers it with its
-   * position. Volatile sends and binary messages are not recorded: they take the usual path.
-   */
-  private distributes(message: StelarMessage, options: SendOptions | undefined): boolean {
-    const r = this.recovery;
-    return r !== null && r.enabled && r.distributed && this.bus.clustered && isRecordable(message) && options?.volatile !== true;
-  }
-
-  /** Hands a delivery to the stream store; `fallback` delivers it without a position if the store is unreachable. */
-  private distribute(delivery: ClusterDelivery, fallback: () => void): void {
-    const now = this.clock === null ? Date.now() : this.clock.now();
-    this.recovery!.streamStore.distribute!(delivery, now)
-      .then((ok) => {
-        if (!ok) fallback();
-      })
-      .then(undefined, (err: unknown) => this.logger.warn(`delivery without Redis failed: ${err instanceof Error ? err.message : String(err)}`));
-  }
 
   /**
    * To every client (cluster-wide), except `excludeId`. `onBeforeBroadcast` may cancel it.
@@ -79,76 +59,34 @@ export class ServerMessaging implements ContextOps {
    */
   broadcast(event: string, data: unknown, excludeId?: string, options?: SendOptions): void {
     checkEventName(event);
-    const message = eventMessage(event, data);
-    if (this.distributes(message, options)) {
-      if (!this.sender.allowsBroadcast(message, excludeId)) return;
-      return this.distribute({ target: ALL, event, data, excludeId }, () => {
-        this.sender.deliverToAll(message, excludeId, options);
-        this.publish({ target: ALL, event, excludeId }, message);
-      });
-    }
-    if (this.sender.broadcast(message, excludeId, options) === -1) return;
-    this.publish({ target: { kind: 'all' }, event, excludeId }, message);
+    this.delivery.broadcastEverywhere(eventMessage(event, data), excludeId, options);
   }
 
   /** ctx.broadcast: everyone but the sender (a local client) and but `excludeId`. */
   broadcastFrom(senderId: string, event: string, data: unknown, excludeId?: string): void {
     checkEventName(event);
-    const message = eventMessage(event, data);
-    const skip = excludeId ?? senderId;
-    if (this.distributes(message, undefined)) {
-      if (!this.sender.allowsBroadcast(message, skip)) return;
-      return this.distribute({ target: ALL, event, data, excludeId: skip, exclude2: senderId }, () => {
-        this.sender.deliverToAll(message, skip, { alsoExclude: senderId });
-        this.publish({ target: ALL, event, excludeId: skip }, message);
-      });
-    }
-    if (this.sender.broadcast(message, skip, { alsoExclude: senderId }) === -1) return;
-    // Other nodes never hold the sender; they skip only the caller's excludeId.
-    this.publish({ target: { kind: 'all' }, event, excludeId: skip }, message);
+    this.delivery.broadcastFrom(senderId, eventMessage(event, data), excludeId);
   }
 
   /** To every member of `room` (cluster-wide), except `excludeId`; `volatile` as for broadcast. */
   to(room: string, event: string, data: unknown, excludeId?: string, options?: SendOptions): void {
     checkEventName(event);
-    const message = eventMessage(event, data);
-    if (this.distributes(message, options)) {
-      const target = { kind: 'room', room } as const;
-      return this.distribute({ target, event, data, excludeId }, () => {
-        this.sender.toRoom(room, message, excludeId, options);
-        this.publish({ target, event, excludeId }, message);
-      });
-    }
-    this.sender.toRoom(room, message, excludeId, options);
-    this.publish({ target: { kind: 'room', room }, event, excludeId }, message);
+    this.delivery.toRoomEverywhere(room, eventMessage(event, data), excludeId, options);
+  }
+
+  /** The broadcast builder every `server.to(…)`, `except`, `volatile`, `local` starts from. */
+  readonly everyone = new BroadcastBuilder((plan, event, data) => this.emitPlan(plan, event, data));
+
+  /** A builder's emit: the message checked and built here; where it goes is the DeliveryService's. */
+  private emitPlan(plan: BroadcastPlan, event: string, data: unknown): void {
+    checkEventName(event);
+    this.delivery.send(plan, eventMessage(event, data));
   }
 
   /** To one client by id: O(1) locally, relayed through the cluster bus otherwise. */
   toId(id: string, event: string, data: unknown): void {
     checkEventName(event);
-    const message = eventMessage(event, data);
-    if (this.sender.toId(id, message)) return;
-    const r = this.recovery;
-    if (r !== null && r.distributed && this.bus.clustered) {
-      // Cluster + recovery: to the session's holder node, or into its direct stream while it is away.
-      const now = this.clock === null ? Date.now() : this.clock.now();
-      r.sendAway(id, message, now)
-        .then((res) => {
-          if (res === 'none') this.publish({ target: { kind: 'client', clientId: id }, event }, message);
-        })
-        .then(undefined, (err: unknown) => this.logger.warn(`direct send failed: ${err instanceof Error ? err.message : String(err)}`));
-      return;
-    }
-    this.publish({ target: { kind: 'client', clientId: id }, event }, message);
-  }
-
-  private publish(base: Omit<ClusterDelivery, 'data' | 'bytes'>, message: StelarMessage): void {
-    if (!this.bus.clustered) return;
-    const payload =
-      message.type === MessageType.Binary
-        ? { bytes: message.bytes, meta: message.meta }
-        : { data: (message as { data?: unknown }).data };
-    this.bus.publish({ ...base, ...payload });
+    this.delivery.toIdEverywhere(id, eventMessage(event, data));
   }
 
   // ---------------------------------------------------------------- ContextOps (ctx.*)

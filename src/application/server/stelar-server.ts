@@ -24,6 +24,7 @@ import type { BinaryEventNames, DefaultClientData, DefaultEventsMap, EventNames,
 import { toBytes } from './stelar-context';
 import type { ServerLifecycle } from './server-lifecycle';
 import type { ServerMessaging } from './server-messaging.service';
+import type { BroadcastOperator } from './broadcast-operator.types';
 import type { ServerStats } from './server-stats';
 import type { RuntimeConfig, StelarConfigSnapshot } from './runtime-config';
 import type { Server as HttpServer } from 'node:http';
@@ -72,7 +73,7 @@ export class StelarServer<
   private readonly dispatcher: Dispatcher<StelarContext>;
   private readonly messaging: ServerMessaging;
   private readonly stats: ServerStats;
-  private readonly local: LocalClusterState;
+  private readonly localState: LocalClusterState;
   private readonly bus: ClusterBus;
   private readonly lifecycle: ServerLifecycle;
   private readonly config: RuntimeConfig;
@@ -109,7 +110,7 @@ export class StelarServer<
     this.dispatcher = c.get(APP_TOKENS.Dispatcher);
     this.messaging = c.get(APP_TOKENS.Messaging);
     this.stats = c.get(APP_TOKENS.Stats);
-    this.local = c.get(APP_TOKENS.LocalState);
+    this.localState = c.get(APP_TOKENS.LocalState);
     this.bus = c.get<ClusterBus>(TOKENS.ClusterBus);
     this.lifecycle = c.get(APP_TOKENS.Lifecycle);
     this.config = c.get(APP_TOKENS.RuntimeConfig);
@@ -173,9 +174,37 @@ export class StelarServer<
     this.messaging.broadcast(event, data, excludeId, options);
   }
 
+  /**
+   * With one argument, the broadcast builder: `to(room | rooms)` then `.to()`, `.except()`,
+   * `.volatile`, `.local`, `.emit(event, data)` (docs/API.md, "Broadcast builder").
+   */
+  to(rooms: string | readonly string[]): BroadcastOperator<Emit>;
   /** To every member of `room` (cluster-wide), except `excludeId`; `volatile` as for broadcast. */
-  to<E extends EventNames<Emit>>(room: string, event: E, data: EventPayload<Emit, E>, excludeId?: string, options?: SendOptions): void {
-    this.messaging.to(room, event, data, excludeId, options);
+  to<E extends EventNames<Emit>>(room: string, event: E, data: EventPayload<Emit, E>, excludeId?: string, options?: SendOptions): void;
+  to<E extends EventNames<Emit>>(
+    room: string | readonly string[],
+    event?: E,
+    data?: EventPayload<Emit, E>,
+    excludeId?: string,
+    options?: SendOptions,
+  ): BroadcastOperator<Emit> | void {
+    if (event === undefined) return this.messaging.everyone.to(room) as unknown as BroadcastOperator<Emit>;
+    this.messaging.to(room as string, event, data, excludeId, options);
+  }
+
+  /** The broadcast builder, to everyone but `names` (client ids, or rooms whose members are skipped). */
+  except(names: string | readonly string[]): BroadcastOperator<Emit> {
+    return this.messaging.everyone.except(names) as unknown as BroadcastOperator<Emit>;
+  }
+
+  /** The broadcast builder, volatile: skipped for clients over `maxBufferedBytes` (not dropped). */
+  get volatile(): BroadcastOperator<Emit> {
+    return this.messaging.everyone.volatile as unknown as BroadcastOperator<Emit>;
+  }
+
+  /** The broadcast builder, to this node's clients only (nothing goes to the other cluster nodes). */
+  get local(): BroadcastOperator<Emit> {
+    return this.messaging.everyone.local as unknown as BroadcastOperator<Emit>;
   }
 
   /** To one client by id: O(1) locally, relayed through the cluster bus otherwise. */
@@ -220,17 +249,17 @@ export class StelarServer<
 
   /** Connected clients with their rooms (members of `room` only, when given). */
   getClients(room?: string): { id: string; rooms: string[] }[] {
-    return this.local.localClients(room);
+    return this.localState.localClients(room);
   }
 
   /** Ids of the clients in `room`. */
   getRoomMembers(room: string): string[] {
-    return this.local.localRoomMembers(room);
+    return this.localState.localRoomMembers(room);
   }
 
   /** Names of the active (non-empty) rooms. */
   getRooms(): string[] {
-    return this.local.localRooms();
+    return this.localState.localRooms();
   }
 
   getStats(): StelarStats {

@@ -59,5 +59,5 @@ module.exports = {
     roundTrip(e);
   },
   properties: (fc) => [fc.property(arbitrary(fc), (e) => roundTrip(e))],
-  dictionary: ['\x02\x01', '\x02\x02', '\x02\x03', '\x02\x04', '\x00\x00', '\x00\x05', '\xff\xff', '{}', '{"a":1}', 'null', '[1,2]', '"x"', '1e999', '\xc0\x80'],
+  dictionary: ['\x03\x01', '\x03\x02', '\x03\x03', '\x03\x04', '\x00\x00', '\x00\x05', '\xff\xff', '{}', '{"a":1}', 'null', '[1,2]', '"x"', '1e999', '\xc0\x80'],
 };

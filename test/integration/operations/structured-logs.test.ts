@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { ServerKit, MODES, until } from '../../helpers/server-kit';
+import { DeliveryService } from '../../../src/domain/delivery/delivery.service';
 import { MessageSender } from '../../../src/domain/message-sender.service';
 import { ClientRegistry } from '../../../src/domain/client-registry.service';
 import { RoomRegistry } from '../../../src/domain/room-registry.service';
@@ -110,7 +111,7 @@ describe('structured logs through pino', () => {
     r.state = ClientState.Open;
     clients.add(r);
     conn.bufferedAmount = 5000;
-    sender.broadcast({ type: MessageType.Event, event: 'e', data: 1 });
+    new DeliveryService(sender.fan, sender, clients, rooms, hooks, sink.logger).broadcast({ type: MessageType.Event, event: 'e', data: 1 });
     expect(conn.terminated).toBe(true);
     expect(counters.slowConsumersDropped).toBe(1);
     expect(sink.lines.find((l) => /^slow consumer: dropping slow-1 \(5000 bytes buffered\)$/.test(l.msg))).toMatchObject({

@@ -1,5 +1,6 @@
 import { CodecRegistry } from '../../../src/domain/codec-registry';
 import { MessageSender } from '../../../src/domain/message-sender.service';
+import { DeliveryService } from '../../../src/domain/delivery/delivery.service';
 import { ClientRegistry } from '../../../src/domain/client-registry.service';
 import { RoomRegistry } from '../../../src/domain/room-registry.service';
 import { HookRunner } from '../../../src/domain/hook-runner.service';
@@ -18,30 +19,31 @@ function setup() {
   const codecs = { ws: new FakeCodec('ws'), tcp: new FakeCodec('tcp') };
   const limits = { maxPayloadSize: 100, heartbeatInterval: 0, heartbeatTimeout: 0, connectTimeout: 0, maxBufferedBytes: 0 };
   const sender = new MessageSender(new CodecRegistry(Object.values(codecs)), clients, rooms, hooks, limits, log);
+  const delivery = new DeliveryService(sender.fan, sender, clients, rooms, hooks, log);
   const open = (id: string, p: 'ws' | 'tcp' = 'ws') => {
     const r = record(id, p);
     r.state = ClientState.Open;
     clients.add(r);
     return r;
   };
-  return { log, clients, rooms, codecs, sender, open, limits, hooks };
+  return { log, clients, rooms, codecs, sender, delivery, open, limits, hooks };
 }
 
 describe('MessageSender', () => {
   it('an unencodable message is a caller mistake: thrown synchronously, nothing sent', () => {
-    const { sender, codecs, open } = setup();
+    const { sender, delivery, codecs, open } = setup();
     const r = open('a');
     codecs.ws.encode = () => {
       throw new TypeError('cyclic');
     };
     expect(() => sender.sendTo(r, { type: MessageType.Event, event: 'e', data: 1 })).toThrow(TypeError);
-    expect(() => sender.broadcast({ type: MessageType.Event, event: 'e', data: 1 })).toThrow(TypeError);
+    expect(() => delivery.broadcast({ type: MessageType.Event, event: 'e', data: 1 })).toThrow(TypeError);
     expect(sender.totalSent).toBe(0);
     expect((r.conn as FakeConnection).sent).toEqual([]);
   });
 
   it('a connection whose send throws is logged and not counted', () => {
-    const { sender, open, log } = setup();
+    const { sender, delivery, open, log } = setup();
     const r = open('a');
     (r.conn as FakeConnection).send = () => {
       throw new Error('EPIPE');
@@ -52,7 +54,7 @@ describe('MessageSender', () => {
   });
 
   it('a fan-out over records of two protocols encodes once per protocol, counts every delivery and its bytes once each', () => {
-    const { sender, codecs, open, rooms } = setup();
+    const { sender, delivery, codecs, open, rooms } = setup();
     const encodes = { ws: 0, tcp: 0 };
     for (const p of ['ws', 'tcp'] as const) {
       const encode = codecs[p].encode.bind(codecs[p]);
@@ -62,7 +64,7 @@ describe('MessageSender', () => {
     for (const m of members) rooms.join(m, 'r');
     const tcpBefore = members[1].traffic.messagesOut;
     const tcpBytesBefore = members[1].traffic.bytesOut;
-    expect(sender.toRoom('r', { type: MessageType.Event, event: 'e', data: 'x' }, 'w2')).toBe(5);
+    expect(delivery.toRoom('r', { type: MessageType.Event, event: 'e', data: 'x' }, 'w2')).toBe(5);
     expect(encodes).toEqual({ ws: 1, tcp: 1 });
     expect(sender.totalSent).toBe(5);
     expect(members.map((m) => m.info.messagesSent)).toEqual([1, 1, 0, 1, 1, 1]);
@@ -75,36 +77,36 @@ describe('MessageSender', () => {
   });
 
   it('maxBufferedBytes 0 disables the slow-consumer check', () => {
-    const { sender, open } = setup();
+    const { sender, delivery, open } = setup();
     const r = open('a');
     (r.conn as FakeConnection).bufferedAmount = 1e9;
-    expect(sender.broadcast({ type: MessageType.Event, event: 'e', data: 1 })).toBe(1);
+    expect(delivery.broadcast({ type: MessageType.Event, event: 'e', data: 1 })).toBe(1);
   });
 
   describe('the backpressure policy (one rule for every transport)', () => {
     const ev = (data: unknown) => ({ type: MessageType.Event, event: 'e', data }) as const;
 
     it('writes while the buffered bytes are at most maxBufferedBytes, whatever the message size', () => {
-      const { sender, open, limits } = setup();
+      const { sender, delivery, open, limits } = setup();
       limits.maxBufferedBytes = 100;
       const r = open('a', 'tcp');
       const conn = r.conn as FakeConnection;
       conn.bufferedAmount = 100; // at the bound: still written
       expect(sender.sendTo(r, ev('x'.repeat(10_000)))).toBe(true);
-      expect(sender.broadcast(ev(1))).toBe(1);
+      expect(delivery.broadcast(ev(1))).toBe(1);
       expect(conn.sent).toHaveLength(2);
       expect(conn.terminated).toBe(false);
     });
 
     it('over the bound a direct send drops the client once, with one slow consumer line', () => {
-      const { sender, open, limits, log } = setup();
+      const { sender, delivery, open, limits, log } = setup();
       limits.maxBufferedBytes = 100;
       const r = open('a', 'ws');
       const conn = r.conn as FakeConnection;
       conn.bufferedAmount = 101;
       expect(sender.sendTo(r, ev(1))).toBe(false);
       expect(sender.sendTo(r, ev(2))).toBe(false);
-      expect(sender.broadcast(ev(3))).toBe(0);
+      expect(delivery.broadcast(ev(3))).toBe(0);
       expect(conn.sent).toEqual([]);
       expect(conn.terminated).toBe(true);
       expect(r.state).toBe(ClientState.Closing);
@@ -115,13 +117,13 @@ describe('MessageSender', () => {
     });
 
     it('over the bound volatile messages are skipped and counted; the client stays', () => {
-      const { sender, open, limits, log } = setup();
+      const { sender, delivery, open, limits, log } = setup();
       limits.maxBufferedBytes = 100;
       const slow = open('slow', 'tcp');
       const fast = open('fast', 'ws');
       (slow.conn as FakeConnection).bufferedAmount = 1000;
-      expect(sender.broadcast(ev(1), undefined, { volatile: true })).toBe(1);
-      expect(sender.broadcast(ev(2), undefined, { volatile: true })).toBe(1);
+      expect(delivery.broadcast(ev(1), undefined, { volatile: true })).toBe(1);
+      expect(delivery.broadcast(ev(2), undefined, { volatile: true })).toBe(1);
       expect(sender.volatileSkipped).toBe(2);
       expect((slow.conn as FakeConnection).terminated).toBe(false);
       expect((fast.conn as FakeConnection).sent).toHaveLength(2);
@@ -130,18 +132,18 @@ describe('MessageSender', () => {
   });
 
   it('onBeforeBroadcast sees binary payloads and ack pushes; other types skip the hook', () => {
-    const { sender, open, hooks } = setup();
+    const { sender, delivery, open, hooks } = setup();
     const seen: unknown[] = [];
     hooks.update({ onBeforeBroadcast: (i) => void seen.push(i.event) });
     open('a');
-    sender.broadcast({ type: MessageType.Binary, event: 'bin', bytes: new Uint8Array(1) });
-    sender.broadcast({ type: MessageType.AckResponse, ack: 'push', data: 1 });
-    sender.broadcast({ type: MessageType.Ping });
+    delivery.broadcast({ type: MessageType.Binary, event: 'bin', bytes: new Uint8Array(1) });
+    delivery.broadcast({ type: MessageType.AckResponse, ack: 'push', data: 1 });
+    delivery.broadcast({ type: MessageType.Ping });
     expect(seen).toEqual(['bin', 'push']);
   });
 
   it('closeWithError sends the Error then closes once', () => {
-    const { sender, open } = setup();
+    const { sender, delivery, open } = setup();
     const r = open('a');
     sender.closeWithError(r, 'STELAR_ERR_RATE_LIMITED', 'slow down', 1008);
     sender.closeWithError(r, 'STELAR_ERR_RATE_LIMITED', 'again', 1008);

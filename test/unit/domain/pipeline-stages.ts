@@ -9,6 +9,7 @@ import type { HookRunner } from '../../../src/domain/hook-runner.service';
 import { InboundPipeline } from '../../../src/domain/inbound-pipeline.service';
 import { MessageRouter } from '../../../src/domain/message-router.service';
 import { MessageSender } from '../../../src/domain/message-sender.service';
+import { DeliveryService } from '../../../src/domain/delivery/delivery.service';
 import { ServerCounters } from '../../../src/domain/metrics/server-counters';
 import type { RateLimitPolicy } from '../../../src/domain/rate-limit-policy.service';
 import { RequestReplier } from '../../../src/domain/request-replier.service';
@@ -43,5 +44,6 @@ export function pipelineStages<C extends HandlerContext>(d: {
   const router = new MessageRouter<C>(d.dispatcher, d.contexts, d.rooms, sender, d.logger, replier, sequencer);
   const inbound = new InboundPipeline(d.codecs, d.clock, d.hooks, d.rateLimits, d.limits, router, sender, d.logger, counters);
   const heartbeats = new HeartbeatService(d.clock, d.clients, d.limits, d.logger);
-  return { counters, sender, router, inbound, heartbeats, sequencer };
+  const delivery = new DeliveryService(sender.fan, sender, d.clients, d.rooms, d.hooks, d.logger, null, d.recovery ?? null, d.clock);
+  return { counters, sender, delivery, router, inbound, heartbeats, sequencer };
 }

@@ -5,6 +5,7 @@ import { CodecRegistry } from '../../../../src/domain/codec-registry';
 import { HookRunner } from '../../../../src/domain/hook-runner.service';
 import { MessageType, type EventMessage } from '../../../../src/domain/message';
 import { MessageSender } from '../../../../src/domain/message-sender.service';
+import { DeliveryService } from '../../../../src/domain/delivery/delivery.service';
 import { resolveRecovery } from '../../../../src/domain/recovery/recovery-config';
 import { RecoveryService } from '../../../../src/domain/recovery/recovery.service';
 import { RoomRegistry } from '../../../../src/domain/room-registry.service';
@@ -26,6 +27,7 @@ function setup() {
   const config = resolveRecovery(true);
   const recovery = new RecoveryService(config, new FakeSessionStore(), new MemoryStreamStore(config, fakeEpochs()), new FakeTokenGenerator(), '/', (r) => rooms.has(r));
   const sender = new MessageSender(new CodecRegistry(Object.values(codecs)), clients, rooms, hooks, limits, log, undefined, recovery, clock);
+  const delivery = new DeliveryService(sender.fan, sender, clients, rooms, hooks, log, null, recovery, clock);
   const open = (id: string, p: 'ws' | 'tcp', withSession: boolean): ClientRecord => {
     const r = record(id, p);
     r.state = ClientState.Open;
@@ -37,19 +39,19 @@ function setup() {
     rooms.join(r, 'room');
     return r;
   };
-  return { codecs, sender, open, recovery };
+  return { codecs, sender, delivery, open, recovery };
 }
 
 const sent = (r: ClientRecord): FakeOutbound[] => (r.conn as FakeConnection).sent as FakeOutbound[];
 
 describe('MessageSender with recovery', () => {
   it('a room broadcast is encoded once per protocol and form: session clients share the positioned bytes', () => {
-    const { codecs, sender, open } = setup();
+    const { codecs, sender, delivery, open } = setup();
     const a = open('a', 'ws', true);
     const b = open('b', 'ws', true);
     const c = open('c', 'ws', false);
     const d = open('d', 'tcp', true);
-    expect(sender.toRoom('room', { type: MessageType.Event, event: 'e', data: 1 })).toBe(4);
+    expect(delivery.toRoom('room', { type: MessageType.Event, event: 'e', data: 1 })).toBe(4);
     expect(codecs.ws.encodeCalls).toBe(2); // positioned + plain
     expect(codecs.tcp.encodeCalls).toBe(1);
     expect(sent(a)[0]).toBe(sent(b)[0]); // the same OutboundMessage object: framed once
@@ -59,7 +61,7 @@ describe('MessageSender with recovery', () => {
   });
 
   it('direct sends go to the session stream: offsets count per session', () => {
-    const { sender, open } = setup();
+    const { sender, delivery, open } = setup();
     const a = open('a', 'ws', true);
     const plain = open('p', 'ws', false);
     sender.sendDirect(a, { type: MessageType.Event, event: 'x', data: 1 });
@@ -71,9 +73,9 @@ describe('MessageSender with recovery', () => {
   });
 
   it('a room send with no live member is still recorded for suspended sessions', () => {
-    const { sender, recovery } = setup();
+    const { sender, delivery, recovery } = setup();
     const before = recovery.historyEntries;
-    expect(sender.toRoom('empty', { type: MessageType.Event, event: 'e', data: 1 })).toBe(0);
+    expect(delivery.toRoom('empty', { type: MessageType.Event, event: 'e', data: 1 })).toBe(0);
     expect(recovery.historyEntries).toBe(before + 1);
   });
 });

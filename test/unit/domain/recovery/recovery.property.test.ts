@@ -54,7 +54,7 @@ function domain(historySize: number) {
     codecs, clock, ids: new SequentialIdGenerator(), logger, clients, rooms, rateLimits, admission, hooks, dispatcher, contexts, limits,
     ...stages, recovery,
   });
-  return { clock, clients, rooms, service, sender: stages.sender, dispatcher, counters: stages.counters, codec: codecs.get('ws') };
+  return { clock, clients, rooms, service, sender: stages.sender, delivery: stages.delivery, dispatcher, counters: stages.counters, codec: codecs.get('ws') };
 }
 
 async function settle(clock: FakeClock): Promise<void> {
@@ -119,7 +119,7 @@ async function run(ops: Op[], historySize: number) {
   for (const o of ops) {
     if (o.kind === 'room') {
       const v = `r${++seq}`;
-      d.sender.toRoom('r', { type: MessageType.Event, event: 'm', data: v });
+      d.delivery.toRoom('r', { type: MessageType.Event, event: 'm', data: v });
       sent.push(v);
       sentRoom.push(v);
     } else if (o.kind === 'direct') {
