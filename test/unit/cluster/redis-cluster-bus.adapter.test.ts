@@ -93,6 +93,20 @@ describe('RedisClusterBus (fake Redis, manual clock)', () => {
     expect(a.received).toEqual([]);
   });
 
+  it("packs one turn's deliveries to a room into one publish; the receiver delivers each, in order, gap-checked", async () => {
+    const a = await node('a');
+    const b = await node('b');
+    b.bus.interest.roomOpened('r');
+    await b.bus.interest.roomReady('r');
+    for (let i = 0; i < 70; i++) a.bus.publish({ target: { kind: 'room', room: 'r' }, event: 'e', data: i });
+    a.bus.publish({ target: { kind: 'all' }, event: 'after' });
+    await settle();
+    expect(b.received.map((d) => d.data ?? d.event)).toEqual([...Array.from({ length: 70 }, (_, i) => i), 'after']);
+    // 64 + 6 to the room (publishBatchMax 64), then the broadcast alone.
+    expect(a.bus.counters).toMatchObject({ published: 71, publishes: 3, inFlight: 0, batchPending: 0 });
+    expect(b.bus.counters).toMatchObject({ received: 71, missed: 0, invalid: 0 });
+  });
+
   it('refreshes its presence on every heartbeat, so a live node never expires', async () => {
     const a = await node('a');
     await node('b');
