@@ -14,7 +14,7 @@
  */
 import { CloseCode, StelarErrorCode } from '../../domain/errors';
 import { ErrorPrefix, createError } from '../socket/protocol-errors';
-import { ENVELOPE_VERSION, EnvelopeType, decodeEnvelope, type ClusterEnvelope } from './cluster-envelope.codec';
+import { ENVELOPE_VERSION, EnvelopeType, StringCache, decodeEnvelope, type ClusterEnvelope } from './cluster-envelope.codec';
 
 /** Envelope type byte of a batch (after the types of cluster-envelope.codec.ts). */
 export const BATCH_ENVELOPE = 5;
@@ -81,24 +81,26 @@ export function decodeBatch(buf: Buffer): DeliveryEnvelope[] {
   o += 2;
   if (count < 2) throw invalid(`a batch of ${count} deliveries`);
   const out: DeliveryEnvelope[] = new Array(count);
+  // The entries' equal strings (origin, channel, usually the event) are decoded once per batch.
+  const cache = new StringCache();
   for (let i = 0; i < count; i++) {
     if (buf.byteLength - o < BATCH_ENTRY_OVERHEAD) throw invalid('truncated batch');
     const len = buf.readUInt32BE(o);
     o += BATCH_ENTRY_OVERHEAD;
     if (buf.byteLength - o < len) throw invalid('truncated batch entry');
-    const entry = buf.subarray(o, o + len);
+    if (!sameOrigin(buf, o, len, originLen)) throw invalid('a batch entry of another origin');
+    if (buf[o + 1] !== EnvelopeType.Delivery) throw invalid('a batch entry that is not a delivery');
+    out[i] = decodeEnvelope(buf, o, o + len, cache) as DeliveryEnvelope;
     o += len;
-    if (!sameOrigin(buf, entry, originLen)) throw invalid('a batch entry of another origin');
-    if (entry[1] !== EnvelopeType.Delivery) throw invalid('a batch entry that is not a delivery');
-    out[i] = decodeEnvelope(entry) as DeliveryEnvelope;
   }
   if (o !== buf.byteLength) throw invalid('trailing bytes after batch');
   return out;
 }
 
-function sameOrigin(batch: Buffer, entry: Buffer, originLen: number): boolean {
-  if (entry.byteLength < 3 + originLen || entry[2] !== originLen) return false;
-  for (let i = 3; i < 3 + originLen; i++) if (entry[i] !== batch[i]) return false;
+/** True when the entry at `at` (`len` bytes) has the batch's origin. */
+function sameOrigin(buf: Buffer, at: number, len: number, originLen: number): boolean {
+  if (len < 3 + originLen || buf[at + 2] !== originLen) return false;
+  for (let i = 3; i < 3 + originLen; i++) if (buf[at + i] !== buf[i]) return false;
   return true;
 }
 

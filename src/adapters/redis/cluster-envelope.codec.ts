@@ -193,11 +193,14 @@ export function isFromOrigin(buf: Uint8Array, originBytes: Uint8Array): boolean 
 }
 
 /**
- * Decodes an envelope. Binary delivery payloads are zero-copy views of `buf`.
+ * Decodes an envelope (the bytes `start`..`end` of `buf`, default all of it). Binary delivery
+ * payloads are zero-copy views of `buf`. `cache` (decodeBatch passes one per batch) reuses the
+ * strings decoded from equal bytes earlier in the same buffer: a batch's entries share their
+ * origin and channel, usually their event too.
  * @throws ProtocolError (STELAR_ERR_INVALID_MESSAGE) on any malformed input.
  */
-export function decodeEnvelope(buf: Buffer): ClusterEnvelope {
-  const r = new Reader(buf);
+export function decodeEnvelope(buf: Buffer, start = 0, end = buf.byteLength, cache?: StringCache): ClusterEnvelope {
+  const r = new Reader(buf, start, end, cache);
   const version = r.u8();
   if (version !== ENVELOPE_VERSION) throw invalid(`unsupported version ${version}`);
   const type = r.u8();
@@ -208,7 +211,7 @@ export function decodeEnvelope(buf: Buffer): ClusterEnvelope {
       const flags = r.u8();
       const kind = r.u8();
       let target: DeliveryTarget;
-      if (kind === TARGET_ALL) target = { kind: 'all' };
+      if (kind === TARGET_ALL) target = TARGET_ALL_VALUE;
       else if (kind === TARGET_ROOM) target = { kind: 'room', room: r.str(r.u16()) };
       else if (kind === TARGET_CLIENT) target = { kind: 'client', clientId: r.str(r.u16()) };
       else throw invalid(`unknown target kind ${kind}`);
@@ -225,7 +228,6 @@ export function decodeEnvelope(buf: Buffer): ClusterEnvelope {
         const ex2 = r.str(r.u16());
         if (ex2.length > 0) exclude2 = ex2;
       }
-      const rest = r.rest();
       const delivery: { -readonly [K in keyof ClusterDelivery]: ClusterDelivery[K] } = {
         target,
         event,
@@ -237,9 +239,9 @@ export function decodeEnvelope(buf: Buffer): ClusterEnvelope {
         if (!(flags & F_BINARY)) throw invalid('meta without a binary payload');
         delivery.meta = parseMeta(metaText);
       }
-      if (flags & F_BINARY) delivery.bytes = rest;
-      else if (flags & F_DATA) delivery.data = parseJson(rest);
-      else if (rest.byteLength !== 0) throw invalid('trailing bytes after delivery');
+      if (flags & F_BINARY) delivery.bytes = r.rest();
+      else if (flags & F_DATA) delivery.data = r.json();
+      else if (r.remaining() !== 0) throw invalid('trailing bytes after delivery');
       return { type: EnvelopeType.Delivery, origin, seq, delivery };
     }
     case EnvelopeType.Query: {
@@ -248,18 +250,18 @@ export function decodeEnvelope(buf: Buffer): ClusterEnvelope {
       if (kind > QueryKind.HasClient) throw invalid(`unknown query kind ${kind}`);
       const flags = r.u8();
       const arg = flags & F_ARG ? r.str(r.u16()) : undefined;
-      if (r.rest().byteLength !== 0) throw invalid('trailing bytes after query');
+      if (r.remaining() !== 0) throw invalid('trailing bytes after query');
       return arg === undefined
         ? { type: EnvelopeType.Query, origin, id, kind: kind as QueryKind }
         : { type: EnvelopeType.Query, origin, id, kind: kind as QueryKind, arg };
     }
     case EnvelopeType.Reply: {
       const id = r.u32();
-      return { type: EnvelopeType.Reply, origin, id, value: parseJson(r.rest()) };
+      return { type: EnvelopeType.Reply, origin, id, value: r.json() };
     }
     case EnvelopeType.Probe: {
       const id = r.u32();
-      if (r.rest().byteLength !== 0) throw invalid('trailing bytes after probe');
+      if (r.remaining() !== 0) throw invalid('trailing bytes after probe');
       return { type: EnvelopeType.Probe, origin, id };
     }
     default:
@@ -267,10 +269,55 @@ export function decodeEnvelope(buf: Buffer): ClusterEnvelope {
   }
 }
 
-/** Bounds-checked sequential reader over one envelope. */
+/** Every decoded broadcast shares one (frozen) target object: no allocation per message. */
+const TARGET_ALL_VALUE: DeliveryTarget = Object.freeze({ kind: 'all' });
+
+/** Node's own slice methods (skip toString's encoding dispatch; they exist on every Buffer). */
+interface Slices {
+  latin1Slice(start: number, end: number): string;
+  utf8Slice(start: number, end: number): string;
+}
+
+/**
+ * The strings decoded from one buffer so far, by byte range: a later field with the same bytes
+ * gets the same string without decoding (a few entries; a batch has at most 3-4 distinct ones).
+ */
+export class StringCache {
+  private readonly starts: number[] = [];
+  private readonly lens: number[] = [];
+  private readonly values: string[] = [];
+
+  find(buf: Buffer, start: number, len: number): string | undefined {
+    const lens = this.lens;
+    for (let i = 0; i < lens.length; i++) {
+      if (lens[i] !== len) continue;
+      const s = this.starts[i];
+      let j = 0;
+      while (j < len && buf[s + j] === buf[start + j]) j++;
+      if (j === len) return this.values[i];
+    }
+    return undefined;
+  }
+
+  add(start: number, len: number, value: string): void {
+    if (this.lens.length >= 8) return;
+    this.starts.push(start);
+    this.lens.push(len);
+    this.values.push(value);
+  }
+}
+
+/** Bounds-checked sequential reader over one envelope (`start`..`end` of its buffer). */
 class Reader {
-  private offset = 0;
-  constructor(private readonly buf: Buffer) {}
+  private offset: number;
+  constructor(
+    private readonly buf: Buffer,
+    start: number,
+    private readonly end: number,
+    private readonly cache: StringCache | undefined,
+  ) {
+    this.offset = start;
+  }
 
   u8(): number {
     this.need(1);
@@ -278,9 +325,10 @@ class Reader {
   }
   u16(): number {
     this.need(2);
-    const v = this.buf.readUInt16BE(this.offset);
-    this.offset += 2;
-    return v;
+    const b = this.buf;
+    const o = this.offset;
+    this.offset = o + 2;
+    return (b[o] << 8) | b[o + 1];
   }
   u32(): number {
     this.need(4);
@@ -288,21 +336,56 @@ class Reader {
     this.offset += 4;
     return v;
   }
-  /** Strict: invalid UTF-8 would decode to U+FFFD, a longer string no writer made (fuzz finding). */
+  /**
+   * Strict: invalid UTF-8 would decode to U+FFFD, a longer string no writer made (fuzz finding).
+   * ASCII (every id and event name in practice) skips the UTF-8 check and decodes as latin1.
+   */
   str(len: number): string {
     this.need(len);
-    if (!isUtf8(this.buf.subarray(this.offset, this.offset + len))) throw invalid('a string is not valid UTF-8');
-    const s = this.buf.toString('utf8', this.offset, this.offset + len);
-    this.offset += len;
-    return s;
-  }
-  rest(): Buffer {
-    const v = this.buf.subarray(this.offset);
-    this.offset = this.buf.byteLength;
+    const b = this.buf;
+    const s = this.offset;
+    const e = s + len;
+    this.offset = e;
+    const cache = this.cache;
+    if (cache !== undefined) {
+      const hit = cache.find(b, s, len);
+      if (hit !== undefined) return hit;
+    }
+    let ascii = true;
+    for (let i = s; i < e; i++) {
+      if (b[i] > 0x7f) {
+        ascii = false;
+        break;
+      }
+    }
+    let v: string;
+    if (ascii) v = (b as unknown as Slices).latin1Slice(s, e);
+    else if (isUtf8(b.subarray(s, e))) v = (b as unknown as Slices).utf8Slice(s, e);
+    else throw invalid('a string is not valid UTF-8');
+    if (cache !== undefined) cache.add(s, len, v);
     return v;
   }
+  /** The rest as a zero-copy view. */
+  rest(): Buffer {
+    const v = this.buf.subarray(this.offset, this.end);
+    this.offset = this.end;
+    return v;
+  }
+  /** The rest parsed as JSON (decoded as `toString('utf8')` does: no strict UTF-8 here). */
+  json(): unknown {
+    const text = (this.buf as unknown as Slices).utf8Slice(this.offset, this.end);
+    this.offset = this.end;
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw invalid('payload is not valid JSON');
+    }
+  }
+  remaining(): number {
+    return this.end - this.offset;
+  }
   private need(n: number): void {
-    if (this.buf.byteLength - this.offset < n) throw invalid('truncated envelope');
+    if (this.end - this.offset < n) throw invalid('truncated envelope');
   }
 }
 
@@ -351,14 +434,6 @@ function parseMeta(text: string): BinaryMeta {
     }
   }
   return v as BinaryMeta;
-}
-
-function parseJson(bytes: Buffer): unknown {
-  try {
-    return JSON.parse(bytes.toString('utf8'));
-  } catch {
-    throw invalid('payload is not valid JSON');
-  }
 }
 
 function invalid(why: string) {
