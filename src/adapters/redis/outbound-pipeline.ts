@@ -1,7 +1,7 @@
 /**
  * The bus's outbound side: every delivery to other nodes leaves through here, in publish order.
  *
- * - **Fast path**: Redis up, nothing held, fewer than `maxInFlight` publishes awaiting their
+ * - **Fast path**: Redis up, nothing held, fewer than `maxInFlight` deliveries awaiting their
  *   reply → PUBLISH at once, or, with `batchMax` > 1, packed with the other deliveries of this
  *   event-loop turn to the same channel into one batch envelope (cluster-batch.codec.ts), at
  *   most `batchMax` deliveries and `batchBytes` bytes a batch, published at the end of the turn
@@ -58,7 +58,7 @@ export interface OutboundCounters {
   /** Times the link was declared stalled. */
   stalls: number;
   /** Redis publishes carrying deliveries (one per batch). */
-  publishes: number;
+  redisPublishes: number;
   /** Deliveries packed in an open batch, waiting for the end of the event-loop turn. */
   batchPending: number;
 }
@@ -125,7 +125,7 @@ export class OutboundPipeline {
     queuedPeak: 0,
     inFlight: 0,
     stalls: 0,
-    publishes: 0,
+    redisPublishes: 0,
     batchPending: 0,
   };
   private queue: Held[] = [];
@@ -227,7 +227,7 @@ export class OutboundPipeline {
 
   private transmit(channel: string, payload: Buffer, direct: boolean): void {
     if (this.counters.inFlight++ === 0) this.progressAt = this.clock.now();
-    this.counters.publishes++;
+    this.counters.redisPublishes++;
     this.numberNext(channel, payload);
     this.link.publish(channel, payload).then(direct ? this.onDirectAck : this.onAck, this.onFail);
   }
@@ -293,7 +293,7 @@ export class OutboundPipeline {
     if (n === 1) return this.transmit(b.channel, b.parts[0], false);
     if (this.counters.inFlight === 0) this.progressAt = this.clock.now();
     this.counters.inFlight += n;
-    this.counters.publishes++;
+    this.counters.redisPublishes++;
     for (const p of b.parts) this.numberNext(b.channel, p);
     this.link.publish(b.channel, encodeBatch(b.parts, b.bytes)).then(
       () => {

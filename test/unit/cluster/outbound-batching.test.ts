@@ -85,7 +85,7 @@ describe('OutboundPipeline batching', () => {
     turns.endTurn();
     expect(link.sent).toHaveLength(1);
     expect(carried(link.sent[0].payload)).toEqual([[0, 1], [1, 2], [2, 3]]);
-    expect(out.counters).toMatchObject({ inFlight: 3, publishes: 1, batchPending: 0 });
+    expect(out.counters).toMatchObject({ inFlight: 3, redisPublishes: 1, batchPending: 0 });
     expect(total()).toBe(3);
     await ackAll();
     expect(out.counters).toMatchObject({ published: 3, inFlight: 0 });

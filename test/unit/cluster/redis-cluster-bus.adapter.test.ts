@@ -103,7 +103,7 @@ describe('RedisClusterBus (fake Redis, manual clock)', () => {
     await settle();
     expect(b.received.map((d) => d.data ?? d.event)).toEqual([...Array.from({ length: 70 }, (_, i) => i), 'after']);
     // 64 + 6 to the room (publishBatchMax 64), then the broadcast alone.
-    expect(a.bus.counters).toMatchObject({ published: 71, publishes: 3, inFlight: 0, batchPending: 0 });
+    expect(a.bus.counters).toMatchObject({ published: 71, redisPublishes: 3, inFlight: 0, batchPending: 0 });
     expect(b.bus.counters).toMatchObject({ received: 71, missed: 0, invalid: 0 });
   });
 
