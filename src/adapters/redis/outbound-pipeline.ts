@@ -53,13 +53,13 @@ export interface OutboundCounters {
   /** Deliveries held now, and the most ever held. */
   queued: number;
   queuedPeak: number;
-  /** Deliveries handed to Redis and awaiting its reply now (a batch counts its deliveries). */
+  /** Deliveries handed to Redis (or packed in an open batch) and awaiting its reply now. */
   inFlight: number;
   /** Times the link was declared stalled. */
   stalls: number;
   /** Redis publishes carrying deliveries (one per batch). */
   redisPublishes: number;
-  /** Deliveries packed in an open batch, waiting for the end of the event-loop turn. */
+  /** Deliveries packed in an open batch, waiting for the end of the event-loop turn (counted in `inFlight` too). */
   batchPending: number;
 }
 
@@ -227,6 +227,11 @@ export class OutboundPipeline {
 
   private transmit(channel: string, payload: Buffer, direct: boolean): void {
     if (this.counters.inFlight++ === 0) this.progressAt = this.clock.now();
+    this.publishOne(channel, payload, direct);
+  }
+
+  /** PUBLISH of one delivery already counted in `inFlight`. */
+  private publishOne(channel: string, payload: Buffer, direct: boolean): void {
     this.counters.redisPublishes++;
     this.numberNext(channel, payload);
     this.link.publish(channel, payload).then(direct ? this.onDirectAck : this.onAck, this.onFail);
@@ -256,6 +261,9 @@ export class OutboundPipeline {
     }
     b.parts.push(payload);
     b.bytes += BATCH_ENTRY_OVERHEAD + payload.byteLength;
+    // In flight from here (so maxInFlight bounds open batches too, and every delivery is counted
+    // once: published + dropped + undeliverable + queued + inFlight = sent).
+    if (this.counters.inFlight++ === 0) this.progressAt = this.clock.now();
     this.counters.batchPending++;
     if (this.flushHandle === undefined) this.flushHandle = this.scheduler.defer(this.onTurnEnd);
   }
@@ -280,6 +288,7 @@ export class OutboundPipeline {
       if (up) this.transmitBatch(b);
       else {
         this.counters.batchPending -= b.parts.length;
+        this.counters.inFlight -= b.parts.length;
         for (const p of b.parts) this.hold({ channel: b.channel, payload: p, at: b.at, clientId: null, lookup: LOOKUP_DONE, dropped: false });
       }
     }
@@ -290,9 +299,7 @@ export class OutboundPipeline {
   private transmitBatch(b: OpenBatch): void {
     const n = b.parts.length;
     this.counters.batchPending -= n;
-    if (n === 1) return this.transmit(b.channel, b.parts[0], false);
-    if (this.counters.inFlight === 0) this.progressAt = this.clock.now();
-    this.counters.inFlight += n;
+    if (n === 1) return this.publishOne(b.channel, b.parts[0], false);
     this.counters.redisPublishes++;
     for (const p of b.parts) this.numberNext(b.channel, p);
     this.link.publish(b.channel, encodeBatch(b.parts, b.bytes)).then(
