@@ -59,6 +59,7 @@ export class RecoveryRedisLink {
   private readonly where: string;
   private warnedDown = false;
   private started = false;
+  private readonly readyListeners: (() => void)[] = [];
 
   constructor(o: RecoveryRedisOptions) {
     this.prefix = o.prefix;
@@ -78,7 +79,7 @@ export class RecoveryRedisLink {
     this.client.defineCommand('stelarSetSession', { numberOfKeys: 1, lua: SET_SESSION_LUA });
     this.client.defineCommand('stelarDeleteSession', { numberOfKeys: 1, lua: DELETE_SESSION_LUA });
     this.client.on('error', this.onError);
-    this.client.on('ready', this.onReady);
+    this.client.on('ready', this.handleReady);
   }
 
   /** True while commands can be sent. */
@@ -96,7 +97,13 @@ export class RecoveryRedisLink {
   }
 
   async stop(): Promise<void> {
+    this.readyListeners.length = 0;
     await closeClient(this.client as never, this.clock);
+  }
+
+  /** Calls `fn` each time the connection is ready again (after a start or an outage). */
+  onReady(fn: () => void): void {
+    this.readyListeners.push(fn);
   }
 
   /** Runs one of the defined scripts (bounded like every command). */
@@ -136,9 +143,10 @@ export class RecoveryRedisLink {
 
   private readonly onError = (err: unknown): void => this.noteFailure('connection', err);
 
-  private readonly onReady = (): void => {
+  private readonly handleReady = (): void => {
     if (this.warnedDown) this.logger.warn(`[stelar:recovery] Redis at ${this.where} is back`);
     this.warnedDown = false;
+    for (const fn of this.readyListeners) fn();
   };
 }
 

@@ -12,6 +12,10 @@
  * - **A session's direct stream** has one writer, the node holding its connection: it numbers
  *   the messages itself (synchronously, no round trip before the send) and writes them behind
  *   (`XADD` at that offset, fire and forget, ordered on the one connection).
+ * - **A gap**: a room message or broadcast delivered while Redis was unreachable (locally,
+ *   without a position) is in no history. The stream is marked and gets a new epoch as soon as
+ *   Redis answers again (before any later write of this node: one connection, in order), so a
+ *   resume from a position before the gap answers `'epoch'` instead of succeeding without it.
  * - **Reads** (a resume) check the meta epoch, then read exactly the missed range (`XRANGE …
  *   COUNT n`, never more than `historySize`): a missing meta hash (flush, eviction) is `'epoch'`,
  *   a trimmed or aged entry `'history'`, a failed or slow command `'unavailable'`.
@@ -34,6 +38,9 @@ export interface RedisStreamStoreLimits {
 /** Meta hashes outlive idle streams this long (a room silent for longer gets a new epoch). */
 export const META_TTL_MS = 86_400_000;
 
+/** Most streams marked as gapped at once (one entry per room published into during an outage). */
+export const MAX_GAPS = 100_000;
+
 /** What a distribute did not get confirmed (for tests and the logs). */
 export interface RedisStreamStoreCounters {
   /** Deliveries appended and published by the script. */
@@ -44,6 +51,10 @@ export interface RedisStreamStoreCounters {
   unconfirmed: number;
   /** Direct-stream writes that failed. */
   directFailed: number;
+  /** Streams given a new epoch after a gap (a delivery that is in no history). */
+  gapsClosed: number;
+  /** Gaps that could not be marked (more than MAX_GAPS streams in one outage): documented limit. */
+  gapsUnmarked: number;
 }
 
 const PLACEHOLDER = Object.freeze({ offset: 0, epoch: '00000000' });
@@ -60,9 +71,11 @@ interface DirectStream {
 
 export class RedisStreamStore implements StreamStore {
   readonly distributes = true;
-  readonly counters: RedisStreamStoreCounters = { distributed: 0, notSent: 0, unconfirmed: 0, directFailed: 0 };
+  readonly counters: RedisStreamStoreCounters = { distributed: 0, notSent: 0, unconfirmed: 0, directFailed: 0, gapsClosed: 0, gapsUnmarked: 0 };
   /** Direct streams this node writes (its connected sessions'), with their epoch and top. */
   private readonly direct = new Map<string, DirectStream>();
+  /** Shared streams with a delivery that is in no history (Redis was down): new epoch when it is back. */
+  private readonly gaps = new Set<string>();
   private readonly channels: BusChannels;
   private readonly streamTtl: number;
   private readonly metaTtl: number;
@@ -80,6 +93,7 @@ export class RedisStreamStore implements StreamStore {
     this.channels = new BusChannels(link.prefix);
     this.streamTtl = limits.windowMs * 2;
     this.metaTtl = Math.max(META_TTL_MS, limits.windowMs * 2);
+    link.onReady(this.closeGaps);
   }
 
   /** Keeps the direct streams of held sessions from expiring (unref'd timer, every windowMs). */
@@ -91,6 +105,7 @@ export class RedisStreamStore implements StreamStore {
     if (this.timer !== null) this.clock.clearInterval(this.timer);
     this.timer = null;
     this.direct.clear();
+    this.gaps.clear();
   }
 
   // ------------------------------------------------------------------ shared streams
@@ -100,11 +115,15 @@ export class RedisStreamStore implements StreamStore {
     const t = delivery.target;
     if (t.kind === 'client') return NOT_SENT;
     const envelope = encodeDelivery(this.origin, { ...delivery, pos: PLACEHOLDER });
+    const stream = t.kind === 'room' ? '#' + t.room : '*';
     if (!this.link.ready) {
       this.counters.notSent++;
+      // The caller delivers it locally without a position: the stream's history has a hole.
+      if (this.gaps.size < MAX_GAPS || this.gaps.has(stream)) this.gaps.add(stream);
+      else this.counters.gapsUnmarked++;
       return NOT_SENT;
     }
-    const [streamKey, metaKey] = this.link.streamKeys(t.kind === 'room' ? '#' + t.room : '*');
+    const [streamKey, metaKey] = this.link.streamKeys(stream);
     const channel = t.kind === 'room' ? this.channels.room(t.room) : this.channels.all;
     const slot = positionSlotIndex(envelope);
     return this.link
@@ -227,6 +246,20 @@ export class RedisStreamStore implements StreamStore {
     else this.counters.directFailed++;
     return d;
   }
+
+  /** Redis answers again: each gapped stream starts a new incarnation (entries dropped, new epoch). */
+  private readonly closeGaps = (): void => {
+    for (const stream of this.gaps) {
+      this.link.run('stelarReset', ...this.link.streamKeys(stream), this.newEpoch(), this.metaTtl).then(
+        () => {
+          this.gaps.delete(stream);
+          this.counters.gapsClosed++;
+        },
+        // Still down (or slow): the mark stays for the next time Redis is ready.
+        (err: unknown) => this.link.noteFailure('epoch reset', err),
+      );
+    }
+  };
 
   private readonly refresh = (): void => {
     if (!this.link.ready) return;

@@ -198,6 +198,34 @@ describeWithRedis('Redis recovery stores', () => {
     expect(await b.read('@s1', p, Date.now())).toEqual({ ok: false, reason: 'epoch' });
   });
 
+  it("a room message delivered while Redis was unreachable (a gap) gives the stream a new epoch when Redis is back ('epoch', never a silent hole)", async () => {
+    const l = await link();
+    const store = new RedisStreamStore(l, { historySize: 50, windowMs: 60_000 }, 'n\u0000h', clock);
+    const room = { kind: 'room', room: 'g' } as const;
+    const other = { kind: 'room', room: 'quiet' } as const;
+    await store.distribute({ target: room, event: 'm', data: 1 }, Date.now());
+    await store.distribute({ target: other, event: 'm', data: 1 }, Date.now());
+    const before = await store.position('#g', Date.now());
+    const quietBefore = await store.position('#quiet', Date.now());
+    expect(before.offset).toBe(1);
+
+    // The connection drops (Redis itself keeps its data) and reconnects by itself.
+    (l.client as unknown as { disconnect(reconnect: boolean): void }).disconnect(true);
+    await waitFor(() => !l.ready, 'link down');
+    expect(await store.distribute({ target: room, event: 'm', data: 'unrecorded' }, Date.now())).toBe(false);
+    await waitFor(() => l.ready && store.counters.gapsClosed === 1, 'gap closed after the reconnect', 5000);
+
+    // A client that saw message 1 and was away during the gap cannot resume as if nothing was lost.
+    expect(await store.read('#g', { offset: 1, epoch: before.epoch }, Date.now())).toEqual({ ok: false, reason: 'epoch' });
+    const after = await store.position('#g', Date.now());
+    expect(after.epoch).not.toBe(before.epoch);
+    await store.distribute({ target: room, event: 'm', data: 2 }, Date.now());
+    expect(entriesOf(await store.read('#g', after, Date.now()))).toEqual([2]);
+    // A stream with no delivery during the outage keeps its history and epoch.
+    expect(entriesOf(await store.read('#quiet', { offset: 0, epoch: quietBefore.epoch }, Date.now()))).toEqual([1]);
+    expect(store.counters.gapsUnmarked).toBe(0);
+  });
+
   it("answers 'unavailable' (never hangs, never throws) when its Redis is gone", async () => {
     const own = await startPrivateRedis();
     try {
