@@ -19,6 +19,7 @@ import { MemorySessionStore, RandomSessionTokenGenerator } from '../adapters/mem
 import { MemoryStreamStore } from '../adapters/memory/memory-stream-store.adapter';
 import { RecoveryService } from '../domain/recovery/recovery.service';
 import { ClientSequencer } from '../domain/recovery/client-sequencer';
+import { ProcessedMarkGate } from '../domain/recovery/processed-mark.gate';
 import type { SessionStore, SessionTokenGenerator } from '../ports/session-store.port';
 import type { StreamStore } from '../ports/stream-store.port';
 import { AdmissionService } from '../domain/admission.service';
@@ -224,8 +225,12 @@ function bindDomain(c: Container, o: ResolvedOptions): void {
   );
   // Client → server recovery: at most once per session, batched confirmations (idle without sessions).
   c.bind(APP_TOKENS.ClientSequencer).toResolvedValue(
-    (clock: Clock, sender: MessageSender, counters: ServerCounters) => new ClientSequencer(clock, (r, m) => sender.sendTo(r, m), counters),
-    [TOKENS.Clock, APP_TOKENS.MessageSender, APP_TOKENS.Counters],
+    (clock: Clock, sender: MessageSender, counters: ServerCounters, sessions: SessionStore) => {
+      // A networked store (cluster + recovery): marks are written through before a message runs.
+      const gate = sessions.networked === true && sessions.markProcessed !== undefined ? new ProcessedMarkGate(sessions as Required<SessionStore>) : null;
+      return new ClientSequencer(clock, (r, m) => sender.sendTo(r, m), counters, gate);
+    },
+    [TOKENS.Clock, APP_TOKENS.MessageSender, APP_TOKENS.Counters, TOKENS.SessionStore],
   );
   c.bind(APP_TOKENS.MessageRouter).toResolvedValue(
     (dispatcher: Dispatcher<StelarContext>, contexts: StelarContextFactory, rooms: RoomRegistry, sender: MessageSender, logger: Logger, replier: RequestReplier, sequencer: ClientSequencer) =>
@@ -279,9 +284,15 @@ function bindApplication(c: Container, o: ResolvedOptions, recoveryStores: { red
     [APP_TOKENS.ConnectionService, APP_TOKENS.Uptime],
   );
   c.bind(APP_TOKENS.LocalState).toResolvedValue(
-    (clients: ClientRegistry, rooms: RoomRegistry, stats: ServerStats, messaging: ServerMessaging) =>
-      new LocalClusterState(clients, rooms, () => stats.numbers(), (id, code, reason) => messaging.disconnect(id, code, reason)),
-    [APP_TOKENS.ClientRegistry, APP_TOKENS.RoomRegistry, APP_TOKENS.Stats, APP_TOKENS.Messaging],
+    (clients: ClientRegistry, rooms: RoomRegistry, stats: ServerStats, messaging: ServerMessaging, conns: ConnectionService<StelarContext>) =>
+      new LocalClusterState(
+        clients,
+        rooms,
+        () => stats.numbers(),
+        (id, code, reason) => messaging.disconnect(id, code, reason),
+        (id) => conns.sessionTaken(id),
+      ),
+    [APP_TOKENS.ClientRegistry, APP_TOKENS.RoomRegistry, APP_TOKENS.Stats, APP_TOKENS.Messaging, APP_TOKENS.ConnectionService],
   );
   const allTransports = { serviceIdentifier: TOKENS.Transport, isMultiple: true, optional: true } as const;
   c.bind(APP_TOKENS.Lifecycle).toResolvedValue(

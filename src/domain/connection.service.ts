@@ -204,6 +204,11 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
     return this.sender.toId(id, message);
   }
 
+  /** Session recovery in a cluster: `id`'s session resumed on another node; its connection here goes (4001). */
+  sessionTaken(id: string): boolean {
+    return this.sessions !== null && this.sessions.takenElsewhere(id);
+  }
+
   /** -1 when onBeforeBroadcast cancelled it, else the recipient count. */
   broadcast(message: StelarMessage, excludeId?: string, options?: SendOptions): number {
     return this.sender.broadcast(message, excludeId, options);
@@ -238,7 +243,14 @@ export class ConnectionService<C extends HandlerContext = HandlerContext>
       case 'room':
         return this.sender.toRoom(t.room, message, delivery.excludeId);
       case 'client':
-        return t.clientId !== delivery.excludeId && this.sender.toId(t.clientId, message) ? 1 : 0;
+        if (t.clientId === delivery.excludeId) return 0;
+        if (this.sender.toId(t.clientId, message)) return 1;
+        // Sent here as the session's holder, but its connection just went: into its history instead.
+        // (Unless its session is still held here: then the sender recorded it in its direct stream.)
+        if (recovery !== undefined && recovery.distributed && !recovery.recordsDirect(t.clientId)) {
+          void recovery.sendAway(t.clientId, message, this.d.clock.now(), true);
+        }
+        return 0;
       default:
         return 0;
     }

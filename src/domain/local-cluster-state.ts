@@ -13,7 +13,13 @@ export class LocalClusterState implements ClusterStateProvider {
     private readonly rooms: RoomRegistry,
     private readonly stats: () => object,
     private readonly disconnect?: (clientId: string, code: number, reason: string) => boolean,
+    private readonly taken?: (clientId: string) => boolean,
   ) {}
+
+  /** The session was resumed on another node: closes the connection still held here (4001). */
+  sessionTaken(clientId: string): boolean {
+    return this.taken !== undefined && this.taken(clientId);
+  }
 
   /** Closes a client of this node on another node's request (`server.disconnect`). */
   disconnectLocal(clientId: string, code: number, reason: string): boolean {

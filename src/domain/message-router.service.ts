@@ -41,8 +41,16 @@ export class MessageRouter<C extends HandlerContext = HandlerContext> {
   ) {}
 
   route(record: ClientRecord, msg: StelarMessage): void {
-    // A session's re-sent message that already ran is dropped here (at most once per session).
-    if (this.sequencer !== null && record.session !== null && !this.sequencer.admit(record, msg)) return;
+    if (this.sequencer !== null && record.session !== null) {
+      // A session's re-sent message that already ran is dropped here (at most once per session).
+      if (!this.sequencer.admit(record, msg)) return;
+      // Cluster mode: it runs once its processed mark is written through (at most once across nodes).
+      if (this.sequencer.defers(record, msg, this.run)) return;
+    }
+    this.run(record, msg);
+  }
+
+  private readonly run = (record: ClientRecord, msg: StelarMessage): void => {
     switch (msg.type) {
       case MessageType.Event:
         this.dispatcher.dispatch(msg.event, this.contexts.create(record, { event: msg.event, data: msg.data, binary: false }));
@@ -63,7 +71,7 @@ export class MessageRouter<C extends HandlerContext = HandlerContext> {
       default:
         return;
     }
-  }
+  };
 
   /** Answers a request with `data` at most once (see {@link RequestReplier.reply}). */
   reply(record: ClientRecord, request: PendingRequest, data: unknown, ackName: string = request.ack): boolean {

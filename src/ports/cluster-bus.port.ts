@@ -43,6 +43,11 @@ export interface ClusterStateProvider {
   hasLocalClient?(clientId: string): boolean;
   /** Closes `clientId` if it is connected here (a `disconnect` from another node); true if it was. */
   disconnectLocal?(clientId: string, code: number, reason: string): boolean;
+  /**
+   * Session recovery in a cluster: the session `clientId` was resumed on another node; a
+   * connection this node still holds for it (half-open) is closed with 4001. True when one was.
+   */
+  sessionTaken?(clientId: string): boolean;
 }
 
 /** Live counters of a networked bus (read by the metrics exporter at collect time). */

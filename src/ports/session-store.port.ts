@@ -57,6 +57,13 @@ export interface SessionStore {
    * never overwrite the session another node resumed); false when it did not write.
    */
   set(session: StoredSession, expectedToken?: string): MaybePromise<boolean>;
+  /**
+   * A networked store: writes the session's processed client sequence mark through (raised to
+   * `seq` if lower), only while the stored session still has this session's token. Resolves
+   * true when written (or already that high), false when the session belongs to another
+   * connection now; rejects when the store did not answer.
+   */
+  markProcessed?(session: StoredSession, seq: number): Promise<boolean>;
   /** Forgets the session (with `expectedToken`: only if it still has that token). */
   delete(id: string, expectedToken?: string): void;
   /** Deletes the sessions whose `expiresAt` is before `now`; returns them (a TTL store: none). */

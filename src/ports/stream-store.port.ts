@@ -36,6 +36,14 @@ export type StreamRead =
   | { readonly ok: false; readonly reason: 'epoch' | 'history' | 'unavailable' };
 
 /**
+ * What became of a direct message to a session not held on the sending node
+ * ({@link StreamStore.sendAway}): `'forwarded'` to the node holding its connection,
+ * `'recorded'` in its direct stream (the client is away: replayed on resume), `'none'` no such
+ * session (deliver as without recovery), `'failed'` the store did not answer.
+ */
+export type AwayResult = 'forwarded' | 'recorded' | 'none' | 'failed';
+
+/**
  * Bounded per-stream history (session recovery, docs/API.md "Session recovery"). Streams are
  * named by the domain (`#room`, `@sessionId`, `*` for broadcasts to everyone); a store keeps at
  * most `historySize` entries per stream and none older than `windowMs`.
@@ -77,6 +85,13 @@ export interface StreamStore {
    * then delivers it as without recovery. Never rejects.
    */
   distribute?(delivery: ClusterDelivery, now: number): Promise<boolean>;
+  /**
+   * With {@link distributes}: a direct message to a session whose connection is not on this
+   * node. One atomic step decides: forward it to the node holding the session, or append it to
+   * the session's direct stream while nobody holds it (docs/CLUSTER.md, "Direct messages to an
+   * away session"). `notHere`: this node was the holder but no longer has the connection.
+   */
+  sendAway?(sessionId: string, message: StelarMessage, now: number, notHere?: boolean): Promise<AwayResult>;
 }
 
 export const StreamStore = Symbol.for('stelar.StreamStore');

@@ -92,6 +92,44 @@ export class DropProxy {
     this.pairs.clear();
   }
 
+  /**
+   * A half-open server connection: resets the client side of every open pair (the client sees
+   * its connection drop and may reconnect) and keeps the server side open and silent (nothing
+   * forwarded either way, so the server's connection looks alive). Returns, per pair, what the
+   * server writes to its side from now on.
+   */
+  halfOpen(): { bytes(): Buffer }[] {
+    const out: { bytes(): Buffer }[] = [];
+    for (const [client, upstream] of [...this.pairs]) {
+      client.unpipe();
+      upstream.unpipe();
+      for (const s of [client, upstream]) {
+        s.removeAllListeners('close');
+        s.removeAllListeners('error');
+        s.on('error', () => {});
+      }
+      const chunks: Buffer[] = [];
+      upstream.on('data', (c: Buffer) => chunks.push(c));
+      upstream.resume();
+      client.resetAndDestroy();
+      this.frozen.push(upstream);
+      out.push({ bytes: () => Buffer.concat(chunks) });
+    }
+    this.pairs.clear();
+    return out;
+  }
+
+  /**
+   * Stops forwarding server → client on every open pair (what the server writes waits in the
+   * proxy, never delivered); client → server still flows. The connections stay open.
+   */
+  muteDownstream(): void {
+    for (const [client, upstream] of this.pairs) {
+      upstream.unpipe(client);
+      upstream.pause();
+    }
+  }
+
   /** Resets every open pair at once (both sides see ECONNRESET / an abnormal close). */
   cut(): void {
     for (const [a, b] of [...this.pairs]) {

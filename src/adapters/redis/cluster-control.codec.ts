@@ -6,6 +6,9 @@
  * ```
  * u8 version (1) | u8 type (16 CONTROL) | u8 originLen | origin | u8 op
  * op 1 DISCONNECT: u16 closeCode | u16 len | clientId | reason (rest, UTF-8)
+ * op 2 SESSION_TAKEN: clientId (rest, UTF-8): "the session `clientId` is resumed on the origin
+ *      node: close the connection you still hold for it (4001)" — sent on the old holder's node
+ *      channel by the resuming node (redis-session-store.adapter.ts).
  * ```
  */
 import { ENVELOPE_VERSION, MAX_NODE_ID_BYTES } from './cluster-envelope.codec';
@@ -13,6 +16,7 @@ import { ENVELOPE_VERSION, MAX_NODE_ID_BYTES } from './cluster-envelope.codec';
 /** Envelope type byte of control messages (well apart from the delivery/query/reply types). */
 export const CONTROL_ENVELOPE = 16;
 const OP_DISCONNECT = 1;
+const OP_SESSION_TAKEN = 2;
 const MAX_U16 = 0xffff;
 /** Close reasons are short (a WebSocket close reason is at most 123 bytes). */
 const MAX_REASON_BYTES = 123;
@@ -23,6 +27,27 @@ export interface DisconnectCommand {
   readonly clientId: string;
   readonly code: number;
   readonly reason: string;
+}
+
+/** A decoded "session resumed elsewhere" command. */
+export interface SessionTakenCommand {
+  readonly origin: string;
+  readonly sessionTaken: string;
+}
+
+/** Encodes "the session `clientId` was resumed on node `origin`". */
+export function encodeSessionTaken(origin: string, clientId: string): Buffer {
+  const o = Buffer.from(origin, 'utf8');
+  const id = Buffer.from(clientId, 'utf8');
+  if (o.byteLength > MAX_NODE_ID_BYTES) throw new RangeError('node id too long');
+  const buf = Buffer.allocUnsafe(3 + o.byteLength + 1 + id.byteLength);
+  buf[0] = ENVELOPE_VERSION;
+  buf[1] = CONTROL_ENVELOPE;
+  buf[2] = o.byteLength;
+  o.copy(buf, 3);
+  buf[3 + o.byteLength] = OP_SESSION_TAKEN;
+  id.copy(buf, 4 + o.byteLength);
+  return buf;
 }
 
 /** True when `buf` is a control envelope (checked before the regular decoder). */
@@ -56,10 +81,13 @@ export function encodeDisconnect(origin: string, clientId: string, code: number,
 }
 
 /** Decodes a control envelope; null when it is malformed or an unknown command (ignored). */
-export function decodeControl(buf: Buffer): DisconnectCommand | null {
+export function decodeControl(buf: Buffer): DisconnectCommand | SessionTakenCommand | null {
   if (!isControlEnvelope(buf)) return null;
   const originLen = buf[2];
   let at = 3 + originLen;
+  if (buf.byteLength > at + 1 && buf[at] === OP_SESSION_TAKEN) {
+    return { origin: buf.toString('utf8', 3, 3 + originLen), sessionTaken: buf.toString('utf8', at + 1) };
+  }
   if (buf.byteLength < at + 5) return null;
   const origin = buf.toString('utf8', 3, 3 + originLen);
   if (buf[at++] !== OP_DISCONNECT) return null;

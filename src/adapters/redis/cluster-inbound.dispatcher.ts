@@ -99,6 +99,12 @@ export class ClusterInboundDispatcher {
       return;
     }
     try {
+      if ('sessionTaken' in cmd) {
+        if (this.d.state()?.sessionTaken?.(cmd.sessionTaken)) {
+          this.d.logger.info({ component: 'cluster', clientId: cmd.sessionTaken, fromNode: cmd.origin }, 'session resumed on another node: old connection closed');
+        }
+        return;
+      }
       if (this.d.state()?.disconnectLocal?.(cmd.clientId, cmd.code, cmd.reason)) {
         this.d.logger.info(
           { component: 'cluster', clientId: cmd.clientId, code: cmd.code, reason: cmd.reason, fromNode: cmd.origin },

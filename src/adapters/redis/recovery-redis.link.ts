@@ -10,7 +10,7 @@ import type { Logger } from '../../ports/logger.port';
 import { loadIoredis, loadIoredisCluster, type RequireLike } from './ioredis.loader';
 import { type RedisTarget, isNodeList } from './redis-cluster-bus.options';
 import { closeClient, describeRedisTarget, settleWithin } from './redis-client.util';
-import { APPEND_DIRECT_LUA, DELETE_SESSION_LUA, DISTRIBUTE_LUA, POSITION_LUA, RESET_LUA, SET_SESSION_LUA } from './recovery-scripts';
+import { APPEND_DIRECT_LUA, DELETE_SESSION_LUA, DIRECT_AWAY_LUA, DISTRIBUTE_LUA, MARK_LUA, POSITION_LUA, RESET_LUA, SET_SESSION_LUA } from './recovery-scripts';
 
 /** Options of {@link RecoveryRedisLink}. */
 export interface RecoveryRedisOptions {
@@ -41,6 +41,8 @@ export interface RecoveryRedisClient {
   pexpire(key: string, ms: number): Promise<number>;
   del(...keys: string[]): Promise<number>;
   defineCommand(name: string, def: { numberOfKeys: number; lua: string }): void;
+  publish(channel: string, message: Buffer): Promise<number>;
+  spublish(channel: string, message: Buffer): Promise<number>;
   [script: string]: unknown;
 }
 
@@ -73,9 +75,12 @@ export class RecoveryRedisLink {
       ['stelarDistribute', DISTRIBUTE_LUA],
       ['stelarPosition', POSITION_LUA],
       ['stelarReset', RESET_LUA],
-      ['stelarAppendDirect', APPEND_DIRECT_LUA],
     ];
     for (const [name, lua] of scripts) this.client.defineCommand(name, { numberOfKeys: 2, lua });
+    // Direct streams: their stream, meta and the session record (one hash tag: the session id).
+    this.client.defineCommand('stelarAppendDirect', { numberOfKeys: 3, lua: APPEND_DIRECT_LUA });
+    this.client.defineCommand('stelarDirectAway', { numberOfKeys: 3, lua: DIRECT_AWAY_LUA });
+    this.client.defineCommand('stelarMark', { numberOfKeys: 1, lua: MARK_LUA });
     this.client.defineCommand('stelarSetSession', { numberOfKeys: 1, lua: SET_SESSION_LUA });
     this.client.defineCommand('stelarDeleteSession', { numberOfKeys: 1, lua: DELETE_SESSION_LUA });
     this.client.on('error', this.onError);
@@ -109,6 +114,11 @@ export class RecoveryRedisLink {
   /** Runs one of the defined scripts (bounded like every command). */
   run(name: string, ...args: (string | number | Buffer)[]): Promise<unknown> {
     return (this.client[name] as Script).apply(this.client, args);
+  }
+
+  /** Publishes on a bus channel (SPUBLISH when sharded); resolves with the receiver count. */
+  publish(channel: string, message: Buffer): Promise<number> {
+    return this.sharded ? this.client.spublish(channel, message) : this.client.publish(channel, message);
   }
 
   // ---- keys (the braces are the Redis Cluster hash tag: a stream's keys share its channel's slot)

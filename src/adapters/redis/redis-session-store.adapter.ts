@@ -9,13 +9,18 @@
  * `refreshMs`, picking up metadata changes), and `windowMs + refreshMs` after the drop once
  * suspended. So a session whose node was killed stays resumable for at least `windowMs` after
  * the kill. Writes are compare-and-set on the token (one Lua script): the single-use token holds
- * across nodes, and a node that lost a session to a resume elsewhere never overwrites it.
+ * across nodes, and a node that lost a session to a resume elsewhere never overwrites it. The
+ * field `h` names the node holding the session's connection (written on open and resume,
+ * removed at the drop): direct messages to the session go there, or into its direct stream
+ * while it is away (redis-stream-store.adapter.ts `sendAway`).
  */
 import type { Clock, TimerHandle } from '../../ports/clock.port';
 import type { SessionStore, StoredSession } from '../../ports/session-store.port';
 import type { StreamPosition } from '../../ports/stream-store.port';
 import { PENDING_POSITION } from '../../domain/recovery/recovery.service';
 import type { RecoveryRedisLink } from './recovery-redis.link';
+import { BusChannels } from './bus-channels';
+import { encodeSessionTaken } from './cluster-control.codec';
 
 /** Bounds of the session store (the `recovery` option). */
 export interface RedisSessionStoreLimits {
@@ -40,6 +45,7 @@ export class RedisSessionStore implements SessionStore {
   private readonly windowMs: number;
   readonly refreshMs: number;
   private timer: TimerHandle | null = null;
+  private readonly channels: BusChannels;
   /** Writes that failed (Redis unreachable or slow): for tests and the logs. */
   failures = 0;
 
@@ -47,8 +53,11 @@ export class RedisSessionStore implements SessionStore {
     private readonly link: RecoveryRedisLink,
     limits: RedisSessionStoreLimits,
     private readonly clock: Clock,
+    /** This node's id: written as the record's holder (`h`) while a connection here holds the session. */
+    private readonly nodeId: string = '',
   ) {
     this.windowMs = limits.windowMs;
+    this.channels = new BusChannels(link.prefix);
     this.refreshMs = limits.refreshMs ?? Math.min(60_000, Math.max(1000, Math.floor(limits.windowMs / 3)));
   }
 
@@ -65,9 +74,12 @@ export class RedisSessionStore implements SessionStore {
 
   async get(id: string): Promise<StoredSession | undefined> {
     const key = this.link.sessionKey(id);
-    const [token, value] = await this.link.client.hmget(key, 't', 'v');
+    const [token, value, mark] = await this.link.client.hmget(key, 't', 'v', 'p');
     if (token === null || value === null) return undefined;
-    return this.decode(id, token, value);
+    const s = this.decode(id, token, value);
+    // The processed mark written through before each run (MARK_LUA) may be ahead of the JSON.
+    if (s !== undefined && mark !== null && Number(mark) > s.processed) s.processed = Number(mark);
+    return s;
   }
 
   local(id: string): StoredSession | undefined {
@@ -78,6 +90,15 @@ export class RedisSessionStore implements SessionStore {
     if (session.suspendedAt === null) this.live.set(session.id, session);
     else if (this.live.get(session.id) === session) this.live.delete(session.id);
     return this.write(session, expectedToken ?? '');
+  }
+
+  async markProcessed(session: StoredSession, seq: number): Promise<boolean> {
+    try {
+      return (await this.link.run('stelarMark', this.link.sessionKey(session.id), session.token, seq)) === 1;
+    } catch (err) {
+      this.onFailure(err);
+      throw err;
+    }
   }
 
   delete(id: string, expectedToken?: string): void {
@@ -105,7 +126,12 @@ export class RedisSessionStore implements SessionStore {
     const now = this.clock.now();
     const ttl = (s.suspendedAt === null ? this.windowMs : Math.max(1, s.suspendedAt + this.windowMs - now)) + this.refreshMs;
     try {
-      const ok = (await this.link.run('stelarSetSession', this.link.sessionKey(s.id), expected, s.token, json, ttl)) === 1;
+      const holder = s.suspendedAt === null ? this.nodeId : '';
+      const prev = await this.link.run('stelarSetSession', this.link.sessionKey(s.id), expected, s.token, json, ttl, holder);
+      const ok = prev !== 0;
+      // The session moved here from a node that still names itself its holder (its connection
+      // looks alive: half-open): that node is told to close it (4001) now, not at its heartbeat timeout.
+      if (ok && holder !== '' && typeof prev === 'string' && prev !== '' && prev !== holder) this.tellTaken(prev, s.id);
       // Another node holds it now (resumed there): this one lets go.
       if (!ok && this.live.get(s.id) === s) this.live.delete(s.id);
       return ok;
@@ -113,6 +139,10 @@ export class RedisSessionStore implements SessionStore {
       this.onFailure(err);
       throw err;
     }
+  }
+
+  private tellTaken(node: string, id: string): void {
+    this.link.publish(this.channels.node(node), encodeSessionTaken(this.nodeId, id)).catch(this.onFailure);
   }
 
   private encode(s: StoredSession): Encoded {

@@ -9,9 +9,14 @@
  *   on the room's (or the broadcast) channel. Redis runs the script atomically, so offset order,
  *   history order and channel order are one order for the whole cluster; every node with
  *   members, the publisher too, delivers the message from the channel with its position.
- * - **A session's direct stream** has one writer, the node holding its connection: it numbers
- *   the messages itself (synchronously, no round trip before the send) and writes them behind
- *   (`XADD` at that offset, fire and forget, ordered on the one connection).
+ * - **A session's direct stream** has one writer, the node holding its connection (the session
+ *   record's holder field `h`): it numbers the messages itself (synchronously, no round trip
+ *   before the send) and writes them behind (`XADD` at that offset, fire and forget, ordered on
+ *   the one connection; refused once the record names another holder). A direct message to a
+ *   session no connection holds (the client is away) is appended by the sender with one script
+ *   that also decides, atomically with `h`, whether to forward it to the holder instead
+ *   ({@link sendAway}, `DIRECT_AWAY_LUA`). Binary messages are stored as bytes (fields `e`,
+ *   `b`, `m`), so they replay as binary.
  * - **A gap**: a room message or broadcast delivered while Redis was unreachable (locally,
  *   without a position) is in no history. The stream is marked and gets a new epoch as soon as
  *   Redis answers again (before any later write of this node: one connection, in order), so a
@@ -22,8 +27,8 @@
  */
 import type { ClusterDelivery } from '../../ports/cluster-bus.port';
 import type { Clock, TimerHandle } from '../../ports/clock.port';
-import type { StreamEntry, StreamPosition, StreamRead, StreamStore } from '../../ports/stream-store.port';
-import { MessageType, type StelarMessage } from '../../domain/message';
+import type { AwayResult, StreamEntry, StreamPosition, StreamRead, StreamStore } from '../../ports/stream-store.port';
+import { MessageType, type BinaryMeta, type StelarMessage } from '../../domain/message';
 import { randomEpoch } from '../memory/memory-stream-store.adapter';
 import { BusChannels } from './bus-channels';
 import { EnvelopeType, decodeEnvelope, encodeDelivery, positionSlotIndex } from './cluster-envelope.codec';
@@ -51,6 +56,8 @@ export interface RedisStreamStoreCounters {
   unconfirmed: number;
   /** Direct-stream writes that failed. */
   directFailed: number;
+  /** Direct messages appended while their session was away. */
+  awayRecorded: number;
   /** Streams given a new epoch after a gap (a delivery that is in no history). */
   gapsClosed: number;
   /** Gaps that could not be marked (more than MAX_GAPS streams in one outage): documented limit. */
@@ -71,7 +78,7 @@ interface DirectStream {
 
 export class RedisStreamStore implements StreamStore {
   readonly distributes = true;
-  readonly counters: RedisStreamStoreCounters = { distributed: 0, notSent: 0, unconfirmed: 0, directFailed: 0, gapsClosed: 0, gapsUnmarked: 0 };
+  readonly counters: RedisStreamStoreCounters = { distributed: 0, notSent: 0, unconfirmed: 0, directFailed: 0, awayRecorded: 0, gapsClosed: 0, gapsUnmarked: 0 };
   /** Direct streams this node writes (its connected sessions'), with their epoch and top. */
   private readonly direct = new Map<string, DirectStream>();
   /** Shared streams with a delivery that is in no history (Redis was down): new epoch when it is back. */
@@ -80,6 +87,8 @@ export class RedisStreamStore implements StreamStore {
   private readonly streamTtl: number;
   private readonly metaTtl: number;
   private timer: TimerHandle | null = null;
+  /** The last direct send in progress per away session (bounded by the sessions being sent to). */
+  private readonly awayChains = new Map<string, Promise<AwayResult>>();
 
   constructor(
     private readonly link: RecoveryRedisLink,
@@ -88,6 +97,8 @@ export class RedisStreamStore implements StreamStore {
     private readonly origin: string,
     private readonly clock: Clock,
     private readonly newEpoch: () => string = randomEpoch,
+    /** This node's id (the session records' holder field); '' does not check the holder (tests of the store alone). */
+    private readonly nodeId: string = '',
   ) {
     if (!(limits.historySize >= 1)) throw new RangeError('historySize must be ≥ 1');
     this.channels = new BusChannels(link.prefix);
@@ -160,9 +171,61 @@ export class RedisStreamStore implements StreamStore {
       return entry;
     }
     this.link
-      .run('stelarAppendDirect', streamKey, metaKey, d.epoch, offset, this.limits.historySize, this.streamTtl, this.metaTtl, JSON.stringify(message), now)
+      .run(
+        'stelarAppendDirect', streamKey, metaKey, this.link.sessionKey(stream.slice(1)),
+        d.epoch, offset, this.limits.historySize, this.streamTtl, this.metaTtl, now, this.nodeId, ...entryFields(message),
+      )
       .catch(this.onDirectFailure);
     return entry;
+  }
+
+  /**
+   * A direct message to session `sessionId`, whose connection is not on this node: forwarded to
+   * the node holding it, or appended to its direct stream while it is away (one script decides,
+   * atomically with the record's holder field). `notHere`: this node was named the holder but
+   * has no connection for it any more (it dropped as the message crossed). A holder whose node
+   * channel has no subscriber (the node died) is cleared and the message appended.
+   */
+  sendAway(sessionId: string, message: StelarMessage, now: number, notHere = false): Promise<AwayResult> {
+    // One at a time per session, so a deaf holder's retry never lets a later message overtake.
+    const prev = this.awayChains.get(sessionId);
+    const run = (): Promise<AwayResult> => this.sendAwayNow(sessionId, message, now, notHere);
+    const p = prev === undefined ? run() : prev.then(run);
+    this.awayChains.set(sessionId, p);
+    void p.then(() => {
+      if (this.awayChains.get(sessionId) === p) this.awayChains.delete(sessionId);
+    });
+    return p;
+  }
+
+  private async sendAwayNow(sessionId: string, message: StelarMessage, now: number, notHere: boolean): Promise<AwayResult> {
+    if (!this.link.ready) return 'failed';
+    const stream = '@' + sessionId;
+    const [streamKey, metaKey] = this.link.streamKeys(stream);
+    const fields = entryFields(message);
+    let gone = notHere ? this.nodeId : '';
+    try {
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const r = (await this.link.run(
+          'stelarDirectAway', streamKey, metaKey, this.link.sessionKey(sessionId),
+          gone, this.limits.historySize, this.streamTtl, this.metaTtl, now, ...fields,
+        )) as [number, string?, string?];
+        if (r[0] === 0) return 'none';
+        if (r[0] === 2) {
+          this.counters.awayRecorded++;
+          return 'recorded';
+        }
+        const holder = String(r[1]);
+        const envelope = encodeDelivery(this.origin, awayDelivery(sessionId, message));
+        if ((await this.link.publish(this.channels.node(holder), envelope)) > 0) return 'forwarded';
+        gone = holder; // nobody listens on its channel: that node is gone
+      }
+      return 'failed';
+    } catch (err) {
+      this.counters.directFailed++;
+      this.link.noteFailure('direct send', err);
+      return 'failed';
+    }
   }
 
   position(stream: string, _now: number): StreamPosition | Promise<StreamPosition> {
@@ -283,10 +346,16 @@ function parseEntry(row: [Buffer, Buffer[]]): StreamEntry | null {
   let at = NaN;
   let exclude: string | undefined;
   let exclude2: string | undefined;
+  let event: string | null = null;
+  let bytes: Buffer | null = null;
+  let meta: BinaryMeta | undefined;
   try {
     for (let i = 0; i + 1 < fields.length; i += 2) {
       const f = fields[i].toString('latin1');
       if (f === 't') at = Number(fields[i + 1].toString('latin1'));
+      else if (f === 'e') event = fields[i + 1].toString('utf8');
+      else if (f === 'b') bytes = fields[i + 1];
+      else if (f === 'm') meta = JSON.parse(fields[i + 1].toString('utf8')) as BinaryMeta;
       else if (f === 'j') message = JSON.parse(fields[i + 1].toString('utf8')) as StelarMessage;
       else if (f === 'v') {
         const env = decodeEnvelope(fields[i + 1]);
@@ -300,6 +369,22 @@ function parseEntry(row: [Buffer, Buffer[]]): StreamEntry | null {
   } catch {
     return null;
   }
+  if (event !== null && bytes !== null) message = { type: MessageType.Binary, event, bytes: new Uint8Array(bytes), meta };
   if (message === null || !Number.isSafeInteger(offset) || !Number.isFinite(at)) return null;
   return { offset, seq: at, at, message, exclude, exclude2 };
+}
+
+/** The entry fields of a direct message for the direct scripts: JSON, or binary as bytes (replays as binary). */
+function entryFields(message: StelarMessage): (string | Buffer)[] {
+  if (message.type !== MessageType.Binary) return ['j', JSON.stringify(message), '', ''];
+  const b = message.bytes;
+  const bytes = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  return ['b', message.event, bytes, message.meta === undefined ? '' : JSON.stringify(message.meta)];
+}
+
+/** The delivery of a forwarded direct message (to the client `clientId` on its holder node). */
+function awayDelivery(clientId: string, message: StelarMessage): ClusterDelivery {
+  const target = { kind: 'client', clientId } as const;
+  if (message.type === MessageType.Binary) return { target, event: message.event, bytes: message.bytes, meta: message.meta };
+  return { target, event: (message as { event: string }).event, data: (message as { data?: unknown }).data };
 }

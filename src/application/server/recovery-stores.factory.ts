@@ -39,10 +39,11 @@ export function createRedisRecoveryStores(
     logger,
     clock,
   });
-  const sessions = new RedisSessionStore(link, { windowMs: recovery.windowMs }, clock);
+  const sessions = new RedisSessionStore(link, { windowMs: recovery.windowMs }, clock, nodeId);
   // The envelopes the store publishes carry an origin no node has, so every node (this one too) delivers them.
   const origin = `${Buffer.from(nodeId).subarray(0, 250).toString()}\u0000h`;
-  const streams = new RedisStreamStore(link, { historySize: recovery.historySize, windowMs: recovery.windowMs }, origin, clock);
+  const { randomEpoch } = require('../../adapters/memory/memory-stream-store.adapter') as typeof import('../../adapters/memory/memory-stream-store.adapter'); // eslint-disable-line @typescript-eslint/no-require-imports
+  const streams = new RedisStreamStore(link, { historySize: recovery.historySize, windowMs: recovery.windowMs }, origin, clock, randomEpoch, nodeId);
   return {
     sessions,
     streams,

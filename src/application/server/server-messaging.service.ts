@@ -127,7 +127,19 @@ export class ServerMessaging implements ContextOps {
   toId(id: string, event: string, data: unknown): void {
     checkEventName(event);
     const message = eventMessage(event, data);
-    if (!this.sender.toId(id, message)) this.publish({ target: { kind: 'client', clientId: id }, event }, message);
+    if (this.sender.toId(id, message)) return;
+    const r = this.recovery;
+    if (r !== null && r.distributed && this.bus.clustered) {
+      // Cluster + recovery: to the session's holder node, or into its direct stream while it is away.
+      const now = this.clock === null ? Date.now() : this.clock.now();
+      r.sendAway(id, message, now)
+        .then((res) => {
+          if (res === 'none') this.publish({ target: { kind: 'client', clientId: id }, event }, message);
+        })
+        .then(undefined, (err: unknown) => this.logger.warn(`direct send failed: ${err instanceof Error ? err.message : String(err)}`));
+      return;
+    }
+    this.publish({ target: { kind: 'client', clientId: id }, event }, message);
   }
 
   private publish(base: Omit<ClusterDelivery, 'data' | 'bytes'>, message: StelarMessage): void {

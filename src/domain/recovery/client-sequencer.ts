@@ -3,6 +3,7 @@ import { ClientState, type ClientRecord } from '../client-record';
 import { MessageType, type ConfirmMessage, type StelarMessage } from '../message';
 import type { ServerCounters } from '../metrics/server-counters';
 import { cachedAnswer, forgetAnswersThrough } from './answer-cache';
+import type { ProcessedMarkGate, RunMessage } from './processed-mark.gate';
 
 /** A batch of confirmations goes out this long after the first message it confirms (unref'd timer). */
 export const CONFIRM_DELAY_MS = 10;
@@ -31,7 +32,17 @@ export class ClientSequencer {
     private readonly clock: Clock,
     private readonly send: RecordSend,
     private readonly counters: ServerCounters,
+    /** Over a networked session store: marks written through before a message runs (null: one node). */
+    private readonly gate: ProcessedMarkGate | null = null,
   ) {}
+
+  /**
+   * After {@link admit}: true when the message waits for its processed mark to be written
+   * through (cluster mode) and will run through `run`; false when it runs now.
+   */
+  defers(record: ClientRecord, msg: StelarMessage, run: RunMessage): boolean {
+    return this.gate !== null && this.gate.defer(record, msg, run);
+  }
 
   /**
    * True when `msg` is to be processed. False for a duplicate of a session's message (dropped,
@@ -96,7 +107,8 @@ export class ClientSequencer {
     record.sinceConfirm = 0;
     const session = record.session;
     if (session === null || record.state !== ClientState.Open) return;
-    const confirm: ConfirmMessage = { type: MessageType.Confirm, seq: session.processed };
+    const seq = this.gate === null ? session.processed : this.gate.confirmable(record, session.processed);
+    const confirm: ConfirmMessage = { type: MessageType.Confirm, seq };
     this.send(record, confirm);
   }
 }

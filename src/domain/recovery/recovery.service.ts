@@ -1,35 +1,20 @@
 import type { SessionStore, SessionTokenGenerator, StoredSession } from '../../ports/session-store.port';
-import type { StreamEntry, StreamPosition, StreamRead, StreamStore } from '../../ports/stream-store.port';
+import type { AwayResult, StreamPosition, StreamRead, StreamStore } from '../../ports/stream-store.port';
 import type { StelarMessage } from '../message';
 import type { RecoveryConfig } from './recovery-config';
 import type { ResumeOffer } from './resume-offer';
 import { rememberAnswer } from './answer-cache';
 import { ALL_STREAM, DIRECT_STREAM, directStoreKey, isRecordable, roomStream, storeKey, withPosition } from './stream-names';
 import { isPromise, type MaybePromise } from '../../ports/maybe-promise';
+import { DISABLED, EXPIRED, UNAVAILABLE, UNKNOWN, type ClaimResult, type ResumeFailure } from './recovery-results';
+import { merge, sameToken, type ReplayResult } from './replay-merge';
 
-/**
- * Why a resume offer was not honoured (the client's `connect` info `reason`, stable codes):
- * `'expired'` the window passed, `'history'` missed messages were already dropped,
- * `'epoch'` a stream's history was lost (positions of another incarnation), `'unknown'` no such
- * session here (never existed, swept, ended, another namespace, or a wrong/forged/used token),
- * `'disabled'` the server has recovery off, `'unavailable'` the session or history store did
- * not answer (a networked store: Redis unreachable or slower than its timeout).
- */
-export type ResumeFailure = 'expired' | 'history' | 'epoch' | 'unknown' | 'disabled' | 'unavailable';
-
-export type ClaimResult = { readonly ok: true; readonly session: StoredSession } | { readonly ok: false; readonly reason: ResumeFailure };
-export type ReplayResult =
-  | { readonly ok: true; readonly missed: readonly StelarMessage[] }
-  | { readonly ok: false; readonly reason: 'history' | 'epoch' | 'unavailable' };
-
+export type { ClaimResult, ReplayResult, ResumeFailure };
 
 /** A join position a networked store has not answered yet (never compared: see replay). */
 export const PENDING_POSITION: StreamPosition = Object.freeze({ offset: -1, epoch: '' });
-const DISABLED: ClaimResult = Object.freeze({ ok: false, reason: 'disabled' });
-const UNKNOWN: ClaimResult = Object.freeze({ ok: false, reason: 'unknown' });
-const EXPIRED: ClaimResult = Object.freeze({ ok: false, reason: 'expired' });
-const UNAVAILABLE: ClaimResult & ReplayResult = Object.freeze({ ok: false, reason: 'unavailable' }) as ClaimResult & ReplayResult;
 const ignore = (): void => {};
+const NONE_AWAY: Promise<AwayResult> = Promise.resolve('none');
 
 /**
  * The session-recovery rules (docs/API.md, "Session recovery"), over a session store and a
@@ -47,6 +32,8 @@ export class RecoveryService {
   private readonly suspendedRooms = new Map<string, number>();
   /** A networked session store (cluster mode): every change is written through. */
   private readonly networked: boolean;
+  /** Sessions a networked resume holds (record's holder set) but whose direct stream is not read yet. */
+  private readonly resuming = new Set<string>();
 
   constructor(
     readonly config: RecoveryConfig,
@@ -57,6 +44,11 @@ export class RecoveryService {
     private readonly roomExists: (room: string) => boolean,
   ) {
     this.networked = sessions.networked === true;
+  }
+
+  /** True over a networked session store (cluster mode). */
+  get networkedStore(): boolean {
+    return this.networked;
   }
 
   get enabled(): boolean {
@@ -128,11 +120,21 @@ export class RecoveryService {
     s.token = this.tokens.next();
     // The resuming connection's middleware may take up to connectTimeout: not swept meanwhile.
     if (s.suspendedAt !== null) s.expiresAt = Math.max(s.expiresAt, now + this.config.windowMs);
+    // A networked claim: no direct message is numbered here until the resume read the stream.
+    if (this.networked) this.resuming.add(s.id);
     const written = this.sessions.set(s, expected);
     if (isPromise(written)) {
-      return written.then((ok): ClaimResult => (ok ? { ok: true, session: s } : UNKNOWN), () => UNAVAILABLE);
+      return written.then(
+        (ok): ClaimResult => (ok ? { ok: true, session: s } : this.unclaimed(s, UNKNOWN)),
+        () => this.unclaimed(s, UNAVAILABLE),
+      );
     }
     return written ? { ok: true, session: s } : UNKNOWN;
+  }
+
+  private unclaimed(s: StoredSession, r: ClaimResult): ClaimResult {
+    this.resuming.delete(s.id);
+    return r;
   }
 
   /** True while the store still holds this session (not ended, not swept). */
@@ -165,6 +167,38 @@ export class RecoveryService {
     }
     if (!pending) return merge(s.id, wires, reads as StreamRead[]);
     return Promise.all(reads).then((all) => merge(s.id, wires, all), () => UNAVAILABLE);
+  }
+
+  /**
+   * A networked resume takes the session before reading its history: the record names this
+   * node its holder from now on, so a direct message sent to it from now on is forwarded here
+   * instead of appended (docs/CLUSTER.md, "Direct messages to an away session"). Until
+   * {@link resumeSettled}, direct messages to it are sent without a position (the stream's top
+   * is not known yet).
+   */
+  takeOver(s: StoredSession): void {
+    this.resuming.add(s.id);
+    this.attach(s);
+  }
+
+  /** The networked resume of `s` read its history (or failed). */
+  resumeSettled(s: StoredSession): void {
+    this.resuming.delete(s.id);
+  }
+
+  /**
+   * A direct message to a session with no connection here (cluster mode): forwarded to the
+   * node holding it, or recorded in its direct stream while it is away. `'none'` when there is
+   * no such session or the store does not distribute (the caller delivers as without recovery).
+   */
+  sendAway(id: string, message: StelarMessage, now: number, notHere = false): Promise<AwayResult> {
+    if (!this.enabled || this.streams.sendAway === undefined || !isRecordable(message)) return NONE_AWAY;
+    return this.streams.sendAway(id, message, now, notHere);
+  }
+
+  /** True when a direct message to `id` is recorded here (its session is held by this node and not resuming). */
+  recordsDirect(id: string): boolean {
+    return this.sessions.local(id) !== undefined && !this.resuming.has(id);
   }
 
   /** A connection holds the session again (after a successful resume). */
@@ -200,6 +234,7 @@ export class RecoveryService {
 
   /** Ends a session for good (client disconnect, kick, refused resume, expiry). */
   end(s: StoredSession): void {
+    this.resuming.delete(s.id);
     if (this.networked) this.sessions.delete(s.id, s.token);
     else if (this.sessions.local(s.id) === s) this.sessions.delete(s.id);
     this.streams.delete(directStoreKey(s.id));
@@ -267,7 +302,7 @@ export class RecoveryService {
    */
   recordDirect(sessionId: string, message: StelarMessage, now: number): StelarMessage | null {
     const s = this.sessions.local(sessionId);
-    if (s === undefined || s.expiresAt < now) return null;
+    if (s === undefined || s.expiresAt < now || (this.resuming.size !== 0 && this.resuming.has(sessionId))) return null;
     return this.record(directStoreKey(sessionId), DIRECT_STREAM, message, undefined, undefined, now);
   }
 
@@ -282,7 +317,7 @@ export class RecoveryService {
    * number (`seq` > 0) for a re-sent duplicate. Null when the session is gone.
    */
   recordAnswer(s: StoredSession, seq: number, message: StelarMessage, now: number): StelarMessage | null {
-    if (!this.holds(s) || s.expiresAt < now) return null;
+    if (!this.holds(s) || s.expiresAt < now || (this.resuming.size !== 0 && this.resuming.has(s.id))) return null;
     const positioned = this.record(directStoreKey(s.id), DIRECT_STREAM, message, undefined, undefined, now);
     if (positioned !== null && seq > 0) rememberAnswer(s, seq, positioned);
     return positioned;
@@ -350,40 +385,4 @@ export class RecoveryService {
       else this.suspendedRooms.set(wire, n - 1);
     }
   }
-}
-
-/**
- * Every stream's missed entries (skipping what the session was excluded from), in send order:
- * merged by `seq` without ever reordering one stream (a networked store's `seq` is the append
- * time, which two publishers may take out of their offset order).
- */
-function merge(id: string, wires: readonly string[], reads: readonly StreamRead[]): ReplayResult {
-  const lists: (readonly StreamEntry[])[] = [];
-  let total = 0;
-  for (const r of reads) {
-    if (!r.ok) return r;
-    lists.push(r.entries);
-    total += r.entries.length;
-  }
-  const heads = new Array<number>(lists.length).fill(0);
-  const missed: StelarMessage[] = [];
-  for (let n = 0; n < total; n++) {
-    let best = -1;
-    for (let i = 0; i < lists.length; i++) {
-      if (heads[i] < lists[i].length && (best < 0 || lists[i][heads[i]].seq < lists[best][heads[best]].seq)) best = i;
-    }
-    const entry = lists[best][heads[best]++];
-    if (entry.exclude === id || entry.exclude2 === id) continue;
-    const r = reads[best] as Extract<StreamRead, { ok: true }>;
-    missed.push(withPosition(entry.message, { stream: wires[best], offset: entry.offset, epoch: r.epoch }));
-  }
-  return { ok: true, missed };
-}
-
-/** Compares two tokens in time independent of where they differ. */
-function sameToken(a: string, b: string): boolean {
-  if (a.length !== b.length || a.length === 0) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  return diff === 0;
 }

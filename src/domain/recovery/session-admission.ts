@@ -27,6 +27,8 @@ export interface PendingOutcome {
   readonly ready: Promise<SessionOutcome>;
 }
 
+const RESUMED_REASON = 'session resumed by another connection';
+
 /** Most messages held for one resuming connection; beyond it the connection is dropped (it resumes again). */
 export const MAX_HELD_MESSAGES = 10000;
 
@@ -169,8 +171,8 @@ export class SessionAdmission implements RoomObserver {
       const old = this.clients.get(record.id);
       if (old !== undefined && old !== record) {
         // The old connection still looks alive: it hands the session over and goes.
-        this.closeReplaced(old, CloseCode.SessionResumed, 'session resumed by another connection');
-        old.conn.close(CloseCode.SessionResumed, 'session resumed by another connection');
+        this.closeReplaced(old, CloseCode.SessionResumed, RESUMED_REASON);
+        old.conn.close(CloseCode.SessionResumed, RESUMED_REASON);
       }
       if (!this.recovery.holds(resuming.session)) return this.open(record, now, 'unknown');
       if (this.recovery.distributed) return this.resumeLater(record, resuming.session, resuming.offer);
@@ -190,6 +192,9 @@ export class SessionAdmission implements RoomObserver {
    */
   private resumeLater(record: ClientRecord, session: ResumeSession, offer: ResumeOffer): PendingOutcome {
     record.held = [];
+    // This node holds the session from now on (the record's holder): what is sent to it after
+    // this write comes here, what came before is in the history read below.
+    if (this.recovery.networkedStore) this.recovery.takeOver(session);
     const restored: string[] = [];
     const waits: PromiseLike<void>[] = [];
     for (const wire of session.streams.keys()) {
@@ -220,6 +225,7 @@ export class SessionAdmission implements RoomObserver {
     r: ReplayResult,
     offer: ResumeOffer,
   ): SessionOutcome {
+    this.recovery.resumeSettled(session);
     if (record.state >= ClientState.Closing) {
       this.recovery.end(session);
       return { grant: { token: '', recovered: false, reason: 'unavailable', missed: 0, confirms: true }, missed: NONE };
@@ -244,6 +250,19 @@ export class SessionAdmission implements RoomObserver {
     record.session = null;
     if (record.endSession || code === CloseCode.Normal) this.recovery.end(s);
     else this.recovery.suspend(s, record.info.roomsIfAny(), record.info.metadataIfAny(), this.clock.now());
+  }
+
+  /**
+   * The session `id` was resumed on another node (cluster mode: that node told this one, the
+   * session's previous holder). A connection still registered here for it looks alive but is
+   * stale (half-open): it hands the session over and goes with 4001, as in {@link finish}.
+   */
+  takenElsewhere(id: string): boolean {
+    const old = this.clients.get(id);
+    if (old === undefined || old.session === null) return false;
+    this.closeReplaced(old, CloseCode.SessionResumed, RESUMED_REASON);
+    old.conn.close(CloseCode.SessionResumed, RESUMED_REASON);
+    return true;
   }
 
   /** The 30 s maintenance. */

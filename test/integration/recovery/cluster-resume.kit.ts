@@ -27,6 +27,15 @@ export function historyData(rows: [Buffer, Buffer[]][]): unknown[] {
   });
 }
 
+/** True when `bytes` (what the server wrote) hold a close with code 4001: a WebSocket close frame, or a TCP Disconnect. */
+export function closedWith4001(bytes: Buffer, mode: 'ws' | 'tcp'): boolean {
+  if (mode === 'tcp') return /"c(ode)?":4001/.test(bytes.toString('latin1'));
+  for (let i = 0; i + 3 < bytes.length; i++) {
+    if (bytes[i] === 0x88 && bytes[i + 1] < 126 && bytes[i + 2] === 0x0f && bytes[i + 3] === 0xa1) return true;
+  }
+  return false;
+}
+
 const to = (node: ServerNode, data: unknown) => node.ask('to', JSON.stringify(['lobby', 'n', data]));
 
 /** Runs the scenario; `history()` reads the room's order for the whole cluster from Redis. */

@@ -8,7 +8,8 @@ import { StelarClient } from '../../../src';
 import { DropProxy } from '../../helpers/drop-proxy';
 import { describeWithRedis, uniquePrefix } from '../../helpers/redis';
 import { ServerNode } from '../cluster/server-node-kit';
-import { RECOVERY_FIXTURE, historyData, resumeOnAnotherNode } from './cluster-resume.kit';
+import { collect, until } from '../../helpers/server-kit';
+import { RECOVERY_FIXTURE, closedWith4001, historyData, resumeOnAnotherNode, type ConnectInfo } from './cluster-resume.kit';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { startCluster } = require('../../../scripts/redis-cluster-test.js') as {
@@ -57,5 +58,44 @@ describeCluster('session recovery across nodes over a Redis Cluster (sharded)', 
       }
     };
     await resumeOnAnotherNode(nodes, 'ws', history, { proxies, clients });
+  });
+
+  it('a half-open old connection is closed with 4001 through the cluster; direct messages while away are recorded and replayed (sharded)', async () => {
+    const prefix = uniquePrefix('rc-away');
+    const startup = rc.nodes.slice(0, 3);
+    nodes = await Promise.all(['a', 'b', 'c'].map((n) => ServerNode.spawn(startup, prefix, `node-${n}`, true, RECOVERY_FIXTURE)));
+    const [a, b, c] = nodes;
+    const proxy = await DropProxy.start(a.port);
+    proxies.push(proxy);
+    const client = new StelarClient(`ws://127.0.0.1:${proxy.port}/`, { logger: 'silent', reconnection: true, reconnectionDelay: 50, maxReconnectionDelay: 100 } as never);
+    clients.push(client);
+    const connects: ConnectInfo[] = [];
+    client.on('connect', (info: ConnectInfo) => connects.push(info));
+    const got = collect<number>(client, 'd');
+    const bins = collect<Uint8Array>(client, 'bin');
+    client.connect();
+    await until(() => connects.length === 1, 10000, 'first connect');
+    const id = client.getId()!;
+    // Half-open on node A, resumed on node B: A is told (SPUBLISH on its node channel's shard).
+    proxy.retarget(b.port);
+    const [old] = proxy.halfOpen();
+    await until(() => connects.length === 2, 15000, 'resume on node B');
+    expect(connects[1]).toEqual({ recovered: true });
+    await until(() => closedWith4001(old.bytes(), 'ws'), 5000, 'node A to close the old connection with 4001');
+    // Node B SIGKILLed: node C sends while the client is away (the record still names B: deaf, cleared, appended).
+    proxy.hold();
+    b.proc.kill('SIGKILL');
+    await b.exited;
+    proxy.cut();
+    for (let i = 1; i <= 5; i++) await c.ask('toId', JSON.stringify([id, 'd', i]));
+    await c.ask('toIdBinary', JSON.stringify([id, 'bin', [9, 8, 7]]));
+    proxy.retarget(a.port);
+    proxy.release();
+    await until(() => connects.length === 3, 15000, 'resume on node A');
+    expect(connects[2]).toEqual({ recovered: true });
+    await c.ask('toId', JSON.stringify([id, 'd', 6])); // forwarded to node A, the holder now
+    await until(() => got.length >= 6 && bins.length === 1, 10000, 'the direct messages');
+    expect(got).toEqual([1, 2, 3, 4, 5, 6]);
+    expect([...bins[0]]).toEqual([9, 8, 7]);
   });
 });

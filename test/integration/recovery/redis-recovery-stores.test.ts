@@ -198,6 +198,47 @@ describeWithRedis('Redis recovery stores', () => {
     expect(await b.read('@s1', p, Date.now())).toEqual({ ok: false, reason: 'epoch' });
   });
 
+  it('a direct message to an away session: one atomic decision between "forward to the holder" and "append at the next offset"', async () => {
+    const l = await link();
+    // Node x holds the session, node y sends to it.
+    const xs = new RedisSessionStore(l, { windowMs: 5000 }, clock, 'node-x');
+    const x = new RedisStreamStore(l, { historySize: 50, windowMs: 60_000 }, 'x\u0000h', clock, undefined, 'node-x');
+    const y = new RedisStreamStore(await link(), { historySize: 50, windowMs: 60_000 }, 'y\u0000h', clock, undefined, 'node-y');
+    const msg = (d: unknown) => ({ type: MessageType.Event, event: 'd', data: d }) as EventMessage;
+    expect(await y.sendAway('s7', msg(0), Date.now())).toBe('none'); // no such session
+    const p = x.position('@s7', Date.now()) as { offset: number; epoch: string };
+    const s = session('s7', 't1');
+    expect(await xs.set(s)).toBe(true);
+    expect(await admin.hget(`${prefix}:s:{s7}`, 'h')).toBe('node-x');
+    x.append('@s7', msg(1), undefined, undefined, Date.now());
+    // Held by node x, whose channel nobody listens on (node gone): its field is cleared, the message appended.
+    expect(await y.sendAway('s7', msg(2), Date.now())).toBe('recorded');
+    expect(await admin.hget(`${prefix}:s:{s7}`, 'h')).toBeNull();
+    // The stale writer's late append is refused: the record no longer names it.
+    x.append('@s7', msg(99), undefined, undefined, Date.now());
+    expect(await y.sendAway('s7', { type: MessageType.Binary, event: 'b', bytes: new Uint8Array([7, 8]) }, Date.now())).toBe('recorded');
+    const r = await y.read('@s7', p, Date.now());
+    expect(r.ok && r.entries.map((e) => e.offset)).toEqual([1, 2, 3]);
+    expect(r.ok && r.entries[2].message).toEqual({ type: MessageType.Binary, event: 'b', bytes: new Uint8Array([7, 8]), meta: undefined });
+    // Held again (a resume on node x): forwarded to its channel, not appended.
+    const sub = new Redis(redis.port, '127.0.0.1');
+    try {
+      const got: Buffer[] = [];
+      sub.on('messageBuffer', (_c: Buffer, m: Buffer) => got.push(m));
+      await sub.subscribe(`${prefix}:n:{node-x}`);
+      s.suspendedAt = null;
+      expect(await xs.set(s, 't1')).toBe(true);
+      expect(await y.sendAway('s7', msg(4), Date.now())).toBe('forwarded');
+      await waitFor(() => got.length === 1, 'forwarded envelope');
+      const env = decodeEnvelope(got[0]);
+      expect(env.type === 1 && env.delivery.target).toEqual({ kind: 'client', clientId: 's7' });
+      expect(await admin.xlen(`${prefix}:hd:{s7}`)).toBe(3);
+    } finally {
+      sub.disconnect();
+      xs.stop();
+    }
+  });
+
   it("a room message delivered while Redis was unreachable (a gap) gives the stream a new epoch when Redis is back ('epoch', never a silent hole)", async () => {
     const l = await link();
     const store = new RedisStreamStore(l, { historySize: 50, windowMs: 60_000 }, 'n\u0000h', clock);

@@ -64,6 +64,42 @@ function setup() {
 const flush = () => new Promise((r) => setImmediate(r));
 
 describe('RecoveryService over a networked store', () => {
+  it('a claimed session numbers no direct message until its resume read the stream (takeOver → resumeSettled)', async () => {
+    const { clock, svc } = setup();
+    const s = svc.open('a', clock.now());
+    await flush();
+    expect(svc.recordDirect('a', ev(1), clock.now())).not.toBeNull();
+    svc.suspend(s, null, null, clock.now());
+    await flush();
+    const claim = await svc.claim({ id: 'a', token: s.token, positions: new Map() }, clock.now());
+    expect(claim.ok).toBe(true);
+    const session = (claim as { session: typeof s }).session;
+    svc.takeOver(session); // holds it (the record names this node) before the read
+    expect(svc.recordsDirect('a')).toBe(false);
+    expect(svc.recordDirect('a', ev(2), clock.now())).toBeNull(); // sent live, unpositioned (held)
+    svc.resumeSettled(session);
+    expect(svc.recordsDirect('a')).toBe(true);
+    expect(svc.recordDirect('a', ev(3), clock.now())).not.toBeNull();
+    // A failed claim leaves no guard behind.
+    const again = await svc.claim({ id: 'a', token: 'wrong-token-xxxxxxxxxxxxxx', positions: new Map() }, clock.now());
+    expect(again).toEqual({ ok: false, reason: 'unknown' });
+    expect(svc.recordsDirect('a')).toBe(true);
+  });
+
+  it('sendAway hands a direct message for a session held elsewhere to the stream store; none without one', async () => {
+    const { clock, svc, streams } = setup();
+    expect(await svc.sendAway('x', ev(1), clock.now())).toBe('none'); // the store has no sendAway
+    const calls: unknown[] = [];
+    (streams as unknown as { sendAway: unknown }).sendAway = (id: string, m: EventMessage, _now: number, notHere?: boolean) => {
+      calls.push([id, m.data, notHere === true]);
+      return Promise.resolve('recorded');
+    };
+    expect(await svc.sendAway('x', ev(2), clock.now())).toBe('recorded');
+    expect(await svc.sendAway('x', ev(3), clock.now(), true)).toBe('recorded');
+    expect(await svc.sendAway('x', { type: MessageType.Connect } as never, clock.now())).toBe('none'); // not recordable
+    expect(calls).toEqual([['x', 2, false], ['x', 3, true]]);
+  });
+
   it('claims with a compare-and-set: a second node presenting the same token gets unknown', async () => {
     const { clock, svc } = setup();
     const s = svc.open('a', clock.now());

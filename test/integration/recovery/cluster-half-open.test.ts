@@ -1,0 +1,72 @@
+// A half-open old connection on another node (docs/CLUSTER.md, "Session recovery in a
+// cluster"): a client's connection to node A is cut on the client's side only — node A keeps a
+// socket that looks alive and gets no byte — and the client resumes on node B. Node B tells
+// node A through the cluster (a control message on A's node channel), and A closes the old
+// connection at once with 4001, long before its heartbeat would (60 s here) — over WS and TCP.
+import { StelarClient } from '../../../src';
+import { DropProxy } from '../../helpers/drop-proxy';
+import { acquireRedis, describeWithRedis, uniquePrefix, type TestRedis } from '../../helpers/redis';
+import { collect, until } from '../../helpers/server-kit';
+import { ServerNode } from '../cluster/server-node-kit';
+import { RECOVERY_FIXTURE, closedWith4001, type ConnectInfo } from './cluster-resume.kit';
+
+describeWithRedis('a half-open old connection when its session resumes on another node', () => {
+  let redis: TestRedis;
+  let nodes: ServerNode[] = [];
+  const proxies: DropProxy[] = [];
+  const clients: StelarClient[] = [];
+
+  beforeAll(async () => {
+    redis = await acquireRedis();
+  });
+  afterAll(async () => {
+    await redis.stop();
+  });
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.disconnect();
+    for (const p of proxies.splice(0)) await p.close();
+    await Promise.all(nodes.map((n) => n.stop()));
+    nodes = [];
+  });
+
+  it.each(['ws', 'tcp'] as const)(
+    'over %s: the old node closes its stale connection with 4001 as soon as the session resumes elsewhere',
+    async (mode) => {
+      const prefix = uniquePrefix(`half-${mode}`);
+      const target = { host: '127.0.0.1', port: redis.port };
+      nodes = await Promise.all(['a', 'b'].map((n) => ServerNode.spawn(target, prefix, `node-${n}`, false, RECOVERY_FIXTURE)));
+      const [a, b] = nodes;
+      const portOf = (n: ServerNode) => (mode === 'ws' ? n.port : n.tcpPort);
+      const proxy = await DropProxy.start(portOf(a));
+      proxies.push(proxy);
+      const url = mode === 'ws' ? `ws://127.0.0.1:${proxy.port}/` : `127.0.0.1:${proxy.port}`;
+      const client = new StelarClient(url, { mode, logger: 'silent', reconnection: true, reconnectionDelay: 50, maxReconnectionDelay: 100 } as never);
+      clients.push(client);
+      const connects: ConnectInfo[] = [];
+      client.on('connect', (info: ConnectInfo) => connects.push(info));
+      const got = collect<number>(client, 'd');
+      client.connect();
+      await until(() => connects.length === 1, 10000, 'first connect');
+      const id = client.getId()!;
+      expect(await client.joinRoom('lobby')).toBe(true);
+
+      proxy.retarget(portOf(b));
+      const [old] = proxy.halfOpen();
+      await until(() => connects.length === 2, 15000, 'resume on node B');
+      const resumedAt = Date.now();
+      expect(connects[1]).toEqual({ recovered: true });
+      expect(client.getId()).toBe(id);
+      // Node A closes the connection it still held, told through the cluster (heartbeat timeout: 60 s).
+      await until(() => closedWith4001(old.bytes(), mode), 5000, 'node A to close the old connection with 4001');
+      expect(Date.now() - resumedAt).toBeLessThan(5000);
+      // Only node B holds the client now; messages reach it once.
+      expect(await a.ask('members', 'lobby')).toEqual([]);
+      expect(await b.ask('members', 'lobby')).toEqual([id]);
+      await a.ask('toId', JSON.stringify([id, 'd', 1]));
+      await a.ask('to', JSON.stringify(['lobby', 'd', 2]));
+      await until(() => got.length === 2, 5000, 'messages after the takeover');
+      expect([...got].sort()).toEqual([1, 2]);
+    },
+    60000,
+  );
+});
