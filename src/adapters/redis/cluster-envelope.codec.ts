@@ -12,6 +12,7 @@
  * type 2 QUERY:    u32 id | u8 kind | u8 flags | [u16 len | arg]
  * type 3 REPLY:    u32 id | JSON text (rest)
  * type 4 PROBE:    u32 id   (a node's message to itself through Redis: end-to-end liveness)
+ * type 5 BATCH:    several deliveries in one publish (cluster-batch.codec.ts); 16 CONTROL: cluster-control.codec.ts
  * ```
  * The position (flag 0x10, session recovery in a cluster) is a fixed-width slot so the Redis
  * script that appends the delivery to its stream writes the offset and epoch it assigned in
