@@ -16,7 +16,8 @@ class ServerProcess {
    * @param {{ profile?: string, callgrind?: string, fdLimit?: number }} [run] profile: write a V8
    *   CPU profile to this file; callgrind: run the server under `valgrind --tool=callgrind`,
    *   dumping to this file (callgrindCollect() zeroes the counts at a phase's start and dumps
-   *   them at its end); fdLimit: start the server under `ulimit -n fdLimit` (the scale bench)
+   *   them at its end); fdLimit: start the server under `ulimit -n fdLimit` (the scale bench);
+   *   nodeFlags: more node flags for the server (e.g. --perf-basic-prof for callgrind-self.py)
    */
   constructor(modulePath, options, run = {}) {
     this.modulePath = modulePath;
@@ -24,6 +25,7 @@ class ServerProcess {
     this.profile = run.profile || null;
     this.fdLimit = run.fdLimit || 0;
     this.callgrind = run.callgrind || null;
+    this.nodeFlags = run.nodeFlags || [];
     this.child = null;
     this.nextId = 1;
     this.pending = new Map();
@@ -34,7 +36,7 @@ class ServerProcess {
 
   /** Forks the server and resolves once it listens; rejects with the child's error otherwise. */
   start(timeoutMs = 20000) {
-    const execArgv = ['--expose-gc', '--max-old-space-size=4096'];
+    const execArgv = ['--expose-gc', '--max-old-space-size=4096', ...this.nodeFlags];
     if (this.profile) {
       execArgv.push('--cpu-prof', `--cpu-prof-dir=${path.dirname(this.profile)}`, `--cpu-prof-name=${path.basename(this.profile)}`);
     }

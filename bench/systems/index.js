@@ -72,6 +72,19 @@ const SYSTEMS = {
     clientOptions: { session: true },
     hidden: true,
   },
+  // The floor (issue #17, floor.server.js): the least a Node WebSocket server can do running the
+  // same app (node:net, fixed 101, minimal frame parse, no validation or limits). Run beside the
+  // others, e.g. --systems floor,ws,uws,stelar, and read the same-round ratios: stelar ÷ floor is
+  // Stelar's own cost, floor ÷ uws Node's (docs/PERFORMANCE.md, "Floors"). `floor-http` reads the
+  // upgrade with Node's http parser. Never run unless named.
+  floor: { label: 'floor (bare Node WS)', server: 'floor.server.js', client: 'json-ws.client.js', options: {}, hidden: true },
+  'floor-http': {
+    label: 'floor (bare Node WS, http upgrade)',
+    server: 'floor.server.js',
+    client: 'json-ws.client.js',
+    options: { http: true },
+    hidden: true,
+  },
   // Protocol stand-ins used only to self-test the Stelar clients; never run unless named.
   'fake-stelar': {
     label: 'fake Stelar (WS)',

@@ -56,6 +56,9 @@ module.exports = async function start(options) {
     ...(options && options.cluster ? { cluster: options.cluster } : {}),
     // Session recovery (bench/micro/cluster-recovery.bench.js: the cluster figure with it on).
     ...(options && options.recovery ? { recovery: options.recovery } : {}),
+    // { shedLagMs: 0 }: no lag shedding (heap-per-connection.js: a heap snapshot stalls the loop,
+    // and the storm guard would then shed the connections that are being counted).
+    ...(options && options.shedLagMs !== undefined ? { shedLagMs: options.shedLagMs } : {}),
   });
   let scrape = null;
   if (metrics) {

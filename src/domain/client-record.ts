@@ -132,8 +132,11 @@ const HOLDS_ADMISSION_SLOT = 1;
 const COUNTED_BY_TRACKER = 2;
 const END_SESSION = 4;
 const CONFIRM_QUEUED = 8;
-/** The bits above the four booleans count the requests in flight (`requestsInFlight`). */
-const FLAG_BITS = 4;
+/** Bits 4-5 hold the record's {@link ClientState} (`state`: one field fewer per connection). */
+const STATE_SHIFT = 4;
+const STATE_MASK = 3 << STATE_SHIFT;
+/** The bits above the four booleans and the state count the requests in flight (`requestsInFlight`). */
+const FLAG_BITS = 6;
 const FLAG_MASK = (1 << FLAG_BITS) - 1;
 /** The largest count the packed field holds (`maxRequestsInFlight` is validated below it). */
 export const MAX_REQUESTS_IN_FLIGHT = 2 ** 20;
@@ -164,10 +167,10 @@ class RareRecordState {
 export class ClientRecord {
   /** The public, live view of this client. */
   readonly info: ClientInfo;
-  state: ClientState = ClientState.Admitting;
   /**
-   * HOLDS_ADMISSION_SLOT | COUNTED_BY_TRACKER | END_SESSION | CONFIRM_QUEUED, and above them the
-   * requests in flight (a small integer either way, so idle records keep their field count).
+   * HOLDS_ADMISSION_SLOT | COUNTED_BY_TRACKER | END_SESSION | CONFIRM_QUEUED, the state (bits
+   * 4-5; 0 is Admitting) and above them the requests in flight (a small integer either way, so
+   * idle records keep their field count).
    */
   private flags = 0;
   /** The context built for middleware and onConnection (owned by the application layer). */
@@ -189,6 +192,14 @@ export class ClientRecord {
   ) {
     this.info = new ClientInfo(id, conn.protocol, conn.remoteAddress, now);
     this.traffic = traffic ?? defaultTraffic(conn.protocol);
+  }
+
+  /** Where the record is in its life (packed into `flags`). */
+  get state(): ClientState {
+    return ((this.flags & STATE_MASK) >>> STATE_SHIFT) as ClientState;
+  }
+  set state(v: ClientState) {
+    this.flags = (this.flags & ~STATE_MASK) | (v << STATE_SHIFT);
   }
 
   /** True while this record holds an admission slot (middleware running). */

@@ -11,6 +11,7 @@
  *      channel by the resuming node (redis-session-store.adapter.ts).
  * ```
  */
+import { isUtf8 } from 'node:buffer';
 import { ENVELOPE_VERSION, MAX_NODE_ID_BYTES } from './cluster-envelope.codec';
 
 /** Envelope type byte of control messages (well apart from the delivery/query/reply types). */
@@ -63,7 +64,7 @@ export function encodeDisconnect(origin: string, clientId: string, code: number,
   if (o.byteLength > MAX_NODE_ID_BYTES) throw new RangeError('node id too long');
   if (id.byteLength > MAX_U16) throw new RangeError('client id too long');
   if (!Number.isInteger(code) || code < 0 || code > MAX_U16) throw new RangeError(`invalid close code ${code}`);
-  if (r.byteLength > MAX_REASON_BYTES) r = r.subarray(0, MAX_REASON_BYTES);
+  if (r.byteLength > MAX_REASON_BYTES) r = r.subarray(0, utf8Cut(r, MAX_REASON_BYTES));
   const buf = Buffer.allocUnsafe(3 + o.byteLength + 1 + 2 + 2 + id.byteLength + r.byteLength);
   let at = 0;
   buf[at++] = ENVELOPE_VERSION;
@@ -80,23 +81,43 @@ export function encodeDisconnect(origin: string, clientId: string, code: number,
   return buf;
 }
 
-/** Decodes a control envelope; null when it is malformed or an unknown command (ignored). */
+/**
+ * Decodes a control envelope; null when it is malformed or an unknown command (ignored). Strict:
+ * every string must be valid UTF-8 and a reason at most 123 bytes, so what decodes re-encodes to
+ * the same bytes (fuzz target cluster-control).
+ */
 export function decodeControl(buf: Buffer): DisconnectCommand | SessionTakenCommand | null {
   if (!isControlEnvelope(buf)) return null;
   const originLen = buf[2];
   let at = 3 + originLen;
-  if (buf.byteLength > at + 1 && buf[at] === OP_SESSION_TAKEN) {
-    return { origin: buf.toString('utf8', 3, 3 + originLen), sessionTaken: buf.toString('utf8', at + 1) };
+  if (buf.byteLength <= at) return null;
+  const origin = text(buf, 3, at);
+  if (origin === null) return null;
+  const op = buf[at++];
+  if (op === OP_SESSION_TAKEN) {
+    const sessionTaken = buf.byteLength > at ? text(buf, at, buf.byteLength) : null;
+    return sessionTaken === null ? null : { origin, sessionTaken };
   }
-  if (buf.byteLength < at + 5) return null;
-  const origin = buf.toString('utf8', 3, 3 + originLen);
-  if (buf[at++] !== OP_DISCONNECT) return null;
+  if (op !== OP_DISCONNECT || buf.byteLength < at + 4) return null;
   const code = buf.readUInt16BE(at);
   at += 2;
   const idLen = buf.readUInt16BE(at);
   at += 2;
-  if (buf.byteLength < at + idLen || idLen === 0) return null;
-  const clientId = buf.toString('utf8', at, at + idLen);
-  const reason = buf.toString('utf8', at + idLen);
-  return { origin, clientId, code, reason };
+  if (buf.byteLength < at + idLen || idLen === 0 || buf.byteLength - at - idLen > MAX_REASON_BYTES) return null;
+  const clientId = text(buf, at, at + idLen);
+  const reason = text(buf, at + idLen, buf.byteLength);
+  return clientId === null || reason === null ? null : { origin, clientId, code, reason };
+}
+
+/** `buf[from, to)` as a string, or null when it is not valid UTF-8. */
+function text(buf: Buffer, from: number, to: number): string | null {
+  const bytes = buf.subarray(from, to);
+  return isUtf8(bytes) ? bytes.toString('utf8') : null;
+}
+
+/** The longest prefix of `bytes` of at most `max` bytes that ends on a character boundary. */
+function utf8Cut(bytes: Uint8Array, max: number): number {
+  let end = max;
+  while (end > 0 && (bytes[end] & 0xc0) === 0x80) end--;
+  return end;
 }

@@ -8,8 +8,6 @@ import type { TcpConnection } from './tcp-connection';
  * (TLS handshake and hello together) is kept by the transport's DeadlineSweep.
  */
 export interface Attempt {
-  /** The transport the attempt belongs to (told when a TLS attempt's raw socket closes). */
-  readonly transport: { rawClosed(socket: net.Socket): void };
   /** What was screened; the same object goes to accept() / abandon(). */
   readonly info: HandshakeInfo;
   /** The accepted socket (for TLS, the raw one under the handshake). */
@@ -22,17 +20,17 @@ export interface Attempt {
   reserved: boolean;
 }
 
-export const kAttempt = Symbol('stelar.tcpAttempt');
-export type RawSocket = net.Socket & { [kAttempt]?: Attempt };
 
 /** `address:port` of the peer: the same on a TLS socket and on the raw socket under it. */
 export function peerKey(socket: net.Socket): string {
   return `${socket.remoteAddress}:${socket.remotePort}`;
 }
 
-export function onRawClose(this: net.Socket): void {
-  const attempt = (this as RawSocket)[kAttempt];
-  if (attempt !== undefined) attempt.transport.rawClosed(this);
+/** The 'close' listener of a TLS attempt's raw socket: tells `transport` which socket closed. */
+export function rawCloseListener(transport: { rawClosed(socket: net.Socket): void }): (this: net.Socket) => void {
+  return function onRawClose(this: net.Socket): void {
+    transport.rawClosed(this);
+  };
 }
 
 export function destroyTlsSocket(_err: Error, socket: tls.TLSSocket): void {

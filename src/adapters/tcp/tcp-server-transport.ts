@@ -9,7 +9,7 @@ import { CloseCode, StelarErrorCode, type ProtocolError, type StelarError } from
 import { TcpBinaryCodec } from '../codec/tcp-binary.codec';
 import { PAUSE_SCREENING, TcpConnection, normaliseAddress, type TcpConnectionOptions } from './tcp-connection';
 import { checkHello, isPlainHello } from './tcp-hello';
-import { destroyTlsSocket, kAttempt, onRawClose, peerKey, type Attempt, type RawSocket } from './tcp-attempt';
+import { destroyTlsSocket, peerKey, rawCloseListener, type Attempt } from './tcp-attempt';
 import { DeadlineSweep } from '../socket/deadline-sweep';
 import { isPending, screenAttempt } from '../socket/screening';
 import { ErrorPrefix, createError } from '../socket/protocol-errors';
@@ -18,6 +18,7 @@ import { AttemptReports } from '../socket/attempt-reports';
 import { HandshakeGate, type HandshakeAdmissionOptions } from '../socket/handshake-admission';
 import { DEFAULT_LISTEN_BACKLOG, listenBacklogOption } from '../socket/listen-backlog';
 import { busyRefusal } from './tcp-busy-refusal';
+import { shapeWritableState } from '../socket/writable-shape';
 
 /** Options of the binary TCP listener. */
 export interface TcpServerTransportOptions extends HandshakeAdmissionOptions {
@@ -82,6 +83,15 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
   private readonly pending: DeadlineSweep<Attempt>;
   /** TLS only: attempts still in their handshake, by `address:port` of the peer. */
   private readonly handshaking = new Map<string, Attempt>();
+  /**
+   * Attempts by the socket they read from (the raw socket until its TLS handshake is done, then
+   * the TLS socket), only until accepted or ended. Kept here, not as a property of the socket:
+   * every property a socket ever had stays in its object for the connection's lifetime (8 B per
+   * idle connection), and nothing needs the attempt once the hello is in.
+   */
+  private readonly attempts = new Map<net.Socket, Attempt>();
+  /** TLS only: the raw socket under a handshake closed (one listener for all; `this` is the socket). */
+  private readonly onRawClose = rawCloseListener(this);
   private connOptions: TcpConnectionOptions;
   private readonly connectTimeout: number;
   /** The storm guard (handshake-admission.ts): sheds with the pre-encoded Error (retry hint) + Disconnect. */
@@ -131,6 +141,7 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
 
   /** Resolves with the bound port once listening (rejects on EADDRINUSE and the like). */
   listen(): Promise<number> {
+    shapeWritableState();
     if (this.server !== null) return Promise.reject(new Error('The TCP transport is already listening'));
     let server: net.Server;
     try {
@@ -189,6 +200,7 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
     this.pending.clear();
     for (const attempt of pending) this.end(attempt, null);
     this.handshaking.clear();
+    this.attempts.clear();
     this.gate.stop();
     return new Promise<void>((resolve) => {
       server.close();
@@ -217,16 +229,16 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
     const inProgress = tlsStage ? this.handshaking.size : this.pending.size;
     if (!this.gate.admit(socket, inProgress, tlsStage, this.acceptor, 'tcp', remoteAddress)) return;
     const info: HandshakeInfo = { protocol: 'tcp', remoteAddress, originApplies: false, headers: NO_HEADERS };
-    const attempt: Attempt = { transport: this, info, raw: socket, conn: null, screening: true, reserved: false };
+    const attempt: Attempt = { info, raw: socket, conn: null, screening: true, reserved: false };
     // Screen first: a synchronous verdict (the usual case) lets the socket flow from the start,
     // without a pause/resume round per socket.
     const verdict = screenAttempt(this.acceptor, info);
     this.pending.add(attempt);
-    (socket as RawSocket)[kAttempt] = attempt;
+    this.attempts.set(socket, attempt);
     if (this.options.tls) {
       // The TLS socket arrives on 'secureConnection'; until then the attempt is the raw socket.
       this.handshaking.set(peerKey(socket), attempt);
-      socket.once('close', onRawClose);
+      socket.once('close', this.onRawClose);
     } else {
       attempt.conn = new TcpConnection(socket, this.connOptions, this, remoteAddress);
     }
@@ -248,16 +260,16 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
       return;
     }
     this.handshaking.delete(key);
-    const raw = attempt.raw as RawSocket;
-    raw[kAttempt] = undefined;
-    raw.removeListener('close', onRawClose);
+    const raw = attempt.raw;
+    this.attempts.delete(raw);
+    raw.removeListener('close', this.onRawClose);
     // TLS is up: past the bound (or with the loop behind) the refusal goes over it, hint and all.
     if (!this.gate.admit(socket, this.pending.size - this.handshaking.size - 1, false, this.acceptor, 'tcp', attempt.info.remoteAddress)) {
       this.pending.delete(attempt);
       this.release(attempt);
       return;
     }
-    (socket as RawSocket)[kAttempt] = attempt;
+    this.attempts.set(socket, attempt);
     const conn = new TcpConnection(socket, this.connOptions, this, attempt.info.remoteAddress);
     attempt.conn = conn;
     if (attempt.screening) conn.pauseReading(PAUSE_SCREENING);
@@ -284,7 +296,7 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
     this.release(attempt);
     const conn = attempt.conn;
     if (conn === null) this.handshaking.delete(peerKey(attempt.raw));
-    else (conn.socket as RawSocket)[kAttempt] = undefined;
+    this.attempts.delete(conn === null ? attempt.raw : conn.socket);
     if (conn === null) attempt.raw.destroy();
     else if (err === null) conn.terminate();
     else conn.fail(err);
@@ -299,7 +311,7 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
 
   /** The attempt of a connection still waiting for its hello, if any. */
   private attemptOf(conn: TcpConnection): Attempt | undefined {
-    const a = (conn.socket as RawSocket)[kAttempt];
+    const a = this.attempts.get(conn.socket);
     return a !== undefined && a.conn === conn ? a : undefined;
   }
 
@@ -311,8 +323,8 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
 
   /** @internal the raw socket of a TLS attempt closed (handshake failed, peer left…). */
   rawClosed(socket: net.Socket): void {
-    const attempt = (socket as RawSocket)[kAttempt];
-    (socket as RawSocket)[kAttempt] = undefined;
+    const attempt = this.attempts.get(socket);
+    this.attempts.delete(socket);
     if (attempt === undefined || attempt.conn !== null) return;
     this.handshaking.delete(peerKey(socket));
     if (this.pending.delete(attempt)) this.release(attempt);
@@ -335,7 +347,7 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
     const acceptor = this.acceptor;
     if (acceptor === null) return this.end(attempt, INTERNAL_ERROR);
     attempt.reserved = false;
-    (tcp.socket as RawSocket)[kAttempt] = undefined;
+    this.attempts.delete(tcp.socket);
     try {
       acceptor.accept(tcp, attempt.info);
     } catch {
@@ -354,7 +366,7 @@ export class TcpServerTransport implements Transport, ConnectionHandler {
     const tcp = conn as TcpConnection;
     const attempt = this.attemptOf(tcp);
     if (attempt === undefined) return;
-    (tcp.socket as RawSocket)[kAttempt] = undefined;
+    this.attempts.delete(tcp.socket);
     if (this.pending.delete(attempt)) this.release(attempt);
   }
 }

@@ -22,6 +22,7 @@ import { DEFAULT_LISTEN_BACKLOG, listenBacklogOption } from '../socket/listen-ba
 import { busyResponse } from './ws-busy-response';
 import { WsTlsAttempts } from './ws-tls-attempts';
 import type { WsServerTransportOptions } from './ws-server-transport.options';
+import { shapeWritableState } from '../socket/writable-shape';
 
 export type { WsServerTransportOptions } from './ws-server-transport.options';
 
@@ -102,6 +103,7 @@ export class WsServerTransport implements Transport, UpgradeRoute {
   /** Starts serving; resolves with the bound port. */
   async listen(): Promise<number> {
     if (this.listening) return this.port() ?? 0;
+    shapeWritableState();
     const attach = this.options.server;
     if (attach instanceof OwnPortListener || (attach === undefined && this.options.httpParser !== 'node')) return this.listenOwn(attach);
     // handshakeTimeout: Node's own idle timer for the TLS handshake (the router also bounds it

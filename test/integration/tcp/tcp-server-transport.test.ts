@@ -235,6 +235,21 @@ describe('TcpServerTransport', () => {
     expect(acceptor.accepted).toHaveLength(0);
   });
 
+  it('an accepted socket keeps no attempt state: its only Stelar property is the owner binding (idle memory)', async () => {
+    await start();
+    await connected();
+    await connected();
+    expect(acceptor.accepted).toHaveLength(2);
+    for (const conn of acceptor.accepted) {
+      // Every property a Node socket ever had stays in it for the connection's lifetime (8 B
+      // each per idle connection): the attempt lives in the transport only until the hello.
+      const own = Object.getOwnPropertySymbols(conn.socket).map((s) => s.description).filter((d) => d?.startsWith('stelar.'));
+      expect(own).toEqual(['stelar.socketOwner']);
+    }
+    expect(transport.pendingCount()).toBe(0);
+    expect((transport as unknown as { attempts: Map<unknown, unknown> }).attempts.size).toBe(0);
+  });
+
   it('every admitted attempt ends in exactly one accept(conn, info) or abandon(info), with the screened info', async () => {
     await start({ connectTimeout: 150 });
     const ok = await connected();

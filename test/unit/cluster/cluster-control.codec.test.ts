@@ -30,4 +30,25 @@ describe('cluster control envelope', () => {
     expect(decodeControl(unknownOp)).toBeNull();
     expect(() => encodeDisconnect('n', 'c', 70000, '')).toThrow(RangeError);
   });
+
+  it('is strict: invalid UTF-8 or an over-long reason decodes to null, and a truncated reason never splits a character', () => {
+    const good = encodeDisconnect('node-a', 'client-1', 4001, 'bye');
+    const badOrigin = Buffer.from(good);
+    badOrigin[3] = 0xff;
+    expect(decodeControl(badOrigin)).toBeNull();
+    const badId = Buffer.from(good);
+    badId[3 + 6 + 5] = 0xc0;
+    expect(decodeControl(badId)).toBeNull();
+    expect(decodeControl(Buffer.concat([good, Buffer.from([0xed, 0xa0, 0x80])]))).toBeNull();
+    expect(decodeControl(Buffer.concat([good, Buffer.alloc(121, 0x61)]))).toBeNull(); // 'bye' + 121 = 124 bytes
+    expect(decodeControl(Buffer.concat([good, Buffer.alloc(120, 0x61)]))).not.toBeNull(); // 123 bytes
+    const taken = encodeSessionTaken('node-b', 'sess-1');
+    expect(decodeControl(Buffer.concat([taken, Buffer.from([0x80])]))).toBeNull();
+    // 122 ASCII bytes then a 3-byte character: the cut at 123 would split it, so it is dropped whole.
+    const long = 'x'.repeat(122) + '\u20ac' + 'tail';
+    const cut = decodeControl(encodeDisconnect('n', 'c', 1000, long)) as DisconnectCommand;
+    expect(cut.reason).toBe('x'.repeat(122));
+    const euros = '\u20ac'.repeat(60); // 180 bytes: 41 whole characters fit in 123
+    expect((decodeControl(encodeDisconnect('n', 'c', 1000, euros)) as DisconnectCommand).reason).toBe('\u20ac'.repeat(41));
+  });
 });

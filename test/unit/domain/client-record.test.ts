@@ -1,4 +1,4 @@
-import { ClientRecord, ClientState } from '../../../src/domain/client-record';
+import { ClientRecord, ClientState, MAX_REQUESTS_IN_FLIGHT } from '../../../src/domain/client-record';
 import type { StoredSession } from '../../../src/ports/session-store.port';
 import { FakeConnection } from '../../fakes/fake-connection';
 
@@ -8,10 +8,10 @@ function ownFields(r: ClientRecord): string[] {
 }
 
 describe('ClientRecord (per-connection state, idle memory)', () => {
-  it('an idle record without recovery holds eight fields; the rare state is not created', () => {
+  it('an idle record without recovery holds seven fields (the state is packed into flags); the rare state is not created', () => {
     const r = new ClientRecord('c1', new FakeConnection('tcp'), 1000);
     expect(ownFields(r).sort()).toEqual(
-      ['conn', 'connectionContext', 'flags', 'hello', 'info', 'rare', 'state', 'traffic'].sort(),
+      ['conn', 'connectionContext', 'flags', 'hello', 'info', 'rare', 'traffic'].sort(),
     );
     // Clearing what was never set (onClose does) allocates nothing either.
     r.inbox = null;
@@ -23,6 +23,22 @@ describe('ClientRecord (per-connection state, idle memory)', () => {
     expect((r as unknown as { rare: unknown }).rare).toBeNull();
     expect([r.inbox, r.session, r.resuming, r.sessionOffer, r.closeReason, r.positionedKey]).toEqual([null, null, null, null, null, '']);
     expect(r.state).toBe(ClientState.Admitting);
+  });
+
+  it('the state shares the flags field without touching the booleans or the request count', () => {
+    const r = new ClientRecord('c1', new FakeConnection('tcp'), 1000);
+    r.holdsAdmissionSlot = true;
+    r.confirmQueued = true;
+    r.requestsInFlight = MAX_REQUESTS_IN_FLIGHT;
+    for (const s of [ClientState.Open, ClientState.Closing, ClientState.Closed, ClientState.Admitting, ClientState.Closed]) {
+      r.state = s;
+      expect([r.state, r.holdsAdmissionSlot, r.countedByTracker, r.endSession, r.confirmQueued, r.requestsInFlight]).toEqual([s, true, false, false, true, MAX_REQUESTS_IN_FLIGHT]);
+    }
+    r.requestsInFlight = 3;
+    r.endSession = true;
+    expect([r.state, r.requestsInFlight, r.endSession, r.isOpen]).toEqual([ClientState.Closed, 3, true, false]);
+    r.state = ClientState.Open;
+    expect(r.isOpen).toBe(true);
   });
 
   it('the three flags are independent booleans', () => {
@@ -58,6 +74,6 @@ describe('ClientRecord (per-connection state, idle memory)', () => {
     r.inbox = null;
     r.session = null;
     expect([r.inbox, r.session, r.closeReason]).toEqual([null, null, 'bye']);
-    expect(ownFields(r)).toHaveLength(8);
+    expect(ownFields(r)).toHaveLength(7);
   });
 });
