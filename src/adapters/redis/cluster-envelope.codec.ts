@@ -13,6 +13,7 @@
  * type 2 QUERY:    u32 id | u8 kind | u8 flags | [u16 len | arg]
  * type 3 REPLY:    u32 id | JSON text (rest)
  * type 4 PROBE:    u32 id   (a node's message to itself through Redis: end-to-end liveness)
+ * type 5 BATCH:    several deliveries in one publish (cluster-batch.codec.ts); 16 CONTROL: cluster-control.codec.ts
  * ```
  * The position (flag 0x10, session recovery in a cluster) is a fixed-width slot so the Redis
  * script that appends the delivery to its stream writes the offset and epoch it assigned in
@@ -20,12 +21,14 @@
  * `seq` numbers one publisher's deliveries per channel (written by the outbound pipeline when it
  * sends, see {@link writeDeliverySeq}); receivers count the gaps (delivery-gap.tracker.ts).
  */
-import { isUtf8 } from 'node:buffer';
 import type { ClusterDelivery, DeliveryTarget } from '../../ports/cluster-bus.port';
 import { CloseCode, StelarErrorCode } from '../../domain/errors';
 import { ErrorPrefix, createError } from '../socket/protocol-errors';
 import type { BinaryMeta } from '../../domain/message';
 import { isBinaryMetaValue } from '../codec/binary-envelope';
+import { EnvelopeReader as Reader, StringCache } from './cluster-envelope.reader';
+
+export { StringCache };
 
 /**
  * Envelope format version (first byte); a node drops envelopes of any other version. 3: the
@@ -203,11 +206,14 @@ export function isFromOrigin(buf: Uint8Array, originBytes: Uint8Array): boolean 
 }
 
 /**
- * Decodes an envelope. Binary delivery payloads are zero-copy views of `buf`.
+ * Decodes an envelope (the bytes `start`..`end` of `buf`, default all of it). Binary delivery
+ * payloads are zero-copy views of `buf`. `cache` (decodeBatch passes one per batch) reuses the
+ * strings decoded from equal bytes earlier in the same buffer: a batch's entries share their
+ * origin and channel, usually their event too.
  * @throws ProtocolError (STELAR_ERR_INVALID_MESSAGE) on any malformed input.
  */
-export function decodeEnvelope(buf: Buffer): ClusterEnvelope {
-  const r = new Reader(buf);
+export function decodeEnvelope(buf: Buffer, start = 0, end = buf.byteLength, cache?: StringCache): ClusterEnvelope {
+  const r = new Reader(buf, start, end, cache);
   const version = r.u8();
   if (version !== ENVELOPE_VERSION) throw invalid(`unsupported version ${version}`);
   const type = r.u8();
@@ -218,7 +224,7 @@ export function decodeEnvelope(buf: Buffer): ClusterEnvelope {
       const flags = r.u8();
       const kind = r.u8();
       let target: DeliveryTarget;
-      if (kind === TARGET_ALL) target = { kind: 'all' };
+      if (kind === TARGET_ALL) target = TARGET_ALL_VALUE;
       else if (kind === TARGET_ROOM) target = { kind: 'room', room: r.str(r.u16()) };
       else if (kind === TARGET_CLIENT) target = { kind: 'client', clientId: r.str(r.u16()) };
       else throw invalid(`unknown target kind ${kind}`);
@@ -236,7 +242,6 @@ export function decodeEnvelope(buf: Buffer): ClusterEnvelope {
         if (ex2.length > 0) exclude2 = ex2;
       }
       const except = flags & F_EXCEPT ? parseNames(r.str(r.u16())) : undefined;
-      const rest = r.rest();
       const delivery: { -readonly [K in keyof ClusterDelivery]: ClusterDelivery[K] } = {
         target,
         event,
@@ -249,9 +254,9 @@ export function decodeEnvelope(buf: Buffer): ClusterEnvelope {
         if (!(flags & F_BINARY)) throw invalid('meta without a binary payload');
         delivery.meta = parseMeta(metaText);
       }
-      if (flags & F_BINARY) delivery.bytes = rest;
-      else if (flags & F_DATA) delivery.data = parseJson(rest);
-      else if (rest.byteLength !== 0) throw invalid('trailing bytes after delivery');
+      if (flags & F_BINARY) delivery.bytes = r.rest();
+      else if (flags & F_DATA) delivery.data = r.json();
+      else if (r.remaining() !== 0) throw invalid('trailing bytes after delivery');
       return { type: EnvelopeType.Delivery, origin, seq, delivery };
     }
     case EnvelopeType.Query: {
@@ -260,18 +265,18 @@ export function decodeEnvelope(buf: Buffer): ClusterEnvelope {
       if (kind > QueryKind.HasClient) throw invalid(`unknown query kind ${kind}`);
       const flags = r.u8();
       const arg = flags & F_ARG ? r.str(r.u16()) : undefined;
-      if (r.rest().byteLength !== 0) throw invalid('trailing bytes after query');
+      if (r.remaining() !== 0) throw invalid('trailing bytes after query');
       return arg === undefined
         ? { type: EnvelopeType.Query, origin, id, kind: kind as QueryKind }
         : { type: EnvelopeType.Query, origin, id, kind: kind as QueryKind, arg };
     }
     case EnvelopeType.Reply: {
       const id = r.u32();
-      return { type: EnvelopeType.Reply, origin, id, value: parseJson(r.rest()) };
+      return { type: EnvelopeType.Reply, origin, id, value: r.json() };
     }
     case EnvelopeType.Probe: {
       const id = r.u32();
-      if (r.rest().byteLength !== 0) throw invalid('trailing bytes after probe');
+      if (r.remaining() !== 0) throw invalid('trailing bytes after probe');
       return { type: EnvelopeType.Probe, origin, id };
     }
     default:
@@ -279,44 +284,8 @@ export function decodeEnvelope(buf: Buffer): ClusterEnvelope {
   }
 }
 
-/** Bounds-checked sequential reader over one envelope. */
-class Reader {
-  private offset = 0;
-  constructor(private readonly buf: Buffer) {}
-
-  u8(): number {
-    this.need(1);
-    return this.buf[this.offset++];
-  }
-  u16(): number {
-    this.need(2);
-    const v = this.buf.readUInt16BE(this.offset);
-    this.offset += 2;
-    return v;
-  }
-  u32(): number {
-    this.need(4);
-    const v = this.buf.readUInt32BE(this.offset);
-    this.offset += 4;
-    return v;
-  }
-  /** Strict: invalid UTF-8 would decode to U+FFFD, a longer string no writer made (fuzz finding). */
-  str(len: number): string {
-    this.need(len);
-    if (!isUtf8(this.buf.subarray(this.offset, this.offset + len))) throw invalid('a string is not valid UTF-8');
-    const s = this.buf.toString('utf8', this.offset, this.offset + len);
-    this.offset += len;
-    return s;
-  }
-  rest(): Buffer {
-    const v = this.buf.subarray(this.offset);
-    this.offset = this.buf.byteLength;
-    return v;
-  }
-  private need(n: number): void {
-    if (this.buf.byteLength - this.offset < n) throw invalid('truncated envelope');
-  }
-}
+/** Every decoded broadcast shares one (frozen) target object: no allocation per message. */
+const TARGET_ALL_VALUE: DeliveryTarget = Object.freeze({ kind: 'all' });
 
 function writeHeader(buf: Buffer, type: EnvelopeType, origin: string, originLen: number): number {
   buf[0] = ENVELOPE_VERSION;
@@ -375,14 +344,6 @@ function parseNames(text: string): readonly string[] {
   }
   if (!Array.isArray(v) || v.length === 0 || !v.every((x) => typeof x === 'string')) throw invalid('except is not a list of names');
   return v as string[];
-}
-
-function parseJson(bytes: Buffer): unknown {
-  try {
-    return JSON.parse(bytes.toString('utf8'));
-  } catch {
-    throw invalid('payload is not valid JSON');
-  }
 }
 
 function invalid(why: string) {

@@ -1,11 +1,13 @@
 /**
  * Everything the subscriber receives, routed by envelope type: self-probes back to the
  * watchdog, this node's own traffic skipped unparsed, disconnect requests to the local state,
- * deliveries (sequence-checked) to the domain, queries and replies to the query service.
+ * deliveries (sequence-checked) to the domain — one by one from a batch envelope, in order —,
+ * queries and replies to the query service.
  * Malformed envelopes are counted and ignored; a throwing handler is logged, never rethrown.
  */
 import type { ClusterDeliveryHandler, ClusterStateProvider } from '../../ports/cluster-bus.port';
 import type { Logger } from '../../ports/logger.port';
+import { type DeliveryEnvelope, decodeBatch, isBatchEnvelope } from './cluster-batch.codec';
 import { decodeControl, isControlEnvelope } from './cluster-control.codec';
 import { type ClusterEnvelope, EnvelopeType, decodeEnvelope, isFromOrigin } from './cluster-envelope.codec';
 import type { ClusterQueryService } from './cluster-query.service';
@@ -47,6 +49,7 @@ export class ClusterInboundDispatcher {
     // Our own deliveries and queries come back through the subscription: skip them unparsed.
     if (isFromOrigin(message, d.nodeIdBytes)) return;
     if (isControlEnvelope(message)) return this.onControl(message);
+    if (isBatchEnvelope(message)) return this.onBatch(message);
     let env: ClusterEnvelope;
     try {
       env = decodeEnvelope(message);
@@ -56,20 +59,38 @@ export class ClusterInboundDispatcher {
       return;
     }
     if (env.type === EnvelopeType.Delivery) {
-      this.received++;
-      const t = env.delivery.target;
-      d.gaps.observe(t.kind === 'room' ? t.room : t.kind === 'all' ? ALL_KEY : DIRECT_KEY, env.origin, env.seq);
-      try {
-        d.deliver(env.delivery);
-      } catch (err) {
-        d.logger.error(`[stelar:cluster] delivery handler threw: ${msg(err)}`);
-      }
+      this.onDelivery(env);
     } else if (env.type === EnvelopeType.Query) {
       d.queries.answer(env);
     } else if (env.type === EnvelopeType.Reply) {
       d.queries.reply(env);
     }
   };
+
+  private onDelivery(env: DeliveryEnvelope): void {
+    const d = this.d;
+    this.received++;
+    const t = env.delivery.target;
+    d.gaps.observe(t.kind === 'room' ? t.room : t.kind === 'all' ? ALL_KEY : DIRECT_KEY, env.origin, env.seq);
+    try {
+      d.deliver(env.delivery);
+    } catch (err) {
+      d.logger.error(`[stelar:cluster] delivery handler threw: ${msg(err)}`);
+    }
+  }
+
+  /** A batch is decoded whole first: a malformed one delivers nothing (counted once). */
+  private onBatch(message: Buffer): void {
+    let batch: DeliveryEnvelope[];
+    try {
+      batch = decodeBatch(message);
+    } catch (err) {
+      this.invalid++;
+      this.d.logger.warn(`[stelar:cluster] ${msg(err)}`);
+      return;
+    }
+    for (let i = 0; i < batch.length; i++) this.onDelivery(batch[i]);
+  }
 
   private onControl(message: Buffer): void {
     const cmd = decodeControl(message);

@@ -1,8 +1,13 @@
 /**
  * The bus's outbound side: every delivery to other nodes leaves through here, in publish order.
  *
- * - **Fast path**: Redis up, nothing held, fewer than `maxInFlight` publishes awaiting their
- *   reply → PUBLISH at once.
+ * - **Fast path**: Redis up, nothing held, fewer than `maxInFlight` deliveries awaiting their
+ *   reply → PUBLISH at once, or, with `batchMax` > 1, packed with the other deliveries of this
+ *   event-loop turn to the same channel into one batch envelope (cluster-batch.codec.ts), at
+ *   most `batchMax` deliveries and `batchBytes` bytes a batch, published at the end of the turn
+ *   (one `setImmediate`, unref'd, cleared by stop()). Order is kept per channel; with
+ *   `batchKeepsPublisherOrder` (one Redis: the publisher's order holds across channels) a
+ *   delivery to another channel first publishes the open batch, so batches are runs.
  * - **Held** (bounded queue): while Redis is away, slow (in-flight at the cap) or a direct send
  *   ahead is still looking up its client's node, deliveries wait in a FIFO of at most
  *   `maxQueued` entries and `maxBytes` payload bytes. **Drop policy**: when full, the *oldest*
@@ -20,6 +25,7 @@
  */
 import type { Clock } from '../../ports/clock.port';
 import { writeDeliverySeq } from './cluster-envelope.codec';
+import { BATCH_ENTRY_OVERHEAD, batchHeaderBytes, encodeBatch } from './cluster-batch.codec';
 
 /** Channels whose sequence numbers are remembered; past this the table restarts (receivers rebase). */
 const MAX_SEQ_CHANNELS = 65536;
@@ -47,10 +53,14 @@ export interface OutboundCounters {
   /** Deliveries held now, and the most ever held. */
   queued: number;
   queuedPeak: number;
-  /** Publishes awaiting Redis's reply now. */
+  /** Deliveries handed to Redis (or packed in an open batch) and awaiting its reply now. */
   inFlight: number;
   /** Times the link was declared stalled. */
   stalls: number;
+  /** Redis publishes carrying deliveries (one per batch). */
+  redisPublishes: number;
+  /** Deliveries packed in an open batch, waiting for the end of the event-loop turn (counted in `inFlight` too). */
+  batchPending: number;
 }
 
 /** Pipeline bounds (see the file comment). */
@@ -58,8 +68,34 @@ export interface OutboundLimits {
   readonly maxQueued: number;
   readonly maxBytes: number;
   readonly maxAgeMs: number;
+  /** Most deliveries awaiting Redis's reply (a batch counts its deliveries). */
   readonly maxInFlight: number;
   readonly stallTimeoutMs: number;
+  /** Most deliveries one batch envelope carries; 1 (the default) publishes each alone. */
+  readonly batchMax?: number;
+  /** Most bytes of one batch envelope (a delivery larger than this goes alone). */
+  readonly batchBytes?: number;
+  /** Batches are runs of one channel (the publisher's order across channels is kept). Default true. */
+  readonly batchKeepsPublisherOrder?: boolean;
+}
+
+/** Schedules the end-of-turn flush (tests pass their own). */
+export interface TurnScheduler {
+  defer(fn: () => void): unknown;
+  cancel(handle: unknown): void;
+}
+
+const immediateScheduler: TurnScheduler = {
+  defer: (fn) => setImmediate(fn).unref(),
+  cancel: (h) => clearImmediate(h as NodeJS.Immediate),
+};
+
+/** Deliveries to one channel waiting for the end of the turn. */
+interface OpenBatch {
+  readonly channel: string;
+  readonly parts: Buffer[];
+  bytes: number;
+  readonly at: number;
 }
 
 const LOOKUP_NONE = 0;
@@ -89,6 +125,8 @@ export class OutboundPipeline {
     queuedPeak: 0,
     inFlight: 0,
     stalls: 0,
+    redisPublishes: 0,
+    batchPending: 0,
   };
   private queue: Held[] = [];
   private head = 0;
@@ -98,6 +136,12 @@ export class OutboundPipeline {
   private stopped = false;
   /** Last sequence number per channel (deliveries are numbered per channel when sent). */
   private readonly seqs = new Map<string, number>();
+  /** Open batches by channel, in the order they were opened. */
+  private readonly open = new Map<string, OpenBatch>();
+  private flushHandle: unknown = undefined;
+  private readonly batchMax: number;
+  private readonly batchBytes: number;
+  private readonly batchKeepsOrder: boolean;
 
   constructor(
     private readonly link: PublishLink,
@@ -108,21 +152,29 @@ export class OutboundPipeline {
     private readonly onStall: () => void,
     /** Told of every drop (the bus logs once per outage). */
     private readonly onDrop: (why: string) => void,
-  ) {}
+    private readonly scheduler: TurnScheduler = immediateScheduler,
+  ) {
+    this.batchMax = limits.batchMax ?? 1;
+    this.batchBytes = limits.batchBytes ?? Infinity;
+    this.batchKeepsOrder = limits.batchKeepsPublisherOrder ?? true;
+  }
 
   /** Publishes `payload` on `channel`, in order after everything held. */
   send(channel: string, payload: Buffer): void {
     if (this.stopped) return;
     if (this.head === this.queue.length && this.link.isUp() && this.counters.inFlight < this.limits.maxInFlight) {
-      this.transmit(channel, payload, false);
+      if (this.batchMax > 1) this.pack(channel, payload);
+      else this.transmit(channel, payload, false);
       return;
     }
+    this.flushOpen();
     this.hold({ channel, payload, at: this.clock.now(), clientId: null, lookup: LOOKUP_DONE, dropped: false });
   }
 
   /** Publishes `payload` to the node holding `clientId` (looked up first), in order. */
   sendDirect(clientId: string, payload: Buffer): void {
     if (this.stopped) return;
+    this.flushOpen();
     this.hold({ channel: null, payload, at: this.clock.now(), clientId, lookup: LOOKUP_NONE, dropped: false });
     this.drain();
   }
@@ -158,8 +210,9 @@ export class OutboundPipeline {
     this.onStall();
   }
 
-  /** Drops everything held (counted) and refuses new deliveries. */
+  /** Publishes the open batches, drops everything held (counted) and refuses new deliveries. */
   stop(): void {
+    this.flushOpen();
     this.stopped = true;
     for (let i = this.head; i < this.queue.length; i++) {
       this.queue[i].dropped = true;
@@ -174,11 +227,93 @@ export class OutboundPipeline {
 
   private transmit(channel: string, payload: Buffer, direct: boolean): void {
     if (this.counters.inFlight++ === 0) this.progressAt = this.clock.now();
+    this.publishOne(channel, payload, direct);
+  }
+
+  /** PUBLISH of one delivery already counted in `inFlight`. */
+  private publishOne(channel: string, payload: Buffer, direct: boolean): void {
+    this.counters.redisPublishes++;
+    this.numberNext(channel, payload);
+    this.link.publish(channel, payload).then(direct ? this.onDirectAck : this.onAck, this.onFail);
+  }
+
+  /** Writes the channel's next sequence number into `payload`. */
+  private numberNext(channel: string, payload: Buffer): void {
     const seq = ((this.seqs.get(channel) ?? 0) + 1) >>> 0;
     if (seq === 1 && this.seqs.size >= MAX_SEQ_CHANNELS) this.seqs.clear();
     this.seqs.set(channel, seq);
     writeDeliverySeq(payload, seq);
-    this.link.publish(channel, payload).then(direct ? this.onDirectAck : this.onAck, this.onFail);
+  }
+
+  /** Adds a fast-path delivery to its channel's open batch (see the file comment). */
+  private pack(channel: string, payload: Buffer): void {
+    let b = this.open.get(channel);
+    if (b === undefined) {
+      if (this.batchKeepsOrder && this.open.size > 0) this.flushOpen();
+    } else if (b.parts.length >= this.batchMax || b.bytes + BATCH_ENTRY_OVERHEAD + payload.byteLength > this.batchBytes) {
+      this.open.delete(channel);
+      this.transmitBatch(b);
+      b = undefined;
+    }
+    if (b === undefined) {
+      b = { channel, parts: [], bytes: batchHeaderBytes(payload), at: this.clock.now() };
+      this.open.set(channel, b);
+    }
+    b.parts.push(payload);
+    b.bytes += BATCH_ENTRY_OVERHEAD + payload.byteLength;
+    // In flight from here (so maxInFlight bounds open batches too, and every delivery is counted
+    // once: published + dropped + undeliverable + queued + inFlight = sent).
+    if (this.counters.inFlight++ === 0) this.progressAt = this.clock.now();
+    this.counters.batchPending++;
+    if (this.flushHandle === undefined) this.flushHandle = this.scheduler.defer(this.onTurnEnd);
+  }
+
+  private readonly onTurnEnd = (): void => {
+    this.flushHandle = undefined;
+    this.flushOpen();
+  };
+
+  /**
+   * Publishes every open batch, in the order they were opened; while Redis is away their
+   * deliveries are held instead (the queue is empty whenever a batch is open, so they go first).
+   */
+  private flushOpen(): void {
+    if (this.flushHandle !== undefined) {
+      this.scheduler.cancel(this.flushHandle);
+      this.flushHandle = undefined;
+    }
+    if (this.open.size === 0) return;
+    const up = this.link.isUp();
+    for (const b of this.open.values()) {
+      if (up) this.transmitBatch(b);
+      else {
+        this.counters.batchPending -= b.parts.length;
+        this.counters.inFlight -= b.parts.length;
+        for (const p of b.parts) this.hold({ channel: b.channel, payload: p, at: b.at, clientId: null, lookup: LOOKUP_DONE, dropped: false });
+      }
+    }
+    this.open.clear();
+  }
+
+  /** One Redis publish for a batch (a batch of one goes as the plain delivery envelope). */
+  private transmitBatch(b: OpenBatch): void {
+    const n = b.parts.length;
+    this.counters.batchPending -= n;
+    if (n === 1) return this.publishOne(b.channel, b.parts[0], false);
+    this.counters.redisPublishes++;
+    for (const p of b.parts) this.numberNext(b.channel, p);
+    this.link.publish(b.channel, encodeBatch(b.parts, b.bytes)).then(
+      () => {
+        this.counters.inFlight -= n - 1;
+        this.counters.published += n - 1;
+        this.onAck();
+      },
+      () => {
+        this.counters.inFlight -= n - 1;
+        for (let i = 1; i < n; i++) this.count('unconfirmed', 'Redis did not acknowledge a publish');
+        this.onFail();
+      },
+    );
   }
 
   private readonly onAck = (): void => {

@@ -232,7 +232,9 @@ export class RedisClusterBus implements ClusterBus {
     const o = this.o;
     this.out = new OutboundPipeline(
       { isUp: () => pub.status === 'ready', publish: (c, m) => links.publish(c, m) },
-      { maxQueued: o.outboundQueueMax, maxBytes: o.outboundQueueBytes, maxAgeMs: o.outboundMaxAgeMs, maxInFlight: o.maxInFlight, stallTimeoutMs: o.stallTimeoutMs },
+      { maxQueued: o.outboundQueueMax, maxBytes: o.outboundQueueBytes, maxAgeMs: o.outboundMaxAgeMs, maxInFlight: o.maxInFlight, stallTimeoutMs: o.stallTimeoutMs,
+        // One Redis keeps a publisher's order across channels (docs/CLUSTER.md); a Redis Cluster only per channel.
+        batchMax: o.publishBatchMax, batchBytes: o.publishBatchBytes, batchKeepsPublisherOrder: !isNodeList(this.target) },
       this.clock,
       this.directory.lookup,
       this.onPubStall,

@@ -56,6 +56,13 @@ export interface RedisClusterBusOptions {
   stallTimeoutMs?: number;
   /** Longest a join confirmation waits for the room's subscription. Default 2000 ms. */
   subscribeWaitMs?: number;
+  /**
+   * Most deliveries to one channel packed into one Redis publish (a batch envelope) per
+   * event-loop turn; 1 publishes each delivery alone. Integer 1-65535. Default 64.
+   */
+  publishBatchMax?: number;
+  /** Most bytes of one batch envelope (a larger delivery goes alone). Integer ≥ 256. Default 64 KiB. */
+  publishBatchBytes?: number;
   /** Prefix of every Redis key and channel, to share one Redis between apps. Default `stelar`. */
   prefix?: string;
   /** This node's id (≤ 255 UTF-8 bytes). Default `<hostname>-<pid>-<random>`. */
@@ -88,9 +95,20 @@ export interface ResolvedClusterBusOptions {
   readonly maxInFlight: number;
   readonly stallTimeoutMs: number;
   readonly subscribeWaitMs: number;
+  readonly publishBatchMax: number;
+  readonly publishBatchBytes: number;
   readonly logger: Logger;
   readonly clock: Clock;
 }
+
+/** Default most deliveries per batch envelope. */
+export const DEFAULT_PUBLISH_BATCH_MAX = 64;
+/** Default most bytes per batch envelope. */
+export const DEFAULT_PUBLISH_BATCH_BYTES = 64 * 1024;
+/** Batch bounds accepted (the batch's u16 count; Redis takes messages up to 512 MB, 16 MiB is plenty). */
+const MAX_PUBLISH_BATCH = 0xffff;
+const MIN_PUBLISH_BATCH_BYTES = 256;
+const MAX_PUBLISH_BATCH_BYTES = 16 * 1024 * 1024;
 
 /** Default presence refresh period (the TTL defaults to three times this). */
 export const DEFAULT_HEARTBEAT_MS = 5000;
@@ -141,6 +159,13 @@ export function resolveClusterBusOptions(opts: RedisClusterBusOptions): Resolved
     maxInFlight: positive('maxInFlight', opts.maxInFlight ?? 2000, 'count'),
     stallTimeoutMs: positive('stallTimeoutMs', opts.stallTimeoutMs ?? 3000),
     subscribeWaitMs: positive('subscribeWaitMs', opts.subscribeWaitMs ?? 2000),
+    publishBatchMax: integerIn('publishBatchMax', opts.publishBatchMax ?? DEFAULT_PUBLISH_BATCH_MAX, 1, MAX_PUBLISH_BATCH),
+    publishBatchBytes: integerIn(
+      'publishBatchBytes',
+      opts.publishBatchBytes ?? DEFAULT_PUBLISH_BATCH_BYTES,
+      MIN_PUBLISH_BATCH_BYTES,
+      MAX_PUBLISH_BATCH_BYTES,
+    ),
     logger: opts.logger ?? consoleWarnLogger,
     clock: opts.clock ?? systemClock,
   };
@@ -150,6 +175,13 @@ function positive(name: string, v: unknown, unit: 'ms' | 'count' = 'ms'): number
   if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
     const what = unit === 'ms' ? 'a positive number of ms' : 'a positive number';
     throw new RangeError(`RedisClusterBus option '${name}' must be ${what}`);
+  }
+  return v;
+}
+
+function integerIn(name: string, v: unknown, min: number, max: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw new RangeError(`RedisClusterBus option '${name}' must be an integer from ${min} to ${max}`);
   }
   return v;
 }

@@ -52,6 +52,10 @@ export interface ClusterOptions {
   stallTimeoutMs?: number;
   /** Longest a join confirmation waits for the room's subscription. Default 2000 ms. */
   subscribeWaitMs?: number;
+  /** Most deliveries to one room packed into one Redis publish per event-loop turn (1 = no batching). Default 64. */
+  publishBatchMax?: number;
+  /** Most bytes of one such batch. Default 64 KiB. */
+  publishBatchBytes?: number;
 }
 
 /** Every key of the `cluster` option (passed to the Redis cluster bus, docs/CLUSTER.md). */
@@ -69,6 +73,8 @@ export const CLUSTER_OPTIONS: { readonly [K in keyof ClusterOptions]-?: true } =
   maxInFlight: true,
   stallTimeoutMs: true,
   subscribeWaitMs: true,
+  publishBatchMax: true,
+  publishBatchBytes: true,
 };
 
 /** Constructor options for `new StelarServer(options)`. All fields are optional. */

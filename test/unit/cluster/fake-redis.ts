@@ -246,7 +246,11 @@ class FakePipeline implements RedisPipelineLike {
   }
 }
 
-/** Lets queued microtasks (fake deliveries, promise chains) run. */
+/**
+ * Lets queued microtasks (fake deliveries, promise chains) run, after one event-loop turn (the
+ * outbound pipeline publishes its batches at the end of the turn).
+ */
 export async function settle(rounds = 20): Promise<void> {
+  await new Promise((r) => setImmediate(r));
   for (let i = 0; i < rounds; i++) await Promise.resolve();
 }

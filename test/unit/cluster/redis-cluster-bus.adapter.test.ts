@@ -6,6 +6,8 @@ import type { ClusterDelivery } from '../../../src/ports/cluster-bus.port';
 import { FakeClusterStateProvider } from '../../fakes/fake-cluster-state.provider';
 import { RecordingLogger } from '../../integration/cluster/cluster-kit';
 import { FakeRedis, FakeRedisBroker, settle } from './fake-redis';
+import { encodeBatch } from '../../../src/adapters/redis/cluster-batch.codec';
+import { encodeDelivery, writeDeliverySeq } from '../../../src/adapters/redis/cluster-envelope.codec';
 import { ManualClock } from './manual-clock';
 
 interface Node {
@@ -91,6 +93,44 @@ describe('RedisClusterBus (fake Redis, manual clock)', () => {
     await settle();
     expect(b.received).toEqual([{ target: { kind: 'all' }, event: 'e', data: 1 }]);
     expect(a.received).toEqual([]);
+  });
+
+  it("packs one turn's deliveries to a room into one publish; the receiver delivers each, in order, gap-checked", async () => {
+    const a = await node('a');
+    const b = await node('b');
+    b.bus.interest.roomOpened('r');
+    await b.bus.interest.roomReady('r');
+    for (let i = 0; i < 70; i++) a.bus.publish({ target: { kind: 'room', room: 'r' }, event: 'e', data: i });
+    a.bus.publish({ target: { kind: 'all' }, event: 'after' });
+    await settle();
+    expect(b.received.map((d) => d.data ?? d.event)).toEqual([...Array.from({ length: 70 }, (_, i) => i), 'after']);
+    // 64 + 6 to the room (publishBatchMax 64), then the broadcast alone.
+    expect(a.bus.counters).toMatchObject({ published: 71, redisPublishes: 3, inFlight: 0, batchPending: 0 });
+    expect(b.bus.counters).toMatchObject({ received: 71, missed: 0, invalid: 0 });
+  });
+
+  it('a malformed batch delivers nothing and counts once; a lost batch counts its deliveries as missed', async () => {
+    const a = await node('a');
+    const b = await node('b');
+    const pub = [...broker.clients][0] as FakeRedis; // a's publisher
+    const entry = (seq: number) => {
+      const e = encodeDelivery('x', { target: { kind: 'all' }, event: 'e', data: seq });
+      writeDeliverySeq(e, seq);
+      return e;
+    };
+    const broken = encodeBatch([entry(1), entry(2)]);
+    broken[broken.byteLength - 1] = 0x7b; // the last entry's JSON no longer parses
+    await pub.publish('p:all', broken);
+    await settle();
+    expect(b.received).toEqual([]);
+    expect(b.bus.counters).toMatchObject({ invalid: 1, received: 0 });
+    expect(b.logger.has('warn', /not valid JSON/)).toBe(true);
+    await pub.publish('p:all', encodeBatch([entry(1), entry(2)]));
+    await pub.publish('p:all', entry(6)); // 3, 4, 5 (a lost batch) never arrived
+    await settle();
+    expect(b.received.map((d) => d.data)).toEqual([1, 2, 6]);
+    expect(b.bus.counters).toMatchObject({ received: 3, missed: 3, invalid: 1 });
+    expect(a.received.map((d) => d.data)).toEqual([1, 2, 6]); // origin 'x' is neither node: both receive
   });
 
   it('refreshes its presence on every heartbeat, so a live node never expires', async () => {

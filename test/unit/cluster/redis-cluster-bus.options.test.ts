@@ -31,6 +31,20 @@ describe('RedisClusterBus options', () => {
       /nodeTtlMs/,
     );
   });
+
+  it('bounds the publish batches (default 64 deliveries, 64 KiB; integers only)', () => {
+    expect(resolveClusterBusOptions({ redis: 'r' })).toMatchObject({ publishBatchMax: 64, publishBatchBytes: 65536 });
+    expect(resolveClusterBusOptions({ redis: 'r', publishBatchMax: 1, publishBatchBytes: 256 })).toMatchObject({
+      publishBatchMax: 1,
+      publishBatchBytes: 256,
+    });
+    for (const bad of [0, -1, 1.5, 65536, NaN, '8' as never]) {
+      expect(() => resolveClusterBusOptions({ redis: 'r', publishBatchMax: bad })).toThrow(/publishBatchMax/);
+    }
+    for (const bad of [0, 255, 1e9, 1024.5, Infinity]) {
+      expect(() => resolveClusterBusOptions({ redis: 'r', publishBatchBytes: bad })).toThrow(/publishBatchBytes/);
+    }
+  });
 });
 
 describe('ioredis loading', () => {
