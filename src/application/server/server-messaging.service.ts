@@ -98,7 +98,7 @@ export class ServerMessaging implements ContextOps {
 
   emitBinaryTo(record: ClientRecord, event: string, bytes: Uint8Array): void {
     checkEventName(event);
-    this.sender.sendTo(record, { type: MessageType.Binary, event, bytes });
+    this.sender.sendDirect(record, { type: MessageType.Binary, event, bytes });
   }
 
   getClients(room?: string): { id: string; rooms: string[] }[] {

@@ -110,6 +110,29 @@ describe.each(RECOVERY_VARIANTS)('client → server recovery over $name', ({ mod
     expect(order).toEqual(['b1', 'e2', 'b3', 'b4', 'b5']);
   });
 
+  it('ctx.emitBinary lost on the wire at the drop is replayed, in order with ctx.emit (both in the session\'s direct stream)', async () => {
+    let kept: { emit(e: string, d: unknown): void; emitBinary(e: string, b: Uint8Array): void } | null = null;
+    const rig = await setup(true, { server: (s) => s.on('keep', (ctx) => void (kept = ctx)) });
+    const { client, connects, proxy } = rig;
+    const order: string[] = [];
+    client.on('bin', (b: Uint8Array) => order.push(`b${b[0]}`));
+    client.on('ev', (n: number) => order.push(`e${n}`));
+    client.emit('keep');
+    await until(() => kept !== null, 3000, 'handler ran');
+    kept!.emitBinary('bin', Buffer.from([1]));
+    await until(() => order.length === 1, 3000, 'first binary');
+    // Written by the server while its connection still looks alive, never delivered: the drop eats them.
+    proxy.muteDownstream();
+    kept!.emitBinary('bin', Buffer.from([2]));
+    kept!.emit('ev', 3);
+    kept!.emitBinary('bin', Buffer.from([4]));
+    await new Promise((r) => setImmediate(r));
+    await dropAndReturn(rig, client.getId()!);
+    expect(connects[1]).toEqual({ recovered: true });
+    await until(() => order.length >= 4, 3000, 'the three lost ones');
+    expect(order).toEqual(['b1', 'b2', 'e3', 'b4']);
+  });
+
   if (tls) return; // the cases below do not depend on the encryption layer
 
   it("a session that cannot resume: the request on the wire rejects with STELAR_ERR_SESSION_LOST", async () => {
