@@ -5,52 +5,30 @@
 // re-sends what was unconfirmed, and node B runs none of it again (the processed mark was
 // written through before each run); the request resolves with the answer node A produced
 // (replayed from the session's direct stream) — over WS and TCP.
-import Redis from 'ioredis';
 import { StelarClient } from '../../../src';
 import { DropProxy } from '../../helpers/drop-proxy';
-import { acquireRedis, describeWithRedis, uniquePrefix, type TestRedis } from '../../helpers/redis';
+import { describeWithRedis, uniquePrefix } from '../../helpers/redis';
 import { until } from '../../helpers/server-kit';
 import { waitFor } from '../cluster/cluster-kit';
-import { ServerNode } from '../cluster/server-node-kit';
-import { RECOVERY_FIXTURE, type ConnectInfo } from './cluster-resume.kit';
+import type { ServerNode } from '../cluster/server-node-kit';
+import { ClusterRecoveryRig, type ConnectInfo } from './cluster-resume.kit';
 
 describeWithRedis('client → server at most once across cluster nodes', () => {
-  let redis: TestRedis;
-  let nodes: ServerNode[] = [];
-  const proxies: DropProxy[] = [];
-  const clients: StelarClient[] = [];
-  const admins: Redis[] = [];
-
-  beforeAll(async () => {
-    redis = await acquireRedis();
-  });
-  afterAll(async () => {
-    await redis.stop();
-  });
-  afterEach(async () => {
-    for (const c of clients.splice(0)) c.disconnect();
-    for (const r of admins.splice(0)) r.disconnect();
-    for (const p of proxies.splice(0)) await p.close();
-    await Promise.all(nodes.map((n) => n.stop()));
-    nodes = [];
-  });
+  const rig = new ClusterRecoveryRig().install();
 
   it.each(['ws', 'tcp'] as const)(
     'over %s: emits and an in-flight request across a SIGKILL of the client node run exactly once cluster-wide; the request gets its answer',
     async (mode) => {
       const prefix = uniquePrefix(`sends-${mode}`);
-      const target = { host: '127.0.0.1', port: redis.port };
-      nodes = await Promise.all(['a', 'b'].map((n) => ServerNode.spawn(target, prefix, `node-${n}`, false, RECOVERY_FIXTURE)));
-      const [a, b] = nodes;
-      const admin = new Redis(redis.port, '127.0.0.1');
-      admins.push(admin);
+      const [a, b] = await rig.spawn(prefix, ['a', 'b']);
+      const admin = rig.admin();
       const runs = async (what: string) => Number((await admin.get(`${prefix}:runs:${what}`)) ?? 0);
       const portOf = (n: ServerNode) => (mode === 'ws' ? n.port : n.tcpPort);
       const proxy = await DropProxy.start(portOf(a));
-      proxies.push(proxy);
+      rig.proxies.push(proxy);
       const url = mode === 'ws' ? `ws://127.0.0.1:${proxy.port}/` : `127.0.0.1:${proxy.port}`;
       const client = new StelarClient(url, { mode, logger: 'silent', reconnection: true, reconnectionDelay: 50, maxReconnectionDelay: 100 } as never);
-      clients.push(client);
+      rig.clients.push(client);
       const connects: ConnectInfo[] = [];
       client.on('connect', (info: ConnectInfo) => connects.push(info));
       client.connect();

@@ -3,35 +3,16 @@
 // client on node A is dropped (or node A is SIGKILLed); other nodes send it direct messages
 // (`server.toId`, JSON and binary) while no node holds it, and during its resume; it resumes on
 // node C and gets every one exactly once, in send order, binary as binary — over WS and TCP.
-import Redis from 'ioredis';
 import { StelarClient } from '../../../src';
 import { DropProxy } from '../../helpers/drop-proxy';
-import { acquireRedis, describeWithRedis, uniquePrefix, type TestRedis } from '../../helpers/redis';
+import { describeWithRedis, uniquePrefix } from '../../helpers/redis';
 import { collect, until } from '../../helpers/server-kit';
 import { waitFor } from '../cluster/cluster-kit';
-import { ServerNode } from '../cluster/server-node-kit';
-import { RECOVERY_FIXTURE, type ConnectInfo } from './cluster-resume.kit';
+import type { ServerNode } from '../cluster/server-node-kit';
+import { ClusterRecoveryRig, type ConnectInfo } from './cluster-resume.kit';
 
 describeWithRedis('direct messages to an away session across cluster nodes', () => {
-  let redis: TestRedis;
-  let nodes: ServerNode[] = [];
-  const proxies: DropProxy[] = [];
-  const clients: StelarClient[] = [];
-  const admins: Redis[] = [];
-
-  beforeAll(async () => {
-    redis = await acquireRedis();
-  });
-  afterAll(async () => {
-    await redis.stop();
-  });
-  afterEach(async () => {
-    for (const c of clients.splice(0)) c.disconnect();
-    for (const r of admins.splice(0)) r.disconnect();
-    for (const p of proxies.splice(0)) await p.close();
-    await Promise.all(nodes.map((n) => n.stop()));
-    nodes = [];
-  });
+  const rig = new ClusterRecoveryRig().install();
 
   it.each([
     ['ws', 'drop'],
@@ -42,15 +23,13 @@ describeWithRedis('direct messages to an away session across cluster nodes', () 
     'over %s (%s): toId while away is recorded and replayed on another node; sends racing the resume arrive exactly once, in order',
     async (mode, how) => {
       const prefix = uniquePrefix(`away-${mode}`);
-      const target = { host: '127.0.0.1', port: redis.port };
-      nodes = await Promise.all(['a', 'b', 'c'].map((n) => ServerNode.spawn(target, prefix, `node-${n}`, false, RECOVERY_FIXTURE)));
-      const [a, b, c] = nodes;
+      const [a, b, c] = await rig.spawn(prefix, ['a', 'b', 'c']);
       const portOf = (n: ServerNode) => (mode === 'ws' ? n.port : n.tcpPort);
       const proxy = await DropProxy.start(portOf(a));
-      proxies.push(proxy);
+      rig.proxies.push(proxy);
       const url = mode === 'ws' ? `ws://127.0.0.1:${proxy.port}/` : `127.0.0.1:${proxy.port}`;
       const client = new StelarClient(url, { mode, logger: 'silent', reconnection: true, reconnectionDelay: 50, maxReconnectionDelay: 100 } as never);
-      clients.push(client);
+      rig.clients.push(client);
       const connects: ConnectInfo[] = [];
       client.on('connect', (info: ConnectInfo) => connects.push(info));
       const got = collect<number>(client, 'd');
@@ -71,8 +50,7 @@ describeWithRedis('direct messages to an away session across cluster nodes', () 
         await a.exited;
       }
       proxy.cut();
-      const admin = new Redis(redis.port, '127.0.0.1');
-      admins.push(admin);
+      const admin = rig.admin();
       // Dropped: node A clears the holder field (sends that cross the drop itself are exactly once
       // but may land in the history after later ones: docs/CLUSTER.md).
       if (how === 'drop') await waitFor(async () => (await admin.hget(`${prefix}:s:{${id}}`, 'h')) === null, 'node A to see the drop');

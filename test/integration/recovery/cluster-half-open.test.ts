@@ -5,43 +5,25 @@
 // connection at once with 4001, long before its heartbeat would (60 s here) — over WS and TCP.
 import { StelarClient } from '../../../src';
 import { DropProxy } from '../../helpers/drop-proxy';
-import { acquireRedis, describeWithRedis, uniquePrefix, type TestRedis } from '../../helpers/redis';
+import { describeWithRedis, uniquePrefix } from '../../helpers/redis';
 import { collect, until } from '../../helpers/server-kit';
-import { ServerNode } from '../cluster/server-node-kit';
-import { RECOVERY_FIXTURE, closedWith4001, type ConnectInfo } from './cluster-resume.kit';
+import type { ServerNode } from '../cluster/server-node-kit';
+import { ClusterRecoveryRig, closedWith4001, type ConnectInfo } from './cluster-resume.kit';
 
 describeWithRedis('a half-open old connection when its session resumes on another node', () => {
-  let redis: TestRedis;
-  let nodes: ServerNode[] = [];
-  const proxies: DropProxy[] = [];
-  const clients: StelarClient[] = [];
-
-  beforeAll(async () => {
-    redis = await acquireRedis();
-  });
-  afterAll(async () => {
-    await redis.stop();
-  });
-  afterEach(async () => {
-    for (const c of clients.splice(0)) c.disconnect();
-    for (const p of proxies.splice(0)) await p.close();
-    await Promise.all(nodes.map((n) => n.stop()));
-    nodes = [];
-  });
+  const rig = new ClusterRecoveryRig().install();
 
   it.each(['ws', 'tcp'] as const)(
     'over %s: the old node closes its stale connection with 4001 as soon as the session resumes elsewhere',
     async (mode) => {
       const prefix = uniquePrefix(`half-${mode}`);
-      const target = { host: '127.0.0.1', port: redis.port };
-      nodes = await Promise.all(['a', 'b'].map((n) => ServerNode.spawn(target, prefix, `node-${n}`, false, RECOVERY_FIXTURE)));
-      const [a, b] = nodes;
+      const [a, b] = await rig.spawn(prefix, ['a', 'b']);
       const portOf = (n: ServerNode) => (mode === 'ws' ? n.port : n.tcpPort);
       const proxy = await DropProxy.start(portOf(a));
-      proxies.push(proxy);
+      rig.proxies.push(proxy);
       const url = mode === 'ws' ? `ws://127.0.0.1:${proxy.port}/` : `127.0.0.1:${proxy.port}`;
       const client = new StelarClient(url, { mode, logger: 'silent', reconnection: true, reconnectionDelay: 50, maxReconnectionDelay: 100 } as never);
-      clients.push(client);
+      rig.clients.push(client);
       const connects: ConnectInfo[] = [];
       client.on('connect', (info: ConnectInfo) => connects.push(info));
       const got = collect<number>(client, 'd');

@@ -2,11 +2,13 @@
 // on node A in a room (with metadata); node A SIGKILLed; nodes B and C keep publishing into the
 // room; the client's reconnection (the proxy is the load balancer) lands on node B and resumes.
 import * as path from 'node:path';
+import Redis from 'ioredis';
 import { StelarClient } from '../../../src';
 import { decodeEnvelope } from '../../../src/adapters/redis/cluster-envelope.codec';
 import { DropProxy } from '../../helpers/drop-proxy';
 import { collect, until } from '../../helpers/server-kit';
-import type { ServerNode } from '../cluster/server-node-kit';
+import { acquireRedis, type TestRedis } from '../../helpers/redis';
+import { ServerNode } from '../cluster/server-node-kit';
 import type { ConnectInfo } from './recovery-e2e.kit';
 
 export const RECOVERY_FIXTURE = path.join(__dirname, 'fixtures/recovery-node.fixture.ts');
@@ -17,6 +19,50 @@ export type { ConnectInfo };
 export interface Owned {
   readonly proxies: DropProxy[];
   readonly clients: StelarClient[];
+}
+
+/**
+ * The rig of the cross-node recovery suites: the machine's Redis (a private key prefix per
+ * test), node processes, proxies, clients and admin connections, all torn down after each test.
+ */
+export class ClusterRecoveryRig implements Owned {
+  redis!: TestRedis;
+  nodes: ServerNode[] = [];
+  readonly proxies: DropProxy[] = [];
+  readonly clients: StelarClient[] = [];
+  readonly admins: Redis[] = [];
+
+  /** Registers the rig's beforeAll/afterAll/afterEach in the calling describe. */
+  install(): this {
+    beforeAll(async () => {
+      this.redis = await acquireRedis();
+    });
+    afterAll(async () => {
+      await this.redis.stop();
+    });
+    afterEach(async () => {
+      for (const c of this.clients.splice(0)) c.disconnect();
+      for (const r of this.admins.splice(0)) r.disconnect();
+      for (const p of this.proxies.splice(0)) await p.close();
+      await Promise.all(this.nodes.map((n) => n.stop()));
+      this.nodes = [];
+    });
+    return this;
+  }
+
+  /** One recovery fixture node process per name (`node-<name>`), sharing `prefix`. */
+  async spawn(prefix: string, names: readonly string[]): Promise<ServerNode[]> {
+    const target = { host: '127.0.0.1', port: this.redis.port };
+    this.nodes = await Promise.all(names.map((n) => ServerNode.spawn(target, prefix, `node-${n}`, false, RECOVERY_FIXTURE)));
+    return this.nodes;
+  }
+
+  /** A plain connection to the rig's Redis (closed after the test). */
+  admin(): Redis {
+    const r = new Redis(this.redis.port, '127.0.0.1');
+    this.admins.push(r);
+    return r;
+  }
 }
 
 /** Decodes XRANGE rows of a room's history into the data of each entry, by offset. */
