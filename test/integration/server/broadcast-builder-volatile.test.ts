@@ -1,6 +1,5 @@
-import WebSocket from 'ws';
 import { ServerKit, MODES, until } from '../../helpers/server-kit';
-import { rawTcp, tcpFrame } from '../../helpers/raw-clients';
+import { pausableMember } from '../../helpers/flood';
 import { APP_TOKENS } from '../../../src';
 import type { MessageSender } from '../../../src/domain/message-sender.service';
 
@@ -18,19 +17,7 @@ describe.each(MODES)('broadcast builder volatile over %s', (mode) => {
     let fastGot = 0;
     fast.on('tick', () => fastGot++);
 
-    let pauseSlow: () => void;
-    if (mode === 'tcp') {
-      const raw = await rawTcp(server.getTcpPort()!);
-      raw.socket.write(tcpFrame(6, '', '{"v":1}'));
-      await until(() => raw.frames().some((f) => f.type === 6));
-      raw.socket.write(tcpFrame(8, 'feed', ''));
-      pauseSlow = () => raw.socket.pause();
-    } else {
-      const ws = new WebSocket(`ws://127.0.0.1:${server.getPort()}/`);
-      await new Promise((r) => ws.on('open', r));
-      ws.send(JSON.stringify({ t: 8, room: 'feed' }));
-      pauseSlow = () => (ws as unknown as { _socket: { pause(): void } })._socket.pause();
-    }
+    const pauseSlow = await pausableMember(server, mode, 'feed');
     await until(() => server.getRoomMembers('feed').length === 2);
     pauseSlow();
 
