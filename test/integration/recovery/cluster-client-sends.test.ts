@@ -5,13 +5,10 @@
 // re-sends what was unconfirmed, and node B runs none of it again (the processed mark was
 // written through before each run); the request resolves with the answer node A produced
 // (replayed from the session's direct stream) — over WS and TCP.
-import { StelarClient } from '../../../src';
-import { DropProxy } from '../../helpers/drop-proxy';
 import { describeWithRedis, uniquePrefix } from '../../helpers/redis';
 import { until } from '../../helpers/server-kit';
 import { waitFor } from '../cluster/cluster-kit';
-import type { ServerNode } from '../cluster/server-node-kit';
-import { ClusterRecoveryRig, type ConnectInfo } from './cluster-resume.kit';
+import { ClusterRecoveryRig, dialThroughProxy, portOf } from './cluster-resume.kit';
 
 describeWithRedis('client → server at most once across cluster nodes', () => {
   const rig = new ClusterRecoveryRig().install();
@@ -23,14 +20,7 @@ describeWithRedis('client → server at most once across cluster nodes', () => {
       const [a, b] = await rig.spawn(prefix, ['a', 'b']);
       const admin = rig.admin();
       const runs = async (what: string) => Number((await admin.get(`${prefix}:runs:${what}`)) ?? 0);
-      const portOf = (n: ServerNode) => (mode === 'ws' ? n.port : n.tcpPort);
-      const proxy = await DropProxy.start(portOf(a));
-      rig.proxies.push(proxy);
-      const url = mode === 'ws' ? `ws://127.0.0.1:${proxy.port}/` : `127.0.0.1:${proxy.port}`;
-      const client = new StelarClient(url, { mode, logger: 'silent', reconnection: true, reconnectionDelay: 50, maxReconnectionDelay: 100 } as never);
-      rig.clients.push(client);
-      const connects: ConnectInfo[] = [];
-      client.on('connect', (info: ConnectInfo) => connects.push(info));
+      const { client, proxy, connects } = await dialThroughProxy(a, mode, rig);
       client.connect();
       await until(() => connects.length === 1, 10000, 'first connect');
       const id = client.getId()!;
@@ -49,7 +39,7 @@ describeWithRedis('client → server at most once across cluster nodes', () => {
       a.proc.kill('SIGKILL');
       await a.exited;
       proxy.cut();
-      proxy.retarget(portOf(b));
+      proxy.retarget(portOf(b, mode));
       proxy.release();
       await until(() => connects.length === 2, 15000, 'resume on node B');
       expect(connects[1]).toEqual({ recovered: true });

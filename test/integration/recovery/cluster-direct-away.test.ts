@@ -3,13 +3,11 @@
 // client on node A is dropped (or node A is SIGKILLed); other nodes send it direct messages
 // (`server.toId`, JSON and binary) while no node holds it, and during its resume; it resumes on
 // node C and gets every one exactly once, in send order, binary as binary — over WS and TCP.
-import { StelarClient } from '../../../src';
-import { DropProxy } from '../../helpers/drop-proxy';
 import { describeWithRedis, uniquePrefix } from '../../helpers/redis';
 import { collect, until } from '../../helpers/server-kit';
 import { waitFor } from '../cluster/cluster-kit';
 import type { ServerNode } from '../cluster/server-node-kit';
-import { ClusterRecoveryRig, type ConnectInfo } from './cluster-resume.kit';
+import { ClusterRecoveryRig, dialThroughProxy, portOf } from './cluster-resume.kit';
 
 describeWithRedis('direct messages to an away session across cluster nodes', () => {
   const rig = new ClusterRecoveryRig().install();
@@ -24,14 +22,7 @@ describeWithRedis('direct messages to an away session across cluster nodes', () 
     async (mode, how) => {
       const prefix = uniquePrefix(`away-${mode}`);
       const [a, b, c] = await rig.spawn(prefix, ['a', 'b', 'c']);
-      const portOf = (n: ServerNode) => (mode === 'ws' ? n.port : n.tcpPort);
-      const proxy = await DropProxy.start(portOf(a));
-      rig.proxies.push(proxy);
-      const url = mode === 'ws' ? `ws://127.0.0.1:${proxy.port}/` : `127.0.0.1:${proxy.port}`;
-      const client = new StelarClient(url, { mode, logger: 'silent', reconnection: true, reconnectionDelay: 50, maxReconnectionDelay: 100 } as never);
-      rig.clients.push(client);
-      const connects: ConnectInfo[] = [];
-      client.on('connect', (info: ConnectInfo) => connects.push(info));
+      const { client, proxy, connects } = await dialThroughProxy(a, mode, rig);
       const got = collect<number>(client, 'd');
       const fromC = collect<number>(client, 'dc');
       const bins = collect<Uint8Array>(client, 'bin');
@@ -63,7 +54,7 @@ describeWithRedis('direct messages to an away session across cluster nodes', () 
       await waitFor(async () => (await admin.xlen(`${prefix}:hd:{${id}}`)) === 15, 'the away messages in the direct stream');
       expect(await admin.hget(`${prefix}:s:{${id}}`, 'h')).toBeNull();
       // Sends racing the resume: one per ms from node B while the client resumes on node C.
-      proxy.retarget(portOf(c));
+      proxy.retarget(portOf(c, mode));
       const burst = b.ask('toIdBurst', JSON.stringify([id, 'd', 12, 211]));
       proxy.release();
       await until(() => connects.length === 2, 15000, 'reconnect to node C');

@@ -3,12 +3,9 @@
 // socket that looks alive and gets no byte — and the client resumes on node B. Node B tells
 // node A through the cluster (a control message on A's node channel), and A closes the old
 // connection at once with 4001, long before its heartbeat would (60 s here) — over WS and TCP.
-import { StelarClient } from '../../../src';
-import { DropProxy } from '../../helpers/drop-proxy';
 import { describeWithRedis, uniquePrefix } from '../../helpers/redis';
 import { collect, until } from '../../helpers/server-kit';
-import type { ServerNode } from '../cluster/server-node-kit';
-import { ClusterRecoveryRig, closedWith4001, type ConnectInfo } from './cluster-resume.kit';
+import { ClusterRecoveryRig, dialThroughProxy, portOf, closedWith4001 } from './cluster-resume.kit';
 
 describeWithRedis('a half-open old connection when its session resumes on another node', () => {
   const rig = new ClusterRecoveryRig().install();
@@ -18,21 +15,14 @@ describeWithRedis('a half-open old connection when its session resumes on anothe
     async (mode) => {
       const prefix = uniquePrefix(`half-${mode}`);
       const [a, b] = await rig.spawn(prefix, ['a', 'b']);
-      const portOf = (n: ServerNode) => (mode === 'ws' ? n.port : n.tcpPort);
-      const proxy = await DropProxy.start(portOf(a));
-      rig.proxies.push(proxy);
-      const url = mode === 'ws' ? `ws://127.0.0.1:${proxy.port}/` : `127.0.0.1:${proxy.port}`;
-      const client = new StelarClient(url, { mode, logger: 'silent', reconnection: true, reconnectionDelay: 50, maxReconnectionDelay: 100 } as never);
-      rig.clients.push(client);
-      const connects: ConnectInfo[] = [];
-      client.on('connect', (info: ConnectInfo) => connects.push(info));
+      const { client, proxy, connects } = await dialThroughProxy(a, mode, rig);
       const got = collect<number>(client, 'd');
       client.connect();
       await until(() => connects.length === 1, 10000, 'first connect');
       const id = client.getId()!;
       expect(await client.joinRoom('lobby')).toBe(true);
 
-      proxy.retarget(portOf(b));
+      proxy.retarget(portOf(b, mode));
       const [old] = proxy.halfOpen();
       await until(() => connects.length === 2, 15000, 'resume on node B');
       const resumedAt = Date.now();

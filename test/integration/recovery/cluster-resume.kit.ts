@@ -84,6 +84,31 @@ export function closedWith4001(bytes: Buffer, mode: 'ws' | 'tcp'): boolean {
 
 const to = (node: ServerNode, data: unknown) => node.ask('to', JSON.stringify(['lobby', 'n', data]));
 
+/** The port of `node` a client of `mode` dials. */
+export function portOf(node: ServerNode, mode: 'ws' | 'tcp'): number {
+  return mode === 'ws' ? node.port : node.tcpPort;
+}
+
+/**
+ * A reconnecting client (50-100 ms backoff) that dials `node` through a new proxy (the tests'
+ * load balancer: `proxy.retarget` sends its next dial elsewhere), listening but not connected yet;
+ * `connects` collects its `connect` infos. Both are torn down with `owned`.
+ */
+export async function dialThroughProxy(
+  node: ServerNode,
+  mode: 'ws' | 'tcp',
+  owned: Owned,
+): Promise<{ client: StelarClient; proxy: DropProxy; connects: ConnectInfo[] }> {
+  const proxy = await DropProxy.start(portOf(node, mode));
+  owned.proxies.push(proxy);
+  const url = mode === 'ws' ? `ws://127.0.0.1:${proxy.port}/` : `127.0.0.1:${proxy.port}`;
+  const client = new StelarClient(url, { mode, logger: 'silent', reconnection: true, reconnectionDelay: 50, maxReconnectionDelay: 100 } as never);
+  owned.clients.push(client);
+  const connects: ConnectInfo[] = [];
+  client.on('connect', (info: ConnectInfo) => connects.push(info));
+  return { client, proxy, connects };
+}
+
 /** Runs the scenario; `history()` reads the room's order for the whole cluster from Redis. */
 export async function resumeOnAnotherNode(
   [a, b, c]: readonly ServerNode[],
@@ -91,14 +116,7 @@ export async function resumeOnAnotherNode(
   history: () => Promise<unknown[]>,
   owned: Owned,
 ): Promise<void> {
-  const portOf = (n: ServerNode) => (mode === 'ws' ? n.port : n.tcpPort);
-  const proxy = await DropProxy.start(portOf(a));
-  owned.proxies.push(proxy);
-  const target = mode === 'ws' ? `ws://127.0.0.1:${proxy.port}/` : `127.0.0.1:${proxy.port}`;
-  const client = new StelarClient(target, { mode, logger: 'silent', reconnection: true, reconnectionDelay: 50, maxReconnectionDelay: 100 } as never);
-  owned.clients.push(client);
-  const connects: ConnectInfo[] = [];
-  client.on('connect', (info: ConnectInfo) => connects.push(info));
+  const { client, proxy, connects } = await dialThroughProxy(a, mode, owned);
   const got = collect<number>(client, 'n');
   const me = collect<{ user: string; node: string }>(client, 'me');
   const metaOk = collect<boolean>(client, 'meta-ok');
@@ -117,7 +135,7 @@ export async function resumeOnAnotherNode(
   await a.exited;
   // Published while the client is away (its node is dead): only B and C are left.
   for (let i = 7; i <= 26; i++) await to(i % 2 === 0 ? b : c, i);
-  proxy.retarget(portOf(b));
+  proxy.retarget(portOf(b, mode));
   proxy.release();
   await until(() => connects.length === 2, 15000, 'reconnect to node B');
   expect(connects[1]).toEqual({ recovered: true });
