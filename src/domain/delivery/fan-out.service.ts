@@ -181,13 +181,7 @@ export class FanOutService {
   write(record: ClientRecord, out: OutboundMessage): boolean {
     const held = record.held;
     if (held !== null) return this.hold(record, held, out);
-    try {
-      record.conn.send(out);
-    } catch (err) {
-      this.logger.warn(`send to ${record.id} failed: ${errorMessage(err)}`);
-      return false;
-    }
-    record.info.messagesSent++;
+    if (!this.deliver(record, out)) return false;
     this.sent++;
     const t = record.traffic;
     t.messagesOut++;
