@@ -12,9 +12,8 @@
  * A batch is all or nothing: one malformed entry, an entry of another type or origin, a count
  * below 2 or trailing bytes make the whole batch invalid.
  */
-import { CloseCode, StelarErrorCode } from '../../domain/errors';
-import { ErrorPrefix, createError } from '../socket/protocol-errors';
 import { ENVELOPE_VERSION, EnvelopeType, StringCache, decodeEnvelope, type ClusterEnvelope } from './cluster-envelope.codec';
+import { invalidEnvelope as invalid } from './cluster-envelope.reader';
 
 /** Envelope type byte of a batch (after the types of cluster-envelope.codec.ts). */
 export const BATCH_ENVELOPE = 5;
@@ -104,6 +103,3 @@ function sameOrigin(buf: Buffer, at: number, len: number, originLen: number): bo
   return true;
 }
 
-function invalid(why: string) {
-  return createError(ErrorPrefix.ClusterEnvelope, why, StelarErrorCode.InvalidMessage, CloseCode.InvalidPayload);
-}

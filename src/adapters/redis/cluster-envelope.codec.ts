@@ -22,11 +22,9 @@
  * sends, see {@link writeDeliverySeq}); receivers count the gaps (delivery-gap.tracker.ts).
  */
 import type { ClusterDelivery, DeliveryTarget } from '../../ports/cluster-bus.port';
-import { CloseCode, StelarErrorCode } from '../../domain/errors';
-import { ErrorPrefix, createError } from '../socket/protocol-errors';
 import type { BinaryMeta } from '../../domain/message';
 import { isBinaryMetaValue } from '../codec/binary-envelope';
-import { EnvelopeReader as Reader, StringCache } from './cluster-envelope.reader';
+import { EnvelopeReader as Reader, StringCache, invalidEnvelope as invalid } from './cluster-envelope.reader';
 
 export { StringCache };
 
@@ -346,6 +344,3 @@ function parseNames(text: string): readonly string[] {
   return v as string[];
 }
 
-function invalid(why: string) {
-  return createError(ErrorPrefix.ClusterEnvelope, `${why}`, StelarErrorCode.InvalidMessage, CloseCode.InvalidPayload);
-}

@@ -96,7 +96,7 @@ export class EnvelopeReader {
     let v: string;
     if (ascii) v = (b as unknown as Slices).latin1Slice(s, e);
     else if (isUtf8(b.subarray(s, e))) v = (b as unknown as Slices).utf8Slice(s, e);
-    else throw invalid('a string is not valid UTF-8');
+    else throw invalidEnvelope('a string is not valid UTF-8');
     if (cache !== undefined) cache.add(s, len, v);
     return v;
   }
@@ -113,17 +113,18 @@ export class EnvelopeReader {
     try {
       return JSON.parse(text);
     } catch {
-      throw invalid('payload is not valid JSON');
+      throw invalidEnvelope('payload is not valid JSON');
     }
   }
   remaining(): number {
     return this.end - this.offset;
   }
   private need(n: number): void {
-    if (this.end - this.offset < n) throw invalid('truncated envelope');
+    if (this.end - this.offset < n) throw invalidEnvelope('truncated envelope');
   }
 }
 
-function invalid(why: string) {
+/** The one error of every cluster envelope decoder (reader, envelope, batch): STELAR_ERR_INVALID_MESSAGE. */
+export function invalidEnvelope(why: string) {
   return createError(ErrorPrefix.ClusterEnvelope, why, StelarErrorCode.InvalidMessage, CloseCode.InvalidPayload);
 }
